@@ -1,0 +1,373 @@
+"""Typed containers, one per modality, validated on construction.
+
+Every container carries ``labels`` (int codes into ``class_names``, or None for
+unlabelled data), ``sample_ids``, an optional ``truth`` mask of what really drives
+the label (simulated data) and a free ``meta`` dict. ``subset(idx)`` returns a new
+container of the selected samples, so splits never copy code per modality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
+
+import numpy as np
+
+from attnscope.errors import DataError
+
+__all__ = [
+    "ALPHABET",
+    "PAD",
+    "Dataset",
+    "GenotypeDataset",
+    "MultiOmicsDataset",
+    "SequenceDataset",
+    "TabularDataset",
+    "TimeSeriesDataset",
+]
+
+#: Token codes for DNA: 0 is padding, then A, C, G, T, N (any other base).
+ALPHABET = "ACGTN"
+PAD = 0
+
+
+@dataclass
+class Dataset:
+    """Fields shared by every modality (see the subclasses)."""
+
+    modality: ClassVar[str] = "base"
+    #: Names of array fields whose first axis is the sample axis.
+    _sample_fields: ClassVar[tuple[str, ...]] = ()
+
+    labels: np.ndarray | None
+    sample_ids: np.ndarray
+    class_names: list[str]
+    truth: np.ndarray | None
+    meta: dict[str, Any]
+
+    def __len__(self) -> int:
+        return int(self.sample_ids.shape[0])
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes."""
+        return len(self.class_names)
+
+    @property
+    def y(self) -> np.ndarray:
+        """Labels as int64 codes; raises DataError when the data are unlabelled."""
+        if self.labels is None:
+            raise DataError(
+                f"this {self.modality} data set has no labels; "
+                "give a label column or a labels file."
+            )
+        return self.labels
+
+    def subset(self, idx: np.ndarray | list[int] | slice) -> Dataset:
+        """Return a new container holding the samples ``idx`` (indices or bool mask)."""
+        sel = np.arange(len(self))[idx]
+        changes: dict[str, Any] = {"sample_ids": self.sample_ids[sel]}
+        if self.labels is not None:
+            changes["labels"] = self.labels[sel]
+        if self.truth is not None and self.truth.ndim >= 2 and self.truth.shape[0] == len(self):
+            changes["truth"] = self.truth[sel]
+        for name in self._sample_fields:
+            value = getattr(self, name)
+            if isinstance(value, dict):
+                changes[name] = {k: v[sel] for k, v in value.items()}
+            elif value is not None:
+                changes[name] = value[sel]
+        return replace(self, **changes)
+
+    def _validate_common(self) -> None:
+        self.sample_ids = np.asarray(self.sample_ids).astype(str)
+        n = self.sample_ids.shape[0]
+        if n == 0:
+            raise DataError(f"the {self.modality} data set has no samples.")
+        uniq, counts = np.unique(self.sample_ids, return_counts=True)
+        if (counts > 1).any():
+            dup = uniq[counts > 1][:3].tolist()
+            raise DataError(
+                f"duplicate sample ids {dup}; sample ids must be unique "
+                "(rename or drop the repeated samples)."
+            )
+        if self.labels is not None:
+            labels = np.asarray(self.labels)
+            if labels.shape != (n,):
+                raise DataError(f"labels have shape {labels.shape}, expected ({n},).")
+            if labels.size and (labels.min() < 0 or labels.max() >= len(self.class_names)):
+                raise DataError(
+                    f"label codes must lie in [0, {len(self.class_names)}); "
+                    f"found {labels.min()}..{labels.max()}."
+                )
+            self.labels = labels.astype(np.int64)
+        self.class_names = [str(c) for c in self.class_names]
+
+    def describe(self) -> dict[str, Any]:
+        """Small JSON-able summary: samples, features, classes and class counts."""
+        out: dict[str, Any] = {"modality": self.modality, "n_samples": len(self)}
+        out["classes"] = list(self.class_names)
+        if self.labels is not None:
+            counts = np.bincount(self.labels, minlength=self.n_classes)
+            out["class_counts"] = {c: int(k) for c, k in zip(self.class_names, counts)}
+        out["has_truth"] = self.truth is not None
+        return out
+
+
+@dataclass
+class SequenceDataset(Dataset):
+    """DNA sequences as token codes.
+
+    Parameters
+    ----------
+    tokens : ndarray of shape (n_samples, length), uint8
+        ``0`` pad, ``1..5`` = A, C, G, T, N (see :data:`ALPHABET`).
+    truth : ndarray of shape (n_samples, length), bool, optional
+        Positions that carry the signal (planted motifs).
+    """
+
+    modality: ClassVar[str] = "sequence"
+    _sample_fields: ClassVar[tuple[str, ...]] = ("tokens",)
+
+    tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint8))
+
+    def __post_init__(self) -> None:
+        self.tokens = np.asarray(self.tokens)
+        if self.tokens.ndim != 2:
+            raise DataError(f"tokens must be 2-D (samples, length), got {self.tokens.shape}.")
+        if self.tokens.size and (self.tokens.min() < 0 or self.tokens.max() > len(ALPHABET)):
+            raise DataError("token codes must lie in 0..5 (pad, A, C, G, T, N).")
+        self.tokens = self.tokens.astype(np.uint8)
+        _check_rows(self.tokens, self.sample_ids, "tokens")
+        self._validate_common()
+
+    @property
+    def length(self) -> int:
+        """Sequence length (after padding/truncation)."""
+        return int(self.tokens.shape[1])
+
+    def sequences(self) -> list[str]:
+        """Decode tokens back to strings (padding dropped)."""
+        lut = np.array(["", *ALPHABET], dtype=object)
+        return ["".join(lut[row]) for row in self.tokens]
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "length": self.length}
+
+
+@dataclass
+class TabularDataset(Dataset):
+    """A samples x features matrix (gene expression and any other table).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32
+    feature_names : ndarray of shape (n_features,), str
+    truth : ndarray of shape (n_features,) or (n_samples, n_features), bool, optional
+    """
+
+    modality: ClassVar[str] = "tabular"
+    _sample_fields: ClassVar[tuple[str, ...]] = ("X",)
+
+    X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    feature_names: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+
+    def __post_init__(self) -> None:
+        self.X = np.asarray(self.X, dtype=np.float32)
+        if self.X.ndim != 2:
+            raise DataError(f"X must be 2-D (samples, features), got shape {self.X.shape}.")
+        _check_finite(self.X, self.sample_ids)
+        _check_rows(self.X, self.sample_ids, "X")
+        self.feature_names = _check_names(self.feature_names, self.X.shape[1], "feature")
+        self._validate_common()
+
+    @property
+    def n_features(self) -> int:
+        """Number of features (columns)."""
+        return int(self.X.shape[1])
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "n_features": self.n_features}
+
+
+@dataclass
+class GenotypeDataset(Dataset):
+    """SNP genotypes as minor-allele dosages.
+
+    Parameters
+    ----------
+    genotypes : ndarray of shape (n_samples, n_snps), int8
+        0, 1, 2 copies of the counted allele; -1 = missing.
+    snp_ids, chromosomes : ndarray of shape (n_snps,), str
+    positions : ndarray of shape (n_snps,), int64
+        Base-pair position (or whatever unit the map file uses; see ``meta``).
+    truth : ndarray of shape (n_snps,), bool, optional
+        Causal SNPs.
+    """
+
+    modality: ClassVar[str] = "genotype"
+    _sample_fields: ClassVar[tuple[str, ...]] = ("genotypes",)
+
+    genotypes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int8))
+    snp_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+    chromosomes: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+    positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    def __post_init__(self) -> None:
+        g = np.asarray(self.genotypes)
+        if g.ndim != 2:
+            raise DataError(f"genotypes must be 2-D (samples, SNPs), got shape {g.shape}.")
+        if g.size and (g.min() < -1 or g.max() > 2):
+            raise DataError("genotype dosages must be 0, 1, 2 or -1 for missing.")
+        self.genotypes = g.astype(np.int8)
+        _check_rows(self.genotypes, self.sample_ids, "genotypes")
+        m = g.shape[1]
+        self.snp_ids = _check_names(self.snp_ids, m, "SNP")
+        self.chromosomes = np.asarray(self.chromosomes).astype(str)
+        self.positions = np.asarray(self.positions).astype(np.int64)
+        if self.chromosomes.shape != (m,) or self.positions.shape != (m,):
+            raise DataError(f"chromosomes and positions must each have {m} entries, one per SNP.")
+        self._validate_common()
+
+    @property
+    def n_snps(self) -> int:
+        """Number of SNPs."""
+        return int(self.genotypes.shape[1])
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "n_snps": self.n_snps}
+
+
+@dataclass
+class TimeSeriesDataset(Dataset):
+    """Multivariate time series on a fixed grid, with observed-value masks.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_times, n_variables), float32
+        Values (normalised or raw; unobserved cells hold the carried or fill value).
+    mask : ndarray of shape (n_samples, n_times, n_variables), bool
+        True where the value was observed in that cell.
+    static : ndarray of shape (n_samples, n_static), float32
+        Per-stay descriptors (age, sex, ...); may have zero columns.
+    truth : ndarray of shape (n_times, n_variables) or (n_samples, n_times, n_variables)
+    """
+
+    modality: ClassVar[str] = "timeseries"
+    _sample_fields: ClassVar[tuple[str, ...]] = ("values", "mask", "static")
+
+    values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
+    mask: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), bool))
+    static: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+    variable_names: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+    static_names: np.ndarray = field(default_factory=lambda: np.zeros(0, str))
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=np.float32)
+        if self.values.ndim != 3:
+            raise DataError(f"values must be 3-D (samples, times, variables), got {self.values.shape}.")
+        self.mask = np.asarray(self.mask, dtype=bool)
+        if self.mask.shape != self.values.shape:
+            raise DataError(f"mask shape {self.mask.shape} differs from values {self.values.shape}.")
+        _check_finite(self.values, self.sample_ids)
+        n, t, v = self.values.shape
+        self.static = np.asarray(self.static, dtype=np.float32).reshape(n, -1)
+        _check_finite(self.static, self.sample_ids)
+        _check_rows(self.values, self.sample_ids, "values")
+        self.variable_names = _check_names(self.variable_names, v, "variable")
+        self.static_names = _check_names(self.static_names, self.static.shape[1], "static")
+        self.times = np.asarray(self.times, dtype=np.float32)
+        if self.times.shape != (t,):
+            raise DataError(f"times must have {t} entries, one per grid step.")
+        self._validate_common()
+
+    def describe(self) -> dict[str, Any]:
+        n, t, v = self.values.shape
+        observed = float(self.mask.mean()) if self.mask.size else 0.0
+        return {**super().describe(), "n_times": t, "n_variables": v, "observed_fraction": observed}
+
+
+@dataclass
+class MultiOmicsDataset(Dataset):
+    """Several omics tables over the same samples; a sample may lack a modality.
+
+    Parameters
+    ----------
+    omics : dict of str -> ndarray of shape (n_samples, n_features_m), float32
+        Rows of absent modalities are zeros (see ``present``).
+    feature_names : dict of str -> ndarray of shape (n_features_m,), str
+    present : ndarray of shape (n_samples, n_modalities), bool
+        Column order follows ``omics``.
+    truth : dict-free; per-modality truth masks live in ``meta["truth"]`` when simulated.
+    """
+
+    modality: ClassVar[str] = "multiomics"
+    _sample_fields: ClassVar[tuple[str, ...]] = ("omics", "present")
+
+    omics: dict[str, np.ndarray] = field(default_factory=dict)
+    feature_names: dict[str, np.ndarray] = field(default_factory=dict)
+    present: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+
+    def __post_init__(self) -> None:
+        if not self.omics:
+            raise DataError("a multi-omics data set needs at least one modality.")
+        n = np.asarray(self.sample_ids).shape[0]
+        for name, mat in list(self.omics.items()):
+            mat = np.asarray(mat, dtype=np.float32)
+            if mat.ndim != 2 or mat.shape[0] != n:
+                raise DataError(
+                    f"modality {name!r} has shape {mat.shape}; expected ({n}, n_features)."
+                )
+            _check_finite(mat, self.sample_ids, where=f"modality {name!r}")
+            self.omics[name] = mat
+            self.feature_names[name] = _check_names(
+                self.feature_names.get(name, np.array([f"{name}_{j}" for j in range(mat.shape[1])])),
+                mat.shape[1],
+                f"{name} feature",
+            )
+        present = np.asarray(self.present, dtype=bool)
+        if present.size == 0:
+            present = np.ones((n, len(self.omics)), bool)
+        if present.shape != (n, len(self.omics)):
+            raise DataError(f"present must have shape ({n}, {len(self.omics)}), got {present.shape}.")
+        self.present = present
+        self._validate_common()
+
+    @property
+    def modality_names(self) -> list[str]:
+        """Modality names in column order of ``present``."""
+        return list(self.omics)
+
+    def describe(self) -> dict[str, Any]:
+        dims = {k: int(v.shape[1]) for k, v in self.omics.items()}
+        missing = {k: int((~self.present[:, j]).sum()) for j, k in enumerate(self.omics)}
+        return {**super().describe(), "n_features": dims, "missing_per_modality": missing}
+
+
+def _check_rows(arr: np.ndarray, sample_ids: np.ndarray, name: str) -> None:
+    n = np.asarray(sample_ids).shape[0]
+    if arr.shape[0] != n:
+        raise DataError(f"{name} has {arr.shape[0]} rows but there are {n} sample ids.")
+
+
+def _check_finite(arr: np.ndarray, sample_ids: np.ndarray, *, where: str = "the data") -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0][:2]) if arr.ndim > 1 else (int(np.argwhere(bad)[0][0]), 0)
+        sid = np.asarray(sample_ids)[row] if row < len(sample_ids) else row
+        raise DataError(
+            f"{where} holds NaN or inf ({int(bad.sum())} cells; first at sample {sid!s}, "
+            f"column {col}); impute or drop them before training."
+        )
+
+
+def _check_names(names: Any, expected: int, what: str) -> np.ndarray:
+    arr = np.asarray(names).astype(str)
+    if arr.shape != (expected,):
+        raise DataError(f"expected {expected} {what} names, found {arr.shape[0] if arr.ndim else 0}.")
+    uniq, counts = np.unique(arr, return_counts=True)
+    if (counts > 1).any():
+        dup = uniq[counts > 1][:3].tolist()
+        raise DataError(f"duplicate {what} names {dup}; names must be unique (rename or aggregate them).")
+    return arr

@@ -1,0 +1,150 @@
+"""Tokenisation of DNA and encoding of class labels.
+
+DNA rules (documented in the README): upper and lower case are the same base (soft-masked
+repeats keep their base); the IUPAC ambiguity codes R Y S W K M B D H V and N become the
+``N`` token; ``-`` and ``.`` gaps and any other character are rejected. Sequences are padded
+with ``0`` or truncated to a fixed length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from attnscope.errors import DataError
+
+__all__ = ["decode_labels", "encode_labels", "encode_sequences", "invalid_dna_chars"]
+
+_IUPAC_AMBIGUOUS = "RYSWKMBDHVN"
+_LUT = np.full(256, 255, dtype=np.uint8)
+for _code, _base in enumerate("ACGT", start=1):
+    _LUT[ord(_base)] = _code
+    _LUT[ord(_base.lower())] = _code
+for _base in _IUPAC_AMBIGUOUS:
+    _LUT[ord(_base)] = 5
+    _LUT[ord(_base.lower())] = 5
+
+
+def invalid_dna_chars(seq: str) -> list[str]:
+    """Characters of ``seq`` that are neither a base nor an IUPAC code, sorted."""
+    raw = np.frombuffer(seq.encode("latin-1", errors="replace"), dtype=np.uint8)
+    return sorted({chr(c) for c in np.unique(raw[_LUT[raw] == 255])})
+
+
+def encode_sequences(
+    sequences: Sequence[str],
+    *,
+    length: int | None = None,
+    ids: Sequence[str] | None = None,
+    source: str = "input",
+) -> np.ndarray:
+    """Turn DNA strings into a padded token matrix.
+
+    Parameters
+    ----------
+    sequences : sequence of str
+        DNA in any case; IUPAC ambiguity codes become ``N``.
+    length : int, optional
+        Output length; shorter sequences are right-padded with 0, longer ones truncated.
+        Default: the longest sequence.
+    ids, source : optional
+        Used only in error messages (which record, which file).
+
+    Returns
+    -------
+    ndarray of shape (n_sequences, length), uint8
+        0 pad, 1 A, 2 C, 3 G, 4 T, 5 N.
+    """
+    if len(sequences) == 0:
+        raise DataError(f"{source}: no sequences found.")
+    joined = "".join(sequences)
+    try:
+        raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        raw = np.frombuffer(joined.encode("latin-1", errors="replace"), dtype=np.uint8)
+    codes = _LUT[raw]
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    if (codes == 255).any():
+        first = int(np.argmax(codes == 255))
+        rec = int(np.searchsorted(np.cumsum(lengths), first, side="right"))
+        name = ids[rec] if ids is not None else f"#{rec + 1}"
+        bad = invalid_dna_chars(sequences[rec])
+        raise DataError(
+            f"{source}: sequence {name} has characters outside the DNA alphabet {bad}; "
+            "allowed are A, C, G, T and IUPAC codes (R Y S W K M B D H V N), any case."
+        )
+    if (lengths == 0).any():
+        rec = int(np.argmax(lengths == 0))
+        name = ids[rec] if ids is not None else f"#{rec + 1}"
+        raise DataError(f"{source}: sequence {name} is empty; remove it.")
+    width = int(lengths.max()) if length is None else int(length)
+    if width <= 0:
+        raise DataError(f"sequence length must be positive, got {width}.")
+    out = np.zeros((len(sequences), width), dtype=np.uint8)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    take = np.minimum(lengths, width)
+    # Vectorised scatter: row index and column index of every kept character.
+    rows = np.repeat(np.arange(len(sequences)), take)
+    cols = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
+    out[rows, cols] = codes[np.repeat(starts, take) + cols]
+    return out
+
+
+def encode_labels(
+    values: Sequence[object] | np.ndarray,
+    *,
+    class_names: Sequence[str] | None = None,
+    source: str = "labels",
+    min_classes: int = 2,
+) -> tuple[np.ndarray, list[str]]:
+    """Map label values to int codes.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+    class_names : sequence of str, optional
+        Fixed class order; default sorted unique values (numbers sorted numerically).
+    min_classes : int, default 2
+        Fewer distinct classes raises DataError (a classifier needs two).
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), int64
+    class_names : list of str
+    """
+    arr = np.asarray(values)
+    if arr.size == 0:
+        raise DataError(f"{source}: no labels found.")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise DataError(f"{source}: {int(np.isnan(arr).sum())} labels are missing (NaN); drop those samples.")
+    if arr.dtype.kind in "iuf":
+        uniq = np.unique(arr)
+        names = [_fmt_number(u) for u in uniq]
+        as_str = np.array([_fmt_number(v) for v in arr])
+    else:
+        as_str = arr.astype(str)
+        names = sorted(set(as_str.tolist()))
+    if class_names is not None:
+        names = [str(c) for c in class_names]
+        unknown = sorted(set(as_str.tolist()) - set(names))
+        if unknown:
+            raise DataError(f"{source}: labels {unknown[:5]} are not among the classes {names}.")
+    if len(names) < min_classes:
+        raise DataError(
+            f"{source}: only {len(names)} class ({names}) found; a classifier needs at "
+            "least two classes. Check the label column or the labels file."
+        )
+    lookup = {name: i for i, name in enumerate(names)}
+    codes = np.fromiter((lookup[v] for v in as_str.tolist()), dtype=np.int64, count=len(as_str))
+    return codes, names
+
+
+def decode_labels(codes: np.ndarray, class_names: Sequence[str]) -> np.ndarray:
+    """Inverse of :func:`encode_labels`."""
+    return np.asarray(class_names, dtype=object)[np.asarray(codes)]
+
+
+def _fmt_number(v: object) -> str:
+    f = float(v)  # type: ignore[arg-type]
+    return str(int(f)) if f.is_integer() else str(f)

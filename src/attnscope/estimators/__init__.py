@@ -1,0 +1,18 @@
+"""scikit-learn style classifiers wrapping the networks."""
+
+from attnscope.estimators._base import BaseClassifier, check_is_fitted
+from attnscope.estimators._cnn import CNNClassifier
+from attnscope.estimators._mlp import MLPClassifier
+from attnscope.estimators._registry import ESTIMATORS, get_estimator_class, make_estimator
+from attnscope.estimators._spec import AttributionSpec
+
+__all__ = [
+    "ESTIMATORS",
+    "AttributionSpec",
+    "BaseClassifier",
+    "CNNClassifier",
+    "MLPClassifier",
+    "check_is_fitted",
+    "get_estimator_class",
+    "make_estimator",
+]

@@ -1,0 +1,318 @@
+"""scikit-learn style base class that every attnscope classifier extends.
+
+A subclass supplies the data conversion and the network; the base class owns
+validation, seeding, splitting, the fit loop, prediction, saving and loading.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from torch import Tensor, nn
+
+from attnscope.data import Dataset, train_val_test_split
+from attnscope.errors import ConfigError, DataError
+from attnscope.estimators._spec import AttributionSpec
+from attnscope.train import (
+    History,
+    TrainConfig,
+    batched_forward,
+    class_weights,
+    cross_entropy_loss,
+    fit_module,
+    load_checkpoint,
+    save_checkpoint,
+)
+
+__all__ = ["BaseClassifier", "check_is_fitted"]
+
+
+def check_is_fitted(est: BaseClassifier) -> None:
+    """Raise a clear error when ``est`` has not been fitted yet."""
+    if getattr(est, "module_", None) is None:
+        raise ConfigError(f"this {type(est).__name__} is not fitted yet; call fit(X, y) first.")
+
+
+class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Common fit / predict / save machinery.
+
+    Parameters
+    ----------
+    epochs : int, default 50
+        Maximum number of passes over the training data.
+    batch_size : int, default 64
+    lr : float, default 1e-3
+    weight_decay : float, default 0.0
+    optimizer : {"adam", "adamw"}, default "adam"
+    amsgrad : bool, default False
+    patience : int, default 10
+        Epochs without improvement of ``monitor`` before stopping; the best epoch's
+        weights are restored.
+    monitor : {"accuracy", "balanced_accuracy", "auroc", "loss"}, default "accuracy"
+        Validation metric for early stopping.
+    val_size : float, default 0.1
+        Stratified share of the training data held out for early stopping (0 disables it).
+    clip_grad_norm : float or None, default 1.0
+    class_weight : {"balanced"} or None, default None
+    device : str, default "cpu"
+    random_state : int, default 0
+        Seeds initialisation, batch order, dropout and the validation split.
+    verbose : bool, default False
+        Show a progress bar on a terminal.
+    """
+
+    #: CLI name, e.g. "cnn".
+    name: ClassVar[str] = "base"
+    #: Extra, model-specific attribution methods: name -> fn(estimator, spec, target, **opts)
+    #: returning ``(values, meta)``, found by :func:`attnscope.explain.attribute`.
+    attribution_methods: ClassVar[dict[str, Any]] = {}
+    dataset_type: ClassVar[type[Dataset]] = Dataset
+
+    def __init__(
+        self,
+        *,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer: str = "adam",
+        amsgrad: bool = False,
+        patience: int = 10,
+        monitor: str = "accuracy",
+        val_size: float = 0.1,
+        clip_grad_norm: float | None = 1.0,
+        class_weight: str | None = None,
+        device: str = "cpu",
+        random_state: int = 0,
+        verbose: bool = False,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.optimizer = optimizer
+        self.amsgrad = amsgrad
+        self.patience = patience
+        self.monitor = monitor
+        self.val_size = val_size
+        self.clip_grad_norm = clip_grad_norm
+        self.class_weight = class_weight
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- parameters ---------------------------------------------------------------
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """Keyword parameters of every ``__init__`` in the class hierarchy."""
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or klass in (BaseEstimator, ClassifierMixin, object):
+                continue
+            for p in inspect.signature(init).parameters.values():
+                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                    names.add(p.name)
+        return sorted(names)
+
+    def _train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            optimizer=self.optimizer,
+            amsgrad=self.amsgrad,
+            patience=self.patience,
+            monitor=self.monitor,
+            clip_grad_norm=self.clip_grad_norm,
+            device=self.device,
+            verbose=self.verbose,
+        )
+
+    # -- hooks for subclasses -----------------------------------------------------
+    def _dataset_from_arrays(self, X: Any, y: Any | None) -> Dataset:
+        raise ConfigError(f"{type(self).__name__} needs a {self.dataset_type.__name__}.")
+
+    def _module_spec(self, data: Dataset) -> dict[str, Any]:
+        """JSON-able description of the network built for ``data`` (saved with it)."""
+        raise NotImplementedError
+
+    def _build_module(self, spec: dict[str, Any]) -> nn.Module:
+        raise NotImplementedError
+
+    def _init_from_data(self, module: nn.Module, data: Dataset) -> None:
+        """Set data-dependent buffers (scalers, baselines) before training."""
+
+    def _make_inputs(self, data: Dataset) -> tuple[Tensor, ...]:
+        """Model inputs (CPU tensors, samples first) for ``data``."""
+        raise NotImplementedError
+
+    def _loss_fn(self):  # type: ignore[no-untyped-def]
+        """``loss_fn(module, inputs, y, class_weight, epoch)``; default cross-entropy."""
+        return cross_entropy_loss
+
+    def _check_data(self, data: Dataset) -> None:
+        """Check a (fitted) model can take ``data``; raise DataError otherwise."""
+
+    def attribution_spec(self, data: Dataset) -> AttributionSpec:
+        """Describe the network to attribution methods (see :class:`AttributionSpec`)."""
+        raise NotImplementedError
+
+    # -- public API ---------------------------------------------------------------
+    def as_dataset(self, X: Any, y: Any | None = None) -> Dataset:
+        """Validate ``X`` (a Dataset or arrays) and return this estimator's Dataset type."""
+        if isinstance(X, Dataset):
+            if not isinstance(X, self.dataset_type):
+                raise DataError(
+                    f"{type(self).__name__} takes {self.dataset_type.modality} data, "
+                    f"got {X.modality} data."
+                )
+            if y is not None:
+                from attnscope.data import encode_labels
+
+                codes, names = encode_labels(np.asarray(y))
+                from dataclasses import replace
+
+                X = replace(X, labels=codes, class_names=names)
+            return X
+        return self._dataset_from_arrays(X, y)
+
+    def fit(self, X: Any, y: Any | None = None, *, validation_data: Dataset | None = None) -> BaseClassifier:
+        """Train on ``X`` (a Dataset, or arrays with labels ``y``).
+
+        A stratified ``val_size`` share is held out for early stopping unless
+        ``validation_data`` is given. Returns ``self``.
+        """
+        data = self.as_dataset(X, y)
+        labels = data.y
+        config = self._train_config()
+        if self.class_weight not in (None, "balanced"):
+            raise ConfigError(f"class_weight must be None or 'balanced', got {self.class_weight!r}.")
+        if np.unique(labels).size < 2:
+            raise DataError("the training labels hold one class only; a classifier needs two.")
+        train, val = data, validation_data
+        if val is None and self.val_size > 0:
+            tr_idx, va_idx, _ = train_val_test_split(
+                labels, val_size=self.val_size, test_size=0.0, random_state=self.random_state
+            )
+            train, val = data.subset(tr_idx), data.subset(va_idx)
+        self.classes_ = np.asarray(data.class_names)
+        self._check_data(train)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(self.random_state))
+            self.spec_ = self._module_spec(train)
+            module = self._build_module(self.spec_)
+            self._init_from_data(module, train)
+            gen = torch.Generator().manual_seed(int(self.random_state))
+            cw = class_weights(train.y, len(self.classes_)) if self.class_weight == "balanced" else None
+            val_inputs = self._make_inputs(val) if val is not None else None
+            val_y = torch.as_tensor(self._codes(val)) if val is not None else None
+            self.history_: History = fit_module(
+                module,
+                self._make_inputs(train),
+                torch.as_tensor(train.y),
+                config=config,
+                val_inputs=val_inputs,
+                val_y=val_y,
+                loss_fn=self._loss_fn(),
+                class_weight=cw,
+                generator=gen,
+            )
+        self.module_ = module.cpu()
+        self.n_train_ = len(train)
+        return self
+
+    def _codes(self, data: Dataset) -> np.ndarray:
+        """Labels of ``data`` as column indices of ``classes_``."""
+        names = list(self.classes_)
+        unknown = sorted(set(data.class_names) - set(names))
+        if unknown:
+            raise DataError(f"labels {unknown} were not seen in training (classes {names}).")
+        lut = np.array([names.index(c) for c in data.class_names], dtype=np.int64)
+        return lut[data.y]
+
+    def predict_logits(self, X: Any) -> np.ndarray:
+        """Raw class scores, shape (n_samples, n_classes)."""
+        check_is_fitted(self)
+        data = self.as_dataset(X)
+        self._check_data(data)
+        inputs = self._make_inputs(data)
+        return batched_forward(self.module_, inputs, batch_size=max(256, self.batch_size)).numpy()
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns ordered as ``classes_``."""
+        logits = torch.as_tensor(self.predict_logits(X))
+        return torch.softmax(logits, dim=1).numpy()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class names."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X: Any, y: Any | None = None, sample_weight: Any = None) -> float:
+        """Accuracy on ``X`` (labels from the Dataset or ``y``)."""
+        data = self.as_dataset(X, y)
+        pred = self.predict_proba(data).argmax(axis=1)
+        return float((pred == self._codes(data)).mean())
+
+    def evaluate(self, X: Any, y: Any | None = None) -> dict[str, Any]:
+        """All predictive metrics plus the confusion matrix on labelled data."""
+        from attnscope.metrics import classification_metrics, confusion
+
+        data = self.as_dataset(X, y)
+        proba = self.predict_proba(data)
+        codes = self._codes(data)
+        out: dict[str, Any] = classification_metrics(codes, proba)
+        out["confusion_matrix"] = confusion(codes, proba.argmax(axis=1), len(self.classes_)).tolist()
+        out["classes"] = self.classes_.tolist()
+        out["n_samples"] = len(data)
+        return out
+
+    def explain(self, X: Any, *, method: str = "input_x_gradient", **options: Any) -> Any:
+        """Attributions for ``X`` by ``method`` (see :func:`attnscope.explain.attribute`)."""
+        from attnscope.explain import attribute
+
+        return attribute(self, self.as_dataset(X), method=method, **options)
+
+    # -- persistence --------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write ``model.safetensors`` + ``model.json`` into ``directory``."""
+        check_is_fitted(self)
+        from attnscope import __version__
+
+        meta = {
+            "attnscope_version": __version__,
+            "estimator": self.name,
+            "params": self.get_params(),
+            "spec": self.spec_,
+            "classes": self.classes_.tolist(),
+            "history": self.history_.to_dict() if hasattr(self, "history_") else None,
+        }
+        return save_checkpoint(directory, self.module_, meta)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> BaseClassifier:
+        """Rebuild a fitted estimator from ``save`` output (no code is unpickled)."""
+        from attnscope.estimators._registry import get_estimator_class
+
+        meta, state = load_checkpoint(directory)
+        klass = get_estimator_class(meta.get("estimator", ""))
+        if cls is not BaseClassifier and not issubclass(klass, cls):
+            raise DataError(f"{directory} holds a {klass.__name__}, not a {cls.__name__}.")
+        est = klass(**meta["params"])
+        est.spec_ = meta["spec"]
+        est.classes_ = np.asarray(meta["classes"])
+        module = est._build_module(est.spec_)
+        try:
+            module.load_state_dict(state)
+        except RuntimeError as exc:
+            raise DataError(f"{directory}: weights do not match the saved architecture ({exc}).") from exc
+        est.module_ = module.eval()
+        if meta.get("history"):
+            est.history_ = History(**meta["history"])
+        return est

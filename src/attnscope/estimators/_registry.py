@@ -1,0 +1,41 @@
+"""Estimator names used by the CLI (``--model NAME``), imported lazily."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from attnscope.errors import ConfigError
+
+__all__ = ["ESTIMATORS", "get_estimator_class", "make_estimator"]
+
+#: name -> "module:Class"; later models add one line each.
+ESTIMATORS: dict[str, str] = {
+    "cnn": "attnscope.estimators._cnn:CNNClassifier",
+    "mlp": "attnscope.estimators._mlp:MLPClassifier",
+    "attngen": "attnscope.estimators._attngen:AttnGenClassifier",
+    "hain": "attnscope.estimators._hain:HAINClassifier",
+    "hemera": "attnscope.estimators._hemera:HEMERAClassifier",
+    "attn_lstm": "attnscope.estimators._attn_lstm:AttnLSTMClassifier",
+    "gru": "attnscope.estimators._attn_lstm:GRUClassifier",
+    "fusion": "attnscope.estimators._fusion:FusionClassifier",
+}
+
+
+def get_estimator_class(name: str) -> Any:
+    """The estimator class registered under ``name``."""
+    if name not in ESTIMATORS:
+        raise ConfigError(f"unknown model {name!r}; choose from {sorted(ESTIMATORS)}.")
+    module, cls = ESTIMATORS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def make_estimator(name: str, params: dict[str, Any] | None = None) -> Any:
+    """Instantiate ``name`` with ``params``, rejecting unknown parameter names."""
+    klass = get_estimator_class(name)
+    params = dict(params or {})
+    valid = set(klass._get_param_names())
+    unknown = sorted(set(params) - valid)
+    if unknown:
+        raise ConfigError(f"model {name!r} has no parameter(s) {unknown}; valid: {sorted(valid)}.")
+    return klass(**params)

@@ -1,0 +1,65 @@
+"""How an estimator exposes its network to attribution methods."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from torch import Tensor, nn
+
+__all__ = ["AttributionSpec"]
+
+
+@dataclass
+class AttributionSpec:
+    """Everything an attribution method needs, independent of the architecture.
+
+    Attributes
+    ----------
+    inputs : tuple of Tensor
+        Float tensors the attribution is taken with respect to (one-hot DNA, expression,
+        token embeddings, ...), samples first.
+    forward : callable
+        ``forward(*inputs, *additional_args) -> logits`` of shape (batch, n_classes).
+    baselines : tuple of Tensor
+        Reference inputs, one per tensor in ``inputs``, broadcastable to a batch
+        (e.g. zeros, the training mean, the mean training embedding).
+    to_features : callable
+        Maps attribution tensors (same shapes as ``inputs``) to a numpy array of shape
+        (n_samples, *feature_shape): e.g. sum over the one-hot or embedding axis.
+    feature_names : ndarray of str, optional
+        Names along the feature axis (genes, SNP ids, positions).
+    additional_args : tuple
+        Non-differentiable extra forward arguments (token ids for padding masks).
+    layer : nn.Module, optional
+        Embedding layer for layer methods (layer integrated gradients), with
+        ``layer_inputs`` the raw inputs (token ids) that feed the model's full forward
+        ``layer_forward(*layer_inputs) -> logits``.
+    remove : callable, optional
+        ``remove(raw_inputs, mask) -> raw_inputs`` replaces the features where the bool
+        ``mask`` (n_samples, *feature_shape) is True by the "absent" value (pad token,
+        baseline value); used by deletion/insertion curves and ablation.
+    raw_inputs : tuple of Tensor
+        The estimator's model inputs (what ``remove`` and ``raw_forward`` take).
+    raw_forward : callable
+        ``raw_forward(*raw_inputs) -> logits``.
+    attention : callable, optional
+        ``attention(*raw_inputs) -> dict[str, Tensor]`` of the model's own attention.
+    """
+
+    inputs: tuple[Tensor, ...]
+    forward: Callable[..., Tensor]
+    baselines: tuple[Tensor, ...]
+    to_features: Callable[[tuple[Tensor, ...]], np.ndarray]
+    raw_inputs: tuple[Tensor, ...]
+    raw_forward: Callable[..., Tensor]
+    remove: Callable[[tuple[Tensor, ...], Tensor], tuple[Tensor, ...]]
+    feature_names: np.ndarray | None = None
+    additional_args: tuple[Any, ...] = ()
+    layer: nn.Module | None = None
+    layer_inputs: tuple[Tensor, ...] = ()
+    layer_forward: Callable[..., Tensor] | None = None
+    attention: Callable[..., dict[str, Tensor]] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)

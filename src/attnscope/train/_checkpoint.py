@@ -1,0 +1,45 @@
+"""Model files: weights in safetensors, everything else in JSON. Never pickle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from attnscope._utils.files import write_json, write_with
+from attnscope.errors import DataError
+
+__all__ = ["load_checkpoint", "save_checkpoint"]
+
+WEIGHTS = "model.safetensors"
+META = "model.json"
+
+
+def save_checkpoint(directory: str | Path, module: nn.Module, meta: dict[str, Any]) -> Path:
+    """Write ``model.safetensors`` and ``model.json`` into ``directory`` atomically."""
+    from safetensors.torch import save_file
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+    write_with(out / WEIGHTS, lambda tmp: save_file(state, str(tmp)))
+    write_json(out / META, meta)
+    return out
+
+
+def load_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return ``(meta, state_dict)`` read from a model directory."""
+    from safetensors.torch import load_file
+
+    d = Path(directory)
+    meta_path, weights_path = d / META, d / WEIGHTS
+    for p in (meta_path, weights_path):
+        if not p.is_file():
+            raise DataError(f"{p} not found; point to a run directory written by 'attnscope fit'.")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{meta_path} is not valid JSON (line {exc.lineno}); re-run the fit.") from exc
+    return meta, load_file(str(weights_path))
