@@ -27,7 +27,9 @@ def environment(device: str = "cpu") -> dict[str, Any]:
     }
 
 
-def row(dataset: str, variant: str, metric: str, values: Any, seconds: float, **extra: Any) -> dict[str, Any]:
+def row(
+    dataset: str, variant: str, metric: str, values: Any, seconds: float, **extra: Any
+) -> dict[str, Any]:
     """One results row: mean/std/n over seeds or folds (a scalar counts as n = 1)."""
     import numpy as np
 
@@ -45,7 +47,9 @@ def row(dataset: str, variant: str, metric: str, values: Any, seconds: float, **
     return out
 
 
-def write_results(name: str, rows: list[dict[str, Any]], *, device: str = "cpu", **extra: Any) -> Path:
+def write_results(
+    name: str, rows: list[dict[str, Any]], *, device: str = "cpu", **extra: Any
+) -> Path:
     """Write ``benchmarks/results/<name>.json`` (DESIGN.md schema) atomically."""
     from attnscope._utils.files import write_json
 

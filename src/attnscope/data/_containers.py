@@ -8,7 +8,7 @@ container of the selected samples, so splits never copy code per modality.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -266,10 +266,14 @@ class TimeSeriesDataset(Dataset):
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=np.float32)
         if self.values.ndim != 3:
-            raise DataError(f"values must be 3-D (samples, times, variables), got {self.values.shape}.")
+            raise DataError(
+                f"values must be 3-D (samples, times, variables), got {self.values.shape}."
+            )
         self.mask = np.asarray(self.mask, dtype=bool)
         if self.mask.shape != self.values.shape:
-            raise DataError(f"mask shape {self.mask.shape} differs from values {self.values.shape}.")
+            raise DataError(
+                f"mask shape {self.mask.shape} differs from values {self.values.shape}."
+            )
         _check_finite(self.values, self.sample_ids)
         n, t, v = self.values.shape
         self.static = np.asarray(self.static, dtype=np.float32).reshape(n, -1)
@@ -283,7 +287,7 @@ class TimeSeriesDataset(Dataset):
         self._validate_common()
 
     def describe(self) -> dict[str, Any]:
-        n, t, v = self.values.shape
+        _, t, v = self.values.shape
         observed = float(self.mask.mean()) if self.mask.size else 0.0
         return {**super().describe(), "n_times": t, "n_variables": v, "observed_fraction": observed}
 
@@ -322,7 +326,9 @@ class MultiOmicsDataset(Dataset):
             _check_finite(mat, self.sample_ids, where=f"modality {name!r}")
             self.omics[name] = mat
             self.feature_names[name] = _check_names(
-                self.feature_names.get(name, np.array([f"{name}_{j}" for j in range(mat.shape[1])])),
+                self.feature_names.get(
+                    name, np.array([f"{name}_{j}" for j in range(mat.shape[1])])
+                ),
                 mat.shape[1],
                 f"{name} feature",
             )
@@ -330,7 +336,9 @@ class MultiOmicsDataset(Dataset):
         if present.size == 0:
             present = np.ones((n, len(self.omics)), bool)
         if present.shape != (n, len(self.omics)):
-            raise DataError(f"present must have shape ({n}, {len(self.omics)}), got {present.shape}.")
+            raise DataError(
+                f"present must have shape ({n}, {len(self.omics)}), got {present.shape}."
+            )
         self.present = present
         self._validate_common()
 
@@ -354,7 +362,11 @@ def _check_rows(arr: np.ndarray, sample_ids: np.ndarray, name: str) -> None:
 def _check_finite(arr: np.ndarray, sample_ids: np.ndarray, *, where: str = "the data") -> None:
     bad = ~np.isfinite(arr)
     if bad.any():
-        row, col = (int(i) for i in np.argwhere(bad)[0][:2]) if arr.ndim > 1 else (int(np.argwhere(bad)[0][0]), 0)
+        row, col = (
+            (int(i) for i in np.argwhere(bad)[0][:2])
+            if arr.ndim > 1
+            else (int(np.argwhere(bad)[0][0]), 0)
+        )
         sid = np.asarray(sample_ids)[row] if row < len(sample_ids) else row
         raise DataError(
             f"{where} holds NaN or inf ({int(bad.sum())} cells; first at sample {sid!s}, "
@@ -365,9 +377,13 @@ def _check_finite(arr: np.ndarray, sample_ids: np.ndarray, *, where: str = "the 
 def _check_names(names: Any, expected: int, what: str) -> np.ndarray:
     arr = np.asarray(names).astype(str)
     if arr.shape != (expected,):
-        raise DataError(f"expected {expected} {what} names, found {arr.shape[0] if arr.ndim else 0}.")
+        raise DataError(
+            f"expected {expected} {what} names, found {arr.shape[0] if arr.ndim else 0}."
+        )
     uniq, counts = np.unique(arr, return_counts=True)
     if (counts > 1).any():
         dup = uniq[counts > 1][:3].tolist()
-        raise DataError(f"duplicate {what} names {dup}; names must be unique (rename or aggregate them).")
+        raise DataError(
+            f"duplicate {what} names {dup}; names must be unique (rename or aggregate them)."
+        )
     return arr

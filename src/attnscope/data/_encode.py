@@ -117,7 +117,9 @@ def encode_labels(
     if arr.size == 0:
         raise DataError(f"{source}: no labels found.")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise DataError(f"{source}: {int(np.isnan(arr).sum())} labels are missing (NaN); drop those samples.")
+        raise DataError(
+            f"{source}: {int(np.isnan(arr).sum())} labels are missing (NaN); drop those samples."
+        )
     if arr.dtype.kind in "iuf":
         uniq = np.unique(arr)
         names = [_fmt_number(u) for u in uniq]

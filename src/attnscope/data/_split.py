@@ -27,10 +27,14 @@ def train_val_test_split(
 
     idx = np.arange(len(labels))
     if not 0 <= test_size < 1 or not 0 <= val_size < 1 or val_size + test_size >= 1:
-        raise DataError(f"val_size={val_size} and test_size={test_size} must be in [0, 1) with sum < 1.")
+        raise DataError(
+            f"val_size={val_size} and test_size={test_size} must be in [0, 1) with sum < 1."
+        )
     _check_strata(labels, 3)
-    rest, test = (idx, idx[:0]) if test_size == 0 else train_test_split(
-        idx, test_size=test_size, stratify=labels, random_state=random_state
+    rest, test = (
+        (idx, idx[:0])
+        if test_size == 0
+        else train_test_split(idx, test_size=test_size, stratify=labels, random_state=random_state)
     )
     if val_size == 0:
         return np.sort(rest), idx[:0], np.sort(test)

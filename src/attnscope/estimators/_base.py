@@ -183,7 +183,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return X
         return self._dataset_from_arrays(X, y)
 
-    def fit(self, X: Any, y: Any | None = None, *, validation_data: Dataset | None = None) -> BaseClassifier:
+    def fit(
+        self, X: Any, y: Any | None = None, *, validation_data: Dataset | None = None
+    ) -> BaseClassifier:
         """Train on ``X`` (a Dataset, or arrays with labels ``y``).
 
         A stratified ``val_size`` share is held out for early stopping unless
@@ -193,7 +195,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         labels = data.y
         config = self._train_config()
         if self.class_weight not in (None, "balanced"):
-            raise ConfigError(f"class_weight must be None or 'balanced', got {self.class_weight!r}.")
+            raise ConfigError(
+                f"class_weight must be None or 'balanced', got {self.class_weight!r}."
+            )
         if np.unique(labels).size < 2:
             raise DataError("the training labels hold one class only; a classifier needs two.")
         train, val = data, validation_data
@@ -210,7 +214,11 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             module = self._build_module(self.spec_)
             self._init_from_data(module, train)
             gen = torch.Generator().manual_seed(int(self.random_state))
-            cw = class_weights(train.y, len(self.classes_)) if self.class_weight == "balanced" else None
+            cw = (
+                class_weights(train.y, len(self.classes_))
+                if self.class_weight == "balanced"
+                else None
+            )
             val_inputs = self._make_inputs(val) if val is not None else None
             val_y = torch.as_tensor(self._codes(val)) if val is not None else None
             self.history_: History = fit_module(
@@ -252,6 +260,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class names."""
+        check_is_fitted(self)
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
     def score(self, X: Any, y: Any | None = None, sample_weight: Any = None) -> float:
@@ -268,7 +277,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         proba = self.predict_proba(data)
         codes = self._codes(data)
         out: dict[str, Any] = classification_metrics(codes, proba)
-        out["confusion_matrix"] = confusion(codes, proba.argmax(axis=1), len(self.classes_)).tolist()
+        out["confusion_matrix"] = confusion(
+            codes, proba.argmax(axis=1), len(self.classes_)
+        ).tolist()
         out["classes"] = self.classes_.tolist()
         out["n_samples"] = len(data)
         return out
@@ -311,7 +322,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         try:
             module.load_state_dict(state)
         except RuntimeError as exc:
-            raise DataError(f"{directory}: weights do not match the saved architecture ({exc}).") from exc
+            raise DataError(
+                f"{directory}: weights do not match the saved architecture ({exc})."
+            ) from exc
         est.module_ = module.eval()
         if meta.get("history"):
             est.history_ = History(**meta["history"])

@@ -41,7 +41,12 @@ class CNNClassifier(BaseClassifier):
     dataset_type = SequenceDataset
 
     def __init__(
-        self, *, n_filters: int = 64, kernel_size: int = 15, dropout: float = 0.3, **train_params: Any
+        self,
+        *,
+        n_filters: int = 64,
+        kernel_size: int = 15,
+        dropout: float = 0.3,
+        **train_params: Any,
     ) -> None:
         super().__init__(**train_params)
         self.n_filters = n_filters
@@ -60,13 +65,17 @@ class CNNClassifier(BaseClassifier):
         if y is not None:
             labels, names = encode_labels(np.asarray(y))
         return SequenceDataset(
-            labels=labels, sample_ids=np.arange(len(tokens)).astype(str), class_names=names,
-            truth=None, meta={}, tokens=tokens,
+            labels=labels,
+            sample_ids=np.arange(len(tokens)).astype(str),
+            class_names=names,
+            truth=None,
+            meta={},
+            tokens=tokens,
         )
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
         return {
-            "n_classes": int(len(self.classes_)),
+            "n_classes": len(self.classes_),
             "n_filters": self.n_filters,
             "kernel_size": self.kernel_size,
             "dropout": self.dropout,
@@ -74,7 +83,9 @@ class CNNClassifier(BaseClassifier):
 
     def _build_module(self, spec: dict[str, Any]) -> nn.Module:
         return SequenceCNN(
-            spec["n_classes"], n_filters=spec["n_filters"], kernel_size=spec["kernel_size"],
+            spec["n_classes"],
+            n_filters=spec["n_filters"],
+            kernel_size=spec["kernel_size"],
             dropout=spec["dropout"],
         )
 

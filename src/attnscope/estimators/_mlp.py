@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -32,7 +32,11 @@ class MLPClassifier(BaseClassifier):
     dataset_type = TabularDataset
 
     def __init__(
-        self, *, hidden: tuple[int, ...] | list[int] = (256, 64), dropout: float = 0.3, **train_params: Any
+        self,
+        *,
+        hidden: tuple[int, ...] | list[int] = (256, 64),
+        dropout: float = 0.3,
+        **train_params: Any,
     ) -> None:
         super().__init__(**train_params)
         self.hidden = hidden
@@ -50,14 +54,23 @@ class MLPClassifier(BaseClassifier):
         labels, class_names = (None, list(getattr(self, "classes_", [])))
         if y is not None:
             labels, class_names = encode_labels(np.asarray(y))
-        feature_names = (
-            np.asarray(names).astype(str) if names is not None
-            else np.asarray(getattr(self, "spec_", {}).get("feature_names", [f"f{j}" for j in range(arr.shape[1])]))
-        )
+        fitted_names = getattr(self, "spec_", {}).get("feature_names")
+        if names is not None:
+            feature_names = np.asarray(names).astype(str)
+        elif fitted_names is not None and len(fitted_names) == arr.shape[1]:
+            feature_names = np.asarray(fitted_names)
+        else:
+            feature_names = np.array([f"f{j}" for j in range(arr.shape[1])])
         return TabularDataset(
             labels=labels,
-            sample_ids=np.asarray(ids).astype(str) if ids is not None else np.arange(len(arr)).astype(str),
-            class_names=class_names, truth=None, meta={}, X=arr, feature_names=feature_names,
+            sample_ids=np.asarray(ids).astype(str)
+            if ids is not None
+            else np.arange(len(arr)).astype(str),
+            class_names=class_names,
+            truth=None,
+            meta={},
+            X=arr,
+            feature_names=feature_names,
         )
 
     def _check_data(self, data: Any) -> None:
@@ -71,14 +84,19 @@ class MLPClassifier(BaseClassifier):
     def _module_spec(self, data: Any) -> dict[str, Any]:
         return {
             "n_features": int(data.n_features),
-            "n_classes": int(len(self.classes_)),
+            "n_classes": len(self.classes_),
             "hidden": [int(h) for h in self.hidden],
             "dropout": self.dropout,
             "feature_names": data.feature_names.tolist(),
         }
 
     def _build_module(self, spec: dict[str, Any]) -> nn.Module:
-        return MLP(spec["n_features"], spec["n_classes"], hidden=tuple(spec["hidden"]), dropout=spec["dropout"])
+        return MLP(
+            spec["n_features"],
+            spec["n_classes"],
+            hidden=tuple(spec["hidden"]),
+            dropout=spec["dropout"],
+        )
 
     def _init_from_data(self, module: nn.Module, data: Any) -> None:
         x = torch.as_tensor(data.X)
@@ -90,7 +108,7 @@ class MLPClassifier(BaseClassifier):
 
     def attribution_spec(self, data: Any) -> AttributionSpec:
         (x,) = self._make_inputs(data)
-        module = self.module_
+        module = cast(MLP, self.module_)
         mean = module.mean.detach().clone().unsqueeze(0)
 
         def forward(inp: Tensor) -> Tensor:

@@ -74,7 +74,7 @@ class Attribution:
 
         def _write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
+                np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
 
         return write_with(path, _write)
 

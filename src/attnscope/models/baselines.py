@@ -70,6 +70,9 @@ class MLP(nn.Module):
     and a saved model needs no separate scaler.
     """
 
+    mean: Tensor
+    scale: Tensor
+
     def __init__(
         self,
         n_features: int,

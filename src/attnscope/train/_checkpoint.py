@@ -41,5 +41,7 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, An
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise DataError(f"{meta_path} is not valid JSON (line {exc.lineno}); re-run the fit.") from exc
+        raise DataError(
+            f"{meta_path} is not valid JSON (line {exc.lineno}); re-run the fit."
+        ) from exc
     return meta, load_file(str(weights_path))

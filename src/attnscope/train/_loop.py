@@ -95,7 +95,9 @@ def fit_module(
     module.to(device)
     params = list(parameters) if parameters is not None else list(module.parameters())
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
-    optimizer = opt_cls(params, lr=config.lr, weight_decay=config.weight_decay, amsgrad=config.amsgrad)
+    optimizer = opt_cls(
+        params, lr=config.lr, weight_decay=config.weight_decay, amsgrad=config.amsgrad
+    )
     cw = class_weight.to(device) if class_weight is not None else None
     history = History()
     has_val = val_inputs is not None and val_y is not None and len(val_y) > 0
@@ -157,7 +159,9 @@ def _validate(
 ) -> dict[str, float]:
     from attnscope.metrics._predictive import classification_metrics
 
-    logits = batched_forward(module, inputs, batch_size=max(config.batch_size, 256), device=config.device)
+    logits = batched_forward(
+        module, inputs, batch_size=max(config.batch_size, 256), device=config.device
+    )
     loss = float(F.cross_entropy(logits, y, weight=cw.cpu() if cw is not None else None))
     proba = torch.softmax(logits, dim=1).numpy()
     m = classification_metrics(y.numpy(), proba, metrics=("accuracy", "balanced_accuracy", "auroc"))
@@ -170,11 +174,21 @@ def _has_batchnorm(module: nn.Module) -> bool:
 
 class _RichProgress:
     def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self._p = Progress(
-            TextColumn("training"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("{task.fields[info]}"), transient=True,
+            TextColumn("training"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+            transient=True,
         )
         self._p.start()
         self._task = self._p.add_task("fit", total=total, info="")

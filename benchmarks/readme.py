@@ -1,0 +1,58 @@
+"""Regenerate the README's benchmark section from benchmarks/results/*.json.
+
+Each benchmark script defines ``markdown(results) -> str``; this script imports it, renders
+the script's results file and writes the sections between the BENCHMARKS markers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+README = HERE.parent / "README.md"
+START, END = "<!-- BENCHMARKS:START -->", "<!-- BENCHMARKS:END -->"
+ORDER = ["trust", "attngen", "hain", "hemera", "hemera_scale", "consistency", "fusion"]
+
+
+def _section(name: str) -> str | None:
+    results_path = HERE / "results" / f"{name}.json"
+    script = HERE / f"{name}.py"
+    if not results_path.is_file() or not script.is_file():
+        return None
+    sys.path.insert(0, str(HERE))
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", script)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    render = getattr(module, "markdown", None)
+    if render is None:
+        return None
+    results = json.loads(results_path.read_text())
+    env = results.get("environment", {})
+    footer = (
+        f"\n_Command: `{results.get('command', '?')}`; environment: "
+        f"{env.get('device', 'cpu')}, torch {env.get('torch', '?')}, "
+        f"{env.get('threads', '?')} threads, {env.get('date', '')}._\n"
+    )
+    return render(results).rstrip() + "\n" + footer
+
+
+def main() -> None:
+    names = ORDER + sorted(p.stem for p in (HERE / "results").glob("*.json") if p.stem not in ORDER)
+    sections = [s for s in (_section(n) for n in names) if s]
+    text = README.read_text()
+    if START not in text or END not in text:
+        raise SystemExit("README.md lacks the BENCHMARKS markers")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    body = "\n".join(sections) if sections else "_No benchmark results yet._\n"
+    README.write_text(f"{head}{START}\n{body}\n{END}{tail}")
+    print(f"README.md: {len(sections)} benchmark sections")
+
+
+if __name__ == "__main__":
+    main()

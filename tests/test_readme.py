@@ -1,0 +1,43 @@
+"""The README's Python example runs as written and its CLI lines name real commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _fenced(text: str) -> list[str]:
+    """Contents of the fenced code blocks of a markdown text."""
+    blocks: list[str] = []
+    current: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if inside:
+                blocks.append("\n".join(current))
+            current, inside = [], not inside
+        elif inside:
+            current.append(line)
+    return blocks
+
+
+def test_readme_python_example_runs(tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+    assert blocks, "README has no python example"
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    exec(compile(blocks[0], "README.md", "exec"), namespace)
+    assert (tmp_path / "runs" / "example" / "model.safetensors").is_file()
+    assert namespace["attr"].values.shape == (len(namespace["test"]), 100)
+
+
+def test_readme_commands_exist():
+    from attnscope.cli import app
+
+    registered = {c.name or c.callback.__name__ for c in app.registered_commands}
+    code = "\n".join(_fenced(README.read_text()))
+    documented = set(re.findall(r"^attnscope (\w+)", code, flags=re.M))
+    assert {"demo", "fit", "predict"} <= documented
+    assert documented <= registered | {"explain"}, documented - registered

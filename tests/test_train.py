@@ -1,0 +1,78 @@
+"""The fit loop: early stopping restores the best weights; seeding is reproducible."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from attnscope.errors import ConfigError
+from attnscope.models import ModelOutput
+from attnscope.train import TrainConfig, batched_forward, fit_module
+
+
+class _Linear(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x: torch.Tensor) -> ModelOutput:
+        return ModelOutput(logits=self.fc(x))
+
+
+def _blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 2
+    x = torch.randn(n, 2, generator=g) + 2.0 * (y[:, None] * 2 - 1)
+    return x, y
+
+
+def test_early_stopping_restores_best_epoch_weights():
+    torch.manual_seed(0)
+    module = _Linear()
+    x, y = _blobs(200, 0)
+    xv, yv = _blobs(100, 1)
+    # Validation labels flipped: the better the model learns, the worse it validates,
+    # so the best epoch is early and training stops before the last epoch.
+    history = fit_module(
+        module,
+        (x,),
+        y,
+        val_inputs=(xv,),
+        val_y=1 - yv,
+        config=TrainConfig(epochs=30, batch_size=32, lr=0.05, patience=3),
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert history.stopped_early
+    assert history.best_epoch < len(history.epochs) - 1
+    logits = batched_forward(module, (xv,))
+    restored_acc = float((logits.argmax(1) == (1 - yv)).float().mean())
+    assert restored_acc == pytest.approx(history.epochs[history.best_epoch]["val_accuracy"])
+    assert restored_acc > history.epochs[-1]["val_accuracy"]
+
+
+def test_without_validation_the_last_epoch_is_kept():
+    module = _Linear()
+    x, y = _blobs(64, 2)
+    history = fit_module(module, (x,), y, config=TrainConfig(epochs=3, batch_size=16))
+    assert history.best_epoch == 2 and not history.stopped_early
+
+
+def test_train_config_rejects_bad_values():
+    with pytest.raises(ConfigError, match="optimizer"):
+        TrainConfig(optimizer="sgd")
+    with pytest.raises(ConfigError, match="monitor"):
+        TrainConfig(monitor="f1")
+
+
+def test_fit_does_not_touch_global_rng():
+    from attnscope.estimators import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)).astype(np.float32), np.arange(60) % 2
+    torch.manual_seed(123)
+    expected = torch.rand(1)
+    torch.manual_seed(123)
+    MLPClassifier(epochs=2, hidden=(8,)).fit(X, y)
+    assert torch.equal(torch.rand(1), expected)
