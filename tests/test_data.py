@@ -101,3 +101,17 @@ def test_kfold_covers_each_sample_once():
     assert sorted(tests.tolist()) == list(range(30))
     with pytest.raises(DataError, match="smallest class"):
         kfold_indices(np.array([0, 0, 0, 1]), n_splits=3)
+
+
+def test_subset_keeps_a_global_timeseries_truth_even_when_shapes_coincide():
+    from attnscope.data import TimeSeriesDataset
+
+    n = t = 4
+    truth = np.eye(t, 3, dtype=bool)  # (n_times, n_variables), shared by all samples
+    ds = TimeSeriesDataset(
+        labels=np.array([0, 1, 0, 1]), sample_ids=np.arange(n).astype(str), class_names=["a", "b"],
+        truth=truth, meta={}, values=np.zeros((n, t, 3)), mask=np.ones((n, t, 3), bool),
+        static=np.zeros((n, 0)), variable_names=np.array(["x", "y", "z"]),
+        static_names=np.array([], dtype=str), times=np.arange(t),
+    )
+    np.testing.assert_array_equal(ds.subset([0, 1]).truth, truth)

@@ -38,6 +38,9 @@ class Dataset:
     modality: ClassVar[str] = "base"
     #: Names of array fields whose first axis is the sample axis.
     _sample_fields: ClassVar[tuple[str, ...]] = ()
+    #: ``truth`` with this many axes is per sample (sliced by ``subset``); fewer axes
+    #: means one global mask (per feature, per cell) shared by all samples.
+    _truth_sample_ndim: ClassVar[int] = 2
 
     labels: np.ndarray | None
     sample_ids: np.ndarray
@@ -69,7 +72,7 @@ class Dataset:
         changes: dict[str, Any] = {"sample_ids": self.sample_ids[sel]}
         if self.labels is not None:
             changes["labels"] = self.labels[sel]
-        if self.truth is not None and self.truth.ndim >= 2 and self.truth.shape[0] == len(self):
+        if self.truth is not None and self.truth.ndim == self._truth_sample_ndim:
             changes["truth"] = self.truth[sel]
         for name in self._sample_fields:
             value = getattr(self, name)
@@ -255,6 +258,7 @@ class TimeSeriesDataset(Dataset):
 
     modality: ClassVar[str] = "timeseries"
     _sample_fields: ClassVar[tuple[str, ...]] = ("values", "mask", "static")
+    _truth_sample_ndim: ClassVar[int] = 3
 
     values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))
     mask: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), bool))

@@ -1,0 +1,243 @@
+"""Clinical time series in long format: one row per observation (id, time, variable, value).
+
+The table needs the columns ``id``, ``time``, ``variable`` and ``value`` (any case; comma
+or tab separated). ``time`` is numeric hours since the start of the stay or ``HH:MM``
+(hours may exceed 24). Observations are gridded exactly as PhysioNet records are (see
+:func:`attnscope.io.grid_observations`): bin means, an observed mask, forward fill within a
+stay and 0 before the first observation; negative times and times after ``hours`` are
+dropped. Stays keep the order in which their ids first appear.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from attnscope.data import TimeSeriesDataset, encode_labels
+from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.io._timegrid import grid_observations, parse_times
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["read_long_timeseries"]
+
+_REQUIRED = ("id", "time", "variable", "value")
+
+
+def _sep(path: Path) -> str:
+    if path.name.endswith((".tsv", ".tsv.gz", ".tab")):
+        return "\t"
+    import gzip
+
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    return "\t" if first.count("\t") > first.count(",") else ","
+
+
+def read_long_timeseries(
+    path: str | os.PathLike[str],
+    *,
+    labels: str | os.PathLike[str] | None = None,
+    label_col: str | None = None,
+    hours: float | None = None,
+    step_hours: float = 1.0,
+    variables: Sequence[str] | None = None,
+) -> TimeSeriesDataset:
+    """Read a long-format time-series table onto a fixed grid.
+
+    Parameters
+    ----------
+    path : path-like
+        CSV/TSV (optionally gzipped) with columns id, time, variable, value.
+    labels : path-like, optional
+        Table of per-stay labels: an ``id`` column (else the first column) and
+        ``label_col`` (else the second column). Stays without a label are dropped with an
+        AttnscopeWarning.
+    label_col : str, optional
+        Label column of ``labels``; without ``labels``, a column of ``path`` itself whose
+        value is constant within each stay.
+    hours : float, optional
+        Grid length; default the latest observation time, rounded up to a whole step.
+    step_hours : float, default 1.0
+        Bin width in hours.
+    variables : sequence of str, optional
+        Channels in this order; other variables are ignored. Default: every variable
+        found, sorted.
+
+    Returns
+    -------
+    TimeSeriesDataset
+        ``values`` and ``mask`` of shape (n_stays, ceil(hours / step_hours), n_variables),
+        raw units; ``static`` has zero columns.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"time-series file {path} not found; check the path.")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty; expected a header 'id,time,variable,value'.")
+    try:
+        table = pd.read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path} is not a readable CSV/TSV table ({exc}).") from exc
+    lower = {str(c).strip().lower(): c for c in table.columns}
+    missing = [c for c in _REQUIRED if c not in lower]
+    if missing:
+        raise DataError(
+            f"{path}: columns {missing} not found (found {list(table.columns)[:8]}); a long "
+            "time-series table needs the columns id, time, variable, value."
+        )
+    if table.empty:
+        raise DataError(f"{path} has a header but no observations.")
+    ids = table[lower["id"]].astype(str).str.strip().to_numpy()
+    var = table[lower["variable"]].astype(str).str.strip().to_numpy()
+    t_hours, ok = parse_times(table[lower["time"]].to_numpy())
+    if not ok.all():
+        bad = int(np.argmax(~ok))
+        raise DataError(
+            f"{path}, line {bad + 2}: time {table[lower['time']].iloc[bad]!r} is neither a "
+            "number of hours nor HH:MM; fix or remove the line."
+        )
+    value = pd.to_numeric(table[lower["value"]], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(value).all():
+        bad = int(np.argmax(~np.isfinite(value)))
+        raise DataError(
+            f"{path}, line {bad + 2}: value {table[lower['value']].iloc[bad]!r} is not a "
+            "finite number; fix or remove the line (missing observations need no row)."
+        )
+    sample_idx, sample_ids = pd.factorize(ids, sort=False)
+    if variables is None:
+        names = sorted(set(var.tolist()))
+    else:
+        names = [str(v) for v in variables]
+        absent = sorted(set(names) - set(var.tolist()))
+        if absent:
+            warnings.warn(
+                f"{path}: variables {absent[:8]} have no observation; their channels are empty.",
+                AttnscopeWarning,
+                stacklevel=2,
+            )
+    lookup = {v: k for k, v in enumerate(names)}
+    var_idx = np.fromiter((lookup.get(v, -1) for v in var.tolist()), np.int64, len(var))
+    use = var_idx >= 0
+    if hours is None:
+        # The bin holding the latest observation is the last bin.
+        latest = float(t_hours[use].max()) if use.any() else 0.0
+        hours = (np.floor(max(latest, 0.0) / step_hours + 1e-9) + 1) * step_hours
+    values, mask, grid = grid_observations(
+        sample_idx[use],
+        var_idx[use],
+        t_hours[use],
+        value[use],
+        n_samples=len(sample_ids),
+        n_variables=len(names),
+        hours=float(hours),
+        step_hours=step_hours,
+    )
+    sample_ids = np.asarray(sample_ids, dtype=str)
+    codes: np.ndarray | None = None
+    class_names: list[str] = []
+    if labels is not None or label_col is not None:
+        raw = _stay_labels(path, table, ids, sample_ids, labels, label_col, lower)
+        known = pd.notna(raw)
+        if not known.any():
+            raise DataError(f"no stay of {path} has a label; check the ids of the labels.")
+        if not known.all():
+            warnings.warn(
+                f"{path}: {int((~known).sum())} stays without a label were dropped "
+                f"(first: {sample_ids[~known][:3].tolist()}).",
+                AttnscopeWarning,
+                stacklevel=2,
+            )
+            values, mask, sample_ids, raw = (
+                values[known],
+                mask[known],
+                sample_ids[known],
+                raw[known],
+            )
+        numeric = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
+        label_values = numeric if np.isfinite(numeric).all() else raw.astype(str)
+        codes, class_names = encode_labels(label_values, source=str(labels or path))
+    n = len(sample_ids)
+    return TimeSeriesDataset(
+        labels=codes,
+        sample_ids=sample_ids,
+        class_names=class_names,
+        truth=None,
+        meta={
+            "source": str(path),
+            "format": "long",
+            "hours": float(hours),
+            "step_hours": float(step_hours),
+            "normalized": False,
+            "fill": "bin mean; forward fill within a stay; 0 (raw) before the first observation",
+        },
+        values=values,
+        mask=mask,
+        static=np.zeros((n, 0), dtype=np.float32),
+        variable_names=np.asarray(names, dtype=str),
+        static_names=np.zeros(0, dtype=str),
+        times=grid,
+    )
+
+
+def _stay_labels(
+    path: Path,
+    table: pd.DataFrame,
+    ids: np.ndarray,
+    sample_ids: np.ndarray,
+    labels: str | os.PathLike[str] | None,
+    label_col: str | None,
+    lower: dict[str, Any],
+) -> np.ndarray:
+    """One label per stay (object array, NaN where unknown)."""
+    import pandas as pd
+
+    if labels is None:
+        if label_col not in table.columns:
+            raise DataError(
+                f"{path}: label column {label_col!r} not found; columns are "
+                f"{list(table.columns)[:8]}."
+            )
+        per = pd.DataFrame({"id": ids, "label": table[label_col].to_numpy()}).dropna()
+        n_distinct = per.groupby("id")["label"].nunique()
+        if (n_distinct > 1).any():
+            sid = n_distinct.index[int(np.argmax(n_distinct.to_numpy() > 1))]
+            raise DataError(
+                f"{path}: stay {sid} has several values in label column {label_col!r}; "
+                "a stay needs one label."
+            )
+        first = per.groupby("id")["label"].first()
+        return first.reindex(sample_ids).to_numpy(dtype=object)
+    lpath = Path(labels)
+    if not lpath.is_file():
+        raise DataError(f"labels file {lpath} not found; check the path.")
+    try:
+        lab = pd.read_csv(lpath, sep=_sep(lpath), dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"labels file {lpath} is not a readable table ({exc}).") from exc
+    if lab.shape[1] < 2:
+        raise DataError(f"labels file {lpath} needs an id column and a label column.")
+    cols = {str(c).strip().lower(): c for c in lab.columns}
+    id_col = cols.get("id", lab.columns[0])
+    col = label_col if label_col is not None else lab.columns[1 if lab.columns[0] == id_col else 0]
+    if col not in lab.columns:
+        raise DataError(
+            f"labels file {lpath}: column {col!r} not found; columns are {list(lab.columns)}."
+        )
+    keys = lab[id_col].astype(str).str.strip()
+    if keys.duplicated().any():
+        raise DataError(
+            f"labels file {lpath}: id {keys[keys.duplicated()].iloc[0]!r} appears twice; "
+            "keep one row per stay."
+        )
+    series = pd.Series(lab[col].to_numpy(), index=keys.to_numpy())
+    return series.reindex(sample_ids).to_numpy(dtype=object)

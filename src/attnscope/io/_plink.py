@@ -1,0 +1,444 @@
+"""PLINK 1 binary genotypes (.bed/.bim/.fam) through bed-reader, in blocks.
+
+Dosages count the **A1 allele** (column 5 of the .bim; PLINK puts the minor allele there by
+default), as PLINK's ``--recode A`` does: 0, 1 or 2 copies of A1, and -1 for a missing call.
+
+The three files are checked before bed-reader touches the genotypes: the .fam and .bim
+must have 6 fields per line, the .bed must start with the SNP-major magic number
+``0x6c 0x1b 0x01`` and be exactly ``3 + n_snps * ceil(n_samples / 4)`` bytes long, where
+``n_samples`` and ``n_snps`` are the .fam and .bim line counts.
+
+:class:`PlinkReader` reads any block of samples x SNPs from disk without loading the rest,
+and :meth:`PlinkReader.iter_blocks` streams a cohort larger than memory.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from attnscope.data import GenotypeDataset
+from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.io._genotype_qc import code_phenotype, read_phenotype
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["GenotypeBlock", "PlinkReader", "read_plink", "write_plink"]
+
+_BED_MAGIC = b"\x6c\x1b\x01"
+_FAM_COLS = ["fid", "iid", "father", "mother", "sex", "pheno"]
+_BIM_COLS = ["chromosome", "snp", "cm", "bp", "a1", "a2"]
+
+Index = slice | np.ndarray | list[int] | list[str] | None
+
+
+class GenotypeBlock(NamedTuple):
+    """One block yielded by :meth:`PlinkReader.iter_blocks`.
+
+    ``genotypes`` has shape (len(samples), len(snps)), int8, -1 = missing.
+    """
+
+    samples: slice
+    snps: slice
+    genotypes: np.ndarray
+
+
+def _prefix_paths(prefix: str | os.PathLike[str]) -> tuple[Path, Path, Path]:
+    p = Path(prefix)
+    if p.suffix in {".bed", ".bim", ".fam"}:
+        p = p.with_suffix("")
+    return p.with_name(p.name + ".bed"), p.with_name(p.name + ".bim"), p.with_name(p.name + ".fam")
+
+
+def _read_table(path: Path, columns: list[str], what: str) -> pd.DataFrame:
+    import pandas as pd
+
+    if not path.is_file():
+        raise DataError(f"{path} not found; a PLINK data set needs .bed, .bim and .fam files.")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty; expected one line per {what}.")
+    try:
+        table = pd.read_csv(
+            path, sep=r"\s+", header=None, dtype=str, keep_default_na=False, engine="c"
+        )
+    except pd.errors.ParserError as exc:
+        line = _first_bad_line(path, len(columns))
+        raise DataError(
+            f"{path}: line {line} has the wrong number of fields; expected "
+            f"{len(columns)} whitespace-separated fields ({' '.join(columns)}) per {what}. "
+            "Fix or remove that line."
+        ) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{path} holds no lines; expected one line per {what}.") from exc
+    if table.shape[1] != len(columns):
+        raise DataError(
+            f"{path}: line 1 has {table.shape[1]} fields; expected {len(columns)} "
+            f"({' '.join(columns)}) per {what}."
+        )
+    short = (table == "").any(axis=1).to_numpy()
+    if short.any():
+        line = int(np.argmax(short)) + 1
+        raise DataError(
+            f"{path}: line {line} has fewer than {len(columns)} fields; expected "
+            f"{' '.join(columns)}. Fix or remove that line."
+        )
+    table.columns = columns
+    return table
+
+
+def _first_bad_line(path: Path, n_fields: int) -> int | str:
+    """1-based number of the first non-blank line without ``n_fields`` fields (error path)."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for k, line in enumerate(fh, start=1):
+            if line.strip() and len(line.split()) != n_fields:
+                return k
+    return "?"
+
+
+def _check_bed(bed: Path, n_samples: int, n_snps: int, fam: Path, bim: Path) -> None:
+    if not bed.is_file():
+        raise DataError(f"{bed} not found; a PLINK data set needs .bed, .bim and .fam files.")
+    with open(bed, "rb") as fh:
+        magic = fh.read(3)
+    if magic != _BED_MAGIC:
+        raise DataError(
+            f"{bed} does not start with the PLINK .bed magic number 6c 1b 01 (found "
+            f"{magic.hex(' ') or 'nothing'}); it is not a SNP-major PLINK 1 .bed file. "
+            "Re-export it with `plink --make-bed`."
+        )
+    expected = 3 + n_snps * ((n_samples + 3) // 4)
+    size = bed.stat().st_size
+    if size != expected:
+        raise DataError(
+            f"{bed} has {size} bytes but {fam.name} lists {n_samples} samples and {bim.name} "
+            f"lists {n_snps} SNPs, which need 3 + {n_snps} x ceil({n_samples}/4) = {expected} "
+            "bytes; the three files do not belong together (or one is truncated). "
+            "Use the .bim and .fam written with this .bed."
+        )
+
+
+class PlinkReader:
+    """Block reader of a PLINK .bed/.bim/.fam data set.
+
+    Parameters
+    ----------
+    prefix : path-like
+        Path without extension (``data/cohort`` for ``data/cohort.bed``); a path ending in
+        ``.bed``, ``.bim`` or ``.fam`` is accepted too.
+
+    Attributes
+    ----------
+    fam : pandas.DataFrame
+        The .fam columns ``fid iid father mother sex pheno`` (strings).
+    bim : pandas.DataFrame
+        The .bim columns ``chromosome snp cm bp a1 a2`` (strings).
+
+    Examples
+    --------
+    >>> reader = PlinkReader("cohort")  # doctest: +SKIP
+    >>> for block in reader.iter_blocks(sample_block=256, snp_block=None):  # doctest: +SKIP
+    ...     train_step(block.genotypes)
+    """
+
+    def __init__(self, prefix: str | os.PathLike[str]) -> None:
+        self.bed_path, self.bim_path, self.fam_path = _prefix_paths(prefix)
+        self.fam = _read_table(self.fam_path, _FAM_COLS, "sample")
+        self.bim = _read_table(self.bim_path, _BIM_COLS, "SNP")
+        _check_bed(self.bed_path, len(self.fam), len(self.bim), self.fam_path, self.bim_path)
+        bp = np.asarray(self.bim["bp"].to_numpy(), dtype=str)
+        try:
+            self._positions = bp.astype(np.int64)
+        except ValueError as exc:
+            bad = next(k for k, v in enumerate(bp) if not v.lstrip("-").isdigit())
+            raise DataError(
+                f"{self.bim_path}: line {bad + 1} has base-pair position {bp[bad]!r}; "
+                "expected an integer in column 4."
+            ) from exc
+        iid = self.fam["iid"].to_numpy().astype(str)
+        if np.unique(iid).size != iid.size:
+            iid = (self.fam["fid"] + "_" + self.fam["iid"]).to_numpy().astype(str)
+        self._sample_ids = iid
+        self._snp_ids = self.bim["snp"].to_numpy().astype(str)
+        self._chromosomes = self.bim["chromosome"].to_numpy().astype(str)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples (lines of the .fam)."""
+        return len(self.fam)
+
+    @property
+    def n_snps(self) -> int:
+        """Number of SNPs (lines of the .bim)."""
+        return len(self.bim)
+
+    @property
+    def sample_ids(self) -> np.ndarray:
+        """Sample ids, shape (n_samples,): the IID, or ``FID_IID`` when IIDs repeat."""
+        return self._sample_ids
+
+    @property
+    def snp_ids(self) -> np.ndarray:
+        """SNP ids from the .bim, shape (n_snps,)."""
+        return self._snp_ids
+
+    @property
+    def chromosomes(self) -> np.ndarray:
+        """Chromosome of each SNP, shape (n_snps,), str."""
+        return self._chromosomes
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Base-pair position of each SNP, shape (n_snps,), int64."""
+        return self._positions
+
+    def _resolve(self, index: Index, ids: np.ndarray, what: str) -> slice | np.ndarray:
+        if index is None:
+            return slice(None)
+        if isinstance(index, slice):
+            return index
+        arr = np.asarray(index)
+        if arr.dtype.kind in "US":
+            pos = {v: k for k, v in enumerate(ids.tolist())}
+            missing = [v for v in arr.astype(str).tolist() if v not in pos]
+            if missing:
+                raise DataError(
+                    f"{self.bed_path}: {what} ids {missing[:3]} are not in the data set; "
+                    f"ids look like {ids[:3].tolist()}."
+                )
+            return np.fromiter((pos[v] for v in arr.astype(str).tolist()), np.intp, arr.size)
+        if arr.dtype == bool:
+            if arr.shape != ids.shape:
+                raise DataError(
+                    f"a boolean {what} mask must have {ids.size} entries, got {arr.shape}."
+                )
+            return np.flatnonzero(arr)
+        if arr.dtype.kind not in "iu":
+            raise DataError(f"{what} must be a slice, indices, a boolean mask or ids.")
+        arr = arr.astype(np.intp).ravel()
+        if arr.size and (arr.min() < -ids.size or arr.max() >= ids.size):
+            raise DataError(
+                f"{what} index out of range: there are {ids.size} {what}s, "
+                f"got indices {arr.min()}..{arr.max()}."
+            )
+        return np.where(arr < 0, arr + ids.size, arr)
+
+    def read_block(self, samples: Index = None, snps: Index = None) -> np.ndarray:
+        """Read one block of genotypes from disk.
+
+        Parameters
+        ----------
+        samples, snps : slice, int indices, bool mask or ids, optional
+            Which samples (rows) and SNPs (columns); default all.
+
+        Returns
+        -------
+        ndarray of shape (n_selected_samples, n_selected_snps), int8
+            Copies of the A1 allele (0, 1, 2); -1 = missing.
+        """
+        from bed_reader import open_bed
+
+        rows = self._resolve(samples, self._sample_ids, "sample")
+        cols = self._resolve(snps, self.snp_ids, "SNP")
+        with open_bed(
+            self.bed_path,
+            iid_count=self.n_samples,
+            sid_count=self.n_snps,
+            count_A1=True,
+        ) as bed:
+            out = bed.read(index=np.s_[rows, cols], dtype="int8", order="C")
+        out[out == -127] = -1
+        return out
+
+    def iter_blocks(
+        self,
+        *,
+        snp_block: int | None = 10_000,
+        sample_block: int | None = None,
+    ) -> Iterator[GenotypeBlock]:
+        """Stream the genotypes in blocks, sample blocks outer, SNP blocks inner.
+
+        Parameters
+        ----------
+        snp_block : int or None, default 10000
+            SNPs per block; None = all SNPs.
+        sample_block : int or None, default None
+            Samples per block; None = all samples.
+
+        Yields
+        ------
+        GenotypeBlock
+            ``(samples, snps, genotypes)``: the two slices and an int8 array of shape
+            (len(samples), len(snps)).
+        """
+        sb = self.n_samples if sample_block is None else int(sample_block)
+        mb = self.n_snps if snp_block is None else int(snp_block)
+        if sb <= 0 or mb <= 0:
+            raise DataError(f"block sizes must be positive, got {sample_block}, {snp_block}.")
+        for i in range(0, self.n_samples, sb):
+            rows = slice(i, min(i + sb, self.n_samples))
+            for j in range(0, self.n_snps, mb):
+                cols = slice(j, min(j + mb, self.n_snps))
+                yield GenotypeBlock(rows, cols, self.read_block(rows, cols))
+
+    def __repr__(self) -> str:
+        return (
+            f"PlinkReader({str(self.bed_path)!r}, n_samples={self.n_samples}, n_snps={self.n_snps})"
+        )
+
+
+def read_plink(
+    prefix: str | os.PathLike[str],
+    *,
+    pheno: str | os.PathLike[str] | None = None,
+    pheno_col: str | None = None,
+    samples: Index = None,
+    snps: Index = None,
+) -> GenotypeDataset:
+    """Read PLINK genotypes (and a binary phenotype) into a GenotypeDataset.
+
+    Parameters
+    ----------
+    prefix : path-like
+        PLINK prefix (``cohort`` for ``cohort.bed/.bim/.fam``).
+    pheno : path-like, optional
+        Separate phenotype file (``FID IID value``, ``id value`` or a header with an id
+        column and ``pheno_col``; see :func:`attnscope.io.read_phenotype`). Default: the
+        .fam's sixth column, 1 = control, 2 = case, -9 or 0 = missing.
+    pheno_col : str, optional
+        Phenotype column of a ``pheno`` file with a header.
+    samples, snps : slice, indices, bool mask or ids, optional
+        Read only these samples / SNPs (only that block is read from disk).
+
+    Returns
+    -------
+    GenotypeDataset
+        ``genotypes`` of shape (n_samples, n_snps), int8 copies of A1, -1 missing.
+        Samples whose phenotype is missing are dropped with an AttnscopeWarning; when no
+        sample has a phenotype the data set is unlabelled (``labels=None``).
+        ``meta`` holds ``alleles`` (n_snps, 2: A1, A2), ``cm_positions``,
+        ``counted_allele="A1"`` and ``position_unit="bp"``.
+    """
+    reader = PlinkReader(prefix)
+    rows = reader._resolve(samples, reader.sample_ids, "sample")
+    row_idx = np.arange(reader.n_samples)[rows]
+    col_idx = np.arange(reader.n_snps)[reader._resolve(snps, reader.snp_ids, "SNP")]
+    if pheno is not None:
+        codes, class_names = read_phenotype(pheno, column=pheno_col, sample_ids=reader.sample_ids)
+        source = str(pheno)
+    else:
+        codes, class_names = code_phenotype(
+            reader.fam["pheno"].to_numpy(), source=f"{reader.fam_path} (column 6)"
+        )
+        source = str(reader.fam_path)
+    labels: np.ndarray | None = None
+    if (codes[row_idx] >= 0).any():
+        known = codes[row_idx] >= 0
+        if not known.all():
+            dropped = reader.sample_ids[row_idx[~known]]
+            warnings.warn(
+                f"{source}: {int((~known).sum())} samples without a phenotype were dropped "
+                f"(first: {dropped[:3].tolist()}).",
+                AttnscopeWarning,
+                stacklevel=2,
+            )
+            row_idx = row_idx[known]
+        labels = codes[row_idx]
+    elif pheno is not None:
+        raise DataError(
+            f"{pheno}: none of the selected samples has a phenotype; check the sample ids."
+        )
+    else:
+        class_names = []
+    genotypes = reader.read_block(row_idx, col_idx)
+    bim = reader.bim.iloc[col_idx]
+    meta: dict[str, Any] = {
+        "source": str(reader.bed_path.with_suffix("")),
+        "format": "plink",
+        "counted_allele": "A1",
+        "position_unit": "bp",
+        "alleles": bim[["a1", "a2"]].to_numpy().astype(str),
+        "cm_positions": bim["cm"].astype(float).to_numpy(),
+    }
+    return GenotypeDataset(
+        labels=labels,
+        sample_ids=reader.sample_ids[row_idx],
+        class_names=class_names,
+        truth=None,
+        meta=meta,
+        genotypes=genotypes,
+        snp_ids=reader.snp_ids[col_idx],
+        chromosomes=reader.chromosomes[col_idx],
+        positions=reader.positions[col_idx],
+    )
+
+
+def write_plink(prefix: str | os.PathLike[str], data: GenotypeDataset) -> Path:
+    """Write a GenotypeDataset as PLINK .bed/.bim/.fam (for tests and simulations).
+
+    The three files are written under temporary names beside the target and then renamed,
+    so a reader never sees a half-written set. Dosages count A1; the alleles come from
+    ``meta["alleles"]`` (n_snps, 2) when present, else ``A1 = "A"``, ``A2 = "B"``. Binary
+    labels become the .fam phenotype (1 = first class, 2 = second), otherwise -9.
+
+    Parameters
+    ----------
+    prefix : path-like
+        Output prefix; ``prefix.bed``, ``.bim`` and ``.fam`` are written.
+    data : GenotypeDataset
+        Genotypes of shape (n_samples, n_snps).
+
+    Returns
+    -------
+    Path
+        The prefix written.
+    """
+    from bed_reader import to_bed
+
+    bed, bim, fam = _prefix_paths(prefix)
+    bed.parent.mkdir(parents=True, exist_ok=True)
+    n, m = data.genotypes.shape
+    alleles = data.meta.get("alleles")
+    allele_arr = np.asarray(alleles).astype(str) if alleles is not None else None
+    if allele_arr is None or allele_arr.shape != (m, 2):
+        allele_arr = np.tile(np.array(["A", "B"]), (m, 1))
+    if data.labels is not None and data.n_classes == 2:
+        pheno = (data.labels + 1).astype(str)
+    else:
+        pheno = np.full(n, "-9")
+    cm = data.meta.get("cm_positions")
+    cm_arr = np.asarray(cm, dtype=float) if cm is not None else np.zeros(m)
+    if cm_arr.shape != (m,):
+        cm_arr = np.zeros(m)
+    properties = {
+        "fid": data.sample_ids,
+        "iid": data.sample_ids,
+        "father": np.full(n, "0"),
+        "mother": np.full(n, "0"),
+        "sex": np.zeros(n, dtype=np.int32),
+        "pheno": pheno,
+        "chromosome": data.chromosomes,
+        "sid": data.snp_ids,
+        "cm_position": cm_arr,
+        "bp_position": data.positions,
+        "allele_1": allele_arr[:, 0],
+        "allele_2": allele_arr[:, 1],
+    }
+    val = data.genotypes.astype(np.int8, copy=True)
+    val[val < 0] = -127
+    tag = f".tmp{os.getpid()}"
+    tmp = [p.with_name(p.name + tag) for p in (bed, bim, fam)]
+    try:
+        to_bed(tmp[0], val, properties=properties, fam_filepath=tmp[2], bim_filepath=tmp[1])
+        for src, dst in zip(tmp, (bed, bim, fam)):
+            os.replace(src, dst)
+    finally:
+        for p in tmp:
+            if p.exists():
+                p.unlink()
+    return bed.with_suffix("")

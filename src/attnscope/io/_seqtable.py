@@ -1,0 +1,290 @@
+"""DNA sequences in a CSV/TSV table (one row per sequence), plus small text-file helpers.
+
+The helpers (opening plain or gzip text, sniffing the delimiter, reading an ``id,label``
+file) are shared by the other readers of this package.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from attnscope.data import SequenceDataset, encode_labels, encode_sequences
+from attnscope.data._encode import invalid_dna_chars
+from attnscope.errors import DataError
+
+__all__ = ["read_sequence_table"]
+
+PathLike = str | os.PathLike[str]
+
+_SEQ_NAMES = ("seq", "sequence", "sequences", "dna")
+_LABEL_NAMES = ("label", "labels", "class", "y", "target")
+_ID_NAMES = ("id", "name", "sample", "sample_id", "seq_id")
+_HEADER_IDS = {"", "id", "ids", "name", "sample", "sample_id", "samples", "patient", "seq_id"}
+
+
+def need_file(path: PathLike, what: str = "file") -> Path:
+    """Return ``path`` as a Path; DataError when it is not an existing, non-empty file."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: {what} not found; check the path.")
+    if not p.is_file():
+        raise DataError(f"{p}: expected a {what}, found a directory; give the file itself.")
+    if p.stat().st_size == 0:
+        raise DataError(f"{p}: the file is empty; give a file with data.")
+    return p
+
+
+def open_text(path: PathLike) -> IO[str]:
+    """Open a plain or gzip-compressed text file (detected by its magic bytes)."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8", errors="replace")
+    return open(p, encoding="utf-8", errors="replace", newline=None)
+
+
+def sniff_sep(path: PathLike) -> str:
+    """Delimiter of a text table: tab, comma or semicolon, from the first lines."""
+    with open_text(path) as fh:
+        head = [fh.readline() for _ in range(5)]
+    sample = "".join(head)
+    if not sample.strip():
+        raise DataError(f"{path}: the file is empty; give a table with a header row.")
+    counts = {sep: min(line.count(sep) for line in head if line.strip()) for sep in "\t,;"}
+    best = max(counts, key=lambda s: counts[s])
+    if counts[best] == 0:
+        # A single-column file or a whitespace-separated one.
+        return r"\s+" if len(head[0].split()) > 1 else ","
+    return best
+
+
+def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any:
+    """Read a delimited table with pandas (delimiter sniffed, gzip ok, spaces trimmed)."""
+    import pandas as pd
+
+    p = need_file(path)
+    sep = sniff_sep(p)
+    try:
+        frame = pd.read_csv(
+            p,
+            sep=sep,
+            header=0 if header else None,
+            dtype=dtype,
+            skipinitialspace=True,
+            engine="python" if sep == r"\s+" else "c",
+            compression="infer",
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{p}: could not parse the table ({exc}); check the delimiter.") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{p}: the file is empty; give a table with a header row.") from exc
+    if header:
+        frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.shape[0] == 0:
+        raise DataError(f"{p}: the table has a header but no data rows.")
+    return frame
+
+
+def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None:
+    """First column whose name matches one of ``candidates`` (case-insensitive)."""
+    lower = {c.lower().strip(): c for c in columns}
+    for cand in candidates:
+        if cand in lower:
+            return lower[cand]
+    return None
+
+
+def read_label_file(path: PathLike) -> dict[str, str]:
+    """Read an ``id,label`` file (tab, comma or whitespace; header row optional).
+
+    A first row that reads like column names (``id``/``sample``/empty first field, or
+    ``label``/``class``/``y`` second field) is taken as the header.
+    """
+    p = need_file(path, "labels file")
+    out: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    with open_text(p) as fh:
+        rows = list(fh)
+    delim = "\t" if "\t" in rows[0] else ("," if "," in rows[0] else None)
+    for lineno, line in enumerate(rows, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = (
+            [x.strip() for x in next(csv.reader([line], delimiter=delim))]
+            if delim
+            else line.split()
+        )
+        if len(parts) < 2:
+            raise DataError(
+                f"{p}, line {lineno}: expected two columns (id, label), found {len(parts)}; "
+                "write one 'id<TAB>label' pair per line."
+            )
+        sid, label = parts[0], parts[1]
+        if (
+            not out
+            and lineno == 1
+            and (sid.lower() in _HEADER_IDS or label.lower() in (*_LABEL_NAMES, "cancer", "group"))
+        ):
+            continue  # header row
+        if sid in out:
+            raise DataError(
+                f"{p}, line {lineno}: id {sid!r} repeats line {lines[sid]}; give one label per id."
+            )
+        out[sid] = label
+        lines[sid] = lineno
+    if not out:
+        raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
+    return out
+
+
+def labels_for(
+    ids: Sequence[str], labels: Mapping[str, Any], *, source: str, what: str = "sequences"
+) -> list[Any]:
+    """Labels of ``ids`` from a mapping; DataError naming the ids that have none."""
+    missing = [i for i in ids if i not in labels]
+    if missing:
+        raise DataError(
+            f"{source}: {len(missing)} of {len(ids)} {what} have no label "
+            f"(e.g. {missing[:3]}); add them to the labels file or remove them."
+        )
+    return [labels[i] for i in ids]
+
+
+def read_sequence_table(
+    path: PathLike,
+    *,
+    sequence_col: str | None = None,
+    label_col: str | None = None,
+    id_col: str | None = None,
+    length: int | None = None,
+    labelled: bool = True,
+    class_names: Sequence[str] | None = None,
+) -> SequenceDataset:
+    """Read DNA sequences from a CSV/TSV table with one sequence per row.
+
+    The delimiter is sniffed (tab, comma, semicolon); spaces around fields are trimmed.
+
+    Parameters
+    ----------
+    path : str or Path
+        Text table with a header row (gzip ok).
+    sequence_col : str, optional
+        Column of sequences; default the column named ``seq``, ``sequence`` or ``dna``.
+    label_col : str, optional
+        Column of class labels; default the column named ``label``, ``class``, ``y`` or
+        ``target`` (any case).
+    id_col : str, optional
+        Column of sequence ids; default a column named ``id``/``name``, else ``row<k>``
+        (1-based data row numbers).
+    length : int, optional
+        Pad/truncate every sequence to this length (default: the longest).
+    labelled : bool, default True
+        False reads an unlabelled table (for prediction) instead of requiring labels.
+    class_names : sequence of str, optional
+        Fixed class order.
+
+    Returns
+    -------
+    SequenceDataset
+        ``tokens`` of shape (n_rows, length).
+
+    Raises
+    ------
+    DataError
+        Empty file, no sequence or label column (the columns found are listed), only one
+        class, characters outside the DNA alphabet (row named), duplicate ids.
+    """
+    p = Path(path)
+    frame = read_frame(p, dtype=str)
+    columns = list(frame.columns)
+    seq_c = sequence_col or find_column(columns, _SEQ_NAMES)
+    if seq_c is None or seq_c not in frame.columns:
+        raise DataError(
+            f"{p}: no sequence column {'named ' + repr(sequence_col) if sequence_col else ''}"
+            f"found; columns are {columns}. Pass sequence_col=<name>."
+        )
+    lab_c: str | None = None
+    if labelled:
+        lab_c = label_col or find_column(columns, _LABEL_NAMES)
+        if lab_c is None or lab_c not in frame.columns:
+            raise DataError(
+                f"{p}: label column {label_col or '(label/class/y)'} not found; columns are "
+                f"{columns}. Pass label_col=<name>, or labelled=False for unlabelled data."
+            )
+    id_c = id_col or find_column(columns, _ID_NAMES)
+    if id_col is not None and id_col not in frame.columns:
+        raise DataError(f"{p}: id column {id_col!r} not found; columns are {columns}.")
+    seqs = frame[seq_c].fillna("").astype(str).str.strip()
+    empty = np.flatnonzero((seqs == "").to_numpy())
+    if empty.size:
+        raise DataError(
+            f"{p}, line {int(empty[0]) + 2}: empty sequence ({empty.size} rows); "
+            "remove rows without a sequence."
+        )
+    if id_c is not None:
+        ids = frame[id_c].astype(str).str.strip().tolist()
+        _check_unique(ids, p)
+    else:
+        ids = [f"row{k}" for k in range(1, len(frame) + 1)]
+    try:
+        tokens = encode_sequences(seqs.tolist(), length=length, ids=ids, source=str(p))
+    except DataError:
+        # Error path only: find the row to name its line.
+        for k, seq in enumerate(seqs.tolist()):
+            bad = invalid_dna_chars(seq)
+            if bad:
+                raise DataError(
+                    f"{p}, line {k + 2} (id {ids[k]!r}): characters outside the DNA alphabet "
+                    f"{bad} in column {seq_c!r}; allowed are A, C, G, T and IUPAC codes "
+                    "(R Y S W K M B D H V N), any case."
+                ) from None
+        raise
+    codes: np.ndarray | None = None
+    names: list[str] = []
+    if lab_c is not None:
+        raw = frame[lab_c]
+        na = np.flatnonzero(raw.isna().to_numpy())
+        if na.size:
+            raise DataError(
+                f"{p}, line {int(na[0]) + 2}: label missing in column {lab_c!r} "
+                f"({na.size} rows); fill or drop those rows."
+            )
+        values = raw.astype(str).str.strip().to_numpy()
+        codes, names = encode_labels(
+            _numeric_if_possible(values), class_names=class_names, source=f"{p} ({lab_c})"
+        )
+    return SequenceDataset(
+        labels=codes,
+        sample_ids=np.asarray(ids),
+        class_names=names,
+        truth=None,
+        meta={"source": str(p)},
+        tokens=tokens,
+    )
+
+
+def _numeric_if_possible(values: np.ndarray) -> np.ndarray:
+    """Labels as numbers when every value is numeric, so 0/1 sort numerically."""
+    try:
+        return values.astype(np.float64)
+    except ValueError:
+        return values
+
+
+def _check_unique(ids: Sequence[str], source: Path) -> None:
+    uniq, counts = np.unique(np.asarray(ids), return_counts=True)
+    if (counts > 1).any():
+        dup = uniq[counts > 1][:3].tolist()
+        raise DataError(
+            f"{source}: duplicate ids {dup} ({int((counts > 1).sum())} repeated); "
+            "ids must be unique: rename them or omit id_col to number the rows."
+        )

@@ -1,0 +1,212 @@
+"""Genotypes (GT) from a small VCF file, plain or gzip-compressed.
+
+Dosage = number of non-reference alleles in GT, capped at 2: ``0/0`` -> 0, ``0|1`` -> 1,
+``1/1`` -> 2, ``1/2`` (multi-allelic) -> 2, haploid ``1`` -> 1. A call with any missing
+allele (``./.``, ``.``, ``0/.``) is -1. Phased (``|``) and unphased (``/``) calls are read
+alike. The whole file is held in memory: for large cohorts convert to PLINK and use
+:class:`attnscope.io.PlinkReader`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attnscope.data import GenotypeDataset
+from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.io._genotype_qc import code_phenotype, read_phenotype
+
+__all__ = ["read_vcf"]
+
+_GT_FIRST = re.compile(r"\t([^\t:]*)")
+_ALLELE_SPLIT = re.compile(r"[/|]")
+
+
+def _decode_gt(gt: str) -> int | None:
+    """Dosage of one GT string; None when it is not a genotype."""
+    alleles = _ALLELE_SPLIT.split(gt.strip())
+    if any(a in {".", ""} for a in alleles):
+        return -1
+    if not all(a.isdigit() for a in alleles):
+        return None
+    return min(2, sum(a != "0" for a in alleles))
+
+
+def _open_text(path: Path) -> Any:
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if head == b"\x1f\x8b":
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return open(path, encoding="utf-8", errors="replace")
+
+
+def read_vcf(
+    path: str | os.PathLike[str],
+    *,
+    labels: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+) -> GenotypeDataset:
+    """Read GT genotypes of a small VCF into a GenotypeDataset.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.vcf`` or ``.vcf.gz`` (gzip or bgzip).
+    labels : path-like or mapping, optional
+        Phenotype file (see :func:`attnscope.io.read_phenotype`) or a mapping from sample
+        id to label. Samples without a label are dropped with an AttnscopeWarning.
+
+    Returns
+    -------
+    GenotypeDataset
+        ``genotypes`` of shape (n_samples, n_variants), int8 non-reference allele counts
+        (capped at 2), -1 = missing. Variants without an ID (``.``) or with a repeated ID
+        are named ``chrom:pos:ref:alt``. ``meta`` holds ``alleles`` (n_variants, 2: REF,
+        ALT), ``counted_allele="ALT"`` and ``position_unit="bp"``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"VCF file {path} not found; check the path.")
+    samples: list[str] | None = None
+    chrom: list[str] = []
+    pos: list[str] = []
+    ids: list[str] = []
+    ref: list[str] = []
+    alt: list[str] = []
+    line_no: list[int] = []
+    gts: list[list[str]] = []
+    with _open_text(path) as fh:
+        for k, line in enumerate(fh, start=1):
+            if line.startswith("##"):
+                continue
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            if line.startswith("#"):
+                header = line.split("\t")
+                if header[0] != "#CHROM" or len(header) < 8:
+                    raise DataError(
+                        f"{path}, line {k}: header line must start '#CHROM POS ID REF ALT "
+                        "QUAL FILTER INFO' (tab separated)."
+                    )
+                samples = header[9:]
+                if not samples:
+                    raise DataError(
+                        f"{path}, line {k}: the header lists no samples (no columns after "
+                        "FORMAT); attnscope needs per-sample genotypes."
+                    )
+                continue
+            if samples is None:
+                raise DataError(
+                    f"{path}, line {k}: data line before the '#CHROM' header line; "
+                    "a VCF needs the header line naming the samples."
+                )
+            fields = line.split("\t", 9)
+            if len(fields) < 10:
+                raise DataError(
+                    f"{path}, line {k}: {len(fields)} tab-separated fields; expected 9 fixed "
+                    f"fields plus {len(samples)} sample columns. Is the line truncated or "
+                    "space separated?"
+                )
+            keys = fields[8].split(":")
+            if "GT" not in keys:
+                raise DataError(
+                    f"{path}, line {k}: FORMAT is {fields[8]!r}, without GT; attnscope reads "
+                    "hard genotype calls (GT). Add GT (e.g. `bcftools +dosage` or call "
+                    "genotypes) before reading."
+                )
+            if keys[0] == "GT":
+                calls = _GT_FIRST.findall("\t" + fields[9])
+            else:
+                at = keys.index("GT")
+                calls = [(c.split(":") + [""] * len(keys))[at] for c in fields[9].split("\t")]
+            if len(calls) != len(samples):
+                raise DataError(
+                    f"{path}, line {k}: {len(calls)} sample columns but the header names "
+                    f"{len(samples)} samples; fix the line or the header."
+                )
+            if not fields[1].isdigit():
+                raise DataError(f"{path}, line {k}: POS {fields[1]!r} is not a positive integer.")
+            chrom.append(fields[0])
+            pos.append(fields[1])
+            ids.append(fields[2])
+            ref.append(fields[3])
+            alt.append(fields[4])
+            line_no.append(k)
+            gts.append(calls)
+    if samples is None:
+        raise DataError(f"{path}: no '#CHROM' header line found; is this a VCF file?")
+    if not gts:
+        raise DataError(f"{path}: the VCF has no variant lines.")
+    table = np.asarray(gts, dtype=str)  # (n_variants, n_samples)
+    uniq, inverse = np.unique(table, return_inverse=True)
+    lut = np.empty(uniq.size, dtype=np.int8)
+    for u, gt in enumerate(uniq.tolist()):
+        value = _decode_gt(gt)
+        if value is None:
+            row = int(np.argmax((inverse.reshape(table.shape) == u).any(axis=1)))
+            raise DataError(
+                f"{path}, line {line_no[row]}: genotype {gt!r} is not a GT call; expected "
+                "allele indices separated by '/' or '|' (e.g. 0/1, 1|1, ./.)."
+            )
+        lut[u] = value
+    dosages = lut[inverse.reshape(table.shape)].T.copy()
+
+    snp_ids = np.asarray(ids, dtype=object)
+    named = np.asarray([f"{c}:{p}:{r}:{a}" for c, p, r, a in zip(chrom, pos, ref, alt)])
+    _, first, counts = np.unique(snp_ids.astype(str), return_index=True, return_counts=True)
+    repeated = np.isin(snp_ids.astype(str), snp_ids.astype(str)[first[counts > 1]])
+    use_name = (snp_ids == ".") | repeated
+    snp_ids = np.where(use_name, named, snp_ids).astype(str)
+    uniq_ids, counts = np.unique(snp_ids, return_counts=True)
+    if (counts > 1).any():
+        dup = uniq_ids[counts > 1][0]
+        rows = [line_no[i] for i in np.flatnonzero(snp_ids == dup)[:2]]
+        raise DataError(
+            f"{path}, lines {rows}: variant {dup} appears twice; remove the duplicate "
+            "(e.g. `bcftools norm -d exact`)."
+        )
+
+    sample_ids = np.asarray(samples, dtype=str)
+    class_names: list[str] = []
+    codes: np.ndarray | None = None
+    if labels is not None:
+        if isinstance(labels, Mapping):
+            raw = np.array([str(labels.get(s, "NA")) for s in sample_ids.tolist()])
+            codes, class_names = code_phenotype(raw, source="labels")
+        else:
+            codes, class_names = read_phenotype(labels, sample_ids=sample_ids)
+        keep = codes >= 0
+        if not keep.any():
+            raise DataError(f"no VCF sample of {path} has a label; check the sample ids.")
+        if not keep.all():
+            warnings.warn(
+                f"{path}: {int((~keep).sum())} samples without a label were dropped "
+                f"(first: {sample_ids[~keep][:3].tolist()}).",
+                AttnscopeWarning,
+                stacklevel=2,
+            )
+            dosages, sample_ids, codes = dosages[keep], sample_ids[keep], codes[keep]
+    return GenotypeDataset(
+        labels=codes,
+        sample_ids=sample_ids,
+        class_names=class_names,
+        truth=None,
+        meta={
+            "source": str(path),
+            "format": "vcf",
+            "counted_allele": "ALT",
+            "position_unit": "bp",
+            "alleles": np.stack([np.asarray(ref), np.asarray(alt)], axis=1).astype(str),
+        },
+        genotypes=dosages,
+        snp_ids=snp_ids,
+        chromosomes=np.asarray(chrom, dtype=str),
+        positions=np.asarray(pos, dtype=np.int64),
+    )
