@@ -153,6 +153,27 @@ def load_arabidopsis_promoters(*, length: int = 251) -> SequenceDataset:
 
 _REGISTRY: list[dict[str, Any]] = [
     {
+        "name": "hapmap3",
+        "loader": "load_hapmap3",
+        "modality": "genotype",
+        "shape": "324 x 13,928 SNPs (PLINK); phenotypes from attnscope.sim.simulate_phenotype",
+        "source": "HapMap3 (ADMIXTURE tutorial); OpenMendel/OrdinalGWAS.jl, MIT",
+    },
+    {
+        "name": "bglr_mice",
+        "loader": "load_bglr_mice",
+        "modality": "genotype",
+        "shape": "1,814 x 10,346 SNPs; albino 164 vs 1,650 (Tyr, chr 7)",
+        "source": "gdlc/BGLR-R, GPL-3",
+    },
+    {
+        "name": "physionet2012",
+        "loader": "load_physionet2012",
+        "modality": "timeseries",
+        "shape": "4,000 ICU stays x 48 h x 36 variables; 554 deaths",
+        "source": "Silva et al. 2012; PhysioNet, ODC-By 1.0",
+    },
+    {
         "name": "ctcf",
         "loader": "load_ctcf",
         "modality": "sequence",

@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from attnscope.models._output import ModelOutput
 
-__all__ = ["MLP", "SequenceCNN", "one_hot_dna"]
+__all__ = ["MLP", "SequenceCNN", "TimeSeriesGRU", "one_hot_dna"]
 
 
 def one_hot_dna(tokens: Tensor) -> Tensor:
@@ -95,3 +95,23 @@ class MLP(nn.Module):
     def forward(self, x: Tensor) -> ModelOutput:
         """``x`` of shape (batch, n_features) -> logits (batch, n_classes)."""
         return ModelOutput(logits=self.net((x - self.mean) / self.scale))
+
+
+class TimeSeriesGRU(nn.Module):
+    """Plain GRU over values and observed masks; last state + static -> logits.
+
+    The predictive baseline for the attention-LSTM (no attention).
+    """
+
+    def __init__(
+        self, n_variables: int, n_static: int, n_classes: int, *, hidden: int = 32, dropout: float = 0.2
+    ) -> None:
+        super().__init__()
+        self.gru = nn.GRU(2 * n_variables, hidden, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden + n_static, n_classes)
+
+    def forward(self, values: Tensor, mask: Tensor, static: Tensor) -> ModelOutput:
+        """``values``, ``mask`` (batch, time, variables); ``static`` (batch, S) -> logits."""
+        _, h = self.gru(torch.cat([values, mask.to(values.dtype)], dim=-1))
+        return ModelOutput(logits=self.head(self.dropout(torch.cat([h[-1], static], dim=-1))))
