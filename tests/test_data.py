@@ -109,9 +109,16 @@ def test_subset_keeps_a_global_timeseries_truth_even_when_shapes_coincide():
     n = t = 4
     truth = np.eye(t, 3, dtype=bool)  # (n_times, n_variables), shared by all samples
     ds = TimeSeriesDataset(
-        labels=np.array([0, 1, 0, 1]), sample_ids=np.arange(n).astype(str), class_names=["a", "b"],
-        truth=truth, meta={}, values=np.zeros((n, t, 3)), mask=np.ones((n, t, 3), bool),
-        static=np.zeros((n, 0)), variable_names=np.array(["x", "y", "z"]),
-        static_names=np.array([], dtype=str), times=np.arange(t),
+        labels=np.array([0, 1, 0, 1]),
+        sample_ids=np.arange(n).astype(str),
+        class_names=["a", "b"],
+        truth=truth,
+        meta={},
+        values=np.zeros((n, t, 3)),
+        mask=np.ones((n, t, 3), bool),
+        static=np.zeros((n, 0)),
+        variable_names=np.array(["x", "y", "z"]),
+        static_names=np.array([], dtype=str),
+        times=np.arange(t),
     )
     np.testing.assert_array_equal(ds.subset([0, 1]).truth, truth)

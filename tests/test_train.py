@@ -76,3 +76,31 @@ def test_fit_does_not_touch_global_rng():
     torch.manual_seed(123)
     MLPClassifier(epochs=2, hidden=(8,)).fit(X, y)
     assert torch.equal(torch.rand(1), expected)
+
+
+def test_cross_validate_scores_every_fold_on_held_out_samples():
+    from attnscope.data import TabularDataset
+    from attnscope.estimators import MLPClassifier
+    from attnscope.train import cross_validate
+
+    rng = np.random.default_rng(0)
+    y = np.arange(90) % 3
+    X = rng.normal(size=(90, 5)).astype(np.float32)
+    X[np.arange(90), y] += 4.0
+    data = TabularDataset(
+        labels=y,
+        sample_ids=np.arange(90).astype(str),
+        class_names=["a", "b", "c"],
+        truth=None,
+        meta={},
+        X=X,
+        feature_names=np.array([f"g{i}" for i in range(5)]),
+    )
+    est = MLPClassifier(epochs=40, lr=0.01, hidden=(16,), val_size=0.0)
+    cv = cross_validate(est, data, n_splits=3, random_state=0)
+    assert len(cv["folds"]) == 3
+    held_out = np.concatenate(cv["test_index"])
+    assert sorted(held_out.tolist()) == list(range(90))
+    assert all(f["n_samples"] == 30 for f in cv["folds"])
+    assert cv["mean"]["accuracy"] > 0.8
+    assert not hasattr(est, "module_")  # the template estimator is left unfitted

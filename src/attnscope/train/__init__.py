@@ -2,6 +2,7 @@
 
 from attnscope.train._checkpoint import load_checkpoint, save_checkpoint
 from attnscope.train._config import MONITORS, TrainConfig
+from attnscope.train._cv import cross_validate
 from attnscope.train._loop import History, LossFn, class_weights, cross_entropy_loss, fit_module
 from attnscope.train._runner import batched_forward, eval_mode, iter_batches
 
@@ -13,6 +14,7 @@ __all__ = [
     "batched_forward",
     "class_weights",
     "cross_entropy_loss",
+    "cross_validate",
     "eval_mode",
     "fit_module",
     "iter_batches",
