@@ -22,6 +22,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 test: lint
+	sh scripts/ensure_chromium.sh
 	$(VENV)/bin/python -m pytest -q
 
 bench: install

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._run import maybe_write_report
+from attnscope._run import maybe_write_report, save_test_predictions
 from attnscope._utils.files import prepare_out_dir, write_json
 
 __all__ = ["run_demo"]
@@ -64,6 +64,15 @@ def run_demo(
     seconds = time.perf_counter() - start
 
     est.save(directory)
+    save_test_predictions(directory, est, test)
+    write_json(
+        directory / "split.json",
+        {
+            "train": train.sample_ids.tolist(),
+            "val": val.sample_ids.tolist(),
+            "test": test.sample_ids.tolist(),
+        },
+    )
     write_dataset(data, directory / "data.npz")
     attr.save(directory / "attributions" / "input_x_gradient.npz")
     write_config(

@@ -20,7 +20,14 @@ from attnscope._utils.files import prepare_out_dir, write_json
 from attnscope.data import Dataset, train_val_test_split
 from attnscope.errors import ConfigError, DataError
 
-__all__ = ["evaluate_run", "fit_run", "load_data", "maybe_write_report", "predict_run"]
+__all__ = [
+    "evaluate_run",
+    "fit_run",
+    "load_data",
+    "maybe_write_report",
+    "predict_run",
+    "save_test_predictions",
+]
 
 
 def maybe_write_report(run: str | Path) -> Path | None:
@@ -99,6 +106,8 @@ def fit_run(
     seconds = time.perf_counter() - start
     prepare_out_dir(out, force=force)
     est.save(out)
+    if test is not None:
+        save_test_predictions(out, est, test)
     write_config(
         out / "config.toml",
         {
@@ -127,6 +136,20 @@ def fit_run(
     }
     write_json(out / "metrics.json", summary)
     return summary
+
+
+def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Path:
+    """Write ``test_predictions.npz`` (sample ids, true codes, probabilities) for the report."""
+    from attnscope._utils.files import write_with
+
+    proba = estimator.predict_proba(test)
+    y_true = estimator._codes(test)
+
+    def _write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, sample_ids=test.sample_ids.astype(str), y_true=y_true, proba=proba)
+
+    return write_with(Path(out) / "test_predictions.npz", _write)
 
 
 def predict_run(

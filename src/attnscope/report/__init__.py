@@ -1,0 +1,112 @@
+"""HTML report of a run directory: one self-contained file that opens offline.
+
+``write_report(run)`` writes ``run/report.html``: data summary, predictive metrics with
+confusion matrix and ROC/PR curves, attention at each level, top features per class for
+every attribution method, the trust table with a plain reading, model-specific views
+and the config that reproduces the run. Figures are PNGs embedded as data URIs, the
+style and the small table-sorting script are inline, and a Content-Security-Policy
+forbids every network request. A part the run lacks (no trust.json, no attention, no
+data to recompute ROC curves) just leaves its section out.
+
+Examples
+--------
+>>> from attnscope.report import write_report
+>>> path = write_report("runs/demo")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+from attnscope.errors import AttnscopeWarning
+
+__all__ = ["build_report", "write_report"]
+
+
+def build_report(run: str | Path) -> str:
+    """The HTML report of a run directory, as a string.
+
+    Parameters
+    ----------
+    run : str or Path
+        Directory written by ``attnscope fit``, ``evaluate``, ``explain`` or ``demo``.
+
+    Returns
+    -------
+    str
+        A complete HTML document with no external resource.
+
+    Raises
+    ------
+    ConfigError
+        When ``run`` is not a run directory.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from attnscope import __version__
+    from attnscope.report import _sections as s
+    from attnscope.report._context import RunContext, load_run
+    from attnscope.report._html import Section, esc, page
+    from attnscope.report._views import model_views_section
+
+    start = time.perf_counter()
+    ctx = load_run(run)
+    builders: list[Callable[[RunContext], Section | None]] = [
+        s.overview_section,
+        s.data_section,
+        s.performance_section,
+        s.attention_section,
+        s.attributions_section,
+        s.trust_section,
+        model_views_section,
+        s.config_section,
+    ]
+    sections: list[Section] = []
+    for build in builders:
+        try:
+            section = build(ctx)
+        except Exception as exc:  # one broken part must not cost the whole report
+            name = build.__name__.removesuffix("_section")
+            warnings.warn(f"report section {name!r} failed: {exc}", AttnscopeWarning, stacklevel=2)
+            ctx.notes.append(f"section {name!r} could not be built ({type(exc).__name__}: {exc}).")
+            continue
+        if section is not None:
+            sections.append(section)
+    if ctx.notes:
+        items = "".join(f"<li>{esc(n)}</li>" for n in dict.fromkeys(ctx.notes))
+        sections.append(Section("notes", "Notes", f"<ul>{items}</ul>"))
+    seconds = time.perf_counter() - start
+    return page(
+        f"attnscope report: {ctx.run.resolve().name}",
+        f"{ctx.model_name} · {', '.join(ctx.classes)}",
+        sections,
+        footer=(
+            f"attnscope {__version__} · generated {time.strftime('%Y-%m-%d %H:%M')} "
+            f"in {seconds:.1f} s · self-contained, no network access needed"
+        ),
+    )
+
+
+def write_report(run: str | Path, *, out: str | Path | None = None) -> Path:
+    """Write the report of ``run`` (default ``run/report.html``) atomically.
+
+    Parameters
+    ----------
+    run : str or Path
+        Run directory.
+    out : str or Path, optional
+        Target file; default ``report.html`` inside ``run``.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    from attnscope._utils.files import write_text
+
+    target = Path(out) if out is not None else Path(run) / "report.html"
+    return write_text(target, build_report(run))

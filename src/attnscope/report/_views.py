@@ -1,0 +1,251 @@
+"""Model-specific views: optional hooks into ``attnscope.pl`` and PNGs in ``RUN/plots``.
+
+Plot functions are looked up by name in :mod:`attnscope.pl` (``getattr`` with a
+fallback), so the report works whether or not a model's plot module is installed;
+a view whose inputs are missing (no data, no attribution file) is left out.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from attnscope.errors import AttnscopeWarning
+from attnscope.report._context import RunContext
+from attnscope.report._html import Section, esc, figure_html, png_html, table_html
+
+__all__ = ["VIEWS", "model_views_section", "pl_function"]
+
+#: Methods that are not per-feature attributions (drawn by their own views).
+_NOT_FEATURES = ("random", "prototypes", "cross_attention")
+
+
+def pl_function(name: str) -> Callable[..., Any] | None:
+    """``attnscope.pl.<name>`` or None when that plot module is absent or broken."""
+    import importlib
+
+    try:
+        pl = importlib.import_module("attnscope.pl")
+        fn = getattr(pl, name, None)
+    except Exception:
+        return None
+    return fn if callable(fn) else None
+
+
+def _feature_attrs(ctx: RunContext, n_features: int) -> dict[str, Any]:
+    """Attributions with one value per feature (flat) and sample ids."""
+    return {
+        k: a
+        for k, a in ctx.attributions.items()
+        if a.method not in _NOT_FEATURES
+        and a.sample_ids is not None
+        and int(np.prod(np.asarray(a.values).shape[1:])) == n_features
+    }
+
+
+def sequence_views(ctx: RunContext) -> list[str]:
+    """Saliency tracks and logos of one sequence per class (any model on DNA)."""
+    import matplotlib.pyplot as plt
+
+    track, logo = pl_function("saliency_track"), pl_function("attribution_logo")
+    data = ctx.data
+    if track is None or data is None or getattr(data, "tokens", None) is None:
+        return []
+    attrs = _feature_attrs(ctx, int(data.length))
+    order = sorted(attrs, key=lambda k: (attrs[k].method == "attention", k))[:2]
+    out: list[str] = []
+    for key in order:
+        attr = attrs[key]
+        subset = ctx.subset_by_ids(attr.sample_ids)
+        if subset is None:
+            continue
+        picks = [int(np.flatnonzero(attr.target == c)[0]) for c in np.unique(attr.target)][:3]
+        fig, axes = plt.subplots(len(picks), 1, figsize=(11, 2.1 * len(picks)), squeeze=False)
+        truth = getattr(subset, "truth", None)
+        k = int(np.asarray(truth[0]).sum()) if truth is not None and truth.ndim == 2 else 10
+        for ax, i in zip(axes[:, 0], picks):
+            track(
+                attr,
+                index=i,
+                sequence=subset.tokens[i],
+                truth=truth[i] if truth is not None and truth.ndim == 2 else None,
+                top_k=max(k, 1),
+                ax=ax,
+            )
+            name = ctx.classes[attr.target[i]] if attr.target[i] < len(ctx.classes) else ""
+            ax.set_title(f"{attr.sample_ids[i]} · explained class {name}", fontsize=9)
+        fig.tight_layout()
+        note = " (grey: planted motif)" if truth is not None else ""
+        out.append(figure_html(fig, f"{key}: attribution along one sequence per class{note}"))
+        if logo is not None and attr.method != "attention":  # flat weights make no logo
+            i = picks[0]
+            vals = np.asarray(attr.values[i], dtype=float)
+            centre = int(np.argmax(np.abs(vals)))
+            start = max(0, min(centre - 15, vals.size - 30))
+            try:
+                ax = logo(
+                    attr, subset.tokens[i], index=i, start=start, stop=min(vals.size, start + 30)
+                )
+            except Exception as exc:
+                warnings.warn(f"logo not drawn: {exc}", AttnscopeWarning, stacklevel=2)
+            else:
+                ax.set_title(
+                    f"{key}: {attr.sample_ids[i]}, positions {start}-{start + 29}", fontsize=9
+                )
+                out.append(
+                    figure_html(
+                        ax, f"{key}: logo of the strongest window (letter height = attribution)"
+                    )
+                )
+    return out
+
+
+def genotype_views(ctx: RunContext) -> list[str]:
+    """Manhattan plot of per-SNP attributions and the top-SNP table (genotype data)."""
+    from attnscope.pl._attribution import class_importance
+
+    manhattan = pl_function("manhattan")
+    data = ctx.data
+    chrom = getattr(data, "chromosomes", None)
+    if data is None or chrom is None or np.asarray(chrom).size == 0:
+        return []
+    n = int(np.asarray(chrom).size)
+    attrs = _feature_attrs(ctx, n)
+    out: list[str] = []
+    for key, attr in list(attrs.items())[:2]:
+        imp = np.abs(np.asarray(attr.values, dtype=float).reshape(attr.n_samples, -1)).mean(axis=0)
+        top = np.argsort(-imp, kind="stable")[:20]
+        if manhattan is not None:
+            meta = getattr(data, "meta", {}) or {}
+            known = meta.get("known_loci") if isinstance(meta, dict) else None
+            kc = kp = None
+            if isinstance(known, dict):
+                kc, kp = known.get("chromosomes"), known.get("positions")
+            ax = manhattan(
+                imp,
+                chrom,
+                data.positions,
+                highlight=top,
+                known_chromosomes=kc,
+                known_positions=kp,
+                ylabel="mean |attribution|",
+            )
+            ax.set_title(f"{key}: per-SNP attribution", fontsize=9)
+            out.append(
+                figure_html(ax, f"{key}: mean |attribution| per SNP along the genome (red: top 20)")
+            )
+        per_class = class_importance(attr, n_classes=max(len(ctx.classes), 1))
+        ids = np.asarray(getattr(data, "snp_ids", np.arange(n).astype(str))).astype(str)
+        rows = [
+            (
+                r,
+                ids[j],
+                str(chrom[j]),
+                int(data.positions[j]),
+                float(imp[j]),
+                *(float(per_class[c, j]) for c in range(per_class.shape[0])),
+            )
+            for r, j in enumerate(top, start=1)
+        ]
+        cols = [
+            "rank",
+            "SNP",
+            "chromosome",
+            "position",
+            "mean |attribution|",
+            *(f"class {c}" for c in ctx.classes[: per_class.shape[0]]),
+        ]
+        out.append(table_html(cols[: len(rows[0])], rows, caption=f"{key}: top 20 SNPs"))
+    return out
+
+
+def hain_views(ctx: RunContext) -> list[str]:
+    """Pathway attention heat map and prototype similarities (HAIN)."""
+    out: list[str] = []
+    heat, proto = pl_function("pathway_attention_heatmap"), pl_function("prototype_view")
+    for key, attr in ctx.attributions.items():
+        meta = attr.meta
+        if heat is not None and meta.get("pathway_attention") and meta.get("pathway_names"):
+            names = [ctx.classes[t] if t < len(ctx.classes) else str(t) for t in attr.target]
+            ax = heat(
+                np.asarray(meta["pathway_attention"], dtype=float),
+                pathway_names=meta["pathway_names"],
+                labels=names,
+            )
+            out.append(figure_html(ax, f"{key}: pathway attention β per sample (top pathways)"))
+        if proto is not None and meta.get("prototype_ids") and meta.get("prototype_classes"):
+            ax = proto(
+                attr.values,
+                prototype_ids=meta["prototype_ids"],
+                prototype_classes=meta["prototype_classes"],
+                sample_ids=attr.sample_ids,
+            )
+            out.append(figure_html(ax, f"{key}: similarity of each sample to each prototype"))
+    return out
+
+
+def fusion_views(ctx: RunContext) -> list[str]:
+    """Cross-attention maps (fusion); modality weights appear with the attributions."""
+    from attnscope.pl._attribution import attention_matrix
+
+    out: list[str] = []
+    for key, attr in ctx.attributions.items():
+        if attr.method != "cross_attention" and "row_names" not in attr.meta:
+            continue
+        values = np.asarray(attr.values, dtype=float)
+        if values.ndim != 3:
+            continue
+        rows, cols = attr.meta.get("row_names"), attr.meta.get("col_names")
+        ax = attention_matrix(
+            values,
+            row_names=rows if rows and len(rows) == values.shape[1] else None,
+            col_names=cols if cols and len(cols) == values.shape[2] else None,
+            title=f"{key}: {attr.meta.get('pair', '')}",
+        )
+        out.append(
+            figure_html(ax, f"{key}: cross-attention averaged over {attr.n_samples} samples")
+        )
+    return out
+
+
+def saved_plots(ctx: RunContext) -> list[str]:
+    """PNG files already in ``RUN/plots`` (e.g. from a consistency study), by file name."""
+    out = []
+    for png in sorted((ctx.run / "plots").glob("*.png")):
+        data = png.read_bytes()
+        if data[:8] == b"\x89PNG\r\n\x1a\n":
+            out.append(png_html(data, png.name))
+    return out
+
+
+#: (title, builder) for every model-specific view.
+VIEWS: tuple[tuple[str, Callable[[RunContext], list[str]]], ...] = (
+    ("Sequence saliency and logos", sequence_views),
+    ("Genome-wide SNP attribution", genotype_views),
+    ("Pathways and prototypes", hain_views),
+    ("Cross-attention between modalities", fusion_views),
+    ("Saved plots (RUN/plots)", saved_plots),
+)
+
+
+def model_views_section(ctx: RunContext) -> Section | None:
+    """Every view that has its inputs; a failing view is noted, never fatal."""
+    parts: list[str] = []
+    for title, build in VIEWS:
+        try:
+            items = build(ctx)
+        except Exception as exc:
+            warnings.warn(f"report view {title!r} failed: {exc}", AttnscopeWarning, stacklevel=2)
+            ctx.notes.append(f"view {title!r} could not be drawn ({type(exc).__name__}: {exc}).")
+            continue
+        if items:
+            figs = [i for i in items if i.startswith("<figure")]
+            other = [i for i in items if not i.startswith("<figure")]
+            parts.append(f"<h3>{esc(title)}</h3>")
+            parts.append(f'<div class="grid">{"".join(figs)}</div>' + "".join(other))
+    if not parts:
+        return None
+    return Section("views", f"Model views ({ctx.model_name})", "".join(parts))
