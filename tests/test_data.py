@@ -122,3 +122,15 @@ def test_subset_keeps_a_global_timeseries_truth_even_when_shapes_coincide():
         times=np.arange(t),
     )
     np.testing.assert_array_equal(ds.subset([0, 1]).truth, truth)
+
+
+def test_atomic_writes_get_normal_permissions_and_leave_no_temp_files(tmp_path):
+    import os
+
+    from attnscope._utils.files import write_json
+
+    path = write_json(tmp_path / "x.json", {"a": 1})
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
+    assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
