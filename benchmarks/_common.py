@@ -50,8 +50,15 @@ def row(
 def write_results(
     name: str, rows: list[dict[str, Any]], *, device: str = "cpu", **extra: Any
 ) -> Path:
-    """Write ``benchmarks/results/<name>.json`` (DESIGN.md schema) atomically."""
+    """Write ``benchmarks/results/<name>.json`` (DESIGN.md schema) atomically.
+
+    A ``--quick`` run writes ``<name>_quick.json`` instead, so ``make bench`` never
+    overwrites the full results the README is generated from.
+    """
     from attnscope._utils.files import write_json
+
+    if "--quick" in sys.argv[1:] and not name.endswith("_quick"):
+        name = f"{name}_quick"
 
     payload = {
         "benchmark": name,

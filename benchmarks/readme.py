@@ -42,7 +42,11 @@ def _section(name: str) -> str | None:
 
 
 def main() -> None:
-    names = ORDER + sorted(p.stem for p in (HERE / "results").glob("*.json") if p.stem not in ORDER)
+    names = ORDER + sorted(
+        p.stem
+        for p in (HERE / "results").glob("*.json")
+        if p.stem not in ORDER and not p.stem.endswith("_quick")
+    )
     sections = [s for s in (_section(n) for n in names) if s]
     text = README.read_text()
     if START not in text or END not in text:

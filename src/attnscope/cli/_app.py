@@ -251,15 +251,9 @@ def _print_evaluation(result: dict[str, Any]) -> None:
     con.print(table)
     rows = result.get("trust") or []
     if rows:
-        trust_table = Table(title="explanation trust")
-        cols = [c for c in rows[0] if c not in ("dataset", "model")]
-        for c in cols:
-            trust_table.add_column(c, justify="right" if c != "method" else "left")
-        for r in rows:
-            trust_table.add_row(
-                *(f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, "")) for c in cols)
-            )
-        con.print(trust_table)
+        from attnscope.cli._explain import trust_rows_table
+
+        con.print(trust_rows_table(rows))
 
 
 # ---------------------------------------------------------------------------- datasets

@@ -1,7 +1,50 @@
-"""Attribution methods behind one registry; every method returns an :class:`Attribution`."""
+"""Attribution methods behind one registry; every method returns an :class:`Attribution`.
 
-from attnscope.explain import _gradients  # noqa: F401  (registers methods)
+``attribute(estimator, data, method=...)`` runs any method on any fitted estimator;
+aggregations (per feature, class, group, SNP) are functions on the result.
+"""
+
+from attnscope.explain import (  # noqa: F401 (register the methods)
+    _attention,
+    _deeplift,
+    _gradients,
+    _perturbation,
+)
+from attnscope.explain._aggregate import (
+    GroupScores,
+    feature_importance,
+    per_class,
+    per_group,
+    per_snp_carriers,
+)
 from attnscope.explain._attribution import Attribution
-from attnscope.explain._core import METHODS, attribute, register_method
+from attnscope.explain._chunking import auto_batch_size, bytes_per_row
+from attnscope.explain._core import (
+    ALIASES,
+    METHODS,
+    attribute,
+    attribute_spec,
+    available_methods,
+    canonical_method,
+    register_method,
+)
+from attnscope.explain._perturbation import feature_groups
 
-__all__ = ["METHODS", "Attribution", "attribute", "register_method"]
+__all__ = [
+    "ALIASES",
+    "METHODS",
+    "Attribution",
+    "GroupScores",
+    "attribute",
+    "attribute_spec",
+    "auto_batch_size",
+    "available_methods",
+    "bytes_per_row",
+    "canonical_method",
+    "feature_groups",
+    "feature_importance",
+    "per_class",
+    "per_group",
+    "per_snp_carriers",
+    "register_method",
+]

@@ -1,41 +1,375 @@
-"""Gradient-family methods built on captum."""
+"""Gradient-family methods, each a thin wrapper of captum.
+
+Every method runs over sample chunks whose size comes from :func:`auto_batch_size`
+(the memory budget) unless ``batch_size`` is given, and maps captum's input-shaped
+attributions to features with ``spec.to_features`` (e.g. summing the one-hot axis).
+"""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
+from torch import Tensor
 
-from attnscope.estimators import AttributionSpec
-from attnscope.explain._core import register_method
+from attnscope._utils.random import check_random_state
+from attnscope.errors import ConfigError
+from attnscope.explain._chunking import auto_batch_size, chunk_slices
+from attnscope.explain._core import pack, register_method, slice_args, unpack
 
-__all__ = ["input_x_gradient"]
+__all__ = [
+    "gradient_shap",
+    "input_x_gradient",
+    "integrated_gradients",
+    "layer_integrated_gradients",
+    "saliency",
+    "smoothgrad",
+    "vargrad",
+]
 
 
-def _chunks(n: int, size: int) -> list[slice]:
-    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+def _rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int:
+    if not all(t.is_floating_point() for t in spec.inputs):
+        raise ConfigError(
+            "this model's attribution inputs are token ids, which have no gradient; use "
+            "layer_integrated_gradients (embedding layer) or a perturbation method."
+        )
+    if batch_size is not None:
+        if int(batch_size) < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}.")
+        return int(batch_size)
+    return auto_batch_size(
+        spec.forward, spec.inputs, spec.additional_args, memory_budget=memory_budget
+    )
 
 
-@register_method("input_x_gradient")
+def _baselines(spec: Any, baselines: Any) -> tuple[Tensor, ...]:
+    """``baselines`` option (None, a number, a tensor or a tuple) as one tensor per input."""
+    if baselines is None:
+        return tuple(b.to(t.dtype) for b, t in zip(spec.baselines, spec.inputs))
+    if isinstance(baselines, int | float):
+        return tuple(torch.full((1, *t.shape[1:]), float(baselines)) for t in spec.inputs)
+    items = baselines if isinstance(baselines, tuple | list) else (baselines,)
+    if len(items) != len(spec.inputs):
+        raise ConfigError(
+            f"give one baseline per model input ({len(spec.inputs)}), got {len(items)}."
+        )
+    return tuple(torch.as_tensor(b, dtype=t.dtype) for b, t in zip(items, spec.inputs))
+
+
+def _run(
+    spec: Any,
+    target: np.ndarray,
+    call: Callable[[tuple[Tensor, ...], Tensor, tuple[Any, ...], slice], Any],
+    chunk: int,
+) -> tuple[np.ndarray, list[Tensor]]:
+    """Call ``call(inputs, target, extra_args, slice)`` per sample chunk; collect features.
+
+    ``call`` returns captum's attributions, or ``(attributions, delta)``.
+    """
+    n = int(spec.inputs[0].shape[0])
+    parts, deltas = [], []
+    for sl in chunk_slices(n, chunk):
+        inputs = tuple(t[sl].detach().clone().requires_grad_(True) for t in spec.inputs)
+        extra = slice_args(tuple(spec.additional_args), sl, n)
+        out = call(inputs, torch.as_tensor(target[sl]), extra, sl)
+        if (
+            isinstance(out, tuple)
+            and len(out) == 2
+            and torch.is_tensor(out[1])
+            and out[1].ndim <= 1
+        ):
+            out, delta = out
+            deltas.append(delta.detach().reshape(-1).cpu())
+        parts.append(np.asarray(spec.to_features(unpack(out))))
+    return np.concatenate(parts), deltas
+
+
+def _delta_meta(deltas: list[Tensor]) -> dict[str, Any]:
+    if not deltas:
+        return {}
+    d = torch.cat(deltas).abs()
+    return {"convergence_delta_mean": float(d.mean()), "convergence_delta_max": float(d.max())}
+
+
+@register_method("saliency")
+def saliency(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Absolute input gradient (captum ``Saliency``), summed to features by the spec.
+
+    For a linear model ``w . x`` this is ``|w|`` for every sample.
+    """
+    from captum.attr import Saliency
+
+    method = Saliency(spec.forward)
+    values, _ = _run(
+        spec,
+        target,
+        lambda x, t, extra, sl: method.attribute(
+            pack(x), target=t, additional_forward_args=extra or None, abs=True
+        ),
+        _rows(spec, batch_size, memory_budget),
+    )
+    return values, {}
+
+
+@register_method("input_x_gradient", aliases=("ixg",))
 def input_x_gradient(
-    estimator: Any, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Gradient x input (captum ``InputXGradient``), summed to features by the spec."""
     from captum.attr import InputXGradient
 
-    from attnscope.train import eval_mode
-
     method = InputXGradient(spec.forward)
-    parts = []
-    with eval_mode(estimator.module_):
-        for sl in _chunks(int(spec.inputs[0].shape[0]), batch_size):
-            inputs = tuple(t[sl].clone().requires_grad_(True) for t in spec.inputs)
-            extra = tuple(a[sl] if torch.is_tensor(a) else a for a in spec.additional_args)
-            attr = method.attribute(
-                inputs if len(inputs) > 1 else inputs[0],
-                target=torch.as_tensor(target[sl]),
+    values, _ = _run(
+        spec,
+        target,
+        lambda x, t, extra, sl: method.attribute(
+            pack(x), target=t, additional_forward_args=extra or None
+        ),
+        _rows(spec, batch_size, memory_budget),
+    )
+    return values, {}
+
+
+@register_method("integrated_gradients", aliases=("ig",))
+def integrated_gradients(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    n_steps: int = 50,
+    baselines: Any = None,
+    method: str = "gausslegendre",
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Integrated gradients (captum) from the spec's baseline.
+
+    Parameters
+    ----------
+    n_steps : int, default 50
+    baselines : float, Tensor or tuple, optional
+        Default ``spec.baselines`` (zeros for one-hot DNA, the training mean for tables).
+    method : str, default "gausslegendre"
+        captum's integral approximation.
+    batch_size : int, optional
+        Rows (samples x steps) per forward pass; default from the memory budget, so a
+        379,000-token input or a 20,000-feature batch fits without choosing it.
+
+    Returns
+    -------
+    values, meta
+        ``meta`` has the mean and max absolute convergence delta
+        (sum of attributions minus ``f(x) - f(baseline)``).
+    """
+    from captum.attr import IntegratedGradients
+
+    rows = _rows(spec, batch_size, memory_budget)
+    base = _baselines(spec, baselines)
+    ig = IntegratedGradients(spec.forward)
+
+    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return ig.attribute(
+                pack(x),
+                baselines=pack(base),
+                target=t,
                 additional_forward_args=extra or None,
+                n_steps=n_steps,
+                method=method,
+                internal_batch_size=max(rows, int(x[0].shape[0])),
+                return_convergence_delta=True,
             )
-            parts.append(spec.to_features(attr if isinstance(attr, tuple) else (attr,)))
-    return np.concatenate(parts), {}
+
+    values, deltas = _run(spec, target, call, rows)
+    return values, {"n_steps": n_steps, "internal_batch_size": rows, **_delta_meta(deltas)}
+
+
+@register_method("layer_integrated_gradients", aliases=("lig",))
+def layer_integrated_gradients(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    n_steps: int = 50,
+    layer_baselines: Any = None,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Integrated gradients on the embedding layer of a token model (captum).
+
+    The attribution of each token is the sum over the embedding axis of the layer
+    attribution. ``layer_baselines`` default to token id 0 (padding).
+    """
+    from captum.attr import LayerIntegratedGradients
+
+    if spec.layer is None or spec.layer_forward is None or not spec.layer_inputs:
+        raise ConfigError(
+            "layer_integrated_gradients needs a model with an embedding layer (token inputs); "
+            "this model has none: use integrated_gradients instead."
+        )
+    ids = tuple(spec.layer_inputs)
+    base = (
+        tuple(torch.zeros_like(t[:1]) for t in ids)
+        if layer_baselines is None
+        else unpack(layer_baselines)
+    )
+    if batch_size is not None:
+        rows = int(batch_size)
+    else:
+        rows = auto_batch_size(spec.layer_forward, ids, memory_budget=memory_budget)
+    lig = LayerIntegratedGradients(spec.layer_forward, spec.layer)
+    n = int(ids[0].shape[0])
+    parts, deltas = [], []
+    for sl in chunk_slices(n, rows):
+        x = tuple(t[sl] for t in ids)
+        b = tuple(bb.expand_as(xx) if bb.shape[0] == 1 else bb[sl] for bb, xx in zip(base, x))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            attr, delta = lig.attribute(
+                pack(x),
+                baselines=pack(b),
+                target=torch.as_tensor(target[sl]),
+                n_steps=n_steps,
+                internal_batch_size=max(rows, int(x[0].shape[0])),
+                return_convergence_delta=True,
+            )
+        a = attr[0] if isinstance(attr, tuple | list) else attr
+        parts.append(a.detach().reshape(a.shape[0], *a.shape[1:-1], -1).sum(-1).cpu().numpy())
+        deltas.append(delta.detach().reshape(-1))
+    return np.concatenate(parts), {"n_steps": n_steps, **_delta_meta(deltas)}
+
+
+def _reference_rows(
+    spec: Any, baselines: Any, n_baselines: int, random_state: Any
+) -> tuple[Tensor, ...]:
+    """A distribution of references: ``baselines`` if given, else random data rows."""
+    if baselines is not None:
+        return _baselines(spec, baselines)
+    n = int(spec.inputs[0].shape[0])
+    rng = check_random_state(random_state)
+    idx = torch.as_tensor(rng.choice(n, size=min(n_baselines, n), replace=n < n_baselines))
+    return tuple(t[idx].detach() for t in spec.inputs)
+
+
+@register_method("gradient_shap")
+def gradient_shap(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    baselines: Any = None,
+    n_baselines: int = 10,
+    n_samples: int = 20,
+    stdevs: float = 0.0,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+    random_state: Any = 0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """GradientShap (captum): expected gradients over random references and path points."""
+    from captum.attr import GradientShap
+
+    refs = _reference_rows(spec, baselines, n_baselines, random_state)
+    gs = GradientShap(spec.forward)
+    chunk = max(1, _rows(spec, batch_size, memory_budget) // max(1, n_samples))
+    values, _ = _run(
+        spec,
+        target,
+        lambda x, t, extra, sl: gs.attribute(
+            pack(x),
+            baselines=pack(refs),
+            target=t,
+            additional_forward_args=extra or None,
+            n_samples=n_samples,
+            stdevs=stdevs,
+        ),
+        chunk,
+    )
+    return values, {"n_samples": n_samples, "n_baselines": int(refs[0].shape[0])}
+
+
+def _noise_tunnel(
+    spec: Any,
+    target: np.ndarray,
+    nt_type: str,
+    nt_samples: int,
+    noise_level: float,
+    batch_size: int | None,
+    memory_budget: float | None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    from captum.attr import NoiseTunnel, Saliency
+
+    # Smilkov et al.: sigma = noise level x (max - min) of each input.
+    stdevs = tuple(float(noise_level * (t.max() - t.min()).clamp_min(1e-12)) for t in spec.inputs)
+    nt = NoiseTunnel(Saliency(spec.forward))
+    chunk = max(1, _rows(spec, batch_size, memory_budget) // max(1, nt_samples))
+    values, _ = _run(
+        spec,
+        target,
+        lambda x, t, extra, sl: nt.attribute(
+            pack(x),
+            nt_type=nt_type,
+            nt_samples=nt_samples,
+            stdevs=stdevs if len(stdevs) > 1 else stdevs[0],
+            target=t,
+            additional_forward_args=extra or None,
+            abs=True,
+        ),
+        chunk,
+    )
+    return values, {"nt_samples": nt_samples, "stdevs": list(stdevs)}
+
+
+@register_method("smoothgrad")
+def smoothgrad(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    nt_samples: int = 10,
+    noise_level: float = 0.15,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+    random_state: Any = 0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """SmoothGrad: mean absolute gradient over ``nt_samples`` noisy copies (captum NoiseTunnel).
+
+    The noise standard deviation is ``noise_level`` times each input's value range.
+    """
+    return _noise_tunnel(
+        spec, target, "smoothgrad", nt_samples, noise_level, batch_size, memory_budget
+    )
+
+
+@register_method("vargrad")
+def vargrad(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    nt_samples: int = 10,
+    noise_level: float = 0.15,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+    random_state: Any = 0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """VarGrad: variance of the absolute gradient over noisy copies (captum NoiseTunnel)."""
+    return _noise_tunnel(
+        spec, target, "vargrad", nt_samples, noise_level, batch_size, memory_budget
+    )

@@ -1,0 +1,153 @@
+"""``attnscope explain`` and ``attnscope trust``: thin wrappers over the library calls."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["register", "trust_rows_table"]
+
+_TRUST_SHOWN = (
+    "method",
+    "n_samples",
+    "deletion_auc",
+    "insertion_auc",
+    "sanity_corr",
+    "sanity_pass",
+    "noise_sensitivity",
+    "precision_at_k",
+    "auroc",
+    "seconds_per_sample",
+)
+
+
+def _load(run: Path, data: Path, fmt: str | None) -> tuple[Any, Any]:
+    from attnscope.errors import ConfigError
+    from attnscope.estimators import BaseClassifier
+    from attnscope.io import read_data
+
+    if not Path(run).is_dir():
+        raise ConfigError(
+            f"run directory {run} not found; train a model with 'attnscope fit' first."
+        )
+    est = BaseClassifier.load(run)
+    return est, read_data(data, format=fmt)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "pass" if value else "FAIL"
+    if isinstance(value, float):
+        return "-" if math.isnan(value) else f"{value:.3f}"
+    return "-" if value is None else str(value)
+
+
+def trust_rows_table(rows: list[dict[str, Any]], *, title: str = "explanation trust") -> Any:
+    """A rich Table of trust-table rows (methods not applicable are listed at the end)."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in _TRUST_SHOWN:
+        table.add_column(col, justify="left" if col == "method" else "right")
+    skipped = []
+    for row in rows:
+        if row.get("status", "ok") != "ok":
+            skipped.append(row["method"])
+            continue
+        table.add_row(*(_fmt(row.get(c)) for c in _TRUST_SHOWN))
+    if skipped:
+        table.caption = "not applicable to this model: " + ", ".join(skipped)
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``explain`` and ``trust`` commands to ``app``."""
+
+    @app.command()
+    def explain(
+        run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
+        data: Annotated[Path, typer.Argument(help="Data file or folder to explain.")],
+        method: Annotated[str, typer.Option(help="Attribution method (e.g. ig, saliency).")] = (
+            "integrated_gradients"
+        ),
+        format: Annotated[
+            str | None, typer.Option("--format", help="Force the data format.")
+        ] = None,
+        n_samples: Annotated[
+            int | None, typer.Option(help="Explain only the first N samples.")
+        ] = None,
+        top: Annotated[int, typer.Option(help="Top features to print.")] = 10,
+        force: Annotated[
+            bool, typer.Option(help="Overwrite an existing attribution file.")
+        ] = False,
+    ) -> None:
+        """Attribute every prediction and write RUN/attributions/<method>.npz."""
+        import numpy as np
+        from rich.table import Table
+
+        from attnscope.cli._common import console
+        from attnscope.errors import ConfigError
+        from attnscope.explain import attribute, canonical_method, feature_importance
+
+        est, dataset = _load(run, data, format)
+        name = canonical_method(method, est)
+        out = Path(run) / "attributions" / f"{name}.npz"
+        if out.exists() and not force:
+            raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+        dataset = est.as_dataset(dataset)
+        if n_samples is not None:
+            if n_samples < 1:
+                raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
+            dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
+        attr = attribute(est, dataset, method=name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        attr.save(out)
+        imp = feature_importance(attr).reshape(-1)
+        names = (
+            np.asarray(attr.feature_names).reshape(-1)
+            if attr.feature_names is not None and np.asarray(attr.feature_names).size == imp.size
+            else np.arange(imp.size).astype(str)
+        )
+        table = Table(title=f"{name}: top features by mean |attribution|")
+        table.add_column("rank", justify="right")
+        table.add_column("feature")
+        table.add_column("mean |a|", justify="right")
+        for r, j in enumerate(np.argsort(-imp, kind="stable")[:top], start=1):
+            table.add_row(str(r), str(names[j]), f"{imp[j]:.4g}")
+        con = console()
+        con.print(table)
+        con.print(f"{attr.n_samples} samples in {attr.seconds:.1f} s; wrote {out}")
+
+    @app.command()
+    def trust(
+        run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
+        data: Annotated[Path, typer.Argument(help="Labelled data (with truth if simulated).")],
+        methods: Annotated[
+            str | None, typer.Option(help="Comma-separated methods (default: all).")
+        ] = None,
+        format: Annotated[
+            str | None, typer.Option("--format", help="Force the data format.")
+        ] = None,
+        n_samples: Annotated[int, typer.Option(help="Samples explained per method.")] = 200,
+        seed: Annotated[int, typer.Option(help="random_state.")] = 0,
+        force: Annotated[bool, typer.Option(help="Overwrite an existing trust.json.")] = False,
+    ) -> None:
+        """Trust table (faithfulness, sanity, stability, truth recovery) -> RUN/trust.json."""
+        from attnscope._utils.files import write_json
+        from attnscope.cli._common import console
+        from attnscope.errors import ConfigError
+        from attnscope.metrics import trust_table
+
+        out = Path(run) / "trust.json"
+        if out.exists() and not force:
+            raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+        est, dataset = _load(run, data, format)
+        chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+        rows = trust_table(est, dataset, methods=chosen, n_samples=n_samples, random_state=seed)
+        write_json(out, {"n_samples": n_samples, "random_state": seed, "rows": rows})
+        con = console()
+        con.print(trust_rows_table(rows))
+        con.print(f"wrote {out}")

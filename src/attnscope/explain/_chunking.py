@@ -1,0 +1,136 @@
+"""Memory-aware batch sizes, so no user has to pick one to avoid running out of memory.
+
+The memory an attribution step needs grows with the number of rows evaluated at once
+(samples x integration steps x baselines x perturbations). One probe forward pass on two
+samples counts the bytes of every tensor autograd saves for the backward pass; that number
+per row, with the inputs themselves, decides how many rows fit in the budget.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from attnscope.errors import ConfigError
+
+__all__ = ["DEFAULT_MEMORY_BUDGET", "auto_batch_size", "bytes_per_row", "chunk_slices"]
+
+#: Bytes one attribution call may use at a time (``ATTNSCOPE_MEMORY_BUDGET`` overrides, in MB).
+DEFAULT_MEMORY_BUDGET = 1 << 30
+
+
+def _budget(memory_budget: int | float | None) -> int:
+    if memory_budget is not None:
+        if memory_budget <= 0:
+            raise ConfigError(
+                f"memory_budget must be a positive number of bytes, got {memory_budget}."
+            )
+        return int(memory_budget)
+    env = os.environ.get("ATTNSCOPE_MEMORY_BUDGET")
+    if env:
+        try:
+            return int(float(env) * (1 << 20))
+        except ValueError as exc:
+            raise ConfigError(
+                f"ATTNSCOPE_MEMORY_BUDGET must be a number of megabytes, got {env!r}."
+            ) from exc
+    return DEFAULT_MEMORY_BUDGET
+
+
+def bytes_per_row(
+    forward: Callable[..., Tensor],
+    inputs: Sequence[Tensor],
+    additional_args: Sequence[Any] = (),
+    *,
+    grad: bool = True,
+) -> int:
+    """Memory one input row needs in a forward (and backward) pass.
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(*inputs, *additional_args) -> Tensor``.
+    inputs : sequence of Tensor
+        Samples first; the first two rows are used as a probe.
+    additional_args : sequence
+        Extra forward arguments; tensors with the sample axis are sliced alike.
+    grad : bool, default True
+        Gradient methods also hold the gradients: twice the activations. Without it
+        (perturbation methods under ``no_grad``) the activations still bound the peak
+        memory; counting all of them is conservative but safe.
+
+    Returns
+    -------
+    int
+        Bytes per row (at least the size of one input row).
+    """
+    n = int(inputs[0].shape[0])
+    m = min(2, n)
+    probe = [t[:m].detach().clone().float() if t.is_floating_point() else t[:m] for t in inputs]
+    extra = [
+        a[:m] if torch.is_tensor(a) and a.ndim and a.shape[0] == n else a for a in additional_args
+    ]
+    input_bytes = sum(t.element_size() * t[:1].numel() for t in inputs)
+    saved = 0
+    for t in probe:
+        if t.is_floating_point():
+            t.requires_grad_(True)
+
+    def pack(t: Tensor) -> Tensor:
+        nonlocal saved
+        saved += t.element_size() * t.numel()
+        return t
+
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = forward(*probe, *extra)
+    saved += out.element_size() * out.numel()
+    # Gradients of the inputs and of each saved activation roughly double the footprint.
+    per_row = (2 * saved if grad else saved) // max(m, 1) + 2 * input_bytes
+    del out
+    return max(int(per_row), 1)
+
+
+def auto_batch_size(
+    forward: Callable[..., Tensor],
+    inputs: Sequence[Tensor],
+    additional_args: Sequence[Any] = (),
+    *,
+    grad: bool = True,
+    memory_budget: int | float | None = None,
+    max_rows: int = 512,
+) -> int:
+    """Number of rows to evaluate at once within ``memory_budget`` bytes.
+
+    Parameters
+    ----------
+    forward, inputs, additional_args, grad
+        As in :func:`bytes_per_row`.
+    memory_budget : int, optional
+        Bytes; default ``ATTNSCOPE_MEMORY_BUDGET`` (MB) or :data:`DEFAULT_MEMORY_BUDGET` (1 GiB).
+    max_rows : int, default 512
+        Upper bound (larger batches run slower per row on a CPU: cache misses).
+
+    Returns
+    -------
+    int
+        Between 1 and ``max_rows``. Pass it as captum's ``internal_batch_size`` (integrated
+        gradients) or as the number of perturbed rows per forward pass.
+
+    Examples
+    --------
+    A 379,000-token input with 36-dim embeddings needs about 55 MB per row before any
+    activation, so a 1 GiB budget evaluates a handful of integration steps at a time.
+    """
+    per_row = bytes_per_row(forward, inputs, additional_args, grad=grad)
+    return int(max(1, min(max_rows, _budget(memory_budget) // per_row)))
+
+
+def chunk_slices(n: int, size: int) -> Iterator[slice]:
+    """Consecutive slices of at most ``size`` covering ``range(n)``."""
+    size = max(1, int(size))
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))

@@ -1,0 +1,158 @@
+"""DeepLift and DeepLiftShap (captum), for architectures whose rules captum knows.
+
+captum's DeepLift needs an ``nn.Module`` and one module per nonlinearity; recurrent layers
+and ``nn.MultiheadAttention`` have no DeepLift rule, so those models get a clear error
+instead of silently wrong attributions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from attnscope.errors import ConfigError
+from attnscope.explain._core import pack, register_method, slice_args
+from attnscope.explain._gradients import _baselines, _delta_meta, _reference_rows, _rows, _run
+
+__all__ = ["deeplift", "deeplift_shap"]
+
+
+class _SpecModule(nn.Module):
+    """``spec.forward`` as an nn.Module that owns the estimator's network (for DeepLift)."""
+
+    def __init__(self, inner: nn.Module, forward: Callable[..., Tensor]) -> None:
+        super().__init__()
+        self.inner = inner
+        self._forward = forward
+
+    def forward(self, *args: Any) -> Tensor:
+        return self._forward(*args)
+
+
+def _check_deeplift(estimator: Any, spec: Any) -> _SpecModule:
+    """Refuse architectures where captum's DeepLift rules would be wrong."""
+    from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR
+
+    module = estimator.module_
+    if spec.meta.get("deeplift") is False:
+        raise ConfigError(f"{type(estimator).__name__} declares DeepLift unsupported; use IG.")
+    recurrent = [m for m in module.modules() if isinstance(m, nn.RNNBase)]
+    if recurrent:
+        raise ConfigError(
+            f"DeepLift has no rule for recurrent layers ({type(recurrent[0]).__name__}): their "
+            "gates are not separate modules; use integrated_gradients or gradient_shap."
+        )
+    bad = [type(m).__name__ for m in module.modules() if isinstance(m, nn.MultiheadAttention)]
+    if bad:
+        raise ConfigError(
+            "DeepLift has no rule for attention layers (nn.MultiheadAttention); "
+            "use integrated_gradients or gradient_shap for this model."
+        )
+    calls: dict[int, int] = {}
+    hooks = [
+        m.register_forward_hook(
+            lambda mod, i, o: calls.__setitem__(id(mod), calls.get(id(mod), 0) + 1)
+        )
+        for m in module.modules()
+        if type(m) in SUPPORTED_NON_LINEAR
+    ]
+    try:
+        with torch.no_grad():
+            spec.forward(
+                *(t[:1] for t in spec.inputs),
+                *slice_args(tuple(spec.additional_args), slice(0, 1), int(spec.inputs[0].shape[0])),
+            )
+    finally:
+        for h in hooks:
+            h.remove()
+    if any(c > 1 for c in calls.values()):
+        raise ConfigError(
+            "DeepLift needs a separate module for every nonlinearity, but this network "
+            "calls one activation module more than once; use integrated_gradients."
+        )
+    return _SpecModule(module, spec.forward)
+
+
+@register_method("deeplift")
+def deeplift(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    baselines: Any = None,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """DeepLift (rescale rule, captum) against the spec's baseline; convergence delta in meta."""
+    from captum.attr import DeepLift
+
+    _rows(spec, 1, None)  # float inputs needed
+    model = _check_deeplift(estimator, spec)
+    base = _baselines(spec, baselines)
+    dl = DeepLift(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
+        values, deltas = _run(
+            spec,
+            target,
+            lambda x, t, extra, sl: dl.attribute(
+                pack(x),
+                baselines=pack(tuple(b.expand_as(xx) for b, xx in zip(base, x))),
+                target=t,
+                additional_forward_args=extra or None,
+                return_convergence_delta=True,
+            ),
+            _rows(spec, batch_size, memory_budget),
+        )
+    return values, _delta_meta(deltas)
+
+
+@register_method("deeplift_shap")
+def deeplift_shap(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    baselines: Any = None,
+    n_baselines: int = 10,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+    random_state: Any = 0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """DeepLiftShap (captum): DeepLift averaged over a distribution of references.
+
+    The references are ``baselines`` (rows) if given, else ``n_baselines`` random samples
+    of the data. ``meta`` reports the convergence delta.
+    """
+    from captum.attr import DeepLiftShap
+
+    _rows(spec, 1, None)  # float inputs needed
+    model = _check_deeplift(estimator, spec)
+    refs = _reference_rows(spec, baselines, n_baselines, random_state)
+    if int(refs[0].shape[0]) < 2:
+        refs = tuple(torch.cat([r, r]) for r in refs)  # captum needs two or more references
+    k = int(refs[0].shape[0])
+    dls = DeepLiftShap(model)
+    chunk = max(1, _rows(spec, batch_size, memory_budget) // k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
+        values, deltas = _run(
+            spec,
+            target,
+            lambda x, t, extra, sl: dls.attribute(
+                pack(x),
+                baselines=pack(refs),
+                target=t,
+                additional_forward_args=extra or None,
+                return_convergence_delta=True,
+            ),
+            chunk,
+        )
+    if deltas:  # one delta per (sample, reference): summarise per sample
+        deltas = [torch.cat(deltas).reshape(-1, k).mean(dim=1)]
+    return values, {"n_baselines": k, **_delta_meta(deltas)}

@@ -1,0 +1,459 @@
+"""Perturbation methods: feature ablation, occlusion, Lime, KernelShap, ISM and ``random``.
+
+Ablation, occlusion, Lime and KernelShap work on a *presence* vector ``z`` of shape
+(n, *feature_shape), 1 = feature kept and 0 = removed with the estimator's own
+``spec.remove`` (pad token, training mean, ...). So they apply unchanged to every model,
+token models included, and their attributions are per feature. Feature groups (gene sets,
+SNP blocks, sequence windows) become captum's ``feature_mask``; every feature of a group
+carries the group's attribution.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from attnscope._utils.random import check_random_state
+from attnscope.errors import ConfigError
+from attnscope.explain._chunking import auto_batch_size, chunk_slices
+from attnscope.explain._core import feature_shape, register_method
+
+__all__ = [
+    "feature_ablation",
+    "feature_groups",
+    "ism",
+    "kernel_shap",
+    "lime",
+    "occlusion",
+    "random_attribution",
+]
+
+
+def feature_groups(
+    shape: tuple[int, ...],
+    *,
+    groups: Any = None,
+    window: int | None = None,
+    feature_names: Sequence[str] | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """Group id per feature: a partition for captum's ``feature_mask``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Feature shape of one sample, e.g. (length,) or (n_genes,).
+    groups : array-like of shape ``shape``, or dict of str -> sequence, optional
+        A label per feature (SNP block, chromosome), or named sets of feature names or
+        indices (gene sets). Sets must not overlap; features outside every set stay alone.
+    window : int, optional
+        Consecutive windows of ``window`` features (along the flattened feature axis).
+    feature_names : sequence of str, optional
+        Needed when ``groups`` names features.
+
+    Returns
+    -------
+    ids : ndarray of shape ``shape``, int64
+        Group index per feature, 0..n_groups-1.
+    names : list of str
+        Name of each group.
+    """
+    size = int(np.prod(shape))
+    if groups is not None and window is not None:
+        raise ConfigError("give either groups or window, not both.")
+    if window is not None:
+        if int(window) < 1:
+            raise ConfigError(f"window must be a positive number of features, got {window}.")
+        flat = np.arange(size) // int(window)
+        names = [
+            f"{i * window}-{min((i + 1) * window, size) - 1}" for i in range(int(flat[-1]) + 1)
+        ]
+        return flat.reshape(shape), names
+    if groups is None:
+        return np.arange(size).reshape(shape), [str(i) for i in range(size)]
+    if isinstance(groups, Mapping):
+        lookup = (
+            {str(n): j for j, n in enumerate(feature_names)} if feature_names is not None else {}
+        )
+        ids = np.full(size, -1, dtype=np.int64)
+        set_names: list[str] = []
+        for g, (name, members) in enumerate(groups.items()):
+            idx = np.array(
+                [
+                    lookup[str(m)] if str(m) in lookup else int(m)
+                    for m in members
+                    if str(m) in lookup or (isinstance(m, int | np.integer) and 0 <= int(m) < size)
+                ],
+                dtype=np.int64,
+            )
+            if (ids[idx] >= 0).any():
+                raise ConfigError(
+                    f"feature groups overlap (group {name!r}); ablation needs a partition: "
+                    "drop the overlaps, or attribute per feature and use explain.per_group."
+                )
+            ids[idx] = g
+            set_names.append(str(name))
+        alone = np.flatnonzero(ids < 0)
+        ids[alone] = len(set_names) + np.arange(alone.size)
+        extra = feature_names if feature_names is not None else np.arange(size).astype(str)
+        set_names += [str(np.asarray(extra).reshape(-1)[j]) for j in alone]
+        return ids.reshape(shape), set_names
+    labels = np.asarray(groups)
+    if labels.shape != tuple(shape):
+        raise ConfigError(
+            f"groups must have one label per feature, shape {shape}; got {labels.shape}."
+        )
+    uniq, inv = np.unique(labels.reshape(-1), return_inverse=True)
+    return inv.reshape(shape).astype(np.int64), [str(u) for u in uniq]
+
+
+def _presence_forward(spec: Any, shape: tuple[int, ...]) -> Callable[..., Tensor]:
+    """``f(z, *raw_inputs)``: the logits with the features where ``z < 0.5`` removed."""
+
+    def forward(z: Tensor, *raw: Tensor) -> Tensor:
+        mask = (z < 0.5).reshape(z.shape[0], *shape)
+        return spec.raw_forward(*spec.remove(tuple(raw), mask))
+
+    return forward
+
+
+def _forward_rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int:
+    if batch_size is not None:
+        if int(batch_size) < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}.")
+        return int(batch_size)
+    return auto_batch_size(
+        spec.raw_forward, spec.raw_inputs, grad=False, memory_budget=memory_budget
+    )
+
+
+def _perturb(
+    spec: Any,
+    target: np.ndarray,
+    make: Callable[[Callable[..., Tensor]], Any],
+    call: Callable[[Any, Tensor, Tensor, tuple[Tensor, ...], int], Tensor],
+    *,
+    chunk: int,
+    per_eval: int,
+) -> np.ndarray:
+    """Run a captum perturbation method on the presence vector, chunk by chunk."""
+    shape = feature_shape(spec)
+    method = make(_presence_forward(spec, shape))
+    n = int(spec.raw_inputs[0].shape[0])
+    parts = []
+    from threadpoolctl import threadpool_limits
+
+    # captum fits one small surrogate per sample; BLAS threads only add contention there.
+    with torch.no_grad(), warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", UserWarning)
+        for sl in chunk_slices(n, chunk):
+            raw = tuple(t[sl] for t in spec.raw_inputs)
+            z = torch.ones(int(raw[0].shape[0]), *shape)
+            attr = call(method, z, torch.as_tensor(target[sl]), raw, per_eval)
+            parts.append(attr.detach().reshape(z.shape).cpu().numpy())
+    return np.concatenate(parts)
+
+
+@register_method("feature_ablation")
+def feature_ablation(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    groups: Any = None,
+    window: int | None = None,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Drop in the target logit when a feature (or its group) is removed (captum).
+
+    Parameters
+    ----------
+    groups, window
+        Feature groups, see :func:`feature_groups` (gene sets, SNP blocks, windows).
+    """
+    from captum.attr import FeatureAblation
+
+    shape = feature_shape(spec)
+    ids, names = feature_groups(
+        shape, groups=groups, window=window, feature_names=spec.feature_names
+    )
+    mask = torch.as_tensor(ids).unsqueeze(0)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    n = int(spec.raw_inputs[0].shape[0])
+    chunk = min(n, rows)
+    values = _perturb(
+        spec,
+        target,
+        FeatureAblation,
+        lambda m, z, t, raw, p: m.attribute(
+            z,
+            baselines=0.0,
+            target=t,
+            additional_forward_args=raw,
+            feature_mask=mask,
+            perturbations_per_eval=p,
+        ),
+        chunk=chunk,
+        per_eval=max(1, rows // chunk),
+    )
+    return values, {"n_groups": len(names)}
+
+
+@register_method("occlusion")
+def occlusion(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    window: int | Sequence[int] = 10,
+    stride: int | Sequence[int] | None = None,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Sliding-window occlusion (captum ``Occlusion``) of the features.
+
+    Parameters
+    ----------
+    window : int or tuple of int, default 10
+        Window along the first feature axis (1 along the others), or one size per axis;
+        capped at the feature length.
+    stride : int or tuple of int, optional
+        Default half the window (at least 1). A feature's value averages the windows
+        covering it.
+    """
+    from captum.attr import Occlusion
+
+    shape = feature_shape(spec)
+    win = (
+        tuple(int(w) for w in window)
+        if isinstance(window, Sequence)
+        else (min(int(window), shape[0]), *(1 for _ in shape[1:]))
+    )
+    if len(win) != len(shape) or min(win) < 1:
+        raise ConfigError(f"window must be a positive int or one size per feature axis {shape}.")
+    strides = (
+        tuple(max(1, w // 2) for w in win)
+        if stride is None
+        else (
+            tuple(int(s) for s in stride)
+            if isinstance(stride, Sequence)
+            else (int(stride),) * len(shape)
+        )
+    )
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    n = int(spec.raw_inputs[0].shape[0])
+    chunk = min(n, rows)
+    values = _perturb(
+        spec,
+        target,
+        Occlusion,
+        lambda m, z, t, raw, p: m.attribute(
+            z,
+            sliding_window_shapes=win,
+            strides=strides,
+            baselines=0.0,
+            target=t,
+            additional_forward_args=raw,
+            perturbations_per_eval=p,
+        ),
+        chunk=chunk,
+        per_eval=max(1, rows // chunk),
+    )
+    return values, {"window": list(win), "stride": list(strides)}
+
+
+def _surrogate_groups(
+    spec: Any, groups: Any, window: int | None, max_features: int
+) -> tuple[Tensor, int]:
+    shape = feature_shape(spec)
+    size = int(np.prod(shape))
+    if groups is None and window is None and size > max_features:
+        window = int(np.ceil(size / max_features))
+    ids, names = feature_groups(
+        shape, groups=groups, window=window, feature_names=spec.feature_names
+    )
+    return torch.as_tensor(ids).unsqueeze(0), len(names)
+
+
+@register_method("lime")
+def lime(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    n_samples: int = 200,
+    groups: Any = None,
+    window: int | None = None,
+    max_features: int = 100,
+    alpha: float = 0.01,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+    random_state: Any = 0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """LIME (captum ``Lime``, Lasso surrogate) on feature presence, one model per sample.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+        Perturbed copies per sample.
+    groups, window
+        Feature groups (:func:`feature_groups`); by default features are joined into
+        consecutive windows when there are more than ``max_features``.
+    alpha : float, default 0.01
+        Lasso penalty of the surrogate.
+    """
+    from captum._utils.models.linear_model import SkLearnLasso
+    from captum.attr import Lime
+    from captum.attr._core.lime import get_exp_kernel_similarity_function
+
+    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    # LIME's tabular default: exponential kernel of width 0.75 sqrt(n features).
+    kernel = get_exp_kernel_similarity_function("euclidean", kernel_width=0.75 * np.sqrt(n_groups))
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = _perturb(
+        spec,
+        target,
+        lambda f: Lime(f, interpretable_model=SkLearnLasso(alpha=alpha), similarity_func=kernel),
+        lambda m, z, t, raw, p: m.attribute(
+            z,
+            baselines=0.0,
+            target=t,
+            additional_forward_args=raw,
+            feature_mask=mask,
+            n_samples=n_samples,
+            perturbations_per_eval=p,
+        ),
+        chunk=64,
+        per_eval=max(1, min(n_samples, rows)),
+    )
+    return values, {"n_samples": n_samples, "n_groups": n_groups}
+
+
+@register_method("kernel_shap")
+def kernel_shap(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    n_samples: int = 200,
+    groups: Any = None,
+    window: int | None = None,
+    max_features: int = 100,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+    random_state: Any = 0,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """KernelShap (captum) on feature presence; groups as for :func:`lime`."""
+    from captum.attr import KernelShap
+
+    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = _perturb(
+        spec,
+        target,
+        KernelShap,
+        lambda m, z, t, raw, p: m.attribute(
+            z,
+            baselines=0.0,
+            target=t,
+            additional_forward_args=raw,
+            feature_mask=mask,
+            n_samples=n_samples,
+            perturbations_per_eval=p,
+        ),
+        chunk=64,
+        per_eval=max(1, min(n_samples, rows)),
+    )
+    return values, {"n_samples": n_samples, "n_groups": n_groups}
+
+
+@register_method("ism")
+def ism(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    reduce: str = "mean",
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """In-silico mutagenesis of one-hot DNA: every position x every other base.
+
+    For each position the observed base is replaced by each of the three others and the
+    target logit recomputed (all variants of a block of positions in one batch).
+
+    Parameters
+    ----------
+    reduce : {"mean", "mean_abs", "max_abs"}, default "mean"
+        Per-position score from the three changes ``d = logit(ref) - logit(alt)``:
+        ``mean`` (signed: positive when the observed base supports the target),
+        ``mean_abs`` or ``max_abs`` of ``|d|``.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, length)
+    meta : dict
+        ``reduce``.
+    """
+    if reduce not in ("mean", "mean_abs", "max_abs"):
+        raise ConfigError(f"reduce must be 'mean', 'mean_abs' or 'max_abs', got {reduce!r}.")
+    x = spec.inputs[0]
+    if not spec.meta.get("one_hot") or len(spec.inputs) != 1 or x.ndim != 3 or x.shape[1] != 4:
+        raise ConfigError(
+            "ism needs a model on one-hot DNA (inputs of shape (n, 4, length)); "
+            "use feature_ablation for other inputs."
+        )
+    n, _, length = (int(s) for s in x.shape)
+    rows = (
+        int(batch_size)
+        if batch_size is not None
+        else auto_batch_size(spec.forward, spec.inputs, grad=False, memory_budget=memory_budget)
+    )
+    eye = torch.eye(4, dtype=x.dtype)
+    # Each batch holds (samples x positions x 4 bases) variants, at most `rows` of them.
+    per_sample = 4 * length
+    if rows >= per_sample:
+        n_chunk, block = rows // per_sample, length
+    else:
+        n_chunk, block = 1, max(1, rows // 4)
+    tgt = torch.as_tensor(target)
+    out = np.zeros((n, length), dtype=np.float32)
+    with torch.no_grad():
+        for sl in chunk_slices(n, n_chunk):
+            xb, tb = x[sl], tgt[sl]
+            ref = spec.forward(xb).gather(1, tb.view(-1, 1))  # (b, 1)
+            for ps in chunk_slices(length, block):
+                pos = torch.arange(ps.start, ps.stop)
+                p = len(pos)
+                var = xb[:, None, None].repeat(1, p, 4, 1, 1)  # (b, P, alt base, 4, L)
+                var[:, torch.arange(p), :, :, pos] = eye  # alt base j at position p
+                logits = spec.forward(var.reshape(-1, 4, length))
+                alt_logit = logits.reshape(len(tb), p, 4, -1).gather(
+                    3, tb.view(-1, 1, 1, 1).expand(-1, p, 4, 1)
+                )[..., 0]
+                d = ref.unsqueeze(2) - alt_logit  # (b, P, 4)
+                alt = ~(xb[:, :, pos].transpose(1, 2) > 0.5)  # the observed base gives d = 0
+                cnt = alt.sum(2).clamp_min(1)
+                if reduce == "mean":
+                    score = (d * alt).sum(2) / cnt
+                elif reduce == "mean_abs":
+                    score = (d.abs() * alt).sum(2) / cnt
+                else:
+                    score = (d.abs() * alt).amax(2)
+                out[sl, ps] = score.cpu().numpy()
+    return out, {"reduce": reduce}
+
+
+@register_method("random")
+def random_attribution(
+    estimator: Any, spec: Any, target: np.ndarray, *, random_state: Any = 0
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Standard normal values, the floor every trust table includes (seeded)."""
+    rng = check_random_state(random_state)
+    shape = feature_shape(spec)
+    return rng.standard_normal((len(target), *shape)).astype(np.float32), {}

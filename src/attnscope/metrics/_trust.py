@@ -1,0 +1,256 @@
+"""The trust table: one row per attribution method with every trust metric."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from attnscope._utils.random import check_random_state
+from attnscope.errors import ConfigError, DataError
+
+__all__ = ["SLOW_METHOD_SAMPLES", "TRUST_COLUMNS", "TRUST_METHODS", "trust_table"]
+
+#: Methods of a default trust table, ``random`` (the floor) first.
+TRUST_METHODS: tuple[str, ...] = (
+    "random",
+    "attention",
+    "saliency",
+    "input_x_gradient",
+    "integrated_gradients",
+    "layer_integrated_gradients",
+    "deeplift",
+    "deeplift_shap",
+    "gradient_shap",
+    "smoothgrad",
+    "vargrad",
+    "feature_ablation",
+    "occlusion",
+    "ism",
+    "lime",
+    "kernel_shap",
+)
+
+#: Default sample caps for methods that fit one surrogate model per sample (captum's
+#: Lime and KernelShap cost about 0.1-0.2 s per sample on a CPU).
+SLOW_METHOD_SAMPLES: dict[str, int] = {"lime": 100, "kernel_shap": 100}
+
+#: Columns of a trust-table row (NaN or absent where a metric does not apply).
+TRUST_COLUMNS: tuple[str, ...] = (
+    "method",
+    "status",
+    "n_samples",
+    "seconds_per_sample",
+    "deletion_auc",
+    "insertion_auc",
+    "comprehensiveness",
+    "sufficiency",
+    "sanity_corr",
+    "sanity_pass",
+    "label_corr",
+    "label_pass",
+    "noise_sensitivity",
+    "precision_at_k",
+    "auroc",
+    "auprc",
+    "random_precision",
+    "seconds",
+)
+
+
+def _head(attribution: Any, m: int) -> Any:
+    from attnscope.explain import Attribution
+
+    return Attribution(
+        values=attribution.values[:m],
+        method=attribution.method,
+        target=attribution.target[:m],
+        feature_names=attribution.feature_names,
+        meta=attribution.meta,
+    )
+
+
+def _truth_for(data: Any) -> np.ndarray | None:
+    truth = getattr(data, "truth", None)
+    return None if truth is None else np.asarray(truth)
+
+
+def trust_table(
+    estimator: Any,
+    data: Any,
+    *,
+    methods: Sequence[str] | None = None,
+    n_samples: int = 1000,
+    k: float = 0.1,
+    fractions: Sequence[float] | None = None,
+    sanity_samples: int = 64,
+    stability_samples: int = 32,
+    label_randomisation: bool = True,
+    label_epochs: int = 5,
+    method_options: Mapping[str, Mapping[str, Any]] | None = None,
+    method_samples: Mapping[str, int] | None = None,
+    random_state: int = 0,
+    progress: Any = None,
+) -> list[dict[str, Any]]:
+    """Compute every trust metric for every attribution method on one fitted model.
+
+    Parameters
+    ----------
+    estimator : BaseClassifier
+        Fitted.
+    data : Dataset
+        Labelled for label randomisation; with ``truth`` (planted by :mod:`attnscope.sim`)
+        for truth recovery.
+    methods : sequence of str, optional
+        Default :data:`TRUST_METHODS` plus the estimator's own ``attribution_methods``;
+        methods the model cannot use get a row with ``status`` saying why.
+    n_samples : int, default 1000
+        Samples explained (a seeded random subset when the data has more).
+    k : float, default 0.1
+        Share of features for comprehensiveness and sufficiency.
+    fractions : sequence of float, optional
+        Deletion/insertion steps; default 0, 0.1, ..., 1 (must contain ``k``).
+    sanity_samples, stability_samples : int, default 64 and 32
+        The first samples of the subset used by the sanity checks (the model is
+        re-attributed after randomisation) and by max-sensitivity (5 noisy copies each).
+    label_randomisation : bool, default True
+        Retrain once on permuted labels (``label_epochs`` epochs) and compare.
+    method_options : dict of str -> dict, optional
+        Options per method, e.g. ``{"integrated_gradients": {"n_steps": 32}}``.
+    method_samples : dict of str -> int, optional
+        Fewer samples for costly methods; default :data:`SLOW_METHOD_SAMPLES` (Lime and
+        KernelShap: 100). Such a row also uses fewer samples for the sanity checks
+        (1/6 of its samples) and for max-sensitivity (1/12). ``n_samples`` in each row
+        says how many samples it explains.
+    random_state : int, default 0
+    progress : callable, optional
+        Called as ``progress(method, row)`` after each row.
+
+    Returns
+    -------
+    list of dict
+        One row per method with the keys of :data:`TRUST_COLUMNS`: deletion AUC (lower is
+        better), insertion AUC (higher), comprehensiveness (higher) and sufficiency
+        (lower) at ``k``, the Spearman correlation with the fully randomised model and
+        with the permuted-label model and whether each is below 0.5 (pass),
+        max-sensitivity under 2% input noise (lower is more stable), truth recovery
+        (precision@k, AUROC, AUPRC; the random expectation in ``random_precision``) and
+        seconds per explained sample.
+    """
+    from attnscope.estimators import check_is_fitted
+    from attnscope.explain import attribute_spec, available_methods, canonical_method
+    from attnscope.metrics._faithfulness import _ranks, masked_scores
+    from attnscope.metrics._sanity import (
+        SANITY_THRESHOLD,
+        parameter_randomisation,
+        permuted_label_model,
+    )
+    from attnscope.metrics._sanity import (
+        label_randomisation as label_check,
+    )
+    from attnscope.metrics._stability import max_sensitivity
+    from attnscope.metrics._truth import truth_recovery
+
+    check_is_fitted(estimator)
+    data = estimator.as_dataset(data)
+    if n_samples < 1:
+        raise ConfigError(f"n_samples must be positive, got {n_samples}.")
+    rng = check_random_state(random_state)
+    if len(data) > n_samples:
+        data = data.subset(np.sort(rng.choice(len(data), size=n_samples, replace=False)))
+    fr = np.linspace(0.0, 1.0, 11) if fractions is None else np.asarray(fractions, dtype=float)
+    k_idx = np.flatnonzero(np.isclose(fr, k))
+    if k_idx.size == 0:
+        raise ConfigError(f"fractions must contain k={k} (comprehensiveness/sufficiency).")
+    if methods is None:
+        extra = [m for m in available_methods(estimator) if m not in TRUST_METHODS]
+        names = [*TRUST_METHODS, *extra]
+    else:
+        names = [canonical_method(m, estimator) for m in methods]
+    options = {canonical_method(m, estimator): dict(v) for m, v in (method_options or {}).items()}
+    caps = dict(SLOW_METHOD_SAMPLES if method_samples is None else method_samples)
+    caps = {canonical_method(m, estimator): int(c) for m, c in caps.items()}
+    full_data = data
+    full_spec = estimator.attribution_spec(data)
+    relabelled = None
+    if label_randomisation and data.labels is not None:
+        relabelled = permuted_label_model(
+            estimator, data, epochs=label_epochs, random_state=random_state
+        )
+
+    rows: list[dict[str, Any]] = []
+    for name in names:
+        opts = {"random_state": random_state, **options.get(name, {})}
+        start = time.perf_counter()
+        n = len(full_data)
+        data, spec = full_data, full_spec
+        n_san, n_stab = min(sanity_samples, n), min(stability_samples, n)
+        if name in caps and caps[name] < n:
+            n = max(1, caps[name])
+            data = full_data.subset(np.arange(n))
+            spec = estimator.attribution_spec(data)
+            n_san = min(n_san, max(1, n // 6))
+            n_stab = min(n_stab, max(1, n // 12))
+        small_s = data.subset(np.arange(n_san))
+        small_t = data.subset(np.arange(n_stab))
+        truth = _truth_for(data)
+        row: dict[str, Any] = {"method": name, "status": "ok", "n_samples": n}
+        try:
+            attr = attribute_spec(estimator, spec, method=name, sample_ids=data.sample_ids, **opts)
+        except (ConfigError, DataError) as exc:
+            row["status"] = f"not applicable: {exc}"
+            rows.append(row)
+            if progress is not None:
+                progress(name, row)
+            continue
+        try:
+            row["seconds_per_sample"] = attr.seconds / n
+            ranks = _ranks(np.asarray(attr.values), "signed")
+            counts = np.round(fr * ranks.shape[1]).astype(np.int64)
+            dele = masked_scores(spec, attr.target, ranks, counts, keep_top=False)
+            ins = masked_scores(spec, attr.target, ranks, counts, keep_top=True)
+            width = fr[-1] - fr[0]
+            row["deletion_auc"] = float(np.mean(np.trapezoid(dele, fr, axis=1) / width))
+            row["insertion_auc"] = float(np.mean(np.trapezoid(ins, fr, axis=1) / width))
+            full = dele[:, 0] if fr[0] == 0 else ins[:, -1]
+            row["comprehensiveness"] = float(np.mean(full - dele[:, k_idx[0]]))
+            row["sufficiency"] = float(np.mean(full - ins[:, k_idx[0]]))
+            sub = _head(attr, len(small_s))
+            san = parameter_randomisation(
+                estimator, small_s, method=name, attribution=sub, cascade=False, **opts
+            )
+            row["sanity_corr"], row["sanity_pass"] = san.correlation, san.passed
+            if relabelled is not None:
+                lab = label_check(
+                    estimator, small_s, method=name, attribution=sub, retrained=relabelled, **opts
+                )[name]
+                row["label_corr"], row["label_pass"] = lab.correlation, lab.passed
+            sens = max_sensitivity(
+                estimator, small_t, method=name, attribution=_head(attr, len(small_t)), **opts
+            )
+            row["noise_sensitivity"] = (
+                float(np.nanmean(sens)) if np.isfinite(sens).any() else float("nan")
+            )
+            if truth is not None:
+                try:
+                    rec = truth_recovery(attr, truth)
+                except DataError as exc:
+                    row["truth_status"] = str(exc)
+                else:
+                    row.update(
+                        {
+                            key: rec[key]
+                            for key in ("precision_at_k", "auroc", "auprc", "random_precision")
+                        }
+                    )
+        except (ConfigError, DataError) as exc:
+            # e.g. attention levels that are not per feature cannot be deleted feature-wise
+            row["status"] = f"metrics not applicable: {exc}"
+        row["seconds"] = time.perf_counter() - start
+        row["sanity_threshold"] = SANITY_THRESHOLD
+        rows.append(row)
+        if progress is not None:
+            progress(name, row)
+    return rows
