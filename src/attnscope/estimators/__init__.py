@@ -1,5 +1,6 @@
 """scikit-learn style classifiers wrapping the networks."""
 
+from attnscope.estimators._attngen import AttnGenClassifier
 from attnscope.estimators._base import BaseClassifier, check_is_fitted
 from attnscope.estimators._cnn import CNNClassifier
 from attnscope.estimators._mlp import MLPClassifier
@@ -8,6 +9,7 @@ from attnscope.estimators._spec import AttributionSpec
 
 __all__ = [
     "ESTIMATORS",
+    "AttnGenClassifier",
     "AttributionSpec",
     "BaseClassifier",
     "CNNClassifier",
