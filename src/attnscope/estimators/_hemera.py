@@ -1,0 +1,491 @@
+"""HEMERA classifier: genotype QC, MLM pre-training, fine-tuning, per-SNP LIG.
+
+Token vocabulary (see :mod:`attnscope.models.hemera`): 0 PAD, 1 MASK, 2 CLS, 3 MISSING,
+4/5/6 genotype 0/1/2 copies of the counted allele, and 7 MEAN, a baseline-only token that
+embeds to the mean training embedding of its SNP. Allele identity is not tokenised (the
+paper's 33-token vocabulary also encodes alleles); SNP identity comes from the position.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from attnscope.data import GenotypeDataset, encode_labels
+from attnscope.errors import ConfigError, DataError
+from attnscope.estimators._base import BaseClassifier
+from attnscope.estimators._spec import AttributionSpec
+from attnscope.models.hemera import (
+    GENOTYPE_OFFSET,
+    HEMERA,
+    MASK,
+    MEAN,
+    MISSING,
+    N_TOKENS,
+    genotype_tokens,
+)
+
+__all__ = [
+    "HEMERAClassifier",
+    "carrier_importance",
+    "genotype_qc_mask",
+    "layer_integrated_gradients",
+    "top_snps_per_chromosome",
+]
+
+
+def genotype_qc_mask(
+    genotypes: np.ndarray, *, maf: float = 0.01, max_missing: float = 0.1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SNPs passing a minor-allele-frequency and a missingness filter.
+
+    Parameters
+    ----------
+    genotypes : ndarray of shape (n_samples, n_snps), int8
+        0/1/2, -1 missing.
+    maf : float, default 0.01
+        Keep SNPs with minor allele frequency >= ``maf`` (among called genotypes).
+    max_missing : float, default 0.1
+        Keep SNPs with at most this share of missing calls.
+
+    Returns
+    -------
+    keep : ndarray of shape (n_snps,), bool
+    freq : ndarray of shape (n_snps,), float
+        Minor allele frequency.
+    missing : ndarray of shape (n_snps,), float
+    """
+    if not 0 <= maf < 0.5:
+        raise ConfigError(f"maf must lie in [0, 0.5), got {maf}.")
+    if not 0 <= max_missing <= 1:
+        raise ConfigError(f"max_missing must lie in [0, 1], got {max_missing}.")
+    called = (genotypes >= 0).sum(axis=0)
+    dose = np.where(genotypes > 0, genotypes, 0).sum(axis=0, dtype=np.int64)
+    p = dose / np.maximum(2 * called, 1)
+    freq = np.minimum(p, 1 - p)
+    missing = 1 - called / genotypes.shape[0]
+    keep = (called > 0) & (freq >= maf) & (missing <= max_missing)
+    return keep, freq, missing
+
+
+def carrier_importance(values: np.ndarray, genotypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-SNP importance: signed mean attribution over individuals carrying the variant.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_snps)
+        Per-individual attributions (e.g. ``Attribution.values`` of LIG).
+    genotypes : ndarray of shape (n_samples, n_snps)
+        Dosages of the same individuals and SNPs; a carrier has dosage > 0.
+
+    Returns
+    -------
+    importance : ndarray of shape (n_snps,)
+        0 where no individual carries the variant.
+    n_carriers : ndarray of shape (n_snps,), int
+    """
+    if values.shape != genotypes.shape:
+        raise DataError(
+            f"attributions {values.shape} and genotypes {genotypes.shape} differ; pass the "
+            "genotypes of the explained individuals restricted to the model's SNPs."
+        )
+    carrier = genotypes > 0
+    n = carrier.sum(axis=0)
+    total = np.where(carrier, values, 0.0).sum(axis=0)
+    return total / np.maximum(n, 1), n
+
+
+def top_snps_per_chromosome(
+    scores: np.ndarray, chromosomes: np.ndarray, *, top: int = 50, absolute: bool = True
+) -> np.ndarray:
+    """Indices of the ``top`` highest-scoring SNPs of each chromosome.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_snps,)
+    chromosomes : ndarray of shape (n_snps,)
+    top : int, default 50
+    absolute : bool, default True
+        Rank by ``|score|`` (risk and protective); False ranks by the signed score.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted by chromosome, best first within each.
+    """
+    s = np.abs(scores) if absolute else np.asarray(scores, dtype=float)
+    chrom = np.asarray(chromosomes).astype(str)
+    order = np.lexsort((-s, chrom))  # by chromosome, then descending score
+    sorted_chrom = chrom[order]
+    first = np.searchsorted(sorted_chrom, sorted_chrom, side="left")
+    rank = np.arange(order.size) - first
+    return order[rank < top]
+
+
+def layer_integrated_gradients(
+    estimator: Any,
+    spec: AttributionSpec,
+    target: np.ndarray,
+    *,
+    n_steps: int = 50,
+    batch_size: int | None = None,
+    layer_baselines: Tensor | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Layer integrated gradients at the embedding layer, summed over embedding dimensions.
+
+    Parameters
+    ----------
+    n_steps : int, default 50
+    batch_size : int, optional
+        Individuals per captum call (default 8; ``memory_budget`` is accepted for
+        signature compatibility with the shared method and ignored).
+    layer_baselines : Tensor of shape (1 or n_samples, n_snps), optional
+        Baseline tokens; default ``spec.baselines`` (for HEMERA the MEAN token, i.e. the
+        mean training embedding of each SNP).
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, n_snps)
+    meta : dict
+        ``n_steps``, baseline and the convergence deltas.
+    """
+    from captum.attr import LayerIntegratedGradients
+
+    from attnscope.train import eval_mode
+
+    if spec.layer is None or spec.layer_forward is None or not spec.layer_inputs:
+        raise ConfigError(f"{type(estimator).__name__} exposes no embedding layer for LIG.")
+    lig = LayerIntegratedGradients(spec.layer_forward, spec.layer)
+    rows = int(batch_size or 8)
+    base = spec.baselines[0] if layer_baselines is None else torch.as_tensor(layer_baselines)
+    tokens = spec.layer_inputs[0]
+    n = int(tokens.shape[0])
+    parts, deltas = [], []
+    with eval_mode(estimator.module_):
+        for start in range(0, n, rows):
+            sl = slice(start, min(start + rows, n))
+            x = tokens[sl]
+            attr, delta = lig.attribute(
+                x,
+                baselines=(base[sl] if base.shape[0] > 1 else base.expand_as(x)).to(x.dtype),
+                target=torch.as_tensor(target[sl]),
+                n_steps=n_steps,
+                internal_batch_size=rows,
+                return_convergence_delta=True,
+            )
+            parts.append(spec.to_features((attr,)))
+            deltas.append(delta.detach().abs().cpu().numpy())
+    d = np.concatenate(deltas)
+    meta = {
+        "n_steps": n_steps,
+        "baseline": "mean training embedding",
+        "mean_abs_delta": float(d.mean()),
+        "max_abs_delta": float(d.max()),
+    }
+    return np.concatenate(parts).astype(np.float32), meta
+
+
+class HEMERAClassifier(BaseClassifier):
+    """Linformer over SNP genotype tokens with MLM pre-training (HEMERA).
+
+    ``fit`` runs QC on the training individuals (MAF and missingness; the kept SNP ids,
+    chromosomes and positions are stored in ``spec_``), stage 1 masked-genotype pre-training
+    on the training split (``pretrain_epochs``), then stage 2 fine-tuning of the whole network
+    with AdamW (``amsgrad=True``) and early stopping.
+
+    Parameters
+    ----------
+    dim : int, default 36
+        Embedding width.
+    n_layers : int, default 1
+    heads : int, default 1
+    k : int, default 36
+        Linformer projected length.
+    ff_mult : int, default 2
+    dropout : float, default 0.1
+    attention : {"linformer", "full"}, default "linformer"
+    position : {"index", "genomic"}, default "index"
+        Positional encoding from the SNP index, or from the genomic position
+        (chromosomes laid end to end, divided by ``position_scale``).
+    position_scale : float, default 1e5
+    maf : float, default 0.01
+    max_missing : float, default 0.1
+    pretrain_epochs : int, default 5
+        0 skips MLM pre-training.
+    mask_fraction : float, default 0.4
+    pretrain_lr : float, default 1e-3
+    **train_params
+        Fine-tuning options of :class:`BaseClassifier` (defaults here: ``optimizer="adamw"``,
+        ``amsgrad=True``, ``weight_decay=0.01``, ``monitor="auroc"``, ``batch_size=32``).
+
+    Examples
+    --------
+    >>> est = HEMERAClassifier(epochs=5, pretrain_epochs=1).fit(data)  # doctest: +SKIP
+    >>> att = est.explain(data, method="lig")  # doctest: +SKIP
+    >>> imp = est.snp_importance(data, att)  # doctest: +SKIP
+    """
+
+    name: ClassVar[str] = "hemera"
+    dataset_type = GenotypeDataset
+    #: Overrides the shared ``layer_integrated_gradients`` (alias ``lig``) so that its
+    #: baseline is the mean training embedding (the MEAN token), not padding.
+    attribution_methods: ClassVar[dict[str, Any]] = {
+        "layer_integrated_gradients": layer_integrated_gradients
+    }
+
+    def __init__(
+        self,
+        *,
+        dim: int = 36,
+        n_layers: int = 1,
+        heads: int = 1,
+        k: int = 36,
+        ff_mult: int = 2,
+        dropout: float = 0.1,
+        attention: str = "linformer",
+        position: str = "index",
+        position_scale: float = 1e5,
+        maf: float = 0.01,
+        max_missing: float = 0.1,
+        pretrain_epochs: int = 5,
+        mask_fraction: float = 0.4,
+        pretrain_lr: float = 1e-3,
+        optimizer: str = "adamw",
+        amsgrad: bool = True,
+        weight_decay: float = 0.01,
+        monitor: str = "auroc",
+        batch_size: int = 32,
+        **train_params: Any,
+    ) -> None:
+        super().__init__(
+            optimizer=optimizer,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay,
+            monitor=monitor,
+            batch_size=batch_size,
+            **train_params,
+        )
+        self.dim = dim
+        self.n_layers = n_layers
+        self.heads = heads
+        self.k = k
+        self.ff_mult = ff_mult
+        self.dropout = dropout
+        self.attention = attention
+        self.position = position
+        self.position_scale = position_scale
+        self.maf = maf
+        self.max_missing = max_missing
+        self.pretrain_epochs = pretrain_epochs
+        self.mask_fraction = mask_fraction
+        self.pretrain_lr = pretrain_lr
+
+    # -- data -------------------------------------------------------------------------
+    def _dataset_from_arrays(self, X: Any, y: Any | None) -> GenotypeDataset:
+        arr = np.asarray(X)
+        if arr.ndim != 2 or arr.dtype.kind not in "iuf":
+            raise DataError("X must be a (samples, SNPs) matrix of dosages 0/1/2 (-1 missing).")
+        if arr.dtype.kind == "f":
+            arr = np.where(np.isnan(arr), -1, arr)
+        m = arr.shape[1]
+        spec = getattr(self, "spec_", None)
+        if spec is not None and m == len(spec["snp_ids"]):
+            ids, chrom, pos = spec["snp_ids"], spec["chromosomes"], spec["positions"]
+        else:
+            ids, chrom, pos = [f"snp{j}" for j in range(m)], ["1"] * m, np.arange(m)
+        labels, names = None, list(getattr(self, "classes_", []))
+        if y is not None:
+            labels, names = encode_labels(np.asarray(y))
+        return GenotypeDataset(
+            labels=labels,
+            sample_ids=np.arange(len(arr)).astype(str),
+            class_names=names,
+            truth=None,
+            meta={},
+            genotypes=arr.astype(np.int8),
+            snp_ids=np.asarray(ids),
+            chromosomes=np.asarray(chrom),
+            positions=np.asarray(pos),
+        )
+
+    def _snp_index(self, data: GenotypeDataset) -> np.ndarray | None:
+        """Columns of ``data`` holding the model's SNPs (None: already in order)."""
+        ids = np.asarray(self.spec_["snp_ids"])
+        if data.snp_ids.shape == ids.shape and np.array_equal(data.snp_ids, ids):
+            return None
+        idx = pd.Index(data.snp_ids).get_indexer(ids)
+        if (idx < 0).any():
+            lost = ids[idx < 0]
+            raise DataError(
+                f"{lost.size} of the model's {ids.size} SNPs are missing from the data "
+                f"(first: {lost[:3].tolist()}); genotype the same SNPs (same ids) as in training."
+            )
+        return idx
+
+    def _check_data(self, data: Any) -> None:
+        if not isinstance(data, GenotypeDataset):
+            raise DataError(f"HEMERA takes genotype data, got {type(data).__name__}.")
+
+    def _make_inputs(self, data: Any) -> tuple[Tensor, ...]:
+        idx = self._snp_index(data)
+        g = data.genotypes if idx is None else data.genotypes[:, idx]
+        # uint8 keeps 379K-SNP cohorts small in memory; the model casts to long per batch.
+        return (genotype_tokens(torch.from_numpy(np.ascontiguousarray(g))).to(torch.uint8),)
+
+    # -- network ----------------------------------------------------------------------
+    def _module_spec(self, data: Any) -> dict[str, Any]:
+        if self.attention not in ("linformer", "full"):
+            raise ConfigError(f"attention must be 'linformer' or 'full', got {self.attention!r}.")
+        if self.position not in ("index", "genomic"):
+            raise ConfigError(f"position must be 'index' or 'genomic', got {self.position!r}.")
+        if self.dim % self.heads:
+            raise ConfigError(f"heads ({self.heads}) must divide dim ({self.dim}).")
+        keep, _, _ = genotype_qc_mask(data.genotypes, maf=self.maf, max_missing=self.max_missing)
+        if not keep.any():
+            raise DataError(
+                f"no SNP passes QC (maf >= {self.maf}, missing <= {self.max_missing}); "
+                "lower maf or raise max_missing."
+            )
+        return {
+            "n_classes": len(self.classes_),
+            "n_snps": int(keep.sum()),
+            "n_snps_input": int(keep.size),
+            "dim": self.dim,
+            "n_layers": self.n_layers,
+            "heads": self.heads,
+            "k": self.k,
+            "ff_mult": self.ff_mult,
+            "dropout": self.dropout,
+            "attention": self.attention,
+            "snp_ids": data.snp_ids[keep].tolist(),
+            "chromosomes": data.chromosomes[keep].tolist(),
+            "positions": data.positions[keep].tolist(),
+        }
+
+    def _build_module(self, spec: dict[str, Any]) -> nn.Module:
+        return HEMERA(
+            spec["n_snps"],
+            spec["n_classes"],
+            dim=spec["dim"],
+            n_layers=spec["n_layers"],
+            heads=spec["heads"],
+            k=spec["k"],
+            ff_mult=spec["ff_mult"],
+            dropout=spec["dropout"],
+            attention=spec["attention"],
+        )
+
+    def _encoding_positions(self) -> np.ndarray:
+        pos = np.asarray(self.spec_["positions"], dtype=np.float64)
+        if self.position == "index":
+            return np.arange(pos.size, dtype=np.float64)
+        chrom = np.asarray(self.spec_["chromosomes"])
+        # Lay chromosomes end to end in order of first appearance, 1 Mb apart.
+        _, first, inv = np.unique(chrom, return_index=True, return_inverse=True)
+        rank = np.argsort(np.argsort(first))
+        span = np.zeros(first.size)
+        np.maximum.at(span, rank[inv], pos)
+        offset = np.concatenate([[0.0], np.cumsum(span + 1e6)[:-1]])
+        return (offset[rank[inv]] + pos) / self.position_scale
+
+    def _init_from_data(self, module: nn.Module, data: Any) -> None:
+        """Positions and baseline frequencies, then stage 1: MLM pre-training."""
+        from attnscope.train._mlm import pretrain_mlm
+
+        (tokens,) = self._make_inputs(data)
+        model: Any = module
+        model.positions.copy_(torch.as_tensor(self._encoding_positions(), dtype=torch.float32))
+        freq = torch.zeros(tokens.shape[1], N_TOKENS)
+        for t in (MISSING, *range(GENOTYPE_OFFSET, N_TOKENS)):  # a loop over 4 token values
+            freq[:, t] = (tokens == t).float().mean(dim=0)
+        model.embed.token_freq.copy_(freq)
+        self.pretrain_history_ = None
+        if self.pretrain_epochs > 0:
+            gen = torch.Generator().manual_seed(int(self.random_state) + 1)
+            self.pretrain_history_ = pretrain_mlm(
+                module,
+                tokens,
+                mask_token=MASK,
+                mask_fraction=self.mask_fraction,
+                maskable=range(GENOTYPE_OFFSET, N_TOKENS),
+                epochs=self.pretrain_epochs,
+                batch_size=self.batch_size,
+                lr=self.pretrain_lr,
+                weight_decay=self.weight_decay,
+                clip_grad_norm=self.clip_grad_norm,
+                device=self.device,
+                generator=gen,
+            )
+            # The frequencies are data, not weights: keep them as set above.
+
+    # -- explanations -----------------------------------------------------------------
+    def attribution_spec(self, data: Any) -> AttributionSpec:
+        (tokens,) = self._make_inputs(data)
+        module: Any = self.module_
+
+        def forward(t: Tensor) -> Tensor:
+            return module(t).logits
+
+        def remove(raw: tuple[Tensor, ...], mask: Tensor) -> tuple[Tensor, ...]:
+            # A removed SNP takes the baseline: its mean training embedding.
+            return (torch.where(mask, torch.full_like(raw[0], MEAN), raw[0]),)
+
+        return AttributionSpec(
+            inputs=(tokens,),
+            forward=forward,
+            baselines=(torch.full((1, tokens.shape[1]), MEAN, dtype=tokens.dtype),),
+            # Layer attributions are (b, n, d): sum the embedding axis.
+            to_features=lambda attrs: attrs[0].sum(dim=-1).detach().cpu().numpy(),
+            raw_inputs=(tokens,),
+            raw_forward=forward,
+            remove=remove,
+            feature_names=np.asarray(self.spec_["snp_ids"]),
+            layer=module.embed,
+            layer_inputs=(tokens,),
+            layer_forward=forward,
+            attention=lambda t: module(t).attention,
+            meta={"feature_axis": "snp", "baseline": "MEAN token = mean training embedding"},
+        )
+
+    def snp_importance(
+        self, data: Any, attribution: Any, *, top: int | None = None
+    ) -> pd.DataFrame:
+        """Per-SNP importance (signed mean over carriers) as a table.
+
+        Parameters
+        ----------
+        data : GenotypeDataset
+            The explained individuals.
+        attribution : Attribution
+            From ``explain(data, method="lig")`` (values of shape (n_samples, n_snps)).
+        top : int, optional
+            Keep the ``top`` SNPs (by absolute importance) of each chromosome.
+
+        Returns
+        -------
+        DataFrame
+            Columns snp_id, chromosome, position, importance, n_carriers.
+        """
+        data = self.as_dataset(data)
+        idx = self._snp_index(data)
+        g = data.genotypes if idx is None else data.genotypes[:, idx]
+        imp, n = carrier_importance(np.asarray(attribution.values), g)
+        table = pd.DataFrame(
+            {
+                "snp_id": self.spec_["snp_ids"],
+                "chromosome": self.spec_["chromosomes"],
+                "position": self.spec_["positions"],
+                "importance": imp,
+                "n_carriers": n,
+            }
+        )
+        if top is not None:
+            table = table.iloc[
+                top_snps_per_chromosome(imp, table["chromosome"].to_numpy(), top=top)
+            ]
+        return table.reset_index(drop=True)
