@@ -51,7 +51,25 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 def write_json(path: str | os.PathLike[str], obj: Any) -> Path:
     """Write ``obj`` as indented JSON atomically (numpy scalars converted)."""
-    return write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
+    text = json.dumps(_finite(obj), indent=2, default=_json_default, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def _finite(obj: Any) -> Any:
+    """NaN and inf become None (JSON null): strict JSON readers reject NaN."""
+    import math
+
+    import numpy as np
+
+    if isinstance(obj, float | np.floating):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, np.ndarray) and obj.dtype.kind == "f":
+        return [_finite(v) for v in obj.tolist()]
+    return obj
 
 
 def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> Path:

@@ -63,6 +63,31 @@ def trust_rows_table(rows: list[dict[str, Any]], *, title: str = "explanation tr
     return table
 
 
+def _write_manhattan(run: Path, est: Any, dataset: Any, attr: Any, name: str) -> Path:
+    """Per-SNP importance over carriers as RUN/snp_importance_<method>.tsv and a Manhattan plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from attnscope._utils.files import write_text, write_with
+    from attnscope.pl import manhattan
+
+    table = est.snp_importance(dataset, attr)
+    write_text(Path(run) / f"snp_importance_{name}.tsv", table.to_csv(sep="\t", index=False))
+    ax = manhattan(
+        table["importance"].to_numpy(),
+        table["chromosome"].to_numpy(),
+        table["position"].to_numpy(),
+        ylabel=f"{name} (signed mean over carriers)",
+    )
+    path = Path(run) / "plots" / f"manhattan_{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_with(path, lambda tmp: ax.figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    plt.close(ax.figure)
+    return path
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``explain`` and ``trust`` commands to ``app``."""
 
@@ -120,6 +145,8 @@ def register(app: typer.Typer) -> None:
         con = console()
         con.print(table)
         con.print(f"{attr.n_samples} samples in {attr.seconds:.1f} s; wrote {out}")
+        if hasattr(est, "snp_importance"):
+            con.print(f"wrote {_write_manhattan(run, est, dataset, attr, name)}")
 
     @app.command()
     def trust(

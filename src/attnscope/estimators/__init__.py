@@ -3,6 +3,11 @@
 from attnscope.estimators._attngen import AttnGenClassifier
 from attnscope.estimators._base import BaseClassifier, check_is_fitted
 from attnscope.estimators._cnn import CNNClassifier
+from attnscope.estimators._hemera import (
+    HEMERAClassifier,
+    carrier_importance,
+    top_snps_per_chromosome,
+)
 from attnscope.estimators._mlp import MLPClassifier
 from attnscope.estimators._registry import ESTIMATORS, get_estimator_class, make_estimator
 from attnscope.estimators._spec import AttributionSpec
@@ -13,8 +18,11 @@ __all__ = [
     "AttributionSpec",
     "BaseClassifier",
     "CNNClassifier",
+    "HEMERAClassifier",
     "MLPClassifier",
+    "carrier_importance",
     "check_is_fitted",
     "get_estimator_class",
     "make_estimator",
+    "top_snps_per_chromosome",
 ]

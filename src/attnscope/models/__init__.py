@@ -3,5 +3,15 @@
 from attnscope.models._output import ModelOutput
 from attnscope.models.attngen import AttnGen
 from attnscope.models.baselines import MLP, SequenceCNN, TimeSeriesGRU, one_hot_dna
+from attnscope.models.hemera import HEMERA, hemera_memory_estimate
 
-__all__ = ["MLP", "AttnGen", "ModelOutput", "SequenceCNN", "TimeSeriesGRU", "one_hot_dna"]
+__all__ = [
+    "HEMERA",
+    "MLP",
+    "AttnGen",
+    "ModelOutput",
+    "SequenceCNN",
+    "TimeSeriesGRU",
+    "hemera_memory_estimate",
+    "one_hot_dna",
+]
