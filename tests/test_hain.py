@@ -1,0 +1,205 @@
+"""HAIN: network, estimator, explanations, persistence and plots."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from attnscope.errors import AttnscopeWarning, ConfigError
+from attnscope.estimators import get_estimator_class
+from attnscope.estimators._hain import HAINClassifier, gene_set_pairs
+from attnscope.models.hain import HAIN, segment_softmax
+
+try:
+    from attnscope.sim import simulate_expression
+except ImportError:  # not re-exported yet
+    from attnscope.sim._expression import simulate_expression
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate_expression(
+        240,
+        n_genes=200,
+        n_pathways=12,
+        pathway_size=(8, 20),
+        n_informative_pathways=2,
+        effect_size=1.5,
+        random_state=3,
+    )
+
+
+@pytest.fixture(scope="module")
+def fitted(sim):
+    torch.set_num_threads(1)
+    train = sim.subset(np.arange(180))
+    est = HAINClassifier(gene_sets=sim.meta["gene_sets"], dim=16, epochs=40, random_state=0)
+    return est.fit(train)
+
+
+def test_segment_softmax_matches_per_group_softmax():
+    g = torch.Generator().manual_seed(0)
+    scores = torch.randn(3, 7, 2, generator=g)
+    seg = torch.tensor([0, 2, 0, 1, 2, 2, 0])
+    out = segment_softmax(scores, seg, 3)
+    for s in range(3):
+        idx = (seg == s).nonzero().flatten()
+        torch.testing.assert_close(out[:, idx], torch.softmax(scores[:, idx], dim=1))
+
+
+def test_gene_set_pairs_case_insensitive_with_other_group():
+    names = ["a", "B", "c", "d", "e"]
+    sets = {"S1": ["A", "b", "zz"], "S2": ["b", "C", "D"], "TINY": ["e"]}
+    gi, si, groups = gene_set_pairs(sets, names, min_size=2)
+    assert groups == ["S1", "S2", "OTHER"]
+    pairs = {(groups[s], names[g]) for g, s in zip(gi, si)}
+    assert pairs == {
+        ("S1", "a"),
+        ("S1", "B"),
+        ("S2", "B"),
+        ("S2", "c"),
+        ("S2", "d"),
+        ("OTHER", "e"),
+    }
+
+
+def test_forward_outputs_and_overlapping_sets():
+    # gene 1 sits in two sets: its alpha is the sum of both memberships
+    gi = torch.tensor([0, 1, 1, 2, 3])
+    si = torch.tensor([0, 0, 1, 1, 2])
+    torch.manual_seed(0)
+    model = HAIN(4, 3, gi, si, 3, dim=8, n_heads=2, key_dim=4, prototypes_per_class=2).eval()
+    out = model(torch.randn(5, 4))
+    assert out.logits.shape == (5, 3)
+    assert out.attention["gene"].shape == (5, 4) and out.attention["pathway"].shape == (5, 3)
+    assert out.extras["prototype_similarity"].shape == (5, 6)
+    # each of the 3 groups distributes one unit of attention per head
+    torch.testing.assert_close(out.attention["gene"].sum(1), torch.full((5,), 3.0))
+    torch.testing.assert_close(out.attention["gene"][:, 3], torch.ones(5))  # alone in group 2
+    torch.testing.assert_close(model.hierarchical(out).sum(1), torch.ones(5))
+
+
+def test_forward_scales_to_20000_genes():
+    n_genes, n_sets = 20_000, 300
+    g = torch.Generator().manual_seed(0)
+    gi = torch.randint(0, n_genes, (3 * n_genes,), generator=g)  # ~3 sets per gene
+    si = torch.randint(0, n_sets, (3 * n_genes,), generator=g)
+    model = HAIN(n_genes, 2, gi, si, n_sets, dim=16, n_heads=4, key_dim=4).eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        out = model(torch.randn(32, n_genes))
+    assert out.attention["gene"].shape == (32, n_genes)
+    assert time.perf_counter() - start < 10.0
+
+
+def test_fit_predicts_and_explains(fitted, sim):
+    test = sim.subset(np.arange(180, 240))
+    assert fitted.score(test) >= 0.75
+    hier = fitted.explain(test, method="hierarchical")
+    assert hier.values.shape == (60, 200)
+    np.testing.assert_allclose(hier.values.sum(1), 1.0, rtol=1e-4)
+    assert np.asarray(hier.meta["pathway_attention"]).shape == (60, len(fitted.group_names_))
+    imp = fitted.feature_importances_
+    assert imp.shape == (2, 200) and np.isfinite(imp).all()
+    assert fitted.pathway_importances_.shape == (2, len(fitted.group_names_))
+    grad = fitted.explain(test.subset(np.arange(5)), method="gradient")
+    assert grad.values.shape == (5, 200) and np.abs(grad.values).sum() > 0
+
+
+def test_prototypes_are_projected_training_samples(fitted, sim):
+    train = sim.subset(np.arange(180))
+    ids, classes = fitted.prototype_ids_, fitted.prototype_classes_
+    assert len(ids) == 2 * fitted.prototypes_per_class
+    row = {s: i for i, s in enumerate(train.sample_ids)}
+    idx = np.array([row[s] for s in ids])
+    assert (np.asarray(train.class_names)[train.y[idx]] == classes).all()
+    emb = fitted._outputs(torch.as_tensor(train.X[idx]))["embedding"]
+    torch.testing.assert_close(emb, fitted.module_.prototypes.prototypes.detach())
+    uniq = np.unique(idx)  # two prototypes may land on the same sample
+    att = fitted.explain(train.subset(uniq), method="prototypes")
+    assert att.values.shape == (len(uniq), len(ids))
+    # a prototype's own sample is at distance 0, so no prototype is more similar to it
+    rows = np.searchsorted(uniq, idx)
+    np.testing.assert_allclose(att.values[rows, np.arange(len(ids))], att.values[rows].max(1))
+    ids = np.asarray(att.meta["prototype_ids"])[att.meta["closest"]]
+    assert f"training sample {ids[0]}," in att.meta["explanations"][0]
+
+
+def test_save_load_roundtrip(fitted, sim, tmp_path):
+    fitted.save(tmp_path / "run")
+    loaded = get_estimator_class("hain").load(tmp_path / "run")
+    x = sim.subset(np.arange(180, 200))
+    np.testing.assert_allclose(loaded.predict_proba(x), fitted.predict_proba(x), atol=1e-6)
+    assert loaded.prototype_ids_.tolist() == fitted.prototype_ids_.tolist()
+    np.testing.assert_allclose(loaded.feature_importances_, fitted.feature_importances_)
+
+
+def test_soft_clusters_when_names_do_not_match(sim):
+    small = sim.subset(np.arange(60))
+    est = HAINClassifier(gene_sets={"S": ["X1", "X2", "X3"]}, dim=8, n_clusters=3, epochs=2)
+    with pytest.warns(AttnscopeWarning, match="soft gene clusters"):
+        est.fit(small)
+    assert est.spec_["grouping"] == "soft_clusters"
+    assert list(est.group_names_) == ["cluster_0", "cluster_1", "cluster_2"]
+    assert est.explain(small, method="hierarchical").values.shape == (60, 200)
+
+
+def test_bad_params_raise_config_error(sim):
+    with pytest.raises(ConfigError, match="multiple of n_heads"):
+        HAINClassifier(dim=10, n_heads=4, epochs=1).fit(sim.subset(np.arange(40)))
+    with pytest.raises(ConfigError, match="not a file"):
+        HAINClassifier(gene_sets="/no/such.gmt", epochs=1).fit(sim.subset(np.arange(40)))
+
+
+def test_plots_return_matplotlib_objects(fitted, sim):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from attnscope.pl import pathway_attention_heatmap, prototype_view, top_genes_per_class
+
+    test = sim.subset(np.arange(180, 200))
+    hier = fitted.explain(test, method="hierarchical")
+    ax = pathway_attention_heatmap(
+        np.asarray(hier.meta["pathway_attention"]),
+        pathway_names=hier.meta["pathway_names"],
+        labels=np.asarray(test.class_names)[test.y],
+        top=5,
+    )
+    assert len(ax.get_yticklabels()) == 5
+    fig = top_genes_per_class(
+        fitted.feature_importances_,
+        feature_names=test.feature_names,
+        class_names=list(fitted.classes_),
+        k=4,
+    )
+    assert len(fig.axes) >= 2
+    proto = fitted.explain(test, method="prototypes")
+    ax2 = prototype_view(
+        proto.values,
+        prototype_ids=proto.meta["prototype_ids"],
+        prototype_classes=proto.meta["prototype_classes"],
+        sample_ids=test.sample_ids,
+    )
+    assert ax2.get_xlabel().startswith("prototype")
+    plt.close("all")
+
+
+def test_prototype_attribution_names_its_prototype_axis():
+    from attnscope.estimators import HAINClassifier
+    from attnscope.explain import attribute
+    from attnscope.sim import simulate_expression
+
+    data = simulate_expression(120, n_genes=60, n_pathways=6, pathway_size=(5, 12), random_state=0)
+    est = HAINClassifier(
+        gene_sets=data.meta["gene_sets"], epochs=2, dim=8, n_heads=2, prototypes_per_class=2
+    ).fit(data)
+    attr = attribute(est, data.subset(np.arange(5)), method="prototypes")
+    assert attr.values.shape == (5, 4)
+    assert len(attr.feature_names) == 4 and all(
+        n.startswith("prototype") for n in attr.feature_names
+    )
