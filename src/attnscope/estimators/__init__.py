@@ -3,6 +3,7 @@
 from attnscope.estimators._attngen import AttnGenClassifier
 from attnscope.estimators._base import BaseClassifier, check_is_fitted
 from attnscope.estimators._cnn import CNNClassifier
+from attnscope.estimators._hain import HAINClassifier
 from attnscope.estimators._hemera import (
     HEMERAClassifier,
     carrier_importance,
@@ -18,6 +19,7 @@ __all__ = [
     "AttributionSpec",
     "BaseClassifier",
     "CNNClassifier",
+    "HAINClassifier",
     "HEMERAClassifier",
     "MLPClassifier",
     "carrier_importance",

@@ -112,12 +112,14 @@ def attribute_spec(
     with torch.random.fork_rng(devices=[]), eval_mode(estimator.module_):
         torch.manual_seed(int(random_state or 0))
         values, meta = fn(estimator, spec, targets, **options)
+    # A method whose values are not per input feature (e.g. per prototype) names its own axis.
+    feature_names = meta.pop("feature_names", None) if isinstance(meta, dict) else None
     return Attribution(
         values=values,
         method=name,
         target=targets,
         seconds=time.perf_counter() - start,
-        feature_names=spec.feature_names,
+        feature_names=spec.feature_names if feature_names is None else np.asarray(feature_names),
         sample_ids=sample_ids,
         meta=meta,
     )

@@ -3,9 +3,11 @@
 from attnscope.models._output import ModelOutput
 from attnscope.models.attngen import AttnGen
 from attnscope.models.baselines import MLP, SequenceCNN, TimeSeriesGRU, one_hot_dna
+from attnscope.models.hain import HAIN
 from attnscope.models.hemera import HEMERA, hemera_memory_estimate
 
 __all__ = [
+    "HAIN",
     "HEMERA",
     "MLP",
     "AttnGen",
