@@ -3,6 +3,7 @@
 from attnscope.estimators._attngen import AttnGenClassifier
 from attnscope.estimators._base import BaseClassifier, check_is_fitted
 from attnscope.estimators._cnn import CNNClassifier
+from attnscope.estimators._fusion import FusionClassifier, without_modalities
 from attnscope.estimators._hain import HAINClassifier
 from attnscope.estimators._hemera import (
     HEMERAClassifier,
@@ -19,6 +20,7 @@ __all__ = [
     "AttributionSpec",
     "BaseClassifier",
     "CNNClassifier",
+    "FusionClassifier",
     "HAINClassifier",
     "HEMERAClassifier",
     "MLPClassifier",
@@ -27,4 +29,5 @@ __all__ = [
     "get_estimator_class",
     "make_estimator",
     "top_snps_per_chromosome",
+    "without_modalities",
 ]

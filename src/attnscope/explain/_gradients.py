@@ -122,7 +122,7 @@ def saliency(
     return values, {}
 
 
-@register_method("input_x_gradient", aliases=("ixg",))
+@register_method("input_x_gradient", aliases=("ixg", "gradient"))
 def input_x_gradient(
     estimator: Any,
     spec: Any,

@@ -3,6 +3,7 @@
 from attnscope.models._output import ModelOutput
 from attnscope.models.attngen import AttnGen
 from attnscope.models.baselines import MLP, SequenceCNN, TimeSeriesGRU, one_hot_dna
+from attnscope.models.fusion import FusionNet
 from attnscope.models.hain import HAIN
 from attnscope.models.hemera import HEMERA, hemera_memory_estimate
 
@@ -11,6 +12,7 @@ __all__ = [
     "HEMERA",
     "MLP",
     "AttnGen",
+    "FusionNet",
     "ModelOutput",
     "SequenceCNN",
     "TimeSeriesGRU",
