@@ -1,0 +1,446 @@
+"""Attention consistency across seeds (Yadav & Subbian, CHIL 2025) on PhysioNet 2012 set-a.
+
+Usage::
+
+    python benchmarks/consistency.py [--quick] [--seeds 100] [--tasks mortality,severity]
+        [--epochs 8] [--step-hours 1] [--n-explain 200] [--gru-seeds 3] [--other-seeds 10]
+        [--threads 1] [--skip-other]
+
+Each call replaces the rows of the data sets it runs and keeps the others, so tasks can be
+run one at a time; ``tasks.<name>.command`` in the results file records each call.
+The committed results come from a reduced configuration chosen while the 2-core machine
+was shared by ~7 jobs: 2-hour bins (T = 24), 4 epochs, 100 explained test stays, one GRU
+seed (``tasks.<name>.command``); the final calls ran at a load average of about 1.
+
+Data: PhysioNet/CinC Challenge 2012 set-a (Silva et al. 2012; PhysioNet, ODC-By 1.0), 4,000
+stays, hourly grid over 48 h, 36 variables (values + observed masks) and 12 static
+descriptors; tasks in-hospital mortality and SAPS-I tertiles (severity, 3 classes, see
+:func:`attnscope.io.read_physionet2012`). Split: one stratified 70/10/20 train/validation/
+test split (``train_val_test_split``, seed 0), the same for every model and variant; the
+normaliser is fitted on the 70% training share. Neural models early-stop on the 10%
+validation share; the summary-feature baselines (logistic regression, histogram gradient
+boosting on min/max/mean/last/count per variable plus the static descriptors) train on
+train + validation. Everything is scored on the same 20% test share (800 stays). Published
+P12 results use other splits and protocols (Raindrop AUROC 82.8, mTAND 84.2, both on
+set-a + b + c style 80/10/10 splits): not comparable one to one.
+
+Study: N attention-LSTM variants differing only in seed (initialisation, batch order,
+dropout) trained as one batched ensemble; attention (alpha x beta over time x variable
+cells), gradient x input and integrated gradients (16 Gauss-Legendre steps, zero =
+training-mean baseline) from every variant on a stratified subsample of ``--n-explain``
+test stays; per-sample Spearman, Kendall (10 pairs), top-10 Jaccard, top-cell agreement and
+CV across variants. Second model: AttnGen (attention over positions) on simulated DNA,
+through the generic estimator path, with the same metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import load_results, row, write_results
+
+METRICS = ("spearman", "kendall", "jaccard", "top_agreement", "cv_top")
+
+
+def summary_features(data: Any) -> np.ndarray:
+    """Per-stay min/max/mean/last/count of each variable's observed values, plus static.
+
+    Unobserved variables give NaN for min/max/mean/last (count 0).
+    """
+    v = np.asarray(data.values, dtype=np.float64)
+    m = np.asarray(data.mask, dtype=bool)
+    count = m.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vmin = np.where(m, v, np.inf).min(axis=1)
+        vmax = np.where(m, v, -np.inf).max(axis=1)
+        mean = np.where(m, v, 0).sum(axis=1) / count
+        t = v.shape[1]
+        last_idx = t - 1 - np.argmax(m[:, ::-1], axis=1)
+        last = np.take_along_axis(v, last_idx[:, None, :], axis=1)[:, 0]
+    none = count == 0
+    feats = [np.where(none, np.nan, x) for x in (vmin, vmax, mean, last)]
+    return np.concatenate([*feats, count, np.asarray(data.static, dtype=np.float64)], axis=1)
+
+
+def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, float]]:
+    """Logistic regression and gradient boosting on summary features; AUROC/AUPRC on test."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from attnscope._consistency import _predictive
+
+    xtr, xte = summary_features(train), summary_features(test)
+    models = {
+        "logistic_regression": make_pipeline(
+            SimpleImputer(strategy="median"), StandardScaler(), LogisticRegression(max_iter=2000)
+        ),
+        "gradient_boosting": HistGradientBoostingClassifier(random_state=seed),
+    }
+    out = {}
+    for name, est in models.items():
+        start = time.perf_counter()
+        est.fit(xtr, train.y)
+        proba = est.predict_proba(xte)[None]
+        auroc, auprc = _predictive(np.asarray(test.y), proba)
+        out[name] = {
+            "auroc": float(auroc[0]),
+            "auprc": float(auprc[0]),
+            "seconds": time.perf_counter() - start,
+        }
+    return out
+
+
+def split_data(data: Any) -> tuple[Any, Any, Any]:
+    """The study's split and normalisation (see attnscope._consistency)."""
+    from attnscope._consistency import _split
+
+    train, val, test, _ = _split(data, 0.2, 0.1, 0)
+    return train, val, test
+
+
+def gru_runs(train: Any, val: Any, test: Any, params: dict[str, Any], seeds: int) -> dict:
+    from attnscope._consistency import _predictive
+    from attnscope.estimators._attn_lstm import GRUClassifier
+
+    aurocs, auprcs, secs = [], [], []
+    keep = {k: v for k, v in params.items() if k not in ("attention_dim", "window")}
+    for seed in range(seeds):
+        start = time.perf_counter()
+        est = GRUClassifier(random_state=seed, **keep).fit(train, validation_data=val)
+        secs.append(time.perf_counter() - start)
+        auroc, auprc = _predictive(np.asarray(test.y), est.predict_proba(test)[None])
+        aurocs.append(float(auroc[0]))
+        auprcs.append(float(auprc[0]))
+    return {"auroc": aurocs, "auprc": auprcs, "seconds": secs}
+
+
+def study_rows(dataset: str, variant: str, res: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    t = res["timing"]
+    n = res["n_variants"]
+    pred = res["predictive"]
+    rows.append(row(dataset, variant, "auroc", pred["auroc"], t["train_seconds"]))
+    rows.append(row(dataset, variant, "auprc", pred["auprc"], t["train_seconds"]))
+    for method in res["methods"]:
+        for metric in METRICS:
+            vals = res["per_sample"][method][metric]
+            rows.append(
+                row(
+                    dataset,
+                    f"{variant}/{method}",
+                    metric,
+                    vals,
+                    t["explain_seconds"][method] + t["metric_seconds"] / len(res["methods"]),
+                    unit="samples",
+                    n_variants=n,
+                )
+            )
+        rows.append(
+            row(
+                dataset,
+                f"{variant}/{method}",
+                "spearman_auroc_vs_agreement",
+                res["relation"][method],
+                0.0,
+                unit="variants",
+                n_variants=n,
+            )
+        )
+    rows.append(row(dataset, variant, "train_seconds_per_variant", t["per_variant_seconds"],
+                    t["train_seconds"], n_variants=n))  # fmt: skip
+    if t["standalone_seconds"]:
+        rows.append(row(dataset, variant, "standalone_train_seconds", t["standalone_seconds"],
+                        t["standalone_seconds"]))  # fmt: skip
+        rows.append(row(dataset, variant, "per_variant_over_standalone",
+                        t["per_variant_over_standalone"], 0.0))  # fmt: skip
+    if t.get("standalone_cpu_seconds"):
+        per_cpu = t["per_variant_cpu_seconds"]
+        rows.append(row(dataset, variant, "train_cpu_seconds_per_variant", per_cpu,
+                        t["train_seconds"], n_variants=n))  # fmt: skip
+        rows.append(row(dataset, variant, "standalone_train_cpu_seconds",
+                        t["standalone_cpu_seconds"], t["standalone_seconds"]))  # fmt: skip
+        rows.append(row(dataset, variant, "per_variant_over_standalone_cpu",
+                        t["per_variant_over_standalone_cpu"], 0.0))  # fmt: skip
+    total = t["train_seconds"] + sum(t["explain_seconds"].values()) + t["metric_seconds"]
+    rows.append(row(dataset, variant, "study_seconds_total", total, total, n_variants=n))
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seeds", type=int, default=100)
+    ap.add_argument("--tasks", default="mortality,severity")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--n-explain", type=int, default=200)
+    ap.add_argument("--other-seeds", type=int, default=10)
+    ap.add_argument("--gru-seeds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--step-hours", type=float, default=1.0)
+    ap.add_argument("--skip-other", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    from attnscope._consistency import run_consistency
+    from attnscope.datasets import load_physionet2012
+
+    params = {
+        "hidden": 16,
+        "attention_dim": 8,
+        "window": 1,
+        "epochs": 2 if args.quick else args.epochs,
+        "patience": 3,
+        "lr": 3e-3,
+        "batch_size": 128,
+        "dropout": 0.2,
+    }
+    n_seeds = 8 if args.quick else args.seeds
+    n_explain = 40 if args.quick else args.n_explain
+    rows: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {"params": params, "tasks": {}, "notes": []}
+    previous = {}
+    try:  # keep results of tasks not re-run in this call
+        previous = load_results("consistency")
+    except (OSError, ValueError):
+        pass
+    for task in [t for t in args.tasks.split(",") if t]:
+        start = time.perf_counter()
+        data = load_physionet2012(task=task, step_hours=args.step_hours)
+        if args.quick:
+            from attnscope.data import train_val_test_split
+
+            keep, _, _ = train_val_test_split(data.y, val_size=0.0, test_size=0.75)
+            data = data.subset(keep)
+        load_s = time.perf_counter() - start
+        dataset = f"physionet2012_{task}"
+        train, val, test = split_data(data)
+        base = baselines(_concat(train, val), test, 0)
+        for name, res in base.items():
+            rows.append(row(dataset, name, "auroc", res["auroc"], res["seconds"]))
+            rows.append(row(dataset, name, "auprc", res["auprc"], res["seconds"]))
+        gru = gru_runs(train, val, test, params, 1 if args.quick else args.gru_seeds)
+        rows.append(row(dataset, "gru", "auroc", gru["auroc"], sum(gru["seconds"])))
+        rows.append(row(dataset, "gru", "auprc", gru["auprc"], sum(gru["seconds"])))
+        print(task, "baselines", base, "gru", gru, flush=True)
+        res = run_consistency(
+            data,
+            model="attn_lstm",
+            n_variants=n_seeds,
+            params=params,
+            n_explain=n_explain,
+            top_k=10,
+            ig_steps=16,
+            random_state=0,
+        )
+        rows.extend(study_rows(dataset, "attn_lstm", res))
+        extra["tasks"][task] = {
+            "n_variants": n_seeds,
+            "split": res["split"],
+            "summary": res["summary"],
+            "relation": res["relation"],
+            "timing": res["timing"],
+            "auroc_mean": res["predictive"]["auroc_mean"],
+            "auroc_std": res["predictive"]["auroc_std"],
+            "load_seconds": load_s,
+            "command": "python " + " ".join(sys.argv),
+            "step_hours": args.step_hours,
+            "epochs": params["epochs"],
+            "n_explain": n_explain,
+            "examples": _jsonable(res["examples"]),
+        }
+        print(task, res["timing"], res["predictive"]["auroc_mean"], flush=True)
+    if not args.skip_other:
+        rows.extend(other_model(2 if args.quick else args.other_seeds, extra))
+    kept = [
+        r for r in previous.get("rows", []) if not any(r["dataset"] == x["dataset"] for x in rows)
+    ]
+    old_tasks = {k: v for k, v in previous.get("tasks", {}).items() if k not in extra["tasks"]}
+    extra["tasks"] = {**old_tasks, **extra["tasks"]}
+    extra["quick"] = args.quick
+    write_results("consistency", kept + rows, **extra)
+
+
+def _concat(a: Any, b: Any) -> Any:
+    """Train + validation as one data set (for the baselines that need no early stopping)."""
+    from dataclasses import replace
+
+    return replace(
+        a,
+        values=np.concatenate([a.values, b.values]),
+        mask=np.concatenate([a.mask, b.mask]),
+        static=np.concatenate([a.static, b.static]),
+        labels=np.concatenate([a.labels, b.labels]),
+        sample_ids=np.concatenate([a.sample_ids, b.sample_ids]),
+    )
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return np.round(obj.astype(float), 5).tolist()
+    return obj
+
+
+def other_model(n_seeds: int, extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """AttnGen on simulated DNA (attention over positions) through the generic path."""
+    from attnscope._consistency import run_consistency
+    from attnscope.sim import simulate_dna
+
+    data = simulate_dna(1000, length=100, random_state=0)
+    params = {
+        "epochs": 2 if n_seeds <= 2 else 6,
+        "patience": 3,
+        "embed_dim": 32,
+        "channels": (16, 8, 4),
+        "hidden": 32,
+    }
+    try:
+        res = run_consistency(
+            data,
+            model="attngen",
+            n_variants=n_seeds,
+            params=params,
+            n_explain=100,
+            top_k=10,
+            ig_steps=16,
+            random_state=0,
+        )
+    except Exception as exc:  # record, do not lose the PhysioNet results
+        extra["notes"].append(f"attngen study failed: {type(exc).__name__}: {exc}")
+        return []
+    extra["tasks"]["sim_dna_attngen"] = {
+        "n_variants": n_seeds,
+        "params": params,
+        "split": res["split"],
+        "summary": res["summary"],
+        "relation": res["relation"],
+        "timing": res["timing"],
+        "auroc_mean": res["predictive"]["auroc_mean"],
+    }
+    return study_rows("sim_dna", "attngen", res)
+
+
+def markdown(results: dict) -> str:
+    """README section from ``benchmarks/results/consistency.json``."""
+    rows = results["rows"]
+
+    def get(dataset: str, variant: str, metric: str) -> dict[str, Any] | None:
+        for r in rows:
+            if (r["dataset"], r["variant"], r["metric"]) == (dataset, variant, metric):
+                return r
+        return None
+
+    lines = ["## Attention consistency across seeds", ""]
+    lines.append(
+        "PhysioNet 2012 set-a (Silva et al. 2012), one stratified 70/10/20 split (seed 0); "
+        "published P12 figures (Raindrop 82.8, mTAND 84.2 AUROC) use other splits. "
+        "Each data set was run by its own call (listed under Cost); the file's top-level "
+        f"command is the last call, `{results['command']}`."
+    )
+    lines += ["", "| task | model | AUROC | AUPRC | n |", "|---|---|---|---|---|"]
+    datasets = sorted({r["dataset"] for r in rows})
+    for ds in datasets:
+        for model in ("attn_lstm", "gru", "gradient_boosting", "logistic_regression", "attngen"):
+            a, p = get(ds, model, "auroc"), get(ds, model, "auprc")
+            if a and p:
+                lines.append(
+                    f"| {ds} | {model} | {a['mean']:.3f} ± {a['std']:.3f} | "
+                    f"{p['mean']:.3f} ± {p['std']:.3f} | {a['n']} |"
+                )
+    lines += [
+        "",
+        "Per-sample consistency across variants (mean over explained samples):",
+        "",
+        "| data | model/method | variants | Spearman | Kendall | top-10 Jaccard "
+        "| top-cell agreement | CV (top cells) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for ds in datasets:
+        for variant in sorted(
+            {r["variant"] for r in rows if r["dataset"] == ds and "/" in r["variant"]}
+        ):
+            vals = [get(ds, variant, m) for m in METRICS]
+            if all(vals):
+                nv = vals[0]["n_variants"]  # type: ignore[index]
+                cells = " | ".join(f"{v['mean']:.3f}" for v in vals)  # type: ignore[index]
+                lines.append(f"| {ds} | {variant} | {nv} | {cells} |")
+    lines += ["", "Is attention less consistent across seeds than integrated gradients?", ""]
+    for ds in datasets:
+        for model in ("attn_lstm", "attngen"):
+            att = get(ds, f"{model}/attention", "spearman")
+            ig = get(ds, f"{model}/integrated_gradients", "spearman")
+            jatt = get(ds, f"{model}/attention", "jaccard")
+            jig = get(ds, f"{model}/integrated_gradients", "jaccard")
+            if att and ig and jatt and jig:
+                lower = (att["mean"] < ig["mean"], jatt["mean"] < jig["mean"])
+                verdict = {
+                    (True, True): "less consistent than IG",
+                    (False, False): "not less consistent than IG",
+                    (True, False): "less consistent than IG by rank correlation, more by "
+                    "top-10 Jaccard",
+                    (False, True): "more consistent than IG by rank correlation, less by "
+                    "top-10 Jaccard",
+                }[lower]
+                lines.append(
+                    f"- {ds}, {model}: attention is {verdict} "
+                    f"(Spearman {att['mean']:.3f} vs {ig['mean']:.3f}, top-10 Jaccard "
+                    f"{jatt['mean']:.3f} vs {jig['mean']:.3f}, {att['n']} samples, "
+                    f"{att['n_variants']} variants)."
+                )
+    lines += [
+        "",
+        "Cost (batched ensemble vs one standalone training, measured in the same run):",
+        "",
+    ]
+    for task, info in sorted(results.get("tasks", {}).items()):
+        t = info.get("timing")
+        if not t:
+            continue
+        n = info["n_variants"]
+        explain = sum(t["explain_seconds"].values())
+        total = t["train_seconds"] + explain + t["metric_seconds"]
+        ratio = t.get("per_variant_over_standalone")
+        est_1000 = 1000 * t["per_variant_seconds"] + (1000 / n) * (explain + t["metric_seconds"])
+        lines.append(
+            f"- {task}: {n} variants trained and analysed in {total / 60:.1f} min "
+            f"({t['per_variant_seconds']:.1f} s training per variant vs "
+            f"{t['standalone_seconds'] or float('nan'):.1f} s for one standalone training, "
+            f"ratio {ratio if ratio is not None else float('nan'):.2f}; "
+            f"{t.get('threads', '?')} thread(s)). N = 1,000: about {est_1000 / 3600:.1f} h "
+            "(estimate: linear extrapolation of this run, not measured)."
+            + (
+                f" CPU time: {t['per_variant_cpu_seconds']:.1f} s per variant vs "
+                f"{t['standalone_cpu_seconds']:.1f} s standalone (ratio "
+                f"{t['per_variant_over_standalone_cpu']:.2f})."
+                if t.get("standalone_cpu_seconds")
+                else ""
+            )
+            + (f" Command: `{info['command']}`." if info.get("command") else "")
+        )
+    lines += [
+        "",
+        "Caveat: gradient x input and IG maps are products with the input, whose magnitude "
+        "pattern is the same for every variant; that alone lifts their rank agreement across "
+        "variants (Spearman/Kendall over all cells). Top-10 Jaccard and top-cell agreement "
+        "depend less on it.",
+    ]
+    for note in results.get("notes", []):
+        lines.append(f"- note: {note}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,585 @@
+"""The seed-consistency study: N variants of one model, their explanations compared.
+
+After Yadav & Subbian, "When Attention Fails" (CHIL 2025): models differing only in their
+random seed (initialisation, batch order, dropout) are trained on one fixed split, every
+variant explains the same held-out samples, and per-sample agreement across variants is
+measured for each method (:mod:`attnscope.metrics._consistency`).
+
+Split: one stratified train/validation/test split (:func:`attnscope.data.train_val_test_split`
+with ``split_seed``), the same for every variant; the validation share drives early
+stopping; explanations and predictive metrics use the test share. Time-series data that are
+not normalised yet are standardised with a :class:`attnscope.io.TimeSeriesNormalizer`
+fitted on the training share.
+
+Explained class: every variant explains the same class per sample, the variants'
+majority prediction, so maps of different variants answer the same question. Gradient
+maps are compared by magnitude (see :mod:`attnscope.metrics._consistency`).
+
+Two paths:
+
+- ``model="attn_lstm"`` with ``batched=True``: all variants train as one
+  :class:`~attnscope.models.attn_lstm.AttentionLSTM` ensemble
+  (:func:`attnscope.train._ensemble.fit_ensemble`), in member chunks of ``member_chunk``;
+  attention comes from the ensemble forward, gradient x input and integrated gradients from
+  captum on the ensemble forward with the member axis folded into captum's batch.
+- any other registered model (or ``batched=False``): the estimator is cloned with
+  ``random_state = seed``, fitted (sequentially or in ``n_jobs`` processes) and explained
+  through :func:`attnscope.explain.attribute`.
+
+Wall time per variant is reported against one standalone training of the same model,
+measured in the same call.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from attnscope.errors import ConfigError, DataError
+
+__all__ = ["CONSISTENCY_METRICS", "run_consistency"]
+
+#: Per-sample metrics reported for every method.
+CONSISTENCY_METRICS = ("spearman", "kendall", "jaccard", "top_agreement", "cv_top")
+
+
+def _predictive(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """AUROC and AUPRC per variant; ``proba`` (N, n, C). One-vs-rest macro for C > 2."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    n_classes = proba.shape[-1]
+    auroc, auprc = [], []
+    for p in proba:  # one sklearn call per variant: cheap next to training
+        if n_classes == 2:
+            auroc.append(roc_auc_score(y, p[:, 1]))
+            auprc.append(average_precision_score(y, p[:, 1]))
+        else:
+            onehot = np.eye(n_classes)[y]
+            auroc.append(roc_auc_score(y, p, multi_class="ovr", average="macro"))
+            auprc.append(average_precision_score(onehot, p, average="macro"))
+    return np.asarray(auroc), np.asarray(auprc)
+
+
+def _split(data: Any, test_size: float, val_size: float, split_seed: int) -> tuple[Any, ...]:
+    from attnscope.data import TimeSeriesDataset, train_val_test_split
+
+    tr, va, te = train_val_test_split(
+        data.y, val_size=val_size, test_size=test_size, random_state=split_seed
+    )
+    train, val, test = data.subset(tr), data.subset(va), data.subset(te)
+    normalised = False
+    if isinstance(data, TimeSeriesDataset) and not data.meta.get("normalized"):
+        from attnscope.io import TimeSeriesNormalizer
+
+        norm = TimeSeriesNormalizer().fit(train)
+        train, val, test = norm.transform(train), norm.transform(val), norm.transform(test)
+        normalised = True
+    return train, val, test, normalised
+
+
+def _explain_subset(test: Any, n_explain: int | None, seed: int) -> np.ndarray:
+    """Indices of the test samples to explain: all, or a stratified subsample."""
+    n = len(test)
+    if n_explain is None or n_explain >= n:
+        return np.arange(n)
+    from sklearn.model_selection import train_test_split
+
+    idx, _ = train_test_split(
+        np.arange(n), train_size=int(n_explain), stratify=test.y, random_state=seed
+    )
+    return np.sort(idx)
+
+
+# -- batched attention-LSTM path ----------------------------------------------------------
+def _ensemble_attributions(
+    module: Any,
+    inputs: tuple[torch.Tensor, ...],
+    target: np.ndarray,
+    methods: Sequence[str],
+    *,
+    ig_steps: int,
+    chunk: int,
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Maps (M, n, T, V) per method from an ensemble, in sample chunks."""
+    from captum.attr import InputXGradient, IntegratedGradients
+
+    values, mask, static = inputs
+    m = module.n_members
+    n = int(values.shape[0])
+    out: dict[str, list[np.ndarray]] = {name: [] for name in methods}
+    seconds = dict.fromkeys(methods, 0.0)
+    module.eval()
+    for lo in range(0, n, chunk):
+        v, k, s = values[lo : lo + chunk], mask[lo : lo + chunk], static[lo : lo + chunk]
+        b = int(v.shape[0])
+        tgt = torch.as_tensor(target[lo : lo + chunk]).repeat(m)  # member-major rows
+
+        def forward(
+            x: torch.Tensor, k: torch.Tensor = k, s: torch.Tensor = s, b: int = b
+        ) -> torch.Tensor:
+            # Rows arrive as (steps, member, sample); regroup them per member.
+            steps = x.shape[0] // (m * b)
+            xv = x.reshape(steps, m, b, *x.shape[1:]).transpose(0, 1)
+            xv = xv.reshape(m, steps * b, *x.shape[1:])
+            kk = k.repeat(steps, 1, 1).unsqueeze(0).expand(m, -1, -1, -1)
+            ss = s.repeat(steps, 1).unsqueeze(0).expand(m, -1, -1)
+            logits = module(xv, kk, ss).logits  # (M, steps*b, C)
+            c = logits.shape[-1]
+            return logits.reshape(m, steps, b, c).transpose(0, 1).reshape(steps * m * b, c)
+
+        rows = v.unsqueeze(0).expand(m, *v.shape).reshape(m * b, *v.shape[1:])
+        for name in methods:
+            start = time.perf_counter()
+            if name == "attention":
+                with torch.no_grad():
+                    cell = module(v, k, s).attention["cell"]  # (M, b, T, V)
+                out[name].append(cell.numpy())
+            elif name == "input_x_gradient":
+                a = InputXGradient(forward).attribute(rows.clone().requires_grad_(True), target=tgt)
+                out[name].append(a.detach().reshape(m, b, *v.shape[1:]).numpy())
+            elif name == "integrated_gradients":
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    a = IntegratedGradients(forward).attribute(
+                        rows.clone().requires_grad_(True),
+                        baselines=torch.zeros_like(rows),
+                        target=tgt,
+                        n_steps=ig_steps,
+                        method="gausslegendre",
+                    )
+                out[name].append(a.detach().reshape(m, b, *v.shape[1:]).numpy())
+            else:  # pragma: no cover - checked by run_consistency
+                raise ConfigError(f"method {name!r} is not available on the batched path.")
+            seconds[name] += time.perf_counter() - start
+    return {k2: np.concatenate(v2, axis=1) for k2, v2 in out.items()}, seconds
+
+
+def _run_batched(
+    template: Any,
+    train: Any,
+    val: Any,
+    test: Any,
+    explain_idx: np.ndarray,
+    seeds: list[int],
+    methods: Sequence[str],
+    *,
+    ig_steps: int,
+    member_chunk: int,
+    sample_chunk: int,
+    random_state: int,
+) -> dict[str, Any]:
+    from attnscope.models.attn_lstm import AttentionLSTM
+    from attnscope.train import class_weights
+    from attnscope.train._ensemble import _batched_members, fit_ensemble
+
+    template.classes_ = np.asarray(train.class_names)
+    spec = template._module_spec(train)
+    config = template._train_config()
+    tr_in = template._make_inputs(train)
+    va_in = template._make_inputs(val)
+    te_in = template._make_inputs(test)
+    ex_in = tuple(t[torch.as_tensor(explain_idx)] for t in te_in)
+    cw = class_weights(train.y, len(template.classes_)) if template.class_weight else None
+    logits, train_seconds, train_cpu, members = [], 0.0, 0.0, []
+    for lo in range(0, len(seeds), member_chunk):
+        chunk_seeds = seeds[lo : lo + member_chunk]
+        module = AttentionLSTM(
+            spec["n_variables"],
+            spec["n_static"],
+            spec["n_classes"],
+            hidden=spec["hidden"],
+            attention_dim=spec["attention_dim"],
+            window=spec["window"],
+            dropout=spec["dropout"],
+            n_members=len(chunk_seeds),
+            seeds=chunk_seeds,
+        )
+        start, cpu = time.perf_counter(), time.process_time()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(random_state) + lo)
+            fit_ensemble(
+                module,
+                tr_in,
+                torch.as_tensor(train.y),
+                seeds=chunk_seeds,
+                config=config,
+                val_inputs=va_in,
+                val_y=torch.as_tensor(val.y),
+                class_weight=cw,
+            )
+        train_seconds += time.perf_counter() - start
+        train_cpu += time.process_time() - cpu
+        with torch.no_grad():
+            logits.append(_batched_members(module, te_in, len(chunk_seeds)))
+        members.append(module)
+    all_logits = torch.cat(logits).float()
+    proba = torch.softmax(all_logits, dim=-1).numpy()  # (N, n_test, C)
+    target = _consensus(proba[:, explain_idx])
+    maps: dict[str, list[np.ndarray]] = {name: [] for name in methods}
+    seconds = dict.fromkeys(methods, 0.0)
+    for module in members:
+        part, secs = _ensemble_attributions(
+            module, ex_in, target, methods, ig_steps=ig_steps, chunk=sample_chunk
+        )
+        for name in methods:
+            maps[name].append(part[name])
+            seconds[name] += secs[name]
+    return {
+        "proba": proba,
+        "target": target,
+        "maps": {k: np.concatenate(v) for k, v in maps.items()},
+        "train_seconds": train_seconds,
+        "train_cpu_seconds": train_cpu,
+        "explain_seconds": seconds,
+    }
+
+
+def _consensus(proba: np.ndarray) -> np.ndarray:
+    """Majority predicted class per sample over variants; proba (N, n, C)."""
+    votes = np.zeros(proba.shape[1:], dtype=np.int64)
+    np.add.at(votes, (np.arange(proba.shape[1])[None, :], proba.argmax(-1)), 1)
+    return np.asarray(votes.argmax(axis=1))
+
+
+# -- generic path (any estimator) ---------------------------------------------------------
+def _fit_one(template: Any, seed: int, train: Any, val: Any) -> tuple[Any, float]:
+    from sklearn.base import clone
+
+    est = clone(template).set_params(random_state=int(seed))
+    start = time.perf_counter()
+    est.fit(train, validation_data=val)
+    return est, time.perf_counter() - start
+
+
+def _run_generic(
+    template: Any,
+    train: Any,
+    val: Any,
+    test: Any,
+    explain_idx: np.ndarray,
+    seeds: list[int],
+    methods: Sequence[str],
+    *,
+    ig_steps: int,
+    n_jobs: int,
+    random_state: int,
+) -> dict[str, Any]:
+    from attnscope.explain import attribute
+
+    start, cpu = time.perf_counter(), time.process_time()
+    if n_jobs == 1:
+        fitted = [_fit_one(template, s, train, val) for s in seeds]
+    else:
+        from joblib import Parallel, delayed
+
+        fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_one)(template, s, train, val) for s in seeds)
+    train_seconds = time.perf_counter() - start
+    # CPU time of this process only: with n_jobs > 1 the workers' time is not counted.
+    train_cpu = time.process_time() - cpu if n_jobs == 1 else float("nan")
+    ests = [e for e, _ in fitted]
+    proba = np.stack([e.predict_proba(test) for e in ests])
+    sub = test.subset(explain_idx)
+    target = _consensus(proba[:, explain_idx])
+    maps: dict[str, np.ndarray] = {}
+    seconds = dict.fromkeys(methods, 0.0)
+    for name in methods:
+        options: dict[str, Any] = {"n_steps": ig_steps} if name == "integrated_gradients" else {}
+        parts = []
+        for est in ests:
+            attr = attribute(
+                est, sub, method=name, target=target, random_state=random_state, **options
+            )
+            parts.append(np.asarray(attr.values, dtype=np.float32))
+            seconds[name] += attr.seconds
+        maps[name] = np.stack(parts)
+    return {
+        "proba": proba,
+        "target": target,
+        "maps": maps,
+        "train_seconds": train_seconds,
+        "train_cpu_seconds": train_cpu,
+        "explain_seconds": seconds,
+        "fit_seconds_each": [s for _, s in fitted],
+    }
+
+
+def _time_standalone(template: Any, seed: int, train: Any, val: Any) -> tuple[float, float]:
+    """Wall and CPU seconds of one standalone training."""
+    cpu = time.process_time()
+    _, seconds = _fit_one(template, seed, train, val)
+    return seconds, time.process_time() - cpu
+
+
+def run_consistency(
+    data: Any,
+    *,
+    model: str = "attn_lstm",
+    n_variants: int = 100,
+    methods: Sequence[str] = ("attention", "input_x_gradient", "integrated_gradients"),
+    params: dict[str, Any] | None = None,
+    test_size: float = 0.2,
+    val_size: float = 0.1,
+    split_seed: int = 0,
+    top_k: int = 10,
+    n_explain: int | None = None,
+    ig_steps: int = 16,
+    kendall_pairs: int = 10,
+    member_chunk: int = 20,
+    sample_chunk: int = 16,
+    time_standalone: bool = True,
+    random_state: int = 0,
+    batched: bool = True,
+    n_jobs: int = 1,
+) -> dict[str, Any]:
+    """Train ``n_variants`` seed variants of ``model`` and measure explanation consistency.
+
+    Parameters
+    ----------
+    data : Dataset
+        Labelled data of the model's modality.
+    model : str, default "attn_lstm"
+        A registered estimator name (``attnscope.estimators.ESTIMATORS``).
+    n_variants : int, default 100
+        Variants; seeds ``random_state, random_state + 1, ...``.
+    methods : sequence of str
+        Attribution methods; ``attention`` needs a model that returns attention.
+    params : dict, optional
+        Estimator hyper-parameters (``epochs``, ``hidden``, ...); ``random_state`` is set
+        per variant.
+    test_size, val_size : float, default 0.2 and 0.1
+        The fixed stratified 70/10/20 split (``split_seed``), the same for all variants.
+    split_seed : int, default 0
+    top_k : int, default 10
+        Cells compared by the Jaccard index and the CV summary.
+    n_explain : int, optional
+        Explain a stratified subsample of this many test samples (default: all).
+    ig_steps : int, default 16
+        Integrated-gradients steps (Gauss-Legendre).
+    kendall_pairs : int, default 10
+        Variant pairs behind the Kendall estimate.
+    member_chunk : int, default 20
+        Variants trained at once on the batched path (bounds memory for N = 1,000). On one
+        CPU thread 20 members per chunk cost about 0.7x the CPU time per member of a
+        1-member model; 50 or more cost as much as training them one by one.
+    sample_chunk : int, default 16
+        Samples attributed at once on the batched path (rows = chunk x members x steps).
+    time_standalone : bool, default True
+        Also time one standalone training of the same model (first seed).
+    random_state : int, default 0
+    batched : bool, default True
+        Use the ensemble path where the model has one (``attn_lstm``).
+    n_jobs : int, default 1
+        Processes for the generic path.
+
+    Returns
+    -------
+    dict
+        ``predictive`` (per-variant AUROC/AUPRC and their mean/std), ``per_sample``
+        (method -> metric -> array of shape (n_explain,); ``sample_ids``),
+        ``per_variant`` (method -> mean agreement of each variant with the others),
+        ``summary`` (method -> metric -> mean/median/quartiles), ``relation``
+        (Spearman between a variant's AUROC and its mean agreement, per method),
+        ``timing``, ``split``, ``examples`` (top cells of a few samples across variants)
+        and the settings.
+    """
+    from attnscope.estimators import make_estimator
+    from attnscope.explain import canonical_method
+    from attnscope.metrics._consistency import consistency_summary
+
+    if n_variants < 2:
+        raise ConfigError(f"n_variants must be at least 2 to compare variants, got {n_variants}.")
+    if n_jobs < 1 and n_jobs != -1:
+        raise ConfigError(f"n_jobs must be positive (or -1 for all cores), got {n_jobs}.")
+    if getattr(data, "labels", None) is None:
+        raise DataError("the consistency study needs labelled data (a task with outcomes).")
+    params = dict(params or {})
+    params.pop("random_state", None)
+    template = make_estimator(model, params)
+    methods = [canonical_method(m, template) for m in methods]
+    if not methods:
+        raise ConfigError("give at least one attribution method.")
+    data = template.as_dataset(data)
+    train, val, test, normalised = _split(data, test_size, val_size, split_seed)
+    explain_idx = _explain_subset(test, n_explain, split_seed)
+    seeds = [int(random_state) + i for i in range(n_variants)]
+    path = "batched" if batched and model == "attn_lstm" else "generic"
+    if path == "batched":
+        unknown = sorted(set(methods) - {"attention", "input_x_gradient", "integrated_gradients"})
+        if unknown:
+            raise ConfigError(
+                f"methods {unknown} are not available on the batched attention-LSTM path; "
+                "use attention, input_x_gradient, integrated_gradients, or batched=False."
+            )
+        run = _run_batched(
+            template,
+            train,
+            val,
+            test,
+            explain_idx,
+            seeds,
+            methods,
+            ig_steps=ig_steps,
+            member_chunk=member_chunk,
+            sample_chunk=sample_chunk,
+            random_state=random_state,
+        )
+    else:
+        run = _run_generic(
+            template,
+            train,
+            val,
+            test,
+            explain_idx,
+            seeds,
+            methods,
+            ig_steps=ig_steps,
+            n_jobs=n_jobs,
+            random_state=random_state,
+        )
+    standalone, standalone_cpu = (
+        _time_standalone(template, seeds[0], train, val) if time_standalone else (None, None)
+    )
+
+    y_test = np.asarray(test.y)
+    auroc, auprc = _predictive(y_test, run["proba"])
+    start = time.perf_counter()
+    per_sample: dict[str, dict[str, np.ndarray]] = {}
+    per_variant: dict[str, np.ndarray] = {}
+    for name in methods:
+        res = consistency_summary(
+            run["maps"][name], top_k=top_k, kendall_pairs=kendall_pairs, random_state=random_state
+        )
+        per_variant[name] = np.nanmean(res.pop("spearman_per_variant"), axis=1)
+        per_sample[name] = res
+    metric_seconds = time.perf_counter() - start
+
+    from scipy.stats import spearmanr
+
+    relation = {}
+    for name in methods:
+        ok = np.isfinite(per_variant[name])
+        rho = spearmanr(auroc[ok], per_variant[name][ok]).statistic if ok.sum() > 2 else np.nan
+        relation[name] = float(rho)
+    summary = {
+        name: {metric: _describe(values) for metric, values in per_sample[name].items()}
+        for name in methods
+    }
+    per_variant_seconds = run["train_seconds"] / n_variants
+    explain_ids = np.asarray(test.sample_ids)[explain_idx]
+    return {
+        "model": model,
+        "path": path,
+        "n_variants": n_variants,
+        "seeds": seeds,
+        "methods": methods,
+        "params": template.get_params(),
+        "top_k": top_k,
+        "ig_steps": ig_steps,
+        "kendall_pairs": kendall_pairs,
+        "split": {
+            "stratified": True,
+            "split_seed": split_seed,
+            "test_size": test_size,
+            "val_size": val_size,
+            "n_train": len(train),
+            "n_val": len(val),
+            "n_test": len(test),
+            "n_explained": len(explain_idx),
+            "normalised_on_train": normalised,
+        },
+        "classes": list(train.class_names),
+        "predictive": {
+            "auroc": auroc,
+            "auprc": auprc,
+            "auroc_mean": float(auroc.mean()),
+            "auroc_std": float(auroc.std(ddof=1)),
+            "auprc_mean": float(auprc.mean()),
+            "auprc_std": float(auprc.std(ddof=1)),
+        },
+        "summary": summary,
+        "relation": relation,
+        "per_sample": per_sample,
+        "per_variant": per_variant,
+        "sample_ids": explain_ids,
+        "target": run["target"],
+        "examples": _examples(run["maps"], methods, explain_ids, test, explain_idx, top_k),
+        "timing": {
+            "train_seconds": run["train_seconds"],
+            "per_variant_seconds": per_variant_seconds,
+            "standalone_seconds": standalone,
+            "per_variant_over_standalone": (
+                per_variant_seconds / standalone if standalone else None
+            ),
+            "train_cpu_seconds": run["train_cpu_seconds"],
+            "per_variant_cpu_seconds": run["train_cpu_seconds"] / n_variants,
+            "standalone_cpu_seconds": standalone_cpu,
+            "per_variant_over_standalone_cpu": (
+                run["train_cpu_seconds"] / n_variants / standalone_cpu if standalone_cpu else None
+            ),
+            "explain_seconds": run["explain_seconds"],
+            "metric_seconds": metric_seconds,
+            "threads": torch.get_num_threads(),
+        },
+    }
+
+
+def _describe(values: np.ndarray) -> dict[str, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"mean": float("nan"), "median": float("nan"), "q25": float("nan"),
+                "q75": float("nan"), "n": 0}  # fmt: skip
+    q25, med, q75 = np.quantile(v, [0.25, 0.5, 0.75])
+    return {"mean": float(v.mean()), "median": float(med), "q25": float(q25),
+            "q75": float(q75), "n": int(v.size)}  # fmt: skip
+
+
+def _examples(
+    maps: dict[str, np.ndarray],
+    methods: Sequence[str],
+    sample_ids: np.ndarray,
+    test: Any,
+    explain_idx: np.ndarray,
+    top_k: int,
+    n_show: int = 4,
+) -> dict[str, Any]:
+    """Weights of each sample's top cells (by the variants' mean map) across variants.
+
+    For the first ``n_show`` explained samples and each method: ``cells`` (names of the
+    top cells) and ``weights`` of shape (N, top_k), each map scaled to sum 1 in magnitude.
+    """
+    names = _cell_names(test, maps[methods[0]].shape[2:])
+    out: dict[str, Any] = {"sample_ids": sample_ids[:n_show].tolist(), "methods": {}}
+    for name in methods:
+        m = np.abs(
+            maps[name][:, :n_show].reshape(
+                maps[name].shape[0], min(n_show, maps[name].shape[1]), -1
+            )
+        )
+        tot = m.sum(-1, keepdims=True)
+        m = m / np.where(tot > 0, tot, 1)
+        top = np.argsort(-m.mean(0), axis=-1, kind="stable")[:, :top_k]  # (n_show, k)
+        weights = np.take_along_axis(m, top[None], axis=2)  # (N, n_show, k)
+        out["methods"][name] = {
+            "cells": [[names[j] for j in row] for row in top],
+            "weights": weights.transpose(1, 0, 2),
+        }
+    return out
+
+
+def _cell_names(test: Any, shape: tuple[int, ...]) -> list[str]:
+    """Readable names of the flattened cells (``t=12h HR`` for time series)."""
+    var = getattr(test, "variable_names", None)
+    times = getattr(test, "times", None)
+    if var is not None and times is not None and len(shape) == 2:
+        return [f"t={float(t):g}h {v}" for t in times for v in var]
+    feats = getattr(test, "feature_names", None)
+    size = int(np.prod(shape)) if shape else 1
+    if feats is not None and len(feats) == size:
+        return [str(f) for f in feats]
+    return [str(i) for i in range(size)]

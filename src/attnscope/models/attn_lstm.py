@@ -1,0 +1,294 @@
+"""Attention-LSTM over (time x variable) cells, with a leading ensemble axis.
+
+Axis letters: M ensemble members (seed variants), B batch, T time steps, V variables,
+D input channels (values and observed masks, 2V), H hidden units, E variable-attention
+units, K variable-attention window, C classes, S static descriptors.
+
+The network (RETAIN-like, two levels):
+
+1. variable attention: a causal temporal convolution (window of the last ``K`` steps of
+   values and masks) with a tanh layer gives, at every step ``t``, a softmax over
+   variables ``beta[t, v]``;
+2. the inputs, re-weighted by ``V * beta`` (values and masks of a variable alike), feed
+   an LSTM, whose states ``h_t`` get a softmax over time ``alpha[t]``;
+3. the context ``sum_t alpha[t] h_t`` with the static descriptors feeds a linear head.
+
+The attention over feature-time pairs is ``A[t, v] = alpha[t] * beta[t, v]``; it sums to
+one over all cells of a sample, which makes maps of different models comparable.
+
+Every parameter carries the member axis M, so ``n_members`` seed variants train as one
+batched computation (each member with its own initialisation seed). Member ``i`` is
+numerically the model a standalone run with ``seeds[i]`` would start from.
+
+Speed: the variable attention is a convolution, not a second recurrence; the LSTM's input
+projections are computed for every step at once, and the recurrence is a custom autograd
+function whose backward pass runs the time loop once with one batched matrix product per
+step and forms the weight gradient in a single product over all steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.autograd.function import once_differentiable
+
+from attnscope.models._output import ModelOutput
+
+__all__ = ["AttentionLSTM", "lstm_sequence"]
+
+
+class _LSTMSequence(torch.autograd.Function):
+    """Batched-ensemble LSTM recurrence with a hand-written backward pass.
+
+    Gate layout along the 4H axis: input, forget, output (sigmoid), candidate (tanh).
+    Internally time-major (T, M, B, .), so every step reads and writes contiguous blocks.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, xi: Tensor, w_hh: Tensor) -> Tensor:  # type: ignore[override]
+        m, b, t, g4 = xi.shape
+        hidden = g4 // 4
+        xt = xi.permute(2, 0, 1, 3).contiguous()  # (T, M, B, 4H)
+        w_hh_t = w_hh.transpose(1, 2)
+        acts = torch.empty_like(xt)  # sigmoid gates, then tanh candidate
+        tanh_c = xt.new_empty(t, m, b, hidden)
+        cells = xt.new_empty(t, m, b, hidden)
+        hs = xt.new_empty(t, m, b, hidden)
+        h = xt.new_zeros(m, b, hidden)
+        c = xt.new_zeros(m, b, hidden)
+        for step in range(t):
+            gates = torch.baddbmm(xt[step], h, w_hh_t)
+            a = acts[step]
+            torch.sigmoid(gates[..., : 3 * hidden], out=a[..., : 3 * hidden])
+            torch.tanh(gates[..., 3 * hidden :], out=a[..., 3 * hidden :])
+            c = torch.addcmul(
+                a[..., hidden : 2 * hidden] * c, a[..., :hidden], a[..., 3 * hidden :]
+            )
+            cells[step] = c
+            torch.tanh(c, out=tanh_c[step])
+            h = torch.mul(a[..., 2 * hidden : 3 * hidden], tanh_c[step], out=hs[step])
+        ctx.save_for_backward(w_hh, acts, tanh_c, cells, hs)
+        return hs.permute(1, 2, 0, 3)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad_hs: Tensor) -> tuple[Tensor, Tensor]:  # type: ignore[override]
+        w_hh, acts, tanh_c, cells, hs = ctx.saved_tensors
+        t, m, b, hidden = hs.shape
+        grad = grad_hs.permute(2, 0, 1, 3).contiguous()
+        d_gates = torch.empty_like(acts)
+        dh = grad.new_zeros(m, b, hidden)
+        dc = grad.new_zeros(m, b, hidden)
+        h1, h2, h3 = hidden, 2 * hidden, 3 * hidden
+        for step in range(t - 1, -1, -1):
+            a, d, tc = acts[step], d_gates[step], tanh_c[step]
+            dh += grad[step]
+            dc.addcmul_(dh * a[..., h2:h3], 1 - tc * tc)
+            torch.mul(dc, a[..., h3:], out=d[..., :h1])
+            if step > 0:
+                torch.mul(dc, cells[step - 1], out=d[..., h1:h2])
+            else:
+                d[..., h1:h2].zero_()
+            torch.mul(dh, tc, out=d[..., h2:h3])
+            s = a[..., :h3]
+            d[..., :h3].mul_(s - s * s)
+            g = a[..., h3:]
+            torch.mul(dc, a[..., :h1], out=d[..., h3:]).mul_(1 - g * g)
+            dc = dc * a[..., h1:h2]
+            dh = torch.bmm(d, w_hh)
+        h_prev = torch.cat([hs.new_zeros(1, m, b, hidden), hs[:-1]], dim=0)
+        d_w_hh = torch.einsum("tmbg,tmbh->mgh", d_gates, h_prev)
+        return d_gates.permute(1, 2, 0, 3), d_w_hh
+
+
+def lstm_sequence(xi: Tensor, w_hh: Tensor) -> Tensor:
+    """Run a batched-ensemble LSTM from precomputed input projections.
+
+    Parameters
+    ----------
+    xi : Tensor of shape (M, B, T, 4H)
+        ``x_t W_ih^T + b`` for every step, gates ordered input, forget, output, candidate.
+    w_hh : Tensor of shape (M, 4H, H)
+
+    Returns
+    -------
+    Tensor of shape (M, B, T, H)
+        Hidden states; the initial state is zero.
+    """
+    out: Tensor = _LSTMSequence.apply(xi, w_hh)
+    return out
+
+
+def _project(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+    """``x W^T + b`` per member; ``x`` (B, T, I) shared by all members or (M, B, T, I)."""
+    if x.dim() == 3:
+        out = torch.einsum("bti,moi->mbto", x, w)
+    else:
+        out = torch.einsum("mbti,moi->mbto", x, w)
+    return out + b[:, None, None, :]
+
+
+class AttentionLSTM(nn.Module):
+    """Attention-LSTM ensemble (``n_members=1`` is a single model).
+
+    Parameters
+    ----------
+    n_variables : int
+        Time-series variables V (inputs are values and masks, 2V channels).
+    n_static : int
+        Static descriptors S (0 allowed).
+    n_classes : int
+    hidden : int, default 32
+        LSTM units H.
+    attention_dim : int, default 16
+        Units of the time-attention layer and of the variable-attention convolution.
+    window : int, default 3
+        Steps K the variable attention looks back over (causal).
+    dropout : float, default 0.2
+        On the context vector.
+    n_members : int, default 1
+    seeds : sequence of int, optional
+        Initialisation seed of each member (default ``range(n_members)``).
+    """
+
+    #: ``forward`` takes a 3-D batch once for all members (see :func:`fit_ensemble`).
+    accepts_shared_inputs = True
+    beta_conv_w: nn.Parameter
+    beta_conv_b: nn.Parameter
+    beta_out_w: nn.Parameter
+    beta_out_b: nn.Parameter
+    w_ih: nn.Parameter
+    w_hh: nn.Parameter
+    b: nn.Parameter
+    att_w: nn.Parameter
+    att_b: nn.Parameter
+    att_v: nn.Parameter
+    head_w: nn.Parameter
+    head_b: nn.Parameter
+
+    def __init__(
+        self,
+        n_variables: int,
+        n_static: int,
+        n_classes: int,
+        *,
+        hidden: int = 32,
+        attention_dim: int = 16,
+        window: int = 3,
+        dropout: float = 0.2,
+        n_members: int = 1,
+        seeds: Sequence[int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.n_variables, self.n_members, self.hidden = n_variables, n_members, hidden
+        self.n_static, self.n_classes, self.attention_dim = n_static, n_classes, attention_dim
+        self.window = int(window)
+        seeds = list(range(n_members)) if seeds is None else [int(s) for s in seeds]
+        if len(seeds) != n_members:
+            raise ValueError(f"need {n_members} seeds, got {len(seeds)}")
+        if self.window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        self.seeds = seeds
+        d, e = 2 * n_variables, attention_dim
+        lstm_bound = 1.0 / math.sqrt(hidden)  # PyTorch's nn.LSTM default
+        conv_bound = 1.0 / math.sqrt(self.window * d)
+        # name -> (shape, uniform init bound)
+        shapes: dict[str, tuple[tuple[int, ...], float]] = {
+            "beta_conv_w": ((e, self.window * d), conv_bound),
+            "beta_conv_b": ((e,), conv_bound),
+            "beta_out_w": ((n_variables, e), 1.0 / math.sqrt(e)),
+            "beta_out_b": ((n_variables,), 1.0 / math.sqrt(e)),
+            "w_ih": ((4 * hidden, d), lstm_bound),
+            "w_hh": ((4 * hidden, hidden), lstm_bound),
+            "b": ((4 * hidden,), lstm_bound),
+            "att_w": ((e, hidden), 1.0 / math.sqrt(hidden)),
+            "att_b": ((e,), 1.0 / math.sqrt(hidden)),
+            "att_v": ((e,), 1.0 / math.sqrt(e)),
+            "head_w": ((n_classes, hidden + n_static), 1.0 / math.sqrt(hidden + n_static)),
+            "head_b": ((n_classes,), 1.0 / math.sqrt(hidden + n_static)),
+        }
+        for name, (shape, bound) in shapes.items():
+            members = [self._init(name, shape, bound, seed) for seed in seeds]
+            self.register_parameter(name, nn.Parameter(torch.stack(members)))
+        self.dropout = nn.Dropout(dropout)
+
+    @staticmethod
+    def _init(name: str, shape: tuple[int, ...], bound: float, seed: int) -> Tensor:
+        """Uniform(-bound, bound) drawn from the member's own generator."""
+        gen = torch.Generator().manual_seed(seed * 1_000_003 + sum(map(ord, name)))
+        return (torch.rand(shape, generator=gen) * 2 - 1) * bound
+
+    def _windows(self, x: Tensor) -> Tensor:
+        """Causal windows: (..., T, D) -> (..., T, K*D), zero before the first step."""
+        k = self.window
+        if k == 1:
+            return x
+        pad = x.new_zeros(*x.shape[:-2], k - 1, x.shape[-1])
+        padded = torch.cat([pad, x], dim=-2)
+        t = x.shape[-2]
+        return torch.cat([padded[..., j : j + t, :] for j in range(k)], dim=-1)
+
+    def forward(self, values: Tensor, mask: Tensor, static: Tensor) -> ModelOutput:
+        """Score a batch.
+
+        Parameters
+        ----------
+        values, mask : Tensor of shape (B, T, V) or (M, B, T, V)
+            A 3-D batch is shared by all members (computed without copying it M times).
+        static : Tensor of shape (B, S) or (M, B, S)
+
+        Returns
+        -------
+        ModelOutput
+            ``logits`` (B, C) for one member and a 3-D batch, else (M, B, C);
+            ``attention`` with ``"cell"`` (alpha * beta, sums to 1 per sample), ``"time"``
+            (alpha) and ``"variable"`` (beta, sums to 1 per step), with the same leading
+            axes.
+        """
+        shared = values.dim() == 3
+        x = torch.cat([values, mask.to(values.dtype)], dim=-1)
+        feats = torch.tanh(_project(self._windows(x), self.beta_conv_w, self.beta_conv_b))
+        beta = torch.softmax(
+            torch.einsum("mbte,mve->mbtv", feats, self.beta_out_w)
+            + self.beta_out_b[:, None, None, :],
+            dim=-1,
+        )
+        # Values and masks of a variable share its weight V * beta (1 on average).
+        xw = x.unflatten(-1, (2, self.n_variables)) * (beta * self.n_variables).unsqueeze(-2)
+        h = lstm_sequence(_project(xw.flatten(-2), self.w_ih, self.b), self.w_hh)
+        proj = torch.tanh(_project(h, self.att_w, self.att_b))
+        alpha = torch.softmax(torch.einsum("mbte,me->mbt", proj, self.att_v), dim=-1)
+        context = torch.einsum("mbt,mbth->mbh", alpha, h)
+        if shared:
+            static = static.unsqueeze(0).expand(self.n_members, *static.shape)
+        features = self.dropout(torch.cat([context, static], dim=-1))
+        logits = torch.einsum("mbf,mcf->mbc", features, self.head_w) + self.head_b[:, None, :]
+        cell = alpha.unsqueeze(-1) * beta
+        attention = {"cell": cell, "time": alpha, "variable": beta}
+        if shared and self.n_members == 1:
+            return ModelOutput(logits=logits[0], attention={k: v[0] for k, v in attention.items()})
+        return ModelOutput(logits=logits, attention=attention)
+
+    def member_state(self, index: int) -> dict[str, Tensor]:
+        """Parameters of one member (as a 1-member state dict)."""
+        return {k: v[index : index + 1].detach().clone() for k, v in self.state_dict().items()}
+
+    def member(self, index: int) -> AttentionLSTM:
+        """A standalone 1-member copy of member ``index`` (same weights, eval mode)."""
+        single = AttentionLSTM(
+            self.n_variables,
+            self.n_static,
+            self.n_classes,
+            hidden=self.hidden,
+            attention_dim=self.attention_dim,
+            window=self.window,
+            dropout=float(self.dropout.p),
+            n_members=1,
+            seeds=[self.seeds[index]],
+        )
+        single.load_state_dict(self.member_state(index))
+        return single.eval()
