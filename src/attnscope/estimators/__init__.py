@@ -1,5 +1,6 @@
 """scikit-learn style classifiers wrapping the networks."""
 
+from attnscope.estimators._attn_lstm import AttnLSTMClassifier, GRUClassifier
 from attnscope.estimators._attngen import AttnGenClassifier
 from attnscope.estimators._base import BaseClassifier, check_is_fitted
 from attnscope.estimators._cnn import CNNClassifier
@@ -17,10 +18,12 @@ from attnscope.estimators._spec import AttributionSpec
 __all__ = [
     "ESTIMATORS",
     "AttnGenClassifier",
+    "AttnLSTMClassifier",
     "AttributionSpec",
     "BaseClassifier",
     "CNNClassifier",
     "FusionClassifier",
+    "GRUClassifier",
     "HAINClassifier",
     "HEMERAClassifier",
     "MLPClassifier",

@@ -104,7 +104,13 @@ class TimeSeriesGRU(nn.Module):
     """
 
     def __init__(
-        self, n_variables: int, n_static: int, n_classes: int, *, hidden: int = 32, dropout: float = 0.2
+        self,
+        n_variables: int,
+        n_static: int,
+        n_classes: int,
+        *,
+        hidden: int = 32,
+        dropout: float = 0.2,
     ) -> None:
         super().__init__()
         self.gru = nn.GRU(2 * n_variables, hidden, batch_first=True)
