@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -38,7 +39,18 @@ def _section(name: str) -> str | None:
         f"{env.get('device', 'cpu')}, torch {env.get('torch', '?')}, "
         f"{env.get('threads', '?')} threads, {env.get('date', '')}._\n"
     )
-    return render(results).rstrip() + "\n" + footer
+    return _nest(render(results)).rstrip() + "\n" + footer
+
+
+def _nest(markdown: str, top: int = 3) -> str:
+    """Shift headings so the section's first level is ``top`` (``###`` under Benchmarks)."""
+    levels = [len(m) for m in re.findall(r"^(#+) ", markdown, flags=re.M)]
+    if not levels:
+        return markdown
+    shift = top - min(levels)
+    return re.sub(
+        r"^(#+) ", lambda m: "#" * max(1, len(m.group(1)) + shift) + " ", markdown, flags=re.M
+    )
 
 
 def main() -> None:
