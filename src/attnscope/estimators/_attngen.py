@@ -33,9 +33,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnscope.data import PAD, SequenceDataset, encode_labels, encode_sequences
+from attnscope.data import PAD, SequenceDataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
+from attnscope.estimators._cnn import sequence_dataset_from_arrays
 from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.attngen import AttnGen
 
@@ -167,24 +168,12 @@ class AttnGenClassifier(BaseClassifier):
 
     # -- data -----------------------------------------------------------------------
     def _dataset_from_arrays(self, X: Any, y: Any | None) -> SequenceDataset:
-        arr = np.asarray(X)
-        if arr.dtype.kind in "US" or arr.dtype == object:
-            length = getattr(self, "spec_", {}).get("length")
-            tokens = encode_sequences([str(s) for s in arr.tolist()], length=length)
-        elif arr.ndim == 2 and arr.dtype.kind in "iu":
-            tokens = arr
-        else:
-            raise DataError("X must be a list of DNA strings or a (n, length) token matrix.")
-        labels, names = (None, list(getattr(self, "classes_", [])))
-        if y is not None:
-            labels, names = encode_labels(np.asarray(y))
-        return SequenceDataset(
-            labels=labels,
-            sample_ids=np.arange(len(tokens)).astype(str),
-            class_names=names,
-            truth=None,
-            meta={},
-            tokens=tokens,
+        # The flatten layer fixes the input length: strings are cut/padded to the fitted one.
+        return sequence_dataset_from_arrays(
+            X,
+            y,
+            length=getattr(self, "spec_", {}).get("length"),
+            class_names=getattr(self, "classes_", []),
         )
 
     def _check_params(self) -> None:

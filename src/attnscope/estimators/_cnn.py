@@ -14,7 +14,41 @@ from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._spec import AttributionSpec
 from attnscope.models import SequenceCNN, one_hot_dna
 
-__all__ = ["CNNClassifier"]
+__all__ = ["CNNClassifier", "sequence_dataset_from_arrays"]
+
+
+def sequence_dataset_from_arrays(
+    X: Any, y: Any | None, *, length: int | None = None, class_names: Any = ()
+) -> SequenceDataset:
+    """DNA strings or a token matrix (plus optional labels) as a SequenceDataset.
+
+    Parameters
+    ----------
+    X : sequence of str or ndarray of shape (n_samples, length), int
+    y : array-like of shape (n_samples,), optional
+    length : int, optional
+        Pad/truncate strings to this length (models with a fixed input size).
+    class_names : sequence of str
+        Classes of an unlabelled set (the fitted model's ``classes_``).
+    """
+    arr = np.asarray(X)
+    if arr.dtype.kind in "US" or arr.dtype == object:
+        tokens = encode_sequences([str(s) for s in arr.tolist()], length=length)
+    elif arr.ndim == 2 and arr.dtype.kind in "iu":
+        tokens = arr
+    else:
+        raise DataError("X must be a list of DNA strings or a (n, length) token matrix.")
+    labels, names = (None, list(class_names))
+    if y is not None:
+        labels, names = encode_labels(np.asarray(y))
+    return SequenceDataset(
+        labels=labels,
+        sample_ids=np.arange(len(tokens)).astype(str),
+        class_names=names,
+        truth=None,
+        meta={},
+        tokens=tokens,
+    )
 
 
 class CNNClassifier(BaseClassifier):
@@ -54,24 +88,7 @@ class CNNClassifier(BaseClassifier):
         self.dropout = dropout
 
     def _dataset_from_arrays(self, X: Any, y: Any | None) -> SequenceDataset:
-        arr = np.asarray(X)
-        if arr.dtype.kind in "US" or arr.dtype == object:
-            tokens = encode_sequences([str(s) for s in arr.tolist()])
-        elif arr.ndim == 2 and arr.dtype.kind in "iu":
-            tokens = arr
-        else:
-            raise DataError("X must be a list of DNA strings or a (n, length) token matrix.")
-        labels, names = (None, list(getattr(self, "classes_", [])))
-        if y is not None:
-            labels, names = encode_labels(np.asarray(y))
-        return SequenceDataset(
-            labels=labels,
-            sample_ids=np.arange(len(tokens)).astype(str),
-            class_names=names,
-            truth=None,
-            meta={},
-            tokens=tokens,
-        )
+        return sequence_dataset_from_arrays(X, y, class_names=getattr(self, "classes_", []))
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
         return {
