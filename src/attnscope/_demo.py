@@ -43,6 +43,7 @@ def run_demo(
     from attnscope.estimators import CNNClassifier
     from attnscope.explain import attribute
     from attnscope.io import write_dataset
+    from attnscope.metrics import precision_at_k
     from attnscope.sim import simulate_dna
 
     start = time.perf_counter()
@@ -58,9 +59,9 @@ def run_demo(
     attr = attribute(est, test, method="input_x_gradient", target=test.y)
     k = int(test.truth.sum(axis=1).max()) if test.truth is not None else 10
     truth = np.asarray(test.truth)
-    precision = _precision_at_k(np.abs(attr.values), truth, k)
+    precision = float(precision_at_k(np.abs(attr.values), truth, k).mean())
     rng = np.random.default_rng(random_state)
-    random_precision = _precision_at_k(rng.random(truth.shape), truth, k)
+    random_precision = float(precision_at_k(rng.random(truth.shape), truth, k).mean())
     seconds = time.perf_counter() - start
 
     est.save(directory)
@@ -103,9 +104,3 @@ def run_demo(
     summary["report"] = str(report) if report else None
     write_json(directory / "summary.json", summary)
     return summary
-
-
-def _precision_at_k(scores: np.ndarray, truth: np.ndarray, k: int) -> float:
-    """Mean over samples of the share of the k top-scored positions that are true."""
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    return float(np.take_along_axis(truth, top, axis=1).mean())

@@ -381,31 +381,23 @@ class HAINClassifier(BaseClassifier):
     # -- attribution -------------------------------------------------------------------
     def attribution_spec(self, data: Any) -> AttributionSpec:
         """Raw expression is the attribution input; baseline = training mean."""
-        (x,) = self._make_inputs(data)
+        from dataclasses import replace
+
+        from attnscope.estimators._mlp import standardised_table_spec
+
         module: Any = self.module_
-        mean = module.mean.detach().clone().unsqueeze(0)
-
-        def forward(inp: Tensor) -> Tensor:
-            return module(inp).logits
-
-        def remove(raw: tuple[Tensor, ...], mask: Tensor) -> tuple[Tensor, ...]:
-            return (torch.where(mask, mean.expand_as(raw[0]), raw[0]),)
+        spec = standardised_table_spec(
+            module,
+            self._make_inputs(data)[0],
+            self.spec_["feature_names"],
+            feature_axis="gene",
+            group_names=list(self.spec_["group_names"]),
+        )
 
         def attention(inp: Tensor) -> dict[str, Tensor]:
             return dict(module(inp).attention)
 
-        return AttributionSpec(
-            inputs=(x,),
-            forward=forward,
-            baselines=(mean,),
-            to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
-            raw_inputs=(x,),
-            raw_forward=forward,
-            remove=remove,
-            feature_names=np.asarray(self.spec_["feature_names"]),
-            attention=attention,
-            meta={"feature_axis": "gene", "group_names": list(self.spec_["group_names"])},
-        )
+        return replace(spec, attention=attention)
 
 
 def _hierarchical(

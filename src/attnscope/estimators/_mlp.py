@@ -14,7 +14,7 @@ from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._spec import AttributionSpec
 from attnscope.models import MLP
 
-__all__ = ["MLPClassifier"]
+__all__ = ["MLPClassifier", "standardised_table_spec"]
 
 
 class MLPClassifier(BaseClassifier):
@@ -107,25 +107,36 @@ class MLPClassifier(BaseClassifier):
         return (torch.as_tensor(data.X),)
 
     def attribution_spec(self, data: Any) -> AttributionSpec:
-        (x,) = self._make_inputs(data)
-        module = cast(MLP, self.module_)
-        mean = module.mean.detach().clone().unsqueeze(0)
-
-        def forward(inp: Tensor) -> Tensor:
-            return module(inp).logits
-
-        def remove(raw: tuple[Tensor, ...], mask: Tensor) -> tuple[Tensor, ...]:
-            # A removed feature takes its training mean (zero after standardising).
-            return (torch.where(mask, mean.expand_as(raw[0]), raw[0]),)
-
-        return AttributionSpec(
-            inputs=(x,),
-            forward=forward,
-            baselines=(mean,),
-            to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
-            raw_inputs=(x,),
-            raw_forward=forward,
-            remove=remove,
-            feature_names=np.asarray(self.spec_["feature_names"]),
-            meta={"feature_axis": "feature"},
+        return standardised_table_spec(
+            self.module_, self._make_inputs(data)[0], self.spec_["feature_names"]
         )
+
+
+def standardised_table_spec(
+    module: nn.Module, x: Tensor, feature_names: Any, **meta: Any
+) -> AttributionSpec:
+    """Attribution spec of a network that standardises raw features with ``mean`` buffers.
+
+    Attributions are taken on the raw values (the input's own units); the baseline and the
+    value of a removed feature are the training mean (zero after standardising). Used by
+    the MLP and HAIN.
+    """
+    mean = cast(Tensor, module.mean).detach().clone().unsqueeze(0)
+
+    def forward(inp: Tensor) -> Tensor:
+        return module(inp).logits
+
+    def remove(raw: tuple[Tensor, ...], mask: Tensor) -> tuple[Tensor, ...]:
+        return (torch.where(mask, mean.expand_as(raw[0]), raw[0]),)
+
+    return AttributionSpec(
+        inputs=(x,),
+        forward=forward,
+        baselines=(mean,),
+        to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
+        raw_inputs=(x,),
+        raw_forward=forward,
+        remove=remove,
+        feature_names=np.asarray(feature_names),
+        meta={"feature_axis": "feature", **meta},
+    )

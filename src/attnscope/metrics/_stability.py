@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -64,15 +63,16 @@ def seed_stability(attributions: Sequence[Any], *, k: int = 10) -> dict[str, np.
         all model pairs of the per-sample Spearman correlation of ``|a|`` and the top-k
         Jaccard index.
     """
+    from attnscope.metrics._consistency import mean_pairwise_spearman, topk_jaccard
+
     vals = [np.asarray(getattr(a, "values", a)) for a in attributions]
     if len(vals) < 2:
         raise ConfigError("seed_stability needs attributions from two or more models.")
-    pairs = list(combinations(range(len(vals)), 2))
-    rho = np.mean(
-        [rank_correlation_rows(np.abs(vals[i]), np.abs(vals[j])) for i, j in pairs], axis=0
-    )
-    jac = np.mean([topk_jaccard_rows(vals[i], vals[j], k) for i, j in pairs], axis=0)
-    return {"spearman": rho, "jaccard": jac}
+    maps = np.stack(vals)  # (N models, S samples, *F)
+    return {
+        "spearman": mean_pairwise_spearman(maps),
+        "jaccard": topk_jaccard(maps, k=k, max_pairs=None),
+    }
 
 
 def max_sensitivity(

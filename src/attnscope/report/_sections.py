@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from attnscope.metrics._trust import TRUST_COLUMNS
 from attnscope.report._context import RunContext
 from attnscope.report._html import Section, esc, figure_html, fmt, table_html
 
@@ -259,24 +260,8 @@ def attributions_section(ctx: RunContext) -> Section | None:
     return Section("attributions", "Attributions", "".join(parts))
 
 
-_TRUST_SHOWN = (
-    "method",
-    "n_samples",
-    "deletion_auc",
-    "insertion_auc",
-    "comprehensiveness",
-    "sufficiency",
-    "sanity_corr",
-    "sanity_pass",
-    "label_corr",
-    "label_pass",
-    "noise_sensitivity",
-    "precision_at_k",
-    "auroc",
-    "auprc",
-    "random_precision",
-    "seconds_per_sample",
-)
+# Every trust-table column except bookkeeping, so a new metric reaches the report by itself.
+_TRUST_SHOWN = tuple(c for c in TRUST_COLUMNS if c not in ("status", "seconds"))
 
 
 def trust_sentences(rows: list[dict[str, Any]]) -> list[str]:
