@@ -2,20 +2,24 @@
 
 Usage::
 
-    python benchmarks/attngen.py [--quick] [--seeds N] [--datasets a,b] [--max-samples N]
+    python benchmarks/attngen.py [--quick] [--tiers main,sweep] [--seeds N] [--datasets a,b]
 
 Writes ``results/attngen.json`` (``results/attngen_quick.json`` with ``--quick``). Each
-finished (data set, seed) unit is cached under ``benchmarks/cache/attngen`` so an
+finished (tier, data set, seed) unit is cached under ``benchmarks/cache/attngen`` so an
 interrupted run resumes; ``--summarise-only`` rewrites the JSON from the cache.
 
-Per data set: a fixed stratified 70/10/20 split (``train_val_test_split``, seed 0) of at
-most ``--max-samples`` sequences (a stratified subsample when the set is larger), the
-same for every model and seed. Models: AttnGen at alpha in {0, .1, .2, .5, .75}
-(alpha 0 = the plain CNN, variant ``cnn``), the Table III ablations at alpha 0.1, the
-foundation's ``CNNClassifier`` (``foundation_cnn``) and a k-mer (k = 1..6) count
-logistic regression (``kmer_lr``). Explanations (attention, gradient norm, gradient x
-input, integrated gradients, random) of the alpha 0.1 model are scored against known
-biology; masking curves rank positions by gradient norm or attention.
+Two tiers share one protocol. Per data set: a stratified subsample within a nucleotide
+budget, then a fixed stratified 70/10/20 split (``train_val_test_split``, seed 0), the
+same for every model and seed.
+
+- ``main``: the plain CNN (AttnGen alpha 0, variant ``cnn``), AttnGen alpha 0.10, the
+  foundation's ``CNNClassifier`` (``foundation_cnn``) and a k-mer (k = 1..6) count
+  logistic regression (``kmer_lr``) on the larger budget, 15 epochs. Explanations
+  (attention, gradient norm, gradient x input, integrated gradients, random) of the
+  alpha 0.10 model are scored against known biology; masking curves rank positions by
+  gradient norm or attention.
+- ``sweep``: Table I (alpha in {0, .1, .2, .5, .75}) and the Table III ablations at
+  alpha 0.10 on a smaller budget, 5 epochs.
 
 Real data (cite): Genomic Benchmarks human_nontata_promoters test split (Grešová et al.
 2023), Umarov & Solovyev 2017 Arabidopsis non-TATA promoters, Zeng et al. 2016 CTCF
@@ -37,12 +41,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import row, write_results
 from attnscope._utils.paths import shared_data_dir
-from attnscope.data import PAD, SequenceDataset, encode_sequences, train_val_test_split
+from attnscope.data import PAD, SequenceDataset, train_val_test_split
 
 CACHE = Path(__file__).resolve().parent / "cache" / "attngen"
 ALPHAS = (0.0, 0.10, 0.20, 0.50, 0.75)
 CURVE_M = (0, 1, 2, 5, 10, 20, 50)
-METHODS = ("attention", "gradient", "input_x_gradient", "integrated_gradients", "random")
+METHODS = ("attention", "gradient", "input_x_gradient", "ig", "random")
 REAL = ("splice", "ctcf", "human_nontata_promoters", "arabidopsis_promoters")
 
 
@@ -50,73 +54,48 @@ def variant_name(alpha: float) -> str:
     return "cnn" if alpha == 0 else f"attngen_mask{alpha:.2f}"
 
 
-# -- data (library loaders when present, else minimal stand-ins) --------------------------
-def _fasta(path: Path) -> list[str]:
-    seqs: list[str] = []
-    parts: list[str] = []
-    for line in path.read_text().splitlines():
-        if line.startswith(">"):
-            if parts:
-                seqs.append("".join(parts))
-            parts = []
-        elif line.strip():
-            parts.append(line.strip())
-    if parts:
-        seqs.append("".join(parts))
-    return seqs
+# AttnGen parameters per variant (None: the foundation's CNNClassifier)
+VARIANTS: dict[str, dict[str, Any] | None] = {
+    **{variant_name(a): {"mask_ratio": a} for a in ALPHAS},
+    "attngen_random_kl": {"mask_ratio": 0.1, "masking": "random"},
+    "attngen_attn_nokl": {"mask_ratio": 0.1, "use_kl": False},
+    "foundation_cnn": None,
+}
+# Two tiers: "main" compares the plain CNN, AttnGen alpha 0.10 and the baselines on more
+# data and epochs (and carries every explanation figure); "sweep" is Table I / III over all
+# variants on a smaller nucleotide budget.
+TIERS: dict[str, dict[str, Any]] = {
+    "main": {
+        "variants": ["cnn", "attngen_mask0.10", "foundation_cnn"],
+        "epochs": 15,
+        "nt_budget": 400_000,
+        "sim_samples": 6000,
+    },
+    "sweep": {"variants": list(VARIANTS), "epochs": 5, "nt_budget": 128_000, "sim_samples": 1280},
+    "quick": {
+        "variants": ["cnn", "attngen_mask0.10", "foundation_cnn"],
+        "epochs": 3,
+        "nt_budget": 120_000,
+        "sim_samples": 600,
+    },
+}
 
 
-def _make(seqs: list[str], labels: np.ndarray, names: list[str], tag: str) -> SequenceDataset:
-    length = int(np.median([len(s) for s in seqs]))
-    return SequenceDataset(
-        labels=np.asarray(labels, dtype=np.int64),
-        sample_ids=np.array([f"{tag}{i}" for i in range(len(seqs))]),
-        class_names=names,
-        truth=None,
-        meta={},
-        tokens=encode_sequences(seqs, length=length),
-    )
+# -- data -------------------------------------------------------------------------------------
+LOADERS = {
+    "splice": ("load_splice", {}),
+    "ctcf": ("load_ctcf", {"split": "test"}),
+    "human_nontata_promoters": ("load_nontata_promoters", {}),
+    "arabidopsis_promoters": ("load_arabidopsis_promoters", {}),
+}
 
 
-def load_real(name: str) -> tuple[SequenceDataset, str]:
-    """A real data set and where it came from ("library" loader or "stand-in")."""
+def load_real(name: str) -> SequenceDataset:
+    """A real data set through its ``attnscope.datasets`` loader."""
     import attnscope.datasets as ds
 
-    lib = {
-        "splice": ("load_splice", {}),
-        "ctcf": ("load_ctcf", {"split": "test"}),
-        "human_nontata_promoters": ("load_nontata_promoters", {}),
-        "arabidopsis_promoters": ("load_arabidopsis_promoters", {}),
-    }[name]
-    fn = getattr(ds, lib[0], None)
-    if fn is not None:
-        return fn(**lib[1]), "library"
-    root = shared_data_dir() / "sequences"
-    if name == "splice":
-        import pandas as pd
-
-        df = pd.read_csv(root / "uci_splice_junction" / "splice.csv", skipinitialspace=True)
-        df.columns = [c.strip() for c in df.columns]
-        names = sorted(df["Class"].str.strip().unique())
-        y = df["Class"].str.strip().map({c: i for i, c in enumerate(names)}).to_numpy()
-        return _make(df["Sequence"].str.strip().tolist(), y, names, "splice"), "stand-in"
-    if name == "ctcf":
-        seqs = _fasta(root / "ctcf_zeng2016" / "test.fa")
-        target = np.loadtxt(root / "ctcf_zeng2016" / "test.target", dtype=np.int64)
-        return _make(seqs, target[:, 0], ["unbound", "bound"], "ctcf"), "stand-in"
-    if name == "human_nontata_promoters":
-        import pandas as pd
-
-        df = pd.read_csv(root / "human_nontata_promoters_test.csv")
-        y = df["label"].to_numpy()
-        return _make(df["seq"].tolist(), y, ["non_promoter", "promoter"], "nt"), "stand-in"
-    folder = root / "umarov2017_arabidopsis"
-    pos, neg = (
-        _fasta(folder / "Arabidopsis_non_tata.fa"),
-        _fasta(folder / "Arabidopsis_non_prom_big.fa"),
-    )
-    y = np.r_[np.ones(len(pos), np.int64), np.zeros(len(neg), np.int64)]
-    return _make(pos + neg, y, ["non_promoter", "promoter"], "ath"), "stand-in"
+    fn_name, kwargs = LOADERS[name]
+    return getattr(ds, fn_name)(**kwargs)  # type: ignore[no-any-return]
 
 
 def load_sim(n: int) -> SequenceDataset:
@@ -164,59 +143,13 @@ def kmer_lr(train: SequenceDataset, test: SequenceDataset) -> float:
     return float((clf.predict(kmer_counts(test.tokens)) == test.y).mean())
 
 
-# -- JASPAR and PWM scanning (library when present, else stand-ins) --------------------------
-def read_jaspar_all(path: Path) -> dict[str, tuple[str, np.ndarray]]:
-    """TRANSFAC-like JASPAR file -> id -> (name, counts (width, 4) in A C G T order)."""
-    out: dict[str, tuple[str, np.ndarray]] = {}
-    acc, name, rows = "", "", []
-    for line in path.read_text().splitlines():
-        if line.startswith("AC "):
-            acc, rows = line.split()[1], []
-        elif line.startswith("ID "):
-            name = line[3:].strip()
-        elif line[:2].isdigit():
-            rows.append([float(v) for v in line.split()[1:5]])
-        elif line.startswith("//") and rows:
-            out[acc] = (name, np.array(rows))
-    return out
-
-
-def read_jaspar_single(path: Path) -> np.ndarray:
-    """JASPAR count format -> counts (width, 4)."""
-    rows = []
-    for line in path.read_text().splitlines():
-        if "[" in line:
-            rows.append([float(v) for v in line.split("[")[1].split("]")[0].split()])
-    return np.array(rows).T
-
-
-def pwm_hits(tokens: np.ndarray, counts: np.ndarray, frac: float = 0.85) -> np.ndarray:
-    """Bool (n, L): positions covered by a match of the PWM on either strand.
-
-    Log-odds (log2, pseudocount 0.25 per base, uniform background); a window matches
-    when its score is at least ``frac`` of the way from the minimum to the maximum
-    attainable score.
-    """
-    prob = (counts + 0.25) / (counts + 0.25).sum(axis=1, keepdims=True)
-    lo = np.log2(prob / 0.25)  # (w, 4)
-    w = lo.shape[0]
-    thr = lo.min(axis=1).sum() + frac * (lo.max(axis=1).sum() - lo.min(axis=1).sum())
-    onehot = np.zeros((*tokens.shape, 4), np.float32)
-    ok = (tokens >= 1) & (tokens <= 4)
-    onehot[ok, tokens[ok].astype(int) - 1] = 1.0
-    x = torch.as_tensor(onehot).permute(0, 2, 1)  # (n, 4, L)
-    fwd = torch.as_tensor(lo.T.copy(), dtype=torch.float32)[None]  # (1, 4, w)
-    rev = torch.flip(fwd, dims=(1, 2))  # reverse complement: ACGT -> TGCA, positions reversed
-    scores = torch.nn.functional.conv1d(x, torch.cat([fwd, rev]))  # (n, 2, L - w + 1)
-    hit = (scores >= thr).any(dim=1, keepdim=True).float()
-    cover = torch.nn.functional.conv1d(
-        torch.nn.functional.pad(hit, (w - 1, w - 1)), torch.ones(1, 1, w)
-    )
-    return (cover[:, 0, : tokens.shape[1]] > 0).numpy()
-
-
+# -- motif comparison ---------------------------------------------------------------------------
 def motif_similarity(query: np.ndarray, target: np.ndarray, min_overlap: int = 6) -> float:
-    """Best sum of column Pearson correlations over offsets and both strands."""
+    """Best mean column Pearson correlation over offsets and both strands.
+
+    The mean (not the sum) over aligned columns, so long matrices are not favoured; at
+    least ``min_overlap`` columns (or the whole shorter matrix) must overlap.
+    """
 
     def colnorm(m: np.ndarray) -> np.ndarray:
         p = (m + 0.25) / (m + 0.25).sum(axis=1, keepdims=True)
@@ -230,8 +163,8 @@ def motif_similarity(query: np.ndarray, target: np.ndarray, min_overlap: int = 6
         wq, wt = corr.shape
         for off in range(-(wt - min_overlap), wq - min_overlap + 1):
             d = np.diagonal(corr, offset=-off)
-            if d.size >= min(min_overlap, wt):
-                best = max(best, float(d.sum()))
+            if d.size >= min(min_overlap, wt, wq):
+                best = max(best, float(d.mean()))
     return best
 
 
@@ -263,40 +196,13 @@ def top_mask(scores: np.ndarray, k: np.ndarray | int, rng: np.random.Generator) 
 def explain(
     est: Any, data: SequenceDataset, method: str, target: np.ndarray, seed: int
 ) -> tuple[np.ndarray, float]:
-    """Attribution values (n, L) and seconds for ``method``."""
-    from attnscope.explain import METHODS as LIB
-
-    start = time.perf_counter()
+    """Attribution values (n, L) and seconds of ``method`` through ``attnscope.explain``."""
     if method == "random":
+        start = time.perf_counter()
         vals = np.random.default_rng(seed).random(data.tokens.shape)
         return vals, time.perf_counter() - start
-    lib_name = method
-    if method == "integrated_gradients" and method not in LIB and "ig" in LIB:
-        lib_name = "ig"
-    if lib_name in LIB or lib_name in est.attribution_methods:
-        attr = est.explain(data, method=lib_name, target=target)
-        return np.asarray(attr.values, dtype=np.float64), attr.seconds
-    spec = est.attribution_spec(data)
-    if method == "attention":  # stand-in: the model's own forward saliency
-        with torch.no_grad():
-            vals = spec.attention(*spec.raw_inputs)["position"].numpy()
-        return vals.astype(np.float64), time.perf_counter() - start
-    from captum.attr import IntegratedGradients  # stand-in for the registry's IG
-
-    ig = IntegratedGradients(spec.forward)
-    parts = []
-    est.module_.eval()
-    for i in range(0, len(data), 64):
-        sl = slice(i, i + 64)
-        a = ig.attribute(
-            spec.inputs[0][sl],
-            baselines=spec.baselines[0],
-            target=torch.as_tensor(target[sl]),
-            additional_forward_args=(spec.additional_args[0][sl],),
-            n_steps=50,
-        )
-        parts.append(spec.to_features((a,)))
-    return np.concatenate(parts).astype(np.float64), time.perf_counter() - start
+    attr = est.explain(data, method=method, target=target)
+    return np.asarray(attr.values, dtype=np.float64), attr.seconds
 
 
 def masking_curve(
@@ -331,11 +237,9 @@ def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -
     train, val, test = data.subset(tr), data.subset(va), data.subset(te)
     rec: dict[str, Any] = {"n_train": len(train), "n_val": len(val), "n_test": len(test)}
     fit_kw = {"epochs": cfg["epochs"], "patience": cfg["patience"], "random_state": seed}
-    runs: dict[str, Any] = {v: {"mask_ratio": a} for a in ALPHAS for v in [variant_name(a)]}
-    runs["attngen_random_kl"] = {"mask_ratio": 0.1, "masking": "random"}
-    runs["attngen_attn_nokl"] = {"mask_ratio": 0.1, "use_kl": False}
     models: dict[str, Any] = {}
-    for variant, params in [*runs.items(), ("foundation_cnn", None)]:
+    for variant in cfg["variants"]:
+        params = VARIANTS[variant]
         start = time.perf_counter()
         if params is None:
             est = CNNClassifier(**fit_kw).fit(train, validation_data=val)
@@ -354,7 +258,7 @@ def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -
             f"  {name} seed {seed} {variant}: acc {rec[variant]['accuracy']:.4f} ({seconds:.0f}s)",
             flush=True,
         )
-    if seed == cfg["seeds"][0]:
+    if seed == cfg["seeds"][0]:  # deterministic: one fit per data set
         start = time.perf_counter()
         rec["kmer_lr"] = {"accuracy": kmer_lr(train, test), "seconds": time.perf_counter() - start}
 
@@ -393,28 +297,30 @@ def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -
 def ctcf_recovery(
     sub: SequenceDataset, score: np.ndarray, rng: np.random.Generator, cfg: dict[str, Any]
 ) -> dict[str, Any]:
+    from attnscope.io import read_jaspar, scan_pwm
+
     jdir = shared_data_dir() / "reference" / "jaspar"
-    ctcf = read_jaspar_single(jdir / "MA0139.1.CTCF.jaspar")
+    ctcf = read_jaspar(jdir / "MA0139.1.CTCF.jaspar")["MA0139.1"]
     names = [c.lower() for c in sub.class_names]
     pos = next(
         (i for i, c in enumerate(names) if c in ("bound", "1", "true", "ctcf")), len(names) - 1
     )
     bound = sub.y == pos
     tokens, vals = sub.tokens[bound], score[bound]
-    hits = pwm_hits(tokens, ctcf)
+    hits = scan_pwm(tokens, ctcf, relative_threshold=cfg["pwm_relative_threshold"])
     has = hits.any(axis=1)
-    top = top_mask(vals, ctcf.shape[0], rng)
+    top = top_mask(vals, ctcf.width, rng)
     share = float((top & hits)[has].sum() / max(top[has].sum(), 1))
-    pfm = windows_pfm(tokens, vals, ctcf.shape[0])
-    library = read_jaspar_all(jdir / "JASPAR2020_CORE_vertebrates_non-redundant_pfms.tf")
-    sims = {acc: motif_similarity(pfm, m) for acc, (_, m) in library.items()}
+    pfm = windows_pfm(tokens, vals, ctcf.width)
+    library = read_jaspar(jdir / "JASPAR2020_CORE_vertebrates_non-redundant_pfms.tf")
+    sims = {mid: motif_similarity(pfm, m.counts.T) for mid, m in library.items()}
     ranked = sorted(sims, key=lambda a: -sims[a])
     return {
-        "top19_in_ctcf_match": share,
+        "top19_in_ctcf_match": share,  # MA0139.1 is 19 bp wide
         "ctcf_match_fraction": float(hits[has].mean()),
         "bound_with_match": float(has.mean()),
         "jaspar_rank_ctcf": ranked.index("MA0139.1") + 1 if "MA0139.1" in ranked else -1,
-        "jaspar_best": f"{ranked[0]} {library[ranked[0]][0]}",
+        "jaspar_best": f"{ranked[0]} {library[ranked[0]].name}",
         "n_jaspar": len(library),
     }
 
@@ -429,51 +335,35 @@ def splice_recovery(sub: SequenceDataset, score: np.ndarray) -> dict[str, Any]:
 
 
 # -- orchestration ----------------------------------------------------------------------------
-def summarise(
-    per_dataset: dict[str, dict[int, dict[str, Any]]], cfg: dict[str, Any]
-) -> list[dict[str, Any]]:
+def summarise(per_dataset: dict[str, dict[int, dict[str, Any]]], tier: str) -> list[dict[str, Any]]:
+    """Rows (mean/std over seeds) of one tier; curves and explanations of the main tier only."""
     rows: list[dict[str, Any]] = []
     for ds, units in per_dataset.items():
         recs = list(units.values())
-        variants = [variant_name(a) for a in ALPHAS] + [
-            "attngen_random_kl",
-            "attngen_attn_nokl",
-            "foundation_cnn",
-        ]
-        for v in variants:
+        for v in [v for v in VARIANTS if v in recs[0]]:
             acc = [r[v]["accuracy"] for r in recs]
             secs = sum(r[v]["seconds"] for r in recs)
-            rows.append(
-                row(ds, v, "accuracy", acc, secs, epochs_run=[r[v]["epochs_run"] for r in recs])
-            )
-            rows.append(
-                row(ds, v, "train_seq_per_s", [r[v]["train_seq_per_s"] for r in recs], secs)
-            )
+            epochs = [r[v]["epochs_run"] for r in recs]
+            rows.append(row(ds, v, "accuracy", acc, secs, tier=tier, epochs_run=epochs))
+            speed = [r[v]["train_seq_per_s"] for r in recs]
+            rows.append(row(ds, v, "train_seq_per_s", speed, secs, tier=tier))
         km = [r["kmer_lr"] for r in recs if "kmer_lr" in r]
         if km:
-            rows.append(
-                row(ds, "kmer_lr", "accuracy", [k["accuracy"] for k in km], km[0]["seconds"])
-            )
+            acc = [k["accuracy"] for k in km]
+            rows.append(row(ds, "kmer_lr", "accuracy", acc, km[0]["seconds"], tier=tier))
+        if tier == "sweep":
+            continue
         for key in recs[0]["curves"]:
             model, ranking = key.split("|")
             for order in ("top", "random", "bottom"):
                 for j, m in enumerate(CURVE_M):
                     vals = [r["curves"][key][order][j] for r in recs]
-                    rows.append(
-                        row(
-                            ds,
-                            model,
-                            "masked_accuracy",
-                            vals,
-                            0.0,
-                            ranking=ranking,
-                            order=order,
-                            m=m,
-                        )
-                    )
+                    extra = {"ranking": ranking, "order": order, "m": m}
+                    rows.append(row(ds, model, "masked_accuracy", vals, 0.0, tier=tier, **extra))
         for method in METHODS:
             ex = [r["explain"][method] for r in recs]
             for metric in ex[0]:
+                name = f"explain_{method}"
                 if metric == "jaspar_best":
                     # share of seeds whose best JASPAR match is CTCF (MA0139.1) or CTCFL
                     best = [e[metric] for e in ex]
@@ -481,102 +371,123 @@ def summarise(
                     rows.append(
                         row(
                             ds,
-                            f"explain_{method}",
+                            name,
                             "jaspar_best_is_ctcf",
                             is_ctcf,
                             0.0,
+                            tier=tier,
                             best_matches=best,
                         )
                     )
                     continue
-                rows.append(row(ds, f"explain_{method}", metric, [e[metric] for e in ex], 0.0))
+                rows.append(row(ds, name, metric, [e[metric] for e in ex], 0.0, tier=tier))
     return rows
+
+
+def tier_config(tier: str, n_seeds: int | None, epochs: int | None) -> dict[str, Any]:
+    base = TIERS[tier]
+    n = n_seeds or (1 if tier == "quick" else 3)
+    return {
+        **base,
+        "epochs": epochs or base["epochs"],
+        "seeds": list(range(42, 42 + n)),
+        "patience": 10,
+        "n_explain": 100 if tier == "quick" else 200,
+        "pwm_relative_threshold": 0.85,
+        "subsample_rule": "real sets: at most nt_budget / length sequences (stratified, seed "
+        "123); simulated: sim_samples sequences of 100 bp",
+        "split": "stratified 70/10/20 (train_val_test_split, random_state=0) of the subsample",
+    }
+
+
+def prepare(names: list[str], cfg: dict[str, Any], tier: str) -> dict[str, Any]:
+    """Per data set: (subsample, cache tag, source description)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        if name.startswith("sim"):
+            data = load_sim(cfg["sim_samples"])
+            source = "attnscope.sim.simulate_dna(length=100, motif_length=10)"
+        else:
+            full = load_real(name)
+            data = subsample(full, cfg["nt_budget"] // full.length)
+            source = f"attnscope.datasets ({len(full)} sequences, {len(data)} used)"
+        quick = int(tier == "quick")
+        tag = f"{tier}_{name}_q{quick}_e{cfg['epochs']}_n{len(data)}_x{cfg['n_explain']}"
+        out[name] = (data, tag, source)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--tiers", default="main,sweep", help="comma-separated: main, sweep")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--datasets", default=None, help="comma-separated subset")
-    parser.add_argument("--max-samples", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument(
         "--summarise-only", action="store_true", help="rewrite the JSON from cached runs"
     )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    quick = args.quick
-    n_seeds = args.seeds or (1 if quick else 3)
-    cfg: dict[str, Any] = {
-        "quick": quick,
-        "seeds": list(range(42, 42 + n_seeds)),
-        "epochs": args.epochs or (3 if quick else 5),
-        "patience": 10,
-        "max_samples": args.max_samples or (600 if quick else 640),
-        "n_explain": 100 if quick else 200,
-        "max_samples_rule": "at most max_samples * 200 / length sequences per real set",
-        "split": "stratified 70/10/20 (train_val_test_split, random_state=0) "
-        "of a stratified subsample",
-    }
+    tiers = ["quick"] if args.quick else args.tiers.split(",")
     names = (
         ["sim_planted_motifs", "splice"]
-        if quick
+        if args.quick
         else ["splice", "ctcf", "sim_planted_motifs", *REAL[2:]]
     )
     if args.datasets:
         names = args.datasets.split(",")
-    sources: dict[str, str] = {}
-    datasets: dict[str, tuple[SequenceDataset, str]] = {}
+    plans = {}
+    for tier in tiers:
+        cfg = tier_config(tier, args.seeds, args.epochs)
+        plans[tier] = (cfg, prepare(names, cfg, tier))
     CACHE.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        if name.startswith("sim"):
-            data = load_sim(cfg["max_samples"] * 2)  # 100 bp: same nucleotide budget
-            sources[name] = "attnscope.sim.simulate_dna(length=100, motif_length=10)"
-        else:
-            full, sources[name] = load_real(name)
-            # equal nucleotide budget: max_samples sequences of 200 bp, more when shorter
-            data = subsample(full, cfg["max_samples"] * 200 // full.length)
-            sources[name] += f" ({len(full)} sequences, {len(data)} used)"
-        tag = f"q{int(quick)}_e{cfg['epochs']}_n{len(data)}_x{cfg['n_explain']}"
-        datasets[name] = (data, tag)
     # Seeds outermost, so a run stopped early still covers every data set; each finished
     # (data set, seed) unit is cached and the results file rewritten from all cached units.
-    for seed in cfg["seeds"]:
-        for name, (data, tag) in datasets.items():
-            path = CACHE / f"{name}_{tag}_s{seed}.json"
-            if path.is_file() or args.summarise_only:
-                continue
-            print(f"{name} seed {seed}", flush=True)
-            path.write_text(json.dumps(run_unit(name, data, seed, cfg)))
-            _write(datasets, cfg, sources)
+    for tier, (cfg, datasets) in plans.items():
+        for seed in cfg["seeds"]:
+            for name, (data, tag, _) in datasets.items():
+                path = CACHE / f"{tag}_s{seed}.json"
+                if path.is_file() or args.summarise_only:
+                    continue
+                print(f"{tier}: {name} seed {seed}", flush=True)
+                path.write_text(json.dumps(run_unit(name, data, seed, cfg)))
+                _write(plans, quick=args.quick)
     if args.summarise_only:  # record the command that produced the cached units
         sys.argv = [a for a in sys.argv if a != "--summarise-only"]
-    _write(datasets, cfg, sources)
+    _write(plans, quick=args.quick)
 
 
-def _write(datasets: dict[str, Any], cfg: dict[str, Any], sources: dict[str, str]) -> None:
-    per_dataset: dict[str, dict[int, dict[str, Any]]] = {}
-    for name, (_, tag) in datasets.items():
-        units = {s: CACHE / f"{name}_{tag}_s{s}.json" for s in cfg["seeds"]}
-        found = {s: json.loads(p.read_text()) for s, p in units.items() if p.is_file()}
-        if found:
-            per_dataset[name] = found
-    seeds_run = {name: sorted(units) for name, units in per_dataset.items()}
-    rows = summarise(per_dataset, cfg)
+def _write(plans: dict[str, Any], *, quick: bool) -> None:
+    rows: list[dict[str, Any]] = []
+    config: dict[str, Any] = {}
+    for tier, (cfg, datasets) in plans.items():
+        per_dataset: dict[str, dict[int, dict[str, Any]]] = {}
+        for name, (_, tag, _) in datasets.items():
+            units = {s: CACHE / f"{tag}_s{s}.json" for s in cfg["seeds"]}
+            found = {s: json.loads(p.read_text()) for s, p in units.items() if p.is_file()}
+            if found:
+                per_dataset[name] = found
+        rows += summarise(per_dataset, tier)
+        config[tier] = {
+            **cfg,
+            "data_sources": {name: src for name, (_, _, src) in datasets.items()},
+            "seeds_run": {name: sorted(units) for name, units in per_dataset.items()},
+        }
     # --quick writes its own file so `make bench` never overwrites the full results
-    name = "attngen_quick" if cfg["quick"] else "attngen"
-    write_results(name, rows, config=cfg, data_sources=sources, seeds_run=seeds_run)
+    write_results("attngen_quick" if quick else "attngen", rows, config=config)
 
 
 # -- README section -------------------------------------------------------------------------
 def markdown(results: dict[str, Any]) -> str:
     rows = results["rows"]
-    cfg = results.get("config", {})
+    config = results.get("config", {})
 
-    def get(ds: str, variant: str, metric: str, **kw: Any) -> dict[str, Any] | None:
+    def get(tier: str, ds: str, variant: str, metric: str, **kw: Any) -> dict[str, Any] | None:
         for r in rows:
             if (
-                r["dataset"] == ds
+                r.get("tier") == tier
+                and r["dataset"] == ds
                 and r["variant"] == variant
                 and r["metric"] == metric
                 and all(r.get(k) == v for k, v in kw.items())
@@ -587,45 +498,74 @@ def markdown(results: dict[str, Any]) -> str:
     def fmt(r: dict[str, Any] | None, digits: int = 3) -> str:
         if r is None:
             return "–"
+        if r["n"] > 1:
+            return f"{r['mean']:.{digits}f} ± {r['std']:.{digits}f}"
+        return f"{r['mean']:.{digits}f}"
+
+    def describe(tier: str) -> str:
+        cfg = config.get(tier, {})
+        seeds = ", ".join(f"{k}: {len(v)}" for k, v in cfg.get("seeds_run", {}).items())
+        used = "; ".join(f"{k}: {v}" for k, v in cfg.get("data_sources", {}).items())
         return (
-            f"{r['mean']:.{digits}f} ± {r['std']:.{digits}f}"
-            if r["n"] > 1
-            else f"{r['mean']:.{digits}f}"
+            f"seeds per data set ({seeds}); {cfg.get('epochs')} epochs at most (patience "
+            f"{cfg.get('patience')}); nucleotide budget {cfg.get('nt_budget'):,} per real set, "
+            f"{cfg.get('sim_samples'):,} simulated sequences; split: {cfg.get('split')}. "
+            f"Data: {used}."
         )
 
-    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
-    out = ["### AttnGen (arXiv 2605.14073)", ""]
-    out.append(
-        "Test accuracy, mean ± std over seeds ("
-        + ", ".join(f"{k}: {len(v)}" for k, v in results.get("seeds_run", {}).items())
-        + "); "
-        f"split: {cfg.get('split', '?')}; {cfg.get('max_samples_rule', '')} "
-        f"(max_samples = {cfg.get('max_samples')}); at most {cfg.get('epochs')} epochs "
-        f"(patience {cfg.get('patience')}). Command: `{results.get('command')}`. "
-        "Data used: "
-        + "; ".join(f"{k}: {v}" for k, v in results.get("data_sources", {}).items())
-        + "."
-    )
-    out += ["", "**Table I – masking ratio alpha** (alpha 0 = plain CNN), with baselines", ""]
-    cols = [variant_name(a) for a in ALPHAS] + ["foundation_cnn", "kmer_lr"]
-    out.append("| data set | " + " | ".join(cols) + " |")
-    out.append("|---" * (len(cols) + 1) + "|")
-    for ds in datasets:
-        out.append(f"| {ds} | " + " | ".join(fmt(get(ds, v, "accuracy")) for v in cols) + " |")
-    out += ["", "**Table III – ablation at alpha 0.10**", ""]
-    abl = [
-        ("attngen_random_kl", "random mask + KL"),
-        ("attngen_attn_nokl", "attention mask, no KL"),
-        ("attngen_mask0.10", "attention mask + KL"),
+    main_tier = "main" if "main" in config else "quick"
+    datasets = list(dict.fromkeys(r["dataset"] for r in rows if r.get("tier") == main_tier))
+    out = ["### AttnGen (arXiv 2605.14073)", "", f"Command: `{results.get('command')}`.", ""]
+    out += [
+        "**Plain CNN vs AttnGen alpha 0.10**, test accuracy, mean ± std over seeds, with the "
+        "baselines in the same splits: " + describe(main_tier),
+        "",
+        "| data set | cnn (alpha 0) | attngen_mask0.10 | difference | foundation_cnn | kmer_lr |",
+        "|---|---|---|---|---|---|",
     ]
-    out.append("| data set | " + " | ".join(a[1] for a in abl) + " |")
-    out.append("|---" * (len(abl) + 1) + "|")
     for ds in datasets:
-        out.append(f"| {ds} | " + " | ".join(fmt(get(ds, v, "accuracy")) for v, _ in abl) + " |")
+        cnn = get(main_tier, ds, "cnn", "accuracy")
+        attn = get(main_tier, ds, "attngen_mask0.10", "accuracy")
+        diff = f"{attn['mean'] - cnn['mean']:+.3f}" if cnn and attn else "–"
+        cells = [
+            fmt(cnn),
+            fmt(attn),
+            diff,
+            fmt(get(main_tier, ds, "foundation_cnn", "accuracy")),
+            fmt(get(main_tier, ds, "kmer_lr", "accuracy")),
+        ]
+        out.append(f"| {ds} | " + " | ".join(cells) + " |")
+    if "sweep" in config:
+        sweep_ds = list(dict.fromkeys(r["dataset"] for r in rows if r.get("tier") == "sweep"))
+        out += [
+            "",
+            "**Table I – masking ratio alpha** (alpha 0 = plain CNN; reduced budget: "
+            + describe("sweep")
+            + ")",
+            "",
+        ]
+        cols = [variant_name(a) for a in ALPHAS] + ["foundation_cnn", "kmer_lr"]
+        out.append("| data set | " + " | ".join(cols) + " |")
+        out.append("|---" * (len(cols) + 1) + "|")
+        for ds in sweep_ds:
+            cells = [fmt(get("sweep", ds, v, "accuracy")) for v in cols]
+            out.append(f"| {ds} | " + " | ".join(cells) + " |")
+        out += ["", "**Table III – ablation at alpha 0.10** (same reduced budget)", ""]
+        abl = [
+            ("attngen_random_kl", "random mask + KL"),
+            ("attngen_attn_nokl", "attention mask, no KL"),
+            ("attngen_mask0.10", "attention mask + KL"),
+        ]
+        out.append("| data set | " + " | ".join(a[1] for a in abl) + " |")
+        out.append("|---" * (len(abl) + 1) + "|")
+        for ds in sweep_ds:
+            cells = [fmt(get("sweep", ds, v, "accuracy")) for v, _ in abl]
+            out.append(f"| {ds} | " + " | ".join(cells) + " |")
     out += [
         "",
-        "**Table II – accuracy after masking m positions** "
-        "(AttnGen alpha 0.10; top / random / lowest-ranked)",
+        "**Table II – accuracy after masking m positions** of up to 3,000 test sequences "
+        "(AttnGen alpha 0.10; positions ranked by gradient norm or attention; top / random / "
+        "lowest-ranked)",
         "",
     ]
     ms = [m for m in CURVE_M if m]
@@ -634,59 +574,48 @@ def markdown(results: dict[str, Any]) -> str:
     for ds in datasets:
         for ranking in ("gradient", "attention"):
             for order in ("top", "random", "bottom"):
+                kw = {"ranking": ranking, "order": order}
                 cells = [
-                    fmt(
-                        get(
-                            ds,
-                            "attngen_mask0.10",
-                            "masked_accuracy",
-                            ranking=ranking,
-                            order=order,
-                            m=m,
-                        )
-                    )
+                    fmt(get(main_tier, ds, "attngen_mask0.10", "masked_accuracy", m=m, **kw))
                     for m in CURVE_M
                 ]
                 out.append(f"| {ds} | {ranking} | {order} | " + " | ".join(cells) + " |")
     out += [
         "",
-        "**Recovery of known biology** "
-        "(AttnGen alpha 0.10, true-class attributions, |value| ranking)",
+        "**Recovery of known biology** (AttnGen alpha 0.10, attributions for the true class, "
+        "ranked by |value|; 200 test sequences per seed)",
         "",
     ]
     metrics = [
         ("precision_at_k", "sim: precision@k in planted motifs"),
+        ("motif_fraction", "sim: motif share (random expectation)"),
         ("top19_in_ctcf_match", "CTCF: top-19 inside MA0139.1 match"),
+        ("ctcf_match_fraction", "CTCF: match share (random expectation)"),
         ("jaspar_rank_ctcf", "CTCF: rank of MA0139.1 among JASPAR"),
         ("jaspar_best_is_ctcf", "CTCF: best JASPAR match is CTCF/CTCFL (share of seeds)"),
-        ("motif_fraction", "sim: motif share (random expectation)"),
-        ("ctcf_match_fraction", "CTCF: match share (random expectation)"),
-        ("mass_at_GT_EI", "splice: mass at GT (EI)"),
-        ("mass_at_AG_IE", "splice: mass at AG (IE)"),
+        ("mass_at_GT_EI", "splice: mass at GT (EI; random 2/60)"),
+        ("mass_at_AG_IE", "splice: mass at AG (IE; random 2/60)"),
         ("ms_per_seq", "ms / sequence"),
     ]
     out.append("| metric | data set | " + " | ".join(METHODS) + " |")
     out.append("|---" * (len(METHODS) + 2) + "|")
     for metric, label in metrics:
         for ds in datasets:
-            cells = [get(ds, f"explain_{m}", metric) for m in METHODS]
+            cells = [get(main_tier, ds, f"explain_{m}", metric) for m in METHODS]
             if any(cells):
                 digits = 1 if metric == "jaspar_rank_ctcf" else 3
                 out.append(
                     f"| {label} | {ds} | " + " | ".join(fmt(c, digits) for c in cells) + " |"
                 )
-    out += ["", "**Training throughput** (sequences / s, one CPU thread)", ""]
+    out += ["", "**Training throughput** (sequences / s, one CPU thread, shared machine)", ""]
     out.append("| data set | cnn | attngen_mask0.10 | foundation_cnn |")
     out.append("|---|---|---|---|")
     for ds in datasets:
-        out.append(
-            f"| {ds} | "
-            + " | ".join(
-                fmt(get(ds, v, "train_seq_per_s"), 0)
-                for v in ("cnn", "attngen_mask0.10", "foundation_cnn")
-            )
-            + " |"
-        )
+        cells = [
+            fmt(get(main_tier, ds, v, "train_seq_per_s"), 0)
+            for v in ("cnn", "attngen_mask0.10", "foundation_cnn")
+        ]
+        out.append(f"| {ds} | " + " | ".join(cells) + " |")
     return "\n".join(out) + "\n"
 
 

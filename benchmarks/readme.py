@@ -53,21 +53,34 @@ def _nest(markdown: str, top: int = 3) -> str:
     )
 
 
-def main() -> None:
+def render(text: str) -> str:
+    """``text`` (the README) with its benchmark section rebuilt from the results files."""
     names = ORDER + sorted(
         p.stem
         for p in (HERE / "results").glob("*.json")
         if p.stem not in ORDER and not p.stem.endswith("_quick")
     )
     sections = [s for s in (_section(n) for n in names) if s]
-    text = README.read_text()
     if START not in text or END not in text:
         raise SystemExit("README.md lacks the BENCHMARKS markers")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     body = "\n".join(sections) if sections else "_No benchmark results yet._\n"
-    README.write_text(f"{head}{START}\n{body}\n{END}{tail}")
-    print(f"README.md: {len(sections)} benchmark sections")
+    return f"{head}{START}\n{body}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Rewrite README.md; with ``--check``, exit 1 when it is out of date instead."""
+    args = sys.argv[1:] if argv is None else argv
+    text = README.read_text()
+    new = render(text)
+    if "--check" in args:
+        if new != text:
+            raise SystemExit("README.md is out of date: run python benchmarks/readme.py")
+        print("README.md benchmark section is up to date")
+        return
+    README.write_text(new)
+    print("README.md rewritten" if new != text else "README.md unchanged")
 
 
 if __name__ == "__main__":

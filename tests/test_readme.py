@@ -41,3 +41,16 @@ def test_readme_commands_exist():
     documented = set(re.findall(r"^attnscope (\w+)", code, flags=re.M))
     assert {"demo", "fit", "predict"} <= documented
     assert documented <= registered | {"explain"}, documented - registered
+
+
+def test_readme_benchmarks_match_results_files():
+    """Every benchmark figure in README is the one its results JSON renders to."""
+    import importlib.util
+
+    script = README.parent / "benchmarks" / "readme.py"
+    spec = importlib.util.spec_from_file_location("_bench_readme", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = README.read_text()
+    assert module.render(text) == text, "run python benchmarks/readme.py"
