@@ -326,6 +326,7 @@ def test_benchmark_helpers():
 
     assert planted_6mers(pfm) == 6
     assert np.sort(pfm.max(axis=1))[-6:].min() >= 55  # those columns nearly unanimous
-    assert planted_6mers(bench.windows_pfm(seqs, rng.random((60, 40)), 8)) == 0
+    unplanted = rng.integers(1, 5, size=(60, 40)).astype(np.uint8)
+    assert planted_6mers(bench.windows_pfm(unplanted, values, 8)) == 0
     mask = bench.top_mask(np.array([[0.1, 0.9, 0.5, 0.7]]), 2, np.random.default_rng(0))
     assert mask.tolist() == [[False, True, False, True]]
