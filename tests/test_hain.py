@@ -10,7 +10,7 @@ import torch
 
 from attnscope.errors import AttnscopeWarning, ConfigError
 from attnscope.estimators import get_estimator_class
-from attnscope.estimators._hain import HAINClassifier, gene_set_pairs
+from attnscope.estimators._hain import HAINClassifier, gene_set_pairs, robust_scale
 from attnscope.models.hain import HAIN, segment_softmax
 
 try:
@@ -82,6 +82,35 @@ def test_forward_outputs_and_overlapping_sets():
     torch.testing.assert_close(model.hierarchical(out).sum(1), torch.ones(5))
 
 
+def test_contribution_is_zero_at_the_mean_and_follows_the_value_path():
+    gi = torch.tensor([0, 1, 1, 2, 3])
+    si = torch.tensor([0, 0, 1, 1, 2])
+    torch.manual_seed(0)
+    model = HAIN(4, 2, gi, si, 3, dim=8, n_heads=2, key_dim=4).eval()
+    with torch.no_grad():
+        at_mean = model.contribution(torch.zeros(3, 4))  # mean buffer is 0: z = 0
+        torch.testing.assert_close(at_mean, torch.zeros(3, 4))
+        x = torch.randn(3, 4)
+        c = model.contribution(x)
+        assert c.shape == (3, 4) and (c >= 0).all() and (c > 0).any()
+        model.genes.value.weight[:, :] = 0.0  # no value path: nothing is sent
+        torch.testing.assert_close(model.contribution(x), torch.zeros(3, 4))
+
+
+def test_robust_scale_keeps_constant_genes_at_unit_scale():
+    x = torch.tensor([[4.3, 1.0, 5.0], [4.3, 3.0, 5.0 + 1e-9], [4.3, 5.0, 5.0]])
+    scale = robust_scale(x)
+    torch.testing.assert_close(scale, torch.tensor([1.0, 2.0, 1.0]))
+    # a gene with a tiny but non-zero sd is floored at 1% of the median gene's sd
+    g = torch.Generator().manual_seed(0)
+    tiny = torch.zeros(20, 1)
+    tiny[0] = 1e-4
+    y = torch.cat([torch.randn(20, 5, generator=g), tiny], dim=1)
+    scale = robust_scale(y)
+    torch.testing.assert_close(scale[5], 0.01 * y.std(0).median())
+    torch.testing.assert_close(scale[:5], y[:, :5].std(0))
+
+
 def test_forward_scales_to_20000_genes():
     n_genes, n_sets = 20_000, 300
     g = torch.Generator().manual_seed(0)
@@ -105,6 +134,8 @@ def test_fit_predicts_and_explains(fitted, sim):
     imp = fitted.feature_importances_
     assert imp.shape == (2, 200) and np.isfinite(imp).all()
     assert fitted.pathway_importances_.shape == (2, len(fitted.group_names_))
+    contrib = fitted.explain(test.subset(np.arange(5)), method="contribution")
+    assert contrib.values.shape == (5, 200) and (contrib.values >= 0).all()
     grad = fitted.explain(test.subset(np.arange(5)), method="gradient")
     assert grad.values.shape == (5, 200) and np.abs(grad.values).sum() > 0
 

@@ -15,11 +15,11 @@ from torch import Tensor, nn
 from attnscope.data import TabularDataset
 from attnscope.errors import AttnscopeWarning, ConfigError
 from attnscope.estimators._base import BaseClassifier, check_is_fitted
-from attnscope.estimators._mlp import MLPClassifier
+from attnscope.estimators._mlp import MLPClassifier, robust_scale
 from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.hain import HAIN
 
-__all__ = ["HAINClassifier", "gene_set_pairs"]
+__all__ = ["HAINClassifier", "gene_set_pairs", "robust_scale"]
 
 OTHER = "OTHER"
 
@@ -246,9 +246,10 @@ class HAINClassifier(BaseClassifier):
         )
 
     def _init_from_data(self, module: nn.Module, data: Any) -> None:
+        """Training mean and scale; see :func:`robust_scale` for constant genes."""
         x = torch.as_tensor(data.X)
         module.mean.copy_(x.mean(dim=0))  # type: ignore[operator]
-        module.scale.copy_(x.std(dim=0).clamp_min(1e-6))  # type: ignore[operator]
+        module.scale.copy_(robust_scale(x))  # type: ignore[operator]
 
     def _make_inputs(self, data: Any) -> tuple[Tensor, ...]:
         return (torch.as_tensor(data.X),)
@@ -413,6 +414,24 @@ def _hierarchical(
     return outs["hierarchical"].numpy(), meta
 
 
+def _contribution(
+    estimator: HAINClassifier, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Attention x value norm x pathway beta per gene (:meth:`HAIN.contribution`)."""
+    module: Any = estimator.module_
+    x = spec.raw_inputs[0]
+    was = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            parts = [
+                module.contribution(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)
+            ]
+    finally:
+        module.train(was)
+    return torch.cat(parts).numpy(), {"class_specific": False}
+
+
 def _prototypes(
     estimator: HAINClassifier, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
 ) -> tuple[np.ndarray, dict[str, Any]]:
@@ -453,6 +472,7 @@ def _alias(name: str) -> Any:
 
 HAINClassifier.attribution_methods = {
     "hierarchical": _hierarchical,
+    "contribution": _contribution,
     "prototypes": _prototypes,
     "gradient": _alias("input_x_gradient"),
     "ig": _alias("integrated_gradients"),

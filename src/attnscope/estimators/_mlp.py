@@ -14,7 +14,28 @@ from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._spec import AttributionSpec
 from attnscope.models import MLP
 
-__all__ = ["MLPClassifier", "standardised_table_spec"]
+__all__ = ["MLPClassifier", "robust_scale", "standardised_table_spec"]
+
+
+def robust_scale(x: Tensor) -> Tensor:
+    """Per-feature standard deviation for standardising, safe for genes constant in training.
+
+    A probe at the detection floor in every training sample has standard deviation 0; the
+    first test sample above the floor would then get a z-score of millions (Golub: 398 of
+    7,129 probes in a training fold). As scikit-learn's ``StandardScaler``, such features
+    (sd <= 1e-6) keep scale 1, and every scale is at least 1% of the median gene's sd.
+
+    Parameters
+    ----------
+    x : Tensor of shape (n_samples, n_genes)
+
+    Returns
+    -------
+    Tensor of shape (n_genes,)
+    """
+    sd = x.std(dim=0)
+    sd = torch.where(sd > 1e-6, sd, torch.ones_like(sd))
+    return sd.clamp_min(0.01 * float(sd.median()))
 
 
 class MLPClassifier(BaseClassifier):
@@ -101,7 +122,7 @@ class MLPClassifier(BaseClassifier):
     def _init_from_data(self, module: nn.Module, data: Any) -> None:
         x = torch.as_tensor(data.X)
         module.mean.copy_(x.mean(dim=0))  # type: ignore[operator]
-        module.scale.copy_(x.std(dim=0).clamp_min(1e-6))  # type: ignore[operator]
+        module.scale.copy_(robust_scale(x))  # type: ignore[operator]
 
     def _make_inputs(self, data: Any) -> tuple[Tensor, ...]:
         return (torch.as_tensor(data.X),)

@@ -295,3 +295,23 @@ class HAIN(nn.Module):
         gi, si = self.genes.gene_index, self.genes.group_index
         flow = pair * output.attention["pathway"][:, si]
         return pair.new_zeros((pair.shape[0], self.n_genes)).index_add(1, gi, flow)
+
+    def contribution(self, x: Tensor) -> Tensor:
+        """Norm-based gene importance: ``|| W_out (alpha_p * z_g * v_g) || * beta_s`` (B, G).
+
+        The attention weight alone ignores what a gene sends: the part of pathway token
+        ``s`` that gene ``g`` changes relative to its training mean (``z_g = 0``) is the
+        per-head vector ``alpha_p * z_g * v_g`` (``v_g`` its value weights) mapped by the
+        pooling's output layer. Its Euclidean norm times the pathway attention ``beta_s``,
+        summed over the gene's groups, is the attention-times-value-norm measure of
+        Kobayashi et al. (EMNLP 2020, "Attention is not only a weight").
+        """
+        gp = self.genes
+        gi, si = gp.gene_index, gp.group_index
+        z = (x - self.mean) / self.scale
+        tokens, alpha = gp(z)
+        _, beta = self.pool(self.block(tokens))
+        sent = alpha * z[:, gi].unsqueeze(-1) * gp.value(gp.gene_vector)[gi]  # B P H
+        norm = (sent @ gp.out.weight.T).norm(dim=-1)  # B P
+        flow = norm * beta.mean(-1)[:, si]
+        return x.new_zeros((x.shape[0], self.n_genes)).index_add(1, gi, flow)
