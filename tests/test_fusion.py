@@ -239,3 +239,30 @@ def test_plots(data: MultiOmicsDataset, fitted: FusionClassifier) -> None:
     ax2 = cross_attention_heatmap(cross, top=5)
     assert ax2.images[0].get_array().shape == (5, 5)
     plt.close("all")
+
+
+def test_linear_probe_init_matches_logistic_regression(data: MultiOmicsDataset) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    train, test = data.subset(np.arange(150)), data.subset(np.arange(150, 240))
+    est = FusionClassifier(dim=8, epochs=0, init_C=0.5, random_state=0).fit(train)
+    x_tr = np.hstack([train.omics[m] for m in DIMS])
+    x_te = np.hstack([test.omics[m] for m in DIMS])
+    mean, sd = x_tr.mean(0), x_tr.std(0, ddof=1)
+    ref = LogisticRegression(C=0.5, max_iter=2000).fit((x_tr - mean) / sd, train.y)
+    expected = ref.predict_proba((x_te - mean) / sd)
+    # Untrained network = the regression (up to the small identity embeddings).
+    assert np.abs(est.predict_proba(test) - expected).max() < 0.03
+    rand = FusionClassifier(dim=8, epochs=0, init_C=None, random_state=0).fit(train)
+    assert np.abs(rand.predict_proba(test) - expected).max() > 0.1
+    with pytest.raises(ConfigError, match="init_C"):
+        FusionClassifier(init_C=0.0, epochs=0).fit(train)
+    # alpha_init="probe": same start, the importance moved into alpha.
+    probe = FusionClassifier(dim=8, epochs=0, init_C=0.5, alpha_init="probe").fit(train)
+    assert np.abs(probe.predict_proba(test) - expected).max() < 0.03
+    alpha = probe.attention_weights(test)["a"].mean(axis=0)
+    top = np.argsort(-alpha)[: INFORMATIVE["a"]]
+    assert len(set(top.tolist()) & set(np.flatnonzero(data.meta["truth"]["a"]).tolist())) >= 3
+    assert np.allclose(est.attention_weights(test)["a"], 1 / DIMS["a"], atol=1e-6)
+    with pytest.raises(ConfigError, match="alpha_init"):
+        FusionClassifier(alpha_init="x", epochs=0).fit(train)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -57,7 +58,10 @@ class FeatureTokens(nn.Module):
     Notes
     -----
     ``mean`` and ``scale`` (buffers of shape (n_tokens,)) standardise the kept columns with
-    training statistics, so attributions stay in the input's own units.
+    training statistics, so attributions stay in the input's own units. The pre-norm
+    LayerNorm of the attention blocks sees ``LN(z v + e)``, close to ``sign(z) LN(v)`` where
+    ``|z v|`` dominates ``e``: the attention branches mostly see the sign of a value, its size
+    reaching the pooling through the residual path only.
     """
 
     index: Tensor
@@ -280,6 +284,9 @@ class FusionNet(nn.Module):
     modality_dropout : float, default 0.0
         In training mode, each present modality of a sample is hidden with this
         probability (never all of them).
+    feature_prior : bool, default False
+        Add a learned per-feature prior to the feature-level attention scores (as the
+        modality level has), so that alpha can carry a feature's importance on its own.
 
     Notes
     -----
@@ -314,6 +321,7 @@ class FusionNet(nn.Module):
         dropout: float = 0.2,
         feature_dropout: float = 0.0,
         modality_dropout: float = 0.0,
+        feature_prior: bool = False,
     ) -> None:
         super().__init__()
         k = len(n_features)
@@ -351,7 +359,10 @@ class FusionNet(nn.Module):
         self.cross = nn.ModuleDict(
             {f"{i}_{j}": CrossAttention(dim, n_heads, dropout=dropout) for i, j in self.directions}
         )
-        self.feature_pool = nn.ModuleList(AttentionPool(dim) for _ in range(k))
+        self.feature_pool = nn.ModuleList(
+            AttentionPool(dim, n_items=cast(FeatureTokens, tok).n_tokens if feature_prior else None)
+            for tok in self.tokens
+        )
         self.modality_pool = AttentionPool(dim, n_items=k) if use_modality_attention else None
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(dim, n_classes))
 
