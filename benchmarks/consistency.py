@@ -3,17 +3,21 @@
 Usage::
 
     python benchmarks/consistency.py [--quick] [--seeds 100] [--tasks mortality,severity]
-        [--epochs 8] [--step-hours 1] [--n-explain 200] [--gru-seeds 3] [--other-seeds 10]
-        [--threads 1] [--skip-other]
+        [--epochs 30] [--patience 6] [--hidden 16] [--attention-dim 16] [--batch-size 64]
+        [--no-delta] [--step-hours 1] [--n-explain 200] [--gru-seeds 3] [--other-seeds 10]
+        [--threads 1] [--skip-other] [--tuning-log FILE]
 
 Each call replaces the rows of the data sets it runs and keeps the others, so tasks can be
-run one at a time; ``tasks.<name>.command`` in the results file records each call.
-The committed results come from a reduced configuration chosen while the 2-core machine
-was shared by ~7 jobs: 2-hour bins (T = 24), 4 epochs, 100 explained test stays, one GRU
-seed (``tasks.<name>.command``); the final calls ran at a load average of about 1.
+run one at a time; ``tasks.<name>.command`` (and ``tasks.<name>.params``) in the results
+file record each call. The attention-LSTM settings (time-since-last-observation channel,
+attention units, batch size, up to 30 epochs with early stopping after 6 stale epochs on
+validation AUROC) were chosen on the validation share with
+``benchmarks/consistency_tune.py`` (5 variants per setting, test share unused);
+``--tuning-log`` stores that search in the results file.
 
 Data: PhysioNet/CinC Challenge 2012 set-a (Silva et al. 2012; PhysioNet, ODC-By 1.0), 4,000
-stays, hourly grid over 48 h, 36 variables (values + observed masks) and 12 static
+stays, hourly grid over 48 h, 36 variables (values + observed masks; the attention-LSTM
+also derives each variable's time since its last observation from the mask) and 12 static
 descriptors; tasks in-hospital mortality and SAPS-I tertiles (severity, 3 classes, see
 :func:`attnscope.io.read_physionet2012`). Split: one stratified 70/10/20 train/validation/
 test split (``train_val_test_split``, seed 0), the same for every model and variant; the
@@ -36,6 +40,7 @@ through the generic estimator path, with the same metrics.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -114,7 +119,8 @@ def gru_runs(train: Any, val: Any, test: Any, params: dict[str, Any], seeds: int
     from attnscope.estimators._attn_lstm import GRUClassifier
 
     aurocs, auprcs, secs = [], [], []
-    keep = {k: v for k, v in params.items() if k not in ("attention_dim", "window")}
+    lstm_only = ("attention_dim", "window", "delta", "static_to_lstm", "clip")
+    keep = {k: v for k, v in params.items() if k not in lstm_only}
     for seed in range(seeds):
         start = time.perf_counter()
         est = GRUClassifier(random_state=seed, **keep).fit(train, validation_data=val)
@@ -177,32 +183,99 @@ def study_rows(dataset: str, variant: str, res: dict[str, Any]) -> list[dict[str
     return rows
 
 
+EARLIER_METRICS = (
+    "auroc",
+    "auprc",
+    "train_seconds_per_variant",
+    "standalone_train_seconds",
+    "per_variant_over_standalone",
+    "per_variant_over_standalone_cpu",
+    "study_seconds_total",
+)
+
+
+def record_earlier(path: Path, note: str = "") -> None:
+    """Add the attention-LSTM figures of an earlier results file to the current one.
+
+    Keeps a run with another setting visible next to the current one (its command,
+    environment and headline rows), e.g. the cheaper previous default.
+    """
+    from attnscope._utils.files import write_json
+
+    old = json.loads(path.read_text())
+    current_path = Path(__file__).resolve().parent / "results" / "consistency.json"
+    current = json.loads(current_path.read_text())
+    now = {(r["dataset"], r["variant"], r["metric"]): r["mean"] for r in current["rows"]}
+    # data sets whose attention-LSTM figures the current file has replaced
+    replaced = {
+        r["dataset"]
+        for r in old["rows"]
+        if r["variant"] == "attn_lstm"
+        and r["metric"] == "auroc"
+        and now.get((r["dataset"], "attn_lstm", "auroc")) != r["mean"]
+    }
+    keep = [
+        r
+        for r in old["rows"]
+        if r["dataset"] in replaced
+        and r["variant"] in ("attn_lstm", "gradient_boosting")
+        and r["metric"] in EARLIER_METRICS
+    ]
+    entry = {
+        "command": old["command"],
+        "note": note,
+        "environment": old["environment"],
+        "rows": keep,
+    }
+    earlier = [e for e in current.get("earlier_runs", []) if e["command"] != old["command"]]
+    current["earlier_runs"] = [*earlier, entry]
+    write_json(current_path, current)
+    print(f"recorded {len(keep)} rows of {path} in {current_path}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--tasks", default="mortality,severity")
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--patience", type=int, default=6)
+    ap.add_argument("--no-delta", action="store_true", help="drop the time-since-last channel")
+    ap.add_argument("--hidden", type=int, default=16)
+    ap.add_argument("--attention-dim", type=int, default=16)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--tuning-log", help="JSON lines of benchmarks/consistency_tune.py to record")
     ap.add_argument("--n-explain", type=int, default=200)
     ap.add_argument("--other-seeds", type=int, default=10)
     ap.add_argument("--gru-seeds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--step-hours", type=float, default=1.0)
     ap.add_argument("--skip-other", action="store_true")
+    ap.add_argument(
+        "--record-earlier",
+        metavar="FILE",
+        help="only add a summary of an earlier results file (another setting) to "
+        "results/consistency.json, then stop",
+    )
+    ap.add_argument("--earlier-note", default="", help="with --record-earlier: how to rerun it")
     args = ap.parse_args()
+    if args.record_earlier:
+        record_earlier(Path(args.record_earlier), args.earlier_note)
+        return
     torch.set_num_threads(args.threads)
     from attnscope._consistency import run_consistency
     from attnscope.datasets import load_physionet2012
 
     params = {
-        "hidden": 16,
-        "attention_dim": 8,
+        "hidden": args.hidden,
+        "attention_dim": args.attention_dim,
         "window": 1,
         "epochs": 2 if args.quick else args.epochs,
-        "patience": 3,
+        "patience": args.patience,
         "lr": 3e-3,
-        "batch_size": 128,
+        "batch_size": args.batch_size,
         "dropout": 0.2,
+        "delta": not args.no_delta,
     }
     n_seeds = 8 if args.quick else args.seeds
     n_explain = 40 if args.quick else args.n_explain
@@ -255,6 +328,7 @@ def main() -> None:
             "command": "python " + " ".join(sys.argv),
             "step_hours": args.step_hours,
             "epochs": params["epochs"],
+            "params": dict(params),
             "n_explain": n_explain,
             "examples": _jsonable(res["examples"]),
         }
@@ -267,6 +341,11 @@ def main() -> None:
     old_tasks = {k: v for k, v in previous.get("tasks", {}).items() if k not in extra["tasks"]}
     extra["tasks"] = {**old_tasks, **extra["tasks"]}
     extra["quick"] = args.quick
+    if args.tuning_log:
+        lines = Path(args.tuning_log).read_text().splitlines()
+        extra["tuning"] = [json.loads(x) for x in lines if x.startswith("{")]
+    elif previous.get("tuning"):
+        extra["tuning"] = previous["tuning"]
     write_results("consistency", kept + rows, **extra)
 
 
@@ -430,6 +509,60 @@ def markdown(results: dict) -> str:
             )
             + (f" Command: `{info['command']}`." if info.get("command") else "")
         )
+    for run in results.get("earlier_runs", []):
+        got = {(r["dataset"], r["variant"], r["metric"]): r for r in run["rows"]}
+        for ds in sorted({r["dataset"] for r in run["rows"]}):
+            auc = got.get((ds, "attn_lstm", "auroc"))
+            gb = got.get((ds, "gradient_boosting", "auroc"))
+            total = got.get((ds, "attn_lstm", "study_seconds_total"))
+            cpu = got.get((ds, "attn_lstm", "per_variant_over_standalone_cpu"))
+            if not (auc and total):
+                continue
+            env = run["environment"]
+            lines.append(
+                f"- Earlier run, {ds}, previous setting: attention-LSTM AUROC "
+                f"{auc['mean']:.3f} ± {auc['std']:.3f} ({auc['n']} variants)"
+                + (f" vs gradient boosting {gb['mean']:.3f}" if gb else "")
+                + f"; whole study {total['mean'] / 60:.1f} min on {env.get('threads')} "
+                "thread(s)"
+                + (f", per-variant CPU ratio {cpu['mean']:.2f}" if cpu else "")
+                + f". Command: `{run['command']}`"
+                + (f" ({run['note']})" if run.get("note") else "")
+                + "."
+            )
+    tuning = results.get("tuning") or []
+    if tuning:
+        lines += [
+            "",
+            "Attention-LSTM settings were chosen on the validation share only (70% train, "
+            "10% validation of the same split; the test share unused), with "
+            f"{tuning[0].get('members', 5)} seed variants per setting "
+            "(`benchmarks/consistency_tune.py`); validation AUROC, mean ± std over variants:",
+            "",
+            "| setting | changes | val AUROC | best epochs |",
+            "|---|---|---|---|",
+        ]
+        refs = [t["reference_val_auroc"] for t in tuning if t.get("reference_val_auroc")]
+        for t in tuning:
+            lines.append(
+                f"| {t['name']} | `{json.dumps(t.get('changes', {}))}` | "
+                f"{t['val_auroc_mean']:.3f} ± {t['val_auroc_std']:.3f} | {t['best_epochs']} |"
+            )
+        if refs:
+            lines += [
+                "",
+                "Summary-feature baselines fitted on the training share, on the same validation "
+                f"share: gradient boosting {refs[0]['gradient_boosting']:.3f}, logistic "
+                f"regression {refs[0]['logistic_regression']:.3f}. `base` is the previous "
+                "setting; the benchmark uses the last row's setting.",
+            ]
+    lines += [
+        "",
+        "Cost caveats: a chunk of 20 batched variants trains until its last member stops "
+        "early (stopped members keep being computed), a standalone run stops at its own "
+        "stopping epoch; wall-clock ratios also depend on the machine's load during each "
+        "part (CPU-time ratios less so).",
+    ]
     lines += [
         "",
         "Caveat: gradient x input and IG maps are products with the input, whose magnitude "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -83,7 +84,38 @@ def test_attention_map_and_member_equivalence():
     torch.testing.assert_close(ens.member(1)(v, k, s).logits, out.logits[1])
 
 
-def test_ensemble_member_equals_standalone_training(tiny_ts):
+def test_time_since_last_observation_channel():
+    mask = torch.tensor([[1.0, 0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0, 0.0]]).T[None]
+    mod = AttentionLSTM(2, 0, 2, delta=True)
+    steps = torch.expm1(mod._time_since(mask) * math.log1p(5))
+    # observed -> 0; then 1, 2, ... steps; before the first observation t + 1
+    expected = torch.tensor([[0.0, 1.0, 2.0, 0.0, 1.0], [1.0, 2.0, 0.0, 1.0, 2.0]]).T[None]
+    torch.testing.assert_close(steps, expected)
+    assert mod.w_ih.shape[-1] == 3 * 2
+    # the static path to the LSTM is dropped when there are no static descriptors
+    assert not mod.static_to_lstm
+
+
+def test_options_change_the_model_and_clip_bounds_values():
+    gen = torch.Generator().manual_seed(2)
+    v = torch.randn(5, 6, 3, generator=gen)
+    k = (torch.rand(5, 6, 3, generator=gen) < 0.5).float()
+    s = torch.randn(5, 2, generator=gen)
+    plain = AttentionLSTM(3, 2, 2, seeds=[1], dropout=0.0).eval()
+    fed = AttentionLSTM(3, 2, 2, seeds=[1], dropout=0.0, static_to_lstm=True).eval()
+    fed.load_state_dict({**plain.state_dict(), "w_static": torch.zeros_like(fed.w_static)})
+    torch.testing.assert_close(fed(v, k, s).logits, plain(v, k, s).logits)
+    with torch.no_grad():
+        fed.w_static.fill_(0.5)
+    assert not torch.allclose(fed(v, k, s).logits, plain(v, k, s).logits)
+    clipped = AttentionLSTM(3, 2, 2, seeds=[1], dropout=0.0, clip=1.0).eval()
+    torch.testing.assert_close(clipped(v, k, s).logits, plain(v.clamp(-1, 1), k, s).logits)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"delta": True, "static_to_lstm": True, "clip": 3.0}], ids=["plain", "options"]
+)
+def test_ensemble_member_equals_standalone_training(tiny_ts, options):
     from attnscope.data import train_val_test_split
     from attnscope.estimators._attn_lstm import AttnLSTMClassifier
     from attnscope.train import TrainConfig
@@ -92,10 +124,12 @@ def test_ensemble_member_equals_standalone_training(tiny_ts):
     tr, va, _ = train_val_test_split(tiny_ts.y, val_size=0.25, test_size=0.0, random_state=0)
     train, val = tiny_ts.subset(tr), tiny_ts.subset(va)
     params = {"hidden": 6, "attention_dim": 4, "dropout": 0.0, "epochs": 4, "patience": 2}
-    est = AttnLSTMClassifier(random_state=11, batch_size=32, **params)
+    est = AttnLSTMClassifier(random_state=11, batch_size=32, **params, **options)
     est.fit(train, validation_data=val)
     seeds = [4, 11, 9]
-    ens = AttentionLSTM(4, 2, 2, hidden=6, attention_dim=4, dropout=0.0, n_members=3, seeds=seeds)
+    ens = AttentionLSTM(
+        4, 2, 2, hidden=6, attention_dim=4, dropout=0.0, n_members=3, seeds=seeds, **options
+    )
     cfg = TrainConfig(epochs=4, patience=2, batch_size=32, monitor="auroc")
     inputs = est._make_inputs(train)
     hist = fit_ensemble(

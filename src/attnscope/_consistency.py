@@ -173,6 +173,7 @@ def _run_batched(
     sample_chunk: int,
     random_state: int,
 ) -> dict[str, Any]:
+    from attnscope.estimators._attn_lstm import _options
     from attnscope.models.attn_lstm import AttentionLSTM
     from attnscope.train import class_weights
     from attnscope.train._ensemble import _batched_members, fit_ensemble
@@ -198,6 +199,7 @@ def _run_batched(
             dropout=spec["dropout"],
             n_members=len(chunk_seeds),
             seeds=chunk_seeds,
+            **_options(spec),
         )
         start, cpu = time.perf_counter(), time.process_time()
         with torch.random.fork_rng(devices=[]):

@@ -107,6 +107,12 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
     window : int, default 3
         Steps the (causal) variable attention looks back over.
     dropout : float, default 0.2
+    delta : bool, default False
+        Add a time-since-last-observation channel per variable (from the mask).
+    static_to_lstm : bool, default False
+        Feed the static descriptors into every LSTM step as well as into the head.
+    clip : float, optional
+        Clamp normalised values to ``[-clip, clip]``.
     **train_params
         Training options of :class:`~attnscope.estimators.BaseClassifier`
         (default ``monitor="auroc"`` here: mortality is imbalanced).
@@ -121,6 +127,9 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         attention_dim: int = 16,
         window: int = 3,
         dropout: float = 0.2,
+        delta: bool = False,
+        static_to_lstm: bool = False,
+        clip: float | None = None,
         monitor: str = "auroc",
         **train_params: Any,
     ) -> None:
@@ -129,6 +138,9 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         self.attention_dim = attention_dim
         self.window = window
         self.dropout = dropout
+        self.delta = delta
+        self.static_to_lstm = static_to_lstm
+        self.clip = clip
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
         return {
@@ -137,6 +149,9 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             "attention_dim": self.attention_dim,
             "window": self.window,
             "dropout": self.dropout,
+            "delta": bool(self.delta),
+            "static_to_lstm": bool(self.static_to_lstm),
+            "clip": None if self.clip is None else float(self.clip),
             "seed": int(self.random_state),
         }
 
@@ -150,7 +165,17 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             window=spec.get("window", 3),
             dropout=spec["dropout"],
             seeds=[spec["seed"]],
+            **_options(spec),
         )
+
+
+def _options(spec: dict[str, Any]) -> dict[str, Any]:
+    """Input options of :class:`AttentionLSTM` in a spec (absent in older checkpoints)."""
+    return {
+        "delta": bool(spec.get("delta", False)),
+        "static_to_lstm": bool(spec.get("static_to_lstm", False)),
+        "clip": spec.get("clip"),
+    }
 
 
 class GRUClassifier(_TimeSeriesClassifier):

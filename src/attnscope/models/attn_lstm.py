@@ -1,7 +1,8 @@
 """Attention-LSTM over (time x variable) cells, with a leading ensemble axis.
 
 Axis letters: M ensemble members (seed variants), B batch, T time steps, V variables,
-D input channels (values and observed masks, 2V), H hidden units, E variable-attention
+D input channels (values and observed masks, 2V; 3V with the time-since-last-observation
+channel), H hidden units, E variable-attention
 units, K variable-attention window, C classes, S static descriptors.
 
 The network (RETAIN-like, two levels):
@@ -153,6 +154,15 @@ class AttentionLSTM(nn.Module):
     n_members : int, default 1
     seeds : sequence of int, optional
         Initialisation seed of each member (default ``range(n_members)``).
+    delta : bool, default False
+        Add a third channel per variable, the time since its last observation
+        (``log1p(steps) / log1p(T)``, computed from the mask), weighted by ``beta`` like
+        the value and mask channels.
+    static_to_lstm : bool, default False
+        Also feed the static descriptors into every LSTM step (a per-sample shift of the
+        gate pre-activations), not only into the head.
+    clip : float, optional
+        Clamp the (normalised) values to ``[-clip, clip]`` before use.
     """
 
     #: ``forward`` takes a 3-D batch once for all members (see :func:`fit_ensemble`).
@@ -169,6 +179,7 @@ class AttentionLSTM(nn.Module):
     att_v: nn.Parameter
     head_w: nn.Parameter
     head_b: nn.Parameter
+    w_static: nn.Parameter
 
     def __init__(
         self,
@@ -182,6 +193,9 @@ class AttentionLSTM(nn.Module):
         dropout: float = 0.2,
         n_members: int = 1,
         seeds: Sequence[int] | None = None,
+        delta: bool = False,
+        static_to_lstm: bool = False,
+        clip: float | None = None,
     ) -> None:
         super().__init__()
         self.n_variables, self.n_members, self.hidden = n_variables, n_members, hidden
@@ -193,7 +207,10 @@ class AttentionLSTM(nn.Module):
         if self.window < 1:
             raise ValueError(f"window must be >= 1, got {window}")
         self.seeds = seeds
-        d, e = 2 * n_variables, attention_dim
+        self.delta, self.static_to_lstm = bool(delta), bool(static_to_lstm) and n_static > 0
+        self.clip = None if clip is None else float(clip)
+        self.n_channels = 3 if self.delta else 2
+        d, e = self.n_channels * n_variables, attention_dim
         lstm_bound = 1.0 / math.sqrt(hidden)  # PyTorch's nn.LSTM default
         conv_bound = 1.0 / math.sqrt(self.window * d)
         # name -> (shape, uniform init bound)
@@ -211,6 +228,8 @@ class AttentionLSTM(nn.Module):
             "head_w": ((n_classes, hidden + n_static), 1.0 / math.sqrt(hidden + n_static)),
             "head_b": ((n_classes,), 1.0 / math.sqrt(hidden + n_static)),
         }
+        if self.static_to_lstm:
+            shapes["w_static"] = ((4 * hidden, n_static), lstm_bound)
         for name, (shape, bound) in shapes.items():
             members = [self._init(name, shape, bound, seed) for seed in seeds]
             self.register_parameter(name, nn.Parameter(torch.stack(members)))
@@ -232,6 +251,17 @@ class AttentionLSTM(nn.Module):
         t = x.shape[-2]
         return torch.cat([padded[..., j : j + t, :] for j in range(k)], dim=-1)
 
+    def _time_since(self, mask: Tensor) -> Tensor:
+        """Steps since each variable's last observation, ``log1p(steps) / log1p(T)``.
+
+        Before a variable's first observation the count runs from the start of the stay
+        (``t + 1``); an observed cell gives 0.
+        """
+        t = mask.shape[-2]
+        steps = torch.arange(t, dtype=mask.dtype, device=mask.device).unsqueeze(-1)
+        last = torch.where(mask > 0, steps, torch.full_like(mask, -1.0)).cummax(dim=-2).values
+        return torch.log1p(steps - last) / math.log1p(t)
+
     def forward(self, values: Tensor, mask: Tensor, static: Tensor) -> ModelOutput:
         """Score a batch.
 
@@ -250,16 +280,25 @@ class AttentionLSTM(nn.Module):
             axes.
         """
         shared = values.dim() == 3
-        x = torch.cat([values, mask.to(values.dtype)], dim=-1)
+        if self.clip is not None:
+            values = values.clamp(-self.clip, self.clip)
+        mask = mask.to(values.dtype)
+        channels = [values, mask, self._time_since(mask)] if self.delta else [values, mask]
+        x = torch.cat(channels, dim=-1)
         feats = torch.tanh(_project(self._windows(x), self.beta_conv_w, self.beta_conv_b))
         beta = torch.softmax(
             torch.einsum("mbte,mve->mbtv", feats, self.beta_out_w)
             + self.beta_out_b[:, None, None, :],
             dim=-1,
         )
-        # Values and masks of a variable share its weight V * beta (1 on average).
-        xw = x.unflatten(-1, (2, self.n_variables)) * (beta * self.n_variables).unsqueeze(-2)
-        h = lstm_sequence(_project(xw.flatten(-2), self.w_ih, self.b), self.w_hh)
+        # The channels of a variable share its weight V * beta (1 on average).
+        xw = x.unflatten(-1, (self.n_channels, self.n_variables))
+        xw = xw * (beta * self.n_variables).unsqueeze(-2)
+        xi = _project(xw.flatten(-2), self.w_ih, self.b)
+        if self.static_to_lstm:
+            eq = "bs,mgs->mbg" if shared else "mbs,mgs->mbg"
+            xi = xi + torch.einsum(eq, static, self.w_static).unsqueeze(2)
+        h = lstm_sequence(xi, self.w_hh)
         proj = torch.tanh(_project(h, self.att_w, self.att_b))
         alpha = torch.softmax(torch.einsum("mbte,me->mbt", proj, self.att_v), dim=-1)
         context = torch.einsum("mbt,mbth->mbh", alpha, h)
@@ -289,6 +328,9 @@ class AttentionLSTM(nn.Module):
             dropout=float(self.dropout.p),
             n_members=1,
             seeds=[self.seeds[index]],
+            delta=self.delta,
+            static_to_lstm=self.static_to_lstm,
+            clip=self.clip,
         )
         single.load_state_dict(self.member_state(index))
         return single.eval()
