@@ -52,6 +52,33 @@ def test_early_stopping_restores_best_epoch_weights():
     assert restored_acc > history.epochs[-1]["val_accuracy"]
 
 
+def test_min_epochs_keeps_no_earlier_epoch():
+    x, y = _blobs(200, 0)
+    xv, yv = _blobs(100, 1)
+    runs = {}
+    for m in (0, 4):
+        torch.manual_seed(0)
+        # Flipped validation labels: the validation loss rises as the model learns.
+        runs[m] = fit_module(
+            _Linear(),
+            (x,),
+            y,
+            val_inputs=(xv,),
+            val_y=1 - yv,
+            config=TrainConfig(
+                epochs=30, batch_size=32, lr=0.05, patience=2, monitor="loss", min_epochs=m
+            ),
+            generator=torch.Generator().manual_seed(0),
+        )
+    assert runs[0].best_epoch == 0
+    # Epochs 1-3 (0-based 0-2) can be neither kept nor counted towards patience.
+    assert runs[4].best_epoch == 3
+    assert len(runs[4].epochs) == 6 and runs[4].stopped_early
+    assert runs[4].best_score == pytest.approx(runs[4].epochs[3]["val_loss"])
+    with pytest.raises(ConfigError, match="min_epochs"):
+        TrainConfig(min_epochs=-1)
+
+
 def test_without_validation_the_last_epoch_is_kept():
     module = _Linear()
     x, y = _blobs(64, 2)

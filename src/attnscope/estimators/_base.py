@@ -157,6 +157,10 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """``loss_fn(module, inputs, y, class_weight, epoch)``; default cross-entropy."""
         return cross_entropy_loss
 
+    def _param_groups(self, module: nn.Module) -> list[dict[str, Any]] | None:
+        """Optimiser parameter groups for fine-tuning; None: one group, every parameter."""
+        return None
+
     def _check_data(self, data: Dataset) -> None:
         """Check a (fitted) model can take ``data``; raise DataError otherwise."""
 
@@ -231,6 +235,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 loss_fn=self._loss_fn(),
                 class_weight=cw,
                 generator=gen,
+                parameters=self._param_groups(module),
             )
         self.module_ = module.cpu()
         self.n_train_ = len(train)

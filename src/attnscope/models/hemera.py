@@ -144,6 +144,8 @@ class LinformerAttention(nn.Module):
         ``seq_len`` keys, quadratic memory, kept for comparison).
     dropout : float, default 0.1
     attention : {"linformer", "full"}, default "linformer"
+    proj_init : float, default 1.0
+        E and F start as N(0, (proj_init / sqrt(seq_len))^2) (1: the Linformer's scale).
     """
 
     def __init__(
@@ -155,6 +157,7 @@ class LinformerAttention(nn.Module):
         k: int = 36,
         dropout: float = 0.1,
         attention: str = "linformer",
+        proj_init: float = 1.0,
     ) -> None:
         super().__init__()
         self.heads, self.attention = heads, attention
@@ -164,9 +167,10 @@ class LinformerAttention(nn.Module):
         self.to_out = nn.Linear(dim, dim)
         self.dropout = nn.Dropout(dropout)
         if attention == "linformer":
-            # std 1/sqrt(n) keeps a projected row an average-sized sum at any n.
-            self.proj_k = nn.Parameter(torch.randn(seq_len, k) / math.sqrt(seq_len))
-            self.proj_v = nn.Parameter(torch.randn(seq_len, k) / math.sqrt(seq_len))
+            # std proj_init/sqrt(n): 1 keeps a projected row an average-sized sum at any n.
+            std = proj_init / math.sqrt(seq_len)
+            self.proj_k = nn.Parameter(torch.randn(seq_len, k) * std)
+            self.proj_v = nn.Parameter(torch.randn(seq_len, k) * std)
 
     def _split(self, t: Tensor) -> Tensor:
         b, m, d = t.shape
@@ -224,11 +228,18 @@ class Block(nn.Module):
         ff_mult: int,
         dropout: float,
         attention: str,
+        proj_init: float = 1.0,
     ) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
         self.attn = LinformerAttention(
-            dim, seq_len, heads=heads, k=k, dropout=dropout, attention=attention
+            dim,
+            seq_len,
+            heads=heads,
+            k=k,
+            dropout=dropout,
+            attention=attention,
+            proj_init=proj_init,
         )
         self.norm2 = nn.LayerNorm(dim)
         self.ff = FeedForward(dim, ff_mult, dropout)
@@ -257,6 +268,8 @@ class HEMERA(nn.Module):
     ff_mult : int, default 2
     dropout : float, default 0.1
     attention : {"linformer", "full"}, default "linformer"
+    proj_init : float, default 1.0
+        E and F start as N(0, (proj_init / sqrt(seq_len))^2) (1: the Linformer's scale).
 
     Notes
     -----
@@ -288,6 +301,7 @@ class HEMERA(nn.Module):
         ff_mult: int = 2,
         dropout: float = 0.1,
         attention: str = "linformer",
+        proj_init: float = 1.0,
     ) -> None:
         super().__init__()
         seq_len = n_snps + 1
@@ -302,6 +316,7 @@ class HEMERA(nn.Module):
                 ff_mult=ff_mult,
                 dropout=dropout,
                 attention=attention,
+                proj_init=proj_init,
             )
             for _ in range(n_layers)
         )

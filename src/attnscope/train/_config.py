@@ -24,6 +24,7 @@ class TrainConfig:
     amsgrad: bool = False
     patience: int = 10
     monitor: str = "accuracy"
+    min_epochs: int = 0
     clip_grad_norm: float | None = 1.0
     device: str = "cpu"
     verbose: bool = False
@@ -39,5 +40,7 @@ class TrainConfig:
             raise ConfigError(f"optimizer must be 'adam' or 'adamw', got {self.optimizer!r}.")
         if self.monitor not in MONITORS:
             raise ConfigError(f"monitor must be one of {MONITORS}, got {self.monitor!r}.")
+        if self.min_epochs < 0:
+            raise ConfigError(f"min_epochs must be >= 0, got {self.min_epochs}.")
         if self.patience < 1:
             raise ConfigError(f"patience must be >= 1, got {self.patience}.")

@@ -61,7 +61,7 @@ def fit_module(
     loss_fn: LossFn = cross_entropy_loss,
     class_weight: Tensor | None = None,
     generator: torch.Generator | None = None,
-    parameters: Sequence[nn.Parameter] | None = None,
+    parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
 ) -> History:
     """Train ``module`` in place with mini-batches and early stopping.
 
@@ -73,15 +73,19 @@ def fit_module(
         Training inputs, samples on the first axis (kept on the CPU; batches are moved).
     y : Tensor of shape (n_samples,), int64
     config : TrainConfig
-        Optimiser, batch size, epochs, patience, monitored metric, clipping.
+        Optimiser, batch size, epochs, patience, monitored metric, clipping. With
+        ``config.min_epochs`` = m > 0, only epochs m, m + 1, ... (counted from 1) can be kept
+        or start the patience count, so at least m epochs of training are always kept.
     val_inputs, val_y : optional
         Validation data for early stopping; without them the last epoch is kept.
     loss_fn : callable, default cross-entropy
         ``loss_fn(module, batch_inputs, batch_y, class_weight, epoch)``.
     generator : torch.Generator, optional
         Controls the batch order (seeded by the estimator's ``random_state``).
-    parameters : sequence of Parameter, optional
-        What to optimise; default every parameter of ``module``.
+    parameters : sequence of Parameter or of dict, optional
+        What to optimise; default every parameter of ``module``. Dicts are optimiser
+        parameter groups (``{"params": [...], "eps": ...}``) whose own settings override
+        ``config``'s.
 
     Returns
     -------
@@ -93,10 +97,11 @@ def fit_module(
     start = time.perf_counter()
     device = torch.device(config.device)
     module.to(device)
-    params = list(parameters) if parameters is not None else list(module.parameters())
+    groups: list[Any] = list(parameters) if parameters is not None else list(module.parameters())
+    params = [p for g in groups for p in (g["params"] if isinstance(g, dict) else [g])]
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(
-        params, lr=config.lr, weight_decay=config.weight_decay, amsgrad=config.amsgrad
+        groups, lr=config.lr, weight_decay=config.weight_decay, amsgrad=config.amsgrad
     )
     cw = class_weight.to(device) if class_weight is not None else None
     history = History()
@@ -132,7 +137,9 @@ def fit_module(
             else:
                 score = float(epoch)  # keep the last epoch
             history.epochs.append(record)
-            if score > best:
+            if epoch + 1 < config.min_epochs:
+                pass  # too early to be kept or to count towards patience
+            elif score > best:
                 best, stale = score, 0
                 best_state = copy.deepcopy(module.state_dict())
                 history.best_epoch = epoch

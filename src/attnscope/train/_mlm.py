@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -71,6 +72,7 @@ def pretrain_mlm(
     clip_grad_norm: float | None = 1.0,
     device: str = "cpu",
     generator: torch.Generator | None = None,
+    parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
 ) -> History:
     """Stage-1 pre-training: predict hidden tokens (AdamW with AMSGrad).
 
@@ -89,6 +91,9 @@ def pretrain_mlm(
     device : str, default "cpu"
     generator : torch.Generator, optional
         Seeds the batch order and the masks.
+    parameters : sequence of Parameter or of dict, optional
+        What to optimise (dicts: optimiser parameter groups); default every trainable
+        parameter of ``module``.
 
     Returns
     -------
@@ -103,8 +108,13 @@ def pretrain_mlm(
     start = time.perf_counter()
     dev = torch.device(device)
     module.to(dev)
-    params = [p for p in module.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, amsgrad=True)
+    groups: list[Any] = (
+        list(parameters)
+        if parameters is not None
+        else [p for p in module.parameters() if p.requires_grad]
+    )
+    params = [p for g in groups for p in (g["params"] if isinstance(g, dict) else [g])]
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay, amsgrad=True)
     history = History()
     n = int(tokens.shape[0])
     for epoch in range(epochs):
