@@ -71,7 +71,14 @@ TIERS: dict[str, dict[str, Any]] = {
         "nt_budget": 400_000,
         "sim_samples": 6000,
     },
-    "sweep": {"variants": list(VARIANTS), "epochs": 5, "nt_budget": 128_000, "sim_samples": 1280},
+    "sweep": {
+        "variants": list(VARIANTS),
+        "epochs": 5,
+        "nt_budget": 128_000,
+        "sim_samples": 1280,
+        "provenance": "units trained in the first development session (same splits, seeds "
+        "and training code), reused from the benchmark cache",
+    },
     "quick": {
         "variants": ["cnn", "attngen_mask0.10", "foundation_cnn"],
         "epochs": 3,
@@ -598,6 +605,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"{cfg.get('patience')}); nucleotide budget {cfg.get('nt_budget'):,} per real set, "
             f"{cfg.get('sim_samples'):,} simulated sequences; split: {cfg.get('split')}. "
             f"Data: {used}."
+            + (f" Provenance: {cfg['provenance']}." if cfg.get("provenance") else "")
         )
 
     main_tier = "main" if "main" in config else "quick"
