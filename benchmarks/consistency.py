@@ -214,21 +214,31 @@ def record_earlier(path: Path, note: str = "") -> None:
         and r["metric"] == "auroc"
         and now.get((r["dataset"], "attn_lstm", "auroc")) != r["mean"]
     }
-    keep = [
-        r
-        for r in old["rows"]
-        if r["dataset"] in replaced
-        and r["variant"] in ("attn_lstm", "gradient_boosting")
-        and r["metric"] in EARLIER_METRICS
-    ]
-    entry = {
-        "command": old["command"],
-        "note": note,
-        "environment": old["environment"],
-        "rows": keep,
-    }
-    earlier = [e for e in current.get("earlier_runs", []) if e["command"] != old["command"]]
-    current["earlier_runs"] = [*earlier, entry]
+    tasks = old.get("tasks", {})
+    entries = []
+    for dataset in sorted(replaced):
+        task = next((t for t in tasks if dataset.endswith(t)), None)
+        command = (tasks.get(task) or {}).get("command") if task else None
+        rows = [
+            r
+            for r in old["rows"]
+            if r["dataset"] == dataset
+            and r["variant"] in ("attn_lstm", "gradient_boosting")
+            and r["metric"] in EARLIER_METRICS
+        ]
+        entries.append(
+            {
+                "command": command or old["command"],
+                "threads": ((tasks.get(task) or {}).get("timing") or {}).get("threads"),
+                "note": note,
+                "environment": old["environment"],
+                "rows": rows,
+            }
+        )
+    commands = {e["command"] for e in entries}
+    earlier = [e for e in current.get("earlier_runs", []) if e["command"] not in commands]
+    current["earlier_runs"] = [*earlier, *entries]
+    keep = [r for e in entries for r in e["rows"]]
     write_json(current_path, current)
     print(f"recorded {len(keep)} rows of {path} in {current_path}")
 
@@ -346,6 +356,8 @@ def main() -> None:
         extra["tuning"] = [json.loads(x) for x in lines if x.startswith("{")]
     elif previous.get("tuning"):
         extra["tuning"] = previous["tuning"]
+    if previous.get("earlier_runs"):
+        extra["earlier_runs"] = previous["earlier_runs"]
     write_results("consistency", kept + rows, **extra)
 
 
@@ -523,8 +535,8 @@ def markdown(results: dict) -> str:
                 f"- Earlier run, {ds}, previous setting: attention-LSTM AUROC "
                 f"{auc['mean']:.3f} ± {auc['std']:.3f} ({auc['n']} variants)"
                 + (f" vs gradient boosting {gb['mean']:.3f}" if gb else "")
-                + f"; whole study {total['mean'] / 60:.1f} min on {env.get('threads')} "
-                "thread(s)"
+                + f"; whole study {total['mean'] / 60:.1f} min on "
+                + f"{run.get('threads') or env.get('threads') or '?'} thread(s)"
                 + (f", per-variant CPU ratio {cpu['mean']:.2f}" if cpu else "")
                 + f". Command: `{run['command']}`"
                 + (f" ({run['note']})" if run.get("note") else "")
