@@ -113,9 +113,11 @@ def test_options_change_the_model_and_clip_bounds_values():
 
 
 @pytest.mark.parametrize(
-    "options", [{}, {"delta": True, "static_to_lstm": True, "clip": 3.0}], ids=["plain", "options"]
+    ("options", "min_epochs"),
+    [({}, 0), ({"delta": True, "static_to_lstm": True, "clip": 3.0}, 3)],
+    ids=["plain", "options_min_epochs"],
 )
-def test_ensemble_member_equals_standalone_training(tiny_ts, options):
+def test_ensemble_member_equals_standalone_training(tiny_ts, options, min_epochs):
     from attnscope.data import train_val_test_split
     from attnscope.estimators._attn_lstm import AttnLSTMClassifier
     from attnscope.train import TrainConfig
@@ -124,13 +126,15 @@ def test_ensemble_member_equals_standalone_training(tiny_ts, options):
     tr, va, _ = train_val_test_split(tiny_ts.y, val_size=0.25, test_size=0.0, random_state=0)
     train, val = tiny_ts.subset(tr), tiny_ts.subset(va)
     params = {"hidden": 6, "attention_dim": 4, "dropout": 0.0, "epochs": 4, "patience": 2}
-    est = AttnLSTMClassifier(random_state=11, batch_size=32, **params, **options)
+    est = AttnLSTMClassifier(
+        random_state=11, batch_size=32, min_epochs=min_epochs, **params, **options
+    )
     est.fit(train, validation_data=val)
     seeds = [4, 11, 9]
     ens = AttentionLSTM(
         4, 2, 2, hidden=6, attention_dim=4, dropout=0.0, n_members=3, seeds=seeds, **options
     )
-    cfg = TrainConfig(epochs=4, patience=2, batch_size=32, monitor="auroc")
+    cfg = TrainConfig(epochs=4, patience=2, batch_size=32, monitor="auroc", min_epochs=min_epochs)
     inputs = est._make_inputs(train)
     hist = fit_ensemble(
         ens,
@@ -142,6 +146,7 @@ def test_ensemble_member_equals_standalone_training(tiny_ts, options):
         val_y=torch.as_tensor(val.y),
     )
     assert len(hist) == 3 and hist[1].best_epoch == est.history_.best_epoch
+    assert all(h.best_epoch >= min_epochs - 1 for h in hist)
     for name, p in est.module_.state_dict().items():
         torch.testing.assert_close(ens.state_dict()[name][1:2], p, atol=1e-5, rtol=1e-4)
     # another member differs (its own seed)

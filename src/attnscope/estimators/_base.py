@@ -55,6 +55,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         weights are restored.
     monitor : {"accuracy", "balanced_accuracy", "auroc", "loss"}, default "accuracy"
         Validation metric for early stopping.
+    min_epochs : int, default 0
+        Epochs before this one (counted from 1) are never kept and do not count towards
+        ``patience``.
     val_size : float, default 0.1
         Stratified share of the training data held out for early stopping (0 disables it).
     clip_grad_norm : float or None, default 1.0
@@ -84,6 +87,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         amsgrad: bool = False,
         patience: int = 10,
         monitor: str = "accuracy",
+        min_epochs: int = 0,
         val_size: float = 0.1,
         clip_grad_norm: float | None = 1.0,
         class_weight: str | None = None,
@@ -99,6 +103,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.amsgrad = amsgrad
         self.patience = patience
         self.monitor = monitor
+        self.min_epochs = min_epochs
         self.val_size = val_size
         self.clip_grad_norm = clip_grad_norm
         self.class_weight = class_weight
@@ -130,6 +135,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             amsgrad=self.amsgrad,
             patience=self.patience,
             monitor=self.monitor,
+            min_epochs=int(self.min_epochs),
             clip_grad_norm=self.clip_grad_norm,
             device=self.device,
             verbose=self.verbose,

@@ -8,7 +8,6 @@ paper's 33-token vocabulary also encodes alleles); SNP identity comes from the p
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +28,7 @@ from attnscope.models.hemera import (
     N_TOKENS,
     genotype_tokens,
 )
-from attnscope.train import TrainConfig, cross_entropy_loss
+from attnscope.train import cross_entropy_loss
 
 __all__ = [
     "HEMERAClassifier",
@@ -321,6 +320,7 @@ class HEMERAClassifier(BaseClassifier):
             amsgrad=amsgrad,
             weight_decay=weight_decay,
             monitor=monitor,
+            min_epochs=min_epochs,
             batch_size=batch_size,
             **train_params,
         )
@@ -341,7 +341,6 @@ class HEMERAClassifier(BaseClassifier):
         self.pretrain_epochs = pretrain_epochs
         self.mask_fraction = mask_fraction
         self.pretrain_lr = pretrain_lr
-        self.min_epochs = min_epochs
 
     # -- data -------------------------------------------------------------------------
     def _dataset_from_arrays(self, X: Any, y: Any | None) -> GenotypeDataset:
@@ -439,9 +438,6 @@ class HEMERAClassifier(BaseClassifier):
             attention=spec["attention"],
             proj_init=spec.get("proj_init", 1.0),
         )
-
-    def _train_config(self) -> TrainConfig:
-        return dataclasses.replace(super()._train_config(), min_epochs=int(self.min_epochs))
 
     def _param_groups(self, module: nn.Module) -> list[dict[str, Any]] | None:
         """E and F in their own AdamW group with ``eps = proj_eps`` (None: one group)."""

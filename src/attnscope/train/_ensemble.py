@@ -130,9 +130,10 @@ def fit_ensemble(
                 module.eval()
                 val_logits = _batched_members(module, val_inputs, n_members)
             scores = member_scores(val_logits, val_y, config.monitor)
-            improved = (scores > best) & active
+            counted = epoch + 1 >= config.min_epochs  # as fit_module: too early to keep
+            improved = (scores > best) & active & counted
             best = np.where(improved, scores, best)
-            stale = np.where(improved, 0, stale + 1)
+            stale = np.where(improved, 0, stale + int(counted))
         else:
             scores = np.full(n_members, float(epoch))
             improved = np.ones(n_members, dtype=bool)
