@@ -267,6 +267,15 @@ def test_lime_recovers_the_linear_ranking(linear):
     assert corr > 0.9
 
 
+@pytest.mark.parametrize("method", ["lime", "kernel_shap"])
+def test_surrogates_follow_random_state(linear, method):
+    est, data, _ = linear
+    sub = data.subset(np.arange(4))
+    runs = [attribute(est, sub, method=method, n_samples=40, random_state=s) for s in (1, 1, 2)]
+    np.testing.assert_array_equal(runs[0].values, runs[1].values)
+    assert not np.array_equal(runs[0].values, runs[2].values)
+
+
 @pytest.mark.parametrize("method", ["integrated_gradients", "deeplift", "deeplift_shap"])
 def test_completeness_on_relu_network(method):
     est, data = ToyTabular(relu_body()), table(seed=1)

@@ -280,6 +280,44 @@ def _surrogate_groups(
     return torch.as_tensor(ids).unsqueeze(0), len(names)
 
 
+def _surrogate(
+    spec: Any,
+    target: np.ndarray,
+    make: Callable[[Callable[..., Tensor], int], Any],
+    *,
+    n_samples: int,
+    groups: Any,
+    window: int | None,
+    max_features: int,
+    batch_size: int | None,
+    memory_budget: float | None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """A captum surrogate method (``make(forward, n_groups)``) on grouped feature presence.
+
+    Perturbations draw from torch's RNG, which :func:`attribute` seeds from
+    ``random_state``.
+    """
+    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = _perturb(
+        spec,
+        target,
+        lambda forward: make(forward, n_groups),
+        lambda m, z, t, raw, p: m.attribute(
+            z,
+            baselines=0.0,
+            target=t,
+            additional_forward_args=raw,
+            feature_mask=mask,
+            n_samples=n_samples,
+            perturbations_per_eval=p,
+        ),
+        chunk=64,
+        per_eval=max(1, min(n_samples, rows)),
+    )
+    return values, {"n_samples": n_samples, "n_groups": n_groups}
+
+
 @register_method("lime")
 def lime(
     estimator: Any,
@@ -293,7 +331,6 @@ def lime(
     alpha: float = 0.01,
     batch_size: int | None = None,
     memory_budget: float | None = None,
-    random_state: Any = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """LIME (captum ``Lime``, Lasso surrogate) on feature presence, one model per sample.
 
@@ -311,27 +348,24 @@ def lime(
     from captum.attr import Lime
     from captum.attr._core.lime import get_exp_kernel_similarity_function
 
-    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
-    # LIME's tabular default: exponential kernel of width 0.75 sqrt(n features).
-    kernel = get_exp_kernel_similarity_function("euclidean", kernel_width=0.75 * np.sqrt(n_groups))
-    rows = _forward_rows(spec, batch_size, memory_budget)
-    values = _perturb(
+    def make(forward: Callable[..., Tensor], n_groups: int) -> Any:
+        # LIME's tabular default: exponential kernel of width 0.75 sqrt(n features).
+        kernel = get_exp_kernel_similarity_function(
+            "euclidean", kernel_width=0.75 * np.sqrt(n_groups)
+        )
+        return Lime(forward, interpretable_model=SkLearnLasso(alpha=alpha), similarity_func=kernel)
+
+    return _surrogate(
         spec,
         target,
-        lambda f: Lime(f, interpretable_model=SkLearnLasso(alpha=alpha), similarity_func=kernel),
-        lambda m, z, t, raw, p: m.attribute(
-            z,
-            baselines=0.0,
-            target=t,
-            additional_forward_args=raw,
-            feature_mask=mask,
-            n_samples=n_samples,
-            perturbations_per_eval=p,
-        ),
-        chunk=64,
-        per_eval=max(1, min(n_samples, rows)),
+        make,
+        n_samples=n_samples,
+        groups=groups,
+        window=window,
+        max_features=max_features,
+        batch_size=batch_size,
+        memory_budget=memory_budget,
     )
-    return values, {"n_samples": n_samples, "n_groups": n_groups}
 
 
 @register_method("kernel_shap")
@@ -346,30 +380,21 @@ def kernel_shap(
     max_features: int = 100,
     batch_size: int | None = None,
     memory_budget: float | None = None,
-    random_state: Any = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """KernelShap (captum) on feature presence; groups as for :func:`lime`."""
     from captum.attr import KernelShap
 
-    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
-    rows = _forward_rows(spec, batch_size, memory_budget)
-    values = _perturb(
+    return _surrogate(
         spec,
         target,
-        KernelShap,
-        lambda m, z, t, raw, p: m.attribute(
-            z,
-            baselines=0.0,
-            target=t,
-            additional_forward_args=raw,
-            feature_mask=mask,
-            n_samples=n_samples,
-            perturbations_per_eval=p,
-        ),
-        chunk=64,
-        per_eval=max(1, min(n_samples, rows)),
+        lambda forward, _: KernelShap(forward),
+        n_samples=n_samples,
+        groups=groups,
+        window=window,
+        max_features=max_features,
+        batch_size=batch_size,
+        memory_budget=memory_budget,
     )
-    return values, {"n_samples": n_samples, "n_groups": n_groups}
 
 
 @register_method("ism")
