@@ -13,6 +13,7 @@ from torch import Tensor, nn
 from attnscope.data import MultiOmicsDataset, encode_labels
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
+from attnscope.estimators._mlp import robust_scale
 from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.fusion import AttentionPool, FeatureTokens, FusionNet
 
@@ -293,7 +294,7 @@ class FusionClassifier(BaseClassifier):
                 raise DataError(f"modality {m!r} is absent from every training sample.")
             x = torch.as_tensor(data.omics[m][rows]).index_select(1, tok.index)
             tok.mean.copy_(x.mean(dim=0))
-            tok.scale.copy_(x.std(dim=0).nan_to_num(1.0).clamp_min(1e-6))
+            tok.scale.copy_(robust_scale(x))
         if self.init_C is not None:
             self._linear_probe_init(cast(FusionNet, module), tokens, data, float(self.init_C))
 
