@@ -83,7 +83,7 @@ def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, float]]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from attnscope._consistency import _predictive
+    from attnscope.run._consistency import _predictive
 
     xtr, xte = summary_features(train), summary_features(test)
     models = {
@@ -107,16 +107,16 @@ def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, float]]:
 
 
 def split_data(data: Any) -> tuple[Any, Any, Any]:
-    """The study's split and normalisation (see attnscope._consistency)."""
-    from attnscope._consistency import _split
+    """The study's split and normalisation (see attnscope.run._consistency)."""
+    from attnscope.run._consistency import _split
 
     train, val, test, _ = _split(data, 0.2, 0.1, 0)
     return train, val, test
 
 
 def gru_runs(train: Any, val: Any, test: Any, params: dict[str, Any], seeds: int) -> dict:
-    from attnscope._consistency import _predictive
     from attnscope.estimators._attn_lstm import GRUClassifier
+    from attnscope.run._consistency import _predictive
 
     aurocs, auprcs, secs = [], [], []
     lstm_only = ("attention_dim", "window", "delta", "static_to_lstm", "clip")
@@ -273,8 +273,8 @@ def main() -> None:
         record_earlier(Path(args.record_earlier), args.earlier_note)
         return
     torch.set_num_threads(args.threads)
-    from attnscope._consistency import run_consistency
     from attnscope.datasets import load_physionet2012
+    from attnscope.run._consistency import run_consistency
 
     params = {
         "hidden": args.hidden,
@@ -387,7 +387,7 @@ def _jsonable(obj: Any) -> Any:
 
 def other_model(n_seeds: int, extra: dict[str, Any]) -> list[dict[str, Any]]:
     """AttnGen on simulated DNA (attention over positions) through the generic path."""
-    from attnscope._consistency import run_consistency
+    from attnscope.run._consistency import run_consistency
     from attnscope.sim import simulate_dna
 
     data = simulate_dna(1000, length=100, random_state=0)

@@ -59,9 +59,9 @@ def validation_run(train: Any, val: Any, config: dict[str, Any], members: int) -
         ``val_auroc_mean``, ``val_auroc_std``, ``val_auroc_averaged`` (mean probability of
         the members), ``best_epochs``, ``seconds``.
     """
+    from attnscope.core import batched_forward
     from attnscope.models.attn_lstm import AttentionLSTM
-    from attnscope.train import TrainConfig, class_weights
-    from attnscope.train._ensemble import _batched_members, fit_ensemble, member_scores
+    from attnscope.train import TrainConfig, class_weights, fit_members, member_scores
 
     cfg = dict(config)
     tc = TrainConfig(**{k: cfg.pop(k) for k in list(cfg) if k in TRAIN_KEYS})
@@ -84,12 +84,12 @@ def validation_run(train: Any, val: Any, config: dict[str, Any], members: int) -
     )
     start = time.perf_counter()
     torch.manual_seed(0)
-    hist = fit_ensemble(
+    hist = fit_members(
         module, tr_in, ytr, seeds=seeds, config=tc, val_inputs=va_in, val_y=yva, class_weight=cw
     )
     seconds = time.perf_counter() - start
     with torch.no_grad():
-        logits = _batched_members(module, va_in, members)
+        logits = batched_forward(module, va_in, batch_size=512, members=members)
     auc = member_scores(logits, yva, "auroc")
     averaged = torch.softmax(logits, -1).mean(0, keepdim=True).log()
     return {

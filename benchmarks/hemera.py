@@ -110,9 +110,11 @@ def hemera_rankings(est: Any, test: Any, n_explain: int, n_steps: int) -> dict[s
     """Per-SNP scores over the model's SNPs: LIG (carriers), LIG |mean|, attention."""
     import torch
 
+    from attnscope.explain import attribute, snp_importance
+
     sub = test.subset(np.arange(min(n_explain, len(test))))
-    att = est.explain(sub, method="lig", target=1, n_steps=n_steps, batch_size=8)
-    table = est.snp_importance(sub, att)
+    att = attribute(est, sub, method="lig", target=1, n_steps=n_steps, batch_size=8)
+    table = snp_importance(att, sub)
     (tok,) = est._make_inputs(sub)
     with torch.no_grad():
         attn = est.module_(tok.long()).attention["snp"].abs().mean(0).numpy()

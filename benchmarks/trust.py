@@ -10,7 +10,7 @@ Three settings, each a model trained on one split and explained on held-out samp
 - ``expr_sim``: MLP on simulated expression with planted pathway genes (truth per gene).
 
 Rows: one per (dataset, method, metric) with the figures of
-:func:`attnscope.metrics.trust_table`, plus the model's held-out accuracy and the wall
+:func:`attnscope.trust.trust_table`, plus the model's held-out accuracy and the wall
 time of the complete table. ``--quick`` runs a small version in a few minutes.
 """
 
@@ -54,7 +54,7 @@ def _split(n: int, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def _trust_rows(
     name: str, est: Any, test: Any, n_explain: int, seed: int, log: list[str]
 ) -> list[dict[str, Any]]:
-    from attnscope.metrics import trust_table
+    from attnscope.trust import trust_table
 
     def progress(method: str, r: dict[str, Any]) -> None:
         msg = f"[{name}] {method}: {r.get('status')}"

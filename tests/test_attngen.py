@@ -214,7 +214,7 @@ def test_gradient_norm_method(fitted, motif_data):
     from attnscope.explain import attribute
 
     data = motif_data.subset(np.arange(6))
-    attr = attribute(fitted, data, method="gradient", target=0)
+    attr = attribute(fitted, data, method="gradient_norm", target=0)
     assert attr.values.shape == (6, 40) and (attr.values >= 0).all()
     spec = fitted.attribution_spec(data)
     e = spec.inputs[0][:1].clone().requires_grad_(True)
@@ -252,7 +252,7 @@ def test_plots_return_axes(fitted, motif_data):
     from attnscope.pl import attribution_logo, masking_curves, saliency_track
 
     data = motif_data.subset(np.arange(3))
-    attr = attribute(fitted, data, method="gradient")
+    attr = attribute(fitted, data, method="gradient_norm")
     ax = saliency_track(attr, index=1, sequence=data.tokens[1], truth=data.truth[1], top_k=5)
     assert len(ax.lines) >= 1 and ax.get_xticklabels()[0].get_text() in "ACGTN"
     ax = attribution_logo(attr.values[0], data.sequences()[0], start=5, stop=25)

@@ -103,7 +103,7 @@ def test_user_errors_give_one_line_and_status_2(tmp_path, simulated, capsys, arg
 
 
 def test_demo_writes_summary_with_the_promised_keys(tmp_path):
-    from attnscope._demo import run_demo
+    from attnscope.cli._demo import run_demo
 
     summary = run_demo(tmp_path / "demo", n_samples=300, length=80, epochs=3)
     written = json.loads((tmp_path / "demo" / "summary.json").read_text())

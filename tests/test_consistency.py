@@ -120,8 +120,7 @@ def test_options_change_the_model_and_clip_bounds_values():
 def test_ensemble_member_equals_standalone_training(tiny_ts, options, min_epochs):
     from attnscope.data import train_val_test_split
     from attnscope.estimators._attn_lstm import AttnLSTMClassifier
-    from attnscope.train import TrainConfig
-    from attnscope.train._ensemble import fit_ensemble
+    from attnscope.train import TrainConfig, fit_members
 
     tr, va, _ = train_val_test_split(tiny_ts.y, val_size=0.25, test_size=0.0, random_state=0)
     train, val = tiny_ts.subset(tr), tiny_ts.subset(va)
@@ -136,7 +135,7 @@ def test_ensemble_member_equals_standalone_training(tiny_ts, options, min_epochs
     )
     cfg = TrainConfig(epochs=4, patience=2, batch_size=32, monitor="auroc", min_epochs=min_epochs)
     inputs = est._make_inputs(train)
-    hist = fit_ensemble(
+    hist = fit_members(
         ens,
         inputs,
         torch.as_tensor(train.y),
@@ -208,7 +207,7 @@ def test_metrics_reject_bad_input():
 
 # -- study and command -------------------------------------------------------------------
 def test_generic_path_on_another_model():
-    from attnscope._consistency import run_consistency
+    from attnscope.run._consistency import run_consistency
     from attnscope.sim import simulate_expression
 
     data = simulate_expression(120, n_genes=40, n_pathways=4, pathway_size=(5, 10))

@@ -9,15 +9,14 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec, auto_batch_size, bytes_per_row
 from attnscope.data import SequenceDataset, TabularDataset
 from attnscope.errors import ConfigError
-from attnscope.estimators import AttributionSpec, BaseClassifier
+from attnscope.estimators import BaseClassifier
 from attnscope.explain import (
     METHODS,
     Attribution,
     attribute,
-    auto_batch_size,
-    bytes_per_row,
     feature_groups,
     feature_importance,
     per_class,

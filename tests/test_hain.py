@@ -11,6 +11,7 @@ import torch
 from attnscope.errors import AttnscopeWarning, ConfigError
 from attnscope.estimators import get_estimator_class
 from attnscope.estimators._hain import HAINClassifier, gene_set_pairs, robust_scale
+from attnscope.explain import attribute
 from attnscope.models.hain import HAIN, segment_softmax
 
 try:
@@ -127,16 +128,16 @@ def test_forward_scales_to_20000_genes():
 def test_fit_predicts_and_explains(fitted, sim):
     test = sim.subset(np.arange(180, 240))
     assert fitted.score(test) >= 0.75
-    hier = fitted.explain(test, method="hierarchical")
+    hier = attribute(fitted, test, method="hierarchical")
     assert hier.values.shape == (60, 200)
     np.testing.assert_allclose(hier.values.sum(1), 1.0, rtol=1e-4)
     assert np.asarray(hier.meta["pathway_attention"]).shape == (60, len(fitted.group_names_))
     imp = fitted.feature_importances_
     assert imp.shape == (2, 200) and np.isfinite(imp).all()
     assert fitted.pathway_importances_.shape == (2, len(fitted.group_names_))
-    contrib = fitted.explain(test.subset(np.arange(5)), method="contribution")
+    contrib = attribute(fitted, test.subset(np.arange(5)), method="contribution")
     assert contrib.values.shape == (5, 200) and (contrib.values >= 0).all()
-    grad = fitted.explain(test.subset(np.arange(5)), method="gradient")
+    grad = attribute(fitted, test.subset(np.arange(5)), method="gradient")
     assert grad.values.shape == (5, 200) and np.abs(grad.values).sum() > 0
 
 
@@ -150,7 +151,7 @@ def test_prototypes_are_projected_training_samples(fitted, sim):
     emb = fitted._outputs(torch.as_tensor(train.X[idx]))["embedding"]
     torch.testing.assert_close(emb, fitted.module_.prototypes.prototypes.detach())
     uniq = np.unique(idx)  # two prototypes may land on the same sample
-    att = fitted.explain(train.subset(uniq), method="prototypes")
+    att = attribute(fitted, train.subset(uniq), method="prototypes")
     assert att.values.shape == (len(uniq), len(ids))
     # a prototype's own sample is at distance 0, so no prototype is more similar to it
     rows = np.searchsorted(uniq, idx)
@@ -175,7 +176,7 @@ def test_soft_clusters_when_names_do_not_match(sim):
         est.fit(small)
     assert est.spec_["grouping"] == "soft_clusters"
     assert list(est.group_names_) == ["cluster_0", "cluster_1", "cluster_2"]
-    assert est.explain(small, method="hierarchical").values.shape == (60, 200)
+    assert attribute(est, small, method="hierarchical").values.shape == (60, 200)
 
 
 def test_bad_params_raise_config_error(sim):
@@ -194,7 +195,7 @@ def test_plots_return_matplotlib_objects(fitted, sim):
     from attnscope.pl import pathway_attention_heatmap, prototype_view, top_genes_per_class
 
     test = sim.subset(np.arange(180, 200))
-    hier = fitted.explain(test, method="hierarchical")
+    hier = attribute(fitted, test, method="hierarchical")
     ax = pathway_attention_heatmap(
         np.asarray(hier.meta["pathway_attention"]),
         pathway_names=hier.meta["pathway_names"],
@@ -209,7 +210,7 @@ def test_plots_return_matplotlib_objects(fitted, sim):
         k=4,
     )
     assert len(fig.axes) >= 2
-    proto = fitted.explain(test, method="prototypes")
+    proto = attribute(fitted, test, method="prototypes")
     ax2 = prototype_view(
         proto.values,
         prototype_ids=proto.meta["prototype_ids"],

@@ -11,12 +11,15 @@ import torch
 
 from attnscope.data import GenotypeDataset
 from attnscope.errors import DataError
-from attnscope.estimators._hemera import (
-    HEMERAClassifier,
-    carrier_importance,
-    genotype_qc_mask,
+from attnscope.estimators._hemera import HEMERAClassifier
+from attnscope.explain import (
+    Attribution,
+    attribute,
+    per_snp_carriers,
+    snp_importance,
     top_snps_per_chromosome,
 )
+from attnscope.io import snp_qc_mask
 from attnscope.metrics._loci import ld_r2, locus_recovery, match_known_loci, nearest_locus
 from attnscope.models.hemera import (
     GENOTYPE_OFFSET,
@@ -187,10 +190,10 @@ def test_pretrain_mlm_learns() -> None:
 # -- estimator ---------------------------------------------------------------------------
 def test_qc_mask() -> None:
     g = np.array([[0, 0, 2, -1], [0, 1, 2, -1], [0, 1, 2, 1], [0, 0, 2, 0]], dtype=np.int8)
-    keep, freq, missing = genotype_qc_mask(g, maf=0.1, max_missing=0.5)
+    keep, freq, missing = snp_qc_mask(g, maf=0.1, max_missing=0.5)
     assert keep.tolist() == [False, True, False, True]
     assert np.allclose(freq, [0, 0.25, 0, 0.25]) and np.allclose(missing, [0, 0, 0, 0.5])
-    keep, _, _ = genotype_qc_mask(g, maf=0.1, max_missing=0.25)
+    keep, _, _ = snp_qc_mask(g, maf=0.1, max_missing=0.25)
     assert keep.tolist() == [False, True, False, False]
 
 
@@ -236,9 +239,9 @@ def test_fit_predict_save_load(fitted, tmp_path) -> None:
 def test_lig_completeness_and_carrier_importance(fitted) -> None:
     est, data = fitted
     sub = data.subset(np.arange(6))
-    att = est.explain(sub, method="lig", target=1, n_steps=16)
+    att = attribute(est, sub, method="lig", target=1, n_steps=16)
     assert att.values.shape == (6, est.spec_["n_snps"])
-    assert att.meta["baseline"] == "mean training embedding"
+    assert att.meta["convergence_delta_max"] >= 0
     spec = est.attribution_spec(sub)
     with torch.no_grad():
         diff = (
@@ -247,15 +250,17 @@ def test_lig_completeness_and_carrier_importance(fitted) -> None:
     assert np.allclose(
         att.values.sum(axis=1), diff.numpy(), atol=5e-3 + 0.02 * diff.abs().max().item()
     )
-    table = est.snp_importance(sub, att, top=5)
+    table = snp_importance(att, sub, top=5)
     assert len(table) == 10 and set(table["chromosome"]) == {"1", "2"}
 
 
-def test_carrier_importance_and_top_per_chromosome() -> None:
+def test_per_snp_carriers_and_top_per_chromosome() -> None:
     values = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, 5.0]])
     geno = np.array([[1, 0, 0], [2, 0, 1]])
-    imp, n = carrier_importance(values, geno)
-    assert np.allclose(imp, [2.0, 0.0, 5.0]) and n.tolist() == [2, 0, 1]
+    attr = Attribution(values=values, method="lig", target=np.zeros(2, np.int64))
+    imp, n = per_snp_carriers(attr, geno, how="mean", return_counts=True)
+    # no carrier: NaN (undefined), never 0 ("no effect")
+    assert np.allclose(imp, [2.0, np.nan, 5.0], equal_nan=True) and n.tolist() == [2, 0, 1]
     scores = np.array([0.1, -0.9, 0.5, 0.3, -0.2, 0.8])
     chrom = np.array(["2", "1", "1", "2", "1", "2"])
     assert top_snps_per_chromosome(scores, chrom, top=2).tolist() == [1, 2, 5, 3]
@@ -338,7 +343,7 @@ def test_lig_singles_out_the_deciding_snp() -> None:
     ).fit(data)
     assert est.evaluate(data)["auroc"] > 0.95
     sub = data.subset(np.arange(32))
-    att = est.explain(sub, method="lig", target=1, n_steps=8)
+    att = attribute(est, sub, method="lig", target=1, n_steps=8)
     mean_abs = np.abs(att.values).mean(axis=0)
     order = np.argsort(-mean_abs)
     assert order[0] == CAUSAL

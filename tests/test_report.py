@@ -28,7 +28,7 @@ _IMG = re.compile(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    from attnscope._demo import run_demo
+    from attnscope.cli._demo import run_demo
 
     out = tmp_path_factory.mktemp("report") / "demo"
     summary = run_demo(out, n_samples=300, length=80, epochs=2)

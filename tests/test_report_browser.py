@@ -97,12 +97,12 @@ def _visit(chromium: str, page: Path, work: Path) -> Visit:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Report of a small demo run, with a trust table added."""
-    from attnscope._demo import run_demo
+    from attnscope.cli._demo import run_demo
     from attnscope.report import write_report
 
     run = tmp_path_factory.mktemp("browser") / "run"
     with pytest.MonkeyPatch.context() as mp:  # the report is written once, below
-        mp.setattr("attnscope._demo.maybe_write_report", lambda _run: None)
+        mp.setattr("attnscope.report.write_report", lambda _run: None)
         run_demo(run, n_samples=120, length=60, epochs=1)
     rows = [
         {"method": m, "status": "ok", "n_samples": 24, "deletion_auc": d, "sanity_pass": p}

@@ -7,9 +7,10 @@ import pytest
 import torch
 from torch import nn
 
+from attnscope.core import batched_forward
 from attnscope.errors import ConfigError
 from attnscope.models import ModelOutput
-from attnscope.train import TrainConfig, batched_forward, fit_module
+from attnscope.train import TrainConfig, fit_module
 
 
 class _Linear(nn.Module):

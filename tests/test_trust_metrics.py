@@ -17,21 +17,23 @@ from attnscope.explain import Attribution, attribute
 from attnscope.metrics import (
     auprc_rows,
     auroc_rows,
-    comprehensiveness,
-    deletion_curve,
     gene_list_overlap,
     geneset_enrichment,
+    precision_at_k,
+    seed_stability,
+    topk_jaccard_rows,
+    truth_recovery,
+)
+from attnscope.trust import (
+    comprehensiveness,
+    deletion_curve,
     insertion_curve,
     label_randomisation,
     layer_order,
     max_sensitivity,
     parameter_randomisation,
-    precision_at_k,
-    seed_stability,
     sufficiency,
-    topk_jaccard_rows,
     trust_table,
-    truth_recovery,
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -257,7 +259,7 @@ def test_trust_table_on_a_fitted_mlp():
 
 def test_roar_removing_true_features_hurts_more_than_random():
     from attnscope.estimators import MLPClassifier
-    from attnscope.metrics import roar
+    from attnscope.trust import roar
 
     rng = np.random.default_rng(2)
     x = rng.normal(size=(160, 10)).astype(np.float32)

@@ -7,7 +7,7 @@ line on stderr and exit status 2.
 
 from __future__ import annotations
 
-__all__ = ["AttnscopeWarning", "ConfigError", "DataError"]
+__all__ = ["AttnscopeWarning", "ConfigError", "DataError", "NotFittedError"]
 
 
 class DataError(ValueError):
@@ -20,3 +20,7 @@ class ConfigError(ValueError):
 
 class AttnscopeWarning(UserWarning):
     """Soft problem worth a user's attention (dropped samples, unused genes, ...)."""
+
+
+class NotFittedError(ConfigError, AttributeError):
+    """A model was used before ``fit`` (scikit-learn's NotFittedError contract)."""

@@ -48,7 +48,7 @@ def demo(
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
 ) -> None:
     """Simulate DNA with planted motifs, train a CNN, explain it and check the explanation."""
-    from attnscope._demo import run_demo
+    from attnscope.cli._demo import run_demo
 
     summary = run_demo(out, n_samples=n_samples, epochs=epochs, random_state=seed, force=force)
     _print_summary(summary)
@@ -146,7 +146,7 @@ def fit(
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
 ) -> None:
     """Train a model on DATA and write a run directory (model, config, metrics)."""
-    from attnscope._run import fit_run
+    from attnscope.run._commands import fit_run
 
     cfg = read_config(config)
     params = {**cfg.get("params", {}), **parse_sets(set_)}
@@ -184,9 +184,9 @@ def fit(
 
 
 def _write_report(run: Path) -> None:
-    from attnscope._run import maybe_write_report
+    from attnscope.report import write_report
 
-    path = maybe_write_report(run)
+    path = write_report(run)
     if path is None:
         raise ConfigError("the HTML report is not available in this version.")
     console().print(f"report: {path}")
@@ -202,7 +202,7 @@ def predict(
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Predict classes and probabilities for DATA; writes a TSV."""
-    from attnscope._run import predict_run
+    from attnscope.run._commands import predict_run
 
     path, n = predict_run(run, data, output=output, data_format=format_, force=force)
     console().print(f"wrote {n} predictions to {path}")
@@ -222,7 +222,7 @@ def evaluate(
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
 ) -> None:
     """Predictive metrics (metrics.json) and explanation trust figures (trust.json)."""
-    from attnscope._run import evaluate_run
+    from attnscope.run._commands import evaluate_run
 
     result = evaluate_run(
         run,

@@ -31,7 +31,7 @@ def write_consistency(result: dict[str, Any], out: Path) -> list[Path]:
     Parameters
     ----------
     result : dict
-        Output of :func:`attnscope._consistency.run_consistency`.
+        Output of :func:`attnscope.run._consistency.run_consistency`.
     out : Path
         An existing directory.
 
@@ -117,11 +117,11 @@ def register(app: typer.Typer) -> None:
         """Train N variants differing only in seed; compare their per-sample explanations."""
         from rich.table import Table
 
-        from attnscope._consistency import CONSISTENCY_METRICS, run_consistency
-        from attnscope._run import load_data
         from attnscope._utils.files import prepare_out_dir
         from attnscope.cli._common import console, parse_sets
         from attnscope.errors import ConfigError
+        from attnscope.run._commands import load_data
+        from attnscope.run._consistency import CONSISTENCY_METRICS, run_consistency
 
         chosen = [m.strip() for m in methods.split(",") if m.strip()]
         if not chosen:

@@ -71,9 +71,10 @@ def _write_manhattan(run: Path, est: Any, dataset: Any, attr: Any, name: str) ->
     import matplotlib.pyplot as plt
 
     from attnscope._utils.files import write_text, write_with
+    from attnscope.explain import snp_importance
     from attnscope.pl import manhattan
 
-    table = est.snp_importance(dataset, attr)
+    table = snp_importance(attr, dataset)
     write_text(Path(run) / f"snp_importance_{name}.tsv", table.to_csv(sep="\t", index=False))
     ax = manhattan(
         table["importance"].to_numpy(),
@@ -145,7 +146,7 @@ def register(app: typer.Typer) -> None:
         con = console()
         con.print(table)
         con.print(f"{attr.n_samples} samples in {attr.seconds:.1f} s; wrote {out}")
-        if hasattr(est, "snp_importance"):
+        if getattr(dataset, "snp_ids", None) is not None:
             con.print(f"wrote {_write_manhattan(run, est, dataset, attr, name)}")
 
     @app.command()
@@ -166,7 +167,7 @@ def register(app: typer.Typer) -> None:
         from attnscope._utils.files import write_json
         from attnscope.cli._common import console
         from attnscope.errors import ConfigError
-        from attnscope.metrics import trust_table
+        from attnscope.trust import trust_table
 
         out = Path(run) / "trust.json"
         if out.exists() and not force:

@@ -3,6 +3,7 @@
 from attnscope.data._containers import (
     ALPHABET,
     PAD,
+    ArrayDataset,
     Dataset,
     GenotypeDataset,
     MultiOmicsDataset,
@@ -16,6 +17,7 @@ from attnscope.data._split import kfold_indices, train_val_test_split
 __all__ = [
     "ALPHABET",
     "PAD",
+    "ArrayDataset",
     "Dataset",
     "GenotypeDataset",
     "MultiOmicsDataset",

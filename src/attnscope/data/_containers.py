@@ -357,6 +357,41 @@ class MultiOmicsDataset(Dataset):
         return {**super().describe(), "n_features": dims, "missing_per_modality": missing}
 
 
+@dataclass
+class ArrayDataset(Dataset):
+    """A samples-first array of any shape and dtype: what a user's own network takes.
+
+    Used by :func:`attnscope.explain.wrap_module`, so that a plain ``nn.Module`` gets the
+    same attribution and trust machinery as attnscope's own estimators.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, ...)
+        One-hot DNA, token ids, a table or a (time x variable) series.
+    truth : ndarray of shape (n_samples, *feature_shape), bool, optional
+        Per-sample mask of the features that carry the signal.
+    """
+
+    modality: ClassVar[str] = "array"
+    _sample_fields: ClassVar[tuple[str, ...]] = ("X",)
+
+    X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
+
+    def __post_init__(self) -> None:
+        self.X = np.asarray(self.X)
+        if self.X.ndim < 2:
+            raise DataError(f"X must have a sample axis and features, got shape {self.X.shape}.")
+        if self.X.dtype.kind == "f":
+            _check_finite(self.X.reshape(len(self.X), -1), np.asarray(self.sample_ids))
+        _check_rows(self.X, np.asarray(self.sample_ids), "X")
+        self._validate_common()
+
+    @property
+    def _truth_sample_ndim(self) -> int:  # type: ignore[override]
+        t = self.truth
+        return t.ndim if t is not None and t.ndim >= 2 and t.shape[0] == len(self) else -1
+
+
 def _check_rows(arr: np.ndarray, sample_ids: np.ndarray, name: str) -> None:
     n = np.asarray(sample_ids).shape[0]
     if arr.shape[0] != n:

@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec
 from attnscope.data import TimeSeriesDataset
 from attnscope.errors import DataError
 from attnscope.estimators._base import BaseClassifier
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.attn_lstm import AttentionLSTM
 from attnscope.models.baselines import TimeSeriesGRU
 

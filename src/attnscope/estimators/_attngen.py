@@ -20,7 +20,8 @@ As published, the saliency ``s_i`` is the mean of the embedding of the token at 
 ``i``: it ranks the four bases, not positions in their context, so "the least-salient
 positions" are (randomly tie-broken) occurrences of the least-salient base. The
 ``attention`` explanation inherits this; the position-resolved explanations are the
-gradient methods (``"gradient"`` = gradient norm, integrated gradients, ...).
+gradient methods (``"gradient_norm"``, the paper's per-position gradient norm, integrated
+gradients, ...).
 """
 
 from __future__ import annotations
@@ -33,48 +34,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec
 from attnscope.data import PAD, SequenceDataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._cnn import sequence_dataset_from_arrays
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.attngen import AttnGen
 
-__all__ = ["AttnGenClassifier", "gradient_norm"]
+__all__ = ["AttnGenClassifier"]
 
 MASKINGS = ("attention", "random")
 SCHEDULES = ("constant", "warmup")
-
-
-def gradient_norm(
-    estimator: Any, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Per-position gradient norm ``||d f_target / d E_i||_2`` (the paper's validation).
-
-    ``f_target`` is the logit of the explained class and ``E_i`` the embedding of
-    position ``i``; the norm is taken over the embedding dimension.
-
-    Returns
-    -------
-    values : ndarray of shape (n_samples, length), non-negative
-    meta : dict
-    """
-    from attnscope.train import eval_mode
-
-    (embedded,) = spec.inputs
-    n = int(embedded.shape[0])
-    tgt = torch.as_tensor(np.asarray(target), dtype=torch.long)
-    parts = []
-    with eval_mode(estimator.module_):
-        for start in range(0, n, batch_size):
-            sl = slice(start, min(start + batch_size, n))
-            e = embedded[sl].detach().clone().requires_grad_(True)
-            extra = tuple(a[sl] if torch.is_tensor(a) else a for a in spec.additional_args)
-            logits = spec.forward(e, *extra)
-            picked = logits.gather(1, tgt[sl, None]).sum()
-            (grad,) = torch.autograd.grad(picked, e)
-            parts.append(grad.norm(dim=-1).detach().cpu().numpy())
-    return np.concatenate(parts), {"output": "target logit", "norm": "L2 over embedding"}
 
 
 class AttnGenClassifier(BaseClassifier):
@@ -122,7 +92,6 @@ class AttnGenClassifier(BaseClassifier):
 
     name: ClassVar[str] = "attngen"
     dataset_type = SequenceDataset
-    attribution_methods: ClassVar[dict[str, Any]] = {"gradient": gradient_norm}
 
     def __init__(
         self,

@@ -15,13 +15,12 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec, batched_forward, check_is_fitted, seeded
 from attnscope.data import Dataset, train_val_test_split
 from attnscope.errors import ConfigError, DataError
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.train import (
     History,
     TrainConfig,
-    batched_forward,
     class_weights,
     cross_entropy_loss,
     fit_module,
@@ -29,13 +28,7 @@ from attnscope.train import (
     save_checkpoint,
 )
 
-__all__ = ["BaseClassifier", "check_is_fitted"]
-
-
-def check_is_fitted(est: BaseClassifier) -> None:
-    """Raise a clear error when ``est`` has not been fitted yet."""
-    if getattr(est, "module_", None) is None:
-        raise ConfigError(f"this {type(est).__name__} is not fitted yet; call fit(X, y) first.")
+__all__ = ["BaseClassifier"]
 
 
 class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -62,7 +55,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Stratified share of the training data held out for early stopping (0 disables it).
     clip_grad_norm : float or None, default 1.0
     class_weight : {"balanced"} or None, default None
-    device : str, default "cpu"
+    device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, default "cpu"
+        Where the network trains; it stays there for prediction and explanation. An
+        unavailable device raises :class:`~attnscope.errors.ConfigError` at ``fit``.
     random_state : int, default 0
         Seeds initialisation, batch order, dropout and the validation split.
     verbose : bool, default False
@@ -218,8 +213,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             train, val = data.subset(tr_idx), data.subset(va_idx)
         self.classes_ = np.asarray(data.class_names)
         self._check_data(train)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(self.random_state))
+        with seeded(self.random_state, config.device):
             self.spec_ = self._module_spec(train)
             module = self._build_module(self.spec_)
             self._init_from_data(module, train)
@@ -243,7 +237,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 generator=gen,
                 parameters=self._param_groups(module),
             )
-        self.module_ = module.cpu()
+        self.module_ = module  # stays on the training device
         self.n_train_ = len(train)
         return self
 
@@ -294,12 +288,6 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         out["classes"] = self.classes_.tolist()
         out["n_samples"] = len(data)
         return out
-
-    def explain(self, X: Any, *, method: str = "input_x_gradient", **options: Any) -> Any:
-        """Attributions for ``X`` by ``method`` (see :func:`attnscope.explain.attribute`)."""
-        from attnscope.explain import attribute
-
-        return attribute(self, self.as_dataset(X), method=method, **options)
 
     # -- persistence --------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:

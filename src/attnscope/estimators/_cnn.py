@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.errors import DataError
 from attnscope.estimators._base import BaseClassifier
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models import SequenceCNN, one_hot_dna
 
 __all__ = ["CNNClassifier", "sequence_dataset_from_arrays"]

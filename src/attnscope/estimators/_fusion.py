@@ -10,11 +10,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec
 from attnscope.data import MultiOmicsDataset, encode_labels
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._mlp import robust_scale
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.fusion import AttentionPool, FeatureTokens, FusionNet
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class FusionClassifier(BaseClassifier):
     --------
     >>> est = FusionClassifier(max_features=200).fit(train)  # doctest: +SKIP
     >>> est.predict_proba(without_modalities(test, "mirna"))  # doctest: +SKIP
-    >>> est.explain(test, method="modality_weights").values  # (n_samples, n_modalities)
+    >>> attribute(est, test, method="modality_weights").values  # (n_samples, n_modalities)
     """
 
     name: ClassVar[str] = "fusion"
@@ -419,7 +419,7 @@ class FusionClassifier(BaseClassifier):
         )
 
     def _attention_packed(self, raw: tuple[Tensor, ...]) -> Tensor:
-        from attnscope.train import batched_forward
+        from attnscope.core import batched_forward
 
         modalities = self.spec_["modalities"]
 
@@ -456,7 +456,7 @@ class FusionClassifier(BaseClassifier):
             selected and on samples lacking the modality; ``"modality"``: beta of shape
             (n_samples, n_modalities), zero on absent modalities.
         """
-        from attnscope.estimators._base import check_is_fitted
+        from attnscope.core import check_is_fitted
 
         check_is_fitted(self)
         data: MultiOmicsDataset = self.as_dataset(X)  # type: ignore[assignment]
@@ -479,7 +479,7 @@ class FusionClassifier(BaseClassifier):
         row_names, col_names : ndarray of str
             Features of A and of B (the selected ones when ``max_features`` is set).
         """
-        from attnscope.estimators._base import check_is_fitted
+        from attnscope.core import check_is_fitted
 
         check_is_fitted(self)
         data: MultiOmicsDataset = self.as_dataset(X)  # type: ignore[assignment]
@@ -489,7 +489,7 @@ class FusionClassifier(BaseClassifier):
     def _cross_map(
         self, raw: tuple[Tensor, ...], pair: str | None
     ) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
-        from attnscope.train import batched_forward
+        from attnscope.core import batched_forward
 
         module = self._net()
         keys = [f"{module.modalities[i]}->{module.modalities[j]}" for i, j in module.directions]

@@ -12,11 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec, check_is_fitted
 from attnscope.data import TabularDataset
 from attnscope.errors import AttnscopeWarning, ConfigError
-from attnscope.estimators._base import BaseClassifier, check_is_fitted
+from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._mlp import MLPClassifier, robust_scale
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.hain import HAIN
 
 __all__ = ["HAINClassifier", "gene_set_pairs", "robust_scale"]
@@ -456,24 +456,8 @@ def _prototypes(
     return sim, meta
 
 
-def _alias(name: str) -> Any:
-    def run(estimator: Any, spec: AttributionSpec, target: np.ndarray, **options: Any) -> Any:
-        from attnscope.explain import METHODS
-
-        if name not in METHODS:
-            raise ConfigError(
-                f"attribution method {name!r} is not available; have {sorted(METHODS)}."
-            )
-        return METHODS[name](estimator, spec, target, **options)
-
-    run.__doc__ = f"Alias of the registered method {name!r}."
-    return run
-
-
 HAINClassifier.attribution_methods = {
     "hierarchical": _hierarchical,
     "contribution": _contribution,
     "prototypes": _prototypes,
-    "gradient": _alias("input_x_gradient"),
-    "ig": _alias("integrated_gradients"),
 }

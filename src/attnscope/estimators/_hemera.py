@@ -15,10 +15,10 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec
 from attnscope.data import GenotypeDataset, encode_labels
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models.hemera import (
     GENOTYPE_OFFSET,
     HEMERA,
@@ -32,163 +32,7 @@ from attnscope.train import cross_entropy_loss
 
 __all__ = [
     "HEMERAClassifier",
-    "carrier_importance",
-    "genotype_qc_mask",
-    "layer_integrated_gradients",
-    "top_snps_per_chromosome",
 ]
-
-
-def genotype_qc_mask(
-    genotypes: np.ndarray, *, maf: float = 0.01, max_missing: float = 0.1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """SNPs passing a minor-allele-frequency and a missingness filter.
-
-    Parameters
-    ----------
-    genotypes : ndarray of shape (n_samples, n_snps), int8
-        0/1/2, -1 missing.
-    maf : float, default 0.01
-        Keep SNPs with minor allele frequency >= ``maf`` (among called genotypes).
-    max_missing : float, default 0.1
-        Keep SNPs with at most this share of missing calls.
-
-    Returns
-    -------
-    keep : ndarray of shape (n_snps,), bool
-    freq : ndarray of shape (n_snps,), float
-        Minor allele frequency.
-    missing : ndarray of shape (n_snps,), float
-    """
-    if not 0 <= maf < 0.5:
-        raise ConfigError(f"maf must lie in [0, 0.5), got {maf}.")
-    if not 0 <= max_missing <= 1:
-        raise ConfigError(f"max_missing must lie in [0, 1], got {max_missing}.")
-    called = (genotypes >= 0).sum(axis=0)
-    dose = np.where(genotypes > 0, genotypes, 0).sum(axis=0, dtype=np.int64)
-    p = dose / np.maximum(2 * called, 1)
-    freq = np.minimum(p, 1 - p)
-    missing = 1 - called / genotypes.shape[0]
-    keep = (called > 0) & (freq >= maf) & (missing <= max_missing)
-    return keep, freq, missing
-
-
-def carrier_importance(values: np.ndarray, genotypes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-SNP importance: signed mean attribution over individuals carrying the variant.
-
-    Parameters
-    ----------
-    values : ndarray of shape (n_samples, n_snps)
-        Per-individual attributions (e.g. ``Attribution.values`` of LIG).
-    genotypes : ndarray of shape (n_samples, n_snps)
-        Dosages of the same individuals and SNPs; a carrier has dosage > 0.
-
-    Returns
-    -------
-    importance : ndarray of shape (n_snps,)
-        0 where no individual carries the variant.
-    n_carriers : ndarray of shape (n_snps,), int
-    """
-    if values.shape != genotypes.shape:
-        raise DataError(
-            f"attributions {values.shape} and genotypes {genotypes.shape} differ; pass the "
-            "genotypes of the explained individuals restricted to the model's SNPs."
-        )
-    carrier = genotypes > 0
-    n = carrier.sum(axis=0)
-    total = np.where(carrier, values, 0.0).sum(axis=0)
-    return total / np.maximum(n, 1), n
-
-
-def top_snps_per_chromosome(
-    scores: np.ndarray, chromosomes: np.ndarray, *, top: int = 50, absolute: bool = True
-) -> np.ndarray:
-    """Indices of the ``top`` highest-scoring SNPs of each chromosome.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_snps,)
-    chromosomes : ndarray of shape (n_snps,)
-    top : int, default 50
-    absolute : bool, default True
-        Rank by ``|score|`` (risk and protective); False ranks by the signed score.
-
-    Returns
-    -------
-    ndarray of int
-        Sorted by chromosome, best first within each.
-    """
-    s = np.abs(scores) if absolute else np.asarray(scores, dtype=float)
-    chrom = np.asarray(chromosomes).astype(str)
-    order = np.lexsort((-s, chrom))  # by chromosome, then descending score
-    sorted_chrom = chrom[order]
-    first = np.searchsorted(sorted_chrom, sorted_chrom, side="left")
-    rank = np.arange(order.size) - first
-    return order[rank < top]
-
-
-def layer_integrated_gradients(
-    estimator: Any,
-    spec: AttributionSpec,
-    target: np.ndarray,
-    *,
-    n_steps: int = 50,
-    batch_size: int | None = None,
-    layer_baselines: Tensor | None = None,
-    memory_budget: float | None = None,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Layer integrated gradients at the embedding layer, summed over embedding dimensions.
-
-    Parameters
-    ----------
-    n_steps : int, default 50
-    batch_size : int, optional
-        Individuals per captum call (default 8; ``memory_budget`` is accepted for
-        signature compatibility with the shared method and ignored).
-    layer_baselines : Tensor of shape (1 or n_samples, n_snps), optional
-        Baseline tokens; default ``spec.baselines`` (for HEMERA the MEAN token, i.e. the
-        mean training embedding of each SNP).
-
-    Returns
-    -------
-    values : ndarray of shape (n_samples, n_snps)
-    meta : dict
-        ``n_steps``, baseline and the convergence deltas.
-    """
-    from captum.attr import LayerIntegratedGradients
-
-    from attnscope.train import eval_mode
-
-    if spec.layer is None or spec.layer_forward is None or not spec.layer_inputs:
-        raise ConfigError(f"{type(estimator).__name__} exposes no embedding layer for LIG.")
-    lig = LayerIntegratedGradients(spec.layer_forward, spec.layer)
-    rows = int(batch_size or 8)
-    base = spec.baselines[0] if layer_baselines is None else torch.as_tensor(layer_baselines)
-    tokens = spec.layer_inputs[0]
-    n = int(tokens.shape[0])
-    parts, deltas = [], []
-    with eval_mode(estimator.module_):
-        for start in range(0, n, rows):
-            sl = slice(start, min(start + rows, n))
-            x = tokens[sl]
-            attr, delta = lig.attribute(
-                x,
-                baselines=(base[sl] if base.shape[0] > 1 else base.expand_as(x)).to(x.dtype),
-                target=torch.as_tensor(target[sl]),
-                n_steps=n_steps,
-                internal_batch_size=rows,
-                return_convergence_delta=True,
-            )
-            parts.append(spec.to_features((attr,)))
-            deltas.append(delta.detach().abs().cpu().numpy())
-    d = np.concatenate(deltas)
-    meta = {
-        "n_steps": n_steps,
-        "baseline": "mean training embedding",
-        "mean_abs_delta": float(d.mean()),
-        "max_abs_delta": float(d.max()),
-    }
-    return np.concatenate(parts).astype(np.float32), meta
 
 
 class HEMERAClassifier(BaseClassifier):
@@ -275,17 +119,12 @@ class HEMERAClassifier(BaseClassifier):
     Examples
     --------
     >>> est = HEMERAClassifier(epochs=5, pretrain_epochs=1).fit(data)  # doctest: +SKIP
-    >>> att = est.explain(data, method="lig")  # doctest: +SKIP
-    >>> imp = est.snp_importance(data, att)  # doctest: +SKIP
+    >>> att = attribute(est, data, method="lig")  # doctest: +SKIP
+    >>> imp = snp_importance(att, data)  # doctest: +SKIP
     """
 
     name: ClassVar[str] = "hemera"
     dataset_type = GenotypeDataset
-    #: Overrides the shared ``layer_integrated_gradients`` (alias ``lig``) so that its
-    #: baseline is the mean training embedding (the MEAN token), not padding.
-    attribution_methods: ClassVar[dict[str, Any]] = {
-        "layer_integrated_gradients": layer_integrated_gradients
-    }
 
     def __init__(
         self,
@@ -402,7 +241,9 @@ class HEMERAClassifier(BaseClassifier):
             raise ConfigError(f"position must be 'index' or 'genomic', got {self.position!r}.")
         if self.dim % self.heads:
             raise ConfigError(f"heads ({self.heads}) must divide dim ({self.dim}).")
-        keep, _, _ = genotype_qc_mask(data.genotypes, maf=self.maf, max_missing=self.max_missing)
+        from attnscope.io import snp_qc_mask
+
+        keep, _, _ = snp_qc_mask(data.genotypes, maf=self.maf, max_missing=self.max_missing)
         if not keep.any():
             raise DataError(
                 f"no SNP passes QC (maf >= {self.maf}, missing <= {self.max_missing}); "
@@ -523,10 +364,11 @@ class HEMERAClassifier(BaseClassifier):
             # A removed SNP takes the baseline: its mean training embedding.
             return (torch.where(mask, torch.full_like(raw[0], MEAN), raw[0]),)
 
+        mean_tokens = torch.full((1, tokens.shape[1]), MEAN, dtype=tokens.dtype)
         return AttributionSpec(
             inputs=(tokens,),
             forward=forward,
-            baselines=(torch.full((1, tokens.shape[1]), MEAN, dtype=tokens.dtype),),
+            baselines=(mean_tokens,),
             # Layer attributions are (b, n, d): sum the embedding axis.
             to_features=lambda attrs: attrs[0].sum(dim=-1).detach().cpu().numpy(),
             raw_inputs=(tokens,),
@@ -536,44 +378,8 @@ class HEMERAClassifier(BaseClassifier):
             layer=module.embed,
             layer_inputs=(tokens,),
             layer_forward=forward,
+            # Layer methods start from each SNP's mean training embedding (the MEAN token).
+            layer_baselines=(mean_tokens,),
             attention=lambda t: module(t).attention,
             meta={"feature_axis": "snp", "baseline": "MEAN token = mean training embedding"},
         )
-
-    def snp_importance(
-        self, data: Any, attribution: Any, *, top: int | None = None
-    ) -> pd.DataFrame:
-        """Per-SNP importance (signed mean over carriers) as a table.
-
-        Parameters
-        ----------
-        data : GenotypeDataset
-            The explained individuals.
-        attribution : Attribution
-            From ``explain(data, method="lig")`` (values of shape (n_samples, n_snps)).
-        top : int, optional
-            Keep the ``top`` SNPs (by absolute importance) of each chromosome.
-
-        Returns
-        -------
-        DataFrame
-            Columns snp_id, chromosome, position, importance, n_carriers.
-        """
-        data = self.as_dataset(data)
-        idx = self._snp_index(data)
-        g = data.genotypes if idx is None else data.genotypes[:, idx]
-        imp, n = carrier_importance(np.asarray(attribution.values), g)
-        table = pd.DataFrame(
-            {
-                "snp_id": self.spec_["snp_ids"],
-                "chromosome": self.spec_["chromosomes"],
-                "position": self.spec_["positions"],
-                "importance": imp,
-                "n_carriers": n,
-            }
-        )
-        if top is not None:
-            table = table.iloc[
-                top_snps_per_chromosome(imp, table["chromosome"].to_numpy(), top=top)
-            ]
-        return table.reset_index(drop=True)

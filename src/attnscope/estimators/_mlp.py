@@ -8,10 +8,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from attnscope.core import AttributionSpec
 from attnscope.data import TabularDataset, encode_labels
 from attnscope.errors import DataError
 from attnscope.estimators._base import BaseClassifier
-from attnscope.estimators._spec import AttributionSpec
 from attnscope.models import MLP
 
 __all__ = ["MLPClassifier", "robust_scale", "standardised_table_spec"]

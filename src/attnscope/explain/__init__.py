@@ -10,15 +10,17 @@ from attnscope.explain import (  # noqa: F401 (register the methods)
     _gradients,
     _perturbation,
 )
+from attnscope.explain._adapter import INPUT_KINDS, TorchModel, infer_kind, wrap_module
 from attnscope.explain._aggregate import (
     GroupScores,
     feature_importance,
     per_class,
     per_group,
     per_snp_carriers,
+    snp_importance,
+    top_snps_per_chromosome,
 )
 from attnscope.explain._attribution import Attribution
-from attnscope.explain._chunking import auto_batch_size, bytes_per_row
 from attnscope.explain._core import (
     ALIASES,
     METHODS,
@@ -32,19 +34,23 @@ from attnscope.explain._perturbation import feature_groups
 
 __all__ = [
     "ALIASES",
+    "INPUT_KINDS",
     "METHODS",
     "Attribution",
     "GroupScores",
+    "TorchModel",
     "attribute",
     "attribute_spec",
-    "auto_batch_size",
     "available_methods",
-    "bytes_per_row",
     "canonical_method",
     "feature_groups",
     "feature_importance",
+    "infer_kind",
     "per_class",
     "per_group",
     "per_snp_carriers",
     "register_method",
+    "snp_importance",
+    "top_snps_per_chromosome",
+    "wrap_module",
 ]

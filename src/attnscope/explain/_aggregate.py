@@ -10,7 +10,15 @@ import numpy as np
 from attnscope.errors import ConfigError, DataError
 from attnscope.explain._attribution import Attribution
 
-__all__ = ["GroupScores", "feature_importance", "per_class", "per_group", "per_snp_carriers"]
+__all__ = [
+    "GroupScores",
+    "feature_importance",
+    "per_class",
+    "per_group",
+    "per_snp_carriers",
+    "snp_importance",
+    "top_snps_per_chromosome",
+]
 
 _HOW = ("mean_abs", "mean")
 
@@ -137,19 +145,34 @@ def per_group(
 
 
 def per_snp_carriers(
-    attribution: Attribution, genotypes: np.ndarray, *, how: str = "mean_abs"
-) -> np.ndarray:
+    attribution: Attribution,
+    genotypes: np.ndarray,
+    *,
+    how: str = "mean_abs",
+    return_counts: bool = False,
+) -> Any:
     """Attribution per SNP averaged over the samples that carry it (dosage > 0).
+
+    The one carrier aggregation of attnscope. A SNP that no explained sample carries has
+    no carrier attribution at all, so its value is NaN (not 0, which would read as "no
+    effect"); rankings put NaN last.
 
     Parameters
     ----------
+    attribution : Attribution
+        Values of shape (n_samples, n_snps).
     genotypes : ndarray of shape (n_samples, n_snps)
         Dosages 0/1/2 (-1 missing counts as non-carrier), rows aligned with the attribution.
+    how : {"mean_abs", "mean"}, default "mean_abs"
+        Mean of ``|value|`` or of the signed value (risk vs protective direction).
+    return_counts : bool, default False
+        Also return the number of carriers per SNP.
 
     Returns
     -------
     ndarray of shape (n_snps,)
-        NaN for SNPs without carriers.
+        NaN for SNPs without carriers; with ``return_counts``, a tuple with the carrier
+        counts (int, shape (n_snps,)).
     """
     g = np.asarray(genotypes)
     values = np.asarray(attribution.values, dtype=np.float64)
@@ -162,4 +185,78 @@ def per_snp_carriers(
     count = carrier.sum(axis=0)
     total = (v * carrier).sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+        out = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    return (out, count) if return_counts else out
+
+
+def snp_importance(
+    attribution: Attribution, data: Any, *, how: str = "mean", top: int | None = None
+) -> Any:
+    """Per-SNP importance over carriers as a table, SNPs matched by id.
+
+    Parameters
+    ----------
+    attribution : Attribution
+        Per-SNP values (e.g. layer integrated gradients), ``feature_names`` = SNP ids.
+    data : GenotypeDataset
+        The explained individuals (any SNP superset: SNPs are matched by id).
+    how : {"mean", "mean_abs"}, default "mean"
+        Signed or absolute carrier mean (see :func:`per_snp_carriers`).
+    top : int, optional
+        Keep the ``top`` SNPs (by absolute importance) of each chromosome.
+
+    Returns
+    -------
+    DataFrame
+        Columns snp_id, chromosome, position, importance (NaN without carriers),
+        n_carriers.
+    """
+    import pandas as pd
+
+    ids = np.asarray(attribution.feature_names).astype(str)
+    lookup = {s: i for i, s in enumerate(np.asarray(data.snp_ids).astype(str))}
+    missing = [s for s in ids if s not in lookup]
+    if missing:
+        raise DataError(f"{len(missing)} attributed SNPs are not in the data, e.g. {missing[:3]}.")
+    idx = np.array([lookup[s] for s in ids], dtype=np.int64)
+    imp, n = per_snp_carriers(attribution, data.genotypes[:, idx], how=how, return_counts=True)
+    chrom = np.asarray(data.chromosomes)[idx]
+    table = pd.DataFrame(
+        {
+            "snp_id": ids,
+            "chromosome": chrom,
+            "position": np.asarray(data.positions)[idx],
+            "importance": imp,
+            "n_carriers": n,
+        }
+    )
+    if top is not None:
+        table = table.iloc[top_snps_per_chromosome(np.nan_to_num(imp, nan=0.0), chrom, top=top)]
+    return table.reset_index(drop=True)
+
+
+def top_snps_per_chromosome(
+    scores: np.ndarray, chromosomes: np.ndarray, *, top: int = 50, absolute: bool = True
+) -> np.ndarray:
+    """Indices of the ``top`` highest-scoring SNPs of each chromosome.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_snps,)
+    chromosomes : ndarray of shape (n_snps,)
+    top : int, default 50
+    absolute : bool, default True
+        Rank by ``|score|`` (risk and protective); False ranks by the signed score.
+
+    Returns
+    -------
+    ndarray of int
+        Sorted by chromosome, best first within each.
+    """
+    s = np.abs(scores) if absolute else np.asarray(scores, dtype=float)
+    chrom = np.asarray(chromosomes).astype(str)
+    order = np.lexsort((-s, chrom))  # by chromosome, then descending score
+    sorted_chrom = chrom[order]
+    first = np.searchsorted(sorted_chrom, sorted_chrom, side="left")
+    rank = np.arange(order.size) - first
+    return order[rank < top]

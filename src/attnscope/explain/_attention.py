@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._chunking import auto_batch_size, chunk_slices
 from attnscope.explain._core import feature_shape, register_method
 
 __all__ = ["attention"]
@@ -58,7 +58,7 @@ def attention(
     chosen: str | None = level
     names: list[str] = []
     with torch.no_grad():
-        for sl in chunk_slices(n, rows):
+        for sl in iter_batches(n, rows):
             levels = spec.attention(*(t[sl] for t in spec.raw_inputs))
             names = list(levels)
             if not names:

@@ -68,57 +68,67 @@ def available_methods(estimator: Any = None) -> list[str]:
     return [*METHODS, *(m for m in extra if m not in METHODS)]
 
 
-def predicted_targets(spec: Any, batch_size: int = 256) -> np.ndarray:
+def predicted_targets(spec: Any, batch_size: int = 256, precision: str | None = None) -> np.ndarray:
     """Predicted class per sample from ``spec.raw_forward`` (batched, no grad)."""
-    n = int(spec.raw_inputs[0].shape[0])
+    from attnscope.core import autocast, iter_batches
+
+    n = spec.n_samples
     parts = []
-    with torch.no_grad():
-        for i in range(0, n, batch_size):
-            parts.append(spec.raw_forward(*(t[i : i + batch_size] for t in spec.raw_inputs)))
+    device = spec.raw_inputs[0].device
+    with torch.no_grad(), autocast(device, precision):
+        for sl in iter_batches(n, batch_size):
+            parts.append(spec.raw_forward(*(t[sl] for t in spec.raw_inputs)).float())
     return torch.cat(parts).argmax(dim=1).cpu().numpy()
 
 
 def attribute_spec(
-    estimator: Any,
+    model: Any,
     spec: Any,
     *,
     method: str,
     target: int | np.ndarray | None = None,
     sample_ids: np.ndarray | None = None,
+    device: str | None = None,
+    precision: str | None = None,
     **options: Any,
 ) -> Attribution:
-    """Run ``method`` on an already built :class:`AttributionSpec`.
+    """Run ``method`` on an already built :class:`~attnscope.core.AttributionSpec`.
 
-    Used by :func:`attribute` and by the trust metrics, which perturb a spec's inputs or
-    swap its module. Parameters as in :func:`attribute`.
+    The one runner of every attribution: the model goes to ``device`` for the call (default:
+    where it is) with the spec's tensors, in eval mode, with torch's RNG (CPU and CUDA)
+    seeded by ``random_state`` and, if asked, autocast to ``precision``. Used by
+    :func:`attribute` and by the trust metrics, which perturb a spec's inputs or swap its
+    module. Parameters as in :func:`attribute`.
     """
-    from attnscope.train import eval_mode
+    from attnscope.core import autocast, eval_mode, placed, seeded
 
-    name = canonical_method(method, estimator)
-    extra = dict(getattr(estimator, "attribution_methods", {}) or {})
+    name = canonical_method(method, model)
+    extra = dict(getattr(model, "attribution_methods", {}) or {})
     fn = extra.get(name, METHODS.get(name))
     if fn is None:  # pragma: no cover - canonical_method checked it
         raise ConfigError(f"unknown attribution method {method!r}.")
-    n = int(spec.raw_inputs[0].shape[0])
-    if target is None:
-        with eval_mode(estimator.module_):
-            targets = predicted_targets(spec)
-    else:
-        targets = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,)).copy()
+    module = model.module_
     random_state = options.pop("random_state", 0)
     if "random_state" in inspect.signature(fn).parameters:
         options["random_state"] = random_state
-    start = time.perf_counter()
-    with torch.random.fork_rng(devices=[]), eval_mode(estimator.module_):
-        torch.manual_seed(int(random_state or 0))
-        values, meta = fn(estimator, spec, targets, **options)
+    with placed(module, device) as dev, eval_mode(module):
+        spec = spec.to(dev)
+        n = spec.n_samples
+        if target is None:
+            targets = predicted_targets(spec, precision=precision)
+        else:
+            targets = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,)).copy()
+        start = time.perf_counter()
+        with seeded(random_state, dev), autocast(dev, precision):
+            values, meta = fn(model, spec, targets, **options)
+        seconds = time.perf_counter() - start
     # A method whose values are not per input feature (e.g. per prototype) names its own axis.
     feature_names = meta.pop("feature_names", None) if isinstance(meta, dict) else None
     return Attribution(
         values=values,
         method=name,
         target=targets,
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
         feature_names=spec.feature_names if feature_names is None else np.asarray(feature_names),
         sample_ids=sample_ids,
         meta=meta,
@@ -126,25 +136,33 @@ def attribute_spec(
 
 
 def attribute(
-    estimator: Any,
+    model: Any,
     data: Any,
     *,
     method: str = "input_x_gradient",
     target: int | np.ndarray | None = None,
+    device: str | None = None,
+    precision: str | None = None,
     **options: Any,
 ) -> Attribution:
-    """Attribute the predictions of a fitted ``estimator`` on ``data``.
+    """Attribute the predictions of a fitted model on ``data``.
 
     Parameters
     ----------
-    estimator : BaseClassifier
-        A fitted attnscope estimator.
+    model : fitted estimator, TorchModel or nn.Module
+        An attnscope estimator, a module wrapped by :func:`attnscope.explain.wrap_module`,
+        or a plain ``nn.Module`` whose input kind is read from ``data`` (see
+        :func:`attnscope.explain.infer_kind`).
     data : Dataset or array-like
     method : str, default "input_x_gradient"
         A name in :data:`METHODS` (or an alias in :data:`ALIASES`, e.g. ``ig``), or one of
-        the estimator's own ``attribution_methods``.
+        the model's own ``attribution_methods``.
     target : int or ndarray of shape (n_samples,), optional
         Class index to explain; default each sample's predicted class.
+    device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
+        Where to compute; default where the model is.
+    precision : {"bf16", "fp16"}, optional
+        Autocast for the forward passes; default float32.
     **options
         Passed to the method (e.g. ``n_steps`` for integrated gradients); ``random_state``
         seeds every random draw (default 0).
@@ -160,14 +178,21 @@ def attribute(
     >>> attr.values.shape  # doctest: +SKIP
     (200, 100)
     """
-    from attnscope.estimators import check_is_fitted
+    from attnscope.explain._adapter import as_model
 
-    check_is_fitted(estimator)
-    canonical_method(method, estimator)
-    data = estimator.as_dataset(data)
-    spec = estimator.attribution_spec(data)
+    model = as_model(model, data)
+    canonical_method(method, model)
+    data = model.as_dataset(data)
+    spec = model.attribution_spec(data)
     return attribute_spec(
-        estimator, spec, method=method, target=target, sample_ids=data.sample_ids, **options
+        model,
+        spec,
+        method=method,
+        target=target,
+        sample_ids=data.sample_ids,
+        device=device,
+        precision=precision,
+        **options,
     )
 
 

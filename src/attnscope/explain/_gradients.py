@@ -16,11 +16,12 @@ import torch
 from torch import Tensor
 
 from attnscope._utils.random import check_random_state
+from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._chunking import auto_batch_size, chunk_slices
 from attnscope.explain._core import pack, register_method, slice_args, unpack
 
 __all__ = [
+    "gradient_norm",
     "gradient_shap",
     "input_x_gradient",
     "integrated_gradients",
@@ -72,7 +73,7 @@ def _run(
     """
     n = int(spec.inputs[0].shape[0])
     parts, deltas = [], []
-    for sl in chunk_slices(n, chunk):
+    for sl in iter_batches(n, chunk):
         inputs = tuple(t[sl].detach().clone().requires_grad_(True) for t in spec.inputs)
         extra = slice_args(tuple(spec.additional_args), sl, n)
         out = call(inputs, torch.as_tensor(target[sl]), extra, sl)
@@ -120,6 +121,36 @@ def saliency(
         _rows(spec, batch_size, memory_budget),
     )
     return values, {}
+
+
+@register_method("gradient_norm")
+def gradient_norm(
+    estimator: Any,
+    spec: Any,
+    target: np.ndarray,
+    *,
+    batch_size: int | None = None,
+    memory_budget: float | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """L2 norm of the target logit's gradient over each feature's input axis.
+
+    ``sqrt(to_features(grad ** 2))``: over the four one-hot channels of a position, the
+    embedding dimensions of a token (AttnGen's validation saliency), or ``|grad|`` for a
+    table. Non-negative; the raw gradient, unlike :func:`saliency`, is not summed in
+    absolute value first.
+    """
+    from captum.attr import Saliency
+
+    method = Saliency(spec.forward)
+
+    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
+        grads = unpack(
+            method.attribute(pack(x), target=t, additional_forward_args=extra or None, abs=False)
+        )
+        return tuple(gr.pow(2) for gr in grads)
+
+    values, _ = _run(spec, target, call, _rows(spec, batch_size, memory_budget))
+    return np.sqrt(np.clip(values, 0.0, None)), {"norm": "L2 over each feature's input axis"}
 
 
 @register_method("input_x_gradient", aliases=("ixg", "gradient"))
@@ -215,7 +246,8 @@ def layer_integrated_gradients(
     """Integrated gradients on the embedding layer of a token model (captum).
 
     The attribution of each token is the sum over the embedding axis of the layer
-    attribution. ``layer_baselines`` default to token id 0 (padding).
+    attribution. ``layer_baselines`` default to the spec's ``layer_baselines`` (HEMERA: the
+    MEAN token, each SNP's mean training embedding), else token id 0 (padding).
     """
     from captum.attr import LayerIntegratedGradients
 
@@ -225,11 +257,14 @@ def layer_integrated_gradients(
             "this model has none: use integrated_gradients instead."
         )
     ids = tuple(spec.layer_inputs)
-    base = (
-        tuple(torch.zeros_like(t[:1]) for t in ids)
-        if layer_baselines is None
-        else unpack(layer_baselines)
-    )
+    if layer_baselines is not None:
+        base = tuple(
+            torch.as_tensor(b, device=t.device) for b, t in zip(unpack(layer_baselines), ids)
+        )
+    elif spec.layer_baselines:
+        base = tuple(spec.layer_baselines)
+    else:
+        base = tuple(torch.zeros_like(t[:1]) for t in ids)
     if batch_size is not None:
         rows = int(batch_size)
     else:
@@ -237,9 +272,12 @@ def layer_integrated_gradients(
     lig = LayerIntegratedGradients(spec.layer_forward, spec.layer)
     n = int(ids[0].shape[0])
     parts, deltas = [], []
-    for sl in chunk_slices(n, rows):
+    for sl in iter_batches(n, rows):
         x = tuple(t[sl] for t in ids)
-        b = tuple(bb.expand_as(xx) if bb.shape[0] == 1 else bb[sl] for bb, xx in zip(base, x))
+        b = tuple(
+            (bb.expand_as(xx) if bb.shape[0] == 1 else bb[sl]).to(xx.dtype)
+            for bb, xx in zip(base, x)
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             attr, delta = lig.attribute(

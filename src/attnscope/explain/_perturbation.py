@@ -19,8 +19,8 @@ import torch
 from torch import Tensor
 
 from attnscope._utils.random import check_random_state
+from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._chunking import auto_batch_size, chunk_slices
 from attnscope.explain._core import feature_shape, register_method
 
 __all__ = [
@@ -150,7 +150,7 @@ def _perturb(
     # captum fits one small surrogate per sample; BLAS threads only add contention there.
     with torch.no_grad(), warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", UserWarning)
-        for sl in chunk_slices(n, chunk):
+        for sl in iter_batches(n, chunk):
             raw = tuple(t[sl] for t in spec.raw_inputs)
             z = torch.ones(int(raw[0].shape[0]), *shape)
             attr = call(method, z, torch.as_tensor(target[sl]), raw, per_eval)
@@ -449,10 +449,10 @@ def ism(
     tgt = torch.as_tensor(target)
     out = np.zeros((n, length), dtype=np.float32)
     with torch.no_grad():
-        for sl in chunk_slices(n, n_chunk):
+        for sl in iter_batches(n, n_chunk):
             xb, tb = x[sl], tgt[sl]
             ref = spec.forward(xb).gather(1, tb.view(-1, 1))  # (b, 1)
-            for ps in chunk_slices(length, block):
+            for ps in iter_batches(length, block):
                 pos = torch.arange(ps.start, ps.stop)
                 p = len(pos)
                 var = xb[:, None, None].repeat(1, p, 4, 1, 1)  # (b, P, alt base, 4, L)

@@ -22,9 +22,15 @@ from typing import Any, cast
 import numpy as np
 
 from attnscope.data import GenotypeDataset
-from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
-__all__ = ["allele_frequencies", "genotype_qc", "read_phenotype", "subset_snps"]
+__all__ = [
+    "allele_frequencies",
+    "genotype_qc",
+    "read_phenotype",
+    "snp_qc_mask",
+    "subset_snps",
+]
 
 _MISSING_TOKENS = {"-9", "na", "nan", "", "none", "."}
 _ID_HEADERS = {"fid", "#fid", "iid", "id", "sample", "sample_id", "sampleid", "subject"}
@@ -123,34 +129,8 @@ def genotype_qc(
         called = called[keep_samples]
     n_kept = g.shape[0]
 
-    keep = np.ones(m, dtype=bool)
-    n_called = called.sum(axis=0, dtype=np.int64)
-    missing_frac = 1.0 - n_called / max(n_kept, 1)
-    if max_missing is not None:
-        drop = keep & (missing_frac > max_missing)
-        report["snps_removed_missing"] = int(drop.sum())
-        keep &= ~drop
-    else:
-        report["snps_removed_missing"] = 0
-    # Treat missing cells as "no genotype" when looking for a second genotype class.
-    big = np.where(called, g, np.int8(3))
-    small = np.where(called, g, np.int8(-1))
-    g_min = big.min(axis=0) if n_kept else np.zeros(m, np.int8)
-    g_max = small.max(axis=0) if n_kept else np.zeros(m, np.int8)
-    if drop_monomorphic:
-        drop = keep & ((g_min >= g_max) | (n_called == 0))
-        report["snps_removed_monomorphic"] = int(drop.sum())
-        keep &= ~drop
-    else:
-        report["snps_removed_monomorphic"] = 0
-    if maf is not None:
-        freq = allele_frequencies(g)
-        minor = np.minimum(freq, 1.0 - freq)
-        drop = keep & ~(minor >= maf)  # NaN (no calls) counts as failing
-        report["snps_removed_maf"] = int(drop.sum())
-        keep &= ~drop
-    else:
-        report["snps_removed_maf"] = 0
+    keep, _, _, removed = _snp_filters(g, maf, max_missing, drop_monomorphic)
+    report.update(removed)
     if not keep.any():
         raise DataError(
             f"QC removed all {m} SNPs ({report}); relax maf / max_missing or check the data."
@@ -161,6 +141,70 @@ def genotype_qc(
     out = subset_snps(cast(GenotypeDataset, kept), keep)
     out.meta = {**out.meta, "qc": report}
     return out, report
+
+
+def snp_qc_mask(
+    genotypes: np.ndarray,
+    *,
+    maf: float | None = 0.01,
+    max_missing: float | None = 0.1,
+    drop_monomorphic: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SNPs passing the missingness, monomorphism and minor-allele-frequency filters.
+
+    The SNP filters of :func:`genotype_qc` on a plain matrix (HEMERA runs them on its
+    training individuals).
+
+    Parameters
+    ----------
+    genotypes : ndarray of shape (n_samples, n_snps), int8
+        Dosages 0/1/2, -1 missing.
+    maf, max_missing, drop_monomorphic
+        As in :func:`genotype_qc`.
+
+    Returns
+    -------
+    keep : ndarray of shape (n_snps,), bool
+    minor_freq : ndarray of shape (n_snps,), float
+        Minor-allele frequency over called genotypes (NaN without calls).
+    missing : ndarray of shape (n_snps,), float
+        Share of missing calls.
+    """
+    if maf is not None and not 0.0 <= float(maf) <= 0.5:
+        raise ConfigError(f"maf must lie in [0, 0.5], got {maf}.")
+    if max_missing is not None and not 0.0 <= float(max_missing) <= 1.0:
+        raise ConfigError(f"max_missing must lie in [0, 1], got {max_missing}.")
+    keep, minor, missing, _ = _snp_filters(
+        np.asarray(genotypes), maf, max_missing, drop_monomorphic
+    )
+    return keep, minor, missing
+
+
+def _snp_filters(
+    g: np.ndarray, maf: float | None, max_missing: float | None, drop_monomorphic: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """SNP filters in order (missingness, monomorphic, MAF); counts removed by each."""
+    n_kept, m = g.shape
+    called = g >= 0
+    keep = np.ones(m, dtype=bool)
+    removed: dict[str, int] = {}
+    n_called = called.sum(axis=0, dtype=np.int64)
+    missing_frac = 1.0 - n_called / max(n_kept, 1)
+    drop = keep & (missing_frac > max_missing) if max_missing is not None else ~keep
+    removed["snps_removed_missing"] = int(drop.sum())
+    keep &= ~drop
+    # Treat missing cells as "no genotype" when looking for a second genotype class.
+    g_min = np.where(called, g, np.int8(3)).min(axis=0) if n_kept else np.zeros(m, np.int8)
+    g_max = np.where(called, g, np.int8(-1)).max(axis=0) if n_kept else np.zeros(m, np.int8)
+    drop = keep & ((g_min >= g_max) | (n_called == 0)) if drop_monomorphic else ~keep
+    removed["snps_removed_monomorphic"] = int(drop.sum())
+    keep &= ~drop
+    freq = allele_frequencies(g)
+    minor = np.minimum(freq, 1.0 - freq)
+    drop = keep & ~(minor >= maf) if maf is not None else ~keep  # NaN (no calls) fails
+    removed["snps_removed_maf"] = int(drop.sum())
+    keep &= ~drop
+    return keep, minor, missing_frac, removed
 
 
 def subset_snps(data: GenotypeDataset, keep: np.ndarray) -> GenotypeDataset:

@@ -1,6 +1,6 @@
 """Networks only (no training code); each ``forward`` returns a :class:`ModelOutput`."""
 
-from attnscope.models._output import ModelOutput
+from attnscope.core import ModelOutput
 from attnscope.models.attn_lstm import AttentionLSTM, lstm_sequence
 from attnscope.models.attngen import AttnGen
 from attnscope.models.baselines import MLP, SequenceCNN, TimeSeriesGRU, one_hot_dna

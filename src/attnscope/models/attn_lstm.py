@@ -37,7 +37,7 @@ import torch
 from torch import Tensor, nn
 from torch.autograd.function import once_differentiable
 
-from attnscope.models._output import ModelOutput
+from attnscope.core import ModelOutput
 
 __all__ = ["AttentionLSTM", "lstm_sequence"]
 

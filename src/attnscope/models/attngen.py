@@ -27,7 +27,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from attnscope.models._output import ModelOutput
+from attnscope.core import ModelOutput
 
 __all__ = ["AttnGen", "least_salient_mask", "masked_softmax"]
 

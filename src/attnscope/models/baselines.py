@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from attnscope.models._output import ModelOutput
+from attnscope.core import ModelOutput
 
 __all__ = ["MLP", "SequenceCNN", "TimeSeriesGRU", "one_hot_dna"]
 

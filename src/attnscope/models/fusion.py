@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnscope.core import ModelOutput
 from attnscope.errors import ConfigError
-from attnscope.models._output import ModelOutput
 
 __all__ = [
     "AttentionPool",

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnscope.models._output import ModelOutput
+from attnscope.core import ModelOutput
 
 __all__ = ["HAIN", "segment_softmax"]
 

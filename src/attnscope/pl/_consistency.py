@@ -1,4 +1,4 @@
-"""Plots of a seed-consistency study (:func:`attnscope._consistency.run_consistency`).
+"""Plots of a seed-consistency study (:func:`attnscope.run._consistency.run_consistency`).
 
 Like the figures of Yadav & Subbian (CHIL 2025): the spread, across variants, of the
 weight each of a sample's top cells gets, and the distribution over samples of per-sample
@@ -118,7 +118,7 @@ def consistency_overview(
     Parameters
     ----------
     result : dict
-        Output of :func:`attnscope._consistency.run_consistency`.
+        Output of :func:`attnscope.run._consistency.run_consistency`.
     metrics : sequence of str
     n_samples : int, default 3
 

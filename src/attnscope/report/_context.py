@@ -102,7 +102,7 @@ class RunContext:
         path = section.get("path") if isinstance(section, dict) else None
         try:
             if path and Path(path).exists():
-                from attnscope._run import load_data
+                from attnscope.run._commands import load_data
 
                 options = {k: v for k, v in section.items() if k != "path"}
                 return load_data(path, data_format=self.config.get("format"), **options)

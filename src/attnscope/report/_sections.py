@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from attnscope.metrics._trust import TRUST_COLUMNS
 from attnscope.report._context import RunContext
 from attnscope.report._html import Section, esc, figure_html, fmt, table_html
+from attnscope.trust._table import TRUST_COLUMNS
 
 __all__ = [
     "attention_section",

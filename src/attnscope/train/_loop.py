@@ -1,9 +1,16 @@
-"""The one fit loop every estimator uses."""
+"""The one fit loop: a single network, or N seed variants trained as one batched network.
+
+A single model is an ensemble of one. :func:`fit_module` trains a plain network;
+:func:`fit_members` trains a network whose parameters carry a leading member axis M
+(see :class:`attnscope.models.attn_lstm.AttentionLSTM`). Both run :func:`_train`: each
+member draws its own batch order from its own generator, is clipped by its own gradient
+norm and early-stops on its own validation score; Adam and weight decay act element-wise,
+so one optimiser over the stacked parameters is M independent optimisers.
+"""
 
 from __future__ import annotations
 
-import copy
-import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,10 +20,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnscope.core import batched_forward, iter_batches, logits_of, resolve_device
 from attnscope.train._config import TrainConfig
-from attnscope.train._runner import batched_forward, iter_batches
 
-__all__ = ["History", "LossFn", "cross_entropy_loss", "fit_module"]
+__all__ = [
+    "History",
+    "LossFn",
+    "cross_entropy_loss",
+    "fit_members",
+    "fit_module",
+    "member_cross_entropy",
+    "member_scores",
+]
 
 #: ``loss_fn(module, batch_inputs, batch_y, class_weight, epoch) -> scalar loss``
 LossFn = Callable[[nn.Module, Sequence[Tensor], Tensor, "Tensor | None", int], Tensor]
@@ -46,8 +61,23 @@ class History:
 def cross_entropy_loss(
     module: nn.Module, inputs: Sequence[Tensor], y: Tensor, class_weight: Tensor | None, epoch: int
 ) -> Tensor:
-    """Plain (optionally class-weighted) cross-entropy on ``module(*inputs).logits``."""
-    return F.cross_entropy(module(*inputs).logits, y, weight=class_weight)
+    """Plain (optionally class-weighted) cross-entropy on the module's logits."""
+    return F.cross_entropy(logits_of(module(*inputs)), y, weight=class_weight)
+
+
+def member_cross_entropy(
+    module: nn.Module, inputs: Sequence[Tensor], y: Tensor, class_weight: Tensor | None, epoch: int
+) -> Tensor:
+    """Cross-entropy of every member, shape (M,): logits (M, B, C), labels ``y`` (M, B).
+
+    With class weights each member's loss is its weighted mean, as ``F.cross_entropy``
+    computes it for a standalone model.
+    """
+    logits = logits_of(module(*inputs))
+    per_sample = F.cross_entropy(logits.transpose(1, 2), y, weight=class_weight, reduction="none")
+    if class_weight is not None:
+        return per_sample.sum(1) / class_weight[y].sum(1)
+    return per_sample.mean(1)
 
 
 def fit_module(
@@ -68,12 +98,13 @@ def fit_module(
     Parameters
     ----------
     module : nn.Module
-        Its forward returns a ``ModelOutput``.
+        Its forward returns a ``ModelOutput`` (or logits).
     inputs : sequence of Tensor
-        Training inputs, samples on the first axis (kept on the CPU; batches are moved).
+        Training inputs, samples on the first axis (kept where they are; batches are
+        moved to ``config.device``).
     y : Tensor of shape (n_samples,), int64
     config : TrainConfig
-        Optimiser, batch size, epochs, patience, monitored metric, clipping. With
+        Optimiser, batch size, epochs, patience, monitored metric, clipping, device. With
         ``config.min_epochs`` = m > 0, only epochs m, m + 1, ... (counted from 1) can be kept
         or start the patience count, so at least m epochs of training are always kept.
     val_inputs, val_y : optional
@@ -90,13 +121,93 @@ def fit_module(
     Returns
     -------
     History
-        The best epoch's weights are loaded back into ``module`` before returning.
+        The best epoch's weights are loaded back into ``module`` before returning; the
+        module stays on ``config.device``.
     """
-    import time
+    gen = generator if generator is not None else torch.Generator().manual_seed(0)
+    return _train(
+        module,
+        inputs,
+        y,
+        config=config,
+        generators=[gen],
+        members=False,
+        val_inputs=val_inputs,
+        val_y=val_y,
+        loss_fn=loss_fn,
+        class_weight=class_weight,
+        parameters=parameters,
+    )[0]
 
+
+def fit_members(
+    module: nn.Module,
+    inputs: Sequence[Tensor],
+    y: Tensor,
+    *,
+    seeds: Sequence[int],
+    config: TrainConfig,
+    val_inputs: Sequence[Tensor] | None = None,
+    val_y: Tensor | None = None,
+    loss_fn: LossFn = member_cross_entropy,
+    class_weight: Tensor | None = None,
+) -> list[History]:
+    """Train every member of a member-axis ``module`` in place; one History per member.
+
+    Parameters
+    ----------
+    module : nn.Module
+        Every parameter has the member axis M first; ``module(*batch)`` takes inputs of
+        shape (M, B, ...) and returns logits (M, B, C).
+    inputs : sequence of Tensor
+        Training inputs, samples first (shared by all members).
+    y : Tensor of shape (n,)
+    seeds : sequence of int
+        One per member: its batch order (and, in the module, its initialisation).
+    config : TrainConfig
+    val_inputs, val_y : optional
+        Shared validation data for per-member early stopping and best-weight restore.
+    loss_fn : callable, default :func:`member_cross_entropy`
+        Returns the loss of every member, shape (M,).
+
+    Notes
+    -----
+    Only dropout masks differ from M standalone runs (they come from one generator).
+    """
+    generators = [torch.Generator().manual_seed(int(s)) for s in seeds]
+    return _train(
+        module,
+        inputs,
+        y,
+        config=config,
+        generators=generators,
+        members=True,
+        val_inputs=val_inputs,
+        val_y=val_y,
+        loss_fn=loss_fn,
+        class_weight=class_weight,
+    )
+
+
+def _train(
+    module: nn.Module,
+    inputs: Sequence[Tensor],
+    y: Tensor,
+    *,
+    config: TrainConfig,
+    generators: list[torch.Generator],
+    members: bool,
+    val_inputs: Sequence[Tensor] | None,
+    val_y: Tensor | None,
+    loss_fn: LossFn,
+    class_weight: Tensor | None,
+    parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
+) -> list[History]:
+    """The epoch loop shared by :func:`fit_module` (M = 1) and :func:`fit_members`."""
     start = time.perf_counter()
-    device = torch.device(config.device)
+    device = resolve_device(config.device)
     module.to(device)
+    n_members = len(generators)
     groups: list[Any] = list(parameters) if parameters is not None else list(module.parameters())
     params = [p for g in groups for p in (g["params"] if isinstance(g, dict) else [g])]
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
@@ -104,75 +215,139 @@ def fit_module(
         groups, lr=config.lr, weight_decay=config.weight_decay, amsgrad=config.amsgrad
     )
     cw = class_weight.to(device) if class_weight is not None else None
-    history = History()
+    histories = [History() for _ in range(n_members)]
     has_val = val_inputs is not None and val_y is not None and len(val_y) > 0
-    best_state: dict[str, Tensor] | None = None
-    best = -math.inf
-    stale = 0
+    best = np.full(n_members, -np.inf)
+    stale = np.zeros(n_members, dtype=int)
+    active = np.ones(n_members, dtype=bool)  # a stopped member keeps its best weights
+    best_state = _BestState(module, members)
+    single_bn = not members and _has_batchnorm(module)
     n = int(y.shape[0])
     progress = _progress(config.verbose, config.epochs)
     try:
         for epoch in range(config.epochs):
             module.train()
-            order = torch.randperm(n, generator=generator)
-            total, seen = 0.0, 0
+            order = torch.stack([torch.randperm(n, generator=g) for g in generators])
+            total = torch.zeros(n_members, dtype=torch.float64)
+            seen = 0
             for sl in iter_batches(n, config.batch_size):
-                idx = order[sl]
-                if idx.numel() < 2 and _has_batchnorm(module):
+                idx = order[:, sl] if members else order[0, sl]  # (M, B) or (B,)
+                if single_bn and idx.numel() < 2:
                     continue  # BatchNorm cannot train on a single sample
                 batch = [t[idx].to(device) for t in inputs]
                 loss = loss_fn(module, batch, y[idx].to(device), cw, epoch)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.clip_grad_norm:
+                loss.sum().backward()
+                if config.clip_grad_norm and members:
+                    _clip_per_member(params, config.clip_grad_norm)
+                elif config.clip_grad_norm:
                     nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
                 optimizer.step()
-                total += float(loss.detach()) * idx.numel()
-                seen += idx.numel()
-            record = {"epoch": float(epoch), "train_loss": total / max(seen, 1)}
+                total += loss.detach().double().cpu().reshape(-1) * idx.shape[-1]
+                seen += idx.shape[-1]
+            records = [
+                {"epoch": float(epoch), "train_loss": float(t) / max(seen, 1)} for t in total
+            ]
             if has_val and val_inputs is not None and val_y is not None:
-                record.update(_validate(module, val_inputs, val_y, config, cw))
-                score = record[f"val_{config.monitor}"]
-                score = -score if config.monitor == "loss" else score
+                scores = _validate(module, val_inputs, val_y, config, cw, records, members)
             else:
-                score = float(epoch)  # keep the last epoch
-            history.epochs.append(record)
-            if epoch + 1 < config.min_epochs:
-                pass  # too early to be kept or to count towards patience
-            elif score > best:
-                best, stale = score, 0
-                best_state = copy.deepcopy(module.state_dict())
-                history.best_epoch = epoch
-                history.best_score = record.get(f"val_{config.monitor}", float("nan"))
-            else:
-                stale += 1
+                scores = np.full(n_members, float(epoch))  # keep the last epoch
+            counted = epoch + 1 >= config.min_epochs  # too early to be kept or to count
+            improved = (scores > best) & active & counted
+            best = np.where(improved, scores, best)
+            stale = np.where(improved, 0, stale + int(counted))
+            best_state.keep(improved)
+            for m in np.flatnonzero(active):
+                hist = histories[m]
+                hist.epochs.append(records[m])
+                if improved[m]:
+                    hist.best_epoch = epoch
+                    hist.best_score = records[m].get(f"val_{config.monitor}", float("nan"))
             if progress is not None:
-                progress.update(1, **{k: round(v, 4) for k, v in record.items() if k != "epoch"})
-            if has_val and stale >= config.patience:
-                history.stopped_early = True
-                break
+                info = {k: round(v, 4) for k, v in records[0].items() if k != "epoch"}
+                progress.update(1, **info)
+            if has_val:
+                newly = active & (stale >= config.patience)
+                for stopped in np.flatnonzero(newly):
+                    histories[int(stopped)].stopped_early = True
+                active &= ~newly
+                if not active.any():
+                    break
     finally:
         if progress is not None:
             progress.close()
-    if best_state is not None:
-        module.load_state_dict(best_state)
+    best_state.restore()
     module.eval()
-    history.seconds = time.perf_counter() - start
-    return history
+    seconds = time.perf_counter() - start
+    for hist in histories:
+        hist.seconds = seconds / n_members
+    return histories
+
+
+class _BestState:
+    """The best weights seen so far, per member (a masked copy when there is a member axis)."""
+
+    def __init__(self, module: nn.Module, members: bool) -> None:
+        self.module, self.members = module, members
+        self.state: dict[str, Tensor] | None = None
+        if members:  # a member that never improves gets its initial weights back
+            self.state = {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+    def keep(self, improved: np.ndarray) -> None:
+        if not improved.any():
+            return
+        current = self.module.state_dict()
+        if not self.members or self.state is None:
+            self.state = {k: v.detach().clone() for k, v in current.items()}
+            return
+        mask = torch.as_tensor(improved)
+        for key, value in current.items():
+            kept = self.state[key]
+            if value.dim() and value.shape[0] == mask.numel():
+                sel = mask.to(value.device).view(-1, *([1] * (value.dim() - 1)))
+                kept.copy_(torch.where(sel, value.detach(), kept))
+            else:  # shared buffers (no member axis): the latest improvement wins
+                kept.copy_(value.detach())
+
+    def restore(self) -> None:
+        if self.state is not None:
+            self.module.load_state_dict(self.state)
 
 
 def _validate(
-    module: nn.Module, inputs: Sequence[Tensor], y: Tensor, config: TrainConfig, cw: Tensor | None
-) -> dict[str, float]:
+    module: nn.Module,
+    inputs: Sequence[Tensor],
+    y: Tensor,
+    config: TrainConfig,
+    cw: Tensor | None,
+    records: list[dict[str, float]],
+    members: bool,
+) -> np.ndarray:
+    """Add validation metrics to each member's record; return the monitored scores (M,).
+
+    A single model records loss, accuracy, balanced accuracy and AUROC
+    (:func:`attnscope.metrics.classification_metrics`); members record the monitored
+    metric, computed for all of them at once (:func:`member_scores`). Higher is better
+    (the loss is negated).
+    """
     from attnscope.metrics._predictive import classification_metrics
 
+    batch = max(config.batch_size, 256)
     logits = batched_forward(
-        module, inputs, batch_size=max(config.batch_size, 256), device=config.device
+        module, inputs, batch_size=batch, members=len(records) if members else None
     )
+    if members:
+        scores = member_scores(logits, y, config.monitor)
+        sign = -1.0 if config.monitor == "loss" else 1.0
+        for rec, s in zip(records, scores):
+            rec[f"val_{config.monitor}"] = float(sign * s)
+        return scores
     loss = float(F.cross_entropy(logits, y, weight=cw.cpu() if cw is not None else None))
     proba = torch.softmax(logits, dim=1).numpy()
     m = classification_metrics(y.numpy(), proba, metrics=("accuracy", "balanced_accuracy", "auroc"))
-    return {"val_loss": loss, **{f"val_{k}": float(v) for k, v in m.items()}}
+    records[0].update({"val_loss": loss, **{f"val_{k}": float(v) for k, v in m.items()}})
+    score = records[0][f"val_{config.monitor}"]
+    return np.array([-score if config.monitor == "loss" else score])
 
 
 def _has_batchnorm(module: nn.Module) -> bool:
@@ -220,3 +395,47 @@ def class_weights(y: np.ndarray, n_classes: int) -> Tensor:
     counts = np.bincount(y, minlength=n_classes).astype(np.float64)
     w = len(y) / (n_classes * np.maximum(counts, 1))
     return torch.tensor(w, dtype=torch.float32)
+
+
+def member_scores(logits: Tensor, y: Tensor, monitor: str) -> np.ndarray:
+    """Validation score of every member; higher is better (loss is negated).
+
+    Parameters
+    ----------
+    logits : Tensor of shape (M, n, C)
+    y : Tensor of shape (n,)
+    """
+    if monitor == "loss":
+        losses = F.cross_entropy(
+            logits.transpose(1, 2), y.expand(logits.shape[0], -1), reduction="none"
+        )
+        return -losses.mean(dim=1).numpy()
+    pred = logits.argmax(dim=-1)
+    if monitor == "accuracy":
+        return (pred == y).float().mean(dim=1).numpy()
+    if monitor == "balanced_accuracy":
+        classes = torch.unique(y)
+        recalls = [((pred == c) & (y == c)).sum(1).float() / (y == c).sum() for c in classes]
+        return torch.stack(recalls).mean(0).numpy()
+    # AUROC of the positive class (binary) or one-vs-rest mean, via ranks (vectorised).
+    proba = torch.softmax(logits, dim=-1)
+    n_classes = logits.shape[-1]
+    cols = [1] if n_classes == 2 else list(range(n_classes))
+    scores = []
+    for c in cols:
+        pos = y == c
+        n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+        if n_pos == 0 or n_neg == 0:
+            continue
+        ranks = proba[..., c].argsort(dim=1).argsort(dim=1).float() + 1
+        scores.append((ranks[:, pos].sum(1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return torch.stack(scores).mean(0).numpy()
+
+
+def _clip_per_member(params: list[nn.Parameter], max_norm: float) -> None:
+    """Clip each member's gradient to ``max_norm`` (its own global norm)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    sq = torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0)
+    scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))

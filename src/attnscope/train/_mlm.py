@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from attnscope.core import iter_batches
 from attnscope.errors import ConfigError
 from attnscope.train._loop import History
-from attnscope.train._runner import iter_batches
 
 __all__ = ["mask_tokens", "pretrain_mlm"]
 

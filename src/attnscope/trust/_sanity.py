@@ -23,7 +23,7 @@ from torch import nn
 
 from attnscope._utils.random import check_random_state
 from attnscope.errors import ConfigError, DataError
-from attnscope.metrics._stability import rank_correlation_rows
+from attnscope.metrics._agreement import rank_correlation_rows
 
 __all__ = [
     "SANITY_THRESHOLD",

@@ -9,7 +9,7 @@ per row, with the inputs themselves, decides how many rows fit in the budget.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -17,7 +17,7 @@ from torch import Tensor
 
 from attnscope.errors import ConfigError
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "auto_batch_size", "bytes_per_row", "chunk_slices"]
+__all__ = ["DEFAULT_MEMORY_BUDGET", "auto_batch_size", "bytes_per_row"]
 
 #: Bytes one attribution call may use at a time (``ATTNSCOPE_MEMORY_BUDGET`` overrides, in MB).
 DEFAULT_MEMORY_BUDGET = 1 << 30
@@ -127,10 +127,3 @@ def auto_batch_size(
     """
     per_row = bytes_per_row(forward, inputs, additional_args, grad=grad)
     return int(max(1, min(max_rows, _budget(memory_budget) // per_row)))
-
-
-def chunk_slices(n: int, size: int) -> Iterator[slice]:
-    """Consecutive slices of at most ``size`` covering ``range(n)``."""
-    size = max(1, int(size))
-    for start in range(0, n, size):
-        yield slice(start, min(start + size, n))

@@ -24,22 +24,9 @@ __all__ = [
     "evaluate_run",
     "fit_run",
     "load_data",
-    "maybe_write_report",
     "predict_run",
     "save_test_predictions",
 ]
-
-
-def maybe_write_report(run: str | Path) -> Path | None:
-    """Write ``run/report.html`` when the report module is installed; else None."""
-    import importlib
-
-    try:
-        report = importlib.import_module("attnscope.report")
-    except ModuleNotFoundError:
-        return None
-    writer = getattr(report, "write_report", None)
-    return Path(writer(run)) if writer is not None else None
 
 
 def load_data(path: str | Path, *, data_format: str | None = None, **options: Any) -> Dataset:
@@ -85,8 +72,8 @@ def fit_run(
         held-out share, empty when ``test_size`` is 0).
     """
     from attnscope import __version__
-    from attnscope.cli._common import write_config
     from attnscope.estimators import make_estimator
+    from attnscope.run._config import write_config
 
     out = Path(out)
     _check_new_dir(out, force)
@@ -200,11 +187,8 @@ def evaluate_run(
     write_json(run / "metrics.json", {**previous, "evaluate": metrics})
     rows: list[dict[str, Any]] = []
     if trust:
-        from attnscope import metrics as m
+        from attnscope.trust import trust_table
 
-        trust_table = getattr(m, "trust_table", None)
-        if trust_table is None:
-            raise ConfigError("the trust table is not available in this version; use --no-trust.")
         rng = np.random.default_rng(random_state)
         idx = np.sort(rng.permutation(len(data))[: min(n_samples, len(data))])
         options: dict[str, Any] = {"random_state": random_state}

@@ -19,7 +19,7 @@ Two paths:
 
 - ``model="attn_lstm"`` with ``batched=True``: all variants train as one
   :class:`~attnscope.models.attn_lstm.AttentionLSTM` ensemble
-  (:func:`attnscope.train._ensemble.fit_ensemble`), in member chunks of ``member_chunk``;
+  (:func:`attnscope.train.fit_members`), in member chunks of ``member_chunk``;
   attention comes from the ensemble forward, gradient x input and integrated gradients from
   captum on the ensemble forward with the member axis folded into captum's batch.
 - any other registered model (or ``batched=False``): the estimator is cloned with
@@ -173,10 +173,10 @@ def _run_batched(
     sample_chunk: int,
     random_state: int,
 ) -> dict[str, Any]:
+    from attnscope.core import batched_forward
     from attnscope.estimators._attn_lstm import _options
     from attnscope.models.attn_lstm import AttentionLSTM
-    from attnscope.train import class_weights
-    from attnscope.train._ensemble import _batched_members, fit_ensemble
+    from attnscope.train import class_weights, fit_members
 
     template.classes_ = np.asarray(train.class_names)
     spec = template._module_spec(train)
@@ -204,7 +204,7 @@ def _run_batched(
         start, cpu = time.perf_counter(), time.process_time()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(int(random_state) + lo)
-            fit_ensemble(
+            fit_members(
                 module,
                 tr_in,
                 torch.as_tensor(train.y),
@@ -217,7 +217,7 @@ def _run_batched(
         train_seconds += time.perf_counter() - start
         train_cpu += time.process_time() - cpu
         with torch.no_grad():
-            logits.append(_batched_members(module, te_in, len(chunk_seeds)))
+            logits.append(batched_forward(module, te_in, batch_size=512, members=len(chunk_seeds)))
         members.append(module)
     all_logits = torch.cat(logits).float()
     proba = torch.softmax(all_logits, dim=-1).numpy()  # (N, n_test, C)

@@ -45,7 +45,7 @@ class Curve(NamedTuple):
 
 
 def _spec(estimator: Any, data: Any) -> Any:
-    from attnscope.estimators import check_is_fitted
+    from attnscope.core import check_is_fitted
 
     check_is_fitted(estimator)
     return estimator.attribution_spec(estimator.as_dataset(data))
@@ -91,7 +91,7 @@ def masked_scores(
     -------
     ndarray of shape (n_samples, n_steps)
     """
-    from attnscope.explain._chunking import auto_batch_size, chunk_slices
+    from attnscope.core import auto_batch_size, iter_batches
 
     if score not in ("proba", "logit"):
         raise ConfigError(f"score must be 'proba' or 'logit', got {score!r}.")
@@ -110,7 +110,7 @@ def masked_scores(
     cnt = torch.as_tensor(np.asarray(counts), dtype=torch.long).view(1, s, 1)
     out = np.empty((n, s), dtype=np.float64)
     with torch.no_grad():
-        for sl in chunk_slices(n, chunk):
+        for sl in iter_batches(n, chunk):
             r = torch.as_tensor(ranks[sl]).unsqueeze(1)  # (b, 1, F)
             mask = (r >= cnt) if keep_top else (r < cnt)  # True = remove
             b = int(r.shape[0])

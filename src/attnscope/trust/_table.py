@@ -80,6 +80,7 @@ def _truth_for(data: Any) -> np.ndarray | None:
 def trust_table(
     estimator: Any,
     data: Any,
+    y: Any = None,
     *,
     methods: Sequence[str] | None = None,
     n_samples: int = 1000,
@@ -92,17 +93,21 @@ def trust_table(
     method_options: Mapping[str, Mapping[str, Any]] | None = None,
     method_samples: Mapping[str, int] | None = None,
     random_state: int = 0,
+    device: str | None = None,
     progress: Any = None,
 ) -> list[dict[str, Any]]:
     """Compute every trust metric for every attribution method on one fitted model.
 
     Parameters
     ----------
-    estimator : BaseClassifier
-        Fitted.
-    data : Dataset
-        Labelled for label randomisation; with ``truth`` (planted by :mod:`attnscope.sim`)
-        for truth recovery.
+    estimator : fitted estimator, TorchModel or nn.Module
+        An attnscope estimator, a module wrapped by :func:`attnscope.explain.wrap_module`,
+        or a plain ``nn.Module`` whose input kind is read from ``data``.
+    data : Dataset or array-like
+        Labelled (or with ``y``) for label randomisation; with ``truth`` (planted by
+        :mod:`attnscope.sim`) for truth recovery.
+    y : array-like of shape (n_samples,), optional
+        Labels of an array ``data``.
     methods : sequence of str, optional
         Default :data:`TRUST_METHODS` plus the estimator's own ``attribution_methods``;
         methods the model cannot use get a row with ``status`` saying why.
@@ -125,6 +130,8 @@ def trust_table(
         (1/6 of its samples) and for max-sensitivity (1/12). ``n_samples`` in each row
         says how many samples it explains.
     random_state : int, default 0
+    device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
+        Where to compute; default where the model is (it goes back there afterwards).
     progress : callable, optional
         Called as ``progress(method, row)`` after each row.
 
@@ -139,22 +146,24 @@ def trust_table(
         (precision@k, AUROC, AUPRC; the random expectation in ``random_precision``) and
         seconds per explained sample.
     """
-    from attnscope.estimators import check_is_fitted
+    from attnscope.core import placed
     from attnscope.explain import attribute_spec, available_methods, canonical_method
-    from attnscope.metrics._faithfulness import _ranks, masked_scores
-    from attnscope.metrics._sanity import (
+    from attnscope.explain._adapter import as_model
+    from attnscope.explain._core import predicted_targets
+    from attnscope.metrics._truth import truth_recovery
+    from attnscope.trust._faithfulness import _ranks, masked_scores
+    from attnscope.trust._sanity import (
         SANITY_THRESHOLD,
         parameter_randomisation,
         permuted_label_model,
     )
-    from attnscope.metrics._sanity import (
+    from attnscope.trust._sanity import (
         label_randomisation as label_check,
     )
-    from attnscope.metrics._stability import max_sensitivity
-    from attnscope.metrics._truth import truth_recovery
+    from attnscope.trust._stability import max_sensitivity
 
-    check_is_fitted(estimator)
-    data = estimator.as_dataset(data)
+    estimator = as_model(estimator, data)
+    data = estimator.as_dataset(data, y)
     if n_samples < 1:
         raise ConfigError(f"n_samples must be positive, got {n_samples}.")
     rng = check_random_state(random_state)
@@ -172,85 +181,100 @@ def trust_table(
     options = {canonical_method(m, estimator): dict(v) for m, v in (method_options or {}).items()}
     caps = dict(SLOW_METHOD_SAMPLES if method_samples is None else method_samples)
     caps = {canonical_method(m, estimator): int(c) for m, c in caps.items()}
-    full_data = data
-    full_spec = estimator.attribution_spec(data)
-    relabelled = None
-    if label_randomisation and data.labels is not None:
-        relabelled = permuted_label_model(
-            estimator, data, epochs=label_epochs, random_state=random_state
-        )
+    with placed(estimator.module_, device) as dev:
+        full_data = data
+        full_spec = estimator.attribution_spec(data).to(dev)
+        # predicted classes once per (model, data), reused by every method
+        full_targets = predicted_targets(full_spec)
+        relabelled = None
+        if label_randomisation and data.labels is not None:
+            relabelled = permuted_label_model(
+                estimator, data, epochs=label_epochs, random_state=random_state
+            )
 
-    rows: list[dict[str, Any]] = []
-    for name in names:
-        opts = {"random_state": random_state, **options.get(name, {})}
-        start = time.perf_counter()
-        n = len(full_data)
-        data, spec = full_data, full_spec
-        n_san, n_stab = min(sanity_samples, n), min(stability_samples, n)
-        if name in caps and caps[name] < n:
-            n = max(1, caps[name])
-            data = full_data.subset(np.arange(n))
-            spec = estimator.attribution_spec(data)
-            n_san = min(n_san, max(1, n // 6))
-            n_stab = min(n_stab, max(1, n // 12))
-        small_s = data.subset(np.arange(n_san))
-        small_t = data.subset(np.arange(n_stab))
-        truth = _truth_for(data)
-        row: dict[str, Any] = {"method": name, "status": "ok", "n_samples": n}
-        try:
-            attr = attribute_spec(estimator, spec, method=name, sample_ids=data.sample_ids, **opts)
-        except (ConfigError, DataError) as exc:
-            row["status"] = f"not applicable: {exc}"
+        rows: list[dict[str, Any]] = []
+        for name in names:
+            opts = {"random_state": random_state, **options.get(name, {})}
+            start = time.perf_counter()
+            n = len(full_data)
+            data, spec = full_data, full_spec
+            n_san, n_stab = min(sanity_samples, n), min(stability_samples, n)
+            if name in caps and caps[name] < n:
+                n = max(1, caps[name])
+                data = full_data.subset(np.arange(n))
+                spec = estimator.attribution_spec(data).to(dev)
+                n_san = min(n_san, max(1, n // 6))
+                n_stab = min(n_stab, max(1, n // 12))
+            small_s = data.subset(np.arange(n_san))
+            small_t = data.subset(np.arange(n_stab))
+            truth = _truth_for(data)
+            row: dict[str, Any] = {"method": name, "status": "ok", "n_samples": n}
+            try:
+                attr = attribute_spec(
+                    estimator,
+                    spec,
+                    method=name,
+                    target=full_targets[:n],
+                    sample_ids=data.sample_ids,
+                    **opts,
+                )
+            except (ConfigError, DataError) as exc:
+                row["status"] = f"not applicable: {exc}"
+                rows.append(row)
+                if progress is not None:
+                    progress(name, row)
+                continue
+            try:
+                row["seconds_per_sample"] = attr.seconds / n
+                ranks = _ranks(np.asarray(attr.values), "signed")
+                counts = np.round(fr * ranks.shape[1]).astype(np.int64)
+                dele = masked_scores(spec, attr.target, ranks, counts, keep_top=False)
+                ins = masked_scores(spec, attr.target, ranks, counts, keep_top=True)
+                width = fr[-1] - fr[0]
+                row["deletion_auc"] = float(np.mean(np.trapezoid(dele, fr, axis=1) / width))
+                row["insertion_auc"] = float(np.mean(np.trapezoid(ins, fr, axis=1) / width))
+                full = dele[:, 0] if fr[0] == 0 else ins[:, -1]
+                row["comprehensiveness"] = float(np.mean(full - dele[:, k_idx[0]]))
+                row["sufficiency"] = float(np.mean(full - ins[:, k_idx[0]]))
+                sub = _head(attr, len(small_s))
+                san = parameter_randomisation(
+                    estimator, small_s, method=name, attribution=sub, cascade=False, **opts
+                )
+                row["sanity_corr"], row["sanity_pass"] = san.correlation, san.passed
+                if relabelled is not None:
+                    lab = label_check(
+                        estimator,
+                        small_s,
+                        method=name,
+                        attribution=sub,
+                        retrained=relabelled,
+                        **opts,
+                    )[name]
+                    row["label_corr"], row["label_pass"] = lab.correlation, lab.passed
+                sens = max_sensitivity(
+                    estimator, small_t, method=name, attribution=_head(attr, len(small_t)), **opts
+                )
+                row["noise_sensitivity"] = (
+                    float(np.nanmean(sens)) if np.isfinite(sens).any() else float("nan")
+                )
+                if truth is not None:
+                    try:
+                        rec = truth_recovery(attr, truth)
+                    except DataError as exc:
+                        row["truth_status"] = str(exc)
+                    else:
+                        row.update(
+                            {
+                                key: rec[key]
+                                for key in ("precision_at_k", "auroc", "auprc", "random_precision")
+                            }
+                        )
+            except (ConfigError, DataError) as exc:
+                # e.g. attention levels that are not per feature cannot be deleted feature-wise
+                row["status"] = f"metrics not applicable: {exc}"
+            row["seconds"] = time.perf_counter() - start
+            row["sanity_threshold"] = SANITY_THRESHOLD
             rows.append(row)
             if progress is not None:
                 progress(name, row)
-            continue
-        try:
-            row["seconds_per_sample"] = attr.seconds / n
-            ranks = _ranks(np.asarray(attr.values), "signed")
-            counts = np.round(fr * ranks.shape[1]).astype(np.int64)
-            dele = masked_scores(spec, attr.target, ranks, counts, keep_top=False)
-            ins = masked_scores(spec, attr.target, ranks, counts, keep_top=True)
-            width = fr[-1] - fr[0]
-            row["deletion_auc"] = float(np.mean(np.trapezoid(dele, fr, axis=1) / width))
-            row["insertion_auc"] = float(np.mean(np.trapezoid(ins, fr, axis=1) / width))
-            full = dele[:, 0] if fr[0] == 0 else ins[:, -1]
-            row["comprehensiveness"] = float(np.mean(full - dele[:, k_idx[0]]))
-            row["sufficiency"] = float(np.mean(full - ins[:, k_idx[0]]))
-            sub = _head(attr, len(small_s))
-            san = parameter_randomisation(
-                estimator, small_s, method=name, attribution=sub, cascade=False, **opts
-            )
-            row["sanity_corr"], row["sanity_pass"] = san.correlation, san.passed
-            if relabelled is not None:
-                lab = label_check(
-                    estimator, small_s, method=name, attribution=sub, retrained=relabelled, **opts
-                )[name]
-                row["label_corr"], row["label_pass"] = lab.correlation, lab.passed
-            sens = max_sensitivity(
-                estimator, small_t, method=name, attribution=_head(attr, len(small_t)), **opts
-            )
-            row["noise_sensitivity"] = (
-                float(np.nanmean(sens)) if np.isfinite(sens).any() else float("nan")
-            )
-            if truth is not None:
-                try:
-                    rec = truth_recovery(attr, truth)
-                except DataError as exc:
-                    row["truth_status"] = str(exc)
-                else:
-                    row.update(
-                        {
-                            key: rec[key]
-                            for key in ("precision_at_k", "auroc", "auprc", "random_precision")
-                        }
-                    )
-        except (ConfigError, DataError) as exc:
-            # e.g. attention levels that are not per feature cannot be deleted feature-wise
-            row["status"] = f"metrics not applicable: {exc}"
-        row["seconds"] = time.perf_counter() - start
-        row["sanity_threshold"] = SANITY_THRESHOLD
-        rows.append(row)
-        if progress is not None:
-            progress(name, row)
-    return rows
+        return rows

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._run import maybe_write_report, save_test_predictions
 from attnscope._utils.files import prepare_out_dir, write_json
+from attnscope.run import save_test_predictions, write_config
 
 __all__ = ["run_demo"]
 
@@ -38,7 +38,6 @@ def run_demo(
         ``precision_at_k``, ``random_precision_at_k``, ``k``, ``seconds``, ...
     """
     from attnscope import __version__
-    from attnscope.cli._common import write_config
     from attnscope.data import train_val_test_split
     from attnscope.estimators import CNNClassifier
     from attnscope.explain import attribute
@@ -100,7 +99,9 @@ def run_demo(
         "out": str(directory),
     }
     write_json(directory / "metrics.json", {"test": metrics, "history": est.history_.to_dict()})
-    report = maybe_write_report(directory)
+    from attnscope.report import write_report
+
+    report = write_report(directory)
     summary["report"] = str(report) if report else None
     write_json(directory / "summary.json", summary)
     return summary

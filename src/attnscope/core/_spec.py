@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 __all__ = ["AttributionSpec"]
@@ -37,6 +38,10 @@ class AttributionSpec:
         Embedding layer for layer methods (layer integrated gradients), with
         ``layer_inputs`` the raw inputs (token ids) that feed the model's full forward
         ``layer_forward(*layer_inputs) -> logits``.
+    layer_baselines : tuple of Tensor
+        Reference inputs for layer methods, one per tensor in ``layer_inputs``,
+        broadcastable to a batch (e.g. the pad token, or the dosage-0 token of every SNP);
+        empty means captum's default (zeros of the layer's input).
     remove : callable, optional
         ``remove(raw_inputs, mask) -> raw_inputs`` replaces the features where the bool
         ``mask`` (n_samples, *feature_shape) is True by the "absent" value (pad token,
@@ -61,5 +66,40 @@ class AttributionSpec:
     layer: nn.Module | None = None
     layer_inputs: tuple[Tensor, ...] = ()
     layer_forward: Callable[..., Tensor] | None = None
+    layer_baselines: tuple[Tensor, ...] = ()
     attention: Callable[..., dict[str, Tensor]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples (first axis of the raw inputs)."""
+        return int(self.raw_inputs[0].shape[0])
+
+    def to(self, device: str | torch.device) -> AttributionSpec:
+        """A copy whose tensors live on ``device`` (the model's), the same spec otherwise.
+
+        Inputs that are one and the same tensor (e.g. a CNN's one-hot input that is also
+        its raw input) stay one tensor, so perturbing one perturbs the other.
+        """
+        dev = torch.device(device)
+        moved: dict[int, Tensor] = {}
+
+        def move(x: Any) -> Any:
+            if not torch.is_tensor(x) or x.device == dev:
+                return x
+            if id(x) not in moved:
+                moved[id(x)] = x.to(dev)
+            return moved[id(x)]
+
+        def move_all(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(move(x) for x in items)
+
+        return replace(
+            self,
+            inputs=move_all(self.inputs),
+            baselines=move_all(self.baselines),
+            raw_inputs=move_all(self.raw_inputs),
+            additional_args=move_all(self.additional_args),
+            layer_inputs=move_all(self.layer_inputs),
+            layer_baselines=move_all(self.layer_baselines),
+        )

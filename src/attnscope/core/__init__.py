@@ -1,0 +1,43 @@
+"""The contract between models and everything above them.
+
+``AttributionSpec`` (how a network is exposed to attribution methods), ``ModelOutput``
+(what a network returns), :func:`check_is_fitted`, memory-aware batch sizes and the one
+batched runner (device, batch size, eval mode and no-grad, random state including CUDA's,
+optional autocast). This package imports nothing else from attnscope but ``errors``.
+"""
+
+from attnscope.core._chunking import DEFAULT_MEMORY_BUDGET, auto_batch_size, bytes_per_row
+from attnscope.core._fitted import check_is_fitted
+from attnscope.core._output import ModelOutput
+from attnscope.core._runner import (
+    PRECISIONS,
+    autocast,
+    batched_forward,
+    eval_mode,
+    iter_batches,
+    logits_of,
+    module_device,
+    placed,
+    resolve_device,
+    seeded,
+)
+from attnscope.core._spec import AttributionSpec
+
+__all__ = [
+    "DEFAULT_MEMORY_BUDGET",
+    "PRECISIONS",
+    "AttributionSpec",
+    "ModelOutput",
+    "auto_batch_size",
+    "autocast",
+    "batched_forward",
+    "bytes_per_row",
+    "check_is_fitted",
+    "eval_mode",
+    "iter_batches",
+    "logits_of",
+    "module_device",
+    "placed",
+    "resolve_device",
+    "seeded",
+]

@@ -1,0 +1,234 @@
+"""The one batched runner: device choice, eval mode and no-grad, batching, seeding, autocast.
+
+Every part of attnscope that runs a network (training, prediction, attribution, trust
+metrics, the seed-consistency study) goes through these helpers, so a device, a batch size
+or a random state means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from attnscope.core._output import ModelOutput
+from attnscope.errors import ConfigError
+
+__all__ = [
+    "PRECISIONS",
+    "autocast",
+    "batched_forward",
+    "eval_mode",
+    "iter_batches",
+    "logits_of",
+    "module_device",
+    "placed",
+    "resolve_device",
+    "seeded",
+]
+
+#: Reduced precisions accepted by :func:`autocast` (``None`` keeps float32).
+PRECISIONS = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_device(device: str | torch.device | None = "cpu") -> torch.device:
+    """The torch device named by ``device``, checked to be available.
+
+    Parameters
+    ----------
+    device : {"cpu", "cuda", "cuda:N", "mps", "auto"} or torch.device, default "cpu"
+        ``"auto"`` picks CUDA, then MPS, then the CPU. ``None`` means ``"cpu"``.
+
+    Raises
+    ------
+    ConfigError
+        The device is unknown or not available on this machine (one line, with the fix).
+    """
+    if isinstance(device, torch.device):
+        device = str(device)
+    name = "cpu" if device is None else str(device).strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    match = re.fullmatch(r"cuda(?::(\d+))?", name)
+    if match:
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"device {device!r} is not available: this torch build or machine has no CUDA "
+                "GPU; use device='cpu' or 'auto' (--device cpu)."
+            )
+        index = int(match.group(1) or 0)
+        if index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"device {device!r} is not available: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s) (cuda:0..."
+                f"cuda:{torch.cuda.device_count() - 1})."
+            )
+        return torch.device("cuda", index)
+    if name == "mps":
+        if not _mps_available():
+            raise ConfigError(
+                "device 'mps' is not available on this machine; use device='cpu' or 'auto'."
+            )
+        return torch.device("mps")
+    raise ConfigError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:N', 'mps' or 'auto'.")
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """Device of ``module``'s first parameter or buffer (the CPU for an empty module)."""
+    for param in module.parameters():
+        return param.device
+    for buffer in module.buffers():
+        return buffer.device
+    return torch.device("cpu")
+
+
+@contextmanager
+def placed(module: nn.Module, device: str | torch.device | None = None) -> Iterator[torch.device]:
+    """Run the block with ``module`` on ``device`` (default: where it is); yield that device.
+
+    A module moved for the block goes back to its own device afterwards, so the model
+    stays where it was trained.
+    """
+    home = module_device(module)
+    target = home if device is None else resolve_device(device)
+    if target == home:
+        yield home
+        return
+    module.to(target)
+    try:
+        yield target
+    finally:
+        module.to(home)
+
+
+@contextmanager
+def seeded(random_state: int | None, device: str | torch.device | None = None) -> Iterator[None]:
+    """Seed torch's RNG (CPU and, for a CUDA ``device``, that GPU) inside the block.
+
+    The global random state is restored afterwards, so seeding never leaks into user code.
+    """
+    dev = resolve_device(device) if device is not None else torch.device("cpu")
+    gpus = [dev.index or 0] if dev.type == "cuda" else []
+    with torch.random.fork_rng(devices=gpus):
+        torch.manual_seed(int(random_state or 0))
+        yield
+
+
+def autocast(device: torch.device | str, precision: str | None = None) -> Any:
+    """A context that runs the block in ``precision`` (``"bf16"``, ``"fp16"``) or as is.
+
+    Off (float32) by default; meant for inference and attribution, never for training.
+    """
+    if precision is None:
+        return contextlib.nullcontext()
+    if precision not in PRECISIONS:
+        raise ConfigError(
+            f"precision must be one of {sorted(PRECISIONS)} or None, got {precision!r}."
+        )
+    dev = torch.device(device)
+    return torch.autocast(device_type=dev.type, dtype=PRECISIONS[precision])
+
+
+@contextmanager
+def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
+    """Put ``module`` in eval mode and restore its previous mode afterwards."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
+
+
+def iter_batches(n: int, batch_size: int) -> Iterator[slice]:
+    """Consecutive slices of at most ``batch_size`` covering ``range(n)``."""
+    size = max(1, int(batch_size))
+    for start in range(0, n, size):
+        yield slice(start, min(start + size, n))
+
+
+def logits_of(output: Any) -> Tensor:
+    """Logits from a forward pass: a :class:`ModelOutput`, a Tensor, or a tuple's first item."""
+    if isinstance(output, ModelOutput):
+        return output.logits
+    if torch.is_tensor(output):
+        return output
+    if isinstance(output, tuple | list) and output and torch.is_tensor(output[0]):
+        return output[0]
+    logits = getattr(output, "logits", None)
+    if torch.is_tensor(logits):
+        return logits
+    raise ConfigError(
+        f"the model's forward returned {type(output).__name__}; return the logits as a Tensor "
+        "(or a ModelOutput / a tuple whose first item is the logits)."
+    )
+
+
+def batched_forward(
+    module: nn.Module,
+    inputs: Sequence[Tensor],
+    *,
+    batch_size: int = 256,
+    device: str | torch.device | None = None,
+    precision: str | None = None,
+    members: int | None = None,
+    collect: Callable[[Any], Tensor] = logits_of,
+) -> Tensor:
+    """Run ``module`` over ``inputs`` in batches (eval mode, no grad); concatenate on the CPU.
+
+    Parameters
+    ----------
+    module : nn.Module
+        Returns a :class:`ModelOutput` (or logits; see :func:`logits_of`).
+    inputs : sequence of Tensor
+        Each with samples on the first axis (on any device; batches are moved).
+    batch_size : int, default 256
+    device : str or torch.device, optional
+        Where to run; default where ``module`` is.
+    precision : {"bf16", "fp16"}, optional
+        Autocast for inference; default float32.
+    members : int, optional
+        For a network with a member axis (N seed variants, see
+        :func:`attnscope.train.fit_members`): every member sees the same samples, and the
+        result has the member axis first, (M, n, ...). A module with
+        ``accepts_shared_inputs`` takes each batch once for all members; others get it
+        expanded along a new member axis (a view, no copy).
+    collect : callable, default the logits
+        What to keep from each batch's output.
+
+    Returns
+    -------
+    Tensor
+        ``collect(output)`` of every batch, concatenated on the CPU along the sample axis
+        (float32 where the model ran in reduced precision).
+    """
+    dev = module_device(module) if device is None else resolve_device(device)
+    n = int(inputs[0].shape[0])
+    shared = members is None or bool(getattr(module, "accepts_shared_inputs", False))
+    parts: list[Tensor] = []
+    with eval_mode(module), torch.no_grad(), autocast(dev, precision):
+        for sl in iter_batches(n, batch_size):
+            batch = [t[sl].to(dev) for t in inputs]
+            if members is not None and not shared:
+                batch = [t.unsqueeze(0).expand(members, *t.shape) for t in batch]
+            out = collect(module(*batch))
+            if members is not None and out.dim() == 2:
+                out = out.unsqueeze(0)
+            parts.append(out.detach().float().cpu() if out.is_floating_point() else out.cpu())
+    return torch.cat(parts, dim=0 if members is None else 1) if parts else torch.empty(0)

@@ -1,0 +1,73 @@
+"""Agreement between attribution maps: per-sample rank correlation, top-k overlap, seeds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from attnscope.errors import ConfigError, DataError
+
+__all__ = ["rank_correlation_rows", "seed_stability", "topk_jaccard_rows"]
+
+
+def rank_correlation_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Spearman correlation per sample between two attribution arrays (NaN if constant)."""
+    from scipy.stats import rankdata
+
+    x = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
+    y = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
+    if x.shape != y.shape:
+        raise DataError(f"attributions differ in shape: {x.shape} vs {y.shape}.")
+    rx = rankdata(x, axis=1)
+    ry = rankdata(y, axis=1)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (rx * ry).sum(axis=1) / np.where(den > 0, den, 1), np.nan)
+
+
+def topk_jaccard_rows(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """Jaccard index of the top-``k`` features by ``|a|`` and by ``|b|``, per sample."""
+    x = np.abs(np.asarray(a, dtype=np.float64).reshape(len(a), -1))
+    y = np.abs(np.asarray(b, dtype=np.float64).reshape(len(b), -1))
+    if not 1 <= k <= x.shape[1]:
+        raise ConfigError(f"k must lie in 1..{x.shape[1]}, got {k}.")
+    m = x.shape[1]
+    ta = np.zeros_like(x, dtype=bool)
+    tb = np.zeros_like(y, dtype=bool)
+    np.put_along_axis(ta, np.argsort(-x, axis=1, kind="stable")[:, :k], True, axis=1)
+    np.put_along_axis(tb, np.argsort(-y, axis=1, kind="stable")[:, :k], True, axis=1)
+    inter = (ta & tb).sum(axis=1)
+    return inter / np.minimum(2 * k - inter, m)
+
+
+def seed_stability(attributions: Sequence[Any], *, k: int = 10) -> dict[str, np.ndarray]:
+    """Agreement of attributions from models trained with different seeds.
+
+    Parameters
+    ----------
+    attributions : sequence of Attribution (or arrays), two or more
+        Same samples and features, one per fitted model.
+    k : int, default 10
+        Top features compared by the Jaccard index.
+
+    Returns
+    -------
+    dict
+        ``spearman`` and ``jaccard``: arrays of shape (n_samples,), each the mean over
+        all model pairs of the per-sample Spearman correlation of ``|a|`` and the top-k
+        Jaccard index.
+    """
+    from attnscope.metrics._consistency import mean_pairwise_spearman, topk_jaccard
+
+    vals = [np.asarray(getattr(a, "values", a)) for a in attributions]
+    if len(vals) < 2:
+        raise ConfigError("seed_stability needs attributions from two or more models.")
+    maps = np.stack(vals)  # (N models, S samples, *F)
+    return {
+        "spearman": mean_pairwise_spearman(maps),
+        "jaccard": topk_jaccard(maps, k=k, max_pairs=None),
+    }
