@@ -155,7 +155,8 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             "seed": int(self.random_state),
         }
 
-    def _build_module(self, spec: dict[str, Any]) -> nn.Module:
+    def _build_module(self, spec: dict[str, Any], seeds: list[int] | None = None) -> nn.Module:
+        seeds = [int(spec["seed"])] if seeds is None else [int(s) for s in seeds]
         return AttentionLSTM(
             spec["n_variables"],
             spec["n_static"],
@@ -164,8 +165,65 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             attention_dim=spec["attention_dim"],
             window=spec.get("window", 3),
             dropout=spec["dropout"],
-            seeds=[spec["seed"]],
+            n_members=len(seeds),
+            seeds=seeds,
             **_options(spec),
+        )
+
+    # -- seed ensembles (the consistency study) ---------------------------------------
+    def build_members(self, data: Any, seeds: list[int]) -> AttentionLSTM:
+        """An untrained network with one member per seed, shaped for ``data``.
+
+        Member ``i`` starts from the weights a standalone fit with
+        ``random_state=seeds[i]`` would start from; train all of them at once with
+        :func:`attnscope.train.fit_members`.
+        """
+        self.classes_ = np.asarray(data.class_names)
+        return self._build_module(self._module_spec(data), seeds=seeds)
+
+    def members_spec(self, members: AttentionLSTM, data: Any) -> AttributionSpec:
+        """Every member's view of ``data`` as one spec, members folded into the sample axis.
+
+        Rows are sample-major: row ``r`` is sample ``r // M`` seen by member ``r % M``, so
+        a chunk of whole groups of M rows is evaluated by one batched forward of the
+        ensemble. Gradient methods (saliency, input x gradient, integrated gradients,
+        gradient norm) and attention keep that grouping; pass ``batch_size`` as a multiple
+        of M.
+        """
+        n_members = int(members.n_members)
+        values, mask, static = (
+            t.repeat_interleave(n_members, dim=0) for t in self._make_inputs(data)
+        )
+
+        def grouped(t: Tensor) -> Tensor:  # (R, ...) -> (M, R // M, ...)
+            return t.reshape(-1, n_members, *t.shape[1:]).transpose(0, 1)
+
+        def ungrouped(t: Tensor) -> Tensor:  # (M, R // M, ...) -> (R, ...)
+            return t.transpose(0, 1).reshape(-1, *t.shape[2:])
+
+        def forward(v: Tensor, m: Tensor, s: Tensor) -> Tensor:
+            return ungrouped(members(grouped(v), grouped(m), grouped(s)).logits)
+
+        def attention(v: Tensor, m: Tensor, s: Tensor) -> dict[str, Tensor]:
+            out = members(grouped(v), grouped(m), grouped(s)).attention
+            return {k: ungrouped(a) for k, a in out.items()}
+
+        def remove(raw: tuple[Tensor, ...], drop: Tensor) -> tuple[Tensor, ...]:
+            v, m, s = raw
+            return (v.masked_fill(drop, 0.0), m.masked_fill(drop, 0.0), s)
+
+        return AttributionSpec(
+            inputs=(values,),
+            forward=forward,
+            baselines=(torch.zeros(1, *values.shape[1:]),),
+            to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
+            raw_inputs=(values, mask, static),
+            raw_forward=forward,
+            remove=remove,
+            additional_args=(mask, static),
+            feature_names=np.asarray(data.variable_names),
+            attention=attention,
+            meta={"feature_axis": "time x variable", "members": n_members},
         )
 
 

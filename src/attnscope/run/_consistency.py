@@ -20,8 +20,10 @@ Two paths:
 - ``model="attn_lstm"`` with ``batched=True``: all variants train as one
   :class:`~attnscope.models.attn_lstm.AttentionLSTM` ensemble
   (:func:`attnscope.train.fit_members`), in member chunks of ``member_chunk``;
-  attention comes from the ensemble forward, gradient x input and integrated gradients from
-  captum on the ensemble forward with the member axis folded into captum's batch.
+  every method runs through the registry (:func:`attnscope.explain.attribute_spec`) on the
+  estimator's members-folded spec (``members_spec``: the member axis folded into the sample
+  axis), so attention and the gradient methods in :data:`BATCHED_METHODS` are the same
+  computations as on a single model.
 - any other registered model (or ``batched=False``): the estimator is cloned with
   ``random_state = seed``, fitted (sequentially or in ``n_jobs`` processes) and explained
   through :func:`attnscope.explain.attribute`.
@@ -33,7 +35,6 @@ measured in the same call.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,67 +97,48 @@ def _explain_subset(test: Any, n_explain: int | None, seed: int) -> np.ndarray:
 
 
 # -- batched attention-LSTM path ----------------------------------------------------------
+#: Methods the batched path runs through the registry on the members-folded spec.
+BATCHED_METHODS = (
+    "attention",
+    "saliency",
+    "input_x_gradient",
+    "integrated_gradients",
+    "gradient_norm",
+)
+
+
 def _ensemble_attributions(
-    module: Any,
-    inputs: tuple[torch.Tensor, ...],
+    template: Any,
+    members: Any,
+    data: Any,
     target: np.ndarray,
     methods: Sequence[str],
     *,
     ig_steps: int,
     chunk: int,
+    random_state: int,
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Maps (M, n, T, V) per method from an ensemble, in sample chunks."""
-    from captum.attr import InputXGradient, IntegratedGradients
+    """Maps (M, n, T, V) per method from an ensemble, through the method registry."""
+    from types import SimpleNamespace
 
-    values, mask, static = inputs
-    m = module.n_members
-    n = int(values.shape[0])
-    out: dict[str, list[np.ndarray]] = {name: [] for name in methods}
+    from attnscope.explain import attribute_spec
+
+    m = int(members.n_members)
+    spec = template.members_spec(members, data)
+    model = SimpleNamespace(module_=members, attribution_methods={})
+    out: dict[str, np.ndarray] = {}
     seconds = dict.fromkeys(methods, 0.0)
-    module.eval()
-    for lo in range(0, n, chunk):
-        v, k, s = values[lo : lo + chunk], mask[lo : lo + chunk], static[lo : lo + chunk]
-        b = int(v.shape[0])
-        tgt = torch.as_tensor(target[lo : lo + chunk]).repeat(m)  # member-major rows
-
-        def forward(
-            x: torch.Tensor, k: torch.Tensor = k, s: torch.Tensor = s, b: int = b
-        ) -> torch.Tensor:
-            # Rows arrive as (steps, member, sample); regroup them per member.
-            steps = x.shape[0] // (m * b)
-            xv = x.reshape(steps, m, b, *x.shape[1:]).transpose(0, 1)
-            xv = xv.reshape(m, steps * b, *x.shape[1:])
-            kk = k.repeat(steps, 1, 1).unsqueeze(0).expand(m, -1, -1, -1)
-            ss = s.repeat(steps, 1).unsqueeze(0).expand(m, -1, -1)
-            logits = module(xv, kk, ss).logits  # (M, steps*b, C)
-            c = logits.shape[-1]
-            return logits.reshape(m, steps, b, c).transpose(0, 1).reshape(steps * m * b, c)
-
-        rows = v.unsqueeze(0).expand(m, *v.shape).reshape(m * b, *v.shape[1:])
-        for name in methods:
-            start = time.perf_counter()
-            if name == "attention":
-                with torch.no_grad():
-                    cell = module(v, k, s).attention["cell"]  # (M, b, T, V)
-                out[name].append(cell.numpy())
-            elif name == "input_x_gradient":
-                a = InputXGradient(forward).attribute(rows.clone().requires_grad_(True), target=tgt)
-                out[name].append(a.detach().reshape(m, b, *v.shape[1:]).numpy())
-            elif name == "integrated_gradients":
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    a = IntegratedGradients(forward).attribute(
-                        rows.clone().requires_grad_(True),
-                        baselines=torch.zeros_like(rows),
-                        target=tgt,
-                        n_steps=ig_steps,
-                        method="gausslegendre",
-                    )
-                out[name].append(a.detach().reshape(m, b, *v.shape[1:]).numpy())
-            else:  # pragma: no cover - checked by run_consistency
-                raise ConfigError(f"method {name!r} is not available on the batched path.")
-            seconds[name] += time.perf_counter() - start
-    return {k2: np.concatenate(v2, axis=1) for k2, v2 in out.items()}, seconds
+    for name in methods:
+        options: dict[str, Any] = {"batch_size": chunk * m, "random_state": random_state}
+        if name == "integrated_gradients":
+            options["n_steps"] = ig_steps
+        if name == "attention":
+            options["level"] = "cell"
+        attr = attribute_spec(model, spec, method=name, target=np.repeat(target, m), **options)
+        values = np.asarray(attr.values, dtype=np.float32)
+        out[name] = values.reshape(-1, m, *values.shape[1:]).swapaxes(0, 1)
+        seconds[name] += attr.seconds
+    return out, seconds
 
 
 def _run_batched(
@@ -173,37 +155,21 @@ def _run_batched(
     sample_chunk: int,
     random_state: int,
 ) -> dict[str, Any]:
-    from attnscope.core import batched_forward
-    from attnscope.estimators._attn_lstm import _options
-    from attnscope.models.attn_lstm import AttentionLSTM
+    from attnscope.core import batched_forward, seeded
     from attnscope.train import class_weights, fit_members
 
-    template.classes_ = np.asarray(train.class_names)
-    spec = template._module_spec(train)
     config = template._train_config()
     tr_in = template._make_inputs(train)
     va_in = template._make_inputs(val)
     te_in = template._make_inputs(test)
-    ex_in = tuple(t[torch.as_tensor(explain_idx)] for t in te_in)
-    cw = class_weights(train.y, len(template.classes_)) if template.class_weight else None
+    explained = test.subset(explain_idx)
+    cw = class_weights(train.y, len(train.class_names)) if template.class_weight else None
     logits, train_seconds, train_cpu, members = [], 0.0, 0.0, []
     for lo in range(0, len(seeds), member_chunk):
         chunk_seeds = seeds[lo : lo + member_chunk]
-        module = AttentionLSTM(
-            spec["n_variables"],
-            spec["n_static"],
-            spec["n_classes"],
-            hidden=spec["hidden"],
-            attention_dim=spec["attention_dim"],
-            window=spec["window"],
-            dropout=spec["dropout"],
-            n_members=len(chunk_seeds),
-            seeds=chunk_seeds,
-            **_options(spec),
-        )
+        module = template.build_members(train, chunk_seeds)
         start, cpu = time.perf_counter(), time.process_time()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(random_state) + lo)
+        with seeded(int(random_state) + lo, config.device):
             fit_members(
                 module,
                 tr_in,
@@ -226,7 +192,14 @@ def _run_batched(
     seconds = dict.fromkeys(methods, 0.0)
     for module in members:
         part, secs = _ensemble_attributions(
-            module, ex_in, target, methods, ig_steps=ig_steps, chunk=sample_chunk
+            template,
+            module,
+            explained,
+            target,
+            methods,
+            ig_steps=ig_steps,
+            chunk=sample_chunk,
+            random_state=random_state,
         )
         for name in methods:
             maps[name].append(part[name])
@@ -337,6 +310,7 @@ def run_consistency(
     random_state: int = 0,
     batched: bool = True,
     n_jobs: int = 1,
+    device: str | None = None,
 ) -> dict[str, Any]:
     """Train ``n_variants`` seed variants of ``model`` and measure explanation consistency.
 
@@ -377,6 +351,9 @@ def run_consistency(
         Use the ensemble path where the model has one (``attn_lstm``).
     n_jobs : int, default 1
         Processes for the generic path.
+    device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
+        Where the variants train and are explained (default the model's ``device``
+        parameter, "cpu").
 
     Returns
     -------
@@ -401,6 +378,8 @@ def run_consistency(
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
     params.pop("random_state", None)
+    if device is not None:
+        params["device"] = device
     template = make_estimator(model, params)
     methods = [canonical_method(m, template) for m in methods]
     if not methods:
@@ -411,11 +390,11 @@ def run_consistency(
     seeds = [int(random_state) + i for i in range(n_variants)]
     path = "batched" if batched and model == "attn_lstm" else "generic"
     if path == "batched":
-        unknown = sorted(set(methods) - {"attention", "input_x_gradient", "integrated_gradients"})
+        unknown = sorted(set(methods) - set(BATCHED_METHODS))
         if unknown:
             raise ConfigError(
                 f"methods {unknown} are not available on the batched attention-LSTM path; "
-                "use attention, input_x_gradient, integrated_gradients, or batched=False."
+                f"use {', '.join(BATCHED_METHODS)}, or batched=False."
             )
         run = _run_batched(
             template,
