@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -179,7 +179,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         :func:`attnscope.train.fit_members`.
         """
         self.classes_ = np.asarray(data.class_names)
-        return self._build_module(self._module_spec(data), seeds=seeds)
+        return cast(AttentionLSTM, self._build_module(self._module_spec(data), seeds=seeds))
 
     def members_spec(self, members: AttentionLSTM, data: Any) -> AttributionSpec:
         """Every member's view of ``data`` as one spec, members folded into the sample axis.
