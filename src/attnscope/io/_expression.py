@@ -20,6 +20,7 @@ from attnscope.io._seqtable import (
     read_label_file,
     sniff_sep,
 )
+from attnscope.io._textio import one_line, read_csv
 
 __all__ = ["read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
 
@@ -84,7 +85,7 @@ def read_expression(
     sep = sniff_sep(p)
     header = _header(p, sep)
     try:
-        body = pd.read_csv(
+        body = read_csv(
             p,
             sep=sep,
             header=None,
@@ -96,7 +97,9 @@ def read_expression(
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{p}: only a header row; the table has no data.") from exc
     except pd.errors.ParserError as exc:
-        raise DataError(f"{p}: could not parse the table ({exc}); rows differ in length?") from exc
+        raise DataError(
+            f"{p}: could not parse the table ({one_line(exc)}); rows differ in length?"
+        ) from exc
     if len(header) == body.shape[1] - 1:
         header = ["", *header]
     if len(header) != body.shape[1]:
@@ -230,9 +233,12 @@ def read_class_row_table(path: PathLike, *, min_class_size: int = 2) -> TabularD
 
     p = need_file(path, "expression table")
     sep = sniff_sep(p)
-    frame = pd.read_csv(
-        p, sep=sep, header=None, dtype=str, engine="python" if sep == r"\s+" else "c"
-    )
+    try:
+        frame = read_csv(
+            p, sep=sep, header=None, dtype=str, engine="python" if sep == r"\s+" else "c"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{p}: could not parse the table ({one_line(exc)}).") from exc
     if frame.shape[0] < 3 or frame.shape[1] < 2:
         raise DataError(
             f"{p}: expected row 1 = sample ids, row 2 = classes, then one row per gene; "

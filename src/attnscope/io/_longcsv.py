@@ -20,6 +20,7 @@ import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.io._textio import one_line, open_text, read_csv
 from attnscope.io._timegrid import grid_observations, parse_times
 
 if TYPE_CHECKING:
@@ -33,10 +34,7 @@ _REQUIRED = ("id", "time", "variable", "value")
 def _sep(path: Path) -> str:
     if path.name.endswith((".tsv", ".tsv.gz", ".tab")):
         return "\t"
-    import gzip
-
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+    with open_text(path) as fh:
         first = fh.readline()
     return "\t" if first.count("\t") > first.count(",") else ","
 
@@ -85,9 +83,9 @@ def read_long_timeseries(
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; expected a header 'id,time,variable,value'.")
     try:
-        table = pd.read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path} is not a readable CSV/TSV table ({exc}).") from exc
+        table = read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path} is not a readable CSV/TSV table ({one_line(exc)}).") from exc
     lower = {str(c).strip().lower(): c for c in table.columns}
     missing = [c for c in _REQUIRED if c not in lower]
     if missing:
@@ -221,9 +219,9 @@ def _stay_labels(
     if not lpath.is_file():
         raise DataError(f"labels file {lpath} not found; check the path.")
     try:
-        lab = pd.read_csv(lpath, sep=_sep(lpath), dtype=str)
+        lab = read_csv(lpath, sep=_sep(lpath), dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"labels file {lpath} is not a readable table ({exc}).") from exc
+        raise DataError(f"labels file {lpath} is not a readable table ({one_line(exc)}).") from exc
     if lab.shape[1] < 2:
         raise DataError(f"labels file {lpath} needs an id column and a label column.")
     cols = {str(c).strip().lower(): c for c in lab.columns}

@@ -12,7 +12,7 @@ import numpy as np
 from attnscope.data import MultiOmicsDataset, TabularDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._expression import Orientation, _clean_label, read_expression
-from attnscope.io._seqtable import PathLike, find_column, read_frame, read_label_file
+from attnscope.io._seqtable import PathLike, find_column, open_text, read_frame, read_label_file
 
 __all__ = ["read_mogonet", "read_multiomics"]
 
@@ -103,7 +103,8 @@ def read_mogonet(
         fn = root / f"{i}_featname.csv"
         width = stacked[name].shape[1]
         if fn.is_file():
-            fnames = [x.strip() for x in fn.read_text(encoding="utf-8").splitlines() if x.strip()]
+            with open_text(fn) as fh:
+                fnames = [x.strip() for x in fh if x.strip()]
             if len(fnames) != width:
                 raise DataError(
                     f"{fn}: {len(fnames)} feature names but {width} columns in {i}_*.csv; "

@@ -48,6 +48,7 @@ import numpy as np
 
 from attnscope.data import TimeSeriesDataset
 from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.io._textio import one_line, read_csv
 from attnscope.io._timegrid import grid_observations
 
 __all__ = ["PHYSIONET_STATIC", "PHYSIONET_VARIABLES", "read_physionet2012"]
@@ -348,9 +349,9 @@ def _labels(
     if not path.is_file():
         raise DataError(f"outcomes file {path} not found; pass outcomes=PATH or task=None.")
     try:
-        table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"outcomes file {path} is not a readable CSV ({exc}).") from exc
+        table = read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"outcomes file {path} is not a readable CSV ({one_line(exc)}).") from exc
     table.columns = [str(c).strip() for c in table.columns]
     need = "In-hospital_death" if task == "mortality" else "SAPS-I"
     for name in ("RecordID", need):

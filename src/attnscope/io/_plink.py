@@ -25,6 +25,7 @@ import numpy as np
 from attnscope.data import GenotypeDataset
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._genotype_qc import code_phenotype, read_phenotype
+from attnscope.io._textio import open_text, read_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +65,7 @@ def _read_table(path: Path, columns: list[str], what: str) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; expected one line per {what}.")
     try:
-        table = pd.read_csv(
+        table = read_csv(
             path, sep=r"\s+", header=None, dtype=str, keep_default_na=False, engine="c"
         )
     except pd.errors.ParserError as exc:
@@ -94,7 +95,7 @@ def _read_table(path: Path, columns: list[str], what: str) -> pd.DataFrame:
 
 def _first_bad_line(path: Path, n_fields: int) -> int | str:
     """1-based number of the first non-blank line without ``n_fields`` fields (error path)."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open_text(path) as fh:
         for k, line in enumerate(fh, start=1):
             if line.strip() and len(line.split()) != n_fields:
                 return k
