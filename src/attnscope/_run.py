@@ -18,6 +18,7 @@ import numpy as np
 
 from attnscope._utils.files import prepare_out_dir, write_json
 from attnscope.data import Dataset, train_val_test_split
+from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
 __all__ = [
@@ -90,6 +91,7 @@ def fit_run(
 
     out = Path(out)
     _check_new_dir(out, force)
+    check_shares(test_size=test_size)
     reader_options = dict(reader_options or {})
     est = make_estimator(model, params)
     data = load_data(data_path, data_format=data_format, **reader_options)

@@ -21,7 +21,7 @@ import numpy as np
 from attnscope.data import TimeSeriesDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._textio import one_line, open_text, read_csv
-from attnscope.io._timegrid import grid_observations, parse_times
+from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,6 +111,8 @@ def read_long_timeseries(
             f"{path}, line {bad + 2}: value {table[lower['value']].iloc[bad]!r} is not a "
             "finite number; fix or remove the line (missing observations need no row)."
         )
+    if not (np.isfinite(step_hours) and step_hours > 0):
+        raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")
     sample_idx, sample_ids = pd.factorize(ids, sort=False)
     if variables is None:
         names = sorted(set(var.tolist()))
@@ -130,6 +132,15 @@ def read_long_timeseries(
         # The bin holding the latest observation is the last bin.
         latest = float(t_hours[use].max()) if use.any() else 0.0
         hours = (np.floor(max(latest, 0.0) / step_hours + 1e-9) + 1) * step_hours
+        row = int(np.flatnonzero(use)[np.argmax(t_hours[use])]) if use.any() else 0
+        check_grid(
+            len(sample_ids),
+            float(np.ceil(hours / step_hours - 1e-9)),
+            len(names),
+            what=f"{path}, line {row + 2} (stay {ids[row]!r}): time "
+            f"{table[lower['time']].iloc[row]!r} sets the grid length to {latest:.4g} h; a grid "
+            f"of {len(sample_ids)} stays x {hours / step_hours:.4g} steps x {len(names)} variables",
+        )
     values, mask, grid = grid_observations(
         sample_idx[use],
         var_idx[use],
