@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._utils.files import prepare_out_dir, write_json
+from attnscope._utils.files import check_writable, prepare_out_dir, write_json
 from attnscope.data import Dataset, train_val_test_split
 from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
@@ -64,6 +64,7 @@ def _check_new_dir(out: Path, force: bool) -> None:
         )
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a directory.")
+    check_writable(out)
 
 
 def fit_run(

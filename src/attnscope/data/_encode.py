@@ -159,6 +159,7 @@ def encode_labels(
     else:
         as_str = arr.astype(str)
         names = sorted(set(as_str.tolist()))
+        _warn_case_variants(names, source)
     if class_names is not None:
         names = [str(c) for c in class_names]
         unknown = sorted(set(as_str.tolist()) - set(names))
@@ -172,6 +173,26 @@ def encode_labels(
     lookup = {name: i for i, name in enumerate(names)}
     codes = np.fromiter((lookup[v] for v in as_str.tolist()), dtype=np.int64, count=len(as_str))
     return codes, names
+
+
+def _warn_case_variants(names: list[str], source: str) -> None:
+    """Warn when class names differ only in case or surrounding spaces (likely one class)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.strip().lower(), []).append(name)
+    clashes = [g for g in groups.values() if len(g) > 1]
+    if clashes:
+        import warnings
+
+        from attnscope.errors import AttnscopeWarning
+
+        shown = "; ".join(" / ".join(repr(n) for n in g) for g in clashes[:3])
+        warnings.warn(
+            f"{source}: labels {shown} differ only in case or spaces and are treated as "
+            "different classes; make them identical if they are one class.",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
 
 
 def decode_labels(codes: np.ndarray, class_names: Sequence[str]) -> np.ndarray:

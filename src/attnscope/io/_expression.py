@@ -90,8 +90,7 @@ def read_expression(
             sep=sep,
             header=None,
             skiprows=1,
-            low_memory=False,
-            engine="python" if sep == r"\s+" else "c",
+            **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
             skipinitialspace=True,
         )
     except pd.errors.EmptyDataError as exc:
@@ -436,6 +435,13 @@ def _check_finite_named(X: np.ndarray, path: Path, samples: list[str], feats: li
         raise DataError(
             f"{path}: {int(bad.sum())} missing (NaN/empty) or infinite values; first at "
             f"sample {samples[s]!r}, feature {feats[f]!r}. Impute or drop them first."
+        )
+    huge = np.abs(X) > np.finfo(np.float32).max
+    if huge.any():
+        s, f = (int(i) for i in np.argwhere(huge)[0])
+        raise DataError(
+            f"{path}: value {X[s, f]:g} (sample {samples[s]!r}, feature {feats[f]!r}) is beyond "
+            "the float32 range (about 3.4e38) the models use; rescale (e.g. log) the data."
         )
 
 

@@ -105,11 +105,14 @@ def read_long_timeseries(
             "number of hours nor HH:MM; fix or remove the line."
         )
     value = pd.to_numeric(table[lower["value"]], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(value).all():
-        bad = int(np.argmax(~np.isfinite(value)))
+    with np.errstate(invalid="ignore"):
+        fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
+    if not fine.all():
+        bad = int(np.argmax(~fine))
         raise DataError(
             f"{path}, line {bad + 2}: value {table[lower['value']].iloc[bad]!r} is not a "
-            "finite number; fix or remove the line (missing observations need no row)."
+            "finite number within float32 range; fix or remove the line (missing observations "
+            "need no row)."
         )
     if not (np.isfinite(step_hours) and step_hours > 0):
         raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")
@@ -137,9 +140,9 @@ def read_long_timeseries(
             len(sample_ids),
             float(np.ceil(hours / step_hours - 1e-9)),
             len(names),
-            what=f"{path}, line {row + 2} (stay {ids[row]!r}): time "
-            f"{table[lower['time']].iloc[row]!r} sets the grid length to {latest:.4g} h; a grid "
-            f"of {len(sample_ids)} stays x {hours / step_hours:.4g} steps x {len(names)} variables",
+            what=f"{path}, line {row + 2} (stay {ids[row]!r}): time {latest:.4g} h sets the "
+            f"grid length; a grid of {len(sample_ids)} stays x {hours / step_hours:.4g} steps x "
+            f"{len(names)} variables",
         )
     values, mask, grid = grid_observations(
         sample_idx[use],

@@ -139,12 +139,14 @@ def _load_numbers(path: Path) -> np.ndarray:
     is_text = (frame.dtypes == np.dtype(object)).any()
     conv = frame.apply(pd.to_numeric, errors="coerce") if is_text else frame
     values = conv.to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(values) <= np.finfo(np.float32).max)  # NaN, inf, beyond float32
     if bad.any():
         r, c = (int(i) for i in np.argwhere(bad)[0])
         raise DataError(
             f"{path}, line {r + 1}, column {c + 1}: value {frame.iat[r, c]!r} is missing, "
-            f"infinite or not a number ({int(bad.sum())} cells); fix or impute them."
+            f"infinite, beyond float32 or not a number ({int(bad.sum())} cells); fix or impute "
+            "them."
         )
     return values
 

@@ -160,10 +160,10 @@ def read_physionet2012(
         for name, body in zip(names, bodies):
             try:
                 body.decode("utf-8")
-            except UnicodeDecodeError as bad:
-                line = body[: bad.start].count(b"\n") + 2
+            except UnicodeDecodeError as err:
+                line = body[: err.start].count(b"\n") + 2
                 raise DataError(
-                    f"{name}, line {line}: the text is not UTF-8 (byte 0x{body[bad.start]:02x}); "
+                    f"{name}, line {line}: the text is not UTF-8 (byte 0x{body[err.start]:02x}); "
                     "convert it, e.g. iconv -f cp1252 -t utf-8."
                 ) from exc
         raise DataError(f"{path}: the records are not UTF-8 text.") from exc
@@ -190,10 +190,13 @@ def read_physionet2012(
             "admission); fix the time or remove the line."
         )
     t_hours = hh + mm / 60.0
-    if not np.isfinite(value).all():
-        bad = int(np.argmax(~np.isfinite(value)))
+    with np.errstate(invalid="ignore"):
+        fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
+    if not fine.all():
+        bad = int(np.argmax(~fine))
         raise DataError(
-            f"{where(int(row[bad]))}: the value is not a number; fix or remove the line."
+            f"{where(int(row[bad]))}: the value is not a number within float32 range; fix or "
+            "remove the line."
         )
     pnames = [str(u).strip() for u in uniques]
 

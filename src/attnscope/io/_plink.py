@@ -148,6 +148,8 @@ class PlinkReader:
     """
 
     def __init__(self, prefix: str | os.PathLike[str]) -> None:
+        import pandas as pd
+
         self.bed_path, self.bim_path, self.fam_path = _prefix_paths(prefix)
         self.fam = _read_table(self.fam_path, _FAM_COLS, "sample")
         self.bim = _read_table(self.bim_path, _BIM_COLS, "SNP")
@@ -161,6 +163,14 @@ class PlinkReader:
                 f"{self.bim_path}: line {bad + 1} has base-pair position {bp[bad]!r}; "
                 "expected an integer in column 4."
             ) from exc
+        cm = pd.to_numeric(self.bim["cm"], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(cm).all():
+            bad = int(np.argmax(~np.isfinite(cm)))
+            raise DataError(
+                f"{self.bim_path}: line {bad + 1} has genetic position "
+                f"{self.bim['cm'].iloc[bad]!r}; expected a number (centimorgans, 0 if unknown) "
+                "in column 3."
+            )
         iid = self.fam["iid"].to_numpy().astype(str)
         if np.unique(iid).size != iid.size:
             iid = (self.fam["fid"] + "_" + self.fam["iid"]).to_numpy().astype(str)
@@ -357,6 +367,12 @@ def read_plink(
     else:
         class_names = []
     genotypes = reader.read_block(row_idx, col_idx)
+    hint = None
+    if labels is None and pheno is None:
+        hint = (
+            f"every phenotype in {reader.fam_path} (column 6) is missing (-9 or 0); give a "
+            "phenotype file with --pheno (pheno=), or set column 6 to 1 (control) / 2 (case)"
+        )
     bim = reader.bim.iloc[col_idx]
     meta: dict[str, Any] = {
         "source": str(reader.bed_path.with_suffix("")),
@@ -366,6 +382,8 @@ def read_plink(
         "alleles": bim[["a1", "a2"]].to_numpy().astype(str),
         "cm_positions": bim["cm"].astype(float).to_numpy(),
     }
+    if hint is not None:
+        meta["label_hint"] = hint
     return GenotypeDataset(
         labels=labels,
         sample_ids=reader.sample_ids[row_idx],
