@@ -6,10 +6,23 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import HealthCheck, settings
 
 from attnscope._utils.paths import shared_data_dir
 
 torch.set_num_threads(2)
+
+# Property-based tests: reproducible examples (CI and local runs see the same ones), no
+# example database written into the checkout, no per-example deadline (CPU is shared).
+settings.register_profile(
+    "attnscope",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+settings.load_profile("attnscope")
 
 
 @pytest.fixture(scope="session")

@@ -79,6 +79,20 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
     return Path(path)
 
 
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """ConfigError when ``path`` (or the nearest folder above it that exists) is not writable."""
+    out = Path(path).absolute()
+    base = out
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if base.exists() and not base.is_dir():
+        raise ConfigError(f"{out}: {base} is a file, not a folder; choose another --out.")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{out}: cannot write there, {base} is read-only for this user; choose another --out."
+        )
+
+
 def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Create an output directory, refusing to reuse a non-empty one without ``force``."""
     out = Path(path)
@@ -89,7 +103,13 @@ def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Pat
             f"{out} already exists and is not empty; pass --force to overwrite it "
             "or choose another --out."
         )
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{out}: cannot create the folder ({exc.strerror}); choose another --out."
+        ) from exc
     return out
 
 

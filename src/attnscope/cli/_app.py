@@ -10,6 +10,7 @@ import typer
 
 from attnscope import __version__
 from attnscope.cli._common import console, parse_sets, read_config
+from attnscope.cli._warnings import install as install_warning_lines
 from attnscope.errors import ConfigError, DataError
 
 app = typer.Typer(
@@ -295,6 +296,7 @@ _register_optional_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
+    install_warning_lines()
     try:
         app(args=argv, standalone_mode=False)
     except (DataError, ConfigError) as exc:

@@ -60,9 +60,12 @@ class Dataset:
     def y(self) -> np.ndarray:
         """Labels as int64 codes; raises DataError when the data are unlabelled."""
         if self.labels is None:
+            source = self.meta.get("source") if isinstance(self.meta, dict) else None
+            hint = self.meta.get("label_hint") if isinstance(self.meta, dict) else None
+            hint = hint or "give a label column (--label-col) or a labels file (--labels)"
             raise DataError(
-                f"this {self.modality} data set has no labels; "
-                "give a label column or a labels file."
+                f"{source + ': ' if source else ''}this {self.modality} data set has no "
+                f"labels; {hint}."
             )
         return self.labels
 

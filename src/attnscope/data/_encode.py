@@ -81,6 +81,8 @@ def encode_sequences(
     width = int(lengths.max()) if length is None else int(length)
     if width <= 0:
         raise DataError(f"sequence length must be positive, got {width}.")
+    if length is None:
+        _check_padding(lengths, ids, source)
     out = np.zeros((len(sequences), width), dtype=np.uint8)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     take = np.minimum(lengths, width)
@@ -89,6 +91,36 @@ def encode_sequences(
     cols = np.arange(int(take.sum())) - np.repeat(np.cumsum(take) - take, take)
     out[rows, cols] = codes[np.repeat(starts, take) + cols]
     return out
+
+
+def _check_padding(lengths: np.ndarray, ids: Sequence[str] | None, source: str) -> None:
+    """Refuse (memory budget) or warn about padding every sequence to a far longer one."""
+    import warnings
+
+    from attnscope._utils.memory import check_memory
+    from attnscope.errors import AttnscopeWarning
+
+    longest = int(np.argmax(lengths))
+    width, median = int(lengths[longest]), float(np.median(lengths))
+    name = ids[longest] if ids is not None else f"#{longest + 1}"
+    fix = (
+        f"pass length=<bp> to pad or truncate every sequence to one length (reader option "
+        f"length=, or 'length = {int(median)}' in the [data] table of --config)."
+    )
+    # Tokens (1 byte) plus the float32 one-hot (4 x 4 bytes) the models build per base.
+    check_memory(
+        len(lengths) * width * 17.0,
+        what=f"{source}: padding {len(lengths)} sequences to the longest, {name} "
+        f"({width} bp; median {median:.0f} bp),",
+        fix=fix,
+    )
+    if width > 1000 and width > 10 * median:
+        warnings.warn(
+            f"{source}: sequence {name} is {width} bp, {width / median:.0f}x the median "
+            f"{median:.0f} bp; every sequence is padded to it. To avoid that, {fix}",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
 
 
 def encode_labels(
@@ -127,6 +159,7 @@ def encode_labels(
     else:
         as_str = arr.astype(str)
         names = sorted(set(as_str.tolist()))
+        _warn_case_variants(names, source)
     if class_names is not None:
         names = [str(c) for c in class_names]
         unknown = sorted(set(as_str.tolist()) - set(names))
@@ -140,6 +173,26 @@ def encode_labels(
     lookup = {name: i for i, name in enumerate(names)}
     codes = np.fromiter((lookup[v] for v in as_str.tolist()), dtype=np.int64, count=len(as_str))
     return codes, names
+
+
+def _warn_case_variants(names: list[str], source: str) -> None:
+    """Warn when class names differ only in case or surrounding spaces (likely one class)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(name.strip().lower(), []).append(name)
+    clashes = [g for g in groups.values() if len(g) > 1]
+    if clashes:
+        import warnings
+
+        from attnscope.errors import AttnscopeWarning
+
+        shown = "; ".join(" / ".join(repr(n) for n in g) for g in clashes[:3])
+        warnings.warn(
+            f"{source}: labels {shown} differ only in case or spaces and are treated as "
+            "different classes; make them identical if they are one class.",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
 
 
 def decode_labels(codes: np.ndarray, class_names: Sequence[str]) -> np.ndarray:

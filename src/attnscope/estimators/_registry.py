@@ -38,4 +38,6 @@ def make_estimator(name: str, params: dict[str, Any] | None = None) -> Any:
     unknown = sorted(set(params) - valid)
     if unknown:
         raise ConfigError(f"model {name!r} has no parameter(s) {unknown}; valid: {sorted(valid)}.")
-    return klass(**params)
+    from attnscope.estimators._params import check_params
+
+    return klass(**check_params(name, params))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from attnscope.errors import DataError
+from attnscope.errors import ConfigError, DataError
 from attnscope.io._seqtable import PathLike, open_text
 
 __all__ = ["FORMATS", "detect_format", "read_data"]
@@ -187,4 +187,52 @@ def read_data(path: PathLike, *, format: str | None = None, **options: Any) -> A
         p = Path(path)
         if p.suffix.lower() in (".bed", ".bim", ".fam"):
             target = p.with_suffix("")
-    return _public(_READERS[fmt])(target, **options)
+    if fmt == "vcf" and "pheno" in options and "labels" not in options:
+        options["labels"] = options.pop("pheno")  # --pheno names read_vcf's labels=
+    reader = _public(_READERS[fmt])
+    _check_options(reader, fmt, target, options)
+    return _guarded(reader, target, options)
+
+
+def _check_options(
+    reader: Callable[..., Any], fmt: str, target: Any, options: dict[str, Any]
+) -> None:
+    """ConfigError naming reader options the format's reader does not take."""
+    import inspect
+
+    try:
+        params = inspect.signature(reader).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins only
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    valid = [
+        n for n, p in list(params.items())[1:] if p.kind is not inspect.Parameter.VAR_POSITIONAL
+    ]
+    unknown = sorted(set(options) - set(valid))
+    if unknown:
+        raise ConfigError(
+            f"{target}: the {fmt} reader takes no option(s) {unknown}; its options are "
+            f"{valid} (command-line --labels / --label-col / --pheno and the [data] table of "
+            "--config set them)."
+        )
+
+
+def _guarded(reader: Callable[..., Any], target: Any, options: dict[str, Any]) -> Any:
+    """Call ``reader``; file-system and parser failures become one DataError naming the file."""
+    import pandas as pd
+
+    from attnscope.io._textio import IO_ERRORS, one_line
+
+    try:
+        return reader(target, **options)
+    except (DataError, ConfigError):
+        raise
+    except PermissionError as exc:
+        name = exc.filename or target
+        raise DataError(f"{name}: permission denied; make it readable (chmod u+r).") from exc
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{target}: could not parse the table ({one_line(exc)}).") from exc
+    except IO_ERRORS as exc:
+        name = getattr(exc, "filename", None) or target
+        raise DataError(f"{name}: cannot read the file ({one_line(exc)}).") from exc

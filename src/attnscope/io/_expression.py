@@ -20,6 +20,7 @@ from attnscope.io._seqtable import (
     read_label_file,
     sniff_sep,
 )
+from attnscope.io._textio import one_line, read_csv
 
 __all__ = ["read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
 
@@ -84,19 +85,20 @@ def read_expression(
     sep = sniff_sep(p)
     header = _header(p, sep)
     try:
-        body = pd.read_csv(
+        body = read_csv(
             p,
             sep=sep,
             header=None,
             skiprows=1,
-            low_memory=False,
-            engine="python" if sep == r"\s+" else "c",
+            **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
             skipinitialspace=True,
         )
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{p}: only a header row; the table has no data.") from exc
     except pd.errors.ParserError as exc:
-        raise DataError(f"{p}: could not parse the table ({exc}); rows differ in length?") from exc
+        raise DataError(
+            f"{p}: could not parse the table ({one_line(exc)}); rows differ in length?"
+        ) from exc
     if len(header) == body.shape[1] - 1:
         header = ["", *header]
     if len(header) != body.shape[1]:
@@ -230,9 +232,12 @@ def read_class_row_table(path: PathLike, *, min_class_size: int = 2) -> TabularD
 
     p = need_file(path, "expression table")
     sep = sniff_sep(p)
-    frame = pd.read_csv(
-        p, sep=sep, header=None, dtype=str, engine="python" if sep == r"\s+" else "c"
-    )
+    try:
+        frame = read_csv(
+            p, sep=sep, header=None, dtype=str, engine="python" if sep == r"\s+" else "c"
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{p}: could not parse the table ({one_line(exc)}).") from exc
     if frame.shape[0] < 3 or frame.shape[1] < 2:
         raise DataError(
             f"{p}: expected row 1 = sample ids, row 2 = classes, then one row per gene; "
@@ -430,6 +435,13 @@ def _check_finite_named(X: np.ndarray, path: Path, samples: list[str], feats: li
         raise DataError(
             f"{path}: {int(bad.sum())} missing (NaN/empty) or infinite values; first at "
             f"sample {samples[s]!r}, feature {feats[f]!r}. Impute or drop them first."
+        )
+    huge = np.abs(X) > np.finfo(np.float32).max
+    if huge.any():
+        s, f = (int(i) for i in np.argwhere(huge)[0])
+        raise DataError(
+            f"{path}: value {X[s, f]:g} (sample {samples[s]!r}, feature {feats[f]!r}) is beyond "
+            "the float32 range (about 3.4e38) the models use; rescale (e.g. log) the data."
         )
 
 

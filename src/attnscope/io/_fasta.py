@@ -127,12 +127,20 @@ def read_fasta(
         except ValueError:
             numeric = arr
         codes, names = encode_labels(numeric, class_names=class_names, source=source)
+    meta: dict[str, Any] = {"source": str(p)}
+    if id_from == "index":
+        meta["headers"] = headers
+    if codes is None:
+        meta["label_hint"] = (
+            "give a labels file (--labels, labels=) or take the label from the headers with "
+            "label_field= (e.g. 'label_field = \"label\"' in the [data] table of --config)"
+        )
     return SequenceDataset(
         labels=codes,
         sample_ids=np.asarray(ids),
         class_names=names,
         truth=None,
-        meta={"source": str(p), "headers": headers} if id_from == "index" else {"source": str(p)},
+        meta=meta,
         tokens=tokens,
     )
 

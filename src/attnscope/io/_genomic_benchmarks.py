@@ -13,6 +13,7 @@ import numpy as np
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.errors import DataError
 from attnscope.io._seqtable import PathLike
+from attnscope.io._textio import one_line, open_text, read_csv
 
 __all__ = ["read_gb_coordinates", "read_genomic_benchmarks", "reverse_complement"]
 
@@ -74,7 +75,8 @@ def read_genomic_benchmarks(
         if not files:
             raise DataError(f"{sub / cls}: no .txt sequence files; remove the empty folder.")
         for f in files:
-            text = "".join(f.read_text(encoding="utf-8", errors="replace").split())
+            with open_text(f) as fh:
+                text = "".join(fh.read().split())
             if not text:
                 raise DataError(f"{f}: the file is empty; each file must hold one sequence.")
             ids.append(f"{cls}/{f.stem}")
@@ -195,9 +197,9 @@ def read_gb_coordinates(
         cls = f.name.split(".")[0]
         classes.append(cls)
         try:
-            table = pd.read_csv(f, dtype={"id": str, "region": str, "strand": str})
+            table = read_csv(f, dtype={"id": str, "region": str, "strand": str})
         except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-            raise DataError(f"{f}: cannot read the coordinate table ({exc}).") from exc
+            raise DataError(f"{f}: cannot read the coordinate table ({one_line(exc)}).") from exc
         need = ["id", "region", "start", "end", "strand"]
         missing = [c for c in need if c not in table.columns]
         if missing:

@@ -23,6 +23,7 @@ import numpy as np
 
 from attnscope.data import GenotypeDataset
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
+from attnscope.io._textio import open_text, read_csv
 
 __all__ = [
     "allele_frequencies",
@@ -263,14 +264,15 @@ def read_phenotype(
     path = Path(path)
     if not path.is_file():
         raise DataError(f"phenotype file {path} not found; check the path.")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    with open_text(path) as fh:
+        text = fh.read()
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         raise DataError(f"phenotype file {path} is empty; expected 'FID IID value' lines.")
     sep = "," if "," in lines[0] else ("\t" if "\t" in lines[0] else r"\s+")
     first = [tok.strip() for tok in (lines[0].split(",") if sep == "," else lines[0].split())]
     has_header = column is not None or first[0].lower() in _ID_HEADERS
-    table = pd.read_csv(
+    table = read_csv(
         path,
         sep=sep,
         header=0 if has_header else None,

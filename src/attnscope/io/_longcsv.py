@@ -20,7 +20,8 @@ import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
-from attnscope.io._timegrid import grid_observations, parse_times
+from attnscope.io._textio import one_line, open_text, read_csv
+from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,10 +34,7 @@ _REQUIRED = ("id", "time", "variable", "value")
 def _sep(path: Path) -> str:
     if path.name.endswith((".tsv", ".tsv.gz", ".tab")):
         return "\t"
-    import gzip
-
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+    with open_text(path) as fh:
         first = fh.readline()
     return "\t" if first.count("\t") > first.count(",") else ","
 
@@ -85,9 +83,9 @@ def read_long_timeseries(
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; expected a header 'id,time,variable,value'.")
     try:
-        table = pd.read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path} is not a readable CSV/TSV table ({exc}).") from exc
+        table = read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{path} is not a readable CSV/TSV table ({one_line(exc)}).") from exc
     lower = {str(c).strip().lower(): c for c in table.columns}
     missing = [c for c in _REQUIRED if c not in lower]
     if missing:
@@ -107,12 +105,17 @@ def read_long_timeseries(
             "number of hours nor HH:MM; fix or remove the line."
         )
     value = pd.to_numeric(table[lower["value"]], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(value).all():
-        bad = int(np.argmax(~np.isfinite(value)))
+    with np.errstate(invalid="ignore"):
+        fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
+    if not fine.all():
+        bad = int(np.argmax(~fine))
         raise DataError(
             f"{path}, line {bad + 2}: value {table[lower['value']].iloc[bad]!r} is not a "
-            "finite number; fix or remove the line (missing observations need no row)."
+            "finite number within float32 range; fix or remove the line (missing observations "
+            "need no row)."
         )
+    if not (np.isfinite(step_hours) and step_hours > 0):
+        raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")
     sample_idx, sample_ids = pd.factorize(ids, sort=False)
     if variables is None:
         names = sorted(set(var.tolist()))
@@ -132,6 +135,15 @@ def read_long_timeseries(
         # The bin holding the latest observation is the last bin.
         latest = float(t_hours[use].max()) if use.any() else 0.0
         hours = (np.floor(max(latest, 0.0) / step_hours + 1e-9) + 1) * step_hours
+        row = int(np.flatnonzero(use)[np.argmax(t_hours[use])]) if use.any() else 0
+        check_grid(
+            len(sample_ids),
+            float(np.ceil(hours / step_hours - 1e-9)),
+            len(names),
+            what=f"{path}, line {row + 2} (stay {ids[row]!r}): time {latest:.4g} h sets the "
+            f"grid length; a grid of {len(sample_ids)} stays x {hours / step_hours:.4g} steps x "
+            f"{len(names)} variables",
+        )
     values, mask, grid = grid_observations(
         sample_idx[use],
         var_idx[use],
@@ -221,9 +233,9 @@ def _stay_labels(
     if not lpath.is_file():
         raise DataError(f"labels file {lpath} not found; check the path.")
     try:
-        lab = pd.read_csv(lpath, sep=_sep(lpath), dtype=str)
+        lab = read_csv(lpath, sep=_sep(lpath), dtype=str)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"labels file {lpath} is not a readable table ({exc}).") from exc
+        raise DataError(f"labels file {lpath} is not a readable table ({one_line(exc)}).") from exc
     if lab.shape[1] < 2:
         raise DataError(f"labels file {lpath} needs an id column and a label column.")
     cols = {str(c).strip().lower(): c for c in lab.columns}

@@ -12,7 +12,7 @@ import numpy as np
 from attnscope.data import MultiOmicsDataset, TabularDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._expression import Orientation, _clean_label, read_expression
-from attnscope.io._seqtable import PathLike, find_column, read_frame, read_label_file
+from attnscope.io._seqtable import PathLike, find_column, open_text, read_frame, read_label_file
 
 __all__ = ["read_mogonet", "read_multiomics"]
 
@@ -103,7 +103,8 @@ def read_mogonet(
         fn = root / f"{i}_featname.csv"
         width = stacked[name].shape[1]
         if fn.is_file():
-            fnames = [x.strip() for x in fn.read_text(encoding="utf-8").splitlines() if x.strip()]
+            with open_text(fn) as fh:
+                fnames = [x.strip() for x in fh if x.strip()]
             if len(fnames) != width:
                 raise DataError(
                     f"{fn}: {len(fnames)} feature names but {width} columns in {i}_*.csv; "
@@ -138,12 +139,14 @@ def _load_numbers(path: Path) -> np.ndarray:
     is_text = (frame.dtypes == np.dtype(object)).any()
     conv = frame.apply(pd.to_numeric, errors="coerce") if is_text else frame
     values = conv.to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(values) <= np.finfo(np.float32).max)  # NaN, inf, beyond float32
     if bad.any():
         r, c = (int(i) for i in np.argwhere(bad)[0])
         raise DataError(
             f"{path}, line {r + 1}, column {c + 1}: value {frame.iat[r, c]!r} is missing, "
-            f"infinite or not a number ({int(bad.sum())} cells); fix or impute them."
+            f"infinite, beyond float32 or not a number ({int(bad.sum())} cells); fix or impute "
+            "them."
         )
     return values
 

@@ -75,18 +75,56 @@ def write_dataset(data: Dataset, path: str | Path) -> Path:
 
 
 def read_dataset(path: str | Path) -> Dataset:
-    """Read a file written by :func:`write_dataset`."""
+    """Read a file written by :func:`write_dataset`.
+
+    Raises
+    ------
+    DataError
+        Not an attnscope ``.npz`` file, or a damaged one (the file is named).
+    """
+    import zipfile
+    import zlib
+
     p = Path(path)
     if not p.is_file():
         raise DataError(f"{p} not found.")
     try:
-        z = np.load(p, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{p} is not an attnscope .npz data file ({exc}).") from exc
+        return _read_dataset(p)
+    except DataError:
+        raise
+    except (
+        OSError,
+        EOFError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        zipfile.BadZipFile,
+        zlib.error,
+    ) as exc:
+        from attnscope.io._textio import one_line
+
+        raise DataError(
+            f"{p}: not a readable attnscope .npz data file ({type(exc).__name__}: "
+            f"{one_line(exc)}); write it again with attnscope (write_dataset / simulate)."
+        ) from exc
+
+
+def _read_dataset(p: Path) -> Dataset:
+    z = np.load(p, allow_pickle=False)
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise DataError(f"{p} is a .npy array, not an attnscope .npz data file.")
     with z:
         if "__header__" not in z:
             raise DataError(f"{p} is an .npz file but not one written by attnscope (no header).")
         header = json.loads(str(z["__header__"]))
+        if not (
+            isinstance(header, dict)
+            and isinstance(header.get("class_names"), list)
+            and isinstance(header.get("meta"), dict)
+            and isinstance(header.get("dicts"), list)
+        ):
+            raise DataError(f"{p}: the attnscope header is damaged; write the file again.")
         cls = _TYPES.get(header.get("modality", ""))
         if cls is None:
             raise DataError(f"{p}: unknown modality {header.get('modality')!r}.")

@@ -38,17 +38,20 @@ from __future__ import annotations
 import io
 import os
 import re
-import tarfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from attnscope.data import TimeSeriesDataset
 from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.io._physionet_files import load_records, outcomes_path, outcomes_table
 from attnscope.io._timegrid import grid_observations
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["PHYSIONET_STATIC", "PHYSIONET_VARIABLES", "read_physionet2012"]
 
@@ -66,64 +69,16 @@ PHYSIONET_STATIC = (
 )  # fmt: skip
 _DESCRIPTORS = ("RecordID", "Age", "Gender", "Height", "ICUType", "Weight")
 _HEADER = b"Time,Parameter,Value"
-_OUTCOME_COLS = ("RecordID", "SAPS-I", "SOFA", "Length_of_stay", "Survival", "In-hospital_death")
-
-
-def _load_records(path: Path) -> tuple[list[str], list[bytes], Path]:
-    """Return (record names, raw bytes, folder where the Outcomes file is looked for)."""
-    if path.is_dir():
-        files = sorted(p for p in path.glob("*.txt") if not p.name.startswith("Outcomes"))
-        if not files:
-            archives = sorted(path.glob("set-*.tar.gz")) + sorted(path.glob("set-*.tgz"))
-            if len(archives) == 1:
-                return _load_records(archives[0])
-            raise DataError(
-                f"{path}: no per-stay .txt records (or a single set-*.tar.gz archive) found; "
-                "point to the folder of <RecordID>.txt files or to the archive."
-            )
-        return [str(p) for p in files], [p.read_bytes() for p in files], path.parent
-    if not path.is_file():
-        raise DataError(f"PhysioNet path {path} not found; give the set-a folder or archive.")
-    try:
-        with tarfile.open(path, "r:*") as tar:
-            items = []
-            for member in tar:
-                if member.isfile() and member.name.endswith(".txt"):
-                    if Path(member.name).name.startswith("Outcomes"):
-                        continue
-                    fh = tar.extractfile(member)
-                    if fh is not None:
-                        items.append((f"{path}:{member.name}", fh.read()))
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise DataError(
-            f"{path} is not a readable tar archive of PhysioNet records ({exc})."
-        ) from exc
-    if not items:
-        raise DataError(f"{path}: the archive holds no .txt records.")
-    items.sort(key=lambda kv: kv[0])
-    return [k for k, _ in items], [v for _, v in items], path.parent
-
-
-def _outcomes_path(records_path: Path, folder: Path) -> Path:
-    match = re.search(r"set-([a-z])", records_path.name)
-    letter = match.group(1) if match else "a"
-    for base in (records_path if records_path.is_dir() else folder, folder):
-        candidate = base / f"Outcomes-{letter}.txt"
-        if candidate.is_file():
-            return candidate
-    raise DataError(
-        f"no Outcomes-{letter}.txt found beside {records_path}; pass outcomes=PATH, "
-        "or task=None for unlabelled stays."
-    )
 
 
 def read_physionet2012(
     path: str | os.PathLike[str],
     *,
-    outcomes: str | os.PathLike[str] | None = None,
+    outcomes: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     task: Literal["mortality", "severity"] | None = "mortality",
     hours: float = 48,
     step_hours: float = 1.0,
+    sets: Sequence[str] | None = None,
 ) -> TimeSeriesDataset:
     """Read PhysioNet 2012 ICU stays onto a fixed grid, with mortality or severity labels.
 
@@ -131,15 +86,23 @@ def read_physionet2012(
     ----------
     path : path-like
         Folder of ``<RecordID>.txt`` records, or the ``set-a.tar.gz`` archive (read in
-        memory, nothing extracted), or a folder holding that archive.
-    outcomes : path-like, optional
-        ``Outcomes-a.txt``; default: found beside the records.
+        memory, nothing extracted), or a folder holding ``set-*.tar.gz`` archives (all of
+        them, or those chosen by ``sets``). Only ``set-a/<RecordID>.txt`` members of
+        ``set-a.tar.gz`` (or ``.txt`` members at the archive root) are stays; other members
+        are not read, with an AttnscopeWarning.
+    outcomes : path-like or sequence of path-likes, optional
+        ``Outcomes-a.txt`` (several files are concatenated); default: each set's
+        ``Outcomes-<x>.txt`` found beside its archive or folder, so labels are matched per
+        set. Severity tertiles are computed over every Outcomes file read.
     task : {"mortality", "severity"} or None, default "mortality"
         See the module notes; None reads the stays unlabelled.
     hours : float, default 48
         Grid length; observations after it are dropped.
     step_hours : float, default 1.0
         Bin width.
+    sets : sequence of str, optional
+        With a folder of archives: the sets to read, e.g. ``("a", "b")`` for
+        ``set-a.tar.gz`` and ``set-b.tar.gz``; default all of them.
 
     Returns
     -------
@@ -153,7 +116,7 @@ def read_physionet2012(
     if task not in ("mortality", "severity", None):
         raise DataError(f"task must be 'mortality', 'severity' or None, got {task!r}.")
     path = Path(path)
-    names, blobs, folder = _load_records(path)
+    names, blobs, sources = load_records(path, sets)
     bodies: list[bytes] = []
     n_lines = np.zeros(len(names), dtype=np.int64)
     for k, (name, blob) in enumerate(zip(names, blobs)):
@@ -193,6 +156,17 @@ def read_physionet2012(
         ) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{path}: the records hold no observations.") from exc
+    except UnicodeDecodeError as exc:
+        for name, body in zip(names, bodies):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as err:
+                line = body[: err.start].count(b"\n") + 2
+                raise DataError(
+                    f"{name}, line {line}: the text is not UTF-8 (byte 0x{body[err.start]:02x}); "
+                    "convert it, e.g. iconv -f cp1252 -t utf-8."
+                ) from exc
+        raise DataError(f"{path}: the records are not UTF-8 text.") from exc
     if len(table) != int(n_lines.sum()):
         raise DataError(f"{path}: could not split the records into lines (quoted fields?).")
     rec = np.repeat(np.arange(len(names)), n_lines)
@@ -216,10 +190,13 @@ def read_physionet2012(
             "admission); fix the time or remove the line."
         )
     t_hours = hh + mm / 60.0
-    if not np.isfinite(value).all():
-        bad = int(np.argmax(~np.isfinite(value)))
+    with np.errstate(invalid="ignore"):
+        fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
+    if not fine.all():
+        bad = int(np.argmax(~fine))
         raise DataError(
-            f"{where(int(row[bad]))}: the value is not a number; fix or remove the line."
+            f"{where(int(row[bad]))}: the value is not a number within float32 range; fix or "
+            "remove the line."
         )
     pnames = [str(u).strip() for u in uniques]
 
@@ -282,10 +259,17 @@ def read_physionet2012(
     class_names: list[str] = []
     keep = np.ones(len(names), dtype=bool)
     if task is not None:
-        out_path = Path(outcomes) if outcomes is not None else _outcomes_path(path, folder)
-        labels, class_names, keep, extra = _labels(out_path, record_ids, names, task)
+        if outcomes is None:
+            out_paths = list(dict.fromkeys(outcomes_path(src) for src, _ in sources))
+        elif isinstance(outcomes, (str, os.PathLike)):
+            out_paths = [Path(outcomes)]
+        else:
+            out_paths = [Path(o) for o in outcomes]
+        labels, class_names, keep, extra = _labels(out_paths, record_ids, names, task)
         meta.update(extra)
-        meta["outcomes"] = str(out_path)
+        meta["outcomes"] = str(out_paths[0]) if len(out_paths) == 1 else [str(o) for o in out_paths]
+    if len(sources) > 1:
+        meta["sets"] = [str(src) for src, _ in sources]
     return TimeSeriesDataset(
         labels=None if labels is None else labels[keep],
         sample_ids=record_ids[keep].astype(str),
@@ -341,29 +325,19 @@ def _static_table(
 
 
 def _labels(
-    path: Path, record_ids: np.ndarray, names: list[str], task: str
+    paths: list[Path], record_ids: np.ndarray, names: list[str], task: str
 ) -> tuple[np.ndarray, list[str], np.ndarray, dict[str, object]]:
     import pandas as pd
 
-    if not path.is_file():
-        raise DataError(f"outcomes file {path} not found; pass outcomes=PATH or task=None.")
-    try:
-        table = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"outcomes file {path} is not a readable CSV ({exc}).") from exc
-    table.columns = [str(c).strip() for c in table.columns]
     need = "In-hospital_death" if task == "mortality" else "SAPS-I"
-    for name in ("RecordID", need):
-        if name not in table.columns:
-            raise DataError(
-                f"outcomes file {path} has no {name!r} column; expected the columns "
-                f"{', '.join(_OUTCOME_COLS)}."
-            )
-    ids = pd.to_numeric(table["RecordID"], errors="coerce")
-    if ids.isna().any():
-        line = int(np.argmax(ids.isna().to_numpy())) + 2
-        raise DataError(f"{path}, line {line}: RecordID is not a number.")
-    table.index = pd.Index(ids.astype(np.int64))
+    tables = [outcomes_table(p, need) for p in paths]
+    table = pd.concat(tables) if len(tables) > 1 else tables[0]
+    path = paths[0] if len(paths) == 1 else ", ".join(str(p) for p in paths)
+    if len(tables) > 1 and table.index.duplicated().any():
+        raise DataError(
+            f"outcomes files {path}: RecordID {int(table.index[table.index.duplicated()][0])} "
+            "is in two of them; give each set its own Outcomes file."
+        )
     absent = ~np.isin(record_ids, table.index.to_numpy())
     if absent.any():
         first = [names[i] for i in np.flatnonzero(absent)[:3]]

@@ -25,6 +25,7 @@ import numpy as np
 from attnscope.data import GenotypeDataset
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._genotype_qc import code_phenotype, read_phenotype
+from attnscope.io._textio import open_text, read_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,7 +65,7 @@ def _read_table(path: Path, columns: list[str], what: str) -> pd.DataFrame:
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; expected one line per {what}.")
     try:
-        table = pd.read_csv(
+        table = read_csv(
             path, sep=r"\s+", header=None, dtype=str, keep_default_na=False, engine="c"
         )
     except pd.errors.ParserError as exc:
@@ -94,7 +95,7 @@ def _read_table(path: Path, columns: list[str], what: str) -> pd.DataFrame:
 
 def _first_bad_line(path: Path, n_fields: int) -> int | str:
     """1-based number of the first non-blank line without ``n_fields`` fields (error path)."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
+    with open_text(path) as fh:
         for k, line in enumerate(fh, start=1):
             if line.strip() and len(line.split()) != n_fields:
                 return k
@@ -147,6 +148,8 @@ class PlinkReader:
     """
 
     def __init__(self, prefix: str | os.PathLike[str]) -> None:
+        import pandas as pd
+
         self.bed_path, self.bim_path, self.fam_path = _prefix_paths(prefix)
         self.fam = _read_table(self.fam_path, _FAM_COLS, "sample")
         self.bim = _read_table(self.bim_path, _BIM_COLS, "SNP")
@@ -160,6 +163,14 @@ class PlinkReader:
                 f"{self.bim_path}: line {bad + 1} has base-pair position {bp[bad]!r}; "
                 "expected an integer in column 4."
             ) from exc
+        cm = pd.to_numeric(self.bim["cm"], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(cm).all():
+            bad = int(np.argmax(~np.isfinite(cm)))
+            raise DataError(
+                f"{self.bim_path}: line {bad + 1} has genetic position "
+                f"{self.bim['cm'].iloc[bad]!r}; expected a number (centimorgans, 0 if unknown) "
+                "in column 3."
+            )
         iid = self.fam["iid"].to_numpy().astype(str)
         if np.unique(iid).size != iid.size:
             iid = (self.fam["fid"] + "_" + self.fam["iid"]).to_numpy().astype(str)
@@ -356,6 +367,12 @@ def read_plink(
     else:
         class_names = []
     genotypes = reader.read_block(row_idx, col_idx)
+    hint = None
+    if labels is None and pheno is None:
+        hint = (
+            f"every phenotype in {reader.fam_path} (column 6) is missing (-9 or 0); give a "
+            "phenotype file with --pheno (pheno=), or set column 6 to 1 (control) / 2 (case)"
+        )
     bim = reader.bim.iloc[col_idx]
     meta: dict[str, Any] = {
         "source": str(reader.bed_path.with_suffix("")),
@@ -365,6 +382,8 @@ def read_plink(
         "alleles": bim[["a1", "a2"]].to_numpy().astype(str),
         "cm_positions": bim["cm"].astype(float).to_numpy(),
     }
+    if hint is not None:
+        meta["label_hint"] = hint
     return GenotypeDataset(
         labels=labels,
         sample_ids=reader.sample_ids[row_idx],

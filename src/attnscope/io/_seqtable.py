@@ -7,8 +7,6 @@ file) are shared by the other readers of this package.
 from __future__ import annotations
 
 import csv
-import gzip
-import io
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,6 +17,8 @@ import numpy as np
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import invalid_dna_chars
 from attnscope.errors import DataError
+from attnscope.io._textio import one_line, read_csv
+from attnscope.io._textio import open_text as _open_text
 
 __all__ = ["read_sequence_table"]
 
@@ -37,19 +37,16 @@ def need_file(path: PathLike, what: str = "file") -> Path:
         raise DataError(f"{p}: {what} not found; check the path.")
     if not p.is_file():
         raise DataError(f"{p}: expected a {what}, found a directory; give the file itself.")
+    if not os.access(p, os.R_OK):
+        raise DataError(f"{p}: permission denied; make the file readable (chmod u+r).")
     if p.stat().st_size == 0:
         raise DataError(f"{p}: the file is empty; give a file with data.")
     return p
 
 
 def open_text(path: PathLike) -> IO[str]:
-    """Open a plain or gzip-compressed text file (detected by its magic bytes)."""
-    p = Path(path)
-    with open(p, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8", errors="replace")
-    return open(p, encoding="utf-8", errors="replace", newline=None)
+    """Open a text file, compressed or not (see :mod:`attnscope.io._textio` for the rules)."""
+    return _open_text(path)
 
 
 def sniff_sep(path: PathLike) -> str:
@@ -74,17 +71,18 @@ def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any
     p = need_file(path)
     sep = sniff_sep(p)
     try:
-        frame = pd.read_csv(
+        frame = read_csv(
             p,
             sep=sep,
             header=0 if header else None,
             dtype=dtype,
             skipinitialspace=True,
             engine="python" if sep == r"\s+" else "c",
-            compression="infer",
         )
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: could not parse the table ({exc}); check the delimiter.") from exc
+    except pd.errors.ParserError as exc:
+        raise DataError(
+            f"{p}: could not parse the table ({one_line(exc)}); check the delimiter."
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataError(f"{p}: the file is empty; give a table with a header row.") from exc
     if header:

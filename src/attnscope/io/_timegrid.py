@@ -91,6 +91,18 @@ def forward_fill(values: np.ndarray, mask: np.ndarray, *, fill_value: float = 0.
     return out
 
 
+def check_grid(n_samples: int, n_times: float, n_variables: int, *, what: str) -> None:
+    """Refuse a grid larger than the memory budget, before it is allocated."""
+    from attnscope._utils.memory import check_memory
+
+    # float32 values, bool mask, float64 sums and int64 counts per cell.
+    check_memory(
+        float(n_samples) * n_times * n_variables * 21.0,
+        what=what,
+        fix="bound the grid with hours=<length> (and a coarser step_hours=), or fix the time.",
+    )
+
+
 def grid_observations(
     sample_idx: np.ndarray,
     var_idx: np.ndarray,
@@ -133,6 +145,12 @@ def grid_observations(
     if not (np.isfinite(hours) and hours > 0 and np.isfinite(step_hours) and step_hours > 0):
         raise DataError(f"hours and step_hours must be positive, got {hours}, {step_hours}.")
     n_times = int(np.ceil(hours / step_hours - 1e-9))
+    check_grid(
+        n_samples,
+        n_times,
+        n_variables,
+        what=f"a time grid of {n_samples} stays x {n_times} steps x {n_variables} variables",
+    )
     times = np.asarray(times, dtype=float)
     keep = (times >= 0) & (times <= hours) & np.isfinite(np.asarray(values, dtype=float))
     bins = np.minimum(np.floor(times[keep] / step_hours).astype(np.int64), n_times - 1)

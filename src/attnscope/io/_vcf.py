@@ -9,7 +9,6 @@ alike. The whole file is held in memory: for large cohorts convert to PLINK and 
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import warnings
@@ -40,11 +39,9 @@ def _decode_gt(gt: str) -> int | None:
 
 
 def _open_text(path: Path) -> Any:
-    with open(path, "rb") as fh:
-        head = fh.read(2)
-    if head == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return open(path, encoding="utf-8", errors="replace")
+    from attnscope.io._textio import open_text
+
+    return open_text(path)
 
 
 def read_vcf(

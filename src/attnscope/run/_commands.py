@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._utils.files import prepare_out_dir, write_json
+from attnscope._utils.files import check_writable, prepare_out_dir, write_json
 from attnscope.data import Dataset, train_val_test_split
+from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
 __all__ = [
@@ -50,6 +51,7 @@ def _check_new_dir(out: Path, force: bool) -> None:
         )
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a directory.")
+    check_writable(out)
 
 
 def fit_run(
@@ -77,6 +79,7 @@ def fit_run(
 
     out = Path(out)
     _check_new_dir(out, force)
+    check_shares(test_size=test_size)
     reader_options = dict(reader_options or {})
     est = make_estimator(model, params)
     data = load_data(data_path, data_format=data_format, **reader_options)
