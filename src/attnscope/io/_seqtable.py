@@ -25,7 +25,7 @@ __all__ = ["read_sequence_table"]
 PathLike = str | os.PathLike[str]
 
 _SEQ_NAMES = ("seq", "sequence", "sequences", "dna")
-_LABEL_NAMES = ("label", "labels", "class", "y", "target")
+_LABEL_NAMES = ("label", "labels", "class", "y", "target", "bound")  # Bound: DeepBind
 _ID_NAMES = ("id", "name", "sample", "sample_id", "seq_id")
 _HEADER_IDS = {"", "id", "ids", "name", "sample", "sample_id", "samples", "patient", "seq_id"}
 
