@@ -186,10 +186,6 @@ def fit(
         params["pretrain_epochs"] = pretrain_epochs
     if seed is not None:
         params["random_state"] = seed
-    name = model or cfg.get("model")
-    if not name:
-        raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
-    check_params(name, params)
     if STATE["verbosity"] > 1 or (interactive() and "verbose" not in params):
         params.setdefault("verbose", True)  # the training bar (drawn on a terminal only)
     req = request(
@@ -206,6 +202,15 @@ def fit(
     if config is not None:
         section = {**cfg.get("data", {}), **({"format": cfg["format"]} if "format" in cfg else {})}
         req = req.merged(DataRequest.from_config(section, base=config.resolve().parent))
+    if req.empty:
+        raise ConfigError(
+            "missing argument DATA (a data file or folder; or --class NAME=FILE, --modality "
+            "NAME=TABLE) (see 'attnscope fit --help')"
+        )
+    name = model or cfg.get("model")
+    if not name:
+        raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
+    check_params(name, params)
     if Path(out).is_dir() and any(Path(out).iterdir()) and not force:
         raise ConfigError(
             f"{out} already exists and is not empty; pass --force or choose another --out."
@@ -266,7 +271,7 @@ def predict(
         split=split,
         modalities=modality,
     )
-    path, n = predict_run(run, run_data(run, req), output=output, force=force)
+    path, n = predict_run(run, run_data(run, req, labelled=False), output=output, force=force)
     console().print(f"wrote {n} predictions to {path}")
 
 

@@ -156,15 +156,20 @@ class DataRequest:
         return ", ".join(parts)
 
 
-def load_request(req: DataRequest, *, defaults: dict[str, Any] | None = None) -> Any:
+def load_request(
+    req: DataRequest, *, defaults: dict[str, Any] | None = None, labelled: bool = True
+) -> Any:
     """Read the data of ``req`` into one Dataset.
 
     ``defaults`` (a run's stored options) are used where the reader takes them; an option
     given on the command line that the format does not take is an error naming the flag.
+    ``labelled=False`` (predict) reads a sequence table without a label column.
     """
     from attnscope.cli._ui import note, spinner
 
     inherited = {k: v for k, v in (defaults or {}).items() if k in _INHERITED}
+    if not labelled:
+        inherited["labelled"] = False
     if req.empty:
         raise ConfigError("no data given; pass DATA (a file or folder) or --modality / --class.")
     with spinner(f"reading {req.describe()}"):
@@ -187,7 +192,7 @@ def _read_one(path: str, fmt: str | None, options: dict[str, Any], defaults: dic
     _, rejected = reader_options(name, options)
     if rejected:
         flags = ", ".join(FLAGS.get(k, k) for k in rejected)
-        raise ConfigError(f"{path}: {flags} does not apply to {name} data ({FORMATS[name]}).")
+        raise ConfigError(f"{path}: {flags} does not apply to {name} data: {FORMATS[name]}.")
     return read_data(path, format=name, defaults=defaults, **options)
 
 

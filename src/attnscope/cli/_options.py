@@ -87,10 +87,11 @@ def request(
     )
 
 
-def run_data(run: Path, req: Any) -> Any:
+def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
     """The data for a command on ``run``: ``req``, or the run's own when ``req`` is empty.
 
-    The run's label options fill in those ``req`` does not give.
+    The run's label options fill in those ``req`` does not give; ``labelled=False``
+    (predict) also reads sequence tables without a label column.
     """
     import tomllib
 
@@ -108,5 +109,5 @@ def run_data(run: Path, req: Any) -> Any:
     if req.empty:
         if stored.empty:
             raise ConfigError(f"{run} does not say which data it was fitted on; pass DATA.")
-        return load_request(req.merged(stored))
-    return load_request(req, defaults=stored.options)
+        return load_request(req.merged(stored), labelled=labelled)
+    return load_request(req, defaults=stored.options, labelled=labelled)

@@ -43,12 +43,16 @@ def check_params(model: str, params: dict[str, Any]) -> None:
     klass = get_estimator_class(model)
     signature = inspect.signature(klass.__init__).parameters
     valid = sorted(klass._get_param_names())
+    try:
+        defaults = klass().get_params(deep=False)
+    except Exception:  # a model that needs arguments: fall back on its signature
+        defaults = {k: p.default for k, p in signature.items()}
     for key, value in params.items():
         if key not in valid:
             close = difflib.get_close_matches(key, valid, n=1)
             hint = f"did you mean {close[0]}?" if close else f"valid: {', '.join(valid)}."
             raise ConfigError(f"--set {key}=...: model {model!r} has no parameter {key!r}; {hint}")
-        default = signature[key].default if key in signature else None
+        default = defaults.get(key)
         kind = _kind(default)
         if kind is not None and value is not None and not _fits(value, kind):
             raise ConfigError(f"--set {key}={value}: {key} takes {kind} (default {default!r}).")

@@ -111,7 +111,7 @@ def _error(message: str) -> None:
 
 def _usage_message(exc: Any) -> str:
     """One line for a typer usage error: lower-case message, suggestion, where to get help."""
-    message = " ".join(exc.format_message().split())
+    message = " ".join(exc.format_message().split()).replace(". Did you mean", "; did you mean")
     ctx = getattr(exc, "ctx", None)
     if message.startswith("No such command") and "did you mean" not in message.lower() and ctx:
         wrong = message.split("'")[1] if message.count("'") >= 2 else ""

@@ -62,7 +62,8 @@ class Dataset:
         if self.labels is None:
             raise DataError(
                 f"this {self.modality} data set has no labels; "
-                "give a label column or a labels file."
+                "give a labels file (--labels, labels=) or a label column "
+                "(--label-col, label_col=)."
             )
         return self.labels
 

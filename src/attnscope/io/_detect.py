@@ -14,7 +14,7 @@ __all__ = ["FORMATS", "GENERIC_OPTIONS", "detect_format", "read_data", "reader_o
 
 #: Format name -> what it is (the names ``--format`` accepts).
 FORMATS: dict[str, str] = {
-    "fasta": "FASTA (.fa/.fasta/.fna, gzip ok); labels via labels= or label_field=",
+    "fasta": "FASTA (.fa/.fasta/.fna, gzip ok); labels via --labels FILE or --label-col FIELD",
     "seqtable": "CSV/TSV with a seq/sequence column and a label column (DeepBind .seq too)",
     "genomic_benchmarks": "folder <name>/{train,test}/<class>/<id>.txt",
     "expression": "CSV/TSV expression matrix (either orientation)",

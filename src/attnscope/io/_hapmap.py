@@ -123,7 +123,7 @@ def read_hapmap(
         if pair is None:
             r, c = np.argwhere(inverse == u)[0]
             raise DataError(
-                f"{p}, line {r + 2}, sample {samples[c]!r}: {call!r} is not a genotype call; "
+                f"{p}, line {r + 2}, sample {str(samples[c])!r}: {call!r} is not a genotype call; "
                 "expected two letters (AA, AG), one IUPAC letter (A, R, Y, ...) or NN."
             )
         first[u], second[u] = (pair[0], pair[1]) if pair else ("", "")
@@ -143,7 +143,8 @@ def read_hapmap(
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise DataError(
-            f"{p}, line {r + 2}, sample {samples[c]!r}: call {calls[r, c]!r} is not one of "
+            f"{p}, line {r + 2}, sample {str(samples[c])!r}: call {str(calls[r, c])!r} is not one "
+            "of "
             f"the alleles {allele_a[r]}/{allele_b[r]} of {frame.iat[r, 0]}; attnscope reads "
             "bi-allelic SNPs: filter the others (e.g. TASSEL's site filter)."
         )

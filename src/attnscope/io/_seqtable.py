@@ -210,7 +210,7 @@ def read_sequence_table(
     if seq_c is None or seq_c not in frame.columns:
         raise DataError(
             f"{p}: no sequence column {'named ' + repr(sequence_col) if sequence_col else ''}"
-            f"found; columns are {columns}. Pass sequence_col=<name>."
+            f"found; columns are {columns}. Name it seq or sequence (sequence_col= in Python)."
         )
     lab_c: str | None = None
     if labelled:
@@ -218,7 +218,8 @@ def read_sequence_table(
         if lab_c is None or lab_c not in frame.columns:
             raise DataError(
                 f"{p}: label column {label_col or '(label/class/y)'} not found; columns are "
-                f"{columns}. Pass label_col=<name>, or labelled=False for unlabelled data."
+                f"{columns}. Give --label-col NAME (label_col= in Python); unlabelled tables are "
+                "read by 'attnscope predict' (labelled=False)."
             )
     id_c = id_col or find_column(columns, _ID_NAMES)
     if id_col is not None and id_col not in frame.columns:
