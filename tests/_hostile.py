@@ -105,7 +105,7 @@ def _vcf() -> Seed:
     )
     pheno = "".join(f"s{k} {y}\n" for k, y in enumerate(_LABELS))
     files = {"x.vcf": (head + "\t".join(samples) + "\n" + body).encode(), "x.pheno": pheno.encode()}
-    return Seed("vcf", files, "x.vcf", "x.vcf", {"pheno": "x.pheno"})
+    return Seed("vcf", files, "x.vcf", "x.vcf", {"labels": "x.pheno"})
 
 
 def _longcsv() -> Seed:
@@ -292,6 +292,7 @@ def write_seed(seed: Seed, folder: Path, ops: list[tuple[Any, ...]]) -> Path:
 def options_for(seed: Seed, folder: Path) -> dict[str, Any]:
     """Reader options with file names made absolute."""
     out = dict(seed.options)
-    if "pheno" in out:
-        out["pheno"] = str(folder / out["pheno"])
+    for key in ("pheno", "labels"):
+        if key in out:
+            out[key] = str(folder / out[key])
     return out

@@ -86,7 +86,7 @@ def test_existing_run_is_not_overwritten_without_force(tmp_path, simulated, caps
 @pytest.mark.parametrize(
     ("argv", "needle"),
     [
-        (["fit", "missing.npz", "--model", "cnn"], "does not exist"),
+        (["fit", "missing.npz", "--model", "cnn"], "no such file"),
         (["fit", "{data}", "--model", "nope"], "unknown model"),
         (["fit", "{data}", "--model", "cnn", "--set", "n_filterz=3"], "no parameter"),
         (["fit", "{data}", "--model", "cnn", "--set", "oops"], "key=value"),

@@ -199,8 +199,8 @@ def test_test_share_leaving_no_training_data():
 def test_unknown_reader_option_names_the_options(tmp_path):
     path = tmp_path / "x.fa"
     path.write_text(FASTA)
-    with pytest.raises(ConfigError, match=r"the fasta reader takes no option\(s\) \['label_col'\]"):
-        read_data(path, label_col="label")
+    with pytest.raises(ConfigError, match=r"option\(s\) \['label_column'\] do not apply to fasta"):
+        read_data(path, label_column="label")
 
 
 # ------------------------------------------------------------- messages

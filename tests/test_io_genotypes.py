@@ -179,21 +179,24 @@ def test_separate_phenotype_files(tmp_path, toy):
     write_plink(tmp_path / "toy", toy)
     plink_style = tmp_path / "pheno.txt"
     plink_style.write_text("".join(f"F{i} s{i} {2 if i % 3 == 0 else 1}\n" for i in range(13)))
-    data = read_plink(tmp_path / "toy", pheno=plink_style)
+    data = read_plink(tmp_path / "toy", labels=plink_style)
     np.testing.assert_array_equal(data.labels, (np.arange(13) % 3 == 0).astype(int))
+    with pytest.warns(FutureWarning, match="labels="):  # the old keyword still works
+        old = read_plink(tmp_path / "toy", pheno=plink_style)
+    np.testing.assert_array_equal(old.labels, data.labels)
     header = tmp_path / "pheno.csv"
     header.write_text(
         "id,age,status\n"
         + "".join(f"s{i},{40 + i},{'yes' if i < 5 else 'no'}\n" for i in range(12))
     )
     with pytest.warns(AttnscopeWarning, match="1 samples"):
-        data = read_plink(tmp_path / "toy", pheno=header, pheno_col="status")
+        data = read_plink(tmp_path / "toy", labels=header, pheno_col="status")
     assert data.class_names == ["no", "yes"] and len(data) == 12
     np.testing.assert_array_equal(data.labels, (np.arange(12) < 5).astype(int))
     with pytest.raises(DataError, match="several value columns"):
         read_phenotype(header, sample_ids=toy.sample_ids)
     with pytest.raises(DataError, match="binarise"):
-        read_plink(tmp_path / "toy", pheno=header, pheno_col="age")
+        read_plink(tmp_path / "toy", labels=header, pheno_col="age")
 
 
 VCF_TEXT = """##fileformat=VCFv4.2

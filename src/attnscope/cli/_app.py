@@ -10,8 +10,21 @@ import typer
 
 from attnscope import __version__
 from attnscope.cli._common import console, parse_sets, read_config
+from attnscope.cli._options import (
+    ClassOpt,
+    DataArg,
+    FormatOpt,
+    LabelColOpt,
+    LabelsOpt,
+    ModalityOpt,
+    NamesOpt,
+    PhenoOpt,
+    SplitOpt,
+    request,
+    run_data,
+)
 from attnscope.cli._warnings import install as install_warning_lines
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import ConfigError
 
 app = typer.Typer(
     name="attnscope",
@@ -20,7 +33,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_STATE = {"debug": False}
 
 
 def _version(value: bool) -> None:
@@ -34,9 +46,17 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error (anywhere on the line).")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print each step on stderr (anywhere).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress and no output but errors (anywhere).")
+    ] = False,
 ) -> None:
-    _STATE["debug"] = debug
+    """Global options; :func:`attnscope.cli._ui.run_app` reads them before parsing."""
 
 
 # ---------------------------------------------------------------------------------- demo
@@ -124,20 +144,25 @@ def simulate(
 # ----------------------------------------------------------------------------------- fit
 @app.command()
 def fit(
-    data: Annotated[Path, typer.Argument(help="Data file or folder (format detected).")],
+    data: DataArg = None,
     model: Annotated[str | None, typer.Option(help="cnn, mlp, attngen, hain, hemera, ...")] = None,
     out: Annotated[Path, typer.Option(help="Run directory to write.")] = Path("runs/fit"),
     config: Annotated[
-        Path | None, typer.Option(help="TOML config: model, [params], [data].")
+        Path | None,
+        typer.Option(help="TOML config: model = NAME, \\[params] and \\[data] tables."),
     ] = None,
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Model parameter key=value (repeatable).")
     ] = None,
-    format_: Annotated[str | None, typer.Option("--format", help="Force the data format.")] = None,
-    labels: Annotated[Path | None, typer.Option(help="Labels file (id, label).")] = None,
-    label_col: Annotated[str | None, typer.Option(help="Label column of a table.")] = None,
+    format_: FormatOpt = None,
+    labels: LabelsOpt = None,
+    pheno: PhenoOpt = None,
+    label_col: LabelColOpt = None,
+    names: NamesOpt = None,
+    split: SplitOpt = None,
+    class_: ClassOpt = None,
+    modality: ModalityOpt = None,
     gene_sets: Annotated[Path | None, typer.Option(help="GMT file of gene sets (HAIN).")] = None,
-    pheno: Annotated[Path | None, typer.Option(help="Phenotype file (PLINK data).")] = None,
     pretrain_epochs: Annotated[int | None, typer.Option(help="MLM pre-training epochs.")] = None,
     test_size: Annotated[float, typer.Option(help="Held-out test share (0 = none).")] = 0.2,
     seed: Annotated[
@@ -147,32 +172,60 @@ def fit(
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
 ) -> None:
     """Train a model on DATA and write a run directory (model, config, metrics)."""
-    from attnscope.run._commands import fit_run
+    from attnscope.cli._data import DataRequest, load_request
+    from attnscope.cli._ui import STATE, interactive
+    from attnscope.estimators import make_estimator
+    from attnscope.run import fit_run
 
     cfg = read_config(config)
     params = {**cfg.get("params", {}), **parse_sets(set_)}
     if gene_sets is not None:
-        params["gene_sets"] = str(gene_sets)
+        params["gene_sets"] = str(gene_sets.expanduser().resolve())
+    elif isinstance(params.get("gene_sets"), str) and config is not None:
+        params["gene_sets"] = str((config.parent / params["gene_sets"]).resolve())
     if pretrain_epochs is not None:
         params["pretrain_epochs"] = pretrain_epochs
     if seed is not None:
         params["random_state"] = seed
-    reader = dict(cfg.get("data", {}))
-    for key, value in (("labels", labels), ("label_col", label_col), ("pheno", pheno)):
-        if value is not None:
-            reader[key] = str(value)
+    if STATE["verbosity"] > 1 or (interactive() and "verbose" not in params):
+        params.setdefault("verbose", True)  # the training bar (drawn on a terminal only)
+    req = request(
+        data,
+        format=format_,
+        labels=labels,
+        pheno=pheno,
+        label_col=label_col,
+        names=names,
+        split=split,
+        classes=class_,
+        modalities=modality,
+    )
+    if config is not None:
+        section = {**cfg.get("data", {}), **({"format": cfg["format"]} if "format" in cfg else {})}
+        req = req.merged(DataRequest.from_config(section, base=config.resolve().parent))
+    if req.empty:
+        raise ConfigError(
+            "missing argument DATA (a data file or folder; or --class NAME=FILE, --modality "
+            "NAME=TABLE) (see 'attnscope fit --help')"
+        )
     name = model or cfg.get("model")
     if not name:
         raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
+    make_estimator(name, params)  # names, types, ranges and device, before any data is read
+    if Path(out).is_dir() and any(Path(out).iterdir()) and not force:
+        raise ConfigError(
+            f"{out} already exists and is not empty; pass --force or choose another --out."
+        )
+    dataset = load_request(req)
     summary = fit_run(
-        data,
+        dataset,
         model=name,
         out=out,
         params=params,
-        reader_options=reader,
-        data_format=format_ or cfg.get("format"),
+        data_format=req.format,
         test_size=test_size,
         force=force,
+        data_config=req.config(),
     )
     con = console()
     con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
@@ -197,15 +250,29 @@ def _write_report(run: Path) -> None:
 @app.command()
 def predict(
     run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
-    data: Annotated[Path, typer.Argument(help="Data to predict.")],
+    data: DataArg = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="TSV to write.")] = None,
-    format_: Annotated[str | None, typer.Option("--format", help="Force the data format.")] = None,
+    format_: FormatOpt = None,
+    labels: LabelsOpt = None,
+    label_col: LabelColOpt = None,
+    names: NamesOpt = None,
+    split: SplitOpt = None,
+    modality: ModalityOpt = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Predict classes and probabilities for DATA; writes a TSV."""
     from attnscope.run._commands import predict_run
 
-    path, n = predict_run(run, data, output=output, data_format=format_, force=force)
+    req = request(
+        data,
+        format=format_,
+        labels=labels,
+        label_col=label_col,
+        names=names,
+        split=split,
+        modalities=modality,
+    )
+    path, n = predict_run(run, run_data(run, req, labelled=False), output=output, force=force)
     console().print(f"wrote {n} predictions to {path}")
 
 
@@ -213,8 +280,14 @@ def predict(
 @app.command()
 def evaluate(
     run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
-    data: Annotated[Path, typer.Argument(help="Labelled data to evaluate on.")],
-    format_: Annotated[str | None, typer.Option("--format", help="Force the data format.")] = None,
+    data: DataArg = None,
+    format_: FormatOpt = None,
+    labels: LabelsOpt = None,
+    label_col: LabelColOpt = None,
+    names: NamesOpt = None,
+    split: SplitOpt = None,
+    class_: ClassOpt = None,
+    modality: ModalityOpt = None,
     trust: Annotated[bool, typer.Option(help="Also compute the explanation trust table.")] = True,
     methods: Annotated[
         str | None, typer.Option(help="Comma-separated attribution methods for the trust table.")
@@ -222,39 +295,48 @@ def evaluate(
     n_samples: Annotated[int, typer.Option(help="Samples used for the trust table.")] = 200,
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
 ) -> None:
-    """Predictive metrics (metrics.json) and explanation trust figures (trust.json)."""
-    from attnscope.run._commands import evaluate_run
+    """Predictive metrics (metrics.json), then explanation trust figures (trust.json)."""
+    from attnscope.cli._explain import trust_progress, trust_rows_table
+    from attnscope.run import evaluate_run
 
-    result = evaluate_run(
-        run,
+    req = request(
         data,
-        data_format=format_,
-        trust=trust,
-        n_samples=n_samples,
-        methods=methods.split(",") if methods else None,
+        format=format_,
+        labels=labels,
+        label_col=label_col,
+        names=names,
+        split=split,
+        classes=class_,
+        modalities=modality,
     )
-    _print_evaluation(result)
+    dataset = run_data(run, req)
+    chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+    with trust_progress(run, chosen, enabled=trust) as progress:
+        result = evaluate_run(
+            run,
+            dataset,
+            trust=trust,
+            n_samples=n_samples,
+            methods=chosen,
+            on_metrics=_print_metrics,
+            progress=progress,
+        )
+    if result.get("trust"):
+        console().print(trust_rows_table(result["trust"]))
     if report:
         _write_report(run)
 
 
-def _print_evaluation(result: dict[str, Any]) -> None:
+def _print_metrics(metrics: dict[str, Any]) -> None:
     from rich.table import Table
 
-    con = console()
-    metrics = result["metrics"]
     table = Table(title="predictive metrics")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in metrics.items():
         if isinstance(value, float):
             table.add_row(key, f"{value:.4f}")
-    con.print(table)
-    rows = result.get("trust") or []
-    if rows:
-        from attnscope.cli._explain import trust_rows_table
-
-        con.print(trust_rows_table(rows))
+    console().print(table)
 
 
 # ---------------------------------------------------------------------------- datasets
@@ -296,36 +378,11 @@ _register_optional_commands()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
-    install_warning_lines()
-    try:
-        app(args=argv, standalone_mode=False)
-    except (DataError, ConfigError) as exc:
-        if _STATE["debug"]:
-            raise
-        typer.echo(f"error: {exc}", err=True)
-        return 2
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        return 1
-    except Exception as exc:  # click usage errors and internal errors
-        import click
+    from attnscope.cli._ui import run_app
 
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            return 2
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if _STATE["debug"]:
-            raise
-        typer.echo(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-            err=True,
-        )
-        return 1
-    return 0
+    install_warning_lines()
+
+    return run_app(app, argv)
 
 
 def _entry() -> None:

@@ -13,10 +13,14 @@ __all__ = ["console", "parse_sets", "read_config"]
 
 
 def console() -> Any:
-    """A rich console on stdout (plain text when piped)."""
+    """A rich console on stdout (plain text when piped, silent under ``--quiet``)."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    from attnscope.cli._ui import STATE
+
+    return Console(
+        highlight=False, soft_wrap=not sys.stdout.isatty(), quiet=STATE["verbosity"] == 0
+    )
 
 
 def parse_value(text: str) -> Any:

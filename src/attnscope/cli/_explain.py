@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-__all__ = ["register", "trust_rows_table"]
+from attnscope.cli._options import (
+    ClassOpt,
+    DataArg,
+    FormatOpt,
+    LabelColOpt,
+    LabelsOpt,
+    ModalityOpt,
+    NamesOpt,
+    SplitOpt,
+    request,
+)
+
+__all__ = ["register", "trust_progress", "trust_rows_table"]
 
 _TRUST_SHOWN = (
     "method",
@@ -24,17 +38,32 @@ _TRUST_SHOWN = (
 )
 
 
-def _load(run: Path, data: Path, fmt: str | None) -> tuple[Any, Any]:
-    from attnscope.errors import ConfigError
+def _load(run: Path, req: Any) -> tuple[Any, Any]:
+    from attnscope.cli._options import run_data
     from attnscope.estimators import BaseClassifier
-    from attnscope.io import read_data
 
-    if not Path(run).is_dir():
-        raise ConfigError(
-            f"run directory {run} not found; train a model with 'attnscope fit' first."
-        )
-    est = BaseClassifier.load(run)
-    return est, read_data(data, format=fmt)
+    dataset = run_data(run, req)
+    return BaseClassifier.load(run), dataset
+
+
+@contextmanager
+def trust_progress(
+    run: Path | Any, methods: list[str] | None, *, enabled: bool = True
+) -> Iterator[Any]:
+    """A progress bar over the trust table's methods; yields ``trust_table``'s callback."""
+    if not enabled:
+        yield None
+        return
+    from attnscope.cli._ui import progress_bar
+    from attnscope.estimators import BaseClassifier
+    from attnscope.explain import available_methods
+    from attnscope.trust import TRUST_METHODS
+
+    if methods is None:
+        est = BaseClassifier.load(run) if isinstance(run, (str, Path)) else run
+        methods = [*TRUST_METHODS, *(m for m in available_methods(est) if m not in TRUST_METHODS)]
+    with progress_bar("trust table", len(methods)) as advance:
+        yield lambda name, row: advance(name)
 
 
 def _fmt(value: Any) -> str:
@@ -95,13 +124,17 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def explain(
         run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
-        data: Annotated[Path, typer.Argument(help="Data file or folder to explain.")],
+        data: DataArg = None,
         method: Annotated[str, typer.Option(help="Attribution method (e.g. ig, saliency).")] = (
             "integrated_gradients"
         ),
-        format: Annotated[
-            str | None, typer.Option("--format", help="Force the data format.")
-        ] = None,
+        format: FormatOpt = None,
+        labels: LabelsOpt = None,
+        label_col: LabelColOpt = None,
+        names: NamesOpt = None,
+        split: SplitOpt = None,
+        class_: ClassOpt = None,
+        modality: ModalityOpt = None,
         n_samples: Annotated[
             int | None, typer.Option(help="Explain only the first N samples.")
         ] = None,
@@ -115,10 +148,21 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from attnscope.cli._common import console
+        from attnscope.cli._ui import spinner
         from attnscope.errors import ConfigError
         from attnscope.explain import attribute, canonical_method, feature_importance
 
-        est, dataset = _load(run, data, format)
+        req = request(
+            data,
+            format=format,
+            labels=labels,
+            label_col=label_col,
+            names=names,
+            split=split,
+            classes=class_,
+            modalities=modality,
+        )
+        est, dataset = _load(run, req)
         name = canonical_method(method, est)
         out = Path(run) / "attributions" / f"{name}.npz"
         if out.exists() and not force:
@@ -128,11 +172,12 @@ def register(app: typer.Typer) -> None:
             if n_samples < 1:
                 raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
             dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
-        attr = attribute(est, dataset, method=name)
+        with spinner(f"{name} on {len(dataset)} samples"):
+            attr = attribute(est, dataset, method=name)
         out.parent.mkdir(parents=True, exist_ok=True)
         attr.save(out)
         imp = feature_importance(attr).reshape(-1)
-        names = (
+        labels_ = (
             np.asarray(attr.feature_names).reshape(-1)
             if attr.feature_names is not None and np.asarray(attr.feature_names).size == imp.size
             else np.arange(imp.size).astype(str)
@@ -142,7 +187,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("feature")
         table.add_column("mean |a|", justify="right")
         for r, j in enumerate(np.argsort(-imp, kind="stable")[:top], start=1):
-            table.add_row(str(r), str(names[j]), f"{imp[j]:.4g}")
+            table.add_row(str(r), str(labels_[j]), f"{imp[j]:.4g}")
         con = console()
         con.print(table)
         con.print(f"{attr.n_samples} samples in {attr.seconds:.1f} s; wrote {out}")
@@ -152,13 +197,17 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def trust(
         run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
-        data: Annotated[Path, typer.Argument(help="Labelled data (with truth if simulated).")],
+        data: DataArg = None,
         methods: Annotated[
             str | None, typer.Option(help="Comma-separated methods (default: all).")
         ] = None,
-        format: Annotated[
-            str | None, typer.Option("--format", help="Force the data format.")
-        ] = None,
+        format: FormatOpt = None,
+        labels: LabelsOpt = None,
+        label_col: LabelColOpt = None,
+        names: NamesOpt = None,
+        split: SplitOpt = None,
+        class_: ClassOpt = None,
+        modality: ModalityOpt = None,
         n_samples: Annotated[int, typer.Option(help="Samples explained per method.")] = 200,
         seed: Annotated[int, typer.Option(help="random_state.")] = 0,
         force: Annotated[bool, typer.Option(help="Overwrite an existing trust.json.")] = False,
@@ -172,9 +221,27 @@ def register(app: typer.Typer) -> None:
         out = Path(run) / "trust.json"
         if out.exists() and not force:
             raise ConfigError(f"{out} exists; pass --force to overwrite it.")
-        est, dataset = _load(run, data, format)
+        req = request(
+            data,
+            format=format,
+            labels=labels,
+            label_col=label_col,
+            names=names,
+            split=split,
+            classes=class_,
+            modalities=modality,
+        )
+        est, dataset = _load(run, req)
         chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
-        rows = trust_table(est, dataset, methods=chosen, n_samples=n_samples, random_state=seed)
+        with trust_progress(est, chosen) as progress:
+            rows = trust_table(
+                est,
+                dataset,
+                methods=chosen,
+                n_samples=n_samples,
+                random_state=seed,
+                progress=progress,
+            )
         write_json(out, {"n_samples": n_samples, "random_state": seed, "rows": rows})
         con = console()
         con.print(trust_rows_table(rows))

@@ -235,4 +235,8 @@ def check_params(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
         spec = PARAMS.get(key)
         if spec is not None:
             out[key] = _check_one(model, key, value, spec)
+    if params.get("device") is not None:
+        from attnscope.core import resolve_device
+
+        resolve_device(str(params["device"]))  # an unavailable device is refused up front
     return out

@@ -37,7 +37,11 @@ def make_estimator(name: str, params: dict[str, Any] | None = None) -> Any:
     valid = set(klass._get_param_names())
     unknown = sorted(set(params) - valid)
     if unknown:
-        raise ConfigError(f"model {name!r} has no parameter(s) {unknown}; valid: {sorted(valid)}.")
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(valid), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"valid: {', '.join(sorted(valid))}."
+        raise ConfigError(f"model {name!r} has no parameter {unknown[0]!r}; {hint}")
     from attnscope.estimators._params import check_params
 
     return klass(**check_params(name, params))

@@ -10,12 +10,12 @@ from typing import Any
 from attnscope.errors import ConfigError, DataError
 from attnscope.io._seqtable import PathLike, open_text
 
-__all__ = ["FORMATS", "detect_format", "read_data"]
+__all__ = ["FORMATS", "GENERIC_OPTIONS", "detect_format", "read_data", "reader_options"]
 
 #: Format name -> what it is (the names ``--format`` accepts).
 FORMATS: dict[str, str] = {
-    "fasta": "FASTA (.fa/.fasta/.fna, gzip ok); labels via labels= or label_field=",
-    "seqtable": "CSV/TSV with a seq/sequence column and a label column",
+    "fasta": "FASTA (.fa/.fasta/.fna, gzip ok); labels via --labels FILE or --label-col FIELD",
+    "seqtable": "CSV/TSV with a seq/sequence column and a label column (DeepBind .seq too)",
     "genomic_benchmarks": "folder <name>/{train,test}/<class>/<id>.txt",
     "expression": "CSV/TSV expression matrix (either orientation)",
     "h5ad": "AnnData .h5ad",
@@ -23,12 +23,13 @@ FORMATS: dict[str, str] = {
     "mogonet": "folder with 1_tr.csv, 1_featname.csv, labels_tr.csv, ...",
     "plink": "PLINK prefix with .bed/.bim/.fam",
     "vcf": ".vcf or .vcf.gz",
+    "hapmap": "HapMap genotype table (.hmp.txt; GAPIT / TASSEL)",
     "physionet": "PhysioNet 2012 folder of .txt records or set-a.tar.gz",
     "longcsv": "CSV with columns id, time, variable, value",
-    "npz": "attnscope's own .npz data file",
+    "npz": "attnscope's own .npz data file, or the folder 'attnscope simulate' wrote",
 }
 
-_FASTA_EXT = (".fa", ".fasta", ".fna", ".fas", ".ffn", ".seq")
+_FASTA_EXT = (".fa", ".fasta", ".fna", ".fas", ".ffn")
 _TABLE_EXT = (".csv", ".tsv", ".txt", ".tab")
 
 
@@ -39,12 +40,15 @@ def _strip_gz(name: str) -> str:
 def detect_format(path: PathLike) -> str:
     """Name of the format of ``path`` (one of :data:`FORMATS`).
 
-    Folders: MOGONET (``1_tr.csv`` + ``labels_tr.csv``), PANCAN (``data.csv`` +
+    Folders: attnscope's own (``data.npz``, as ``attnscope simulate`` writes), MOGONET
+    (``1_tr.csv`` + ``labels_tr.csv``), PANCAN (``data.csv`` +
     ``labels.csv``), Genomic Benchmarks (``train/<class>/*.txt``), PhysioNet 2012 (``.txt``
     records or ``set-a.tar.gz``). Files: by extension (``.fa``, ``.h5ad``, ``.vcf``,
-    ``.npz``, ``.bed/.bim/.fam``, ``.tar.gz``), else by content: a ``>`` first line is FASTA;
-    a header with id, time, variable, value is ``longcsv``; a ``seq``/``sequence`` column is
-    ``seqtable``; any other table is ``expression``. A path without extension whose
+    ``.npz``, ``.bed/.bim/.fam``, ``.tar.gz``, ``.hmp.txt``), else by content: a ``>`` first
+    line is FASTA (``.seq`` files too); HapMap's ``rs# alleles chrom pos`` header is
+    ``hapmap``; a header with id, time, variable, value is ``longcsv``; a
+    ``seq``/``sequence`` column is ``seqtable`` (DeepBind's ``.seq`` layout); any other table
+    is ``expression``. A path without extension whose
     ``.bed`` exists is a PLINK prefix.
 
     Raises
@@ -63,13 +67,15 @@ def detect_format(path: PathLike) -> str:
         raise DataError(f"{p}: no such file or folder; check the path.")
     if fmt is None:
         raise DataError(
-            f"{p}: cannot tell the data format; pass --format (format=) with one of "
-            f"{', '.join(FORMATS)}."
+            f"{p}: cannot tell the data format; give it with --format NAME (format= in "
+            f"Python), one of {', '.join(FORMATS)}."
         )
     return fmt
 
 
 def _detect_dir(p: Path) -> str | None:
+    if (p / "data.npz").is_file():
+        return "npz"
     if (p / "1_tr.csv").is_file() and (p / "labels_tr.csv").is_file():
         return "mogonet"
     if (p / "data.csv").is_file() and (p / "labels.csv").is_file():
@@ -101,6 +107,8 @@ def _detect_file(p: Path) -> str | None:
         return "npz"
     if base.endswith((".bed", ".bim", ".fam")):
         return "plink"
+    if base.endswith((".hmp.txt", ".hmp")):
+        return "hapmap"
     if name.endswith((".tar.gz", ".tgz", ".tar")):
         return "physionet"
     first = _first_line(p)
@@ -108,7 +116,11 @@ def _detect_file(p: Path) -> str | None:
         return "fasta"
     if first.startswith("##fileformat=VCF"):
         return "vcf"
-    if not base.endswith(_TABLE_EXT) and not first:
+    from attnscope.io._hapmap import is_hapmap_header
+
+    if is_hapmap_header(first):
+        return "hapmap"
+    if not base.endswith((*_TABLE_EXT, ".seq")) and not first:
         return None
     delim = "\t" if "\t" in first else ("," if "," in first else None)
     fields = (
@@ -155,13 +167,76 @@ _READERS: dict[str, str] = {
     "mogonet": "read_mogonet",
     "plink": "read_plink",
     "vcf": "read_vcf",
+    "hapmap": "read_hapmap",
     "physionet": "read_physionet2012",
     "longcsv": "read_long_timeseries",
     "npz": "read_dataset",
 }
 
 
-def read_data(path: PathLike, *, format: str | None = None, **options: Any) -> Any:
+#: The reader option names every format understands (the CLI's ``--labels``,
+#: ``--label-col``, ``--names``, ``--split``), translated to each reader's own keyword.
+GENERIC_OPTIONS: dict[str, dict[str, str]] = {
+    "fasta": {"labels": "labels", "label_col": "label_field"},
+    "seqtable": {"label_col": "label_col"},
+    "genomic_benchmarks": {"split": "split"},
+    "expression": {"labels": "labels", "label_col": "label_col"},
+    "h5ad": {"label_col": "label_key"},
+    "pancan": {},
+    "mogonet": {"names": "names", "split": "split"},
+    "plink": {"labels": "labels", "label_col": "pheno_col"},
+    "vcf": {"labels": "labels"},
+    "hapmap": {"labels": "labels", "label_col": "pheno_col"},
+    "physionet": {"labels": "outcomes"},
+    "longcsv": {"labels": "labels", "label_col": "label_col"},
+    "npz": {},
+}
+
+
+def reader_options(
+    fmt: str, options: dict[str, Any], *, strict: bool = True
+) -> tuple[dict[str, Any], list[str]]:
+    """Translate generic option names to the reader of ``fmt``.
+
+    Parameters
+    ----------
+    fmt : str
+        A name in :data:`FORMATS`.
+    options : dict
+        Generic names (``labels``, ``label_col``, ``names``, ``split``) or the reader's own.
+    strict : bool, default True
+        False drops options the reader does not take (e.g. a run's stored label column
+        when another format is read) instead of returning them as rejected.
+
+    Returns
+    -------
+    translated : dict
+        Keyword arguments for the reader.
+    rejected : list of str
+        Option names the reader does not take (empty when ``strict`` is False).
+    """
+    import inspect
+
+    accepted = set(list(inspect.signature(_public(_READERS[fmt])).parameters)[1:])
+    generic = GENERIC_OPTIONS.get(fmt, {})
+    out: dict[str, Any] = {}
+    rejected: list[str] = []
+    for key, value in options.items():
+        target = generic.get(key, key)
+        if target in accepted:
+            out[target] = value
+        elif strict:
+            rejected.append(key)
+    return out, rejected
+
+
+def read_data(
+    path: PathLike,
+    *,
+    format: str | None = None,
+    defaults: dict[str, Any] | None = None,
+    **options: Any,
+) -> Any:
     """Read any supported data file or folder into a Dataset.
 
     Parameters
@@ -169,53 +244,41 @@ def read_data(path: PathLike, *, format: str | None = None, **options: Any) -> A
     path : str or Path
     format : str, optional
         One of :data:`FORMATS`; default detected with :func:`detect_format`.
+    defaults : dict, optional
+        Options used only when the format's reader takes them (a run's stored options).
     **options
-        Passed to the reader (e.g. ``labels=``, ``label_col=``, ``length=``).
+        Passed to the reader (e.g. ``labels=``, ``label_col=``, ``length=``); the generic
+        names ``labels``, ``label_col``, ``names`` and ``split`` are translated to the
+        reader's keyword (see :data:`GENERIC_OPTIONS`).
 
     Returns
     -------
     Dataset
         The container of the format's modality.
+
+    Raises
+    ------
+    ConfigError
+        An option the format's reader does not take.
     """
     fmt = detect_format(path) if format is None else format.lower().replace("-", "_")
     if fmt not in _READERS:
         raise DataError(
             f"unknown format {format!r}; --format (format=) must be one of {', '.join(FORMATS)}."
         )
-    target: Any = path
-    if fmt == "plink":
-        p = Path(path)
-        if p.suffix.lower() in (".bed", ".bim", ".fam"):
-            target = p.with_suffix("")
-    if fmt == "vcf" and "pheno" in options and "labels" not in options:
-        options["labels"] = options.pop("pheno")  # --pheno names read_vcf's labels=
-    reader = _public(_READERS[fmt])
-    _check_options(reader, fmt, target, options)
-    return _guarded(reader, target, options)
-
-
-def _check_options(
-    reader: Callable[..., Any], fmt: str, target: Any, options: dict[str, Any]
-) -> None:
-    """ConfigError naming reader options the format's reader does not take."""
-    import inspect
-
-    try:
-        params = inspect.signature(reader).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins only
-        return
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
-    valid = [
-        n for n, p in list(params.items())[1:] if p.kind is not inspect.Parameter.VAR_POSITIONAL
-    ]
-    unknown = sorted(set(options) - set(valid))
-    if unknown:
+    kwargs, rejected = reader_options(fmt, options)
+    if rejected:
         raise ConfigError(
-            f"{target}: the {fmt} reader takes no option(s) {unknown}; its options are "
-            f"{valid} (command-line --labels / --label-col / --pheno and the [data] table of "
-            "--config set them)."
+            f"{path}: option(s) {rejected} do not apply to {fmt} data ({FORMATS[fmt]})."
         )
+    kwargs = {**reader_options(fmt, dict(defaults or {}), strict=False)[0], **kwargs}
+    target: Any = Path(path)
+    if fmt == "plink":
+        if target.suffix.lower() in (".bed", ".bim", ".fam"):
+            target = target.with_suffix("")
+    elif fmt == "npz" and target.is_dir():
+        target = target / "data.npz"
+    return _guarded(_public(_READERS[fmt]), target, kwargs)
 
 
 def _guarded(reader: Callable[..., Any], target: Any, options: dict[str, Any]) -> Any:

@@ -81,7 +81,7 @@ def read_expression(
 
     p = need_file(path, "expression table")
     if labels is not None and label_col is not None:
-        raise DataError("give labels= (a file or mapping) or label_col=, not both.")
+        raise DataError("give --labels FILE or --label-col NAME (labels= or label_col=), not both.")
     sep = sniff_sep(p)
     header = _header(p, sep)
     try:
@@ -302,7 +302,7 @@ def read_h5ad(path: PathLike, *, label_key: str | None = None) -> TabularDataset
         if label_key not in adata.obs.columns:
             raise DataError(
                 f"{p}: obs has no column {label_key!r}; columns are "
-                f"{list(adata.obs.columns)}. Pass label_key=<one of them>."
+                f"{list(adata.obs.columns)}. Give --label-col KEY (label_key= in Python)."
             )
         values = adata.obs[label_key].astype(object).tolist()
     return build_tabular(X, sample_ids, features, values, source=str(p))
@@ -363,7 +363,7 @@ def _orientation(
                 axis = "columns" if orientation == "samples_by_features" else "row names"
                 raise DataError(
                     f"{path}: label {axis[:-1]} {label_col!r} not found; {axis} are "
-                    f"{where[:20]}. Pass label_col=<name>."
+                    f"{where[:20]}. Give --label-col NAME (label_col= in Python)."
                 )
         return orientation
     if orientation != "auto":
@@ -378,7 +378,8 @@ def _orientation(
             return "features_by_samples"
         raise DataError(
             f"{path}: label column {label_col!r} not found; columns are {header[:20]} "
-            f"and the first column starts {row_names[:5]}. Pass label_col=<name>."
+            f"and the first column starts {row_names[:5]}. "
+            "Give --label-col NAME (label_col= in Python)."
         )
     if sample_col is not None:
         return "samples_by_features"

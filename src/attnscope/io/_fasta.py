@@ -77,7 +77,9 @@ def read_fasta(
     """
     p = need_file(path, "FASTA file")
     if labels is not None and label_field is not None:
-        raise DataError("give labels= (a file or mapping) or label_field=, not both.")
+        raise DataError(
+            "give --labels FILE or --label-col FIELD (labels= or label_field=), not both."
+        )
     headers: list[str] = []
     head_lines: list[int] = []
     chunks: list[list[str]] = []
@@ -216,7 +218,7 @@ def _ids_and_labels(
             if not found or not found[0]:
                 raise DataError(
                     f"{path}, line {line}: header {h!r} has no '{key}<label>' field; add it "
-                    "or read labels from a file with labels=."
+                    "or read labels from a file: --labels FILE (labels= in Python)."
                 )
             values.append(found[0])
     empty = [line for i, line in zip(ids, head_lines) if not i]
@@ -235,7 +237,7 @@ def _check_unique_ids(ids: list[str], head_lines: list[int], path: Path) -> None
         if rid in seen:
             raise DataError(
                 f"{path}, line {line}: duplicate id {rid!r} (first at line {seen[rid]}); "
-                "ids must be unique: rename the record, or pass id_from='index'."
+                "ids must be unique: rename the record (in Python, id_from='index' numbers them)."
             )
         seen[rid] = line
 

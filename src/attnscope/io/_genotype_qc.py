@@ -29,6 +29,7 @@ __all__ = [
     "allele_frequencies",
     "genotype_qc",
     "read_phenotype",
+    "sample_labels",
     "snp_qc_mask",
     "subset_snps",
 ]
@@ -370,3 +371,35 @@ def code_phenotype(raw: np.ndarray, *, source: str) -> tuple[np.ndarray, list[st
     lookup = {name: k for k, name in enumerate(names)}
     codes[~missing] = np.fromiter((lookup[v] for v in present.tolist()), np.int64, present.size)
     return codes, names
+
+
+def sample_labels(
+    labels: Any, sample_ids: np.ndarray, *, source: str, column: str | None = None
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Class codes for ``sample_ids`` from a phenotype file or an id -> label mapping.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_kept,), int64
+    class_names : list of str
+    keep : ndarray of shape (n_samples,), bool
+        Samples that have a label; the others are dropped with an AttnscopeWarning.
+    """
+    from collections.abc import Mapping
+
+    if isinstance(labels, Mapping):
+        raw = np.array([str(labels.get(s, "NA")) for s in np.asarray(sample_ids).tolist()])
+        codes, class_names = code_phenotype(raw, source="labels")
+    else:
+        codes, class_names = read_phenotype(labels, column=column, sample_ids=sample_ids)
+    keep = codes >= 0
+    if not keep.any():
+        raise DataError(f"no sample of {source} has a label; check the sample ids.")
+    if not keep.all():
+        warnings.warn(
+            f"{source}: {int((~keep).sum())} samples without a label were dropped "
+            f"(first: {np.asarray(sample_ids)[~keep][:3].tolist()}).",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
+    return codes[keep], class_names, keep

@@ -258,7 +258,7 @@ def _label_mapping(labels: PathLike | Mapping[str, Any], label_col: str | None) 
     if col is None:
         raise DataError(
             f"{labels}: label column {label_col!r} not found; columns are "
-            f"{list(frame.columns)}. Pass label_col=<name>."
+            f"{list(frame.columns)}. Give --label-col NAME (label_col= in Python)."
         )
     first = frame.columns[0]
     return dict(zip(frame[first].astype(str).str.strip(), frame[col]))

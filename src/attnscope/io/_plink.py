@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from attnscope.data import GenotypeDataset
-from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.io._genotype_qc import code_phenotype, read_phenotype
 from attnscope.io._textio import open_text, read_csv
 
@@ -306,10 +306,11 @@ class PlinkReader:
 def read_plink(
     prefix: str | os.PathLike[str],
     *,
-    pheno: str | os.PathLike[str] | None = None,
+    labels: str | os.PathLike[str] | None = None,
     pheno_col: str | None = None,
     samples: Index = None,
     snps: Index = None,
+    pheno: str | os.PathLike[str] | None = None,
 ) -> GenotypeDataset:
     """Read PLINK genotypes (and a binary phenotype) into a GenotypeDataset.
 
@@ -317,14 +318,17 @@ def read_plink(
     ----------
     prefix : path-like
         PLINK prefix (``cohort`` for ``cohort.bed/.bim/.fam``).
-    pheno : path-like, optional
+    labels : path-like, optional
         Separate phenotype file (``FID IID value``, ``id value`` or a header with an id
-        column and ``pheno_col``; see :func:`attnscope.io.read_phenotype`). Default: the
-        .fam's sixth column, 1 = control, 2 = case, -9 or 0 = missing.
+        column and ``pheno_col``; see :func:`attnscope.io.read_phenotype`); the same
+        keyword as :func:`attnscope.io.read_vcf`. Default: the .fam's sixth column,
+        1 = control, 2 = case, -9 or 0 = missing.
     pheno_col : str, optional
-        Phenotype column of a ``pheno`` file with a header.
+        Phenotype column of a ``labels`` file with a header.
     samples, snps : slice, indices, bool mask or ids, optional
         Read only these samples / SNPs (only that block is read from disk).
+    pheno : path-like, optional
+        Deprecated alias of ``labels`` (kept for old scripts; warns).
 
     Returns
     -------
@@ -335,19 +339,31 @@ def read_plink(
         ``meta`` holds ``alleles`` (n_snps, 2: A1, A2), ``cm_positions``,
         ``counted_allele="A1"`` and ``position_unit="bp"``.
     """
+    if pheno is not None:
+        if labels is not None:
+            raise ConfigError("give labels= (the phenotype file), not both labels= and pheno=.")
+        warnings.warn(
+            "read_plink(pheno=) is deprecated; use labels= (as read_vcf does).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        labels = pheno
+    pheno_file = labels
     reader = PlinkReader(prefix)
     rows = reader._resolve(samples, reader.sample_ids, "sample")
     row_idx = np.arange(reader.n_samples)[rows]
     col_idx = np.arange(reader.n_snps)[reader._resolve(snps, reader.snp_ids, "SNP")]
-    if pheno is not None:
-        codes, class_names = read_phenotype(pheno, column=pheno_col, sample_ids=reader.sample_ids)
-        source = str(pheno)
+    if pheno_file is not None:
+        codes, class_names = read_phenotype(
+            pheno_file, column=pheno_col, sample_ids=reader.sample_ids
+        )
+        source = str(pheno_file)
     else:
         codes, class_names = code_phenotype(
             reader.fam["pheno"].to_numpy(), source=f"{reader.fam_path} (column 6)"
         )
         source = str(reader.fam_path)
-    labels: np.ndarray | None = None
+    kept: np.ndarray | None = None
     if (codes[row_idx] >= 0).any():
         known = codes[row_idx] >= 0
         if not known.all():
@@ -359,10 +375,10 @@ def read_plink(
                 stacklevel=2,
             )
             row_idx = row_idx[known]
-        labels = codes[row_idx]
-    elif pheno is not None:
+        kept = codes[row_idx]
+    elif pheno_file is not None:
         raise DataError(
-            f"{pheno}: none of the selected samples has a phenotype; check the sample ids."
+            f"{pheno_file}: none of the selected samples has a phenotype; check the sample ids."
         )
     else:
         class_names = []
@@ -385,7 +401,7 @@ def read_plink(
     if hint is not None:
         meta["label_hint"] = hint
     return GenotypeDataset(
-        labels=labels,
+        labels=kept,
         sample_ids=reader.sample_ids[row_idx],
         class_names=class_names,
         truth=None,

@@ -25,7 +25,7 @@ __all__ = ["read_sequence_table"]
 PathLike = str | os.PathLike[str]
 
 _SEQ_NAMES = ("seq", "sequence", "sequences", "dna")
-_LABEL_NAMES = ("label", "labels", "class", "y", "target")
+_LABEL_NAMES = ("label", "labels", "class", "y", "target", "bound")  # Bound: DeepBind
 _ID_NAMES = ("id", "name", "sample", "sample_id", "seq_id")
 _HEADER_IDS = {"", "id", "ids", "name", "sample", "sample_id", "samples", "patient", "seq_id"}
 
@@ -208,7 +208,7 @@ def read_sequence_table(
     if seq_c is None or seq_c not in frame.columns:
         raise DataError(
             f"{p}: no sequence column {'named ' + repr(sequence_col) if sequence_col else ''}"
-            f"found; columns are {columns}. Pass sequence_col=<name>."
+            f"found; columns are {columns}. Name it seq or sequence (sequence_col= in Python)."
         )
     lab_c: str | None = None
     if labelled:
@@ -216,7 +216,8 @@ def read_sequence_table(
         if lab_c is None or lab_c not in frame.columns:
             raise DataError(
                 f"{p}: label column {label_col or '(label/class/y)'} not found; columns are "
-                f"{columns}. Pass label_col=<name>, or labelled=False for unlabelled data."
+                f"{columns}. Give --label-col NAME (label_col= in Python); unlabelled tables are "
+                "read by 'attnscope predict' (labelled=False)."
             )
     id_c = id_col or find_column(columns, _ID_NAMES)
     if id_col is not None and id_col not in frame.columns:

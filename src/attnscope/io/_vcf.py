@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from attnscope.data import GenotypeDataset
-from attnscope.errors import AttnscopeWarning, DataError
-from attnscope.io._genotype_qc import code_phenotype, read_phenotype
+from attnscope.errors import DataError
+from attnscope.io._genotype_qc import sample_labels
 
 __all__ = ["read_vcf"]
 
@@ -174,22 +173,8 @@ def read_vcf(
     class_names: list[str] = []
     codes: np.ndarray | None = None
     if labels is not None:
-        if isinstance(labels, Mapping):
-            raw = np.array([str(labels.get(s, "NA")) for s in sample_ids.tolist()])
-            codes, class_names = code_phenotype(raw, source="labels")
-        else:
-            codes, class_names = read_phenotype(labels, sample_ids=sample_ids)
-        keep = codes >= 0
-        if not keep.any():
-            raise DataError(f"no VCF sample of {path} has a label; check the sample ids.")
-        if not keep.all():
-            warnings.warn(
-                f"{path}: {int((~keep).sum())} samples without a label were dropped "
-                f"(first: {sample_ids[~keep][:3].tolist()}).",
-                AttnscopeWarning,
-                stacklevel=2,
-            )
-            dosages, sample_ids, codes = dosages[keep], sample_ids[keep], codes[keep]
+        codes, class_names, keep = sample_labels(labels, sample_ids, source=str(path))
+        dosages, sample_ids = dosages[keep], sample_ids[keep]
     return GenotypeDataset(
         labels=codes,
         sample_ids=sample_ids,

@@ -30,8 +30,12 @@ __all__ = [
 ]
 
 
-def load_data(path: str | Path, *, data_format: str | None = None, **options: Any) -> Dataset:
-    """Read any supported data file or folder (format detected unless given)."""
+def load_data(
+    path: str | Path | Dataset, *, data_format: str | None = None, **options: Any
+) -> Dataset:
+    """Read any supported data file or folder (format detected unless given); a Dataset as is."""
+    if isinstance(path, Dataset):
+        return path
     p = Path(path)
     if not p.exists() and not any(p.parent.glob(p.name + ".*")):
         raise DataError(f"{p} does not exist.")
@@ -55,7 +59,7 @@ def _check_new_dir(out: Path, force: bool) -> None:
 
 
 def fit_run(
-    data_path: str | Path,
+    data_path: str | Path | Dataset,
     *,
     model: str,
     out: str | Path,
@@ -64,8 +68,12 @@ def fit_run(
     data_format: str | None = None,
     test_size: float = 0.2,
     force: bool = False,
+    data_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
+
+    ``data_path`` may be a Dataset already read; ``data_config`` then replaces the
+    ``[data]`` table of ``config.toml`` (what the CLI read, with absolute paths).
 
     Returns
     -------
@@ -108,7 +116,9 @@ def fit_run(
             "params": {
                 k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
             },
-            "data": {"path": str(Path(data_path).resolve()), **reader_options},
+            "data": data_config
+            if data_config is not None
+            else {"path": str(Path(str(data_path)).resolve()), **reader_options},
         },
     )
     write_json(
@@ -178,8 +188,14 @@ def evaluate_run(
     methods: list[str] | None = None,
     n_samples: int = 200,
     random_state: int = 0,
+    on_metrics: Any = None,
+    progress: Any = None,
 ) -> dict[str, Any]:
-    """Predictive metrics into ``metrics.json`` and the trust table into ``trust.json``."""
+    """Predictive metrics into ``metrics.json`` and the trust table into ``trust.json``.
+
+    ``on_metrics(metrics)`` is called before the (slower) trust table starts;
+    ``progress`` is passed to :func:`attnscope.metrics.trust_table`.
+    """
     from attnscope.estimators import BaseClassifier
 
     run = Path(run)
@@ -188,6 +204,8 @@ def evaluate_run(
     metrics = est.evaluate(data)
     previous = _read_json(run / "metrics.json")
     write_json(run / "metrics.json", {**previous, "evaluate": metrics})
+    if on_metrics is not None:
+        on_metrics(metrics)
     rows: list[dict[str, Any]] = []
     if trust:
         from attnscope.trust import trust_table
@@ -197,6 +215,8 @@ def evaluate_run(
         options: dict[str, Any] = {"random_state": random_state}
         if methods:
             options["methods"] = methods
+        if progress is not None:
+            options["progress"] = progress
         rows = trust_table(est, data.subset(idx), **options)
         write_json(run / "trust.json", {"n_samples": int(idx.size), "rows": rows})
     return {"metrics": metrics, "trust": rows}

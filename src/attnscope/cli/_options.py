@@ -1,0 +1,113 @@
+"""Options shared by the commands that read data (fit, predict, evaluate, explain, trust)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = [
+    "ClassOpt",
+    "DataArg",
+    "FormatOpt",
+    "LabelColOpt",
+    "LabelsOpt",
+    "ModalityOpt",
+    "NamesOpt",
+    "PhenoOpt",
+    "SplitOpt",
+    "request",
+    "run_data",
+]
+
+DataArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Data file(s) or folder (format detected). Several DNA files: one class per "
+        "file, named by the file stem. Default for a run: the data it was fitted on.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="Force the data format.")]
+LabelsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Labels / phenotype file (sample id, label); FASTA, tables, genotypes."),
+]
+PhenoOpt = Annotated[Path | None, typer.Option(help="Same as --labels (PLINK's name).")]
+LabelColOpt = Annotated[
+    str | None,
+    typer.Option(help="Label column (table, h5ad obs key, phenotype column, FASTA field)."),
+]
+NamesOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated modality names of a MOGONET folder.")
+]
+SplitOpt = Annotated[
+    str | None, typer.Option(help="train, test or all (MOGONET, Genomic Benchmarks folders).")
+]
+ClassOpt = Annotated[
+    list[str] | None,
+    typer.Option("--class", help="NAME=FILE: every sequence in FILE is class NAME (repeatable)."),
+]
+ModalityOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--modality", help="NAME=TABLE: one table per modality, with --labels (repeatable)."
+    ),
+]
+
+
+def request(
+    data: list[Path] | None,
+    *,
+    format: str | None = None,
+    labels: Path | None = None,
+    pheno: Path | None = None,
+    label_col: str | None = None,
+    names: str | None = None,
+    split: str | None = None,
+    classes: list[str] | None = None,
+    modalities: list[str] | None = None,
+) -> Any:
+    """A :class:`~attnscope.cli._data.DataRequest` from the shared options."""
+    from attnscope.cli._data import DataRequest
+    from attnscope.errors import ConfigError
+
+    if labels is not None and pheno is not None:
+        raise ConfigError("give --labels or --pheno (the same option), not both.")
+    return DataRequest.from_cli(
+        data,
+        format=format,
+        labels=labels if labels is not None else pheno,
+        label_col=label_col,
+        names=names,
+        split=split,
+        classes=classes,
+        modalities=modalities,
+    )
+
+
+def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
+    """The data for a command on ``run``: ``req``, or the run's own when ``req`` is empty.
+
+    The run's label options fill in those ``req`` does not give; ``labelled=False``
+    (predict) also reads sequence tables without a label column.
+    """
+    import tomllib
+
+    from attnscope.cli._data import DataRequest, load_request
+    from attnscope.errors import ConfigError
+
+    run = Path(run)
+    if not run.is_dir():
+        raise ConfigError(f"run directory {run} not found; train a model with 'attnscope fit'.")
+    path = run / "config.toml"
+    section = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    stored = DataRequest.from_config(section.get("data", {}), base=run)
+    if section.get("format") and not stored.format:
+        stored.format = section["format"]
+    if req.empty:
+        if stored.empty:
+            raise ConfigError(f"{run} does not say which data it was fitted on; pass DATA.")
+        return load_request(req.merged(stored), labelled=labelled)
+    return load_request(req, defaults=stored.options, labelled=labelled)
