@@ -189,7 +189,11 @@ def test_modality_tables_and_mogonet_names_and_test_split(tmp_path):
     )
     config = tomllib.loads((out / "config.toml").read_text())["data"]
     assert set(config["modalities"]) == {"mRNA", "protein"}
-    assert run(["-q", "evaluate", str(out), "--no-trust"]) == 0
+    # every sample trained the model (--test-size 0): refused unless asked, then labelled
+    assert run(["-q", "evaluate", str(out), "--no-trust"]) == 2
+    assert run(["-q", "evaluate", str(out), "--no-trust", "--all-samples"]) == 0
+    scope = json.loads((out / "metrics.json").read_text())["evaluate"]["scope"]
+    assert scope.startswith("ALL samples: 60, of which 60 were used in training")
     folder = tmp_path / "mogonet"
     folder.mkdir()
     _write_mogonet(folder, data, 45)

@@ -81,10 +81,10 @@ def test_demo_writes_its_report(demo_run: tuple[Path, dict]) -> None:
     assert summary["report"] == str(run / "report.html")
     html = (run / "report.html").read_text(encoding="utf-8")
     ids = _section_ids(html)
-    for section in ("overview", "data", "performance", "attributions", "views", "config"):
+    for section in ("overview", "data", "performance", "attributions", "trust", "views"):
         assert section in ids
-    # no trust.json and no attention file in the demo: those sections are left out
-    assert "trust" not in ids and "attention" not in ids
+    # the demo's quick trust table is in the report; a CNN has no attention section
+    assert "attention" not in ids and "config" in ids
     assert ids.index("performance") < ids.index("attributions") < ids.index("config")
     assert not _REMOTE.search(html)
     assert "default-src 'none'" in html  # the CSP forbids any network request
@@ -284,14 +284,14 @@ def test_trust_reading_needs_a_clear_margin_over_random(tmp_path: Path) -> None:
 
 
 def test_model_views_from_attribution_files(tmp_path: Path) -> None:
-    """Genotype, HAIN and fusion views are drawn from the run's files alone."""
-    from attnscope.io import write_dataset
+    """Genotype, HAIN and fusion views are drawn from the run's files alone (no data file)."""
     from attnscope.sim import simulate_genotypes
 
     run = tmp_path / "run"
     run.mkdir()
     data = simulate_genotypes(n_samples=60, n_snps=300, random_state=0)
-    write_dataset(data, run / "data.npz")
+    # explain_run saves the SNP coordinates with the values
+    snps = {"chromosomes": data.chromosomes, "positions": data.positions, "snp_ids": data.snp_ids}
     (run / "metrics.json").write_text(json.dumps({"test": {"classes": ["ctrl", "case"]}}))
     rng = np.random.default_rng(0)
     target, ids = rng.integers(0, 2, 20), data.sample_ids[:20]
@@ -306,9 +306,14 @@ def test_model_views_from_attribution_files(tmp_path: Path) -> None:
         "cross_attention": (rng.random((20, 3, 4)), cross),
     }  # fmt: skip
     for method, (values, meta) in files.items():
-        Attribution(values=values, method=method, target=target, sample_ids=ids, meta=meta).save(
-            run / "attributions" / f"{method}.npz"
-        )
+        Attribution(
+            values=values,
+            method=method,
+            target=target,
+            sample_ids=ids,
+            meta=meta,
+            inputs=snps if method == "saliency" else {},
+        ).save(run / "attributions" / f"{method}.npz")
     html = build_report(run)
     assert 'id="notes"' not in html  # no view failed
     captions = re.findall(r"<figcaption>([^<]+)</figcaption>", html)

@@ -11,8 +11,10 @@ import typer
 from attnscope import __version__
 from attnscope.cli._common import console, parse_sets, read_config
 from attnscope.cli._options import (
+    AllSamplesOpt,
     ClassOpt,
     DataArg,
+    DeviceOpt,
     FormatOpt,
     LabelColOpt,
     LabelsOpt,
@@ -166,8 +168,13 @@ def fit(
     pretrain_epochs: Annotated[int | None, typer.Option(help="MLM pre-training epochs.")] = None,
     test_size: Annotated[float, typer.Option(help="Held-out test share (0 = none).")] = 0.2,
     seed: Annotated[
-        int | None, typer.Option(help="random_state (default from config or 0).")
-    ] = None,
+        int,
+        typer.Option(
+            help="Seed of the train/test split (the same for every model on the same data) "
+            "and, unless --set random_state=..., of the model."
+        ),
+    ] = 0,
+    device: DeviceOpt = None,
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
 ) -> None:
@@ -185,8 +192,9 @@ def fit(
         params["gene_sets"] = str((config.parent / params["gene_sets"]).resolve())
     if pretrain_epochs is not None:
         params["pretrain_epochs"] = pretrain_epochs
-    if seed is not None:
-        params["random_state"] = seed
+    params.setdefault("random_state", seed)
+    if device is not None:
+        params["device"] = device
     if STATE["verbosity"] > 1 or (interactive() and "verbose" not in params):
         params.setdefault("verbose", True)  # the training bar (drawn on a terminal only)
     req = request(
@@ -224,6 +232,7 @@ def fit(
         params=params,
         data_format=req.format,
         test_size=test_size,
+        split_seed=seed,
         force=force,
         data_config=req.config(),
     )
@@ -293,9 +302,14 @@ def evaluate(
         str | None, typer.Option(help="Comma-separated attribution methods for the trust table.")
     ] = None,
     n_samples: Annotated[int, typer.Option(help="Samples used for the trust table.")] = 200,
+    all_samples: AllSamplesOpt = False,
+    device: DeviceOpt = None,
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
 ) -> None:
-    """Predictive metrics (metrics.json), then explanation trust figures (trust.json)."""
+    """Predictive metrics (metrics.json), then explanation trust figures (trust.json).
+
+    Only the samples the run did not train on are scored unless --all-samples.
+    """
     from attnscope.cli._explain import trust_progress, trust_rows_table
     from attnscope.run import evaluate_run
 
@@ -318,6 +332,8 @@ def evaluate(
             trust=trust,
             n_samples=n_samples,
             methods=chosen,
+            all_samples=all_samples,
+            device=device,
             on_metrics=_print_metrics,
             progress=progress,
         )
@@ -336,6 +352,7 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     for key, value in metrics.items():
         if isinstance(value, float):
             table.add_row(key, f"{value:.4f}")
+    table.caption = str(metrics.get("scope", ""))
     console().print(table)
 
 

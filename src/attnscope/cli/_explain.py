@@ -11,8 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from attnscope.cli._options import (
+    AllSamplesOpt,
     ClassOpt,
     DataArg,
+    DeviceOpt,
     FormatOpt,
     LabelColOpt,
     LabelsOpt,
@@ -36,14 +38,6 @@ _TRUST_SHOWN = (
     "auroc",
     "seconds_per_sample",
 )
-
-
-def _load(run: Path, req: Any) -> tuple[Any, Any]:
-    from attnscope.cli._options import run_data
-    from attnscope.estimators import BaseClassifier
-
-    dataset = run_data(run, req)
-    return BaseClassifier.load(run), dataset
 
 
 @contextmanager
@@ -92,32 +86,6 @@ def trust_rows_table(rows: list[dict[str, Any]], *, title: str = "explanation tr
     return table
 
 
-def _write_manhattan(run: Path, est: Any, dataset: Any, attr: Any, name: str) -> Path:
-    """Per-SNP importance over carriers as RUN/snp_importance_<method>.tsv and a Manhattan plot."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from attnscope._utils.files import write_text, write_with
-    from attnscope.explain import snp_importance
-    from attnscope.pl import manhattan
-
-    table = snp_importance(attr, dataset)
-    write_text(Path(run) / f"snp_importance_{name}.tsv", table.to_csv(sep="\t", index=False))
-    ax = manhattan(
-        table["importance"].to_numpy(),
-        table["chromosome"].to_numpy(),
-        table["position"].to_numpy(),
-        ylabel=f"{name} (signed mean over carriers)",
-    )
-    path = Path(run) / "plots" / f"manhattan_{name}.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_with(path, lambda tmp: ax.figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
-    plt.close(ax.figure)
-    return path
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``explain`` and ``trust`` commands to ``app``."""
 
@@ -139,18 +107,21 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(help="Explain only the first N samples.")
         ] = None,
         top: Annotated[int, typer.Option(help="Top features to print.")] = 10,
+        all_samples: AllSamplesOpt = False,
+        device: DeviceOpt = None,
         force: Annotated[
             bool, typer.Option(help="Overwrite an existing attribution file.")
         ] = False,
     ) -> None:
-        """Attribute every prediction and write RUN/attributions/<method>.npz."""
+        """Attribute the held-out predictions and write RUN/attributions/<method>.npz."""
         import numpy as np
         from rich.table import Table
 
         from attnscope.cli._common import console
+        from attnscope.cli._options import run_data
         from attnscope.cli._ui import spinner
-        from attnscope.errors import ConfigError
-        from attnscope.explain import attribute, canonical_method, feature_importance
+        from attnscope.explain import feature_importance
+        from attnscope.run import explain_run
 
         req = request(
             data,
@@ -162,27 +133,24 @@ def register(app: typer.Typer) -> None:
             classes=class_,
             modalities=modality,
         )
-        est, dataset = _load(run, req)
-        name = canonical_method(method, est)
-        out = Path(run) / "attributions" / f"{name}.npz"
-        if out.exists() and not force:
-            raise ConfigError(f"{out} exists; pass --force to overwrite it.")
-        dataset = est.as_dataset(dataset)
-        if n_samples is not None:
-            if n_samples < 1:
-                raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
-            dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
-        with spinner(f"{name} on {len(dataset)} samples"):
-            attr = attribute(est, dataset, method=name)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        attr.save(out)
+        dataset = run_data(run, req)
+        with spinner(f"{method} on {run}"):
+            attr, written = explain_run(
+                run,
+                dataset,
+                method=method,
+                n_samples=n_samples,
+                all_samples=all_samples,
+                device=device,
+                force=force,
+            )
         imp = feature_importance(attr).reshape(-1)
         labels_ = (
             np.asarray(attr.feature_names).reshape(-1)
             if attr.feature_names is not None and np.asarray(attr.feature_names).size == imp.size
             else np.arange(imp.size).astype(str)
         )
-        table = Table(title=f"{name}: top features by mean |attribution|")
+        table = Table(title=f"{attr.method}: top features by mean |attribution|")
         table.add_column("rank", justify="right")
         table.add_column("feature")
         table.add_column("mean |a|", justify="right")
@@ -190,9 +158,9 @@ def register(app: typer.Typer) -> None:
             table.add_row(str(r), str(labels_[j]), f"{imp[j]:.4g}")
         con = console()
         con.print(table)
-        con.print(f"{attr.n_samples} samples in {attr.seconds:.1f} s; wrote {out}")
-        if getattr(dataset, "snp_ids", None) is not None:
-            con.print(f"wrote {_write_manhattan(run, est, dataset, attr, name)}")
+        con.print(f"{attr.n_samples} samples ({attr.meta['scope']}) in {attr.seconds:.1f} s")
+        for path in written:
+            con.print(f"wrote {path}")
 
     @app.command()
     def trust(
@@ -210,17 +178,15 @@ def register(app: typer.Typer) -> None:
         modality: ModalityOpt = None,
         n_samples: Annotated[int, typer.Option(help="Samples explained per method.")] = 200,
         seed: Annotated[int, typer.Option(help="random_state.")] = 0,
+        all_samples: AllSamplesOpt = False,
+        device: DeviceOpt = None,
         force: Annotated[bool, typer.Option(help="Overwrite an existing trust.json.")] = False,
     ) -> None:
         """Trust table (faithfulness, sanity, stability, truth recovery) -> RUN/trust.json."""
-        from attnscope._utils.files import write_json
         from attnscope.cli._common import console
-        from attnscope.errors import ConfigError
-        from attnscope.trust import trust_table
+        from attnscope.cli._options import run_data
+        from attnscope.run import trust_run
 
-        out = Path(run) / "trust.json"
-        if out.exists() and not force:
-            raise ConfigError(f"{out} exists; pass --force to overwrite it.")
         req = request(
             data,
             format=format,
@@ -231,18 +197,20 @@ def register(app: typer.Typer) -> None:
             classes=class_,
             modalities=modality,
         )
-        est, dataset = _load(run, req)
+        dataset = run_data(run, req)
         chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
-        with trust_progress(est, chosen) as progress:
-            rows = trust_table(
-                est,
+        with trust_progress(run, chosen) as progress:
+            result = trust_run(
+                run,
                 dataset,
                 methods=chosen,
                 n_samples=n_samples,
+                all_samples=all_samples,
                 random_state=seed,
+                device=device,
+                force=force,
                 progress=progress,
             )
-        write_json(out, {"n_samples": n_samples, "random_state": seed, "rows": rows})
         con = console()
-        con.print(trust_rows_table(rows))
-        con.print(f"wrote {out}")
+        con.print(trust_rows_table(result["rows"]))
+        con.print(f"{result['scope']}; wrote {Path(run) / 'trust.json'}")

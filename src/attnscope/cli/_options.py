@@ -8,8 +8,10 @@ from typing import Annotated, Any
 import typer
 
 __all__ = [
+    "AllSamplesOpt",
     "ClassOpt",
     "DataArg",
+    "DeviceOpt",
     "FormatOpt",
     "LabelColOpt",
     "LabelsOpt",
@@ -48,6 +50,17 @@ SplitOpt = Annotated[
 ClassOpt = Annotated[
     list[str] | None,
     typer.Option("--class", help="NAME=FILE: every sequence in FILE is class NAME (repeatable)."),
+]
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option(help="cpu, cuda, cuda:N, mps or auto (default: where the model is)."),
+]
+AllSamplesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all-samples",
+        help="Also score the samples the run trained on (the output says so).",
+    ),
 ]
 ModalityOpt = Annotated[
     list[str] | None,

@@ -33,6 +33,10 @@ class Attribution:
     sample_ids : ndarray of str, optional
     meta : dict
         Method options and diagnostics (e.g. IG convergence delta).
+    inputs : dict of str -> ndarray
+        What views of the attribution need from the explained data, saved with it
+        (``tokens`` of DNA samples, ``truth`` masks, SNP ``chromosomes`` / ``positions``),
+        so a report never re-reads the data or reloads the model.
     """
 
     values: np.ndarray
@@ -42,6 +46,7 @@ class Attribution:
     feature_names: np.ndarray | None = None
     sample_ids: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values)
@@ -71,6 +76,8 @@ class Attribution:
             arrays["feature_names"] = np.asarray(self.feature_names).astype(str)
         if self.sample_ids is not None:
             arrays["sample_ids"] = np.asarray(self.sample_ids).astype(str)
+        for key, value in self.inputs.items():
+            arrays[f"input_{key}"] = np.asarray(value)
 
         def _write(tmp: Path) -> None:
             with open(tmp, "wb") as fh:
@@ -95,4 +102,5 @@ class Attribution:
                 feature_names=z["feature_names"] if "feature_names" in z else None,
                 sample_ids=z["sample_ids"] if "sample_ids" in z else None,
                 meta=json.loads(str(z["meta_json"])),
+                inputs={k[len("input_") :]: z[k] for k in z.files if k.startswith("input_")},
             )

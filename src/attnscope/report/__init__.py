@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-from attnscope.errors import AttnscopeWarning
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
 __all__ = ["build_report", "write_report"]
 
@@ -69,7 +69,8 @@ def build_report(run: str | Path) -> str:
     for build in builders:
         try:
             section = build(ctx)
-        except Exception as exc:  # one broken part must not cost the whole report
+        except (DataError, ConfigError, ValueError, KeyError, IndexError, OSError) as exc:
+            # a damaged or partial file costs its section, not the report
             name = build.__name__.removesuffix("_section")
             warnings.warn(f"report section {name!r} failed: {exc}", AttnscopeWarning, stacklevel=2)
             ctx.notes.append(f"section {name!r} could not be built ({type(exc).__name__}: {exc}).")

@@ -68,22 +68,17 @@ def overview_section(ctx: RunContext) -> Section:
 def data_section(ctx: RunContext) -> Section | None:
     """Samples, features, classes (with counts) and the split."""
     rows: list[tuple[str, Any]] = []
-    data = ctx.data
     described = dict(ctx.metrics.get("data") or {})
-    if data is not None:
-        described = {**described, **data.describe()}
     if described.get("modality"):
         rows.append(("modality", described["modality"]))
     n_samples = described.get("n_samples")
     if n_samples is not None:
         rows.append(("samples", int(n_samples)))
     n_features = None
-    if data is not None:
-        for attr in ("n_features", "length", "n_snps"):
-            value = getattr(data, attr, None)
-            if isinstance(value, int | np.integer):
-                n_features = int(value)
-                break
+    for key in ("n_features", "length", "n_snps"):
+        if isinstance(described.get(key), int):
+            n_features = int(described[key])
+            break
     if n_features is None and ctx.attributions:
         first = next(iter(ctx.attributions.values()))
         n_features = int(np.prod(np.asarray(first.values).shape[1:]))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope.errors import AttnscopeWarning
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.report._context import RunContext
 from attnscope.report._html import Section, esc, figure_html, png_html, table_html
 
@@ -24,14 +24,10 @@ _NOT_FEATURES = ("random", "prototypes", "cross_attention")
 
 
 def pl_function(name: str) -> Callable[..., Any] | None:
-    """``attnscope.pl.<name>`` or None when that plot module is absent or broken."""
-    import importlib
+    """``attnscope.pl.<name>``, or None when the plot module has no such function."""
+    from attnscope import pl
 
-    try:
-        pl = importlib.import_module("attnscope.pl")
-        fn = getattr(pl, name, None)
-    except Exception:
-        return None
+    fn = getattr(pl, name, None)
     return fn if callable(fn) else None
 
 
@@ -51,26 +47,30 @@ def sequence_views(ctx: RunContext) -> list[str]:
     import matplotlib.pyplot as plt
 
     track, logo = pl_function("saliency_track"), pl_function("attribution_logo")
-    data = ctx.data
-    if track is None or data is None or getattr(data, "tokens", None) is None:
+    # the explained sequences are saved with each attribution (``inputs["tokens"]``)
+    attrs = {
+        k: a
+        for k, a in ctx.attributions.items()
+        if "tokens" in a.inputs
+        and a.method not in _NOT_FEATURES
+        and np.asarray(a.values).shape == np.asarray(a.inputs["tokens"]).shape
+    }
+    if track is None or not attrs:
         return []
-    attrs = _feature_attrs(ctx, int(data.length))
     order = sorted(attrs, key=lambda k: (attrs[k].method == "attention", k))[:2]
     out: list[str] = []
     for key in order:
         attr = attrs[key]
-        subset = ctx.subset_by_ids(attr.sample_ids)
-        if subset is None:
-            continue
+        tokens = np.asarray(attr.inputs["tokens"])
         picks = [int(np.flatnonzero(attr.target == c)[0]) for c in np.unique(attr.target)][:3]
         fig, axes = plt.subplots(len(picks), 1, figsize=(11, 2.1 * len(picks)), squeeze=False)
-        truth = getattr(subset, "truth", None)
+        truth = attr.inputs.get("truth")
         k = int(np.asarray(truth[0]).sum()) if truth is not None and truth.ndim == 2 else 10
         for ax, i in zip(axes[:, 0], picks):
             track(
                 attr,
                 index=i,
-                sequence=subset.tokens[i],
+                sequence=tokens[i],
                 truth=truth[i] if truth is not None and truth.ndim == 2 else None,
                 top_k=max(k, 1),
                 ax=ax,
@@ -86,10 +86,8 @@ def sequence_views(ctx: RunContext) -> list[str]:
             centre = int(np.argmax(np.abs(vals)))
             start = max(0, min(centre - 15, vals.size - 30))
             try:
-                ax = logo(
-                    attr, subset.tokens[i], index=i, start=start, stop=min(vals.size, start + 30)
-                )
-            except Exception as exc:
+                ax = logo(attr, tokens[i], index=i, start=start, stop=min(vals.size, start + 30))
+            except (DataError, ValueError) as exc:
                 warnings.warn(f"logo not drawn: {exc}", AttnscopeWarning, stacklevel=2)
             else:
                 ax.set_title(
@@ -108,29 +106,27 @@ def genotype_views(ctx: RunContext) -> list[str]:
     from attnscope.pl._attribution import class_importance
 
     manhattan = pl_function("manhattan")
-    data = ctx.data
-    chrom = getattr(data, "chromosomes", None)
-    if data is None or chrom is None or np.asarray(chrom).size == 0:
-        return []
-    n = int(np.asarray(chrom).size)
-    attrs = _feature_attrs(ctx, n)
+    # SNP coordinates are saved with each attribution (``inputs["chromosomes"]`` ...)
+    attrs = {
+        k: a
+        for k, a in ctx.attributions.items()
+        if "chromosomes" in a.inputs and a.method not in _NOT_FEATURES
+    }
     out: list[str] = []
     for key, attr in list(attrs.items())[:2]:
+        chrom = np.asarray(attr.inputs["chromosomes"]).astype(str)
+        positions = np.asarray(attr.inputs["positions"])
+        n = int(chrom.size)
+        if int(np.prod(np.asarray(attr.values).shape[1:])) != n:
+            continue
         imp = np.abs(np.asarray(attr.values, dtype=float).reshape(attr.n_samples, -1)).mean(axis=0)
         top = np.argsort(-imp, kind="stable")[:20]
         if manhattan is not None:
-            meta = getattr(data, "meta", {}) or {}
-            known = meta.get("known_loci") if isinstance(meta, dict) else None
-            kc = kp = None
-            if isinstance(known, dict):
-                kc, kp = known.get("chromosomes"), known.get("positions")
             ax = manhattan(
                 imp,
                 chrom,
-                data.positions,
+                positions,
                 highlight=top,
-                known_chromosomes=kc,
-                known_positions=kp,
                 ylabel="mean |attribution|",
             )
             ax.set_title(f"{key}: per-SNP attribution", fontsize=9)
@@ -138,13 +134,13 @@ def genotype_views(ctx: RunContext) -> list[str]:
                 figure_html(ax, f"{key}: mean |attribution| per SNP along the genome (red: top 20)")
             )
         per_class = class_importance(attr, n_classes=max(len(ctx.classes), 1))
-        ids = np.asarray(getattr(data, "snp_ids", np.arange(n).astype(str))).astype(str)
+        ids = np.asarray(attr.inputs.get("snp_ids", np.arange(n).astype(str))).astype(str)
         rows = [
             (
                 r,
                 ids[j],
                 str(chrom[j]),
-                int(data.positions[j]),
+                int(positions[j]),
                 float(imp[j]),
                 *(float(per_class[c, j]) for c in range(per_class.shape[0])),
             )
@@ -237,7 +233,7 @@ def model_views_section(ctx: RunContext) -> Section | None:
     for title, build in VIEWS:
         try:
             items = build(ctx)
-        except Exception as exc:
+        except (DataError, ConfigError, ValueError, KeyError, IndexError, OSError) as exc:
             warnings.warn(f"report view {title!r} failed: {exc}", AttnscopeWarning, stacklevel=2)
             ctx.notes.append(f"view {title!r} could not be drawn ({type(exc).__name__}: {exc}).")
             continue

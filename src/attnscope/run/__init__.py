@@ -14,13 +14,17 @@ from attnscope.run._commands import (
     save_test_predictions,
 )
 from attnscope.run._config import read_config, write_config
+from attnscope.run._explain import explain_run, held_out, trust_run
 
 __all__ = [
     "evaluate_run",
+    "explain_run",
     "fit_run",
+    "held_out",
     "load_data",
     "predict_run",
     "read_config",
     "save_test_predictions",
+    "trust_run",
     "write_config",
 ]

@@ -67,13 +67,16 @@ def fit_run(
     reader_options: dict[str, Any] | None = None,
     data_format: str | None = None,
     test_size: float = 0.2,
+    split_seed: int = 0,
     force: bool = False,
     data_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
 
-    ``data_path`` may be a Dataset already read; ``data_config`` then replaces the
-    ``[data]`` table of ``config.toml`` (what the CLI read, with absolute paths).
+    The split depends only on ``split_seed`` and the data, never on the model, so two
+    models fitted on one file are tested on the same samples. ``data_path`` may be a
+    Dataset already read; ``data_config`` then replaces the ``[data]`` table of
+    ``config.toml`` (what the CLI read, with absolute paths).
 
     Returns
     -------
@@ -94,7 +97,7 @@ def fit_run(
     start = time.perf_counter()
     if test_size > 0:
         train_idx, _, test_idx = train_val_test_split(
-            data.y, val_size=0.0, test_size=test_size, random_state=est.random_state
+            data.y, val_size=0.0, test_size=test_size, random_state=split_seed
         )
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
@@ -113,6 +116,7 @@ def fit_run(
             "model": model,
             "format": data_format,
             "test_size": test_size,
+            "split_seed": split_seed,
             "params": {
                 k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
             },
@@ -181,44 +185,60 @@ def predict_run(
 
 def evaluate_run(
     run: str | Path,
-    data_path: str | Path,
+    data_path: str | Path | Dataset,
     *,
     data_format: str | None = None,
     trust: bool = True,
     methods: list[str] | None = None,
     n_samples: int = 200,
     random_state: int = 0,
+    all_samples: bool = False,
+    device: str | None = None,
     on_metrics: Any = None,
     progress: Any = None,
 ) -> dict[str, Any]:
     """Predictive metrics into ``metrics.json`` and the trust table into ``trust.json``.
 
-    ``on_metrics(metrics)`` is called before the (slower) trust table starts;
-    ``progress`` is passed to :func:`attnscope.metrics.trust_table`.
+    Only the samples the run did not train on are scored (``split.json``) unless
+    ``all_samples``; ``metrics["scope"]`` says which. Every option is checked before
+    anything is written. ``on_metrics(metrics)`` is called before the (slower) trust table
+    starts; ``progress`` is passed to :func:`attnscope.trust.trust_table`.
     """
     from attnscope.estimators import BaseClassifier
+    from attnscope.run._explain import held_out, trust_run
 
     run = Path(run)
     est = BaseClassifier.load(run)
+    if n_samples < 1:
+        raise ConfigError(f"n_samples must be positive, got {n_samples}.")
+    if methods:
+        from attnscope.explain import canonical_method
+
+        methods = [canonical_method(m, est) for m in methods]
     data = load_data(data_path, data_format=data_format, **_reader_options(run))
-    metrics = est.evaluate(data)
+    data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
+    metrics = {**est.evaluate(data), "scope": scope}
     previous = _read_json(run / "metrics.json")
     write_json(run / "metrics.json", {**previous, "evaluate": metrics})
     if on_metrics is not None:
         on_metrics(metrics)
     rows: list[dict[str, Any]] = []
     if trust:
-        from attnscope.trust import trust_table
-
-        rng = np.random.default_rng(random_state)
-        idx = np.sort(rng.permutation(len(data))[: min(n_samples, len(data))])
-        options: dict[str, Any] = {"random_state": random_state}
-        if methods:
-            options["methods"] = methods
-        if progress is not None:
-            options["progress"] = progress
-        rows = trust_table(est, data.subset(idx), **options)
-        write_json(run / "trust.json", {"n_samples": int(idx.size), "rows": rows})
+        result = trust_run(
+            run,
+            data,
+            methods=methods,
+            n_samples=n_samples,
+            all_samples=True,  # already restricted above
+            random_state=random_state,
+            device=device,
+            force=True,
+            progress=progress,
+            estimator=est,
+        )
+        result["scope"] = scope
+        write_json(run / "trust.json", result)
+        rows = result["rows"]
     return {"metrics": metrics, "trust": rows}
 
 

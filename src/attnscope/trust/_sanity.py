@@ -243,5 +243,11 @@ def permuted_label_model(
     data = estimator.as_dataset(data)
     rng = check_random_state(random_state)
     shuffled = replace(data, labels=rng.permutation(data.y))
-    params = {"epochs": int(epochs), "random_state": int(random_state), "verbose": False}
-    return clone(estimator).set_params(**params).fit(shuffled)
+    params: dict[str, Any] = {"epochs": int(epochs), "random_state": int(random_state)}
+    params["verbose"] = False
+    # a fixed number of epochs: no validation share (small explained sets cannot spare one)
+    params["val_size"] = 0.0
+    model = clone(estimator)
+    return model.set_params(**{k: v for k, v in params.items() if k in model.get_params()}).fit(
+        shuffled
+    )

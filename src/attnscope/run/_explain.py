@@ -1,0 +1,203 @@
+"""``explain`` and ``trust`` on a run directory: held-out samples, atomic files.
+
+Both commands score only the samples the run did not train on (``split.json``) unless
+``all_samples=True``, and say which samples they used in what they write: a figure computed
+on training samples is never reported without saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attnscope._utils.files import write_json, write_text, write_with
+from attnscope.data import Dataset
+from attnscope.errors import ConfigError, DataError
+
+__all__ = ["explain_run", "held_out", "trust_run"]
+
+
+def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tuple[Dataset, str]:
+    """The samples of ``data`` the run did not train on, and a sentence saying so.
+
+    Parameters
+    ----------
+    run : path
+        Run directory with ``split.json`` (``train`` sample ids).
+    data : Dataset
+    all_samples : bool, default False
+        Keep every sample, training samples included (the sentence says how many).
+
+    Returns
+    -------
+    data : Dataset
+        ``data`` without the run's training samples (all of it with ``all_samples``).
+    scope : str
+        E.g. "held-out: 120 samples (480 training samples of the given data excluded)".
+
+    Raises
+    ------
+    DataError
+        Every given sample was used in training (and ``all_samples`` is False).
+    """
+    import json
+
+    split_path = Path(run) / "split.json"
+    train: set[str] = set()
+    if split_path.is_file():
+        train = set(json.loads(split_path.read_text(encoding="utf-8")).get("train", []))
+    ids = np.asarray(data.sample_ids).astype(str)
+    in_train = np.fromiter((s in train for s in ids), bool, ids.size)
+    n_train = int(in_train.sum())
+    if all_samples:
+        if n_train:
+            return data, (
+                f"ALL samples: {len(data)}, of which {n_train} were used in training "
+                "(--all-samples): these figures are optimistic"
+            )
+        return data, f"held-out: all {len(data)} given samples (none was used in training)"
+    if n_train == len(data):
+        raise DataError(
+            f"all {len(data)} given samples were used to train {run}; give held-out data, or "
+            "pass --all-samples (all_samples=True) to score training samples knowingly."
+        )
+    if n_train == 0:
+        return data, f"held-out: all {len(data)} given samples (none was used in training)"
+    return data.subset(np.flatnonzero(~in_train)), (
+        f"held-out: {len(data) - n_train} samples ({n_train} training samples of the given "
+        "data excluded)"
+    )
+
+
+def _explained_inputs(data: Dataset) -> dict[str, np.ndarray]:
+    """What views of an attribution need from the data (saved beside the values)."""
+    out: dict[str, np.ndarray] = {}
+    tokens = getattr(data, "tokens", None)
+    if tokens is not None:
+        out["tokens"] = np.asarray(tokens)
+    if getattr(data, "truth", None) is not None and np.asarray(data.truth).ndim >= 2:
+        out["truth"] = np.asarray(data.truth)
+    for key in ("chromosomes", "positions", "snp_ids"):
+        if getattr(data, key, None) is not None:
+            out[key] = np.asarray(getattr(data, key))
+    return out
+
+
+def explain_run(
+    run: str | Path,
+    data: Dataset,
+    *,
+    method: str = "integrated_gradients",
+    n_samples: int | None = None,
+    all_samples: bool = False,
+    device: str | None = None,
+    force: bool = False,
+    **options: Any,
+) -> tuple[Any, list[Path]]:
+    """Attribute the run's model on ``data``; write ``RUN/attributions/<method>.npz``.
+
+    Everything is checked before anything is written; each file is written atomically.
+    Genotype runs also get ``snp_importance_<method>.tsv`` and a Manhattan plot.
+
+    Returns
+    -------
+    attribution : Attribution
+        ``meta["scope"]`` says which samples were explained (held-out by default).
+    written : list of Path
+    """
+    from attnscope.estimators import BaseClassifier
+    from attnscope.explain import attribute, canonical_method
+
+    run = Path(run)
+    est = BaseClassifier.load(run)
+    name = canonical_method(method, est)
+    out = run / "attributions" / f"{name}.npz"
+    if out.exists() and not force:
+        raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+    if n_samples is not None and n_samples < 1:
+        raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
+    dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
+    if n_samples is not None:
+        dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
+    attr = attribute(est, dataset, method=name, device=device, **options)
+    attr.meta["scope"] = scope
+    attr.inputs.update(_explained_inputs(dataset))
+    written = [attr.save(out)]
+    if getattr(dataset, "snp_ids", None) is not None:
+        written.extend(_snp_outputs(run, attr, dataset, name))
+    return attr, written
+
+
+def _snp_outputs(run: Path, attr: Any, dataset: Dataset, name: str) -> list[Path]:
+    """Per-SNP importance over carriers as a TSV and a Manhattan plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from attnscope.explain import snp_importance
+    from attnscope.pl import manhattan
+
+    table = snp_importance(attr, dataset)
+    tsv = write_text(run / f"snp_importance_{name}.tsv", table.to_csv(sep="\t", index=False))
+    ax = manhattan(
+        table["importance"].to_numpy(),
+        table["chromosome"].to_numpy(),
+        table["position"].to_numpy(),
+        ylabel=f"{name} (signed mean over carriers)",
+    )
+    png = run / "plots" / f"manhattan_{name}.png"
+    png.parent.mkdir(parents=True, exist_ok=True)
+    write_with(png, lambda tmp: ax.figure.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    plt.close(ax.figure)
+    return [tsv, png]
+
+
+def trust_run(
+    run: str | Path,
+    data: Dataset,
+    *,
+    methods: list[str] | None = None,
+    n_samples: int = 200,
+    all_samples: bool = False,
+    random_state: int = 0,
+    device: str | None = None,
+    force: bool = False,
+    progress: Any = None,
+    estimator: Any = None,
+) -> dict[str, Any]:
+    """The trust table of the run's model on ``data``, written to ``RUN/trust.json``.
+
+    Returns
+    -------
+    dict
+        ``scope`` (which samples), ``n_samples``, ``random_state`` and ``rows``.
+    """
+    from attnscope.estimators import BaseClassifier
+    from attnscope.trust import trust_table
+
+    run = Path(run)
+    out = run / "trust.json"
+    if out.exists() and not force:
+        raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+    est = estimator if estimator is not None else BaseClassifier.load(run)
+    dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
+    rows = trust_table(
+        est,
+        dataset,
+        methods=methods,
+        n_samples=n_samples,
+        random_state=random_state,
+        device=device,
+        progress=progress,
+    )
+    result = {
+        "scope": scope,
+        "n_samples": min(n_samples, len(dataset)),
+        "random_state": random_state,
+        "rows": rows,
+    }
+    write_json(out, result)
+    return result
