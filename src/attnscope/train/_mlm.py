@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnscope.core import iter_batches
+from attnscope.core import iter_batches, resolve_device
 from attnscope.errors import ConfigError
 from attnscope.train._loop import History
 
@@ -106,7 +106,7 @@ def pretrain_mlm(
     if epochs < 0 or batch_size < 1:
         raise ConfigError(f"need epochs >= 0 and batch_size >= 1, got {epochs} and {batch_size}.")
     start = time.perf_counter()
-    dev = torch.device(device)
+    dev = resolve_device(device)
     module.to(dev)
     groups: list[Any] = (
         list(parameters)

@@ -1,0 +1,123 @@
+"""The core contract: devices, the batched runner, seeding and autocast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from attnscope.core import (
+    AttributionSpec,
+    autocast,
+    batched_forward,
+    logits_of,
+    module_device,
+    placed,
+    resolve_device,
+    seeded,
+)
+from attnscope.errors import ConfigError
+
+CUDA = torch.cuda.is_available()
+
+
+def test_resolve_device_names_and_refusals() -> None:
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device(None) == torch.device("cpu")
+    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    with pytest.raises(ConfigError, match="unknown device 'gpu'"):
+        resolve_device("gpu")
+    if not CUDA:
+        with pytest.raises(ConfigError, match="no CUDA"):
+            resolve_device("cuda:1")
+    else:
+        with pytest.raises(ConfigError, match="CUDA device"):
+            resolve_device(f"cuda:{torch.cuda.device_count()}")
+
+
+def test_unavailable_device_is_a_config_error_at_fit() -> None:
+    from attnscope.estimators import MLPClassifier
+
+    x = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    y = np.arange(20) % 2
+    if CUDA:
+        pytest.skip("this machine has CUDA: the refusal cannot be shown")
+    with pytest.raises(ConfigError, match="not available"):
+        MLPClassifier(epochs=1, device="cuda").fit(x, y)
+
+
+def test_seeded_restores_the_global_state() -> None:
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with seeded(7):
+        inside = torch.rand(3)
+    after = torch.rand(3)
+    with seeded(7):
+        again = torch.rand(3)
+    assert torch.equal(inside, again) and torch.equal(after, expected)
+
+
+def test_placed_moves_and_returns_home() -> None:
+    net = nn.Linear(2, 2)
+    with placed(net, None) as dev:
+        assert dev == torch.device("cpu")
+    with placed(net, "cpu") as dev:
+        assert module_device(net) == dev
+    if CUDA:
+        with placed(net, "cuda") as dev:
+            assert module_device(net).type == "cuda"
+        assert module_device(net).type == "cpu"
+
+
+def test_batched_forward_members_and_logits() -> None:
+    torch.manual_seed(0)
+    net = nn.Linear(4, 3)
+    x = torch.randn(10, 4)
+    whole = batched_forward(net, (x,), batch_size=3)
+    assert torch.allclose(whole, net(x), atol=1e-6)
+
+    class Members(nn.Module):  # member axis first: (M, B, F) -> (M, B, C)
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.randn(2, 4, 3))
+
+        def forward(self, v: torch.Tensor) -> tuple[torch.Tensor]:
+            return (torch.einsum("mbf,mfc->mbc", v, self.w),)
+
+    members = Members()
+    out = batched_forward(members, (x,), batch_size=4, members=2)
+    assert out.shape == (2, 10, 3)
+    assert torch.allclose(out[1], x @ members.w[1], atol=1e-5)
+    with pytest.raises(ConfigError, match="logits"):
+        logits_of({"a": 1})
+
+
+def test_bf16_autocast_attribution_is_close_to_float32() -> None:
+    from attnscope.explain import attribute
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 2))
+    x = np.random.default_rng(0).normal(size=(30, 6)).astype(np.float32)
+    ref = attribute(net, x, method="input_x_gradient", target=1).values
+    low = attribute(net, x, method="input_x_gradient", target=1, precision="bf16").values
+    assert np.corrcoef(ref.ravel(), low.ravel())[0, 1] > 0.99
+    with pytest.raises(ConfigError, match="precision"):
+        with autocast("cpu", "fp8"):
+            pass
+
+
+def test_spec_to_keeps_shared_tensors_shared() -> None:
+    x = torch.randn(4, 3)
+    spec = AttributionSpec(
+        inputs=(x,),
+        forward=lambda t: t,
+        baselines=(torch.zeros(1, 3),),
+        to_features=lambda a: a[0].numpy(),
+        raw_inputs=(x,),
+        raw_forward=lambda t: t,
+        remove=lambda raw, mask: raw,
+    )
+    moved = spec.to("cpu")
+    assert moved.inputs[0] is moved.raw_inputs[0] and moved.n_samples == 4
