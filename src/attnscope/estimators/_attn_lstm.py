@@ -63,16 +63,10 @@ class _TimeSeriesClassifier(BaseClassifier):
         }
 
     def attribution_spec(self, data: Any) -> AttributionSpec:
-        values, mask, static = self._make_inputs(data)
         module = self.module_
 
         def forward(v: Tensor, m: Tensor, s: Tensor) -> Tensor:
             return module(v, m, s).logits
-
-        def remove(raw: tuple[Tensor, ...], drop: Tensor) -> tuple[Tensor, ...]:
-            # A removed cell looks unobserved at the normalised mean (0).
-            v, m, s = raw
-            return (v.masked_fill(drop, 0.0), m.masked_fill(drop, 0.0), s)
 
         attention = None
         if isinstance(module, AttentionLSTM):
@@ -80,19 +74,42 @@ class _TimeSeriesClassifier(BaseClassifier):
             def attention(v: Tensor, m: Tensor, s: Tensor) -> dict[str, Tensor]:
                 return dict(module(v, m, s).attention)
 
-        return AttributionSpec(
-            inputs=(values,),
-            forward=forward,
-            baselines=(torch.zeros(1, *values.shape[1:]),),
-            to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
-            raw_inputs=(values, mask, static),
-            raw_forward=forward,
-            remove=remove,
-            additional_args=(mask, static),
-            feature_names=np.asarray(self.spec_["variable_names"]),
-            attention=attention,
-            meta={"feature_axis": "time x variable"},
+        return series_spec(
+            self._make_inputs(data), forward, attention, self.spec_["variable_names"]
         )
+
+
+def series_spec(
+    inputs: tuple[Tensor, ...],
+    forward: Any,
+    attention: Any,
+    variable_names: Any,
+    **meta: Any,
+) -> AttributionSpec:
+    """Spec of a network on (values, mask, static): attributions per (time x variable) cell.
+
+    The baseline and a removed cell are "unobserved at the normalised mean" (value 0,
+    mask 0); the mask and the static descriptors ride along as extra forward arguments.
+    """
+    values, mask, static = inputs
+
+    def remove(raw: tuple[Tensor, ...], drop: Tensor) -> tuple[Tensor, ...]:
+        v, m, s = raw
+        return (v.masked_fill(drop, 0.0), m.masked_fill(drop, 0.0), s)
+
+    return AttributionSpec(
+        inputs=(values,),
+        forward=forward,
+        baselines=(torch.zeros(1, *values.shape[1:]),),
+        to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
+        raw_inputs=(values, mask, static),
+        raw_forward=forward,
+        remove=remove,
+        additional_args=(mask, static),
+        feature_names=np.asarray(variable_names),
+        attention=attention,
+        meta={"feature_axis": "time x variable", **meta},
+    )
 
 
 class AttnLSTMClassifier(_TimeSeriesClassifier):
@@ -208,22 +225,12 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             out = members(grouped(v), grouped(m), grouped(s)).attention
             return {k: ungrouped(a) for k, a in out.items()}
 
-        def remove(raw: tuple[Tensor, ...], drop: Tensor) -> tuple[Tensor, ...]:
-            v, m, s = raw
-            return (v.masked_fill(drop, 0.0), m.masked_fill(drop, 0.0), s)
-
-        return AttributionSpec(
-            inputs=(values,),
-            forward=forward,
-            baselines=(torch.zeros(1, *values.shape[1:]),),
-            to_features=lambda attrs: attrs[0].detach().cpu().numpy(),
-            raw_inputs=(values, mask, static),
-            raw_forward=forward,
-            remove=remove,
-            additional_args=(mask, static),
-            feature_names=np.asarray(data.variable_names),
-            attention=attention,
-            meta={"feature_axis": "time x variable", "members": n_members},
+        return series_spec(
+            (values, mask, static),
+            forward,
+            attention,
+            data.variable_names,
+            members=n_members,
         )
 
 
