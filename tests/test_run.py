@@ -75,3 +75,32 @@ def test_trust_run_records_its_scope(fitted_run, dna):
     saved = json.loads((fitted_run / "trust.json").read_text())
     assert saved["scope"] == result["scope"] and saved["scope"].startswith("held-out: 30")
     assert [r["method"] for r in saved["rows"]] == ["random", "saliency"]
+
+
+def test_interrupted_fit_leaves_nothing(tmp_path, dna, monkeypatch):
+    import attnscope.run._config as config
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(config, "write_config", interrupted)
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        fit_run(dna, model="cnn", out=out, params={"epochs": 1})
+    assert list(tmp_path.iterdir()) == []  # neither the run nor a hidden partial folder
+
+
+def test_force_replaces_the_whole_run_and_incomplete_runs_are_refused(tmp_path, dna):
+    from attnscope.errors import ConfigError
+
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "trust.json").write_text("{}")  # a previous run's file
+    with pytest.raises(ConfigError, match="--force"):
+        fit_run(dna, model="cnn", out=out, params={"epochs": 1})
+    fit_run(dna, model="cnn", out=out, params={"epochs": 1}, force=True)
+    assert not (out / "trust.json").exists() and (out / "model.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    (out / "split.json").unlink()
+    with pytest.raises(ConfigError, match=r"not a complete run directory \(missing split.json\)"):
+        evaluate_run(out, dna, trust=False)

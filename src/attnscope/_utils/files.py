@@ -12,7 +12,7 @@ from typing import Any
 
 from attnscope.errors import ConfigError
 
-__all__ = ["atomic_path", "prepare_out_dir", "write_json", "write_text"]
+__all__ = ["atomic_dir", "atomic_path", "prepare_out_dir", "write_json", "write_text"]
 
 
 @contextmanager
@@ -123,3 +123,54 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+#: A file every complete run directory holds; written last, by :func:`atomic_dir`.
+COMPLETE_MARKER = "model.json"
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
+    """Build a directory in a hidden sibling folder; rename it onto ``path`` on success.
+
+    A failure or an interrupt (Ctrl-C, SIGTERM turned into an exception) inside the body
+    leaves nothing behind: no half-written run ever carries the final name. With ``force``
+    an existing ``path`` is replaced whole (moved aside, then deleted), never in part.
+
+    Raises
+    ------
+    ConfigError
+        ``path`` exists (and is not an empty folder) without ``force``, is a file, or its
+        parent folder cannot be written.
+    """
+    import shutil
+
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} exists and is not a directory; choose another --out.")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ConfigError(
+            f"{out} already exists and is not empty; pass --force to overwrite it "
+            "or choose another --out."
+        )
+    check_writable(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise ConfigError(
+            f"{out}: cannot create the folder ({exc.strerror}); choose another --out."
+        ) from exc
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            os.replace(out, old / out.name)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

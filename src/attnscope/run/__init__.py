@@ -7,9 +7,11 @@ those files and never reloads the model.
 """
 
 from attnscope.run._commands import (
+    RUN_FILES,
     evaluate_run,
     fit_run,
     load_data,
+    load_model,
     predict_run,
     save_test_predictions,
 )
@@ -17,11 +19,13 @@ from attnscope.run._config import read_config, write_config
 from attnscope.run._explain import explain_run, held_out, trust_run
 
 __all__ = [
+    "RUN_FILES",
     "evaluate_run",
     "explain_run",
     "fit_run",
     "held_out",
     "load_data",
+    "load_model",
     "predict_run",
     "read_config",
     "save_test_predictions",

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._utils.files import check_writable, prepare_out_dir, write_json
+from attnscope._utils.files import atomic_dir, check_writable, write_json
 from attnscope.data import Dataset, train_val_test_split
 from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
@@ -28,6 +28,33 @@ __all__ = [
     "predict_run",
     "save_test_predictions",
 ]
+
+
+#: Files every complete run directory holds (``fit`` writes them in one atomic step).
+RUN_FILES = ("config.toml", "model.json", "model.safetensors", "split.json")
+
+
+def load_model(run: str | Path) -> Any:
+    """The fitted estimator of a complete run directory.
+
+    Raises
+    ------
+    ConfigError
+        ``run`` is not a directory, or lacks a file of :data:`RUN_FILES` (an incomplete
+        or foreign folder): every command refuses it rather than use part of a run.
+    """
+    from attnscope.estimators import BaseClassifier
+
+    path = Path(run)
+    if not path.is_dir():
+        raise ConfigError(f"run directory {path} not found; train a model with 'attnscope fit'.")
+    missing = [name for name in RUN_FILES if not (path / name).is_file()]
+    if missing:
+        raise ConfigError(
+            f"{path} is not a complete run directory (missing {', '.join(missing)}); "
+            "re-run 'attnscope fit' (with --force to replace it)."
+        )
+    return BaseClassifier.load(path)
 
 
 def load_data(
@@ -105,30 +132,6 @@ def fit_run(
     est.fit(train)
     test_metrics = est.evaluate(test) if test is not None else {}
     seconds = time.perf_counter() - start
-    prepare_out_dir(out, force=force)
-    est.save(out)
-    if test is not None:
-        save_test_predictions(out, est, test)
-    write_config(
-        out / "config.toml",
-        {
-            "attnscope_version": __version__,
-            "model": model,
-            "format": data_format,
-            "test_size": test_size,
-            "split_seed": split_seed,
-            "params": {
-                k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
-            },
-            "data": data_config
-            if data_config is not None
-            else {"path": str(Path(str(data_path)).resolve()), **reader_options},
-        },
-    )
-    write_json(
-        out / "split.json",
-        {"train": train.sample_ids.tolist(), "test": test.sample_ids.tolist() if test else []},
-    )
     summary = {
         "model": model,
         "data": train.describe() | {"n_samples": len(data)},
@@ -138,7 +141,32 @@ def fit_run(
         "history": est.history_.to_dict(),
         "test": test_metrics,
     }
-    write_json(out / "metrics.json", summary)
+    # The run is built in a hidden sibling folder and renamed into place when complete.
+    with atomic_dir(out, force=force) as building:
+        est.save(building)
+        if test is not None:
+            save_test_predictions(building, est, test)
+        write_config(
+            building / "config.toml",
+            {
+                "attnscope_version": __version__,
+                "model": model,
+                "format": data_format,
+                "test_size": test_size,
+                "split_seed": split_seed,
+                "params": {
+                    k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
+                },
+                "data": data_config
+                if data_config is not None
+                else {"path": str(Path(str(data_path)).resolve()), **reader_options},
+            },
+        )
+        write_json(
+            building / "split.json",
+            {"train": train.sample_ids.tolist(), "test": test.sample_ids.tolist() if test else []},
+        )
+        write_json(building / "metrics.json", summary)
     return summary
 
 
@@ -168,9 +196,8 @@ def predict_run(
     import pandas as pd
 
     from attnscope._utils.files import write_text
-    from attnscope.estimators import BaseClassifier
 
-    est = BaseClassifier.load(run)
+    est = load_model(run)
     target = Path(output) if output is not None else Path(run) / "predictions.tsv"
     if target.exists() and not force:
         raise ConfigError(f"{target} exists; pass --force to overwrite it or choose --output.")
@@ -204,11 +231,10 @@ def evaluate_run(
     anything is written. ``on_metrics(metrics)`` is called before the (slower) trust table
     starts; ``progress`` is passed to :func:`attnscope.trust.trust_table`.
     """
-    from attnscope.estimators import BaseClassifier
     from attnscope.run._explain import held_out, trust_run
 
     run = Path(run)
-    est = BaseClassifier.load(run)
+    est = load_model(run)
     if n_samples < 1:
         raise ConfigError(f"n_samples must be positive, got {n_samples}.")
     if methods:

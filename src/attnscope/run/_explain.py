@@ -107,11 +107,11 @@ def explain_run(
         ``meta["scope"]`` says which samples were explained (held-out by default).
     written : list of Path
     """
-    from attnscope.estimators import BaseClassifier
     from attnscope.explain import attribute, canonical_method
+    from attnscope.run._commands import load_model
 
     run = Path(run)
-    est = BaseClassifier.load(run)
+    est = load_model(run)
     name = canonical_method(method, est)
     out = run / "attributions" / f"{name}.npz"
     if out.exists() and not force:
@@ -175,14 +175,14 @@ def trust_run(
     dict
         ``scope`` (which samples), ``n_samples``, ``random_state`` and ``rows``.
     """
-    from attnscope.estimators import BaseClassifier
+    from attnscope.run._commands import load_model
     from attnscope.trust import trust_table
 
     run = Path(run)
     out = run / "trust.json"
     if out.exists() and not force:
         raise ConfigError(f"{out} exists; pass --force to overwrite it.")
-    est = estimator if estimator is not None else BaseClassifier.load(run)
+    est = estimator if estimator is not None else load_model(run)
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     rows = trust_table(
         est,
