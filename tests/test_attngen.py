@@ -174,7 +174,7 @@ def test_same_seed_same_model(motif_data):
 
 
 def test_wrong_length_is_a_data_error(fitted):
-    with pytest.raises(DataError, match="length 40"):
+    with pytest.raises(DataError, match="longer than the 40 bases"):
         fitted.predict(simulate_dna(10, length=50, motif_length=8, random_state=0))
 
 

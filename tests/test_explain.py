@@ -445,14 +445,17 @@ def test_cli_explain_and_trust(tmp_path, small_dna, capsys):
     import json
 
     from attnscope.cli import run
-    from attnscope.estimators import CNNClassifier
     from attnscope.io import write_dataset
+    from attnscope.run import fit_run
 
-    est = CNNClassifier(epochs=1, n_filters=4, kernel_size=5, val_size=0.0).fit(small_dna)
     run_dir = tmp_path / "run"
-    est.save(run_dir)
+    params = {"epochs": 1, "n_filters": 4, "kernel_size": 5, "val_size": 0.0}
+    fit_run(small_dna, model="cnn", out=run_dir, params=params, test_size=0.0)
     data = write_dataset(small_dna.subset(np.arange(30)), tmp_path / "data.npz")
+    # every sample trained this run (test size 0): scoring them must be asked for
     args = ["explain", str(run_dir), str(data), "--method", "ig", "--n-samples", "10"]
+    assert run(args) == 2 and "--all-samples" in capsys.readouterr().err
+    args.append("--all-samples")
     assert run(args) == 0, capsys.readouterr().err
     back = Attribution.load(run_dir / "attributions" / "integrated_gradients.npz")
     assert back.values.shape == (10, small_dna.length)
@@ -460,6 +463,7 @@ def test_cli_explain_and_trust(tmp_path, small_dna, capsys):
     assert run(args) == 2 and "--force" in capsys.readouterr().err
     assert run(["explain", str(run_dir), str(data), "--method", "nope"]) == 2
     trust = ["trust", str(run_dir), str(data), "--methods", "random,saliency", "--n-samples", "12"]
+    trust.append("--all-samples")
     assert run(trust) == 0, capsys.readouterr().err
     rows = json.loads((run_dir / "trust.json").read_text())["rows"]
     assert [r["method"] for r in rows] == ["random", "saliency"]

@@ -156,9 +156,20 @@ def test_feature_selection_and_errors(data: MultiOmicsDataset) -> None:
         truth=None,
         meta={},
         omics={"b": train.omics["b"], "a": train.omics["a"], "c": train.omics["c"]},
+        feature_names={m: train.feature_names[m] for m in ("b", "a", "c")},
     )
-    with pytest.raises(DataError, match="modalities"):
-        est.predict(renamed)
+    # modalities in another order are realigned by name, never taken by position
+    assert np.allclose(est.predict_proba(renamed), est.predict_proba(train), atol=1e-5)
+    unnamed = MultiOmicsDataset(
+        labels=train.labels,
+        sample_ids=train.sample_ids,
+        class_names=train.class_names,
+        truth=None,
+        meta={},
+        omics={"b": train.omics["b"], "a": train.omics["a"], "c": train.omics["c"]},
+    )
+    with pytest.raises(DataError, match="a features are missing"):
+        est.predict(unnamed)
 
 
 def test_arrays_input() -> None:

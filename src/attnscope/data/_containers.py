@@ -240,6 +240,25 @@ class GenotypeDataset(Dataset):
         """Number of SNPs."""
         return int(self.genotypes.shape[1])
 
+    def select_snps(self, keep: np.ndarray) -> GenotypeDataset:
+        """The same samples restricted to the SNPs ``keep`` (bool mask or indices, in order)."""
+        sel = np.arange(self.n_snps)[keep]
+        changes: dict[str, Any] = {
+            "genotypes": self.genotypes[:, sel],
+            "snp_ids": self.snp_ids[sel],
+            "chromosomes": self.chromosomes[sel],
+            "positions": self.positions[sel],
+            "meta": dict(self.meta),
+        }
+        truth = self.truth
+        if truth is not None and truth.shape[-1] == self.n_snps:
+            changes["truth"] = truth[..., sel]
+        for key in ("alleles", "cm_positions"):
+            value = self.meta.get(key)
+            if isinstance(value, np.ndarray) and value.shape[:1] == (self.n_snps,):
+                changes["meta"][key] = value[sel]
+        return replace(self, **changes)
+
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "n_snps": self.n_snps}
 

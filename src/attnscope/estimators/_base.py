@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec, batched_forward, check_is_fitted, seeded
-from attnscope.data import Dataset, train_val_test_split
+from attnscope.data import Dataset, align_to_schema, input_schema, train_val_test_split
 from attnscope.errors import ConfigError, DataError
 from attnscope.train import (
     History,
@@ -171,7 +171,17 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- public API ---------------------------------------------------------------
     def as_dataset(self, X: Any, y: Any | None = None) -> Dataset:
-        """Validate ``X`` (a Dataset or arrays) and return this estimator's Dataset type."""
+        """Validate ``X`` (a Dataset or arrays) and return this estimator's Dataset type.
+
+        A fitted estimator realigns ``X`` to the input schema it was trained on (columns,
+        SNPs, variables, modalities by name; sequence length by the documented rule of
+        :mod:`attnscope.data._schema`) or refuses it with the difference named.
+        """
+        data = self._as_dataset(X, y)
+        schema = getattr(self, "input_schema_", None)
+        return align_to_schema(data, schema) if schema else data
+
+    def _as_dataset(self, X: Any, y: Any | None) -> Dataset:
         if isinstance(X, Dataset):
             if not isinstance(X, self.dataset_type):
                 raise DataError(
@@ -196,7 +206,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         A stratified ``val_size`` share is held out for early stopping unless
         ``validation_data`` is given. Returns ``self``.
         """
-        data = self.as_dataset(X, y)
+        data = self._as_dataset(X, y)  # a refit is not aligned to the previous schema
         labels = data.y
         config = self._train_config()
         if self.class_weight not in (None, "balanced"):
@@ -213,6 +223,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             train, val = data.subset(tr_idx), data.subset(va_idx)
         self.classes_ = np.asarray(data.class_names)
         self._check_data(train)
+        self.input_schema_ = input_schema(train)
         with seeded(self.random_state, config.device):
             self.spec_ = self._module_spec(train)
             module = self._build_module(self.spec_)
@@ -301,6 +312,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             "params": self.get_params(),
             "spec": self.spec_,
             "classes": self.classes_.tolist(),
+            "input_schema": getattr(self, "input_schema_", None),
             "history": self.history_.to_dict() if hasattr(self, "history_") else None,
         }
         return save_checkpoint(directory, self.module_, meta)
@@ -317,6 +329,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         est = klass(**meta["params"])
         est.spec_ = meta["spec"]
         est.classes_ = np.asarray(meta["classes"])
+        est.input_schema_ = meta.get("input_schema")
         module = est._build_module(est.spec_)
         try:
             module.load_state_dict(state)

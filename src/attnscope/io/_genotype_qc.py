@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -211,22 +210,7 @@ def _snp_filters(
 
 def subset_snps(data: GenotypeDataset, keep: np.ndarray) -> GenotypeDataset:
     """Return ``data`` restricted to the SNPs ``keep`` (bool mask or indices)."""
-    sel = np.arange(data.n_snps)[keep]
-    changes: dict[str, Any] = {
-        "genotypes": data.genotypes[:, sel],
-        "snp_ids": data.snp_ids[sel],
-        "chromosomes": data.chromosomes[sel],
-        "positions": data.positions[sel],
-        "meta": dict(data.meta),
-    }
-    truth = data.truth
-    if truth is not None and truth.shape[-1] == data.n_snps:
-        changes["truth"] = truth[..., sel]
-    for key in ("alleles", "cm_positions"):
-        value = data.meta.get(key)
-        if isinstance(value, np.ndarray) and value.shape[:1] == (data.n_snps,):
-            changes["meta"][key] = value[sel]
-    return replace(data, **changes)
+    return data.select_snps(keep)
 
 
 def read_phenotype(

@@ -1,0 +1,180 @@
+"""Input schemas: what a fitted model was trained on, and the one rule for new data.
+
+A fitted estimator saves :func:`input_schema` of its training data with its weights;
+:func:`align_to_schema` then realigns new data by name (tables, genotypes, time-series
+variables, omics) or refuses with the difference named. Nothing is matched by position
+behind the user's back.
+
+Rules
+-----
+- tables: columns are reordered to the training order by name; missing columns are
+  refused (named); extra columns are dropped with a warning.
+- genotypes: SNPs are selected and ordered by id (SNPs the model's QC dropped are ignored
+  silently); missing SNP ids are refused (named).
+- sequences: a shorter padded length is right-padded to the training length (what the
+  readers do); a longer one is truncated only where every extra position is padding,
+  otherwise the first longer sequence is named and refused.
+- time series: variables and static descriptors are reordered by name; a different
+  number of grid steps is refused.
+- multi-omics: modalities and their features are reordered by name; missing ones refused.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from attnscope.data._containers import (
+    PAD,
+    Dataset,
+    GenotypeDataset,
+    MultiOmicsDataset,
+    SequenceDataset,
+    TabularDataset,
+    TimeSeriesDataset,
+)
+from attnscope.errors import AttnscopeWarning, DataError
+
+__all__ = ["align_to_schema", "input_schema"]
+
+
+def input_schema(data: Dataset) -> dict[str, Any]:
+    """JSON-able description of what a model trained on ``data`` takes.
+
+    Returns
+    -------
+    dict
+        ``modality`` plus ``feature_names`` (tables), ``length`` and ``alphabet``
+        (sequences), ``snp_ids`` (genotypes), ``variable_names`` / ``static_names`` /
+        ``n_times`` (time series) or ``modalities`` -> feature names (multi-omics).
+    """
+    out: dict[str, Any] = {"modality": data.modality}
+    if isinstance(data, TabularDataset):
+        out["feature_names"] = data.feature_names.tolist()
+    elif isinstance(data, SequenceDataset):
+        out.update(length=int(data.length), alphabet="0 pad, 1..5 = A C G T N")
+    elif isinstance(data, GenotypeDataset):
+        out["snp_ids"] = data.snp_ids.astype(str).tolist()
+    elif isinstance(data, TimeSeriesDataset):
+        out.update(
+            variable_names=data.variable_names.tolist(),
+            static_names=data.static_names.tolist(),
+            n_times=int(data.values.shape[1]),
+        )
+    elif isinstance(data, MultiOmicsDataset):
+        out["modalities"] = {m: data.feature_names[m].tolist() for m in data.modality_names}
+    return out
+
+
+def align_to_schema(data: Dataset, schema: dict[str, Any]) -> Dataset:
+    """``data`` in the layout of ``schema`` (see the module rules), or a DataError."""
+    if schema.get("modality") not in (None, data.modality):
+        raise DataError(
+            f"the model was trained on {schema['modality']} data, got {data.modality} data."
+        )
+    if isinstance(data, TabularDataset) and "feature_names" in schema:
+        idx = _indexer(data.feature_names, schema["feature_names"], "feature column")
+        if idx is None:
+            return data
+        return replace(data, X=data.X[:, idx], feature_names=data.feature_names[idx])
+    if isinstance(data, GenotypeDataset) and "snp_ids" in schema:
+        # SNPs dropped by the model's QC are expected in new cohorts: no warning
+        idx = _indexer(data.snp_ids, schema["snp_ids"], "SNP", warn_extra=False)
+        return data if idx is None else data.select_snps(idx)
+    if isinstance(data, SequenceDataset) and "length" in schema:
+        return _fit_length(data, int(schema["length"]))
+    if isinstance(data, TimeSeriesDataset) and "variable_names" in schema:
+        if int(schema["n_times"]) != data.values.shape[1]:
+            raise DataError(
+                f"the model was trained on a grid of {schema['n_times']} time steps, these "
+                f"series have {data.values.shape[1]}; read them with the same grid settings."
+            )
+        v = _indexer(data.variable_names, schema["variable_names"], "time-series variable")
+        s = _indexer(data.static_names, schema["static_names"], "static descriptor")
+        changes: dict[str, Any] = {}
+        if v is not None:
+            changes.update(
+                values=data.values[:, :, v],
+                mask=data.mask[:, :, v],
+                variable_names=data.variable_names[v],
+            )
+        if s is not None:
+            changes.update(static=data.static[:, s], static_names=data.static_names[s])
+        return replace(data, **changes) if changes else data
+    if isinstance(data, MultiOmicsDataset) and "modalities" in schema:
+        return _align_omics(data, schema["modalities"])
+    return data
+
+
+def _indexer(
+    have: np.ndarray, want: list[str], what: str, *, warn_extra: bool = True
+) -> np.ndarray | None:
+    """Columns of ``have`` in the order of ``want`` (None: already equal)."""
+    have = np.asarray(have).astype(str)
+    want_arr = np.asarray(want).astype(str)
+    if have.shape == want_arr.shape and np.array_equal(have, want_arr):
+        return None
+    position = {name: i for i, name in enumerate(have)}
+    missing = [str(name) for name in want_arr if name not in position]
+    if missing:
+        raise DataError(
+            f"{len(missing)} of the model's {want_arr.size} {what}s are missing from the data "
+            f"(e.g. {missing[:5]}); give the same {what}s (same names) as in training."
+        )
+    extra = have.size - want_arr.size
+    if extra and warn_extra:
+        warnings.warn(
+            f"{extra} {what}(s) the model was not trained on are ignored.",
+            AttnscopeWarning,
+            stacklevel=4,
+        )
+    return np.array([position[name] for name in want_arr], dtype=np.int64)
+
+
+def _fit_length(data: SequenceDataset, length: int) -> SequenceDataset:
+    """Right-pad to ``length``, or truncate where only padding is cut (else refuse)."""
+    tokens = data.tokens
+    if tokens.shape[1] == length:
+        return data
+    if tokens.shape[1] < length:
+        pad = np.full((tokens.shape[0], length - tokens.shape[1]), PAD, dtype=tokens.dtype)
+        padded = np.concatenate([tokens, pad], axis=1)
+        truth = data.truth
+        if truth is not None and truth.ndim == 2:
+            truth = np.concatenate([truth, np.zeros_like(pad, dtype=truth.dtype)], axis=1)
+        return replace(data, tokens=padded, truth=truth)
+    longer = (tokens[:, length:] != PAD).any(axis=1)
+    if longer.any():
+        first = int(np.argmax(longer))
+        raise DataError(
+            f"sequence {data.sample_ids[first]} is longer than the {length} bases the model "
+            f"was trained on ({int(longer.sum())} such sequences); trim them to {length} bp "
+            f"(or read them with length={length}, which truncates)."
+        )
+    truth = data.truth
+    if truth is not None and truth.ndim == 2:
+        truth = truth[:, :length]
+    return replace(data, tokens=tokens[:, :length], truth=truth)
+
+
+def _align_omics(data: MultiOmicsDataset, want: dict[str, list[str]]) -> MultiOmicsDataset:
+    missing = [m for m in want if m not in data.omics]
+    if missing:
+        raise DataError(
+            f"modalities {missing} of the model are missing from the data (it has "
+            f"{data.modality_names}); mark an absent modality with present = False instead."
+        )
+    order = list(want)
+    omics, names = {}, {}
+    for m in order:
+        idx = _indexer(data.feature_names[m], want[m], f"{m} feature")
+        omics[m] = data.omics[m] if idx is None else data.omics[m][:, idx]
+        names[m] = data.feature_names[m] if idx is None else data.feature_names[m][idx]
+    cols = [data.modality_names.index(m) for m in order]
+    present = np.asarray(data.present)[:, cols]
+    if order == data.modality_names and all(omics[m] is data.omics[m] for m in order):
+        return data
+    return replace(data, omics=omics, feature_names=names, present=present)
