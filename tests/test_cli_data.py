@@ -205,3 +205,14 @@ def test_modality_tables_and_mogonet_names_and_test_split(tmp_path):
     attr = Attribution.load(out / "attributions" / "saliency.npz")
     names = {str(n).split(":")[0] for n in np.asarray(attr.feature_names).ravel()}
     assert names == {"mRNA", "protein"} and attr.n_samples == 15
+
+
+def test_fasta_label_field_by_number(dna):
+    from attnscope.cli._data import DataRequest, load_request
+    from attnscope.io import read_data
+
+    fasta = load_request(DataRequest.from_cli([dna / "sim" / "sequences.fa"], label_col="1"))
+    sim = read_data(dna / "sim")
+    assert fasta.class_names == sim.class_names
+    np.testing.assert_array_equal(fasta.labels, sim.labels)
+    np.testing.assert_array_equal(fasta.tokens, sim.tokens)

@@ -66,10 +66,8 @@ def _check_device(device: str) -> None:
 
     try:
         dev = torch.device(device)
-    except (RuntimeError, ValueError) as exc:
-        raise ConfigError(
-            f"--set device={device}: not a torch device ({exc}); use cpu or cuda."
-        ) from None
+    except (RuntimeError, ValueError):
+        raise ConfigError(f"--set device={device}: not a torch device; use cpu or cuda.") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(
             f"--set device={device}: no CUDA device is available here (torch "

@@ -62,8 +62,8 @@ class Dataset:
         if self.labels is None:
             raise DataError(
                 f"this {self.modality} data set has no labels; "
-                "give a labels file (--labels, labels=) or a label column "
-                "(--label-col, label_col=)."
+                "give a labels file (--labels, labels=) or a label column or FASTA header "
+                "field (--label-col, label_col=)."
             )
         return self.labels
 
