@@ -59,6 +59,14 @@ def test_relative_labels_path_survives_moving(dna, tmp_path, monkeypatch, capsys
     }
     monkeypatch.chdir(tmp_path)
     assert run(["evaluate", "run", "--no-trust"]) == 0
+    # a --config file's data paths are relative to the config file, not to the shell
+    (dna / "cfg.toml").write_text(
+        'model = "cnn"\n[params]\nepochs = 1\nn_filters = 4\n'
+        '[data]\npath = "plain.fa"\nlabels = "labels.tsv"\n'
+    )
+    assert run(["-q", "fit", "--config", str(dna / "cfg.toml"), "--out", "from_cfg"]) == 0
+    stored = tomllib.loads((tmp_path / "from_cfg" / "config.toml").read_text())
+    assert stored["data"]["labels"] == str(dna / "labels.tsv")
     # a sequence table: the run's --labels does not apply there and is not used
     assert run(["evaluate", "run", str(dna / "table.csv"), "--no-trust"]) == 0
     capsys.readouterr()
