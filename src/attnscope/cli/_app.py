@@ -13,6 +13,7 @@ from attnscope.cli._common import console, parse_sets, read_config
 from attnscope.cli._options import (
     ClassOpt,
     DataArg,
+    FitDataArg,
     FormatOpt,
     LabelColOpt,
     LabelsOpt,
@@ -143,7 +144,7 @@ def simulate(
 # ----------------------------------------------------------------------------------- fit
 @app.command()
 def fit(
-    data: DataArg = None,
+    data: FitDataArg = None,
     model: Annotated[str | None, typer.Option(help="cnn, mlp, attngen, hain, hemera, ...")] = None,
     out: Annotated[Path, typer.Option(help="Run directory to write.")] = Path("runs/fit"),
     config: Annotated[

@@ -10,6 +10,7 @@ import typer
 __all__ = [
     "ClassOpt",
     "DataArg",
+    "FitDataArg",
     "FormatOpt",
     "LabelColOpt",
     "LabelsOpt",
@@ -24,8 +25,15 @@ __all__ = [
 DataArg = Annotated[
     list[Path] | None,
     typer.Argument(
+        help="Data file(s) or folder (format detected); default: the data the run was fitted on.",
+        show_default=False,
+    ),
+]
+FitDataArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
         help="Data file(s) or folder (format detected). Several DNA files: one class per "
-        "file, named by the file stem. Default for a run: the data it was fitted on.",
+        "file, named by the file stem.",
         show_default=False,
     ),
 ]
