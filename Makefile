@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint docs bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +22,9 @@ lint: install
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+docs: install
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 test: lint
 	sh scripts/ensure_chromium.sh
 	$(VENV)/bin/python -m pytest -q
@@ -33,4 +36,4 @@ bench: install
 	for f in $(BENCHMARKS); do $(PY) $$f --quick || exit 1; done
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) runs site .pytest_cache .mypy_cache .ruff_cache

@@ -59,6 +59,14 @@ def test_relative_labels_path_survives_moving(dna, tmp_path, monkeypatch, capsys
     }
     monkeypatch.chdir(tmp_path)
     assert run(["evaluate", "run", "--no-trust"]) == 0
+    # a --config file's data paths are relative to the config file, not to the shell
+    (dna / "cfg.toml").write_text(
+        'model = "cnn"\n[params]\nepochs = 1\nn_filters = 4\n'
+        '[data]\npath = "plain.fa"\nlabels = "labels.tsv"\n'
+    )
+    assert run(["-q", "fit", "--config", str(dna / "cfg.toml"), "--out", "from_cfg"]) == 0
+    stored = tomllib.loads((tmp_path / "from_cfg" / "config.toml").read_text())
+    assert stored["data"]["labels"] == str(dna / "labels.tsv")
     # a sequence table: the run's --labels does not apply there and is not used
     assert run(["evaluate", "run", str(dna / "table.csv"), "--no-trust"]) == 0
     capsys.readouterr()
@@ -209,3 +217,14 @@ def test_modality_tables_and_mogonet_names_and_test_split(tmp_path):
     attr = Attribution.load(out / "attributions" / "saliency.npz")
     names = {str(n).split(":")[0] for n in np.asarray(attr.feature_names).ravel()}
     assert names == {"mRNA", "protein"} and attr.n_samples == 15
+
+
+def test_fasta_label_field_by_number(dna):
+    from attnscope.cli._data import DataRequest, load_request
+    from attnscope.io import read_data
+
+    fasta = load_request(DataRequest.from_cli([dna / "sim" / "sequences.fa"], label_col="1"))
+    sim = read_data(dna / "sim")
+    assert fasta.class_names == sim.class_names
+    np.testing.assert_array_equal(fasta.labels, sim.labels)
+    np.testing.assert_array_equal(fasta.tokens, sim.tokens)

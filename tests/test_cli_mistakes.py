@@ -62,6 +62,7 @@ MISTAKES: list[tuple[list[str], str]] = [
     (["simulate", "proteins", "--out", "{dir}/p"], "unknown modality"),
     (["simulate", "dna", "--out", "{dir}/p", "--n-samples", "many"], "--n-samples"),
     (["datasets", "fetch"], "unknown action"),
+    (["consistency", "{sim}", "--out", "{dir}/c", "--set", "epochs=ten"], "must be an integer"),
 ]
 
 

@@ -43,8 +43,7 @@ def test_readme_commands_exist():
     assert documented <= registered | {"explain"}, documented - registered
 
 
-def test_readme_benchmarks_match_results_files():
-    """Every benchmark figure in README is the one its results JSON renders to."""
+def _bench_readme():
     import importlib.util
 
     script = README.parent / "benchmarks" / "readme.py"
@@ -52,5 +51,20 @@ def test_readme_benchmarks_match_results_files():
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_tables_match_results_files():
+    """Every benchmark figure in the docs is the one its results JSON renders to, and the
+    README's summary links one line per benchmark section of that page."""
+    module = _bench_readme()
+    docs = README.parent / "docs" / "benchmarks.md"
+    assert module.render_docs(docs.read_text()) == docs.read_text(), (
+        "run python benchmarks/readme.py"
+    )
     text = README.read_text()
     assert module.render(text) == text, "run python benchmarks/readme.py"
+    headings = re.findall(r"^## (.+)$", docs.read_text(), flags=re.M)
+    for heading in headings:
+        assert f"[{heading}](docs/benchmarks.md#{module._anchor(heading)})" in text, heading
+    assert "| method |" not in text, "benchmark tables belong in docs/benchmarks.md"

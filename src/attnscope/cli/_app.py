@@ -15,6 +15,7 @@ from attnscope.cli._options import (
     ClassOpt,
     DataArg,
     DeviceOpt,
+    FitDataArg,
     FormatOpt,
     LabelColOpt,
     LabelsOpt,
@@ -146,7 +147,7 @@ def simulate(
 # ----------------------------------------------------------------------------------- fit
 @app.command()
 def fit(
-    data: DataArg = None,
+    data: FitDataArg = None,
     model: Annotated[str | None, typer.Option(help="cnn, mlp, attngen, hain, hemera, ...")] = None,
     out: Annotated[Path, typer.Option(help="Run directory to write.")] = Path("runs/fit"),
     config: Annotated[

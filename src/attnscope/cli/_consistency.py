@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from attnscope.cli._options import FormatOpt, LabelColOpt, LabelsOpt
+
 __all__ = ["register", "write_consistency"]
 
 
@@ -97,9 +99,9 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="Model parameter key=value (repeatable), e.g. epochs=10."),
         ] = None,
-        format_: Annotated[
-            str | None, typer.Option("--format", help="Force the data format.")
-        ] = None,
+        format_: FormatOpt = None,
+        labels: LabelsOpt = None,
+        label_col: LabelColOpt = None,
         seed: Annotated[int, typer.Option(help="First seed; variants use seed..seed+N-1.")] = 0,
         batched: Annotated[
             bool, typer.Option(help="Train attn_lstm variants as one batched ensemble.")
@@ -119,8 +121,9 @@ def register(app: typer.Typer) -> None:
 
         from attnscope._utils.files import prepare_out_dir
         from attnscope.cli._common import console, parse_sets
+        from attnscope.cli._data import load_request
+        from attnscope.cli._options import request
         from attnscope.errors import ConfigError
-        from attnscope.run._commands import load_data
         from attnscope.run._consistency import CONSISTENCY_METRICS, run_consistency
 
         chosen = [m.strip() for m in methods.split(",") if m.strip()]
@@ -128,13 +131,19 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--methods is empty; give e.g. attention,integrated_gradients.")
         if out.exists() and any(out.iterdir()) and not force:
             raise ConfigError(f"{out} exists and is not empty; pass --force or another --out.")
-        dataset = load_data(data, data_format=format_, **parse_sets(read))
+        from attnscope.estimators import make_estimator
+
+        params = parse_sets(set_)
+        make_estimator(model, params)  # names, types, ranges and device, up front
+        req = request([data], format=format_, labels=labels, label_col=label_col)
+        req.options.update(parse_sets(read))
+        dataset = load_request(req)
         result = run_consistency(
             dataset,
             model=model,
             n_variants=seeds,
             methods=chosen,
-            params=parse_sets(set_),
+            params=params,
             top_k=top_k,
             n_explain=n_explain,
             ig_steps=ig_steps,

@@ -12,6 +12,7 @@ __all__ = [
     "ClassOpt",
     "DataArg",
     "DeviceOpt",
+    "FitDataArg",
     "FormatOpt",
     "LabelColOpt",
     "LabelsOpt",
@@ -26,8 +27,15 @@ __all__ = [
 DataArg = Annotated[
     list[Path] | None,
     typer.Argument(
+        help="Data file(s) or folder (format detected); default: the data the run was fitted on.",
+        show_default=False,
+    ),
+]
+FitDataArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
         help="Data file(s) or folder (format detected). Several DNA files: one class per "
-        "file, named by the file stem. Default for a run: the data it was fitted on.",
+        "file, named by the file stem.",
         show_default=False,
     ),
 ]

@@ -223,6 +223,8 @@ def reader_options(
     rejected: list[str] = []
     for key, value in options.items():
         target = generic.get(key, key)
+        if target == "label_field" and isinstance(value, str) and value.isdigit():
+            value = int(value)  # --label-col 1: the second '|' field of a FASTA header
         if target in accepted:
             out[target] = value
         elif strict:
