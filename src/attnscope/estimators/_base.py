@@ -15,7 +15,15 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import Tensor, nn
 
-from attnscope.core import AttributionSpec, batched_forward, check_is_fitted, seeded
+from attnscope.core import (
+    AttributionSpec,
+    auto_batch_size,
+    batched_forward,
+    check_is_fitted,
+    eval_mode,
+    logits_of,
+    seeded,
+)
 from attnscope.data import Dataset, align_to_schema, input_schema, train_val_test_split
 from attnscope.errors import ConfigError, DataError
 from attnscope.train import (
@@ -267,7 +275,23 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         data = self.as_dataset(X)
         self._check_data(data)
         inputs = self._make_inputs(data)
-        return batched_forward(self.module_, inputs, batch_size=max(256, self.batch_size)).numpy()
+        return batched_forward(
+            self.module_, inputs, batch_size=self._inference_batch(inputs)
+        ).numpy()
+
+    def _inference_batch(self, inputs: tuple[Tensor, ...]) -> int:
+        """Samples per inference pass: at most max(256, batch_size), within the memory budget.
+
+        A wide model (thousands of attention tokens per sample) gets smaller batches, so
+        prediction never asks for more memory than the budget (``ATTNSCOPE_MEMORY_BUDGET``).
+        """
+        module = self.module_
+
+        def forward(*xs: Tensor) -> Tensor:
+            return logits_of(module(*xs))
+
+        with eval_mode(module):
+            return auto_batch_size(forward, inputs, grad=False, max_rows=max(256, self.batch_size))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, columns ordered as ``classes_``."""

@@ -429,7 +429,7 @@ class FusionClassifier(BaseClassifier):
             )
 
         return batched_forward(
-            self.module_, raw, batch_size=max(256, self.batch_size), collect=collect
+            self.module_, raw, batch_size=self._inference_batch(raw), collect=collect
         )
 
     def _unpack_attention(self, packed: Tensor, n: int) -> dict[str, Tensor]:
