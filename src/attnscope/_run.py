@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from attnscope._utils.files import prepare_out_dir, write_json
-from attnscope.data import Dataset, train_val_test_split
+from attnscope.data import Dataset, run_split
 from attnscope.errors import ConfigError, DataError
 
 __all__ = [
@@ -74,9 +74,14 @@ def fit_run(
     reader_options: dict[str, Any] | None = None,
     data_format: str | None = None,
     test_size: float = 0.2,
+    split: str = "random",
     force: bool = False,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
+
+    ``split="homology"`` keeps near-duplicate DNA (8-mer Jaccard >= 0.7) on one side
+    (:func:`attnscope.data.homology_split`); ``metrics.json`` records the split and, for
+    DNA, the share of test sequences with a near-duplicate in training.
 
     Returns
     -------
@@ -94,9 +99,10 @@ def fit_run(
     est = make_estimator(model, params)
     data = load_data(data_path, data_format=data_format, **reader_options)
     start = time.perf_counter()
+    split_info: dict[str, Any] = {"method": "none"}
     if test_size > 0:
-        train_idx, _, test_idx = train_val_test_split(
-            data.y, val_size=0.0, test_size=test_size, random_state=est.random_state
+        train_idx, test_idx, split_info = run_split(
+            data, test_size=test_size, split=split, random_state=est.random_state
         )
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
@@ -115,6 +121,7 @@ def fit_run(
             "model": model,
             "format": data_format,
             "test_size": test_size,
+            "split": split,
             "params": {
                 k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
             },
@@ -133,6 +140,7 @@ def fit_run(
         "seconds": seconds,
         "history": est.history_.to_dict(),
         "test": test_metrics,
+        "split": split_info,
     }
     write_json(out / "metrics.json", summary)
     return summary

@@ -139,6 +139,9 @@ def fit(
     pheno: Annotated[Path | None, typer.Option(help="Phenotype file (PLINK data).")] = None,
     pretrain_epochs: Annotated[int | None, typer.Option(help="MLM pre-training epochs.")] = None,
     test_size: Annotated[float, typer.Option(help="Held-out test share (0 = none).")] = 0.2,
+    split: Annotated[
+        str, typer.Option(help="random, or homology (DNA: near-duplicates on one side).")
+    ] = "random",
     seed: Annotated[
         int | None, typer.Option(help="random_state (default from config or 0).")
     ] = None,
@@ -171,6 +174,7 @@ def fit(
         reader_options=reader,
         data_format=format_ or cfg.get("format"),
         test_size=test_size,
+        split=split,
         force=force,
     )
     con = console()
@@ -280,7 +284,12 @@ def _register_optional_commands() -> None:
     """Commands living in their own modules (explain/trust, consistency, report)."""
     import importlib
 
-    for module in ("attnscope.cli._explain", "attnscope.cli._consistency", "attnscope.cli._report"):
+    for module in (
+        "attnscope.cli._explain",
+        "attnscope.cli._consistency",
+        "attnscope.cli._report",
+        "attnscope.cli._motifs",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

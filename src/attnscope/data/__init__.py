@@ -11,7 +11,16 @@ from attnscope.data._containers import (
     TimeSeriesDataset,
 )
 from attnscope.data._encode import decode_labels, encode_labels, encode_sequences
-from attnscope.data._split import kfold_indices, train_val_test_split
+from attnscope.data._split import (
+    homology_groups,
+    homology_split,
+    kfold_indices,
+    kmer_sets,
+    near_duplicate_pairs,
+    near_duplicate_share,
+    run_split,
+    train_val_test_split,
+)
 
 __all__ = [
     "ALPHABET",
@@ -25,6 +34,12 @@ __all__ = [
     "decode_labels",
     "encode_labels",
     "encode_sequences",
+    "homology_groups",
+    "homology_split",
     "kfold_indices",
+    "kmer_sets",
+    "near_duplicate_pairs",
+    "near_duplicate_share",
+    "run_split",
     "train_val_test_split",
 ]

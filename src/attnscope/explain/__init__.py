@@ -8,6 +8,7 @@ from attnscope.explain import (  # noqa: F401 (register the methods)
     _attention,
     _deeplift,
     _gradients,
+    _hypothetical,
     _perturbation,
 )
 from attnscope.explain._aggregate import (
@@ -28,19 +29,31 @@ from attnscope.explain._core import (
     canonical_method,
     register_method,
 )
+from attnscope.explain._motifs import (
+    MotifPattern,
+    MotifResult,
+    default_motif_library,
+    discover_motifs,
+)
 from attnscope.explain._perturbation import feature_groups
+from attnscope.explain._shuffle import dinucleotide_shuffle
 
 __all__ = [
     "ALIASES",
     "METHODS",
     "Attribution",
     "GroupScores",
+    "MotifPattern",
+    "MotifResult",
     "attribute",
     "attribute_spec",
     "auto_batch_size",
     "available_methods",
     "bytes_per_row",
     "canonical_method",
+    "default_motif_library",
+    "dinucleotide_shuffle",
+    "discover_motifs",
     "feature_groups",
     "feature_importance",
     "per_class",
