@@ -200,10 +200,10 @@ def test_discover_motifs_recovers_a_planted_ctcf_site(data_dir, tmp_path):
         pytest.skip(f"shared data file {path} is not available")
     library = read_jaspar(path)
     ctcf = library["MA0139.1"].consensus()
-    hyp, tokens = _planted(300, 80, ctcf, seed=0)
+    hyp, tokens = _planted(600, 100, ctcf, seed=0)
     res = discover_motifs(hyp, tokens, motifs=library, n_leiden_runs=2, n_jobs=1)
     top = res.patterns[0]
-    assert top.pattern_id == "pos_patterns.pattern_0" and top.n_seqlets >= 200
+    assert top.pattern_id == "pos_patterns.pattern_0" and top.n_seqlets >= 80
     assert top.best()["id"] == "MA0139.1" and top.best()["q_value"] < 0.05
     assert ctcf in top.consensus or ctcf[::-1].translate(str.maketrans("ACGT", "TGCA")) in (
         top.consensus
@@ -229,3 +229,29 @@ def test_discover_motifs_rejects_bad_shapes():
         discover_motifs(np.zeros((3, 50, 4)), np.ones((3, 60), np.uint8), motifs={})
     with pytest.raises(DataError, match="shorter than"):
         discover_motifs(np.zeros((3, 20)), np.ones((3, 20), np.uint8), motifs={})
+
+
+def test_motifs_command_writes_the_pattern_table(tmp_path, capsys):
+    pytest.importorskip("modiscolite")
+    from attnscope.cli import run
+
+    sim = tmp_path / "sim"
+    assert run(["simulate", "dna", "--out", str(sim), "--n-samples", "300"]) == 0
+    data = str(sim / "data.npz")
+    fit = ["fit", data, "--model", "cnn", "--out", str(tmp_path / "run"), "--set", "epochs=2"]
+    assert run([*fit, "--set", "n_filters=8"]) == 0
+    args = ["motifs", str(tmp_path / "run"), data, "--n-leiden-runs", "2", "--motifs"]
+    jaspar = tmp_path / "one.jaspar"
+    jaspar.write_text(">M1 toy\nA [ 9 0 0 0 ]\nC [ 0 9 0 0 ]\nG [ 0 0 9 0 ]\nT [ 0 0 0 9 ]\n")
+    assert run([*args, str(jaspar)]) == 0
+    out = tmp_path / "run" / "motifs"
+    header = (out / "patterns.tsv").read_text().splitlines()[0]
+    assert header.split("\t")[:3] == ["pattern", "n_seqlets", "consensus"]
+    saved = json.loads((out / "patterns.json").read_text())
+    assert (
+        saved["options"]["n"] == 150 and saved["options"]["method"] == "hypothetical_contributions"
+    )
+    capsys.readouterr()
+    assert run([*args, str(jaspar)]) == 2  # RUN/motifs exists: --force needed
+    assert "--force" in capsys.readouterr().err
+    assert run([*args, str(jaspar), "--force", "--target", "nope"]) == 2
