@@ -220,8 +220,9 @@ def test_discover_motifs_finds_nothing_in_noise():
     pytest.importorskip("modiscolite")
     rng = np.random.default_rng(1)
     tokens = rng.integers(1, 5, (300, 80))
-    res = discover_motifs(rng.normal(size=(300, 80)), tokens, motifs={}, n_leiden_runs=2)
-    assert all(p.n_seqlets < 100 for p in res.patterns)
+    for scores in (rng.normal(size=(300, 80)), rng.random((300, 80))):  # signed, unsigned
+        res = discover_motifs(scores, tokens, motifs={}, n_leiden_runs=2)
+        assert all(p.n_seqlets < 100 for p in res.patterns)
 
 
 def test_discover_motifs_rejects_bad_shapes():

@@ -187,6 +187,9 @@ def _as_arrays(values: Any, onehot: Any) -> tuple[np.ndarray, np.ndarray]:
     if oh.ndim != 3 or oh.shape[2] != 4:
         raise DataError(f"onehot must have shape (n, length, 4) or be tokens, got {oh.shape}.")
     if vals.shape == oh.shape[:2]:  # per-position scores: contribution of the observed base
+        if vals.size and (vals >= 0).all():
+            # unsigned importance (attention, |gradient|): modisco's null needs both signs
+            vals = vals - np.median(vals, axis=1, keepdims=True)
         vals = vals[:, :, None] * oh
     if vals.shape != oh.shape:
         raise DataError(
@@ -269,7 +272,8 @@ def discover_motifs(
     values_or_attribution : Attribution or ndarray of shape (n, length, 4) or (n, length)
         Hypothetical contributions (``method="hypothetical_contributions"``); per-position
         scores are spread onto the observed base (then hypothetical = actual, which
-        clusters less well).
+        clusters less well), unsigned ones (all >= 0) after subtracting each sequence's
+        median, since modisco's seqlet null is fitted on both signs.
     onehot : ndarray of shape (n, length, 4), or tokens of shape (n, length)
         The explained sequences (attnscope token codes are converted).
     motifs : path or dict of Motif, optional
