@@ -252,6 +252,9 @@ def test_motifs_command_writes_the_pattern_table(tmp_path, capsys):
     assert (
         saved["options"]["n"] == 150 and saved["options"]["method"] == "hypothetical_contributions"
     )
+    assert run(["report", str(tmp_path / "run")]) == 0
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert 'id="motifs-table"' in html and "TF-MoDISco found" in html
     capsys.readouterr()
     assert run([*args, str(jaspar)]) == 2  # RUN/motifs exists: --force needed
     assert "--force" in capsys.readouterr().err
