@@ -31,7 +31,7 @@ def run_motifs(
     base: str = "gradient",
     n_samples: int = 2000,
     motif_file: Path | None = None,
-    n_leiden_runs: int = 50,
+    n_leiden_runs: int = 10,
     data_format: str | None = None,
     seed: int = 0,
     force: bool = False,
@@ -107,7 +107,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--motifs", help="JASPAR/TRANSFAC library (default JASPAR 2020)."),
         ] = None,
-        n_leiden_runs: Annotated[int, typer.Option(help="modisco Leiden restarts.")] = 50,
+        n_leiden_runs: Annotated[
+            int, typer.Option(help="modisco Leiden restarts (modisco-lite's own default: 50).")
+        ] = 10,
         format_: Annotated[
             str | None, typer.Option("--format", help="Force the data format.")
         ] = None,
