@@ -23,6 +23,7 @@ from attnscope.explain._shuffle import (
     check_baselines_option,
     per_reference,
     shuffle_references,
+    shuffled_gradient_shap,
     wants_shuffles,
 )
 
@@ -321,7 +322,7 @@ def gradient_shap(
 
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     if shuffles is not None:
-        return _shuffled_gradient_shap(
+        return shuffled_gradient_shap(
             spec, target, shuffles, n_samples, stdevs, _rows(spec, batch_size, memory_budget)
         )
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
@@ -341,42 +342,6 @@ def gradient_shap(
         chunk,
     )
     return values, {"n_samples": n_samples, "n_baselines": int(refs[0].shape[0])}
-
-
-def _shuffled_gradient_shap(
-    spec: Any, target: np.ndarray, shuffles: Tensor, n_samples: int, stdevs: float, rows: int
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Expected gradients with per-sample references: mean of grad(f)(r + a (x' - r)) (x' - r).
-
-    As captum's GradientShap: ``r`` drawn from the sample's references, ``a ~ U(0, 1)``,
-    ``x' = x + N(0, stdevs^2)``; seeded by torch's RNG (``attribute_spec`` seeds it).
-    """
-    k = int(shuffles.shape[1])
-
-    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Tensor:
-        b = int(x[0].shape[0])
-        refs = shuffles[sl]
-        pick = torch.randint(k, (b, n_samples))
-        ref = refs[torch.arange(b)[:, None], pick].reshape(b * n_samples, *refs.shape[2:])
-        xx = x[0].detach().repeat_interleave(n_samples, dim=0)
-        if stdevs:
-            xx = xx + stdevs * torch.randn_like(xx)
-        alpha = torch.rand(b * n_samples, *([1] * (xx.ndim - 1)), dtype=xx.dtype)
-        point = (ref + alpha * (xx - ref)).requires_grad_(True)
-        ee = tuple(
-            a.repeat_interleave(n_samples, 0)
-            if torch.is_tensor(a) and a.ndim and a.shape[0] == b
-            else a
-            for a in extra
-        )
-        out = spec.forward(point, *ee)
-        chosen = out.gather(1, t.repeat_interleave(n_samples).unsqueeze(1)).sum()
-        (grad,) = torch.autograd.grad(chosen, point)
-        attr = (grad * (xx - ref)).reshape(b, n_samples, *xx.shape[1:]).mean(dim=1)
-        return attr.detach()
-
-    values, _ = _run(spec, target, call, max(1, rows // max(1, n_samples)))
-    return values, {"n_samples": n_samples, "n_shuffles": k}
 
 
 def _noise_tunnel(

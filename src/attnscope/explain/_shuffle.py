@@ -17,7 +17,7 @@ from torch import Tensor
 from attnscope._utils.random import check_random_state
 from attnscope.errors import ConfigError, DataError
 
-__all__ = ["dinucleotide_shuffle", "shuffle_references"]
+__all__ = ["dinucleotide_shuffle", "shuffle_references", "shuffled_gradient_shap"]
 
 #: Sequences shuffled together (bounds the (chunk, n_shuffles, 5, length) key array).
 _CHUNK = 256
@@ -182,3 +182,41 @@ def per_reference(
     if delta is None:
         return mean
     return mean, delta.detach().reshape(b, k).mean(dim=1)
+
+
+def shuffled_gradient_shap(
+    spec: Any, target: np.ndarray, shuffles: Tensor, n_samples: int, stdevs: float, rows: int
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Expected gradients with per-sample references: mean of grad(f)(r + a (x' - r)) (x' - r).
+
+    As captum's GradientShap: ``r`` drawn from the sample's references, ``a ~ U(0, 1)``,
+    ``x' = x + N(0, stdevs^2)``; seeded by torch's RNG (``attribute_spec`` seeds it).
+    """
+    from attnscope.explain._gradients import _run
+
+    k = int(shuffles.shape[1])
+
+    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Tensor:
+        b = int(x[0].shape[0])
+        refs = shuffles[sl]
+        pick = torch.randint(k, (b, n_samples))
+        ref = refs[torch.arange(b)[:, None], pick].reshape(b * n_samples, *refs.shape[2:])
+        xx = x[0].detach().repeat_interleave(n_samples, dim=0)
+        if stdevs:
+            xx = xx + stdevs * torch.randn_like(xx)
+        alpha = torch.rand(b * n_samples, *([1] * (xx.ndim - 1)), dtype=xx.dtype)
+        point = (ref + alpha * (xx - ref)).requires_grad_(True)
+        ee = tuple(
+            a.repeat_interleave(n_samples, 0)
+            if torch.is_tensor(a) and a.ndim and a.shape[0] == b
+            else a
+            for a in extra
+        )
+        out = spec.forward(point, *ee)
+        chosen = out.gather(1, t.repeat_interleave(n_samples).unsqueeze(1)).sum()
+        (grad,) = torch.autograd.grad(chosen, point)
+        attr = (grad * (xx - ref)).reshape(b, n_samples, *xx.shape[1:]).mean(dim=1)
+        return attr.detach()
+
+    values, _ = _run(spec, target, call, max(1, rows // max(1, n_samples)))
+    return values, {"n_samples": n_samples, "n_shuffles": k}
