@@ -259,3 +259,16 @@ def test_motifs_command_writes_the_pattern_table(tmp_path, capsys):
     assert run([*args, str(jaspar)]) == 2  # RUN/motifs exists: --force needed
     assert "--force" in capsys.readouterr().err
     assert run([*args, str(jaspar), "--force", "--target", "nope"]) == 2
+
+
+def test_discover_motifs_short_windows_still_find_patterns():
+    """Seqlets shorter than modisco's 30-base trimming window (splice-site settings)."""
+    pytest.importorskip("modiscolite")
+    hyp, tokens = _planted(600, 40, "CAGGTAAGT", seed=2)
+    res = discover_motifs(
+        hyp, tokens, motifs={}, sliding_window_size=9, flank_size=3, n_leiden_runs=2
+    )
+    assert res.options["trim_to_window_size"] == 15 and res.options["initial_flank_to_add"] == 3
+    assert res.patterns and res.patterns[0].n_seqlets >= 80
+    top = res.patterns[0].consensus
+    assert "GGTAAG" in top or "CTTACC" in top

@@ -261,6 +261,8 @@ def discover_motifs(
     target_seqlet_fdr: float = 0.2,
     n_leiden_runs: int = 50,
     final_min_cluster_size: int = 20,
+    trim_to_window_size: int | None = None,
+    initial_flank_to_add: int | None = None,
     trim_threshold: float = 0.3,
     top_matches: int = 3,
     n_jobs: int = -1,
@@ -282,6 +284,10 @@ def discover_motifs(
     sliding_window_size, flank_size, min_metacluster_size, max_seqlets_per_metacluster, \
 target_seqlet_fdr, n_leiden_runs, final_min_cluster_size
         modisco-lite's ``TFMoDISco`` options (its defaults).
+    trim_to_window_size, initial_flank_to_add : int, optional
+        modisco-lite's 30 and 10, capped by the seqlet length
+        (``sliding_window_size + 2 * flank_size``) and ``flank_size``: a trimming window
+        longer than the seqlets silently yields no pattern (short windows, e.g. splice sites).
     trim_threshold : float, default 0.3
         Pattern trimming before matching (modisco-lite's report).
     top_matches : int, default 3
@@ -319,6 +325,12 @@ target_seqlet_fdr, n_leiden_runs, final_min_cluster_size
         "target_seqlet_fdr": target_seqlet_fdr,
         "n_leiden_runs": n_leiden_runs,
         "final_min_cluster_size": final_min_cluster_size,
+        "trim_to_window_size": min(30, sliding_window_size + 2 * flank_size)
+        if trim_to_window_size is None
+        else trim_to_window_size,
+        "initial_flank_to_add": min(10, flank_size)
+        if initial_flank_to_add is None
+        else initial_flank_to_add,
     }
     if oh.shape[1] < sliding_window_size + 2 * flank_size:
         raise DataError(
