@@ -193,6 +193,57 @@ def splice(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, An
     return rows, detail
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """README section: the top pattern per method (CTCF) and per class (splice)."""
+    cfg = results.get("config", {})
+    detail = results.get("detail", {})
+    ctcf_d = detail.get("ctcf", {})
+    out = [
+        "## Motifs from attributions: TF-MoDISco + Tomtom vs JASPAR (issue 17)",
+        "",
+        f"CTCF: CNN trained on {ctcf_d.get('n_train', '?')} sequences "
+        f"({cfg.get('epochs', '?')} epochs); {ctcf_d.get('n_explain', '?')} unseen bound "
+        "sequences explained; `discover_motifs` (modisco-lite, "
+        f"{cfg.get('leiden', '?')} Leiden restarts) names the top pattern by Tomtom against "
+        "746 JASPAR 2020 vertebrate matrices (q: Benjamini-Hochberg).",
+        "",
+        "| data | seed / class | method | test acc | patterns | top seqlets | top consensus "
+        "| best match | q-value |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for seed, rec in ctcf_d.get("seeds", {}).items():
+        for method in METHODS:
+            m = rec.get(method)
+            if m is None:
+                continue
+            out.append(
+                f"| CTCF | {seed} | {method} | {rec['accuracy']:.3f} | {m['n_patterns']} | "
+                f"{m['top_seqlets']} | {m['top_consensus'] or '-'} | {m['best_match']} | "
+                f"{m['best_q']:.2g} |"
+            )
+    spl = detail.get("splice", {})
+    for cls in ("EI", "IE"):
+        m = spl.get(cls)
+        if m is None:
+            continue
+        out.append(
+            f"| splice | {cls} ({m['site']}) | hypothetical_gradient | {spl['accuracy']:.3f} | "
+            f"{m['n_patterns']} | {m['top_seqlets']} | {m['top_consensus'] or '-'} | "
+            f"{m['best_match']} | {m['best_q']:.2g} |"
+        )
+    timing = ctcf_d.get("attnscope_motifs")
+    if timing:
+        out += [
+            "",
+            f"`attnscope motifs` path (attribution + discovery + table and logos) on "
+            f"{timing['n_sequences']} CTCF sequences: {timing['seconds_total']:.0f} s on 2 "
+            f"CPU threads; top pattern {timing['best_match']} (q = {timing['best_q']:.2g}, "
+            f"{timing['top_seqlets']} seqlets).",
+        ]
+    out += ["", "Sources: " + "; ".join(results.get("sources", [])) + "."]
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
