@@ -23,7 +23,10 @@ same for every model and seed.
 
 Real data (cite): Genomic Benchmarks human_nontata_promoters test split (Grešová et al.
 2023), Umarov & Solovyev 2017 Arabidopsis non-TATA promoters, Zeng et al. 2016 CTCF
-ChIP-seq, UCI splice junctions; JASPAR 2020 for the CTCF motif.
+ChIP-seq, UCI splice junctions; JASPAR 2020 for the CTCF motif. On CTCF the explanations'
+de novo motifs come from ``attnscope.explain.discover_motifs`` (modisco-lite patterns of the
+bound sequences' per-position scores, named by Tomtom against JASPAR); units cached before
+that change (a hand-made window alignment) are not reused.
 """
 
 from __future__ import annotations
@@ -153,65 +156,6 @@ def kmer_lr(train: SequenceDataset, test: SequenceDataset) -> float:
     return float((clf.predict(kmer_counts(test.tokens)) == test.y).mean())
 
 
-# -- motif comparison ---------------------------------------------------------------------------
-def motif_similarity(query: np.ndarray, target: np.ndarray, min_overlap: int = 6) -> float:
-    """Best mean column Pearson correlation over offsets and both strands.
-
-    The mean (not the sum) over aligned columns, so long matrices are not favoured; at
-    least ``min_overlap`` columns (or the whole shorter matrix) must overlap.
-    """
-
-    def colnorm(m: np.ndarray) -> np.ndarray:
-        p = (m + 0.25) / (m + 0.25).sum(axis=1, keepdims=True)
-        c = p - p.mean(axis=1, keepdims=True)
-        return c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-9)
-
-    t = colnorm(target)
-    best = -np.inf
-    for q in (colnorm(query), colnorm(query[::-1, ::-1])):
-        corr = q @ t.T  # (wq, wt) column correlations
-        wq, wt = corr.shape
-        for off in range(-(wt - min_overlap), wq - min_overlap + 1):
-            d = np.diagonal(corr, offset=-off)
-            if d.size >= min(min_overlap, wt, wq):
-                best = max(best, float(d.mean()))
-    return best
-
-
-def windows_pfm(
-    tokens: np.ndarray, values: np.ndarray, width: int, *, max_shift: int = 4, n_iter: int = 5
-) -> np.ndarray:
-    """De novo motif (counts, (width, 4)) from the most attributed window of each row.
-
-    Each row contributes the window of ``width`` bases with the largest |attribution| sum.
-    Windows are then aligned by a few rounds of hard-assignment refinement: every window
-    may move by up to ``max_shift`` bases and flip to its reverse complement to best match
-    the current log-odds matrix, as MEME-style tools do, so motifs bound on either strand
-    are not blurred together. Nothing about the expected motif is used.
-    """
-    n, length = tokens.shape
-    csum = np.cumsum(np.pad(np.abs(values), ((0, 0), (1, 0))), axis=1)
-    start = (csum[:, width:] - csum[:, :-width]).argmax(axis=1)
-    span = width + 2 * max_shift
-    idx = start[:, None] - max_shift + np.arange(span)
-    inside = (idx >= 0) & (idx < length)
-    region = np.where(inside, tokens[np.arange(n)[:, None], np.clip(idx, 0, length - 1)], 0)
-    onehot = np.zeros((n, span, 4))
-    ok = (region >= 1) & (region <= 4)
-    onehot[ok, region[ok].astype(int) - 1] = 1.0
-    # candidate windows: (n, shift, width, 4) on the forward strand and reverse complement
-    shifts = np.arange(2 * max_shift + 1)
-    fwd = onehot[:, shifts[:, None] + np.arange(width)]
-    cands = np.concatenate([fwd, fwd[:, :, ::-1, ::-1]], axis=1)
-    choice = np.full(n, max_shift)  # start: the unshifted forward window
-    for _ in range(n_iter):
-        counts = cands[np.arange(n), choice].sum(axis=0)
-        prob = (counts + 0.25) / (counts + 0.25).sum(axis=1, keepdims=True)
-        logodds = np.log2(prob / 0.25)
-        choice = np.einsum("ncwb,wb->nc", cands, logodds).argmax(axis=1)
-    return np.asarray(cands[np.arange(n), choice].sum(axis=0))
-
-
 # -- attribution helpers -------------------------------------------------------------------
 def top_mask(scores: np.ndarray, k: np.ndarray | int, rng: np.random.Generator) -> np.ndarray:
     """Bool mask of the ``k`` highest scores per row, ties broken at random."""
@@ -332,6 +276,7 @@ def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -
 def ctcf_recovery(
     sub: SequenceDataset, score: np.ndarray, rng: np.random.Generator, cfg: dict[str, Any]
 ) -> dict[str, Any]:
+    from attnscope.explain import discover_motifs
     from attnscope.io import read_jaspar, scan_pwm
 
     jdir = shared_data_dir() / "reference" / "jaspar"
@@ -346,16 +291,28 @@ def ctcf_recovery(
     has = hits.any(axis=1)
     top = top_mask(vals, ctcf.width, rng)
     share = float((top & hits)[has].sum() / max(top[has].sum(), 1))
-    pfm = windows_pfm(tokens, vals, ctcf.width)
+    # de novo motifs of the per-position scores (TF-MoDISco) named by Tomtom vs JASPAR
     library = read_jaspar(jdir / "JASPAR2020_CORE_vertebrates_non-redundant_pfms.tf")
-    sims = {mid: motif_similarity(pfm, m.counts.T) for mid, m in library.items()}
-    ranked = sorted(sims, key=lambda a: -sims[a])
+    res = discover_motifs(
+        vals,
+        tokens,
+        motifs=library,
+        min_metacluster_size=20,
+        final_min_cluster_size=10,
+        n_leiden_runs=10,
+        top_matches=len(library),
+    )
+    top = res.patterns[0] if res.patterns else None
+    ranked = [m["id"] for m in top.matches] if top is not None else []
+    best = top.best() if top is not None else None
     return {
         "top19_in_ctcf_match": share,  # MA0139.1 is 19 bp wide
         "ctcf_match_fraction": float(hits[has].mean()),
         "bound_with_match": float(has.mean()),
         "jaspar_rank_ctcf": ranked.index("MA0139.1") + 1 if "MA0139.1" in ranked else -1,
-        "jaspar_best": f"{ranked[0]} {library[ranked[0]].name}",
+        "jaspar_best": f"{best['id']} {best['name']}" if best else "no pattern",
+        "jaspar_best_q": best["q_value"] if best else 1.0,
+        "top_pattern_seqlets": top.n_seqlets if top is not None else 0,
         "n_jaspar": len(library),
     }
 
@@ -447,7 +404,7 @@ def prepare(names: list[str], cfg: dict[str, Any], tier: str) -> dict[str, Any]:
             data = subsample(full, cfg["nt_budget"] // full.length)
             source = f"attnscope.datasets ({len(full)} sequences, {len(data)} used)"
         quick = int(tier == "quick")
-        tag = f"{tier}_{name}_q{quick}_e{cfg['epochs']}_n{len(data)}_x{cfg['n_explain']}"
+        tag = f"{tier}_{name}_q{quick}_e{cfg['epochs']}_n{len(data)}_x{cfg['n_explain']}_modisco"
         out[name] = (data, tag, source)
     return out
 

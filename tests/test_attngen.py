@@ -299,34 +299,6 @@ def test_benchmark_helpers():
     # 1-mers: A 3/5, C 2/5 (N skipped); 2-mers AC, CA, AC valid -> AC 2/3, CA 1/3
     assert np.allclose(counts[0, :4], [0.6, 0.4, 0, 0])
     assert np.isclose(counts[0, 4 + 1], 2 / 3) and np.isclose(counts[0, 4 + 4], 1 / 3)
-    # de novo motif from attributed windows: ACGTTGCA planted on either strand at random
-    # places, attribution peaks offset by up to 2 bases; the aligned matrix recovers it
-    rng = np.random.default_rng(0)
-    motif = np.array([1, 2, 3, 4, 4, 3, 2, 1], dtype=np.uint8)  # ACGTTGCA
-    revcomp = (5 - motif)[::-1]
-    seqs = rng.integers(1, 5, size=(60, 40)).astype(np.uint8)
-    values = rng.random((60, 40)) * 0.1
-    starts = rng.integers(4, 28, size=60)
-    for i, start in enumerate(starts):
-        seqs[i, start : start + 8] = motif if i % 2 else revcomp
-        values[i, start + rng.integers(-2, 3) + np.arange(8)] += 1.0
-    pfm = bench.windows_pfm(seqs, values, 8)
-    truth = np.eye(4)[motif - 1] * 10
-    assert np.isclose(bench.motif_similarity(truth, truth), 1.0)
-    assert np.isclose(bench.motif_similarity(truth[::-1, ::-1], truth), 1.0)  # other strand
-
-    def planted_6mers(counts: np.ndarray) -> int:
-        """Columns of the longest stretch whose consensus is a 6-mer of the motif (or RC)."""
-        letters = "".join("ACGT"[i] for i in counts.argmax(axis=1))
-        strands = ("ACGTTGCA", "TGCAACGT")
-        return max(
-            (6 for j in range(len(letters) - 5) if any(letters[j : j + 6] in m for m in strands)),
-            default=0,
-        )
-
-    assert planted_6mers(pfm) == 6
-    assert np.sort(pfm.max(axis=1))[-6:].min() >= 55  # those columns nearly unanimous
-    unplanted = rng.integers(1, 5, size=(60, 40)).astype(np.uint8)
-    assert planted_6mers(bench.windows_pfm(unplanted, values, 8)) == 0
+    # (the de novo motif is attnscope.explain.discover_motifs now: tested in test_motifs)
     mask = bench.top_mask(np.array([[0.1, 0.9, 0.5, 0.7]]), 2, np.random.default_rng(0))
     assert mask.tolist() == [[False, True, False, True]]

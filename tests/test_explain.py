@@ -337,7 +337,12 @@ def test_every_registered_method_runs_on_a_relu_table():
         try:
             attr = attribute(est, data, method=method, random_state=1)
         except ConfigError as exc:  # the model has no attention / embedding / one-hot DNA
-            assert method in ("attention", "layer_integrated_gradients", "ism"), exc
+            assert method in (
+                "attention",
+                "layer_integrated_gradients",
+                "ism",
+                "hypothetical_contributions",
+            ), exc
             continue
         assert attr.values.shape == (6, N_FEATURES), method
         assert np.isfinite(attr.values).all(), method

@@ -14,7 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 #: import name -> distribution name, where they differ
-DIST = {"sklearn": "scikit-learn", "bed_reader": "bed-reader", "tomli_w": "tomli-w"}
+DIST = {
+    "sklearn": "scikit-learn",
+    "bed_reader": "bed-reader",
+    "tomli_w": "tomli-w",
+    "modiscolite": "modisco-lite",
+}
 
 
 def _imports(folder: Path) -> set[str]:
@@ -38,7 +43,11 @@ def _requirements(items: list[str]) -> dict[str, str]:
 
 
 def test_every_imported_package_is_declared_with_bounds():
+    """Runtime imports are dependencies; optional features (motifs, scale) are extras."""
     declared = _requirements(PYPROJECT["project"]["dependencies"])
+    for name, extra in PYPROJECT["project"]["optional-dependencies"].items():
+        if name not in ("dev", "bench"):
+            declared.update(_requirements([r for r in extra if not r.startswith("attnscope")]))
     for module in sorted(_imports(ROOT / "src")):
         dist = DIST.get(module, module).lower().replace("_", "-")
         assert dist in declared, f"{module} is imported under src/ but not a dependency"

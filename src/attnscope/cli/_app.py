@@ -168,6 +168,13 @@ def fit(
     gene_sets: Annotated[Path | None, typer.Option(help="GMT file of gene sets (HAIN).")] = None,
     pretrain_epochs: Annotated[int | None, typer.Option(help="MLM pre-training epochs.")] = None,
     test_size: Annotated[float, typer.Option(help="Held-out test share (0 = none).")] = 0.2,
+    test_split: Annotated[
+        str,
+        typer.Option(
+            "--test-split",
+            help="random, or homology (DNA: near-duplicate sequences kept on one side).",
+        ),
+    ] = "random",
     seed: Annotated[
         int,
         typer.Option(
@@ -234,6 +241,7 @@ def fit(
         data_format=req.format,
         test_size=test_size,
         split_seed=seed,
+        split=test_split,
         force=force,
         data_config=req.config(),
     )
@@ -381,7 +389,12 @@ def _register_optional_commands() -> None:
     """Commands living in their own modules (explain/trust, consistency, report)."""
     import importlib
 
-    for module in ("attnscope.cli._explain", "attnscope.cli._consistency", "attnscope.cli._report"):
+    for module in (
+        "attnscope.cli._explain",
+        "attnscope.cli._consistency",
+        "attnscope.cli._report",
+        "attnscope.cli._motifs",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -13,7 +13,16 @@ from attnscope.data._containers import (
 )
 from attnscope.data._encode import decode_labels, encode_labels, encode_sequences
 from attnscope.data._schema import align_to_schema, input_schema
-from attnscope.data._split import kfold_indices, train_val_test_split
+from attnscope.data._split import (
+    homology_groups,
+    homology_split,
+    kfold_indices,
+    kmer_sets,
+    near_duplicate_pairs,
+    near_duplicate_share,
+    run_split,
+    train_val_test_split,
+)
 
 __all__ = [
     "ALPHABET",
@@ -29,7 +38,13 @@ __all__ = [
     "decode_labels",
     "encode_labels",
     "encode_sequences",
+    "homology_groups",
+    "homology_split",
     "input_schema",
     "kfold_indices",
+    "kmer_sets",
+    "near_duplicate_pairs",
+    "near_duplicate_share",
+    "run_split",
     "train_val_test_split",
 ]

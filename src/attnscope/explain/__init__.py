@@ -8,6 +8,7 @@ from attnscope.explain import (  # noqa: F401 (register the methods)
     _attention,
     _deeplift,
     _gradients,
+    _hypothetical,
     _perturbation,
 )
 from attnscope.explain._adapter import INPUT_KINDS, TorchModel, infer_kind, wrap_module
@@ -30,7 +31,14 @@ from attnscope.explain._core import (
     canonical_method,
     register_method,
 )
+from attnscope.explain._motifs import (
+    MotifPattern,
+    MotifResult,
+    default_motif_library,
+    discover_motifs,
+)
 from attnscope.explain._perturbation import feature_groups
+from attnscope.explain._shuffle import dinucleotide_shuffle
 
 __all__ = [
     "ALIASES",
@@ -38,11 +46,16 @@ __all__ = [
     "METHODS",
     "Attribution",
     "GroupScores",
+    "MotifPattern",
+    "MotifResult",
     "TorchModel",
     "attribute",
     "attribute_spec",
     "available_methods",
     "canonical_method",
+    "default_motif_library",
+    "dinucleotide_shuffle",
+    "discover_motifs",
     "feature_groups",
     "feature_importance",
     "infer_kind",

@@ -17,7 +17,15 @@ from torch import Tensor, nn
 
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method, slice_args
-from attnscope.explain._gradients import _baselines, _delta_meta, _reference_rows, _rows, _run
+from attnscope.explain._gradients import (
+    _baselines,
+    _delta_meta,
+    _reference_rows,
+    _rows,
+    _run,
+    _shuffles,
+)
+from attnscope.explain._shuffle import per_reference
 
 __all__ = ["deeplift", "deeplift_shap"]
 
@@ -120,6 +128,7 @@ def deeplift_shap(
     *,
     baselines: Any = None,
     n_baselines: int = 10,
+    n_shuffles: int = 20,
     batch_size: int | None = None,
     memory_budget: float | None = None,
     random_state: Any = 0,
@@ -127,12 +136,37 @@ def deeplift_shap(
     """DeepLiftShap (captum): DeepLift averaged over a distribution of references.
 
     The references are ``baselines`` (rows) if given, else ``n_baselines`` random samples
-    of the data. ``meta`` reports the convergence delta.
+    of the data. ``baselines="shuffle"`` (one-hot DNA): each sequence's own
+    ``n_shuffles`` dinucleotide shuffles, as tangermeme's ``deep_lift_shap``.
+    ``meta`` reports the convergence delta.
     """
-    from captum.attr import DeepLiftShap
+    from captum.attr import DeepLift, DeepLiftShap
 
     _rows(spec, 1, None)  # float inputs needed
     model = _check_deeplift(estimator, spec)
+    shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
+    if shuffles is not None:
+        dl = DeepLift(model)
+        k = int(shuffles.shape[1])
+
+        def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
+            return dl.attribute(
+                pack(x),
+                baselines=pack(b),
+                target=t,
+                additional_forward_args=extra or None,
+                return_convergence_delta=True,
+            )
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
+            values, deltas = _run(
+                spec,
+                target,
+                lambda x, t, extra, sl: per_reference(x, t, extra, shuffles[sl], one),
+                max(1, _rows(spec, batch_size, memory_budget) // k),
+            )
+        return values, {"n_shuffles": k, **_delta_meta(deltas)}
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     if int(refs[0].shape[0]) < 2:
         refs = tuple(torch.cat([r, r]) for r in refs)  # captum needs two or more references

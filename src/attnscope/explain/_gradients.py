@@ -19,6 +19,13 @@ from attnscope._utils.random import check_random_state
 from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method, slice_args, unpack
+from attnscope.explain._shuffle import (
+    check_baselines_option,
+    per_reference,
+    shuffle_references,
+    shuffled_gradient_shap,
+    wants_shuffles,
+)
 
 __all__ = [
     "gradient_norm",
@@ -49,6 +56,7 @@ def _rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int
 
 def _baselines(spec: Any, baselines: Any) -> tuple[Tensor, ...]:
     """``baselines`` option (None, a number, a tensor or a tuple) as one tensor per input."""
+    check_baselines_option(baselines)
     if baselines is None:
         return tuple(b.to(t.dtype) for b, t in zip(spec.baselines, spec.inputs))
     if isinstance(baselines, int | float):
@@ -185,17 +193,22 @@ def integrated_gradients(
     *,
     n_steps: int = 50,
     baselines: Any = None,
+    n_shuffles: int = 20,
     method: str = "gausslegendre",
     batch_size: int | None = None,
     memory_budget: float | None = None,
+    random_state: Any = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Integrated gradients (captum) from the spec's baseline.
 
     Parameters
     ----------
     n_steps : int, default 50
-    baselines : float, Tensor or tuple, optional
+    baselines : float, Tensor, tuple or "shuffle", optional
         Default ``spec.baselines`` (zeros for one-hot DNA, the training mean for tables).
+        ``"shuffle"`` (one-hot DNA): the mean of IG from ``n_shuffles`` dinucleotide
+        shuffles of each sequence (seeded by ``random_state``).
+    n_shuffles : int, default 20
     method : str, default "gausslegendre"
         captum's integral approximation.
     batch_size : int, optional
@@ -211,15 +224,16 @@ def integrated_gradients(
     from captum.attr import IntegratedGradients
 
     rows = _rows(spec, batch_size, memory_budget)
-    base = _baselines(spec, baselines)
+    shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
+    base = None if shuffles is not None else _baselines(spec, baselines)
     ig = IntegratedGradients(spec.forward)
 
-    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
+    def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             return ig.attribute(
                 pack(x),
-                baselines=pack(base),
+                baselines=pack(b),
                 target=t,
                 additional_forward_args=extra or None,
                 n_steps=n_steps,
@@ -228,8 +242,15 @@ def integrated_gradients(
                 return_convergence_delta=True,
             )
 
-    values, deltas = _run(spec, target, call, rows)
-    return values, {"n_steps": n_steps, "internal_batch_size": rows, **_delta_meta(deltas)}
+    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
+        if shuffles is None:
+            return one(x, t, extra, base)
+        return per_reference(x, t, extra, shuffles[sl], one)
+
+    k = 1 if shuffles is None else int(shuffles.shape[1])
+    values, deltas = _run(spec, target, call, max(1, rows // k))
+    meta = {"n_steps": n_steps, "internal_batch_size": rows, **_delta_meta(deltas)}
+    return values, meta | ({"n_shuffles": k} if shuffles is not None else {})
 
 
 @register_method("layer_integrated_gradients", aliases=("lig",))
@@ -294,6 +315,14 @@ def layer_integrated_gradients(
     return np.concatenate(parts), {"n_steps": n_steps, **_delta_meta(deltas)}
 
 
+def _shuffles(spec: Any, baselines: Any, n_shuffles: int, random_state: Any) -> Tensor | None:
+    """Per-sample dinucleotide shuffles (n, k, 4, length) when ``baselines == "shuffle"``."""
+    check_baselines_option(baselines)
+    if not wants_shuffles(baselines):
+        return None
+    return shuffle_references(spec, n_shuffles, random_state)
+
+
 def _reference_rows(
     spec: Any, baselines: Any, n_baselines: int, random_state: Any
 ) -> tuple[Tensor, ...]:
@@ -314,15 +343,26 @@ def gradient_shap(
     *,
     baselines: Any = None,
     n_baselines: int = 10,
+    n_shuffles: int = 20,
     n_samples: int = 20,
     stdevs: float = 0.0,
     batch_size: int | None = None,
     memory_budget: float | None = None,
     random_state: Any = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """GradientShap (captum): expected gradients over random references and path points."""
+    """GradientShap (captum): expected gradients over random references and path points.
+
+    ``baselines="shuffle"`` (one-hot DNA): each sequence draws its ``n_samples``
+    references from its own ``n_shuffles`` dinucleotide shuffles instead of from a pool
+    shared by all samples.
+    """
     from captum.attr import GradientShap
 
+    shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
+    if shuffles is not None:
+        return shuffled_gradient_shap(
+            spec, target, shuffles, n_samples, stdevs, _rows(spec, batch_size, memory_budget)
+        )
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     gs = GradientShap(spec.forward)
     chunk = max(1, _rows(spec, batch_size, memory_budget) // max(1, n_samples))

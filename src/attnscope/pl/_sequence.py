@@ -16,7 +16,7 @@ from attnscope.errors import DataError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["attribution_logo", "masking_curves", "saliency_track"]
+__all__ = ["attribution_logo", "masking_curves", "motif_logo", "saliency_track"]
 
 _BASES = "ACGT"
 
@@ -168,6 +168,48 @@ def attribution_logo(
     ax.axhline(0, color="0.5", lw=0.5)
     ax.set_xlabel("position")
     ax.set_ylabel(getattr(values, "method", None) or "attribution")
+    return ax
+
+
+def motif_logo(
+    matrix: Any,
+    *,
+    information: bool = False,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Logo of a motif matrix (a CWM, or a PPM drawn in bits) with logomaker.
+
+    Parameters
+    ----------
+    matrix : array of shape (width, 4)
+        A, C, G, T columns: contributions (CWM; negative letters below the axis) or
+        base frequencies (PPM).
+    information : bool, default False
+        Scale frequencies by the column's information content (bits), for a PPM.
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import logomaker
+    import pandas as pd
+
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[1] != 4 or m.shape[0] == 0:
+        raise DataError(f"a motif matrix must have shape (width, 4), got {m.shape}.")
+    if information:
+        p = np.clip(m, 0, None) / np.maximum(np.clip(m, 0, None).sum(1, keepdims=True), 1e-12)
+        bits = 2 + (p * np.log2(np.where(p > 0, p, 1))).sum(axis=1)
+        m = p * bits[:, None]
+    ax = _axes(ax, (max(4.0, m.shape[0] / 3), 2.0))
+    logomaker.Logo(pd.DataFrame(m, columns=list(_BASES)), ax=ax, color_scheme="classic")
+    ax.axhline(0, color="0.5", lw=0.5)
+    ax.set_ylabel("bits" if information else "contribution")
+    if title:
+        ax.set_title(title, fontsize=9)
     return ax
 
 

@@ -51,6 +51,7 @@ def build_report(run: str | Path) -> str:
     from attnscope.report import _sections as s
     from attnscope.report._context import RunContext, load_run
     from attnscope.report._html import Section, esc, page
+    from attnscope.report._motifs import motifs_section
     from attnscope.report._views import model_views_section
 
     start = time.perf_counter()
@@ -62,6 +63,7 @@ def build_report(run: str | Path) -> str:
         s.attention_section,
         s.attributions_section,
         s.trust_section,
+        motifs_section,
         model_views_section,
         s.config_section,
     ]

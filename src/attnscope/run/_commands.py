@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from attnscope._utils.files import atomic_dir, check_writable, write_json
-from attnscope.data import Dataset, train_val_test_split
+from attnscope.data import Dataset, run_split
 from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
@@ -95,6 +95,7 @@ def fit_run(
     data_format: str | None = None,
     test_size: float = 0.2,
     split_seed: int = 0,
+    split: str = "random",
     force: bool = False,
     data_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -104,6 +105,10 @@ def fit_run(
     models fitted on one file are tested on the same samples. ``data_path`` may be a
     Dataset already read; ``data_config`` then replaces the ``[data]`` table of
     ``config.toml`` (what the CLI read, with absolute paths).
+
+    ``split="homology"`` keeps near-duplicate DNA (8-mer Jaccard >= 0.7) on one side
+    (:func:`attnscope.data.homology_split`); ``metrics.json`` records the split and, for
+    DNA, the share of test sequences with a near-duplicate in training.
 
     Returns
     -------
@@ -122,9 +127,10 @@ def fit_run(
     est = make_estimator(model, params)
     data = load_data(data_path, data_format=data_format, **reader_options)
     start = time.perf_counter()
+    split_info: dict[str, Any] = {"method": "none"}
     if test_size > 0:
-        train_idx, _, test_idx = train_val_test_split(
-            data.y, val_size=0.0, test_size=test_size, random_state=split_seed
+        train_idx, test_idx, split_info = run_split(
+            data, test_size=test_size, split=split, random_state=split_seed
         )
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
@@ -140,6 +146,7 @@ def fit_run(
         "seconds": seconds,
         "history": est.history_.to_dict(),
         "test": test_metrics,
+        "split": split_info,
     }
     # The run is built in a hidden sibling folder and renamed into place when complete.
     with atomic_dir(out, force=force) as building:
@@ -154,6 +161,7 @@ def fit_run(
                 "format": data_format,
                 "test_size": test_size,
                 "split_seed": split_seed,
+                "split": split,
                 "params": {
                     k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
                 },

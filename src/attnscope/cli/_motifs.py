@@ -1,0 +1,161 @@
+"""``attnscope motifs RUN DATA``: TF-MoDISco patterns of a DNA model, named by Tomtom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["register", "run_motifs"]
+
+
+def _target_index(target: str | None, class_names: list[str]) -> int:
+    from attnscope.errors import ConfigError
+
+    if target is None:
+        return len(class_names) - 1
+    if target in class_names:
+        return class_names.index(target)
+    if target.lstrip("-").isdigit() and 0 <= int(target) < len(class_names):
+        return int(target)
+    raise ConfigError(f"--target {target!r} is not a class; choose from {class_names}.")
+
+
+def run_motifs(
+    run: Path,
+    data: Path,
+    *,
+    target: str | None = None,
+    method: str = "hypothetical_contributions",
+    base: str = "gradient",
+    n_samples: int = 2000,
+    motif_file: Path | None = None,
+    n_leiden_runs: int = 10,
+    data_format: str | None = None,
+    seed: int = 0,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Explain DATA's sequences of class ``target`` and write ``RUN/motifs/``.
+
+    Returns
+    -------
+    dict
+        ``out``, ``n_sequences``, ``target``, ``seconds_attribution``,
+        ``seconds_discovery`` and ``patterns`` (the table rows).
+    """
+    import time
+
+    import numpy as np
+
+    from attnscope._utils.files import prepare_out_dir
+    from attnscope.cli._options import request, run_data
+    from attnscope.errors import ConfigError, DataError
+    from attnscope.explain import attribute, discover_motifs
+    from attnscope.run import load_model
+
+    est = load_model(run)
+    dataset = est.as_dataset(run_data(Path(run), request([Path(data)], format=data_format)))
+    if getattr(dataset, "tokens", None) is None:
+        raise DataError(f"{data}: motif discovery needs DNA sequences; this data is not DNA.")
+    if n_samples < 1:
+        raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
+    out = Path(run) / "motifs"
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ConfigError(f"{out} already exists and is not empty; pass --force to overwrite it.")
+    idx = _target_index(target, list(dataset.class_names))
+    rows = np.flatnonzero(dataset.y == idx)
+    if rows.size == 0:
+        raise DataError(f"{data}: no sequence of class {dataset.class_names[idx]!r}.")
+    if rows.size > n_samples:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, n_samples, replace=False))
+    sub = dataset.subset(rows)
+    options = {"base": base} if method in ("hypothetical_contributions", "hypothetical") else {}
+    start = time.perf_counter()
+    attr = attribute(est, sub, method=method, target=idx, random_state=seed, **options)
+    t_attr = time.perf_counter() - start
+    result = discover_motifs(attr, sub.tokens, motifs=motif_file, n_leiden_runs=n_leiden_runs)
+    result.options |= {"method": method, "target": dataset.class_names[idx], "n": len(sub)}
+    prepare_out_dir(out, force=True)
+    from attnscope.pl import motif_logo
+
+    result.save(out, logo=motif_logo)
+    return {
+        "out": str(out),
+        "n_sequences": len(sub),
+        "target": dataset.class_names[idx],
+        "seconds_attribution": t_attr,
+        "seconds_discovery": result.seconds,
+        "patterns": result.table(),
+    }
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``motifs`` command to ``app``."""
+
+    @app.command()
+    def motifs(
+        run: Annotated[Path, typer.Argument(help="Run directory of a DNA model.")],
+        data: Annotated[Path, typer.Argument(help="DNA sequences to explain (format detected).")],
+        target: Annotated[
+            str | None, typer.Option(help="Class to explain (name or index; default the last).")
+        ] = None,
+        method: Annotated[
+            str, typer.Option(help="Attribution method (hypothetical_contributions or per-base).")
+        ] = "hypothetical_contributions",
+        base: Annotated[
+            str, typer.Option(help="Hypothetical contributions from: gradient, deeplift_shap.")
+        ] = "gradient",
+        n_samples: Annotated[int, typer.Option(help="Sequences of the class explained.")] = 2000,
+        motif_file: Annotated[
+            Path | None,
+            typer.Option("--motifs", help="JASPAR/TRANSFAC library (default JASPAR 2020)."),
+        ] = None,
+        n_leiden_runs: Annotated[
+            int, typer.Option(help="modisco Leiden restarts (modisco-lite's own default: 50).")
+        ] = 10,
+        format_: Annotated[
+            str | None, typer.Option("--format", help="Force the data format.")
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Sample choice and reference seed.")] = 0,
+        force: Annotated[bool, typer.Option(help="Overwrite RUN/motifs.")] = False,
+    ) -> None:
+        """Motifs a DNA model learned: modisco-lite patterns matched to JASPAR by Tomtom.
+
+        Writes RUN/motifs/patterns.tsv, patterns.json and logos/<pattern>.png.
+        """
+        from rich.table import Table
+
+        from attnscope.cli._common import console
+
+        summary = run_motifs(
+            run,
+            data,
+            target=target,
+            method=method,
+            base=base,
+            n_samples=n_samples,
+            motif_file=motif_file,
+            n_leiden_runs=n_leiden_runs,
+            data_format=format_,
+            seed=seed,
+            force=force,
+        )
+        table = Table(title=f"motifs of class {summary['target']} ({summary['n_sequences']} seq)")
+        for col in ("pattern", "n_seqlets", "consensus", "best_match", "q_value"):
+            table.add_column(col)
+        for row in summary["patterns"]:
+            q = row["q_value"]
+            table.add_row(
+                row["pattern"],
+                str(row["n_seqlets"]),
+                row["consensus"],
+                row["best_match"],
+                "-" if q is None else f"{q:.2g}",
+            )
+        con = console()
+        con.print(table)
+        con.print(
+            f"attribution {summary['seconds_attribution']:.1f} s, discovery "
+            f"{summary['seconds_discovery']:.1f} s; wrote {summary['out']}"
+        )
