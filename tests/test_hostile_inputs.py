@@ -319,3 +319,9 @@ def test_tar_helper_round_trip():  # the corpus helper itself writes readable ar
     blob = tar_gz({"set-a/1.txt": b"x"})
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         assert tar.getnames() == ["set-a/1.txt"]
+
+
+def test_label_column_without_label_col_gets_the_hint(tmp_path):
+    path = write_seed(seed("expression_csv"), tmp_path, [])
+    with pytest.raises(DataError, match=r"has a 'label' row/column: pass --label-col label"):
+        read_expression(path)

@@ -26,6 +26,7 @@ __all__ = ["read_class_row_table", "read_expression", "read_h5ad", "read_pancan"
 
 Orientation = Literal["auto", "samples_by_features", "features_by_samples"]
 _NA_LABELS = {"", "na", "nan", "n/a", "none", "null", "?", "-"}
+_LABEL_NAMES = {"label", "labels", "class", "y", "target", "group", "cancer", "diagnosis"}
 
 
 def read_expression(
@@ -418,10 +419,19 @@ def _numeric(
     if bad_text.any():
         r, c = (int(i) for i in np.argwhere(bad_text)[0])
         s, f = (r, c) if samples_are_rows else (c, r)
+        label_like = [
+            n for n in (sample_ids[s], features[f]) if str(n).strip().lower() in _LABEL_NAMES
+        ]
+        hint = (
+            f" The table has a {label_like[0]!r} row/column: pass --label-col {label_like[0]} "
+            "(label_col=) to use it as the labels."
+            if label_like
+            else " Fix or remove non-numeric entries."
+        )
         raise DataError(
             f"{path}, line {lines[r]}: value {block.iat[r, c]!r} is not a "
             f"number (sample {sample_ids[s]!r}, feature {features[f]!r}; "
-            f"{int(bad_text.sum())} such cells). Fix or remove non-numeric entries."
+            f"{int(bad_text.sum())} such cells).{hint}"
         )
     X = values if samples_are_rows else values.T
     _check_finite_named(X, path, sample_ids, features)
