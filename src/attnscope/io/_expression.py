@@ -288,9 +288,19 @@ def read_h5ad(path: PathLike, *, label_key: str | None = None) -> TabularDataset
     p = need_file(path, "h5ad file")
     try:
         adata = anndata.read_h5ad(p)
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"{p}: not a readable h5ad file ({exc}).") from exc
+    except Exception as exc:  # h5py/anndata raise many types on a damaged HDF5 file
+        raise DataError(
+            f"{p}: not a readable h5ad file ({type(exc).__name__}: {one_line(exc)}); write it "
+            "again with anndata."
+        ) from exc
+    from attnscope._utils.memory import check_memory
+
     X = adata.X
+    check_memory(
+        float(adata.n_obs) * adata.n_vars * 4.0,
+        what=f"{p}: the dense {adata.n_obs} x {adata.n_vars} float32 matrix",
+        fix="subset the cells or genes first (e.g. adata[:, genes].write_h5ad(...)).",
+    )
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     X = np.asarray(X, dtype=np.float32)
     sample_ids = adata.obs_names.astype(str).tolist()
