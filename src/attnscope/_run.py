@@ -98,9 +98,12 @@ def fit_run(
     data = load_data(data_path, data_format=data_format, **reader_options)
     start = time.perf_counter()
     if test_size > 0:
-        train_idx, _, test_idx = train_val_test_split(
-            data.y, val_size=0.0, test_size=test_size, random_state=est.random_state
-        )
+        try:
+            train_idx, _, test_idx = train_val_test_split(
+                data.y, val_size=0.0, test_size=test_size, random_state=est.random_state
+            )
+        except DataError as exc:  # name the data and the option that changes the split
+            raise DataError(f"{data_path}: {exc} (--test-size {test_size})") from exc
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
         train, test = data, None
