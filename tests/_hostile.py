@@ -190,6 +190,32 @@ def seed(name: str) -> Seed:
     return SEEDS[name]()
 
 
+def _h5ad() -> Seed:
+    import tempfile
+
+    import anndata
+    import pandas as pd
+
+    obs = pd.DataFrame(
+        {"label": ["a" if y else "b" for y in _LABELS]}, index=[f"p{k}" for k in range(16)]
+    )
+    adata = anndata.AnnData(X=_X.astype(np.float32), obs=obs, var=pd.DataFrame(index=_GENES))
+    with tempfile.TemporaryDirectory() as tmp:
+        adata.write_h5ad(Path(tmp) / "x.h5ad")
+        blob = (Path(tmp) / "x.h5ad").read_bytes()
+    return Seed("h5ad", {"x.h5ad": blob}, "x.h5ad", "x.h5ad", {"label_key": "label"})
+
+
+def _pancan(target: str) -> Seed:
+    head = ",".join(["", *_GENES]) + "\n"
+    rows = "".join(",".join([f"sample_{k}", *map(str, _X[k])]) + "\n" for k in range(16))
+    labels = "sample,Class\n" + "".join(
+        f"sample_{k},{'BRCA' if y else 'LUAD'}\n" for k, y in enumerate(_LABELS)
+    )
+    files = {"data.csv": (head + rows).encode(), "labels.csv": labels.encode()}
+    return Seed("pancan", files, target, ".")
+
+
 SEEDS: dict[str, Callable[[], Seed]] = {
     "fasta": _fasta,
     "seqtable": _seqtable,
@@ -207,6 +233,9 @@ SEEDS: dict[str, Callable[[], Seed]] = {
     "physionet_outcomes": lambda: _retarget(_physionet_folder(), "Outcomes-a.txt"),
     "mogonet": _mogonet,
     "npz": _npz,
+    "h5ad": _h5ad,
+    "pancan_data": lambda: _pancan("data.csv"),
+    "pancan_labels": lambda: _pancan("labels.csv"),
 }
 
 

@@ -319,3 +319,18 @@ def test_tar_helper_round_trip():  # the corpus helper itself writes readable ar
     blob = tar_gz({"set-a/1.txt": b"x"})
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         assert tar.getnames() == ["set-a/1.txt"]
+
+
+def test_label_column_without_label_col_gets_the_hint(tmp_path):
+    path = write_seed(seed("expression_csv"), tmp_path, [])
+    with pytest.raises(DataError, match=r"has a 'label' row/column: pass --label-col label"):
+        read_expression(path)
+
+
+def test_test_share_leaving_no_training_data_via_cli(tmp_path, capsys):
+    data = write_seed(seed("seqtable"), tmp_path, [])
+    out = tmp_path / "run"
+    code, err = _fit([str(data), "--model", "cnn", "--out", str(out), "--test-size", "0.9"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert f"{data}: cannot split 16 samples ([8, 8] per class)" in err and "--test-size" in err
+    assert not out.exists()

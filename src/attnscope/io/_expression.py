@@ -26,6 +26,7 @@ __all__ = ["read_class_row_table", "read_expression", "read_h5ad", "read_pancan"
 
 Orientation = Literal["auto", "samples_by_features", "features_by_samples"]
 _NA_LABELS = {"", "na", "nan", "n/a", "none", "null", "?", "-"}
+_LABEL_NAMES = {"label", "labels", "class", "y", "target", "group", "cancer", "diagnosis"}
 
 
 def read_expression(
@@ -287,9 +288,19 @@ def read_h5ad(path: PathLike, *, label_key: str | None = None) -> TabularDataset
     p = need_file(path, "h5ad file")
     try:
         adata = anndata.read_h5ad(p)
-    except (OSError, KeyError, ValueError) as exc:
-        raise DataError(f"{p}: not a readable h5ad file ({exc}).") from exc
+    except Exception as exc:  # h5py/anndata raise many types on a damaged HDF5 file
+        raise DataError(
+            f"{p}: not a readable h5ad file ({type(exc).__name__}: {one_line(exc)}); write it "
+            "again with anndata."
+        ) from exc
+    from attnscope._utils.memory import check_memory
+
     X = adata.X
+    check_memory(
+        float(adata.n_obs) * adata.n_vars * 4.0,
+        what=f"{p}: the dense {adata.n_obs} x {adata.n_vars} float32 matrix",
+        fix="subset the cells or genes first (e.g. adata[:, genes].write_h5ad(...)).",
+    )
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     X = np.asarray(X, dtype=np.float32)
     sample_ids = adata.obs_names.astype(str).tolist()
@@ -419,10 +430,19 @@ def _numeric(
     if bad_text.any():
         r, c = (int(i) for i in np.argwhere(bad_text)[0])
         s, f = (r, c) if samples_are_rows else (c, r)
+        label_like = [
+            n for n in (sample_ids[s], features[f]) if str(n).strip().lower() in _LABEL_NAMES
+        ]
+        hint = (
+            f" The table has a {label_like[0]!r} row/column: pass --label-col {label_like[0]} "
+            "(label_col=) to use it as the labels."
+            if label_like
+            else " Fix or remove non-numeric entries."
+        )
         raise DataError(
             f"{path}, line {lines[r]}: value {block.iat[r, c]!r} is not a "
             f"number (sample {sample_ids[s]!r}, feature {features[f]!r}; "
-            f"{int(bad_text.sum())} such cells). Fix or remove non-numeric entries."
+            f"{int(bad_text.sum())} such cells).{hint}"
         )
     X = values if samples_are_rows else values.T
     _check_finite_named(X, path, sample_ids, features)

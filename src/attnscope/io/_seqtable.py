@@ -112,6 +112,8 @@ def read_label_file(path: PathLike) -> dict[str, str]:
     lines: dict[str, int] = {}
     with open_text(p) as fh:
         rows = list(fh)
+    if not any(r.strip() for r in rows):
+        raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
     delim = "\t" if "\t" in rows[0] else ("," if "," in rows[0] else None)
     for lineno, line in enumerate(rows, start=1):
         if not line.strip() or line.lstrip().startswith("#"):

@@ -129,9 +129,12 @@ def fit_run(
     start = time.perf_counter()
     split_info: dict[str, Any] = {"method": "none"}
     if test_size > 0:
-        train_idx, test_idx, split_info = run_split(
-            data, test_size=test_size, split=split, random_state=split_seed
-        )
+        try:
+            train_idx, test_idx, split_info = run_split(
+                data, test_size=test_size, split=split, random_state=split_seed
+            )
+        except DataError as exc:  # name the data and the option that changes the split
+            raise DataError(f"{data_path}: {exc} (--test-size {test_size})") from exc
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
         train, test = data, None
