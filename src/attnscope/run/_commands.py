@@ -70,6 +70,7 @@ def fit_run(
     split_seed: int = 0,
     force: bool = False,
     data_config: dict[str, Any] | None = None,
+    baselines: bool = True,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
 
@@ -78,11 +79,16 @@ def fit_run(
     Dataset already read; ``data_config`` then replaces the ``[data]`` table of
     ``config.toml`` (what the CLI read, with absolute paths).
 
+    Unless ``baselines`` is False (or there is no held-out share), the reviewer's
+    baselines of :mod:`attnscope.run._baselines` are fitted on the same training samples
+    and scored on the same held-out samples, into ``baselines``, with a ``verdict``
+    sentence on whether the model earns its place.
+
     Returns
     -------
     dict
         ``n_train``, ``n_test``, ``seconds`` and ``test`` (predictive metrics on the
-        held-out share, empty when ``test_size`` is 0).
+        held-out share, empty when ``test_size`` is 0), ``baselines`` and ``verdict``.
     """
     from attnscope import __version__
     from attnscope.estimators import make_estimator
@@ -105,6 +111,11 @@ def fit_run(
     est.fit(train)
     test_metrics = est.evaluate(test) if test is not None else {}
     seconds = time.perf_counter() - start
+    compared = (
+        _compare(model, train, test, test_metrics, split_seed)
+        if baselines and test is not None
+        else {}
+    )
     prepare_out_dir(out, force=force)
     est.save(out)
     if test is not None:
@@ -137,9 +148,33 @@ def fit_run(
         "seconds": seconds,
         "history": est.history_.to_dict(),
         "test": test_metrics,
+        **compared,
     }
     write_json(out / "metrics.json", summary)
     return summary
+
+
+def _compare(
+    model: str, train: Dataset, test: Dataset, test_metrics: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """``baselines``, ``verdict`` (and ``verdict_rule``, ``association``) for metrics.json."""
+    from attnscope.run._baselines import fit_baselines, verdict, verdict_margin
+
+    scores, extra = fit_baselines(train, test, random_state=seed)
+    if not scores:
+        return {}
+    best = max(scores.values(), key=lambda v: np.nan_to_num(v["auroc"], nan=-1.0))
+    margin = verdict_margin(best["auroc"], test.y)
+    return {
+        "baselines": scores,
+        "verdict": verdict(model, float(test_metrics.get("auroc", np.nan)), scores, margin),
+        "verdict_rule": (
+            f"margin {margin:.3f} AUROC = Hanley-McNeil standard error of the best baseline's "
+            f"AUROC on these {len(test)} held-out samples (at least 0.01): a smaller "
+            "difference is noise; the model earns its place only above it."
+        ),
+        **extra,
+    }
 
 
 def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Path:
