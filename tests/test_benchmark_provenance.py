@@ -60,3 +60,14 @@ def test_write_results_stamps_new_rows_and_keeps_old_origins(common):
     second = json.loads((common.RESULTS / "x.json").read_text())
     assert second["rows"][1] == stamped and second["run_id"] != first["run_id"]
     assert set(second["runs"]) == {first["run_id"], second["run_id"]}
+
+
+def test_fusion_lowest_modality_check_needs_a_margin(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import fusion
+
+    assert fusion.lowest_by_margin([1 / 3, 1 / 3, 1 / 3], [0]) == 0.0  # an exact tie
+    assert fusion.lowest_by_margin([0.332, 0.333, 0.335], [0]) == 0.0  # the case
+    assert fusion.lowest_by_margin([0.2, 0.4, 0.4], [0]) == 1.0
+    assert fusion.lowest_by_margin([2.0, 4.0, 4.0], [0]) == 1.0  # shares of the sum
+    assert fusion.lowest_by_margin([0.5, 0.3, 0.2], [0]) == 0.0

@@ -108,7 +108,9 @@ def geneset_enrichment(
     -------
     list of dict
         One per tested set, sorted by p: ``set``, ``size`` (measured), ``overlap``,
-        ``expected``, ``p_value``, ``fdr`` (Benjamini-Hochberg), ``genes``.
+        ``expected``, ``p_value``, ``fdr`` (Benjamini-Hochberg), ``adjusted_p``
+        (Bonferroni: ``min(1, p * n_tested)`` over the sets tested), ``n_tested``,
+        ``genes``.
     """
     from scipy.stats import false_discovery_control
 
@@ -135,4 +137,6 @@ def geneset_enrichment(
         fdr = false_discovery_control(np.array([r["p_value"] for r in rows]), method="bh")
         for r, q in zip(rows, fdr):
             r["fdr"] = float(q)
+            r["adjusted_p"] = min(1.0, float(r["p_value"]) * len(rows))
+            r["n_tested"] = len(rows)
     return sorted(rows, key=lambda r: r["p_value"])
