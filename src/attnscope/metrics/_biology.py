@@ -117,7 +117,7 @@ def geneset_enrichment(
     top, measured = top_features(scores, k=k, feature_names=feature_names)
     measured_set = set(measured)
     m, kk = len(measured), len(top)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, members in gene_sets.items():
         inside = {str(g) for g in members} & measured_set
         if len(inside) < min_size:
