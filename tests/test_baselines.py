@@ -191,3 +191,12 @@ def test_attn_lstm_defaults_are_the_benchmarked_settings():
         (Path(__file__).resolve().parents[1] / "benchmarks/results/consistency.json").read_text()
     )["params"]
     assert params == recorded
+
+
+def test_tiny_training_classes_skip_the_baselines_and_say_why():
+    from attnscope.run._baselines import fit_baselines
+
+    data = _planted_table(40)
+    small = data.subset(np.r_[np.flatnonzero(data.y == 0)[:4], np.flatnonzero(data.y == 1)[:1]])
+    scores, extra = fit_baselines(small, data.subset(np.r_[20:40]))
+    assert scores == {} and extra["baselines_skipped"].startswith("a class has 1 training")

@@ -52,6 +52,8 @@ _N_TREES = 200
 _HGB_ITER = 100
 _HGB_FEATURES = 500
 _KS = (3, 4, 5)
+#: Fewest training samples per class for which the baselines are fitted (inner 3-fold CV).
+_MIN_PER_CLASS = 3
 
 
 def kmer_counts(tokens: np.ndarray, ks: tuple[int, ...] = _KS) -> np.ndarray:
@@ -188,7 +190,7 @@ def _models(data: Dataset, seed: int) -> dict[str, tuple[Callable[[Dataset], np.
 
     def hgb() -> Any:
         return HistGradientBoostingClassifier(
-            max_iter=_HGB_ITER, early_stopping=True, random_state=seed
+            max_iter=_HGB_ITER, early_stopping=len(data) >= 200, random_state=seed
         )
 
     if isinstance(data, SequenceDataset):
@@ -237,7 +239,9 @@ def fit_baselines(
         ``{name: {"accuracy", "auroc", "auprc", "seconds"}}`` on ``test``.
     extra : dict
         For genotypes, ``"association"``: the 20 SNPs with the largest trend statistic on
-        the training samples, with p-values and Bonferroni-adjusted p-values.
+        the training samples, with p-values and Bonferroni-adjusted p-values;
+        ``"baselines_skipped"`` (why none was fitted: a class with fewer than 3 training
+        samples) or ``"baselines_failed"`` (``{name: reason}``) where that happened.
     """
     from threadpoolctl import threadpool_limits
 
@@ -245,18 +249,30 @@ def fit_baselines(
 
     n_classes = len(train.class_names)
     scores: dict[str, dict[str, float]] = {}
+    extra: dict[str, Any] = {}
+    counts = np.bincount(np.asarray(train.y, int), minlength=n_classes)
+    if counts.min() < _MIN_PER_CLASS:
+        extra["baselines_skipped"] = (
+            f"a class has {counts.min()} training samples; the baselines' inner 3-fold CV "
+            f"needs at least {_MIN_PER_CLASS} per class"
+        )
+        return scores, extra
     for name, (features, model) in _models(train, random_state).items():
         start = time.perf_counter()
-        with threadpool_limits(1), warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # sklearn 1.9 LogisticRegressionCV
-            model.fit(features(train), train.y)
-            part = model.predict_proba(features(test))
+        try:
+            with threadpool_limits(1), warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # sklearn 1.9 LogisticRegressionCV
+                warnings.simplefilter("ignore", UserWarning)  # small-class CV folds
+                model.fit(features(train), train.y)
+                part = model.predict_proba(features(test))
+        except (ValueError, np.linalg.LinAlgError) as exc:  # degenerate data: say so, go on
+            extra.setdefault("baselines_failed", {})[name] = str(exc).splitlines()[0][:200]
+            continue
         proba = np.zeros((len(test), n_classes))
         proba[:, np.asarray(model.classes_, int)] = part
         m = classification_metrics(test.y, proba, metrics=("accuracy", "auroc", "auprc"))
         scores[name] = {**{k: float(v) for k, v in m.items()}}
         scores[name]["seconds"] = time.perf_counter() - start
-    extra: dict[str, Any] = {}
     if isinstance(train, GenotypeDataset):
         start = time.perf_counter()
         stat, p = association_test(train.genotypes, train.y)

@@ -162,7 +162,7 @@ def _compare(
 
     scores, extra = fit_baselines(train, test, random_state=seed)
     if not scores:
-        return {}
+        return extra
     best = max(scores.values(), key=lambda v: np.nan_to_num(v["auroc"], nan=-1.0))
     margin = verdict_margin(best["auroc"], test.y)
     return {
