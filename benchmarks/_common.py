@@ -47,31 +47,109 @@ def row(
     return out
 
 
+#: Keys every results row carries (its origin); ``runs[run_id]`` of the file adds the
+#: environment of that run.
+ROW_PROVENANCE = ("commit", "dirty", "command", "run_id")
+
+#: What a row written before per-row provenance says about its origin.
+UNRECORDED = (
+    "written before per-row provenance: commit and dirty flag were not recorded; 'command' "
+    "is the file's last command, which may not be the one that produced this row (see the "
+    "file's earlier_runs)"
+)
+
+
+def git_state() -> tuple[str | None, bool | None]:
+    """(commit, dirty) of the checkout the benchmark runs from; (None, None) outside git."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None, None
+    return commit, bool(status.strip())
+
+
+def provenance(device: str = "cpu") -> dict[str, Any]:
+    """This run's origin: commit, dirty flag, command, a fresh run id and the environment."""
+    import uuid
+
+    commit, dirty = git_state()
+    return {
+        "commit": commit,
+        "dirty": dirty,
+        "command": "python " + " ".join([os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
+        "run_id": str(uuid.uuid4()),
+        "environment": environment(device),
+    }
+
+
 def write_results(
     name: str, rows: list[dict[str, Any]], *, device: str = "cpu", **extra: Any
 ) -> Path:
     """Write ``benchmarks/results/<name>.json`` (DESIGN.md schema) atomically.
 
-    A ``--quick`` run writes ``<name>_quick.json`` instead, so ``make bench`` never
-    overwrites the full results the README is generated from.
+    The file records this run's ``commit``, ``dirty``, ``command``, ``run_id`` and
+    ``environment``; every row carries ``commit``, ``dirty``, ``command`` and ``run_id``:
+    rows new in this call get this run's, rows kept from an earlier file (read with
+    :func:`load_results`) keep their own, and ``runs`` maps every run id still referenced to
+    its full provenance (environment included). A ``--quick`` run writes
+    ``<name>_quick.json`` instead, so ``make bench`` never overwrites the full results the
+    README is generated from.
     """
     from attnscope._utils.files import write_json
 
     if "--quick" in sys.argv[1:] and not name.endswith("_quick"):
         name = f"{name}_quick"
 
+    prov = provenance(device)
+    stamp = {k: prov[k] for k in ROW_PROVENANCE}
+    rows = [r if "run_id" in r else {**r, **stamp} for r in rows]
+    runs = dict(extra.pop("runs", {}) or {})
+    try:
+        runs = {**load_results(name).get("runs", {}), **runs}
+    except (OSError, ValueError):
+        pass
+    runs[prov["run_id"]] = prov
+    used = {r["run_id"] for r in rows}
     payload = {
         "benchmark": name,
-        "command": "python " + " ".join([os.path.relpath(sys.argv[0]), *sys.argv[1:]]),
-        "environment": environment(device),
+        **prov,
         "rows": rows,
         **extra,
+        "runs": {k: v for k, v in runs.items() if k in used},
     }
     path = write_json(RESULTS / f"{name}.json", payload)
     print(f"wrote {path}")
     return path
 
 
+def mark_origin(results: dict[str, Any]) -> dict[str, Any]:
+    """Give rows without provenance their file's (commit/dirty only if the file has them)."""
+    fallback = {
+        "commit": results.get("commit"),
+        "dirty": results.get("dirty"),
+        "command": results.get("command"),
+        "run_id": results.get("run_id"),
+    }
+    if fallback["run_id"] is None:
+        fallback["origin"] = UNRECORDED
+    results["rows"] = [r if "run_id" in r else {**r, **fallback} for r in results.get("rows", [])]
+    return results
+
+
 def load_results(name: str) -> dict[str, Any]:
-    """Read ``benchmarks/results/<name>.json``."""
-    return json.loads((RESULTS / f"{name}.json").read_text())
+    """Read ``benchmarks/results/<name>.json``; rows without provenance get the file's."""
+    return mark_origin(json.loads((RESULTS / f"{name}.json").read_text()))

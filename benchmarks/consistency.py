@@ -243,17 +243,32 @@ def record_earlier(path: Path, note: str = "") -> None:
     print(f"recorded {len(keep)} rows of {path} in {current_path}")
 
 
+#: The attention-LSTM settings of this benchmark: the estimator's own defaults, so the CLI
+#: (``attnscope fit --model attn_lstm``) trains the model benchmarked here.
+SETTINGS = ("hidden", "attention_dim", "window", "epochs", "patience", "lr", "batch_size")
+SETTINGS += ("dropout", "delta")
+
+
+def default_params() -> dict[str, Any]:
+    """The benchmarked settings: :class:`AttnLSTMClassifier` defaults (see its Notes)."""
+    from attnscope.estimators import AttnLSTMClassifier
+
+    defaults = AttnLSTMClassifier().get_params()
+    return {k: defaults[k] for k in SETTINGS}
+
+
 def main() -> None:
+    d = default_params()
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--tasks", default="mortality,severity")
-    ap.add_argument("--epochs", type=int, default=30)
-    ap.add_argument("--patience", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=d["epochs"])
+    ap.add_argument("--patience", type=int, default=d["patience"])
     ap.add_argument("--no-delta", action="store_true", help="drop the time-since-last channel")
-    ap.add_argument("--hidden", type=int, default=16)
-    ap.add_argument("--attention-dim", type=int, default=16)
-    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--hidden", type=int, default=d["hidden"])
+    ap.add_argument("--attention-dim", type=int, default=d["attention_dim"])
+    ap.add_argument("--batch-size", type=int, default=d["batch_size"])
     ap.add_argument("--tuning-log", help="JSON lines of benchmarks/consistency_tune.py to record")
     ap.add_argument("--n-explain", type=int, default=200)
     ap.add_argument("--other-seeds", type=int, default=10)
@@ -277,15 +292,13 @@ def main() -> None:
     from attnscope.run._consistency import run_consistency
 
     params = {
+        **d,
         "hidden": args.hidden,
         "attention_dim": args.attention_dim,
-        "window": 1,
         "epochs": 2 if args.quick else args.epochs,
         "patience": args.patience,
-        "lr": 3e-3,
         "batch_size": args.batch_size,
-        "dropout": 0.2,
-        "delta": not args.no_delta,
+        "delta": d["delta"] and not args.no_delta,
     }
     n_seeds = 8 if args.quick else args.seeds
     n_explain = 40 if args.quick else args.n_explain

@@ -65,6 +65,15 @@ def test_simulate_fit_predict_evaluate(tmp_path, simulated, capsys):
         assert (run_dir / name).is_file(), name
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["n_train"] == 160 and metrics["n_test"] == 40
+    printed = capsys.readouterr().out
+    auroc = metrics["baselines"]["k-mer logistic regression"]["auroc"]
+    assert f"baseline k-mer logistic regression: AUROC {auroc:.4f}" in printed
+    assert f"verdict: {metrics['verdict']}" in printed.replace("\n", " ")
+    quiet = tmp_path / "no-baselines"
+    args = ["--set", "epochs=1", "--set", "n_filters=8", "--no-baselines", "--out", str(quiet)]
+    assert run(["fit", str(simulated / "data.npz"), "--model", "cnn", *args]) == 0
+    assert "verdict" not in capsys.readouterr().out
+    assert "baselines" not in json.loads((quiet / "metrics.json").read_text())
     assert run(["predict", str(run_dir), str(simulated / "data.npz")]) == 0
     lines = (run_dir / "predictions.tsv").read_text().strip().splitlines()
     assert lines[0].split("\t")[:2] == ["sample_id", "predicted"] and len(lines) == 201

@@ -125,8 +125,14 @@ def test_ensemble_member_equals_standalone_training(tiny_ts, options, min_epochs
     tr, va, _ = train_val_test_split(tiny_ts.y, val_size=0.25, test_size=0.0, random_state=0)
     train, val = tiny_ts.subset(tr), tiny_ts.subset(va)
     params = {"hidden": 6, "attention_dim": 4, "dropout": 0.0, "epochs": 4, "patience": 2}
+    # the module's and TrainConfig's defaults (the estimator's are the benchmarked settings)
+    module_defaults = {"window": 3, "lr": 1e-3, "delta": False}
     est = AttnLSTMClassifier(
-        random_state=11, batch_size=32, min_epochs=min_epochs, **params, **options
+        random_state=11,
+        batch_size=32,
+        min_epochs=min_epochs,
+        **params,
+        **{**module_defaults, **options},
     )
     est.fit(train, validation_data=val)
     seeds = [4, 11, 9]

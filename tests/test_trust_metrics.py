@@ -158,6 +158,9 @@ def test_geneset_enrichment_with_bh():
     p_top = 1 / comb(30, 6)
     assert rows[0]["p_value"] == pytest.approx(p_top) and rows[0]["fdr"] == pytest.approx(2 * p_top)
     assert rows[1]["p_value"] == pytest.approx(1.0) and rows[1]["overlap"] == 0
+    # Bonferroni over the two sets tested ("tiny" was not tested), capped at 1
+    assert rows[0]["adjusted_p"] == pytest.approx(2 * p_top) and rows[0]["n_tested"] == 2
+    assert rows[1]["adjusted_p"] == 1.0
 
 
 # -- stability -----------------------------------------------------------------------------------

@@ -184,6 +184,13 @@ def fit(
     ] = 0,
     device: DeviceOpt = None,
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
+    baselines: Annotated[
+        bool,
+        typer.Option(
+            help="Also fit the reviewer's baselines (logistic regression, random forest, "
+            "gradient boosting, k-mer LR, ... by modality) on the same split."
+        ),
+    ] = True,
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
 ) -> None:
     """Train a model on DATA and write a run directory (model, config, metrics)."""
@@ -244,12 +251,20 @@ def fit(
         split=test_split,
         force=force,
         data_config=req.config(),
+        baselines=baselines,
     )
     con = console()
     con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
     for key, value in summary.get("test", {}).items():
         if isinstance(value, float):
             con.print(f"  test {key}: {value:.4f}")
+    for base, row in summary.get("baselines", {}).items():
+        con.print(
+            f"  baseline {base}: AUROC {row['auroc']:.4f}, AUPRC {row['auprc']:.4f}, "
+            f"accuracy {row['accuracy']:.4f} ({row['seconds']:.1f} s)"
+        )
+    if summary.get("verdict"):
+        con.print(f"verdict: {summary['verdict']}", markup=False)
     if report:
         _write_report(out)
     con.print(f"run directory: {out}")

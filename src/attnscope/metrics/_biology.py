@@ -108,14 +108,16 @@ def geneset_enrichment(
     -------
     list of dict
         One per tested set, sorted by p: ``set``, ``size`` (measured), ``overlap``,
-        ``expected``, ``p_value``, ``fdr`` (Benjamini-Hochberg), ``genes``.
+        ``expected``, ``p_value``, ``fdr`` (Benjamini-Hochberg), ``adjusted_p``
+        (Bonferroni: ``min(1, p * n_tested)`` over the sets tested), ``n_tested``,
+        ``genes``.
     """
     from scipy.stats import false_discovery_control
 
     top, measured = top_features(scores, k=k, feature_names=feature_names)
     measured_set = set(measured)
     m, kk = len(measured), len(top)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, members in gene_sets.items():
         inside = {str(g) for g in members} & measured_set
         if len(inside) < min_size:
@@ -135,4 +137,6 @@ def geneset_enrichment(
         fdr = false_discovery_control(np.array([r["p_value"] for r in rows]), method="bh")
         for r, q in zip(rows, fdr):
             r["fdr"] = float(q)
+            r["adjusted_p"] = min(1.0, float(r["p_value"]) * len(rows))
+            r["n_tested"] = len(rows)
     return sorted(rows, key=lambda r: r["p_value"])

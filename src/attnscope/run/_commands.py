@@ -98,6 +98,7 @@ def fit_run(
     split: str = "random",
     force: bool = False,
     data_config: dict[str, Any] | None = None,
+    baselines: bool = True,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
 
@@ -110,11 +111,16 @@ def fit_run(
     (:func:`attnscope.data.homology_split`); ``metrics.json`` records the split and, for
     DNA, the share of test sequences with a near-duplicate in training.
 
+    Unless ``baselines`` is False (or there is no held-out share), the reviewer's
+    baselines of :mod:`attnscope.run._baselines` are fitted on the same training samples
+    and scored on the same held-out samples, into ``baselines``, with a ``verdict``
+    sentence on whether the model earns its place.
+
     Returns
     -------
     dict
         ``n_train``, ``n_test``, ``seconds`` and ``test`` (predictive metrics on the
-        held-out share, empty when ``test_size`` is 0).
+        held-out share, empty when ``test_size`` is 0), ``baselines`` and ``verdict``.
     """
     from attnscope import __version__
     from attnscope.estimators import make_estimator
@@ -141,6 +147,11 @@ def fit_run(
     est.fit(train)
     test_metrics = est.evaluate(test) if test is not None else {}
     seconds = time.perf_counter() - start
+    compared = (
+        _compare(model, train, test, test_metrics, split_seed)
+        if baselines and test is not None
+        else {}
+    )
     summary = {
         "model": model,
         "data": train.describe() | {"n_samples": len(data)},
@@ -150,6 +161,7 @@ def fit_run(
         "history": est.history_.to_dict(),
         "test": test_metrics,
         "split": split_info,
+        **compared,
     }
     # The run is built in a hidden sibling folder and renamed into place when complete.
     with atomic_dir(out, force=force) as building:
@@ -179,6 +191,29 @@ def fit_run(
         )
         write_json(building / "metrics.json", summary)
     return summary
+
+
+def _compare(
+    model: str, train: Dataset, test: Dataset, test_metrics: dict[str, Any], seed: int
+) -> dict[str, Any]:
+    """``baselines``, ``verdict`` (and ``verdict_rule``, ``association``) for metrics.json."""
+    from attnscope.run._baselines import fit_baselines, verdict, verdict_margin
+
+    scores, extra = fit_baselines(train, test, random_state=seed)
+    if not scores:
+        return extra
+    best = max(scores.values(), key=lambda v: np.nan_to_num(v["auroc"], nan=-1.0))
+    margin = verdict_margin(best["auroc"], test.y)
+    return {
+        "baselines": scores,
+        "verdict": verdict(model, float(test_metrics.get("auroc", np.nan)), scores, margin),
+        "verdict_rule": (
+            f"margin {margin:.3f} AUROC = Hanley-McNeil standard error of the best baseline's "
+            f"AUROC on these {len(test)} held-out samples (at least 0.01): a smaller "
+            "difference is noise; the model earns its place only above it."
+        ),
+        **extra,
+    }
 
 
 def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Path:

@@ -1,0 +1,73 @@
+"""Every benchmark result can be traced to one run: commit, dirty flag, command, run id."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture()
+def common(monkeypatch, tmp_path):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import _common
+
+    monkeypatch.setattr(_common, "RESULTS", tmp_path)
+    monkeypatch.setattr(sys, "argv", ["benchmarks/x.py", "--seeds", "3"])
+    return _common
+
+
+@pytest.mark.parametrize("path", sorted(BENCH.glob("results/*.json")), ids=lambda p: p.name)
+def test_every_committed_row_carries_its_origin(path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _common import ROW_PROVENANCE, UNRECORDED
+    finally:
+        sys.path.pop(0)
+    results = json.loads(path.read_text())
+    assert results["command"].startswith("python benchmarks/") and results["environment"]
+    for row in results["rows"]:
+        assert set(ROW_PROVENANCE) <= set(row), (path.name, row)
+        if row["run_id"] is None:  # written before provenance: says so, invents nothing
+            assert row["origin"] == UNRECORDED and row["commit"] is None
+        else:
+            run = results["runs"][row["run_id"]]
+            assert run["commit"] == row["commit"] and run["environment"]
+
+
+def test_write_results_stamps_new_rows_and_keeps_old_origins(common):
+    old = {"dataset": "a", "metric": "auroc", "mean": 0.5}
+    (common.RESULTS / "x.json").write_text(
+        json.dumps({"benchmark": "x", "command": "python benchmarks/x.py --old", "rows": [old]})
+    )
+    kept = common.load_results("x")["rows"]
+    assert kept[0]["command"] == "python benchmarks/x.py --old" and kept[0]["run_id"] is None
+    new = common.row("b", "cnn", "auroc", [0.7, 0.8], 1.0)
+    common.write_results("x", [*kept, new])
+    first = json.loads((common.RESULTS / "x.json").read_text())
+    assert first["rows"][0]["origin"] == common.UNRECORDED
+    stamped = first["rows"][1]
+    assert stamped["command"] == "python benchmarks/x.py --seeds 3" == first["command"]
+    assert stamped["run_id"] == first["run_id"] and len(stamped["run_id"]) == 36
+    commit, dirty = common.git_state()
+    assert stamped["commit"] == commit and stamped["dirty"] == dirty
+    # A second run keeps the first run's row (and its run record) as they were.
+    common.write_results("x", [*common.load_results("x")["rows"], common.row("c", "g", "m", 1, 0)])
+    second = json.loads((common.RESULTS / "x.json").read_text())
+    assert second["rows"][1] == stamped and second["run_id"] != first["run_id"]
+    assert set(second["runs"]) == {first["run_id"], second["run_id"]}
+
+
+def test_fusion_lowest_modality_check_needs_a_margin(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCH))
+    import fusion
+
+    assert fusion.lowest_by_margin([1 / 3, 1 / 3, 1 / 3], [0]) == 0.0  # an exact tie
+    assert fusion.lowest_by_margin([0.332, 0.333, 0.335], [0]) == 0.0  # the issue's case
+    assert fusion.lowest_by_margin([0.2, 0.4, 0.4], [0]) == 1.0
+    assert fusion.lowest_by_margin([2.0, 4.0, 4.0], [0]) == 1.0  # shares of the sum
+    assert fusion.lowest_by_margin([0.5, 0.3, 0.2], [0]) == 0.0
