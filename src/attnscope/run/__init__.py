@@ -14,6 +14,7 @@ from attnscope.run._commands import (
     save_test_predictions,
 )
 from attnscope.run._config import read_config, write_config
+from attnscope.run._shard import sharded
 
 __all__ = [
     "evaluate_run",
@@ -22,5 +23,6 @@ __all__ = [
     "predict_run",
     "read_config",
     "save_test_predictions",
+    "sharded",
     "write_config",
 ]

@@ -74,6 +74,8 @@ def fit_run(
 
     ``data_path`` may be a Dataset already read; ``data_config`` then replaces the
     ``[data]`` table of ``config.toml`` (what the CLI read, with absolute paths).
+    Under ``torchrun`` every rank trains (DistributedDataParallel, see
+    :func:`attnscope.train.fit_module`) and rank 0 alone writes the run directory.
 
     Returns
     -------
@@ -84,6 +86,7 @@ def fit_run(
     from attnscope import __version__
     from attnscope.estimators import make_estimator
     from attnscope.run._config import write_config
+    from attnscope.train import is_main_process
 
     out = Path(out)
     _check_new_dir(out, force)
@@ -102,6 +105,17 @@ def fit_run(
     est.fit(train)
     test_metrics = est.evaluate(test) if test is not None else {}
     seconds = time.perf_counter() - start
+    summary = {
+        "model": model,
+        "data": train.describe() | {"n_samples": len(data)},
+        "n_train": len(train),
+        "n_test": len(test) if test is not None else 0,
+        "seconds": seconds,
+        "history": est.history_.to_dict(),
+        "test": test_metrics,
+    }
+    if not is_main_process():
+        return summary
     prepare_out_dir(out, force=force)
     est.save(out)
     if test is not None:
@@ -125,15 +139,6 @@ def fit_run(
         out / "split.json",
         {"train": train.sample_ids.tolist(), "test": test.sample_ids.tolist() if test else []},
     )
-    summary = {
-        "model": model,
-        "data": train.describe() | {"n_samples": len(data)},
-        "n_train": len(train),
-        "n_test": len(test) if test is not None else 0,
-        "seconds": seconds,
-        "history": est.history_.to_dict(),
-        "test": test_metrics,
-    }
     write_json(out / "metrics.json", summary)
     return summary
 
