@@ -253,6 +253,10 @@ def fit(
         data_config=req.config(),
         baselines=baselines,
     )
+    from attnscope.train import is_main_process
+
+    if not is_main_process():  # torchrun: rank 0 wrote the run and reports it
+        return
     con = console()
     con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
     for key, value in summary.get("test", {}).items():

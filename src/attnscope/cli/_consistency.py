@@ -107,6 +107,13 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="Train attn_lstm variants as one batched ensemble.")
         ] = True,
         jobs: Annotated[int, typer.Option(help="Processes for the generic path.")] = 1,
+        engine: Annotated[
+            str, typer.Option(help="'local', or 'ray': chunks of variants on Ray workers.")
+        ] = "local",
+        address: Annotated[
+            str | None,
+            typer.Option(help="Ray cluster to join with --engine ray (default a local Ray)."),
+        ] = None,
         read: Annotated[
             list[str] | None,
             typer.Option(
@@ -129,6 +136,8 @@ def register(app: typer.Typer) -> None:
         chosen = [m.strip() for m in methods.split(",") if m.strip()]
         if not chosen:
             raise ConfigError("--methods is empty; give e.g. attention,integrated_gradients.")
+        if address is not None and engine != "ray":
+            raise ConfigError("--address joins a Ray cluster; add --engine ray.")
         if out.exists() and any(out.iterdir()) and not force:
             raise ConfigError(f"{out} exists and is not empty; pass --force or another --out.")
         from attnscope.estimators import make_estimator
@@ -150,6 +159,8 @@ def register(app: typer.Typer) -> None:
             random_state=seed,
             batched=batched,
             n_jobs=jobs,
+            engine=engine,
+            address=address,
         )
         directory = prepare_out_dir(out, force=force)
         write_consistency(result, directory)

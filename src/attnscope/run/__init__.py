@@ -17,6 +17,7 @@ from attnscope.run._commands import (
 )
 from attnscope.run._config import read_config, write_config
 from attnscope.run._explain import explain_run, held_out, trust_run
+from attnscope.run._shard import sharded
 
 __all__ = [
     "RUN_FILES",
@@ -29,6 +30,7 @@ __all__ = [
     "predict_run",
     "read_config",
     "save_test_predictions",
+    "sharded",
     "trust_run",
     "write_config",
 ]

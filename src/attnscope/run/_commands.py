@@ -116,6 +116,9 @@ def fit_run(
     and scored on the same held-out samples, into ``baselines``, with a ``verdict``
     sentence on whether the model earns its place.
 
+    Under ``torchrun`` every rank trains (DistributedDataParallel, see
+    :func:`attnscope.train.fit_module`) and rank 0 alone writes the run directory.
+
     Returns
     -------
     dict
@@ -125,6 +128,7 @@ def fit_run(
     from attnscope import __version__
     from attnscope.estimators import make_estimator
     from attnscope.run._config import write_config
+    from attnscope.train import is_main_process
 
     out = Path(out)
     _check_new_dir(out, force)
@@ -163,6 +167,8 @@ def fit_run(
         "split": split_info,
         **compared,
     }
+    if not is_main_process():  # under torchrun, rank 0 alone writes the run
+        return summary
     # The run is built in a hidden sibling folder and renamed into place when complete.
     with atomic_dir(out, force=force) as building:
         est.save(building)

@@ -141,6 +141,47 @@ def _ensemble_attributions(
     return out, seconds
 
 
+def _train_chunk(
+    template: Any,
+    train: Any,
+    val: Any,
+    test: Any,
+    chunk_seeds: list[int],
+    lo: int,
+    random_state: int,
+) -> tuple[Any, torch.Tensor, float, float]:
+    """Train the variants ``chunk_seeds`` (the chunk starting at variant ``lo``) at once.
+
+    Returns the member module, its test logits (M, n_test, C) and the wall and CPU seconds
+    of training. The same call on any process (in-process or a Ray worker) gives the
+    same numbers.
+    """
+    from attnscope.core import batched_forward, seeded
+    from attnscope.train import class_weights, fit_members
+
+    config = template._train_config()
+    cw = class_weights(train.y, len(train.class_names)) if template.class_weight else None
+    module = template.build_members(train, chunk_seeds)
+    start, cpu = time.perf_counter(), time.process_time()
+    with seeded(int(random_state) + lo, config.device):
+        fit_members(
+            module,
+            template._make_inputs(train),
+            torch.as_tensor(train.y),
+            seeds=chunk_seeds,
+            config=config,
+            val_inputs=template._make_inputs(val),
+            val_y=torch.as_tensor(val.y),
+            class_weight=cw,
+        )
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    with torch.no_grad():
+        logits = batched_forward(
+            module, template._make_inputs(test), batch_size=512, members=len(chunk_seeds)
+        )
+    return module, logits, seconds, cpu_seconds
+
+
 def _run_batched(
     template: Any,
     train: Any,
@@ -155,35 +196,15 @@ def _run_batched(
     sample_chunk: int,
     random_state: int,
 ) -> dict[str, Any]:
-    from attnscope.core import batched_forward, seeded
-    from attnscope.train import class_weights, fit_members
-
-    config = template._train_config()
-    tr_in = template._make_inputs(train)
-    va_in = template._make_inputs(val)
-    te_in = template._make_inputs(test)
     explained = test.subset(explain_idx)
-    cw = class_weights(train.y, len(train.class_names)) if template.class_weight else None
     logits, train_seconds, train_cpu, members = [], 0.0, 0.0, []
     for lo in range(0, len(seeds), member_chunk):
-        chunk_seeds = seeds[lo : lo + member_chunk]
-        module = template.build_members(train, chunk_seeds)
-        start, cpu = time.perf_counter(), time.process_time()
-        with seeded(int(random_state) + lo, config.device):
-            fit_members(
-                module,
-                tr_in,
-                torch.as_tensor(train.y),
-                seeds=chunk_seeds,
-                config=config,
-                val_inputs=va_in,
-                val_y=torch.as_tensor(val.y),
-                class_weight=cw,
-            )
-        train_seconds += time.perf_counter() - start
-        train_cpu += time.process_time() - cpu
-        with torch.no_grad():
-            logits.append(batched_forward(module, te_in, batch_size=512, members=len(chunk_seeds)))
+        module, chunk_logits, wall, cpu = _train_chunk(
+            template, train, val, test, seeds[lo : lo + member_chunk], lo, random_state
+        )
+        train_seconds += wall
+        train_cpu += cpu
+        logits.append(chunk_logits)
         members.append(module)
     all_logits = torch.cat(logits).float()
     proba = torch.softmax(all_logits, dim=-1).numpy()  # (N, n_test, C)
@@ -212,6 +233,14 @@ def _run_batched(
         "train_cpu_seconds": train_cpu,
         "explain_seconds": seconds,
     }
+
+
+def _ray_runner(address: str | None) -> Any:
+    from functools import partial
+
+    from attnscope.run._ray import run_batched_ray
+
+    return partial(run_batched_ray, address=address)
 
 
 def _consensus(proba: np.ndarray) -> np.ndarray:
@@ -311,6 +340,8 @@ def run_consistency(
     batched: bool = True,
     n_jobs: int = 1,
     device: str | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> dict[str, Any]:
     """Train ``n_variants`` seed variants of ``model`` and measure explanation consistency.
 
@@ -354,6 +385,12 @@ def run_consistency(
     device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
         Where the variants train and are explained (default the model's ``device``
         parameter, "cpu").
+    engine : {"local", "ray"}, default "local"
+        ``"ray"`` trains and explains each chunk of ``member_chunk`` variants in a Ray
+        task (:mod:`attnscope.run._ray`; batched path only; needs ``attnscope[scale]``);
+        the figures equal the local run's.
+    address : str, optional
+        Ray cluster to join (``"auto"``, ``"ray://host:10001"``); default a local Ray.
 
     Returns
     -------
@@ -374,6 +411,8 @@ def run_consistency(
         raise ConfigError(f"n_variants must be at least 2 to compare variants, got {n_variants}.")
     if n_jobs < 1 and n_jobs != -1:
         raise ConfigError(f"n_jobs must be positive (or -1 for all cores), got {n_jobs}.")
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"engine must be 'local' or 'ray', got {engine!r}.")
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
@@ -396,7 +435,7 @@ def run_consistency(
                 f"methods {unknown} are not available on the batched attention-LSTM path; "
                 f"use {', '.join(BATCHED_METHODS)}, or batched=False."
             )
-        run = _run_batched(
+        run = (_ray_runner(address) if engine == "ray" else _run_batched)(
             template,
             train,
             val,
@@ -408,6 +447,11 @@ def run_consistency(
             member_chunk=member_chunk,
             sample_chunk=sample_chunk,
             random_state=random_state,
+        )
+    elif engine == "ray":
+        raise ConfigError(
+            f"engine='ray' runs the batched attention-LSTM path; model {model!r} "
+            "(or batched=False) runs locally: use engine='local' with n_jobs."
         )
     else:
         run = _run_generic(
@@ -455,6 +499,7 @@ def run_consistency(
     return {
         "model": model,
         "path": path,
+        "engine": engine,
         "n_variants": n_variants,
         "seeds": seeds,
         "methods": methods,

@@ -1,9 +1,10 @@
 """The one fit loop (one network, or N seed variants as one batched network), its
-configuration, cross-validation, MLM pre-training and checkpoints."""
+configuration, DDP under torchrun, cross-validation, MLM pre-training and checkpoints."""
 
 from attnscope.train._checkpoint import load_checkpoint, save_checkpoint
 from attnscope.train._config import MONITORS, TrainConfig
 from attnscope.train._cv import cross_validate
+from attnscope.train._distributed import DistContext, distributed_context, is_main_process
 from attnscope.train._loop import (
     History,
     LossFn,
@@ -18,14 +19,17 @@ from attnscope.train._mlm import mask_tokens, pretrain_mlm
 
 __all__ = [
     "MONITORS",
+    "DistContext",
     "History",
     "LossFn",
     "TrainConfig",
     "class_weights",
     "cross_entropy_loss",
     "cross_validate",
+    "distributed_context",
     "fit_members",
     "fit_module",
+    "is_main_process",
     "load_checkpoint",
     "mask_tokens",
     "member_cross_entropy",

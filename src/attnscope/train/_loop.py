@@ -203,10 +203,22 @@ def _train(
     class_weight: Tensor | None,
     parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
 ) -> list[History]:
-    """The epoch loop shared by :func:`fit_module` (M = 1) and :func:`fit_members`."""
+    """The epoch loop shared by :func:`fit_module` (M = 1) and :func:`fit_members`.
+
+    In a process group (``torchrun``; :mod:`attnscope.train._distributed`) the module is
+    wrapped in DistributedDataParallel, every rank draws the same batch order and trains
+    on its slice of each global batch with its loss rescaled so the averaged gradient is
+    the global batch's; validation runs on every rank and rank 0's scores decide.
+    """
+    from attnscope.train import _distributed as D
+
     start = time.perf_counter()
     device = resolve_device(config.device)
+    ctx = D.distributed_context(device)
+    if ctx is not None:
+        device = D.local_device(device)
     module.to(device)
+    net = D.wrap_ddp(module, device) if ctx is not None else module
     n_members = len(generators)
     groups: list[Any] = list(parameters) if parameters is not None else list(module.parameters())
     params = [p for g in groups for p in (g["params"] if isinstance(g, dict) else [g])]
@@ -229,27 +241,46 @@ def _train(
             module.train()
             order = torch.stack([torch.randperm(n, generator=g) for g in generators])
             total = torch.zeros(n_members, dtype=torch.float64)
-            seen = 0
+            seen = 0.0
             for sl in iter_batches(n, config.batch_size):
                 idx = order[:, sl] if members else order[0, sl]  # (M, B) or (B,)
-                if single_bn and idx.numel() < 2:
+                if ctx is not None:
+                    if single_bn and idx.shape[-1] < 2 * ctx.world:
+                        continue  # BatchNorm needs 2 samples per rank: skipped on every rank
+                    global_y, local = y[idx], D.shard(idx, ctx)
+                    empty = local.shape[-1] == 0  # a short last batch: train on a dummy
+                    idx = idx[..., :1] if empty else local  # sample with a zero weight
+                elif single_bn and idx.numel() < 2:
                     continue  # BatchNorm cannot train on a single sample
                 batch = [t[idx].to(device) for t in inputs]
-                loss = loss_fn(module, batch, y[idx].to(device), cw, epoch)
+                loss = loss_fn(net, batch, y[idx].to(device), cw, epoch)
                 optimizer.zero_grad(set_to_none=True)
-                loss.sum().backward()
+                if ctx is not None:
+                    scale = D.shard_factor(y[idx].to(device), global_y, ctx, cw) * (not empty)
+                    (loss * scale.reshape(loss.shape)).sum().backward()
+                else:
+                    loss.sum().backward()
                 if config.clip_grad_norm and members:
                     _clip_per_member(params, config.clip_grad_norm)
                 elif config.clip_grad_norm:
                     nn.utils.clip_grad_norm_(params, config.clip_grad_norm)
                 optimizer.step()
-                total += loss.detach().double().cpu().reshape(-1) * idx.shape[-1]
-                seen += idx.shape[-1]
+                count = float(idx.shape[-1])
+                if ctx is not None:  # ranks' scaled losses sum to world x the batch loss
+                    count = global_y.shape[-1] / ctx.world
+                    loss = loss * scale.reshape(loss.shape)
+                total += loss.detach().double().cpu().reshape(-1) * count
+                seen += count
+            if ctx is not None:  # the loss over all ranks' samples
+                sums = D.all_sum(torch.cat([total, torch.tensor([float(seen)])]).to(device))
+                total, seen = sums[:-1].cpu(), float(sums[-1])
             records = [
                 {"epoch": float(epoch), "train_loss": float(t) / max(seen, 1)} for t in total
             ]
             if has_val and val_inputs is not None and val_y is not None:
                 scores = _validate(module, val_inputs, val_y, config, cw, records, members)
+                if ctx is not None:  # identical weights give identical scores; rank 0 decides
+                    scores = D.broadcast_array(scores, device).numpy()
             else:
                 scores = np.full(n_members, float(epoch))  # keep the last epoch
             counted = epoch + 1 >= config.min_epochs  # too early to be kept or to count

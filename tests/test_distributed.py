@@ -1,0 +1,175 @@
+"""Two gloo processes on the CPU train, run and attribute like one process.
+
+What is equal and why: every rank draws the same per-epoch batch order, takes a
+contiguous slice of each global batch and scales its mean loss by its share of the batch
+(``n_r * world / N``, or the class-weight sums), so DistributedDataParallel's mean of the
+ranks' gradients is the global batch's gradient; the weights then match a single process
+up to float summation order (atol 1e-6). Validation runs on every rank and rank 0's score
+decides early stopping, so both stop at the same epoch.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+WORLD = 2
+
+
+def _data(n: int = 101) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    y = (rng.random(n) < 0.35).astype(np.int64)  # unbalanced: class weights matter
+    X = rng.normal(size=(n, 6)).astype(np.float32)
+    X[:, 0] += 1.5 * y
+    return X, y
+
+
+def _fit_small(class_weighted: bool) -> tuple[dict[str, torch.Tensor], dict]:
+    from attnscope.train import TrainConfig, class_weights, fit_module
+
+    X, y = _data()
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 2))
+    cfg = TrainConfig(epochs=6, batch_size=16, lr=0.02, patience=2, monitor="loss")
+    hist = fit_module(
+        net,
+        [torch.from_numpy(X[:81])],
+        torch.from_numpy(y[:81]),
+        config=cfg,
+        val_inputs=[torch.from_numpy(X[81:])],
+        val_y=torch.from_numpy(y[81:]),
+        class_weight=class_weights(y[:81], 2) if class_weighted else None,
+        generator=torch.Generator().manual_seed(5),
+    )
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}, hist.to_dict()
+
+
+def _ig(run: Path) -> np.ndarray:
+    from attnscope.estimators import BaseClassifier
+    from attnscope.explain import attribute
+    from attnscope.run import sharded
+
+    est = BaseClassifier.load(run)
+    X, _ = _data()
+    att = sharded(lambda part: attribute(est, part, method="integrated_gradients"), X)
+    return np.asarray(att.values)
+
+
+def _fit_run(out: Path) -> None:
+    from attnscope.data import TabularDataset
+    from attnscope.run import fit_run
+
+    X, y = _data()
+    data = TabularDataset(
+        labels=y,
+        sample_ids=np.arange(len(y)).astype(str),
+        class_names=["control", "case"],
+        truth=None,
+        meta={},
+        X=X,
+        feature_names=np.array([f"g{i}" for i in range(X.shape[1])]),
+    )
+    fit_run(data, model="mlp", out=out, params={"epochs": 3, "dropout": 0.0, "hidden": (8,)})
+
+
+def _worker(rank: int, init: str, out: str) -> None:
+    import torch.distributed as dist
+
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=init, rank=rank, world_size=WORLD)
+    try:
+        result = {"plain": _fit_small(False), "weighted": _fit_small(True)}
+        _fit_run(Path(out) / "run")
+        dist.barrier()
+        result["ig"] = _ig(Path(out) / "single_run")
+        torch.save(result, Path(out) / f"rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.fixture(scope="module")
+def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    import torch.multiprocessing as mp
+
+    out = tmp_path_factory.mktemp("ddp")
+    _fit_run(out / "single_run")  # the one-process reference run (no process group here)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"OMP_NUM_THREADS": "1"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        mp.spawn(_worker, args=(f"tcp://127.0.0.1:{port}", str(out)), nprocs=WORLD, join=True)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return out, [torch.load(out / f"rank{r}.pt", weights_only=False) for r in range(WORLD)]
+
+
+@pytest.mark.parametrize("case", ["plain", "weighted"])
+def test_two_gloo_ranks_train_the_weights_of_one_process(two_ranks, case):
+    _, ranks = two_ranks
+    weights, history = _fit_small(case == "weighted")
+    for got_weights, got_history in (r[case] for r in ranks):
+        for key, value in weights.items():
+            torch.testing.assert_close(got_weights[key], value, atol=1e-6, rtol=1e-5)
+        assert got_history["best_epoch"] == history["best_epoch"]
+        assert got_history["stopped_early"] == history["stopped_early"]
+        assert len(got_history["epochs"]) == len(history["epochs"])
+        np.testing.assert_allclose(
+            [e["train_loss"] for e in got_history["epochs"]],
+            [e["train_loss"] for e in history["epochs"]],
+            rtol=1e-5,
+        )
+
+
+def test_rank_zero_alone_writes_the_run_and_its_model_equals_one_process(two_ranks):
+    from attnscope.estimators import BaseClassifier
+
+    out, _ = two_ranks
+    run = out / "run"
+    assert {"model.safetensors", "config.toml", "metrics.json", "split.json"} <= {
+        p.name for p in run.iterdir()
+    }
+    X, _ = _data()
+    np.testing.assert_allclose(
+        BaseClassifier.load(run).predict_proba(X),
+        BaseClassifier.load(out / "single_run").predict_proba(X),
+        atol=1e-5,
+    )
+
+
+def test_sharded_attribution_equals_one_process(two_ranks):
+    from attnscope.estimators import BaseClassifier
+    from attnscope.explain import attribute
+
+    out, ranks = two_ranks
+    X, _ = _data()
+    ref = attribute(BaseClassifier.load(out / "single_run"), X, method="integrated_gradients")
+    for r in ranks:
+        assert r["ig"].shape == ref.values.shape
+        np.testing.assert_allclose(r["ig"], ref.values, rtol=1e-5, atol=1e-6)
+
+
+def test_single_process_calls_the_function_once():
+    from attnscope.run import sharded
+
+    calls = []
+    assert sharded(lambda d: calls.append(len(d)) or d * 2, np.arange(5)).tolist() == [
+        0,
+        2,
+        4,
+        6,
+        8,
+    ]
+    assert calls == [5]
