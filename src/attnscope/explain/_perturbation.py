@@ -269,7 +269,7 @@ def occlusion(
 
 def _surrogate_groups(
     spec: Any, groups: Any, window: int | None, max_features: int
-) -> tuple[Tensor, int]:
+) -> tuple[np.ndarray, int]:
     shape = feature_shape(spec)
     size = int(np.prod(shape))
     if groups is None and window is None and size > max_features:
@@ -277,45 +277,13 @@ def _surrogate_groups(
     ids, names = feature_groups(
         shape, groups=groups, window=window, feature_names=spec.feature_names
     )
-    return torch.as_tensor(ids).unsqueeze(0), len(names)
+    return ids, len(names)
 
 
-def _surrogate(
-    spec: Any,
-    target: np.ndarray,
-    make: Callable[[Callable[..., Tensor], int], Any],
-    *,
-    n_samples: int,
-    groups: Any,
-    window: int | None,
-    max_features: int,
-    batch_size: int | None,
-    memory_budget: float | None,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """A captum surrogate method (``make(forward, n_groups)``) on grouped feature presence.
-
-    Perturbations draw from torch's RNG, which :func:`attribute` seeds from
-    ``random_state``.
-    """
-    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
-    rows = _forward_rows(spec, batch_size, memory_budget)
-    values = _perturb(
-        spec,
-        target,
-        lambda forward: make(forward, n_groups),
-        lambda m, z, t, raw, p: m.attribute(
-            z,
-            baselines=0.0,
-            target=t,
-            additional_forward_args=raw,
-            feature_mask=mask,
-            n_samples=n_samples,
-            perturbations_per_eval=p,
-        ),
-        chunk=64,
-        per_eval=max(1, min(n_samples, rows)),
-    )
-    return values, {"n_samples": n_samples, "n_groups": n_groups}
+def _check_draws(n_samples: int) -> int:
+    if int(n_samples) < 1:
+        raise ConfigError(f"n_samples must be a positive number of draws, got {n_samples}.")
+    return int(n_samples)
 
 
 @register_method("lime")
@@ -332,7 +300,12 @@ def lime(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """LIME (captum ``Lime``, Lasso surrogate) on feature presence, one model per sample.
+    """LIME on feature presence: a weighted ridge surrogate per sample, all solved at once.
+
+    Binary interpretable features (group present / removed, Bernoulli 1/2), LIME's tabular
+    kernel ``exp(-d^2 / (2 w^2))`` with ``w = 0.75 sqrt(n_groups)`` and ``d`` the Euclidean
+    distance over the features (captum's ``Lime`` with that similarity gives the same
+    surrogate up to the draws). See :func:`attnscope.explain._surrogate.lime_values`.
 
     Parameters
     ----------
@@ -342,30 +315,27 @@ def lime(
         Feature groups (:func:`feature_groups`); by default features are joined into
         consecutive windows when there are more than ``max_features``.
     alpha : float, default 0.01
-        Lasso penalty of the surrogate.
+        L2 penalty of the surrogate's coefficients (relative to the design's scale);
+        0 gives plain weighted least squares.
     """
-    from captum._utils.models.linear_model import SkLearnLasso
-    from captum.attr import Lime
-    from captum.attr._core.lime import get_exp_kernel_similarity_function
+    from attnscope.explain._surrogate import lime_values
 
-    def make(forward: Callable[..., Tensor], n_groups: int) -> Any:
-        # LIME's tabular default: exponential kernel of width 0.75 sqrt(n features).
-        kernel = get_exp_kernel_similarity_function(
-            "euclidean", kernel_width=0.75 * np.sqrt(n_groups)
-        )
-        return Lime(forward, interpretable_model=SkLearnLasso(alpha=alpha), similarity_func=kernel)
-
-    return _surrogate(
+    draws = _check_draws(n_samples)
+    if alpha < 0:
+        raise ConfigError(f"alpha must be >= 0, got {alpha}.")
+    ids, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = lime_values(
         spec,
         target,
-        make,
-        n_samples=n_samples,
-        groups=groups,
-        window=window,
-        max_features=max_features,
-        batch_size=batch_size,
-        memory_budget=memory_budget,
+        ids,
+        n_groups,
+        n_samples=draws,
+        rows=rows,
+        alpha=alpha,
+        kernel_width=0.75 * float(np.sqrt(n_groups)),
     )
+    return values, {"n_samples": draws, "n_groups": n_groups}
 
 
 @register_method("kernel_shap")
@@ -381,20 +351,20 @@ def kernel_shap(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """KernelShap (captum) on feature presence; groups as for :func:`lime`."""
-    from captum.attr import KernelShap
+    """KernelSHAP on feature presence (Shapley kernel, efficiency constraint), batched.
 
-    return _surrogate(
-        spec,
-        target,
-        lambda forward, _: KernelShap(forward),
-        n_samples=n_samples,
-        groups=groups,
-        window=window,
-        max_features=max_features,
-        batch_size=batch_size,
-        memory_budget=memory_budget,
-    )
+    With ``n_samples >= 2^M - 2`` (M groups) every coalition is enumerated and the values
+    are the exact Shapley values of the group presence game; otherwise coalitions are
+    sampled from the Shapley kernel in complementary pairs. Groups as for :func:`lime`.
+    See :func:`attnscope.explain._surrogate.kernel_shap_values`.
+    """
+    from attnscope.explain._surrogate import kernel_shap_values
+
+    draws = _check_draws(n_samples)
+    ids, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = kernel_shap_values(spec, target, ids, n_groups, n_samples=draws, rows=rows)
+    return values, {"n_samples": draws, "n_groups": n_groups}
 
 
 @register_method("ism")
