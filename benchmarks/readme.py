@@ -15,7 +15,16 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 START, END = "<!-- BENCHMARKS:START -->", "<!-- BENCHMARKS:END -->"
-ORDER = ["trust", "attngen", "hain", "hemera", "hemera_scale", "consistency", "fusion"]
+ORDER = [
+    "trust",
+    "trust_speed",
+    "attngen",
+    "hain",
+    "hemera",
+    "hemera_scale",
+    "consistency",
+    "fusion",
+]
 
 
 def _section(name: str) -> str | None:
