@@ -18,7 +18,16 @@ HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
 DOCS = HERE.parent / "docs" / "benchmarks.md"
 START, END = "<!-- BENCHMARKS:START -->", "<!-- BENCHMARKS:END -->"
-ORDER = ["trust", "attngen", "hain", "hemera", "hemera_scale", "consistency", "fusion"]
+ORDER = [
+    "trust",
+    "trust_speed",
+    "attngen",
+    "hain",
+    "hemera",
+    "hemera_scale",
+    "consistency",
+    "fusion",
+]
 
 
 def _names() -> list[str]:

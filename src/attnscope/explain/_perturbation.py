@@ -10,16 +10,13 @@ carries the group's attribution.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from attnscope._utils.random import check_random_state
-from attnscope.core import auto_batch_size, iter_batches
+from attnscope.core import auto_batch_size
 from attnscope.errors import ConfigError
 from attnscope.explain._core import feature_shape, register_method
 
@@ -111,16 +108,6 @@ def feature_groups(
     return inv.reshape(shape).astype(np.int64), [str(u) for u in uniq]
 
 
-def _presence_forward(spec: Any, shape: tuple[int, ...]) -> Callable[..., Tensor]:
-    """``f(z, *raw_inputs)``: the logits with the features where ``z < 0.5`` removed."""
-
-    def forward(z: Tensor, *raw: Tensor) -> Tensor:
-        mask = (z < 0.5).reshape(z.shape[0], *shape)
-        return spec.raw_forward(*spec.remove(tuple(raw), mask))
-
-    return forward
-
-
 def _forward_rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int:
     if batch_size is not None:
         if int(batch_size) < 1:
@@ -129,33 +116,6 @@ def _forward_rows(spec: Any, batch_size: int | None, memory_budget: float | None
     return auto_batch_size(
         spec.raw_forward, spec.raw_inputs, grad=False, memory_budget=memory_budget
     )
-
-
-def _perturb(
-    spec: Any,
-    target: np.ndarray,
-    make: Callable[[Callable[..., Tensor]], Any],
-    call: Callable[[Any, Tensor, Tensor, tuple[Tensor, ...], int], Tensor],
-    *,
-    chunk: int,
-    per_eval: int,
-) -> np.ndarray:
-    """Run a captum perturbation method on the presence vector, chunk by chunk."""
-    shape = feature_shape(spec)
-    method = make(_presence_forward(spec, shape))
-    n = int(spec.raw_inputs[0].shape[0])
-    parts = []
-    from threadpoolctl import threadpool_limits
-
-    # captum fits one small surrogate per sample; BLAS threads only add contention there.
-    with torch.no_grad(), warnings.catch_warnings(), threadpool_limits(1):
-        warnings.simplefilter("ignore", UserWarning)
-        for sl in iter_batches(n, chunk):
-            raw = tuple(t[sl] for t in spec.raw_inputs)
-            z = torch.ones(int(raw[0].shape[0]), *shape)
-            attr = call(method, z, torch.as_tensor(target[sl]), raw, per_eval)
-            parts.append(attr.detach().reshape(z.shape).cpu().numpy())
-    return np.concatenate(parts)
 
 
 @register_method("feature_ablation")
@@ -169,38 +129,24 @@ def feature_ablation(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Drop in the target logit when a feature (or its group) is removed (captum).
+    """Drop in the target logit when a feature (or its group) is removed.
+
+    The values of captum's ``FeatureAblation`` on feature presence, with every
+    (sample, group) pair batched into as few forward passes as the memory budget allows.
 
     Parameters
     ----------
     groups, window
         Feature groups, see :func:`feature_groups` (gene sets, SNP blocks, windows).
     """
-    from captum.attr import FeatureAblation
+    from attnscope.explain._exhaustive import ablation_values, group_masks
 
     shape = feature_shape(spec)
     ids, names = feature_groups(
         shape, groups=groups, window=window, feature_names=spec.feature_names
     )
-    mask = torch.as_tensor(ids).unsqueeze(0)
     rows = _forward_rows(spec, batch_size, memory_budget)
-    n = int(spec.raw_inputs[0].shape[0])
-    chunk = min(n, rows)
-    values = _perturb(
-        spec,
-        target,
-        FeatureAblation,
-        lambda m, z, t, raw, p: m.attribute(
-            z,
-            baselines=0.0,
-            target=t,
-            additional_forward_args=raw,
-            feature_mask=mask,
-            perturbations_per_eval=p,
-        ),
-        chunk=chunk,
-        per_eval=max(1, rows // chunk),
-    )
+    values = ablation_values(spec, target, len(names), group_masks(ids), rows=rows)
     return values, {"n_groups": len(names)}
 
 
@@ -215,7 +161,8 @@ def occlusion(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Sliding-window occlusion (captum ``Occlusion``) of the features.
+    """Sliding-window occlusion of the features (captum ``Occlusion``'s values, batched
+    over samples x windows).
 
     Parameters
     ----------
@@ -226,8 +173,6 @@ def occlusion(
         Default half the window (at least 1). A feature's value averages the windows
         covering it.
     """
-    from captum.attr import Occlusion
-
     shape = feature_shape(spec)
     win = (
         tuple(int(w) for w in window)
@@ -245,31 +190,20 @@ def occlusion(
             else (int(stride),) * len(shape)
         )
     )
+    if any(w > d for w, d in zip(win, shape)) or min(strides) < 1:
+        raise ConfigError(
+            f"window {win} must fit the features {shape} and strides {strides} be positive."
+        )
+    from attnscope.explain._exhaustive import ablation_values, window_masks
+
     rows = _forward_rows(spec, batch_size, memory_budget)
-    n = int(spec.raw_inputs[0].shape[0])
-    chunk = min(n, rows)
-    values = _perturb(
-        spec,
-        target,
-        Occlusion,
-        lambda m, z, t, raw, p: m.attribute(
-            z,
-            sliding_window_shapes=win,
-            strides=strides,
-            baselines=0.0,
-            target=t,
-            additional_forward_args=raw,
-            perturbations_per_eval=p,
-        ),
-        chunk=chunk,
-        per_eval=max(1, rows // chunk),
-    )
+    values = ablation_values(spec, target, *window_masks(shape, win, strides), rows=rows)
     return values, {"window": list(win), "stride": list(strides)}
 
 
 def _surrogate_groups(
     spec: Any, groups: Any, window: int | None, max_features: int
-) -> tuple[Tensor, int]:
+) -> tuple[np.ndarray, int]:
     shape = feature_shape(spec)
     size = int(np.prod(shape))
     if groups is None and window is None and size > max_features:
@@ -277,45 +211,13 @@ def _surrogate_groups(
     ids, names = feature_groups(
         shape, groups=groups, window=window, feature_names=spec.feature_names
     )
-    return torch.as_tensor(ids).unsqueeze(0), len(names)
+    return ids, len(names)
 
 
-def _surrogate(
-    spec: Any,
-    target: np.ndarray,
-    make: Callable[[Callable[..., Tensor], int], Any],
-    *,
-    n_samples: int,
-    groups: Any,
-    window: int | None,
-    max_features: int,
-    batch_size: int | None,
-    memory_budget: float | None,
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """A captum surrogate method (``make(forward, n_groups)``) on grouped feature presence.
-
-    Perturbations draw from torch's RNG, which :func:`attribute` seeds from
-    ``random_state``.
-    """
-    mask, n_groups = _surrogate_groups(spec, groups, window, max_features)
-    rows = _forward_rows(spec, batch_size, memory_budget)
-    values = _perturb(
-        spec,
-        target,
-        lambda forward: make(forward, n_groups),
-        lambda m, z, t, raw, p: m.attribute(
-            z,
-            baselines=0.0,
-            target=t,
-            additional_forward_args=raw,
-            feature_mask=mask,
-            n_samples=n_samples,
-            perturbations_per_eval=p,
-        ),
-        chunk=64,
-        per_eval=max(1, min(n_samples, rows)),
-    )
-    return values, {"n_samples": n_samples, "n_groups": n_groups}
+def _check_draws(n_samples: int) -> int:
+    if int(n_samples) < 1:
+        raise ConfigError(f"n_samples must be a positive number of draws, got {n_samples}.")
+    return int(n_samples)
 
 
 @register_method("lime")
@@ -332,7 +234,12 @@ def lime(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """LIME (captum ``Lime``, Lasso surrogate) on feature presence, one model per sample.
+    """LIME on feature presence: a weighted ridge surrogate per sample, all solved at once.
+
+    Binary interpretable features (group present / removed, Bernoulli 1/2), LIME's tabular
+    kernel ``exp(-d^2 / (2 w^2))`` with ``w = 0.75 sqrt(n_groups)`` and ``d`` the Euclidean
+    distance over the features (captum's ``Lime`` with that similarity gives the same
+    surrogate up to the draws). See :func:`attnscope.explain._surrogate.lime_values`.
 
     Parameters
     ----------
@@ -342,30 +249,27 @@ def lime(
         Feature groups (:func:`feature_groups`); by default features are joined into
         consecutive windows when there are more than ``max_features``.
     alpha : float, default 0.01
-        Lasso penalty of the surrogate.
+        L2 penalty of the surrogate's coefficients (relative to the design's scale);
+        0 gives plain weighted least squares.
     """
-    from captum._utils.models.linear_model import SkLearnLasso
-    from captum.attr import Lime
-    from captum.attr._core.lime import get_exp_kernel_similarity_function
+    from attnscope.explain._surrogate import lime_values
 
-    def make(forward: Callable[..., Tensor], n_groups: int) -> Any:
-        # LIME's tabular default: exponential kernel of width 0.75 sqrt(n features).
-        kernel = get_exp_kernel_similarity_function(
-            "euclidean", kernel_width=0.75 * np.sqrt(n_groups)
-        )
-        return Lime(forward, interpretable_model=SkLearnLasso(alpha=alpha), similarity_func=kernel)
-
-    return _surrogate(
+    draws = _check_draws(n_samples)
+    if alpha < 0:
+        raise ConfigError(f"alpha must be >= 0, got {alpha}.")
+    ids, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = lime_values(
         spec,
         target,
-        make,
-        n_samples=n_samples,
-        groups=groups,
-        window=window,
-        max_features=max_features,
-        batch_size=batch_size,
-        memory_budget=memory_budget,
+        ids,
+        n_groups,
+        n_samples=draws,
+        rows=rows,
+        alpha=alpha,
+        kernel_width=0.75 * float(np.sqrt(n_groups)),
     )
+    return values, {"n_samples": draws, "n_groups": n_groups}
 
 
 @register_method("kernel_shap")
@@ -381,20 +285,20 @@ def kernel_shap(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """KernelShap (captum) on feature presence; groups as for :func:`lime`."""
-    from captum.attr import KernelShap
+    """KernelSHAP on feature presence (Shapley kernel, efficiency constraint), batched.
 
-    return _surrogate(
-        spec,
-        target,
-        lambda forward, _: KernelShap(forward),
-        n_samples=n_samples,
-        groups=groups,
-        window=window,
-        max_features=max_features,
-        batch_size=batch_size,
-        memory_budget=memory_budget,
-    )
+    With ``n_samples >= 2^M - 2`` (M groups) every coalition is enumerated and the values
+    are the exact Shapley values of the group presence game; otherwise coalitions are
+    sampled from the Shapley kernel in complementary pairs. Groups as for :func:`lime`.
+    See :func:`attnscope.explain._surrogate.kernel_shap_values`.
+    """
+    from attnscope.explain._surrogate import kernel_shap_values
+
+    draws = _check_draws(n_samples)
+    ids, n_groups = _surrogate_groups(spec, groups, window, max_features)
+    rows = _forward_rows(spec, batch_size, memory_budget)
+    values = kernel_shap_values(spec, target, ids, n_groups, n_samples=draws, rows=rows)
+    return values, {"n_samples": draws, "n_groups": n_groups}
 
 
 @register_method("ism")
@@ -410,7 +314,8 @@ def ism(
     """In-silico mutagenesis of one-hot DNA: every position x every other base.
 
     For each position the observed base is replaced by each of the three others and the
-    target logit recomputed (all variants of a block of positions in one batch).
+    target logit recomputed; only those 3 variants per position are evaluated, many
+    samples x positions per forward pass.
 
     Parameters
     ----------
@@ -433,44 +338,14 @@ def ism(
             "ism needs a model on one-hot DNA (inputs of shape (n, 4, length)); "
             "use feature_ablation for other inputs."
         )
-    n, _, length = (int(s) for s in x.shape)
     rows = (
         int(batch_size)
         if batch_size is not None
         else auto_batch_size(spec.forward, spec.inputs, grad=False, memory_budget=memory_budget)
     )
-    eye = torch.eye(4, dtype=x.dtype)
-    # Each batch holds (samples x positions x 4 bases) variants, at most `rows` of them.
-    per_sample = 4 * length
-    if rows >= per_sample:
-        n_chunk, block = rows // per_sample, length
-    else:
-        n_chunk, block = 1, max(1, rows // 4)
-    tgt = torch.as_tensor(target)
-    out = np.zeros((n, length), dtype=np.float32)
-    with torch.no_grad():
-        for sl in iter_batches(n, n_chunk):
-            xb, tb = x[sl], tgt[sl]
-            ref = spec.forward(xb).gather(1, tb.view(-1, 1))  # (b, 1)
-            for ps in iter_batches(length, block):
-                pos = torch.arange(ps.start, ps.stop)
-                p = len(pos)
-                var = xb[:, None, None].repeat(1, p, 4, 1, 1)  # (b, P, alt base, 4, L)
-                var[:, torch.arange(p), :, :, pos] = eye  # alt base j at position p
-                logits = spec.forward(var.reshape(-1, 4, length))
-                alt_logit = logits.reshape(len(tb), p, 4, -1).gather(
-                    3, tb.view(-1, 1, 1, 1).expand(-1, p, 4, 1)
-                )[..., 0]
-                d = ref.unsqueeze(2) - alt_logit  # (b, P, 4)
-                alt = ~(xb[:, :, pos].transpose(1, 2) > 0.5)  # the observed base gives d = 0
-                cnt = alt.sum(2).clamp_min(1)
-                if reduce == "mean":
-                    score = (d * alt).sum(2) / cnt
-                elif reduce == "mean_abs":
-                    score = (d.abs() * alt).sum(2) / cnt
-                else:
-                    score = (d.abs() * alt).amax(2)
-                out[sl, ps] = score.cpu().numpy()
+    from attnscope.explain._exhaustive import ism_values
+
+    out = ism_values(spec.forward, x, target, rows=rows, reduce=reduce)
     return out, {"reduce": reduce}
 
 

@@ -33,9 +33,9 @@ TRUST_METHODS: tuple[str, ...] = (
     "kernel_shap",
 )
 
-#: Default sample caps for methods that fit one surrogate model per sample (captum's
-#: Lime and KernelShap cost about 0.1-0.2 s per sample on a CPU).
-SLOW_METHOD_SAMPLES: dict[str, int] = {"lime": 100, "kernel_shap": 100}
+#: Default sample caps per method (none: LIME and KernelSHAP are batched, see
+#: :mod:`attnscope.explain._surrogate`); ``method_samples`` sets caps for a table.
+SLOW_METHOD_SAMPLES: dict[str, int] = {}
 
 #: Columns of a trust-table row (NaN or absent where a metric does not apply).
 TRUST_COLUMNS: tuple[str, ...] = (
@@ -125,8 +125,8 @@ def trust_table(
     method_options : dict of str -> dict, optional
         Options per method, e.g. ``{"integrated_gradients": {"n_steps": 32}}``.
     method_samples : dict of str -> int, optional
-        Fewer samples for costly methods; default :data:`SLOW_METHOD_SAMPLES` (Lime and
-        KernelShap: 100). Such a row also uses fewer samples for the sanity checks
+        Fewer samples for costly methods; default :data:`SLOW_METHOD_SAMPLES` (no caps).
+        Such a row also uses fewer samples for the sanity checks
         (1/6 of its samples) and for max-sensitivity (1/12). ``n_samples`` in each row
         says how many samples it explains.
     random_state : int, default 0
