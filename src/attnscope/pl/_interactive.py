@@ -307,7 +307,8 @@ def manhattan_figure(
     if y.size > MANHATTAN_POINTS:
         strong = np.argsort(-y, kind="stable")[: MANHATTAN_POINTS // 4]
         rest = np.setdiff1d(keep, strong)
-        thin = rest[:: max(1, rest.size // (MANHATTAN_POINTS - strong.size))]
+        budget = MANHATTAN_POINTS - strong.size
+        thin = rest[np.unique(np.linspace(0, rest.size - 1, budget).astype(np.int64))]
         keep = np.unique(np.concatenate([strong, thin, top, marked]))
     fig = go.Figure()
     for parity, color in ((0, "#1f4e79"), (1, "#7aa6d6")):
