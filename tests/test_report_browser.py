@@ -131,7 +131,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = tmp_path_factory.mktemp("browser") / "run"
     with pytest.MonkeyPatch.context() as mp:  # the report is written once, below
         mp.setattr("attnscope.report.write_report", lambda _run: None)
-        run_demo(run, n_samples=120, length=60, epochs=1)
+        run_demo(run, n_samples=120, length=60, epochs=1, trust_samples=6)
     rows = [
         {"method": m, "status": "ok", "n_samples": 24, "deletion_auc": d, "insertion_auc": i,
          "sanity_corr": c, "sanity_pass": c < 0.5, "seconds_per_sample": 1.964e-05 * (j + 1),
@@ -168,12 +168,17 @@ def test_report_renders_offline_without_errors(chromium: str, report: Path, tmp_
     _keep(visit.screenshot, "overview")
 
 
-def test_trust_table_fits_the_page(chromium: str, report: Path, tmp_path: Path) -> None:
+def test_trust_table_fits_the_page_and_sorts(chromium: str, report: Path, tmp_path: Path) -> None:
     probe = _probe(
         report,
         tmp_path / "trust.html",
-        "var w=document.getElementById('trust-table').parentNode;"
-        "document.body.setAttribute('data-fit',w.scrollWidth<=w.clientWidth?'yes':'no');"
+        "var t=document.getElementById('trust-table'),w=t.parentNode,b=document.body;"
+        "b.setAttribute('data-fit',w.scrollWidth<=w.clientWidth?'yes':'no');"
+        "var th=t.tHead.rows[0].cells,col=-1;"
+        "for(var i=0;i<th.length;i++){if(th[i].dataset.col==='deletion_auc'){col=i;}}"
+        "th[col].click();var a=[];for(var r of t.tBodies[0].rows){a.push(r.cells[0].textContent);}"
+        "th[col].click();var d=[];for(var r of t.tBodies[0].rows){d.push(r.cells[0].textContent);}"
+        "b.setAttribute('data-asc',a.join(','));b.setAttribute('data-desc',d.join(','));"
         + _only("trust"),
     )
     visit = _visit(chromium, probe, tmp_path / "visit", height=1000)
@@ -181,6 +186,10 @@ def test_trust_table_fits_the_page(chromium: str, report: Path, tmp_path: Path) 
     assert 'data-fit="yes"' in visit.dom
     cells = re.findall(r'<td class="num[^"]*" data-v="[^"]*">([^<]*)</td>', visit.dom)
     assert cells and not any("e-" in c or "e+" in c for c in cells)  # no exponent notation
+    order = ["saliency", "integrated_gradients", "input_x_gradient", "layer_integrated_gradients"]
+    order = [*order, "random", "attention"]  # deletion AUC 0.3, 0.31, 0.35, 0.4, 0.5, 0.7
+    assert f'data-asc="{",".join(order)}"' in visit.dom
+    assert f'data-desc="{",".join(order[::-1])}"' in visit.dom
     _keep(visit.screenshot, "trust")
 
 
@@ -224,25 +233,79 @@ def test_sample_browser_selects_and_filters(chromium: str, report: Path, tmp_pat
     _keep(visit.screenshot, "sample_browser")
 
 
-def test_tables_sort_on_click(chromium: str, report: Path, tmp_path: Path) -> None:
-    html = report.read_text(encoding="utf-8")
-    probe = (
-        "<script>(function(){var t=document.getElementById('trust-table');"
-        "var th=t.tHead.rows[0].cells;var col=-1;"
-        "for(var i=0;i<th.length;i++){if(th[i].dataset.col==='deletion_auc'){col=i;}}"
-        "th[col].click();var a=[];for(var r of t.tBodies[0].rows){a.push(r.cells[0].textContent);}"
-        "th[col].click();var d=[];for(var r of t.tBodies[0].rows){d.push(r.cells[0].textContent);}"
-        "document.body.setAttribute('data-asc',a.join(','));"
-        "document.body.setAttribute('data-desc',d.join(','));})();</script></body>"
+def _bio_run(root: Path, kind: str) -> Path:
+    """A genotype run (Manhattan with known loci, motif table) or a time-series run,
+    from files alone, as explain_run and motif discovery write them."""
+    import numpy as np
+
+    from attnscope.explain import Attribution
+
+    run = root / kind
+    (run / "motifs").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    n = 30
+    ids = np.array([f"{kind}{i:02d}" for i in range(n)])
+    y = np.arange(n) % 2
+    proba = rng.dirichlet([1, 1], size=n)
+    np.savez(run / "test_predictions.npz", sample_ids=ids, y_true=y, proba=proba)
+    classes = ["control", "case"]
+    (run / "metrics.json").write_text(json.dumps({"test": {"accuracy": 0.6, "classes": classes}}))
+    meta: dict = {}
+    inputs: dict = {}
+    if kind == "genotypes":
+        from attnscope.sim import simulate_genotypes
+
+        data = simulate_genotypes(n_samples=n, n_snps=600, random_state=0)
+        inputs = {k: getattr(data, k) for k in ("chromosomes", "positions", "snp_ids")}
+        meta = {"known_loci": [str(s) for s in data.snp_ids[[10, 300]]]}
+        values = rng.normal(size=(n, 600))
+        cwm = np.eye(4)[[0, 1, 2, 3, 3, 2]] * 0.5
+        pattern = {"pattern": "pos_0", "n_seqlets": 12, "best_match": "MA0139.1 CTCF",
+                   "q_value": 0.001, "cwm": cwm.tolist()}  # fmt: skip
+        (run / "motifs" / "patterns.json").write_text(json.dumps([pattern]))
+    else:
+        values = rng.normal(size=(n, 12, 3))
+    for method in ("saliency", "occlusion"):
+        Attribution(
+            values=values * (1 if method == "saliency" else -1),
+            method=method,
+            target=y,
+            sample_ids=ids,
+            meta=meta,
+            inputs=inputs,
+        ).save(run / "attributions" / f"{method}.npz")
+    from attnscope.report import write_report
+
+    return write_report(run)
+
+
+def test_biology_views_and_time_series_browser(chromium: str, tmp_path: Path) -> None:
+    page = _bio_run(tmp_path, "genotypes")
+    html = page.read_text(encoding="utf-8")
+    assert 'id="motif-table"' in html and "MA0139.1 CTCF" in html
+    probe = _probe(
+        page,
+        tmp_path / "g.html",
+        "document.body.setAttribute('data-traces',"
+        "String(document.getElementById('sb-plot').data.length));" + _only("views"),
     )
-    page = tmp_path / "probe.html"
-    page.write_text(html.replace("</body>", probe), encoding="utf-8")
-    visit = _visit(chromium, page, tmp_path / "visit")
+    visit = _visit(chromium, probe, tmp_path / "g", height=1200)
+    assert visit.console == [] and visit.requests == []
+    assert ">known loci<" in visit.dom  # the Manhattan plot's legend, drawn by plotly.js
+    assert 'data-traces="2"' in visit.dom  # the browser shows both methods
+    _keep(visit.screenshot, "biology_manhattan_motifs")
+    page = _bio_run(tmp_path, "timeseries")
+    probe = _probe(
+        page,
+        tmp_path / "t.html",
+        "var d=document.getElementById('sb-plot').data;document.body.setAttribute('data-grid',"
+        "d.map(function(t){return t.type+':'+t.z.length+'x'+t.z[0].length;}).join(','));"
+        + _only("samples"),
+    )
+    visit = _visit(chromium, probe, tmp_path / "t", height=1000)
     assert visit.console == []
-    order = ["saliency", "integrated_gradients", "input_x_gradient", "layer_integrated_gradients"]
-    order = [*order, "random", "attention"]  # deletion AUC 0.3, 0.31, 0.35, 0.4, 0.5, 0.7
-    assert f'data-asc="{",".join(order)}"' in visit.dom
-    assert f'data-desc="{",".join(order[::-1])}"' in visit.dom
+    assert 'data-grid="heatmap:12x3,heatmap:12x3"' in visit.dom  # (time x variable) per method
+    _keep(visit.screenshot, "sample_browser_timeseries")
 
 
 def test_the_checks_catch_requests_and_console_errors(chromium: str, tmp_path: Path) -> None:

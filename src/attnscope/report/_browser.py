@@ -123,7 +123,12 @@ def browser_data(ctx: RunContext) -> dict[str, Any] | None:
                 "value": _b64(np.take_along_axis(block, top, axis=1)),
             }
     labels = _labels(lead, n_feat)
-    if out["dense"]:
+    if kind == "grid":  # the variables of a (time x variable) map
+        names = lead.feature_names
+        if names is None or np.asarray(names).size != shape[1]:
+            names = np.arange(shape[1])
+        out["labels"] = [str(v) for v in np.asarray(names).tolist()]
+    elif out["dense"]:
         out["labels"] = labels
     else:
         used = np.unique(

@@ -59,10 +59,13 @@ SCRIPT = r"""
       M.forEach(function(m,j){
         var z=[],r=row(m,i);for(var t=0;t<tl;t++){z.push(Array.from(r.subarray(t*vl,(t+1)*vl)));}
         var ax=j?String(j+1):'';
-        traces.push({type:'heatmap',z:z,colorscale:'RdBu',reversescale:true,zmid:0,
+        traces.push({type:'heatmap',z:z,zmid:0,
+          colorscale:[[0,'#1f4e79'],[0.5,'#f7f7f7'],[1,'#c0392b']],
           showscale:j===k-1,xaxis:'x'+ax,yaxis:'y'+ax,name:m,
           hovertemplate:'time %{y}, variable %{x}<br>%{z:.3g}<extra>'+m+'</extra>'});
-        layout['xaxis'+ax]={domain:[j/k+0.01,(j+1)/k-0.01],title:{text:m+' (variable)'}};
+        layout['xaxis'+ax]={domain:[j/k+0.01,(j+1)/k-0.01],title:{text:m+' (variable)'},
+          tickmode:'array',tickvals:D.labels.map(function(_,q){return q;}),
+          ticktext:D.labels};
         layout['yaxis'+ax]={anchor:'x'+ax,title:{text:j?'':'time step'},autorange:'reversed'};
       });
       layout.height=420;
