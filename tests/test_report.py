@@ -113,6 +113,8 @@ def test_demo_writes_its_report(demo_run: tuple[Path, dict]) -> None:
     assert "n_filters = 64" in config and "n_filters = 64" in html
     assert 'class="sortable"' in html and "addEventListener('click'" in html
     assert "ROC curve" in html and "precision-recall curve" in html
+    assert '<a href="attributions/input_x_gradient.npz" download>' in html  # the raw file
+    assert (run / "attributions" / "input_x_gradient.npz").is_file()
 
 
 def test_report_with_trust_attention_and_saved_plots(rich_run: Path) -> None:

@@ -291,6 +291,13 @@ def attributions_section(ctx: RunContext) -> Section | None:
         )
         + ".</p>"
     )
+    links = ", ".join(
+        f'<a href="attributions/{esc(k)}.npz" download>{esc(k)}.npz</a>' for k in attrs
+    )
+    intro += (
+        f'<p class="note">Raw files (numpy .npz: values, target, sample_ids, inputs; links '
+        f"relative to the run directory): {links}.</p>"
+    )
     shown = dict(list(attrs.items())[:6])
     fig = top_features_per_class(shown, class_names=names)
     caption = "top features per class (rows: methods)"
