@@ -237,7 +237,7 @@ def tracks_figure(
         edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
         for a, b in zip(edges[::2], edges[1::2]):
             fig.add_vrect(x0=a - 0.5, x1=b - 0.5, fillcolor="#888", opacity=0.18, line_width=0)
-    if letters is not None and n <= 400:
+    if letters is not None and n <= 80:  # longer: letters on hover, ticks would overlap
         fig.update_xaxes(
             tickmode="array", tickvals=pos, ticktext=letters, tickfont={"family": "monospace"},
             row=len(arrays), col=1,

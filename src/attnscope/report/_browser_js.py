@@ -96,13 +96,13 @@ SCRIPT = r"""
         layout['xaxis'+ax]={anchor:'y'+ax,matches:D.dense&&j?'x':undefined,
           showticklabels:!D.dense||j===k-1||D.kind!=='sequence'};
       });
-      if(D.kind==='sequence'&&seq&&F<=400){
+      if(D.kind==='sequence'&&seq&&F<=80){
         var last='xaxis'+(k>1?String(k):'');
         layout[last].tickmode='array';
         layout[last].tickvals=seq.split('').map(function(_,p){return p;});
         layout[last].ticktext=seq.split('');layout[last].tickfont={family:'monospace',size:9};
-        layout.shapes=shade(i);
       }
+      if(D.kind==='sequence'){layout.shapes=shade(i);}
       if(seq){var r1=row(M[0],i),mx=0;for(var a=0;a<F;a++){mx=Math.max(mx,Math.abs(r1[a]||0));}
         var spans=seq.split('').map(function(b,p){var v=(r1[p]||0)/(mx||1);
           var c=v>=0?'192,57,43':'31,78,121';
