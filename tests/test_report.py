@@ -24,6 +24,19 @@ from attnscope.report import build_report, write_report
 #: Any attribute or CSS reference that would make the browser fetch something.
 _REMOTE = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:|ftp:|//)|url\(""")
 _IMG = re.compile(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+_BUNDLE = re.compile(r'<script id="plotly-js">.*?</script>', re.S)
+
+
+def _own(html: str) -> str:
+    """The page without plotly.js (third-party code; the browser test proves it fetches
+    nothing), after checking the bundle is plotly's own, once."""
+    from plotly.offline import get_plotlyjs
+
+    bundles = _BUNDLE.findall(html)
+    assert len(bundles) <= 1
+    if bundles:
+        assert bundles[0] == f'<script id="plotly-js">{get_plotlyjs()}</script>'
+    return _BUNDLE.sub("", html)
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +99,22 @@ def test_demo_writes_its_report(demo_run: tuple[Path, dict]) -> None:
     # the demo's quick trust table is in the report; a CNN has no attention section
     assert "attention" not in ids and "config" in ids
     assert ids.index("performance") < ids.index("attributions") < ids.index("config")
-    assert not _REMOTE.search(html)
+    assert not _REMOTE.search(_own(html))
     assert "default-src 'none'" in html  # the CSP forbids any network request
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', html)
+    assert csp and "script-src 'unsafe-inline';" in csp.group(1)  # inline scripts only
+    assert not re.search(r"https?:|\*", csp.group(1))  # no remote source allowed
     images = _IMG.findall(html)
-    assert len(images) >= 6  # confusion, ROC, PR, history, top features, heat map, ...
+    assert len(images) >= 4  # confusion, history, top features, logo (the rest is plotly)
+    assert html.count('class="plotly-graph-div"') >= 4  # ROC/PR, heat map, 2 tracks
     for data in images:
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
     config = (run / "config.toml").read_text(encoding="utf-8")
     assert "n_filters = 64" in config and "n_filters = 64" in html
     assert 'class="sortable"' in html and "addEventListener('click'" in html
     assert "ROC curve" in html and "precision-recall curve" in html
+    assert '<a href="attributions/input_x_gradient.npz" download>' in html  # the raw file
+    assert (run / "attributions" / "input_x_gradient.npz").is_file()
 
 
 def test_report_with_trust_attention_and_saved_plots(rich_run: Path) -> None:
@@ -103,18 +122,28 @@ def test_report_with_trust_attention_and_saved_plots(rich_run: Path) -> None:
     assert path == rich_run / "report.html"
     html = path.read_text(encoding="utf-8")
     ids = _section_ids(html)
-    assert ids == ["overview", "data", "performance", "attention", "attributions", "trust", "views"]
+    assert ids == [
+        "overview",
+        "data",
+        "performance",
+        "attention",
+        "attributions",
+        "trust",
+        "samples",
+        "views",
+    ]
     trust = html[
         html.index('<section id="trust"') : html.index("</section>", html.index('id="trust"'))
     ]
     assert "passed by saliency" in trust and "failed by attention" in trust
     assert "saliency beat random" in trust and "attention do no better than random" in trust
     assert "recovers the planted signal best" in trust and "0.550" in trust
-    assert 'id="trust-table"' in trust and 'class="pass"' in trust and 'class="fail"' in trust
+    assert 'id="trust-table"' in trust and 'pass" data-v="0.2"' in trust
+    assert 'fail" data-v="0.9"' in trust and "0.200 ✓" in trust and "0.900 ✗" in trust
     assert "lime: not applicable" in trust
     assert "attention level: position" in html
     assert "consistency_hist.png" in html
-    assert not _REMOTE.search(html)
+    assert not _REMOTE.search(_own(html))
 
 
 def test_report_of_a_bare_run_omits_missing_parts(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Plots: each function returns a matplotlib Figure or Axes; none shows or saves."""
+"""Plots: each function returns a matplotlib Figure or Axes (the ``*_figure`` functions of
+``_interactive`` a plotly Figure); none shows or saves."""
 
 from attnscope._utils.lazy import lazy_exports
 

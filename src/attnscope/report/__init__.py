@@ -1,12 +1,15 @@
 """HTML report of a run directory: one self-contained file that opens offline.
 
-``write_report(run)`` writes ``run/report.html``: data summary, predictive metrics with
-confusion matrix and ROC/PR curves, attention at each level, top features per class for
-every attribution method, the trust table with a plain reading, model-specific views
-and the config that reproduces the run. Figures are PNGs embedded as data URIs, the
-style and the small table-sorting script are inline, and a Content-Security-Policy
-forbids every network request. A part the run lacks (no trust.json, no attention, no
-data to recompute ROC curves) just leaves its section out.
+``write_report(run)`` writes ``run/report.html``: an overview that leads with the method
+the trust table recommends, the samples every number is about and the baselines beside
+the model; data summary; predictive metrics with confusion matrix and interactive ROC/PR
+curves; attention and attribution heat maps; the trust table with a plain reading and a
+legend per column; a sample browser (every explained sample, each saved method side by
+side); model-specific views (saliency tracks, motif table, Manhattan plot, ...) and the
+config that reproduces the run. Interactive figures are plotly, with plotly.js inline
+once per page; static ones are PNG data URIs; a Content-Security-Policy allows inline
+scripts only and forbids every network request. A part the run lacks (no trust.json,
+no attention, no test_predictions.npz) just leaves its section out.
 
 Examples
 --------
@@ -49,9 +52,10 @@ def build_report(run: str | Path) -> str:
     matplotlib.use("Agg")
     from attnscope import __version__
     from attnscope.report import _sections as s
+    from attnscope.report._browser import browser_section
     from attnscope.report._context import RunContext, load_run
     from attnscope.report._html import Section, esc, page
-    from attnscope.report._motifs import motifs_section
+    from attnscope.report._trust import trust_section
     from attnscope.report._views import model_views_section
 
     start = time.perf_counter()
@@ -62,8 +66,8 @@ def build_report(run: str | Path) -> str:
         s.performance_section,
         s.attention_section,
         s.attributions_section,
-        s.trust_section,
-        motifs_section,
+        trust_section,
+        browser_section,
         model_views_section,
         s.config_section,
     ]

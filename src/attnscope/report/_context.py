@@ -23,6 +23,7 @@ class TestScores:
     y_true: np.ndarray
     proba: np.ndarray
     source: str
+    sample_ids: np.ndarray | None = None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -94,14 +95,30 @@ class RunContext:
             return None
         try:
             with np.load(saved, allow_pickle=False) as z:
+                ids = np.asarray(z["sample_ids"]).astype(str) if "sample_ids" in z.files else None
                 return TestScores(
                     np.asarray(z["y_true"]).astype(np.int64),
                     np.asarray(z["proba"], dtype=np.float64),
                     "held-out test set (test_predictions.npz)",
+                    ids,
                 )
         except (OSError, ValueError, KeyError) as exc:
             self.notes.append(f"{saved.name} could not be read ({exc}).")
             return None
+
+    @cached_property
+    def recommended(self) -> Any:
+        """The trust table's :class:`~attnscope.report._trust.Recommendation` (or None)."""
+        from attnscope.report._trust import recommend
+
+        rows = [r for r in self.trust.get("rows") or [] if isinstance(r, dict)]
+        return recommend(rows) if rows else None
+
+    def view_attributions(self, keys: list[str]) -> list[str]:
+        """``keys`` (attribution file stems) with the recommended method's first."""
+        rec = self.recommended
+        best = rec.method if rec is not None else None
+        return sorted(keys, key=lambda k: (self.attributions[k].method != best, k))
 
 
 def load_run(run: str | Path) -> RunContext:

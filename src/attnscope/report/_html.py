@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Section", "esc", "figure_html", "page", "table_html"]
+__all__ = ["Section", "esc", "figure_html", "page", "plotly_html", "table_html"]
+
+#: Marks a page that holds plotly figures (it then embeds plotly.js, once).
+PLOTLY_MARK = "plotly-graph-div"
 
 
 @dataclass
@@ -68,8 +71,26 @@ def png_html(data: bytes, caption: str = "") -> str:
     )
 
 
+def plotly_html(fig: Any, caption: str = "", *, div_id: str | None = None) -> str:
+    """A plotly figure as a ``<figure>`` holding its div and inline drawing script.
+
+    plotly.js itself is not included here: :func:`page` embeds it once when the page has
+    any plotly figure. The mode bar keeps zoom, pan and PNG download, without plotly's logo.
+    """
+    body = fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        div_id=div_id,
+        default_width="100%",
+        config={"displaylogo": False, "responsive": True},
+    )
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return f'<figure class="plotly">{body}{cap}</figure>'
+
+
 def fmt(value: Any) -> str:
-    """Short text for a table cell: 4 significant digits, yes/no, blank for missing."""
+    """Short text for a table cell: 3 significant digits, yes/no, blank for missing."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -80,8 +101,8 @@ def fmt(value: Any) -> str:
         if math.isnan(value):
             return "–"
         if value != 0 and (abs(value) >= 1e5 or abs(value) < 1e-3):
-            return f"{value:.3e}"
-        return f"{value:.4g}"
+            return f"{value:.2e}"
+        return f"{value:.3g}"
     return str(value)
 
 
@@ -93,6 +114,9 @@ def table_html(
     sortable: bool = True,
     table_id: str | None = None,
     cell_class: Any = None,
+    labels: dict[str, str] | None = None,
+    formats: dict[str, Any] | None = None,
+    classes: str = "",
 ) -> str:
     """A (sortable) table; numeric cells carry their value in ``data-v`` for sorting.
 
@@ -107,23 +131,35 @@ def table_html(
     table_id : str, optional
     cell_class : callable, optional
         ``cell_class(column, value) -> str`` extra CSS class of a cell.
+    labels : dict of str -> str, optional
+        Header text per column (default the column name, also kept in ``data-col``).
+    formats : dict of str -> callable, optional
+        ``format(value) -> str`` per column (default :func:`fmt`).
+    classes : str
+        Extra CSS classes of the table (``fit``: headers wrap, the table fits the page).
     """
-    attrs = ' class="sortable"' if sortable else ""
+    attrs = f' class="{esc(" ".join(filter(None, ["sortable" if sortable else "", classes])))}"'
+    labels, formats = labels or {}, formats or {}
     if table_id:
         attrs += f' id="{esc(table_id)}"'
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in columns)
+    head = "".join(
+        f'<th scope="col" data-col="{esc(c)}">{esc(labels.get(c, c))}</th>' for c in columns
+    )
     body = []
     for row in rows:
         cells = []
         for col, value in zip(columns, row):
             extra = cell_class(col, value) if cell_class is not None else ""
+            text = formats[col](value) if col in formats else fmt(value)
+            # a tuple cell sorts by its first item (a formatter renders the whole tuple)
+            value = value[0] if isinstance(value, tuple) else value
             if isinstance(value, bool) or not isinstance(value, int | float):
                 cls = f' class="{esc(extra)}"' if extra else ""
-                cells.append(f"<td{cls}>{esc(fmt(value))}</td>")
+                cells.append(f"<td{cls}>{esc(text)}</td>")
             else:
                 v = "" if isinstance(value, float) and math.isnan(value) else repr(float(value))
                 cls = f' class="num {esc(extra)}"' if extra else ' class="num"'
-                cells.append(f'<td{cls} data-v="{v}">{esc(fmt(value))}</td>')
+                cells.append(f'<td{cls} data-v="{v}">{esc(text)}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return (
@@ -175,6 +211,17 @@ td.fail{color:var(--bad);font-weight:600}
 pre{background:var(--soft);border:1px solid var(--line);padding:10px;overflow-x:auto;
 font-size:.82rem;line-height:1.4}
 details summary{cursor:pointer;color:var(--acc)}
+table.fit{width:100%;font-size:.78rem}
+table.fit th{white-space:normal;vertical-align:bottom;hyphens:auto;padding:3px 4px}
+table.fit td{padding:3px 4px}
+ul.legend{columns:2 360px;font-size:.8rem;color:var(--muted);margin:4px 0;padding-left:18px}
+figure.plotly{width:100%}
+.browser{display:flex;gap:14px;align-items:flex-start}
+.browser .pick{flex:0 0 250px;display:flex;flex-direction:column;gap:6px;font-size:.85rem}
+.browser .pick select,.browser .pick input{width:100%;font:inherit}
+.browser .show{flex:1 1 auto;min-width:0}
+.seq{font-family:monospace;font-size:.8rem;word-break:break-all;line-height:1.6}
+.motif img{height:38px;border:0}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:12px}
 """
 
@@ -222,8 +269,14 @@ _CSP = (
 )
 
 
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return f'<script id="plotly-js">{get_plotlyjs()}</script>\n'
+
+
 def page(title: str, subtitle: str, sections: Sequence[Section], footer: str = "") -> str:
-    """The whole self-contained HTML document."""
+    """The whole self-contained HTML document (plotly.js inline once when a figure needs it)."""
     nav = "".join(f'<a href="#{esc(s.id)}">{esc(s.title)}</a>' for s in sections)
     body = "\n".join(
         f'<section id="{esc(s.id)}"><h2>{esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections
@@ -233,7 +286,8 @@ def page(title: str, subtitle: str, sections: Sequence[Section], footer: str = "
         '<html lang="en"><head><meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n<style>{_CSS}</style></head>\n"
+        f"<title>{esc(title)}</title>\n<style>{_CSS}</style>\n"
+        f"{_plotly_js() if PLOTLY_MARK in body else ''}</head>\n"
         f"<body><header><h1>{esc(title)}</h1><p>{esc(subtitle)}</p></header>\n"
         f"<nav>{nav}</nav>\n<main>\n{body}\n</main>\n"
         f"<footer>{esc(footer)}</footer>\n<script>{_SCRIPT}</script>\n</body></html>\n"

@@ -1,55 +1,116 @@
-"""The report's motif section: ``RUN/motifs/`` written by ``attnscope motifs``."""
+"""The DNA motif table of ``RUN/motifs/patterns.json`` (written by motif discovery).
+
+Accepted shapes: a list of pattern objects, or ``{"patterns": [...]}``; each object may
+hold ``pattern``, ``n_seqlets``, ``best_match``, ``q_value`` and a logo, either as a PNG
+(``logo``: base64, with or without a ``data:image/png;base64,`` prefix) or as a
+contribution weight matrix (``cwm``: length x 4, columns A C G T), drawn here. Missing
+fields leave their cell empty; a missing or unreadable file leaves the view out.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import json
 from typing import Any
 
+import numpy as np
+
 from attnscope.report._context import RunContext
-from attnscope.report._html import Section, esc, png_html, table_html
+from attnscope.report._html import esc
 
-__all__ = ["motifs_section"]
+__all__ = ["motif_views", "read_patterns"]
 
-#: Patterns whose logos are embedded (the table lists all of them).
-MAX_LOGOS = 4
+_PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def motifs_section(ctx: RunContext) -> Section | None:
-    """Patterns, seqlet counts, best JASPAR matches and logos, when RUN/motifs exists."""
-    folder = ctx.run / "motifs"
-    path = folder / "patterns.json"
+def read_patterns(ctx: RunContext) -> list[dict[str, Any]]:
+    """The pattern objects of ``RUN/motifs/patterns.json`` ([] when absent or unreadable)."""
+    path = ctx.run / "motifs" / "patterns.json"
     if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        ctx.notes.append(f"motifs/patterns.json could not be read ({exc}).")
+        return []
+    if isinstance(data, dict):
+        data = data.get("patterns", [])
+    patterns = [p for p in data if isinstance(p, dict)] if isinstance(data, list) else []
+    for p in patterns:  # attnscope motifs writes every Tomtom match; the best one is first
+        matches = p.get("matches")
+        if "best_match" not in p and isinstance(matches, list) and matches:
+            best = matches[0] if isinstance(matches[0], dict) else {}
+            p["best_match"] = " ".join(str(best.get(k, "")) for k in ("id", "name")).strip()
+            p.setdefault("q_value", best.get("q_value"))
+    return patterns
+
+
+def _png(pattern: dict[str, Any]) -> bytes | None:
+    logo = pattern.get("logo")
+    if isinstance(logo, str) and logo:
+        try:
+            raw = base64.b64decode(logo.split(",", 1)[-1], validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if raw.startswith(_PNG):
+            return raw
+    cwm = pattern.get("cwm")
+    if cwm is None:
         return None
-    saved: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    patterns = saved.get("patterns") or []
-    opts = saved.get("options") or {}
-    lead = (
-        f"TF-MoDISco found {len(patterns)} pattern(s) in the {opts.get('method', '?')} "
-        f"attributions of {opts.get('n', '?')} sequences of class {opts.get('target', '?')}; "
-        f"each is matched to {opts.get('n_library', '?')} JASPAR motifs by Tomtom "
-        "(q: Benjamini-Hochberg over the library)."
-    )
+    m = np.asarray(cwm, dtype=float)
+    if m.ndim != 2 or m.shape[1] != 4 or not np.isfinite(m).all():
+        return None
+    import logomaker
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    fig, ax = plt.subplots(figsize=(max(1.5, 0.16 * m.shape[0]), 0.6))
+    logomaker.Logo(pd.DataFrame(m, columns=list("ACGT")), ax=ax)
+    ax.axis("off")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2e}" if 0 < abs(value) < 1e-3 else f"{value:.3g}"
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("id") or ""
+    return esc(value if value is not None else "")
+
+
+def motif_views(ctx: RunContext) -> list[str]:
+    """One table row per discovered pattern: logo, seqlets, best JASPAR match, q-value."""
+    patterns = read_patterns(ctx)
+    if not patterns:
+        return []
     rows = []
-    for p in patterns:
-        best = (p.get("matches") or [{}])[0]
-        rows.append(
-            [
-                p.get("pattern"),
-                p.get("n_seqlets"),
-                p.get("consensus"),
-                f"{best.get('id', '')} {best.get('name', '')}".strip() or "-",
-                best.get("q_value"),
-            ]
+    for i, p in enumerate(patterns):
+        png = _png(p)
+        logo = (
+            f'<img alt="logo of pattern {i}" src="data:image/png;base64,'
+            f'{base64.b64encode(png).decode("ascii")}">'
+            if png
+            else ""
         )
-    body = f'<p class="lead">{esc(lead)}</p>'
-    body += table_html(
-        ["pattern", "seqlets", "consensus", "best match", "q-value"],
-        rows,
-        caption="motifs the model uses",
-        table_id="motifs-table",
+        cells = [
+            _cell(p.get("pattern", i)),
+            logo,
+            _cell(p.get("n_seqlets")),
+            _cell(p.get("best_match")),
+            _cell(p.get("q_value")),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(
+        f"<th>{h}</th>" for h in ("pattern", "logo", "seqlets", "best match (JASPAR)", "q-value")
     )
-    for p in patterns[:MAX_LOGOS]:
-        logo = folder / "logos" / f"{p.get('pattern')}.png"
-        if logo.is_file():
-            body += png_html(logo.read_bytes(), f"{p.get('pattern')}: CWM (top), PPM in bits")
-    return Section("motifs", "Motifs", body)
+    return [
+        '<div class="table-wrap"><table class="motif" id="motif-table"><caption>motifs '
+        "found in the attributions (motifs/patterns.json): the patterns the model relies on, "
+        f"in place of raw positions</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    ]

@@ -9,7 +9,6 @@ import numpy as np
 
 from attnscope.report._context import RunContext
 from attnscope.report._html import Section, esc, figure_html, fmt, table_html
-from attnscope.trust._table import TRUST_COLUMNS
 
 __all__ = [
     "attention_section",
@@ -18,14 +17,11 @@ __all__ = [
     "data_section",
     "overview_section",
     "performance_section",
-    "trust_section",
 ]
 
 #: Attribution files drawn as model views, not as per-feature attributions.
 VIEW_METHODS = ("prototypes", "cross_attention")
 
-#: A method beats random on deletion when its AUC is lower by more than this.
-DELETION_MARGIN = 0.01
 
 _METRIC_ORDER = ("accuracy", "balanced_accuracy", "auroc", "auprc", "f1_macro", "f1_weighted")
 
@@ -60,9 +56,68 @@ def overview_section(ctx: RunContext) -> Section:
         f"A <b>{esc(ctx.model_name)}</b> model classifying {esc(classes)}; run directory "
         f"<code>{esc(ctx.run.resolve())}</code>."
     )
-    return Section(
-        "overview", "Overview", f'<p class="lead">{lead}</p><div class="tiles">{html}</div>'
-    )
+    body = f'<p class="lead">{lead}</p><div class="tiles">{html}</div>'
+    return Section("overview", "Overview", body + _trust_first(ctx) + _baselines(ctx))
+
+
+def _trust_first(ctx: RunContext) -> str:
+    """The trust table's recommendation and which samples every number is about."""
+    parts = []
+    rec = ctx.recommended
+    if rec is not None:
+        saved = {a.method for a in ctx.attributions.values()}
+        if rec.method is None:
+            use = " Model views show the saved attributions; read them with care."
+        elif rec.method in saved:
+            use = f" The model views and the sample browser below show {rec.method} first."
+        else:
+            use = (
+                f" Its attribution is not saved in this run (attnscope explain RUN DATA "
+                f"--method {rec.method} adds it); the views show the saved methods."
+            )
+        parts.append(
+            f'<p class="lead" id="recommendation"><b>Trust table:</b> {esc(rec.reason)}'
+            f'{esc(use)} <a href="#trust">See the table.</a></p>'
+        )
+    scopes = [
+        ("predictive metrics", (ctx.metrics.get("evaluate") or {}).get("scope")),
+        ("trust table", ctx.trust.get("scope")),
+        *(
+            (f"attributions ({k})", a.meta.get("scope"))
+            for k, a in list(ctx.attributions.items())[:1]
+        ),
+    ]
+    items = "".join(f"<li>{esc(k)}: {esc(v)}</li>" for k, v in scopes if isinstance(v, str) and v)
+    if items:
+        parts.append(f'<ul class="scope">{items}</ul>')
+    return "".join(parts)
+
+
+def _baselines(ctx: RunContext) -> str:
+    """The model beside simple baselines on the same held-out samples, and the verdict."""
+    baselines = ctx.metrics.get("baselines")
+    verdict = ctx.metrics.get("verdict")
+    parts = []
+    if isinstance(verdict, str) and verdict:
+        parts.append(f'<p class="lead" id="verdict"><b>Verdict:</b> {esc(verdict)}</p>')
+    if isinstance(baselines, dict) and baselines:
+        keys = ("accuracy", "auroc", "auprc", "seconds")
+        test = _test_metrics(ctx)
+        rows = [(f"{ctx.model_name} (this run)", *(test.get(k) for k in keys))]
+        rows += [
+            (str(name), *(v.get(k) for k in keys))
+            for name, v in baselines.items()
+            if isinstance(v, dict)
+        ]
+        parts.append(
+            table_html(
+                ["model", *keys],
+                rows,
+                caption="the model beside baselines on the same held-out samples",
+                table_id="baselines",
+            )
+        )
+    return "".join(parts)
 
 
 def data_section(ctx: RunContext) -> Section | None:
@@ -111,7 +166,9 @@ def data_section(ctx: RunContext) -> Section | None:
 
 def performance_section(ctx: RunContext) -> Section | None:
     """Metric table, confusion matrix, ROC/PR curves and the training history."""
-    from attnscope.pl._metrics import confusion_heatmap, pr_curve, roc_curve, training_history
+    from attnscope.pl._interactive import roc_pr_figure
+    from attnscope.pl._metrics import confusion_heatmap, training_history
+    from attnscope.report._html import plotly_html
 
     parts: list[str] = []
     tables = {k: dict(ctx.metrics.get(k) or {}) for k in ("test", "evaluate")}
@@ -141,16 +198,16 @@ def performance_section(ctx: RunContext) -> Section | None:
             classes = table.get("classes") or ctx.classes or None
             ax = confusion_heatmap(cm, class_names=classes)
             figs.append(figure_html(ax, f"confusion matrix ({key}): rows true, columns predicted"))
-    scores = ctx.test_scores
-    if scores is not None:
-        classes = ctx.classes or None
-        ax = roc_curve(scores.y_true, scores.proba, class_names=classes)
-        figs.append(figure_html(ax, f"ROC curve: {scores.source}"))
-        ax = pr_curve(scores.y_true, scores.proba, class_names=classes)
-        figs.append(figure_html(ax, f"precision-recall curve: {scores.source}"))
     if figs:
         parts.append(f'<div class="grid three">{"".join(figs)}</div>')
         figs = []
+    scores = ctx.test_scores
+    if scores is not None:
+        classes = ctx.classes or None
+        fig = roc_pr_figure(scores.y_true, scores.proba, class_names=classes)
+        parts.append(
+            plotly_html(fig, f"ROC curve and precision-recall curve: {scores.source} (zoom, hover)")
+        )
     if ctx.history.get("epochs"):
         ax = training_history(ctx.history)
         best = ctx.history.get("best_epoch")
@@ -194,7 +251,8 @@ def _top_table(ctx: RunContext, attrs: dict[str, Any], k: int = 10) -> str:
 
 def attention_section(ctx: RunContext) -> Section | None:
     """The model's own attention at each level saved in attributions/ (method attention)."""
-    from attnscope.pl._attribution import attribution_heatmap, top_features_per_class
+    from attnscope.pl._attribution import top_features_per_class
+    from attnscope.report._heat import attribution_heat
 
     attrs = {k: a for k, a in ctx.attributions.items() if a.method == "attention"}
     if not attrs:
@@ -207,20 +265,18 @@ def attention_section(ctx: RunContext) -> Section | None:
         if levels:
             parts.append(f'<p class="note">levels the model exposes: {esc(", ".join(levels))}</p>')
         names = _class_names(ctx, int(np.asarray(attr.target).max(initial=-1)) + 1)
-        heat = attribution_heatmap(attr, class_names=names)
         bars = top_features_per_class({f"attention ({level})": attr}, class_names=names)
+        parts.append(attribution_heat(stem, attr, names, what=f"attention weights ({level})"))
         parts.append(
-            '<div class="grid">'
-            + figure_html(heat, f"attention weights ({level}), samples x features")
-            + figure_html(bars, f"features with the most attention ({level}) per predicted class")
-            + "</div>"
+            figure_html(bars, f"features with the most attention ({level}) per predicted class")
         )
     return Section("attention", "Attention", "".join(parts))
 
 
 def attributions_section(ctx: RunContext) -> Section | None:
     """Top features per class for every attribution method, and a samples x features map."""
-    from attnscope.pl._attribution import attribution_heatmap, top_features_per_class
+    from attnscope.pl._attribution import top_features_per_class
+    from attnscope.report._heat import attribution_heat
 
     attrs = {k: a for k, a in ctx.attributions.items() if a.method not in VIEW_METHODS}
     if not attrs:
@@ -235,139 +291,26 @@ def attributions_section(ctx: RunContext) -> Section | None:
         )
         + ".</p>"
     )
+    links = ", ".join(
+        f'<a href="attributions/{esc(k)}.npz" download>{esc(k)}.npz</a>' for k in attrs
+    )
+    intro += (
+        f'<p class="note">Raw files (numpy .npz: values, target, sample_ids, inputs; links '
+        f"relative to the run directory): {links}.</p>"
+    )
     shown = dict(list(attrs.items())[:6])
     fig = top_features_per_class(shown, class_names=names)
     caption = "top features per class (rows: methods)"
     if len(shown) < len(attrs):
         caption += f"; the first {len(shown)} of {len(attrs)} methods, all are in the table"
     parts = [intro, figure_html(fig, caption)]
-    heat = [
-        figure_html(attribution_heatmap(a, class_names=names), f"{k}: samples x features")
-        for k, a in attrs.items()
-        if a.method != "attention"
-    ][:4]
-    if heat:
-        parts.append(f'<div class="grid">{"".join(heat)}</div>')
+    keys = [k for k in ctx.view_attributions(list(attrs)) if attrs[k].method != "attention"]
+    parts.extend(attribution_heat(k, attrs[k], names) for k in keys[:3])
     parts.append(
         "<details><summary>table of the top features per class and method (sortable)"
         f"</summary>{_top_table(ctx, attrs)}</details>"
     )
     return Section("attributions", "Attributions", "".join(parts))
-
-
-# Every trust-table column except bookkeeping, so a new metric reaches the report by itself.
-_TRUST_SHOWN = tuple(c for c in TRUST_COLUMNS if c not in ("status", "seconds"))
-
-
-def trust_sentences(rows: list[dict[str, Any]]) -> list[str]:
-    """Plain sentences on what a trust table says (which methods pass which check)."""
-    ok = [r for r in rows if str(r.get("status", "ok")) == "ok"]
-    out: list[str] = []
-    real = [r for r in ok if r.get("method") != "random"]
-    passed = [r["method"] for r in real if r.get("sanity_pass") is True]
-    failed = [r["method"] for r in real if r.get("sanity_pass") is False]
-    if passed or failed:
-        out.append(
-            "Sanity check (explanations must change when the model's weights are randomised): "
-            + (f"passed by {', '.join(passed)}" if passed else "passed by no method")
-            + (
-                f"; failed by {', '.join(failed)}, whose maps may reflect the input rather than "
-                "what the model learned"
-                if failed
-                else ""
-            )
-            + "."
-        )
-    lab_pass = [r["method"] for r in real if r.get("label_pass") is True]
-    lab_fail = [r["method"] for r in real if r.get("label_pass") is False]
-    if lab_pass or lab_fail:
-        out.append(
-            "Label randomisation (a model trained on shuffled labels must give different "
-            "maps): "
-            + (f"passed by {', '.join(lab_pass)}" if lab_pass else "passed by no method")
-            + (f"; failed by {', '.join(lab_fail)}" if lab_fail else "")
-            + "."
-        )
-    base = next((r for r in ok if r.get("method") == "random"), None)
-    if base is not None and _num(base.get("deletion_auc")) is not None:
-        floor = float(base["deletion_auc"])
-        scored = [(r["method"], _num(r.get("deletion_auc"))) for r in real]
-        better = [m for m, d in scored if d is not None and d < floor - DELETION_MARGIN]
-        worse = [m for m, d in scored if d is not None and d >= floor - DELETION_MARGIN]
-        out.append(
-            f"Deletion (removing the top-ranked features first should drop the score faster "
-            f"than removing random ones, whose area is {floor:.3f}; lower is better): "
-            + (f"{', '.join(better)} beat random" if better else "no method beats random")
-            + (f"; {', '.join(worse)} do no better than random" if worse else "")
-            + f" (margin {DELETION_MARGIN})."
-        )
-    truth = [r for r in real if _num(r.get("precision_at_k")) is not None]
-    if truth:
-        best = max(truth, key=lambda r: float(r["precision_at_k"]))
-        rnd = _num(best.get("random_precision"))
-        out.append(
-            f"Ground truth: {best['method']} recovers the planted signal best "
-            f"(precision@k {float(best['precision_at_k']):.3f}"
-            + (f" against {rnd:.3f} for a random ranking" if rnd is not None else "")
-            + ")."
-        )
-    timed = [r for r in real if _num(r.get("seconds_per_sample")) is not None]
-    if timed:
-        fast = min(timed, key=lambda r: float(r["seconds_per_sample"]))
-        slow = max(timed, key=lambda r: float(r["seconds_per_sample"]))
-        out.append(
-            f"Cost: from {float(fast['seconds_per_sample']) * 1e3:.2f} ms per sample "
-            f"({fast['method']}) to {float(slow['seconds_per_sample']) * 1e3:.2f} ms "
-            f"({slow['method']})."
-        )
-    return out
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return None if math.isnan(float(value)) else float(value)
-
-
-def trust_section(ctx: RunContext) -> Section | None:
-    """The trust table of ``trust.json`` with a plain reading of it."""
-    rows = [r for r in ctx.trust.get("rows") or [] if isinstance(r, dict)]
-    if not rows:
-        return None
-    ok = [r for r in rows if str(r.get("status", "ok")) == "ok"]
-    skipped = [r for r in rows if str(r.get("status", "ok")) != "ok"]
-    cols = [c for c in _TRUST_SHOWN if any(c in r for r in ok)]
-    sentences = trust_sentences(rows)
-    body = "".join(f'<p class="lead">{esc(s)}</p>' for s in sentences[:1])
-    if len(sentences) > 1:
-        body += "<ul>" + "".join(f"<li>{esc(s)}</li>" for s in sentences[1:]) + "</ul>"
-
-    def _cls(col: str, value: Any) -> str:
-        if col in ("sanity_pass", "label_pass") and isinstance(value, bool):
-            return "pass" if value else "fail"
-        return ""
-
-    n = ctx.trust.get("n_samples")
-    body += (
-        '<p class="note">Deletion AUC and sufficiency: lower is better. Insertion AUC, '
-        "comprehensiveness and truth recovery (precision_at_k, auroc, auprc): higher is "
-        "better. A sanity or label correlation below the threshold passes. Click a header "
-        "to sort.</p>"
-    )
-    body += table_html(
-        cols,
-        [[r.get(c) for c in cols] for r in ok],
-        caption=f"explanation trust per method{f' on {n} samples' if n else ''}",
-        table_id="trust-table",
-        cell_class=_cls,
-    )
-    if skipped:
-        body += (
-            '<p class="note">not applicable: '
-            + esc("; ".join(f"{r.get('method')}: {r.get('status')}" for r in skipped))
-            + "</p>"
-        )
-    return Section("trust", "Explanation trust", body)
 
 
 def config_section(ctx: RunContext) -> Section | None:

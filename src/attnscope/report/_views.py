@@ -16,6 +16,7 @@ import numpy as np
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.report._context import RunContext
 from attnscope.report._html import Section, esc, figure_html, png_html, table_html
+from attnscope.report._motifs import motif_views
 
 __all__ = ["VIEWS", "model_views_section", "pl_function"]
 
@@ -43,10 +44,11 @@ def _feature_attrs(ctx: RunContext, n_features: int) -> dict[str, Any]:
 
 
 def sequence_views(ctx: RunContext) -> list[str]:
-    """Saliency tracks and logos of one sequence per class (any model on DNA)."""
-    import matplotlib.pyplot as plt
+    """Interactive saliency tracks (every saved method, one sequence per class) and a logo."""
+    from attnscope.pl._interactive import tracks_figure
+    from attnscope.report._html import plotly_html
 
-    track, logo = pl_function("saliency_track"), pl_function("attribution_logo")
+    logo = pl_function("attribution_logo")
     # the explained sequences are saved with each attribution (``inputs["tokens"]``)
     attrs = {
         k: a
@@ -55,57 +57,78 @@ def sequence_views(ctx: RunContext) -> list[str]:
         and a.method not in _NOT_FEATURES
         and np.asarray(a.values).shape == np.asarray(a.inputs["tokens"]).shape
     }
-    if track is None or not attrs:
+    if not attrs:
         return []
-    order = sorted(attrs, key=lambda k: (attrs[k].method == "attention", k))[:2]
+    order = ctx.view_attributions(list(attrs))[:4]
+    lead = attrs[order[0]]
+    tokens = np.asarray(lead.inputs["tokens"])
+    lut = np.array(list("-ACGTN"))
+    truth = lead.inputs.get("truth")
     out: list[str] = []
-    for key in order:
-        attr = attrs[key]
-        tokens = np.asarray(attr.inputs["tokens"])
-        picks = [int(np.flatnonzero(attr.target == c)[0]) for c in np.unique(attr.target)][:3]
-        fig, axes = plt.subplots(len(picks), 1, figsize=(11, 2.1 * len(picks)), squeeze=False)
-        truth = attr.inputs.get("truth")
-        k = int(np.asarray(truth[0]).sum()) if truth is not None and truth.ndim == 2 else 10
-        for ax, i in zip(axes[:, 0], picks):
-            track(
-                attr,
-                index=i,
-                sequence=tokens[i],
-                truth=truth[i] if truth is not None and truth.ndim == 2 else None,
-                top_k=max(k, 1),
-                ax=ax,
-            )
-            name = ctx.classes[attr.target[i]] if attr.target[i] < len(ctx.classes) else ""
-            ax.set_title(f"{attr.sample_ids[i]} · explained class {name}", fontsize=9)
-        fig.tight_layout()
+    ids = np.asarray(lead.sample_ids).astype(str)
+    for c in np.unique(lead.target)[:3]:
+        i = int(np.flatnonzero(lead.target == c)[0])
+        tracks = {}
+        for key in order:
+            rows = np.flatnonzero(np.asarray(attrs[key].sample_ids).astype(str) == ids[i])
+            if rows.size:
+                tracks[key] = np.asarray(attrs[key].values[rows[0]], dtype=float)
+        name = ctx.classes[int(c)] if int(c) < len(ctx.classes) else str(c)
+        seq = "".join(lut[np.clip(tokens[i].astype(np.int64), 0, 5)])
+        fig = tracks_figure(
+            tracks,
+            sequence=seq,
+            truth=truth[i] if truth is not None and np.asarray(truth).ndim == 2 else None,
+            title=f"{ids[i]} · explained class {name}",
+        )
         note = " (grey: planted motif)" if truth is not None else ""
-        out.append(figure_html(fig, f"{key}: attribution along one sequence per class{note}"))
-        if logo is not None and attr.method != "attention":  # flat weights make no logo
-            i = picks[0]
-            vals = np.asarray(attr.values[i], dtype=float)
-            centre = int(np.argmax(np.abs(vals)))
-            start = max(0, min(centre - 15, vals.size - 30))
-            try:
-                ax = logo(attr, tokens[i], index=i, start=start, stop=min(vals.size, start + 30))
-            except (DataError, ValueError) as exc:
-                warnings.warn(f"logo not drawn: {exc}", AttnscopeWarning, stacklevel=2)
-            else:
-                ax.set_title(
-                    f"{key}: {attr.sample_ids[i]}, positions {start}-{start + 29}", fontsize=9
+        out.append(
+            plotly_html(
+                fig,
+                f"{ids[i]}: attribution along the sequence, {', '.join(tracks)}{note}; "
+                "drag to zoom, hover for the base",
+            )
+        )
+    if logo is not None and lead.method != "attention":  # flat weights make no logo
+        i = int(np.flatnonzero(lead.target == lead.target[0])[0])
+        vals = np.asarray(lead.values[i], dtype=float)
+        centre = int(np.argmax(np.abs(vals)))
+        start = max(0, min(centre - 15, vals.size - 30))
+        try:
+            ax = logo(lead, tokens[i], index=i, start=start, stop=min(vals.size, start + 30))
+        except (DataError, ValueError) as exc:
+            warnings.warn(f"logo not drawn: {exc}", AttnscopeWarning, stacklevel=2)
+        else:
+            ax.set_title(f"{order[0]}: {ids[i]}, positions {start}-{start + 29}", fontsize=9)
+            out.append(
+                figure_html(
+                    ax, f"{order[0]}: logo of the strongest window (letter height = attribution)"
                 )
-                out.append(
-                    figure_html(
-                        ax, f"{key}: logo of the strongest window (letter height = attribution)"
-                    )
-                )
+            )
     return out
 
 
-def genotype_views(ctx: RunContext) -> list[str]:
-    """Manhattan plot of per-SNP attributions and the top-SNP table (genotype data)."""
-    from attnscope.pl._attribution import class_importance
+def _known(attr: Any, n: int) -> np.ndarray | None:
+    """Known loci of a genotype attribution: ``meta["known_loci"]`` (SNP ids or indices)
+    or planted causal SNPs (``inputs["truth"]``, per SNP or per sample x SNP)."""
+    known = attr.meta.get("known_loci")
+    if known:
+        ids = np.asarray(attr.inputs.get("snp_ids", np.arange(n).astype(str))).astype(str)
+        wanted = np.asarray(known).astype(str)
+        return np.flatnonzero(np.isin(ids, wanted) | np.isin(np.arange(n).astype(str), wanted))
+    truth = attr.inputs.get("truth")
+    if truth is not None and np.asarray(truth).shape[-1] == n:
+        t = np.asarray(truth).astype(bool)
+        return np.flatnonzero(t if t.ndim == 1 else t.any(axis=0))
+    return None
 
-    manhattan = pl_function("manhattan")
+
+def genotype_views(ctx: RunContext) -> list[str]:
+    """Interactive Manhattan plot (known loci marked) and the top-SNP table (genotypes)."""
+    from attnscope.pl._attribution import class_importance
+    from attnscope.pl._interactive import manhattan_figure
+    from attnscope.report._html import plotly_html
+
     # SNP coordinates are saved with each attribution (``inputs["chromosomes"]`` ...)
     attrs = {
         k: a
@@ -113,7 +136,8 @@ def genotype_views(ctx: RunContext) -> list[str]:
         if "chromosomes" in a.inputs and a.method not in _NOT_FEATURES
     }
     out: list[str] = []
-    for key, attr in list(attrs.items())[:2]:
+    for key in ctx.view_attributions(list(attrs))[:2]:
+        attr = attrs[key]
         chrom = np.asarray(attr.inputs["chromosomes"]).astype(str)
         positions = np.asarray(attr.inputs["positions"])
         n = int(chrom.size)
@@ -121,20 +145,13 @@ def genotype_views(ctx: RunContext) -> list[str]:
             continue
         imp = np.abs(np.asarray(attr.values, dtype=float).reshape(attr.n_samples, -1)).mean(axis=0)
         top = np.argsort(-imp, kind="stable")[:20]
-        if manhattan is not None:
-            ax = manhattan(
-                imp,
-                chrom,
-                positions,
-                highlight=top,
-                ylabel="mean |attribution|",
-            )
-            ax.set_title(f"{key}: per-SNP attribution", fontsize=9)
-            out.append(
-                figure_html(ax, f"{key}: mean |attribution| per SNP along the genome (red: top 20)")
-            )
-        per_class = class_importance(attr, n_classes=max(len(ctx.classes), 1))
         ids = np.asarray(attr.inputs.get("snp_ids", np.arange(n).astype(str))).astype(str)
+        known = _known(attr, n)
+        fig = manhattan_figure(imp, chrom, positions, labels=ids, known=known, highlight=top)
+        cap = f"{key}: mean |attribution| per SNP along the genome (red: top 20"
+        cap += f"; diamonds: {known.size} known loci)" if known is not None else ")"
+        out.append(plotly_html(fig, cap + "; zoom into a chromosome, hover for the SNP"))
+        per_class = class_importance(attr, n_classes=max(len(ctx.classes), 1))
         rows = [
             (
                 r,
@@ -219,6 +236,7 @@ def saved_plots(ctx: RunContext) -> list[str]:
 
 #: (title, builder) for every model-specific view.
 VIEWS: tuple[tuple[str, Callable[[RunContext], list[str]]], ...] = (
+    ("Motifs (RUN/motifs/patterns.json)", motif_views),
     ("Sequence saliency and logos", sequence_views),
     ("Genome-wide SNP attribution", genotype_views),
     ("Pathways and prototypes", hain_views),
@@ -238,8 +256,8 @@ def model_views_section(ctx: RunContext) -> Section | None:
             ctx.notes.append(f"view {title!r} could not be drawn ({type(exc).__name__}: {exc}).")
             continue
         if items:
-            figs = [i for i in items if i.startswith("<figure")]
-            other = [i for i in items if not i.startswith("<figure")]
+            figs = [i for i in items if i.startswith("<figure") and "plotly" not in i[:30]]
+            other = [i for i in items if i not in figs]
             parts.append(f"<h3>{esc(title)}</h3>")
             parts.append(f'<div class="grid">{"".join(figs)}</div>' + "".join(other))
     if not parts:
