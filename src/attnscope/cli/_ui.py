@@ -125,6 +125,14 @@ def _usage_message(exc: Any) -> str:
     return message
 
 
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that every ``finally`` (atomic writes) runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def run_app(app: Any, argv: list[str] | None) -> int:
     """Run the typer ``app``; user errors become one ``error:`` line and exit status 2.
 
@@ -133,12 +141,18 @@ def run_app(app: Any, argv: list[str] | None) -> int:
     that cannot be opened exit with 2, other failures with 1 (one line naming the error);
     ``--debug`` re-raises them all with the traceback.
     """
+    import signal
+    import threading
+
     import typer
 
     from attnscope.errors import ConfigError, DataError
 
     STATE.update(debug=False, verbosity=1)
     args = strip_global_flags(list(sys.argv[1:] if argv is None else argv))
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app(args=args, standalone_mode=False, prog_name="attnscope")
     except typer.Exit as exc:
@@ -148,6 +162,9 @@ def run_app(app: Any, argv: list[str] | None) -> int:
             raise
         _error("interrupted; nothing was written for the interrupted step.")
         return 130
+    except Terminated:
+        _error("terminated (SIGTERM); nothing was written for the interrupted step.")
+        return 143
     except (DataError, ConfigError) as exc:
         if STATE["debug"]:
             raise
@@ -179,4 +196,7 @@ def run_app(app: Any, argv: list[str] | None) -> int:
             "for the traceback and report it)"
         )
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
