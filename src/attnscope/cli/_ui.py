@@ -154,7 +154,10 @@ def run_app(app: Any, argv: list[str] | None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(args=args, standalone_mode=False, prog_name="attnscope")
+        status = app(args=args, standalone_mode=False, prog_name="attnscope")
+        if status == 130:  # typer turns Ctrl-C into a return value of 130
+            _error("interrupted; nothing was written for the interrupted step.")
+            return 130
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except (typer.Abort, KeyboardInterrupt):
