@@ -28,7 +28,9 @@ class _TimeSeriesClassifier(BaseClassifier):
 
     dataset_type = TimeSeriesDataset
 
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> TimeSeriesDataset:
+    def _dataset_from_arrays(
+        self, X: Any, y: Any | None, *, reset: bool = False
+    ) -> TimeSeriesDataset:
         raise DataError(
             "time-series models take a TimeSeriesDataset (attnscope.io.read_physionet2012, "
             "read_long_timeseries or attnscope.sim.simulate_timeseries)."
