@@ -187,14 +187,14 @@ def class_weight_vector(class_weight: Any, classes: np.ndarray, codes: np.ndarra
 def validation_share_fits(codes: np.ndarray, val_size: float) -> bool:
     """Whether a stratified ``val_size`` share can hold every class (else warn, return False).
 
-    scikit-learn's stratified split needs at least one sample of each class on both sides
-    and two of every class.
+    The stratified split needs a sample of each class on both sides and (as
+    :func:`attnscope.data.train_val_test_split` checks) three of every class.
     """
     n = len(codes)
     counts = np.bincount(codes)
     counts = counts[counts > 0]
     n_val = math.ceil(val_size * n)
-    if n_val >= len(counts) and n - n_val >= len(counts) and counts.min() >= 2:
+    if n_val >= len(counts) and n - n_val >= len(counts) and counts.min() >= 3:
         return True
     warnings.warn(
         f"{n} training samples ({counts.tolist()} per class) cannot hold a stratified "
