@@ -172,3 +172,25 @@ def test_a_loss_without_sample_weight_is_refused():
     est._loss_fn = lambda: lambda m, i, t, cw, e: F.cross_entropy(m(*i).logits, t)  # type: ignore[method-assign]
     with pytest.raises(ConfigError, match="does not support sample_weight"):
         est.fit(X, y, sample_weight=np.ones(60))
+
+
+def test_anndata_goes_straight_into_fit_with_obs_key_layer_and_sparse():
+    import anndata
+    import scipy.sparse as sp
+
+    X, y = _table()
+    adata = anndata.AnnData(
+        X=np.zeros((60, 4), dtype=np.float32),
+        obs=pd.DataFrame(
+            {"cell_type": np.where(y == 1, "B", "T")}, index=[f"c{i}" for i in range(60)]
+        ),
+        var=pd.DataFrame(index=["a", "b", "c", "d"]),
+    )
+    adata.layers["logcounts"] = sp.csr_matrix(X.to_numpy(np.float32))
+    est = _mlp().fit(adata, "cell_type", layer="logcounts")
+    assert est.classes_.tolist() == ["B", "T"] and list(est.feature_names_in_) == list("abcd")
+    dense = _mlp().fit(X, np.where(y == 1, "B", "T"))
+    np.testing.assert_allclose(est.predict_proba(adata), dense.predict_proba(X), rtol=1e-5)
+    assert est.score(adata, "cell_type") == dense.score(X, np.where(y == 1, "B", "T"))
+    with pytest.raises(DataError, match="no layer 'raw'"):
+        _mlp().fit(adata, "cell_type", layer="raw")
