@@ -52,6 +52,31 @@ class Dataset:
         return int(self.sample_ids.shape[0])
 
     @property
+    def shape(self) -> tuple[int]:
+        """``(n_samples,)``: lets scikit-learn count and index the samples (CV tools)."""
+        return (len(self),)
+
+    def __getitem__(self, idx: Any) -> Dataset:
+        """``data[idx]`` is ``data.subset(idx)`` for an index array, list, mask or slice.
+
+        scikit-learn's ``_safe_indexing`` calls ``data[idx, ...]``, so cross_val_score,
+        GridSearchCV and the splitters take a Dataset with ``y=data.y``. A single integer
+        is refused (a Dataset of one sample is ``data[[i]]``).
+        """
+        if isinstance(idx, tuple) and len(idx) == 2 and idx[1] is Ellipsis:
+            idx = idx[0]
+        if isinstance(idx, (int, np.integer)) or (isinstance(idx, np.ndarray) and idx.ndim == 0):
+            raise TypeError(
+                f"index a {type(self).__name__} with an array of sample indices or a slice "
+                f"(data[[{int(idx)}]] holds sample {int(idx)})."
+            )
+        if isinstance(idx, tuple):
+            raise TypeError(f"a {type(self).__name__} has one (sample) axis; got {idx!r}.")
+        return self.subset(idx if isinstance(idx, slice) else np.asarray(idx))
+
+    __iter__ = None  # a Dataset is not a sequence of samples (no ``for sample in data``)
+
+    @property
     def n_classes(self) -> int:
         """Number of classes."""
         return len(self.class_names)

@@ -32,18 +32,24 @@ class _TimeSeriesClassifier(BaseClassifier):
     dataset_type = TimeSeriesDataset
 
     def fit(
-        self, X: Any, y: Any | None = None, *, validation_data: Any = None
+        self,
+        X: Any,
+        y: Any | None = None,
+        *,
+        sample_weight: Any = None,
+        validation_data: Any = None,
+        layer: str | None = None,
     ) -> _TimeSeriesClassifier:
         from attnscope.io import TimeSeriesNormalizer
 
-        data = BaseClassifier.as_dataset(self, X, y)
+        data = BaseClassifier._as_dataset(self, X, y, reset=True)
         norm = None
         if not data.meta.get("normalized"):
             norm = TimeSeriesNormalizer().fit(data)
             data = norm.transform(data)
             if validation_data is not None and not validation_data.meta.get("normalized"):
                 validation_data = norm.transform(validation_data)
-        super().fit(data, validation_data=validation_data)
+        super().fit(data, sample_weight=sample_weight, validation_data=validation_data)
         self.spec_["normalizer"] = norm.to_dict() if norm is not None else None
         return self
 
@@ -56,7 +62,9 @@ class _TimeSeriesClassifier(BaseClassifier):
 
         return TimeSeriesNormalizer.from_dict(state).transform(data)
 
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> TimeSeriesDataset:
+    def _dataset_from_arrays(
+        self, X: Any, y: Any | None, *, reset: bool = False
+    ) -> TimeSeriesDataset:
         raise DataError(
             "time-series models take a TimeSeriesDataset (attnscope.io.read_physionet2012, "
             "read_long_timeseries or attnscope.sim.simulate_timeseries)."

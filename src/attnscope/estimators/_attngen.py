@@ -127,16 +127,24 @@ class AttnGenClassifier(BaseClassifier):
         self.dropout = dropout
 
     def fit(
-        self, X: Any, y: Any | None = None, *, validation_data: Any | None = None
+        self,
+        X: Any,
+        y: Any | None = None,
+        *,
+        sample_weight: Any = None,
+        validation_data: Any | None = None,
+        layer: str | None = None,
     ) -> AttnGenClassifier:
         """Train on ``X`` (a SequenceDataset, DNA strings or a token matrix); returns self."""
         self._check_params()
         self.__dict__.pop("spec_", None)  # a refit may use another sequence length
-        super().fit(X, y, validation_data=validation_data)
+        super().fit(X, y, sample_weight=sample_weight, validation_data=validation_data, layer=layer)
         return self
 
     # -- data -----------------------------------------------------------------------
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> SequenceDataset:
+    def _dataset_from_arrays(
+        self, X: Any, y: Any | None, *, reset: bool = False
+    ) -> SequenceDataset:
         # The flatten layer fixes the input length: strings are cut/padded to the fitted one.
         return sequence_dataset_from_arrays(
             X,

@@ -29,7 +29,6 @@ from attnscope.errors import ConfigError, DataError
 from attnscope.train import (
     History,
     TrainConfig,
-    class_weights,
     cross_entropy_loss,
     fit_module,
     load_checkpoint,
@@ -62,7 +61,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     val_size : float, default 0.1
         Stratified share of the training data held out for early stopping (0 disables it).
     clip_grad_norm : float or None, default 1.0
-    class_weight : {"balanced"} or None, default None
+    class_weight : {"balanced"}, dict or None, default None
+        Loss weight per class; a dict maps labels (as in ``classes_``) to weights, the
+        classes it does not name weigh 1 (scikit-learn's convention).
     device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, default "cpu"
         Where the network trains; it stays there for prediction and explanation. An
         unavailable device raises :class:`~attnscope.errors.ConfigError` at ``fit``.
@@ -93,7 +94,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_epochs: int = 0,
         val_size: float = 0.1,
         clip_grad_norm: float | None = 1.0,
-        class_weight: str | None = None,
+        class_weight: str | dict[Any, float] | None = None,
         device: str = "cpu",
         random_state: int = 0,
         verbose: bool = False,
@@ -145,7 +146,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     # -- hooks for subclasses -----------------------------------------------------
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> Dataset:
+    def _dataset_from_arrays(self, X: Any, y: Any | None, *, reset: bool = False) -> Dataset:
         raise ConfigError(f"{type(self).__name__} needs a {self.dataset_type.__name__}.")
 
     def _module_spec(self, data: Dataset) -> dict[str, Any]:
@@ -178,25 +179,28 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         raise NotImplementedError
 
     # -- public API ---------------------------------------------------------------
-    def as_dataset(self, X: Any, y: Any | None = None) -> Dataset:
-        """Validate ``X`` (a Dataset or arrays) and return this estimator's Dataset type.
+    def as_dataset(self, X: Any, y: Any | None = None, *, reset: bool = False) -> Dataset:
+        """Validate ``X`` (a Dataset, arrays or an AnnData) and return this estimator's Dataset.
 
+        ``reset`` (True in ``fit``) records ``classes_`` / ``n_features_in_`` for array input.
         A fitted estimator realigns ``X`` to the input schema it was trained on (columns,
         SNPs, variables, modalities by name; sequence length by the documented rule of
         :mod:`attnscope.data._schema`) or refuses it with the difference named.
         """
-        data = self._as_dataset(X, y)
-        schema = getattr(self, "input_schema_", None)
+        data = self._as_dataset(X, y, reset=reset)
+        schema = None if reset else getattr(self, "input_schema_", None)
         return align_to_schema(data, schema) if schema else data
 
-    def _as_dataset(self, X: Any, y: Any | None) -> Dataset:
+    def _as_dataset(self, X: Any, y: Any | None, *, reset: bool = False) -> Dataset:
         if isinstance(X, Dataset):
             if not isinstance(X, self.dataset_type):
                 raise DataError(
                     f"{type(self).__name__} takes {self.dataset_type.modality} data, "
                     f"got {X.modality} data."
                 )
-            if y is not None:
+            if y is not None and not (
+                X.labels is not None and np.array_equal(np.asarray(y), X.labels)
+            ):  # y equal to the Dataset's own codes (scikit-learn's CV tools) keeps its names
                 from attnscope.data import encode_labels
 
                 codes, names = encode_labels(np.asarray(y))
@@ -204,44 +208,96 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
                 X = replace(X, labels=codes, class_names=names)
             return X
-        return self._dataset_from_arrays(X, y)
+        return self._dataset_from_arrays(X, y, reset=reset)
 
     def fit(
-        self, X: Any, y: Any | None = None, *, validation_data: Dataset | None = None
+        self,
+        X: Any,
+        y: Any | None = None,
+        *,
+        sample_weight: Any = None,
+        validation_data: Dataset | None = None,
+        layer: str | None = None,
     ) -> BaseClassifier:
-        """Train on ``X`` (a Dataset, or arrays with labels ``y``).
+        """Train on ``X`` (a Dataset, arrays with labels ``y``, or an AnnData).
 
         A stratified ``val_size`` share is held out for early stopping unless
-        ``validation_data`` is given. Returns ``self``.
+        ``validation_data`` is given (or the data are too few to give every class a
+        validation sample: then all are trained on, with a warning).
+
+        Parameters
+        ----------
+        X : Dataset, array-like of shape (n_samples, ...) or AnnData
+        y : array-like of shape (n_samples,), optional
+            Labels of any dtype (``classes_`` keeps it); for an AnnData the ``obs`` column
+            name may be given instead.
+        sample_weight : array-like of shape (n_samples,), optional
+            Per-sample weights of the training loss.
+        validation_data : Dataset, optional
+        layer : str, optional
+            AnnData layer to read instead of ``adata.X`` (remembered for prediction).
+
+        Returns ``self``.
         """
-        data = self._as_dataset(X, y)  # a refit is not aligned to the previous schema
+        from attnscope.estimators._sklearn import (
+            class_weight_vector,
+            is_anndata,
+            validation_share_fits,
+        )
+
+        self.__dict__.pop("classes_", None)  # a refit forgets the previous labels
+        if is_anndata(X) or layer is not None:
+            from attnscope.estimators._sklearn import table_from_arrays
+
+            if self.dataset_type.modality != "tabular":
+                raise DataError(f"{type(self).__name__} cannot take an AnnData (a table).")
+            data: Dataset = table_from_arrays(self, X, y, reset=True, layer=layer)
+        else:
+            data = self.as_dataset(X, y, reset=True)
+        if not hasattr(self, "classes_") and y is not None and not isinstance(X, Dataset):
+            from dataclasses import replace
+
+            from attnscope.estimators._sklearn import fit_labels
+
+            classes, codes = fit_labels(y)  # the labels' own dtype and order
+            if len(codes) == len(data):
+                self.classes_ = classes
+                data = replace(data, labels=codes, class_names=[str(c) for c in classes])
+        if not hasattr(self, "classes_"):
+            self.classes_ = np.asarray(data.class_names)
         labels = data.y
+        if isinstance(X, Dataset) and hasattr(data, "feature_names"):  # tables
+            self.n_features_in_ = len(data.feature_names)
+            self.feature_names_in_ = np.array([str(f) for f in data.feature_names], dtype=object)
         config = self._train_config()
-        if self.class_weight not in (None, "balanced"):
-            raise ConfigError(
-                f"class_weight must be None or 'balanced', got {self.class_weight!r}."
+        weights = None
+        if sample_weight is not None:
+            from sklearn.utils.validation import _check_sample_weight
+
+            weights = _check_sample_weight(
+                sample_weight, np.zeros((len(data), 1)), dtype=np.float32, ensure_non_negative=True
             )
         if np.unique(labels).size < 2:
-            raise DataError("the training labels hold one class only; a classifier needs two.")
-        train, val = data, validation_data
-        if val is None and self.val_size > 0:
-            tr_idx, va_idx, _ = train_val_test_split(
+            raise DataError("the training labels hold only 1 class; a classifier needs two.")
+        cw = class_weight_vector(self.class_weight, np.asarray(self.classes_), labels)
+        train: Dataset = data
+        val = validation_data
+        train_idx = np.arange(len(data))
+        if val is None and self.val_size > 0 and validation_share_fits(labels, self.val_size):
+            train_idx, va_idx, _ = train_val_test_split(
                 labels, val_size=self.val_size, test_size=0.0, random_state=self.random_state
             )
-            train, val = data.subset(tr_idx), data.subset(va_idx)
-        self.classes_ = np.asarray(data.class_names)
+            train, val = data.subset(train_idx), data.subset(va_idx)
         self._check_data(train)
         self.input_schema_ = input_schema(train)
+        loss_fn = self._loss_fn()
+        if weights is not None and "sample_weight" not in inspect.signature(loss_fn).parameters:
+            raise ConfigError(f"{type(self).__name__} does not support sample_weight.")
         with seeded(self.random_state, config.device):
             self.spec_ = self._module_spec(train)
             module = self._build_module(self.spec_)
             self._init_from_data(module, train)
             gen = torch.Generator().manual_seed(int(self.random_state))
-            cw = (
-                class_weights(train.y, len(self.classes_))
-                if self.class_weight == "balanced"
-                else None
-            )
             val_inputs = self._make_inputs(val) if val is not None else None
             val_y = torch.as_tensor(self._codes(val)) if val is not None else None
             self.history_: History = fit_module(
@@ -251,10 +307,11 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 config=config,
                 val_inputs=val_inputs,
                 val_y=val_y,
-                loss_fn=self._loss_fn(),
+                loss_fn=loss_fn,
                 class_weight=cw,
                 generator=gen,
                 parameters=self._param_groups(module),
+                sample_weight=None if weights is None else torch.as_tensor(weights[train_idx]),
             )
         self.module_ = module  # stays on the training device
         self.n_train_ = len(train)
@@ -262,7 +319,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def _codes(self, data: Dataset) -> np.ndarray:
         """Labels of ``data`` as column indices of ``classes_``."""
-        names = list(self.classes_)
+        names = [str(c) for c in self.classes_]
         unknown = sorted(set(data.class_names) - set(names))
         if unknown:
             raise DataError(f"labels {unknown} were not seen in training (classes {names}).")
@@ -272,7 +329,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def predict_logits(self, X: Any) -> np.ndarray:
         """Raw class scores, shape (n_samples, n_classes)."""
         check_is_fitted(self)
-        data = self.as_dataset(X)
+        data = self._align(self.as_dataset(X))
         self._check_data(data)
         inputs = self._make_inputs(data)
         return batched_forward(
@@ -293,21 +350,31 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         with eval_mode(module):
             return auto_batch_size(forward, inputs, grad=False, max_rows=max(256, self.batch_size))
 
+    def _align(self, data: Dataset) -> Dataset:
+        """Hook: reorder a fitted model's input features by name (tables)."""
+        return data
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, columns ordered as ``classes_``."""
+        check_is_fitted(self)
         logits = torch.as_tensor(self.predict_logits(X))
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted class names."""
+        """Predicted labels, of the dtype of the training labels (``classes_``)."""
         check_is_fitted(self)
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        return np.asarray(self.classes_)[self.predict_proba(X).argmax(axis=1)]
 
     def score(self, X: Any, y: Any | None = None, sample_weight: Any = None) -> float:
-        """Accuracy on ``X`` (labels from the Dataset or ``y``)."""
+        """(Weighted) accuracy on ``X`` (labels from the Dataset, ``y`` or an obs key)."""
+        check_is_fitted(self)
+        if y is not None and not isinstance(X, Dataset) and not isinstance(y, str):
+            from sklearn.metrics import accuracy_score
+
+            return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
         data = self.as_dataset(X, y)
         pred = self.predict_proba(data).argmax(axis=1)
-        return float((pred == self._codes(data)).mean())
+        return float(np.average(pred == self._codes(data), weights=sample_weight))
 
     def evaluate(self, X: Any, y: Any | None = None) -> dict[str, Any]:
         """All predictive metrics plus the confusion matrix on labelled data."""

@@ -87,7 +87,9 @@ class CNNClassifier(BaseClassifier):
         self.kernel_size = kernel_size
         self.dropout = dropout
 
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> SequenceDataset:
+    def _dataset_from_arrays(
+        self, X: Any, y: Any | None, *, reset: bool = False
+    ) -> SequenceDataset:
         return sequence_dataset_from_arrays(X, y, class_names=getattr(self, "classes_", []))
 
     def _module_spec(self, data: Any) -> dict[str, Any]:

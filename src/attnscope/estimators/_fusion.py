@@ -160,7 +160,9 @@ class FusionClassifier(BaseClassifier):
         self.alpha_init = alpha_init
 
     # -- data -------------------------------------------------------------------
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> MultiOmicsDataset:
+    def _dataset_from_arrays(
+        self, X: Any, y: Any | None, *, reset: bool = False
+    ) -> MultiOmicsDataset:
         if not isinstance(X, dict) or not X:
             raise DataError(
                 "FusionClassifier takes a MultiOmicsDataset or a dict modality -> "

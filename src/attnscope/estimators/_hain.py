@@ -18,6 +18,7 @@ from attnscope.errors import AttnscopeWarning, ConfigError
 from attnscope.estimators._base import BaseClassifier
 from attnscope.estimators._mlp import MLPClassifier, robust_scale
 from attnscope.models.hain import HAIN
+from attnscope.train import weighted_cross_entropy
 
 __all__ = ["HAINClassifier", "gene_set_pairs", "robust_scale"]
 
@@ -110,10 +111,9 @@ class HAINClassifier(BaseClassifier):
     sparsity_weight : float, default 0.0
         Weight of the mean entropy of the gene attention inside each group.
     dropout : float, default 0.1
-    **train_params
+    epochs, batch_size, lr, ..., verbose
         Training options of :class:`~attnscope.estimators.BaseClassifier`
-        (defaults here: ``lr=1e-3``, ``epochs=100``, ``patience=20``,
-        ``monitor="loss"``).
+        (defaults here: ``epochs=100``, ``patience=20``, ``monitor="loss"``).
 
     Attributes
     ----------
@@ -143,13 +143,39 @@ class HAINClassifier(BaseClassifier):
         separation_weight: float = 0.05,
         sparsity_weight: float = 0.0,
         dropout: float = 0.1,
-        **train_params: Any,
+        epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer: str = "adam",
+        amsgrad: bool = False,
+        patience: int = 20,
+        monitor: str = "loss",
+        min_epochs: int = 0,
+        val_size: float = 0.1,
+        clip_grad_norm: float | None = 1.0,
+        class_weight: str | dict[Any, float] | None = None,
+        device: str = "cpu",
+        random_state: int = 0,
+        verbose: bool = False,
     ) -> None:
-        train_params.setdefault("lr", 1e-3)
-        train_params.setdefault("epochs", 100)
-        train_params.setdefault("patience", 20)
-        train_params.setdefault("monitor", "loss")
-        super().__init__(**train_params)
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            optimizer=optimizer,
+            amsgrad=amsgrad,
+            patience=patience,
+            monitor=monitor,
+            min_epochs=min_epochs,
+            val_size=val_size,
+            clip_grad_norm=clip_grad_norm,
+            class_weight=class_weight,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
         self.gene_sets = gene_sets
         self.n_heads = n_heads
         self.dim = dim
@@ -165,6 +191,7 @@ class HAINClassifier(BaseClassifier):
         self.dropout = dropout
 
     _dataset_from_arrays = MLPClassifier._dataset_from_arrays  # type: ignore[assignment]
+    _align = MLPClassifier._align
     _check_data = MLPClassifier._check_data  # type: ignore[assignment]
 
     # -- network ----------------------------------------------------------------------
@@ -262,11 +289,20 @@ class HAINClassifier(BaseClassifier):
         )
 
         def loss_fn(
-            module: nn.Module, inputs: Sequence[Tensor], y: Tensor, cw: Tensor | None, epoch: int
+            module: nn.Module,
+            inputs: Sequence[Tensor],
+            y: Tensor,
+            cw: Tensor | None,
+            epoch: int,
+            sample_weight: Tensor | None = None,
         ) -> Tensor:
             out = module(*inputs)
             proto_class: Tensor = module.prototypes.prototype_class  # type: ignore[union-attr,assignment]
-            loss = F.cross_entropy(out.logits, y, weight=cw)
+            loss = (
+                F.cross_entropy(out.logits, y, weight=cw)
+                if sample_weight is None
+                else weighted_cross_entropy(out.logits, y, cw, sample_weight)
+            )
             dist = out.extras["prototype_distance"]
             own = proto_class.unsqueeze(0) == y.unsqueeze(1)
             if wc:
@@ -281,10 +317,18 @@ class HAINClassifier(BaseClassifier):
         return loss_fn
 
     # -- fit: prototype projection and global importances -------------------------------
-    def fit(self, X: Any, y: Any | None = None, *, validation_data: Any = None) -> HAINClassifier:
+    def fit(
+        self,
+        X: Any,
+        y: Any | None = None,
+        *,
+        sample_weight: Any = None,
+        validation_data: Any = None,
+        layer: str | None = None,
+    ) -> HAINClassifier:
         """Train (see :meth:`BaseClassifier.fit`), then project every prototype onto its
         nearest training sample of its class and store per-class global importances."""
-        super().fit(X, y, validation_data=validation_data)
+        super().fit(X, y, sample_weight=sample_weight, validation_data=validation_data, layer=layer)
         data: Any = self.as_dataset(X, y)
         codes = self._codes(data)
         module: Any = self.module_

@@ -182,7 +182,9 @@ class HEMERAClassifier(BaseClassifier):
         self.pretrain_lr = pretrain_lr
 
     # -- data -------------------------------------------------------------------------
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> GenotypeDataset:
+    def _dataset_from_arrays(
+        self, X: Any, y: Any | None, *, reset: bool = False
+    ) -> GenotypeDataset:
         arr = np.asarray(X)
         if arr.ndim != 2 or arr.dtype.kind not in "iuf":
             raise DataError("X must be a (samples, SNPs) matrix of dosages 0/1/2 (-1 missing).")
@@ -298,9 +300,14 @@ class HEMERAClassifier(BaseClassifier):
         lam = float(self.proj_l1)
 
         def loss_fn(
-            module: nn.Module, inputs: Any, y: Tensor, class_weight: Tensor | None, epoch: int
+            module: nn.Module,
+            inputs: Any,
+            y: Tensor,
+            class_weight: Tensor | None,
+            epoch: int,
+            sample_weight: Tensor | None = None,
         ) -> Tensor:
-            loss = cross_entropy_loss(module, inputs, y, class_weight, epoch)
+            loss = cross_entropy_loss(module, inputs, y, class_weight, epoch, sample_weight)
             for name, p in module.named_parameters():
                 if name.endswith(("proj_k", "proj_v")):
                     loss = loss + lam * p.abs().sum()

@@ -9,9 +9,10 @@ import torch
 from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec
-from attnscope.data import TabularDataset, encode_labels
+from attnscope.data import TabularDataset
 from attnscope.errors import DataError
 from attnscope.estimators._base import BaseClassifier
+from attnscope.estimators._sklearn import align_columns, table_from_arrays
 from attnscope.models import MLP
 
 __all__ = ["MLPClassifier", "robust_scale", "standardised_table_spec"]
@@ -45,7 +46,7 @@ class MLPClassifier(BaseClassifier):
     ----------
     hidden : tuple of int, default (256, 64)
     dropout : float, default 0.3
-    **train_params
+    epochs, batch_size, lr, ..., verbose
         Training options of :class:`~attnscope.estimators.BaseClassifier`.
     """
 
@@ -57,49 +58,66 @@ class MLPClassifier(BaseClassifier):
         *,
         hidden: tuple[int, ...] | list[int] = (256, 64),
         dropout: float = 0.3,
-        **train_params: Any,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        optimizer: str = "adam",
+        amsgrad: bool = False,
+        patience: int = 10,
+        monitor: str = "accuracy",
+        min_epochs: int = 0,
+        val_size: float = 0.1,
+        clip_grad_norm: float | None = 1.0,
+        class_weight: str | dict[Any, float] | None = None,
+        device: str = "cpu",
+        random_state: int = 0,
+        verbose: bool = False,
     ) -> None:
-        super().__init__(**train_params)
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            weight_decay=weight_decay,
+            optimizer=optimizer,
+            amsgrad=amsgrad,
+            patience=patience,
+            monitor=monitor,
+            min_epochs=min_epochs,
+            val_size=val_size,
+            clip_grad_norm=clip_grad_norm,
+            class_weight=class_weight,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+        )
         self.hidden = hidden
         self.dropout = dropout
 
-    def _dataset_from_arrays(self, X: Any, y: Any | None) -> TabularDataset:
-        names = getattr(X, "columns", None)
-        ids = getattr(X, "index", None)
-        try:
-            arr = np.asarray(X, dtype=np.float32)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"X must be numeric (samples x features): {exc}") from exc
-        if arr.ndim != 2:
-            raise DataError(f"X must be 2-D (samples x features), got shape {arr.shape}.")
-        labels, class_names = (None, list(getattr(self, "classes_", [])))
-        if y is not None:
-            labels, class_names = encode_labels(np.asarray(y))
-        fitted_names = getattr(self, "spec_", {}).get("feature_names")
-        if names is not None:
-            feature_names = np.asarray(names).astype(str)
-        elif fitted_names is not None and len(fitted_names) == arr.shape[1]:
-            feature_names = np.asarray(fitted_names)
-        else:
-            feature_names = np.array([f"f{j}" for j in range(arr.shape[1])])
-        return TabularDataset(
-            labels=labels,
-            sample_ids=np.asarray(ids).astype(str)
-            if ids is not None
-            else np.arange(len(arr)).astype(str),
-            class_names=class_names,
-            truth=None,
-            meta={},
-            X=arr,
-            feature_names=feature_names,
-        )
+    def _dataset_from_arrays(self, X: Any, y: Any | None, *, reset: bool = False) -> TabularDataset:
+        return table_from_arrays(self, X, y, reset=reset)
+
+    def _align(self, data: Any) -> Any:
+        """A TabularDataset holding the fitted features in another order is reordered."""
+        names = getattr(self, "spec_", {}).get("feature_names")
+        if names is None or list(data.feature_names) == list(names):
+            return data
+        if sorted(map(str, data.feature_names)) != sorted(map(str, names)):
+            if _default_names(names) or _default_names(data.feature_names):
+                return data  # unnamed (numpy) columns: _check_data compares the counts
+            align_columns(_Columns(data.feature_names), np.asarray(names), "the data")
+        pos = {f: j for j, f in enumerate(map(str, data.feature_names))}
+        order = np.array([pos[str(f)] for f in names])
+        from dataclasses import replace
+
+        return replace(data, X=data.X[:, order], feature_names=np.asarray(names))
 
     def _check_data(self, data: Any) -> None:
         spec = getattr(self, "spec_", None)
         if spec is not None and data.n_features != spec["n_features"]:
             raise DataError(
-                f"the model was trained on {spec['n_features']} features, this data has "
-                f"{data.n_features}; use the same feature columns."
+                f"X has {data.n_features} features, but {type(self).__name__} is expecting "
+                f"{spec['n_features']} features as input; use the same feature columns."
             )
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
@@ -131,6 +149,18 @@ class MLPClassifier(BaseClassifier):
         return standardised_table_spec(
             self.module_, self._make_inputs(data)[0], self.spec_["feature_names"]
         )
+
+
+def _default_names(names: Any) -> bool:
+    """True for the placeholder names f0, f1, ... given to unnamed columns."""
+    return [str(f) for f in names] == [f"f{j}" for j in range(len(names))]
+
+
+class _Columns:
+    """Just the ``columns`` of a table, for :func:`align_columns`'s error message."""
+
+    def __init__(self, columns: Any) -> None:
+        self.columns = np.asarray(columns)
 
 
 def standardised_table_spec(

@@ -22,7 +22,7 @@ from attnscope.io._seqtable import (
 )
 from attnscope.io._textio import one_line, read_csv
 
-__all__ = ["read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
+__all__ = ["from_anndata", "read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
 
 Orientation = Literal["auto", "samples_by_features", "features_by_samples"]
 _NA_LABELS = {"", "na", "nan", "n/a", "none", "null", "?", "-"}
@@ -293,30 +293,69 @@ def read_h5ad(path: PathLike, *, label_key: str | None = None) -> TabularDataset
             f"{p}: not a readable h5ad file ({type(exc).__name__}: {one_line(exc)}); write it "
             "again with anndata."
         ) from exc
+    return from_anndata(adata, label_key=label_key, source=str(p))
+
+
+def from_anndata(
+    adata: Any,
+    *,
+    label_key: str | None = None,
+    layer: str | None = None,
+    source: str = "AnnData",
+) -> TabularDataset:
+    """Convert an in-memory ``anndata.AnnData`` (obs x var) into a TabularDataset.
+
+    Parameters
+    ----------
+    adata : AnnData
+        ``X`` (or ``layers[layer]``) of shape (n_obs, n_vars), dense or sparse (sparse is
+        densified to float32).
+    label_key : str, optional
+        Column of ``obs`` holding the class; None gives unlabelled data.
+    layer : str, optional
+        Read ``adata.layers[layer]`` instead of ``adata.X``.
+    source : str
+        Named in error messages.
+
+    Returns
+    -------
+    TabularDataset
+        ids from ``obs_names``, features from ``var_names``.
+    """
+    if layer is None:
+        X = adata.X
+    elif layer in adata.layers:
+        X = adata.layers[layer]
+    else:
+        raise DataError(
+            f"{source}: no layer {layer!r}; layers are {list(adata.layers.keys())} "
+            "(layer=None reads adata.X)."
+        )
+    if X is None:
+        raise DataError(f"{source}: adata.X is empty; give layer= naming a layer.")
     from attnscope._utils.memory import check_memory
 
-    X = adata.X
     check_memory(
         float(adata.n_obs) * adata.n_vars * 4.0,
-        what=f"{p}: the dense {adata.n_obs} x {adata.n_vars} float32 matrix",
+        what=f"{source}: the dense {adata.n_obs} x {adata.n_vars} float32 matrix",
         fix="subset the cells or genes first (e.g. adata[:, genes].write_h5ad(...)).",
     )
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     X = np.asarray(X, dtype=np.float32)
     sample_ids = adata.obs_names.astype(str).tolist()
     features = adata.var_names.astype(str).tolist()
-    _check_finite_named(X, p, sample_ids, features)
-    _unique(sample_ids, p, "obs names (sample ids)")
-    _unique(features, p, "var names (features)")
+    _check_finite_named(X, source, sample_ids, features)
+    _unique(sample_ids, source, "obs names (sample ids)")
+    _unique(features, source, "var names (features)")
     values: list[Any] | None = None
     if label_key is not None:
         if label_key not in adata.obs.columns:
             raise DataError(
-                f"{p}: obs has no column {label_key!r}; columns are "
+                f"{source}: obs has no column {label_key!r}; columns are "
                 f"{list(adata.obs.columns)}. Give --label-col KEY (label_key= in Python)."
             )
         values = adata.obs[label_key].astype(object).tolist()
-    return build_tabular(X, sample_ids, features, values, source=str(p))
+    return build_tabular(X, sample_ids, features, values, source=source)
 
 
 def read_pancan(folder: PathLike) -> TabularDataset:
@@ -449,7 +488,9 @@ def _numeric(
     return np.ascontiguousarray(X, dtype=np.float32)
 
 
-def _check_finite_named(X: np.ndarray, path: Path, samples: list[str], feats: list[str]) -> None:
+def _check_finite_named(
+    X: np.ndarray, path: Path | str, samples: list[str], feats: list[str]
+) -> None:
     bad = ~np.isfinite(X)
     if bad.any():
         s, f = (int(i) for i in np.argwhere(bad)[0])
@@ -466,7 +507,7 @@ def _check_finite_named(X: np.ndarray, path: Path, samples: list[str], feats: li
         )
 
 
-def _unique(names: Sequence[str], path: Path, what: str) -> None:
+def _unique(names: Sequence[str], path: Path | str, what: str) -> None:
     uniq, counts = np.unique(np.asarray(names, dtype=str), return_counts=True)
     if (counts > 1).any():
         dup = uniq[counts > 1][:3].tolist()

@@ -14,6 +14,7 @@ from attnscope.train._loop import (
     fit_module,
     member_cross_entropy,
     member_scores,
+    weighted_cross_entropy,
 )
 from attnscope.train._mlm import mask_tokens, pretrain_mlm
 
@@ -36,4 +37,5 @@ __all__ = [
     "member_scores",
     "pretrain_mlm",
     "save_checkpoint",
+    "weighted_cross_entropy",
 ]

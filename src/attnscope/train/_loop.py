@@ -31,9 +31,11 @@ __all__ = [
     "fit_module",
     "member_cross_entropy",
     "member_scores",
+    "weighted_cross_entropy",
 ]
 
-#: ``loss_fn(module, batch_inputs, batch_y, class_weight, epoch) -> scalar loss``
+#: ``loss_fn(module, batch_inputs, batch_y, class_weight, epoch) -> scalar loss``; a loss
+#: that supports per-sample weights also takes ``sample_weight=`` (a (B,) tensor).
 LossFn = Callable[[nn.Module, Sequence[Tensor], Tensor, "Tensor | None", int], Tensor]
 
 
@@ -59,10 +61,32 @@ class History:
 
 
 def cross_entropy_loss(
-    module: nn.Module, inputs: Sequence[Tensor], y: Tensor, class_weight: Tensor | None, epoch: int
+    module: nn.Module,
+    inputs: Sequence[Tensor],
+    y: Tensor,
+    class_weight: Tensor | None,
+    epoch: int,
+    sample_weight: Tensor | None = None,
 ) -> Tensor:
-    """Plain (optionally class-weighted) cross-entropy on the module's logits."""
-    return F.cross_entropy(logits_of(module(*inputs)), y, weight=class_weight)
+    """Plain (optionally class- and sample-weighted) cross-entropy on the module's logits.
+
+    With ``sample_weight`` (shape (B,)) the loss is the weighted mean
+    ``sum(w_i c_{y_i} l_i) / sum(w_i c_{y_i})`` (c: class weights, 1 without them), which
+    equals the unweighted loss when every weight is 1.
+    """
+    logits = logits_of(module(*inputs))
+    if sample_weight is None:
+        return F.cross_entropy(logits, y, weight=class_weight)
+    return weighted_cross_entropy(logits, y, class_weight, sample_weight)
+
+
+def weighted_cross_entropy(
+    logits: Tensor, y: Tensor, class_weight: Tensor | None, sample_weight: Tensor
+) -> Tensor:
+    """Cross-entropy of logits (B, C) weighted per sample (B,) and per class (C,)."""
+    per_sample = F.cross_entropy(logits, y, weight=class_weight, reduction="none")
+    w = sample_weight if class_weight is None else sample_weight * class_weight[y]
+    return (per_sample * sample_weight).sum() / w.sum().clamp_min(1e-12)
 
 
 def member_cross_entropy(
@@ -92,6 +116,7 @@ def fit_module(
     class_weight: Tensor | None = None,
     generator: torch.Generator | None = None,
     parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
+    sample_weight: Tensor | None = None,
 ) -> History:
     """Train ``module`` in place with mini-batches and early stopping.
 
@@ -117,6 +142,10 @@ def fit_module(
         What to optimise; default every parameter of ``module``. Dicts are optimiser
         parameter groups (``{"params": [...], "eps": ...}``) whose own settings override
         ``config``'s.
+    sample_weight : Tensor of shape (n_samples,), optional
+        Per-sample weights of the training loss, indexed like ``y``; each batch's slice is
+        passed to ``loss_fn`` as ``sample_weight=`` (the loss must accept that keyword).
+        Validation metrics stay unweighted.
 
     Returns
     -------
@@ -137,6 +166,7 @@ def fit_module(
         loss_fn=loss_fn,
         class_weight=class_weight,
         parameters=parameters,
+        sample_weight=sample_weight,
     )[0]
 
 
@@ -202,6 +232,7 @@ def _train(
     loss_fn: LossFn,
     class_weight: Tensor | None,
     parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
+    sample_weight: Tensor | None = None,
 ) -> list[History]:
     """The epoch loop shared by :func:`fit_module` (M = 1) and :func:`fit_members`.
 
@@ -235,6 +266,8 @@ def _train(
     best_state = _BestState(module, members)
     single_bn = not members and _has_batchnorm(module)
     n = int(y.shape[0])
+    if sample_weight is not None and tuple(sample_weight.shape) != (n,):
+        raise ValueError(f"sample_weight has shape {tuple(sample_weight.shape)}, expected ({n},).")
     progress = _progress(config.verbose, config.epochs)
     try:
         for epoch in range(config.epochs):
@@ -253,7 +286,13 @@ def _train(
                 elif single_bn and idx.numel() < 2:
                     continue  # BatchNorm cannot train on a single sample
                 batch = [t[idx].to(device) for t in inputs]
-                loss = loss_fn(net, batch, y[idx].to(device), cw, epoch)
+                if sample_weight is None:
+                    loss = loss_fn(net, batch, y[idx].to(device), cw, epoch)
+                else:
+                    sw = sample_weight[idx].to(device)
+                    loss = loss_fn(  # type: ignore[call-arg]
+                        net, batch, y[idx].to(device), cw, epoch, sample_weight=sw
+                    )
                 optimizer.zero_grad(set_to_none=True)
                 if ctx is not None:
                     scale = D.shard_factor(y[idx].to(device), global_y, ctx, cw) * (not empty)

@@ -1,0 +1,206 @@
+"""scikit-learn's input contract for attnscope estimators.
+
+Table estimators (MLP, HAIN) validate plain inputs with scikit-learn's ``validate_data``
+(``n_features_in_``, ``feature_names_in_``, its error wording for sparse, complex, empty
+or non-finite input) and realign DataFrame / AnnData columns by name. Every estimator
+shares the label handling (``classes_`` from ``np.unique(y)``, original dtype kept), the
+sample and class weights and the small-data validation rule defined here.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from typing import Any
+
+import numpy as np
+
+from attnscope.data import TabularDataset
+from attnscope.errors import AttnscopeWarning, DataError
+
+__all__ = [
+    "align_columns",
+    "class_weight_vector",
+    "fit_labels",
+    "is_anndata",
+    "table_from_arrays",
+    "validation_share_fits",
+]
+
+
+def is_anndata(X: Any) -> bool:
+    """True for an ``anndata.AnnData`` (without importing anndata)."""
+    mod = sys.modules.get("anndata")
+    return mod is not None and isinstance(X, mod.AnnData)
+
+
+def fit_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Check classification targets; return ``(classes, codes)`` with ``classes`` as np.unique.
+
+    Raises scikit-learn's ``ValueError("Unknown label type: ...")`` for continuous targets.
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y = np.asarray(y)
+    check_classification_targets(y)
+    classes, codes = np.unique(y, return_inverse=True)
+    return classes, codes.reshape(-1).astype(np.int64)
+
+
+def align_columns(X: Any, fitted: np.ndarray, what: str = "X") -> Any:
+    """Reorder the columns of a DataFrame ``X`` to the fitted feature names.
+
+    Unknown or missing names raise :class:`DataError` naming them; ``X`` is never used
+    by position when it carries names.
+    """
+    cols = np.asarray(X.columns).astype(str)
+    fitted_list = [str(f) for f in fitted]
+    if cols.tolist() == fitted_list:
+        return X
+    missing = [f for f in fitted_list if f not in set(cols.tolist())]
+    unknown = [c for c in cols.tolist() if c not in set(fitted_list)]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} fitted feature(s) {missing[:5]}")
+        if unknown:
+            parts.append(f"{len(unknown)} unknown feature(s) {unknown[:5]}")
+        raise DataError(
+            f"{what} has {' and '.join(parts)}; give the columns the model was fitted on "
+            f"(feature_names_in_, {len(fitted_list)} names)."
+        )
+    return X.loc[:, fitted_list] if hasattr(X, "loc") else X[fitted_list]
+
+
+def table_from_arrays(
+    est: Any, X: Any, y: Any | None, *, reset: bool, layer: str | None = None
+) -> TabularDataset:
+    """Validate a (samples x features) table the way scikit-learn estimators do.
+
+    Parameters
+    ----------
+    est : BaseClassifier
+        Receives ``n_features_in_`` (and ``feature_names_in_`` for named columns) when
+        ``reset``; otherwise the table is checked against them.
+    X : array-like, DataFrame, list of lists or AnnData, shape (n_samples, n_features)
+        Sparse matrices are refused with scikit-learn's message (densify them); an
+        AnnData's ``X`` or ``layers[layer]`` may be sparse.
+    y : array-like of shape (n_samples,), str or None
+        Labels (any dtype), or for an AnnData the ``obs`` column holding them.
+    reset : bool
+        True in ``fit``.
+
+    Returns
+    -------
+    TabularDataset
+        Labels coded against ``np.unique(y)`` in ``fit``; class names are ``str`` of them.
+    """
+    from sklearn.utils.validation import validate_data
+
+    if is_anndata(X):
+        return _from_anndata(est, X, y, reset=reset, layer=layer)
+    fitted = getattr(est, "feature_names_in_", None)
+    if not reset and fitted is not None and hasattr(X, "columns"):
+        X = align_columns(X, fitted)
+    ids = getattr(X, "index", None)
+    kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
+    if reset:  # scikit-learn's "requires y to be passed" when y is None
+        arr, y = validate_data(est, X, y, **kwargs)
+    else:
+        arr = validate_data(est, X, **kwargs)
+    names = getattr(est, "feature_names_in_", None)
+    spec_names = getattr(est, "spec_", {}).get("feature_names")
+    if names is not None:
+        feature_names = np.asarray(names).astype(str)
+    elif spec_names is not None and len(spec_names) == arr.shape[1]:
+        feature_names = np.asarray(spec_names)
+    else:
+        feature_names = np.array([f"f{j}" for j in range(arr.shape[1])])
+    labels, class_names = None, [str(c) for c in getattr(est, "classes_", [])]
+    if y is not None:
+        classes, labels = fit_labels(y) if reset else np.unique(np.asarray(y), return_inverse=True)
+        class_names = [str(c) for c in classes]
+        if reset:
+            est.classes_ = classes
+    sample_ids = (
+        np.asarray(ids).astype(str)
+        if ids is not None and len(np.unique(np.asarray(ids).astype(str))) == len(arr)
+        else np.arange(len(arr)).astype(str)
+    )
+    return TabularDataset(
+        labels=None if labels is None else np.asarray(labels).reshape(-1),
+        sample_ids=sample_ids,
+        class_names=class_names,
+        truth=None,
+        meta={},
+        X=np.ascontiguousarray(arr, dtype=np.float32),
+        feature_names=feature_names,
+    )
+
+
+def _from_anndata(
+    est: Any, adata: Any, y: Any | None, *, reset: bool, layer: str | None
+) -> TabularDataset:
+    from attnscope.io import from_anndata
+
+    if reset:
+        est.anndata_layer_ = layer
+    elif layer is None:
+        layer = getattr(est, "anndata_layer_", None)
+    key = y if isinstance(y, str) else None
+    data = from_anndata(adata, label_key=key, layer=layer)
+    if y is not None and key is None:
+        from dataclasses import replace
+
+        classes, codes = fit_labels(y) if reset else np.unique(np.asarray(y), return_inverse=True)
+        if len(codes) != len(data):
+            raise DataError(f"y has {len(codes)} labels for {len(data)} observations.")
+        data = replace(data, labels=codes.reshape(-1), class_names=[str(c) for c in classes])
+    if reset:
+        est.n_features_in_ = data.n_features
+        est.feature_names_in_ = np.asarray(data.feature_names, dtype=object)
+        if data.labels is not None:
+            est.classes_ = np.asarray(data.class_names)
+            if y is not None and key is None:
+                est.classes_ = fit_labels(y)[0]
+    return data
+
+
+def class_weight_vector(class_weight: Any, classes: np.ndarray, codes: np.ndarray) -> Any:
+    """Per-class loss weights (a float32 tensor) for ``None``, ``"balanced"`` or a dict.
+
+    Dict keys are class labels as in ``classes_``; classes not named get weight 1, as in
+    scikit-learn. Returns None for ``class_weight=None``.
+    """
+    import torch
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, dict) and classes.dtype.kind in "US":
+        class_weight = {str(k): v for k, v in class_weight.items()}
+    w = compute_class_weight(class_weight, classes=classes, y=classes[codes])
+    return torch.tensor(np.asarray(w, dtype=np.float64), dtype=torch.float32)
+
+
+def validation_share_fits(codes: np.ndarray, val_size: float) -> bool:
+    """Whether a stratified ``val_size`` share can hold every class (else warn, return False).
+
+    The stratified split needs a sample of each class on both sides and (as
+    :func:`attnscope.data.train_val_test_split` checks) three of every class.
+    """
+    n = len(codes)
+    counts = np.bincount(codes)
+    counts = counts[counts > 0]
+    n_val = math.ceil(val_size * n)
+    if n_val >= len(counts) and n - n_val >= len(counts) and counts.min() >= 3:
+        return True
+    warnings.warn(
+        f"{n} training samples ({counts.tolist()} per class) cannot hold a stratified "
+        f"val_size={val_size} share with every class; training on all of them without "
+        "early stopping (the last epoch is kept). Set val_size=0 to silence this.",
+        AttnscopeWarning,
+        stacklevel=3,
+    )
+    return False
