@@ -421,6 +421,10 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         est.spec_ = meta["spec"]
         est.classes_ = np.asarray(meta["classes"])
         est.input_schema_ = meta.get("input_schema")
+        names = (est.input_schema_ or {}).get("feature_names")
+        if names is not None:  # a reloaded table model still realigns DataFrames by name
+            est.feature_names_in_ = np.array([str(n) for n in names], dtype=object)
+            est.n_features_in_ = len(names)
         module = est._build_module(est.spec_)
         try:
             module.load_state_dict(state)

@@ -144,7 +144,9 @@ def fit_run(
                 data, test_size=test_size, split=split, random_state=split_seed
             )
         except DataError as exc:  # name the data and the option that changes the split
-            raise DataError(f"{data_path}: {exc} (--test-size {test_size})") from exc
+            raise DataError(
+                f"{_data_name(data_path, data_config)}: {exc} (--test-size {test_size})"
+            ) from exc
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
         train, test = data, None
@@ -220,6 +222,16 @@ def _compare(
         ),
         **extra,
     }
+
+
+def _data_name(data_path: Any, data_config: dict[str, Any] | None) -> str:
+    """The file a Dataset was read from (its path in the run's [data] table), for messages."""
+    if not isinstance(data_path, Dataset):
+        return str(data_path)
+    path = (data_config or {}).get("path")
+    if isinstance(path, list | tuple):
+        return ", ".join(str(p) for p in path)
+    return str(path) if path else "the data"
 
 
 def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Path:
