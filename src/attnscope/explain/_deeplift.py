@@ -140,32 +140,21 @@ def deeplift_shap(
     ``n_shuffles`` dinucleotide shuffles, as tangermeme's ``deep_lift_shap``.
     ``meta`` reports the convergence delta.
     """
-    from captum.attr import DeepLift, DeepLiftShap
+    from captum.attr import DeepLiftShap
 
     _rows(spec, 1, None)  # float inputs needed
     model = _check_deeplift(estimator, spec)
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     if shuffles is not None:
-        dl = DeepLift(model)
         k = int(shuffles.shape[1])
-
-        def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
-            return dl.attribute(
-                pack(x),
-                baselines=pack(b),
-                target=t,
-                additional_forward_args=extra or None,
-                return_convergence_delta=True,
-            )
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
-            values, deltas = _run(
-                spec,
-                target,
-                lambda x, t, extra, sl: per_reference(x, t, extra, shuffles[sl], one),
-                max(1, _rows(spec, batch_size, memory_budget) // k),
-            )
+        values, deltas = deeplift_per_reference(
+            model,
+            spec,
+            target,
+            shuffles,
+            _rows(spec, batch_size, memory_budget),
+            return_convergence_delta=True,
+        )
         return values, {"n_shuffles": k, **_delta_meta(deltas)}
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     if int(refs[0].shape[0]) < 2:
@@ -190,3 +179,50 @@ def deeplift_shap(
     if deltas:  # one delta per (sample, reference): summarise per sample
         deltas = [torch.cat(deltas).reshape(-1, k).mean(dim=1)]
     return values, {"n_baselines": k, **_delta_meta(deltas)}
+
+
+def deeplift_per_reference(
+    model: nn.Module,
+    spec: Any,
+    target: np.ndarray,
+    references: Tensor,
+    rows: int,
+    **options: Any,
+) -> tuple[np.ndarray, list[Tensor]]:
+    """DeepLift of every sample against its own ``k`` references, averaged over them.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Checked by :func:`_check_deeplift` (captum's DeepLift hooks its layers).
+    references : Tensor of shape (n_samples, k, *input_shape)
+        E.g. dinucleotide shuffles of each sequence.
+    rows : int
+        Rows per forward pass; each chunk holds ``rows // k`` samples.
+    **options
+        Passed to captum's ``DeepLift.attribute`` (``return_convergence_delta``,
+        ``custom_attribution_func`` for hypothetical contributions).
+
+    Returns
+    -------
+    values, deltas
+        As :func:`attnscope.explain._gradients._run` returns them.
+    """
+    from captum.attr import DeepLift
+
+    dl = DeepLift(model)
+    k = int(references.shape[1])
+
+    def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
+        return dl.attribute(
+            pack(x), baselines=pack(b), target=t, additional_forward_args=extra or None, **options
+        )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
+        return _run(
+            spec,
+            target,
+            lambda x, t, extra, sl: per_reference(x, t, extra, references[sl], one),
+            max(1, rows // k),
+        )

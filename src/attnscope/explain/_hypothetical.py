@@ -16,7 +16,6 @@ The observed-base contribution is ``hypothetical * onehot``.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ from torch import Tensor
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method
 from attnscope.explain._gradients import _rows, _run
-from attnscope.explain._shuffle import per_reference, shuffle_references
+from attnscope.explain._shuffle import shuffle_references
 
 __all__ = ["hypothetical_contributions"]
 
@@ -95,31 +94,18 @@ def hypothetical_contributions(
         values, _ = _run(per_base, target, grad, rows)
         meta: dict[str, Any] = {"base": base}
     elif base == "deeplift_shap":
-        from captum.attr import DeepLift
+        from attnscope.explain._deeplift import _check_deeplift, deeplift_per_reference
 
-        from attnscope.explain._deeplift import _check_deeplift
-
-        dl = DeepLift(_check_deeplift(estimator, spec))
         refs = shuffle_references(spec, n_shuffles, random_state)
         k = int(refs.shape[1])
-
-        def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
-            return dl.attribute(
-                pack(x),
-                baselines=pack(b),
-                target=t,
-                additional_forward_args=extra or None,
-                custom_attribution_func=_hypothetical_multipliers,
-            )
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
-            values, _ = _run(
-                per_base,
-                target,
-                lambda x, t, extra, sl: per_reference(x, t, extra, refs[sl], one),
-                max(1, rows // k),
-            )
+        values, _ = deeplift_per_reference(
+            _check_deeplift(estimator, spec),
+            per_base,
+            target,
+            refs,
+            rows,
+            custom_attribution_func=_hypothetical_multipliers,
+        )
         meta = {"base": base, "n_shuffles": k}
     else:
         raise ConfigError(f"base must be 'gradient' or 'deeplift_shap', got {base!r}.")
