@@ -87,7 +87,11 @@ def test_interrupted_fit_leaves_nothing(tmp_path, dna, monkeypatch):
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         fit_run(dna, model="cnn", out=out, params={"epochs": 1})
-    assert list(tmp_path.iterdir()) == []  # neither the run nor a hidden partial folder
+    # neither the run nor a hidden partial folder: only the checkpoint that --resume reads
+    assert [p.name for p in tmp_path.iterdir()] == [".run.checkpoint"]
+    with pytest.raises(KeyboardInterrupt):  # without checkpoints: nothing at all
+        fit_run(dna, model="cnn", out=tmp_path / "b", params={"epochs": 1}, checkpoint=False)
+    assert [p.name for p in tmp_path.iterdir()] == [".run.checkpoint"]
 
 
 def test_force_replaces_the_whole_run_and_incomplete_runs_are_refused(tmp_path, dna):

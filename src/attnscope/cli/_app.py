@@ -192,6 +192,20 @@ def fit(
         ),
     ] = True,
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            help="Continue an interrupted fit from its last saved epoch (repeat the same "
+            "command with --resume)."
+        ),
+    ] = False,
+    checkpoint: Annotated[
+        bool,
+        typer.Option(
+            help="Save the training state after every epoch (in .OUT.checkpoint beside "
+            "--out, removed when the run is written) so that --resume can continue."
+        ),
+    ] = True,
 ) -> None:
     """Train a model on DATA and write a run directory (model, config, metrics)."""
     from attnscope.cli._data import DataRequest, load_request
@@ -240,6 +254,9 @@ def fit(
             f"{out} already exists and is not empty; pass --force or choose another --out."
         )
     dataset = load_request(req)
+    from attnscope.run import checkpoint_dir
+
+    STATE["checkpoint"] = checkpoint_dir(out) if checkpoint else None  # for Ctrl-C's message
     summary = fit_run(
         dataset,
         model=name,
@@ -252,6 +269,8 @@ def fit(
         force=force,
         data_config=req.config(),
         baselines=baselines,
+        resume=resume,
+        checkpoint=checkpoint,
     )
     from attnscope.train import is_main_process
 

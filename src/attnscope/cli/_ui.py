@@ -11,12 +11,13 @@ import difflib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 __all__ = ["STATE", "note", "progress_bar", "run_app", "spinner"]
 
 #: ``debug`` keeps tracebacks; ``verbosity`` is 0 (quiet), 1 (default) or 2 (verbose).
-STATE: dict[str, Any] = {"debug": False, "verbosity": 1}
+STATE: dict[str, Any] = {"debug": False, "verbosity": 1, "checkpoint": None}
 
 _GLOBAL_FLAGS = {"--debug": None, "--verbose": 2, "-v": 2, "--quiet": 0, "-q": 0}
 
@@ -133,6 +134,17 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated
 
 
+def _interrupted(what: str) -> str:
+    """The one line after Ctrl-C / SIGTERM; names ``fit``'s checkpoint when one was saved."""
+    saved = STATE["checkpoint"]
+    if saved is not None and Path(saved).is_dir():
+        return (
+            f"{what}; the run was not written, but its last finished epoch is saved in "
+            f"{saved}: repeat the command with --resume to continue."
+        )
+    return f"{what}; nothing was written for the interrupted step."
+
+
 def run_app(app: Any, argv: list[str] | None) -> int:
     """Run the typer ``app``; user errors become one ``error:`` line and exit status 2.
 
@@ -148,7 +160,7 @@ def run_app(app: Any, argv: list[str] | None) -> int:
 
     from attnscope.errors import ConfigError, DataError
 
-    STATE.update(debug=False, verbosity=1)
+    STATE.update(debug=False, verbosity=1, checkpoint=None)
     args = strip_global_flags(list(sys.argv[1:] if argv is None else argv))
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -156,17 +168,17 @@ def run_app(app: Any, argv: list[str] | None) -> int:
     try:
         status = app(args=args, standalone_mode=False, prog_name="attnscope")
         if status == 130:  # typer turns Ctrl-C into a return value of 130
-            _error("interrupted; nothing was written for the interrupted step.")
+            _error(_interrupted("interrupted"))
             return 130
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except (typer.Abort, KeyboardInterrupt):
         if STATE["debug"]:
             raise
-        _error("interrupted; nothing was written for the interrupted step.")
+        _error(_interrupted("interrupted"))
         return 130
     except Terminated:
-        _error("terminated (SIGTERM); nothing was written for the interrupted step.")
+        _error(_interrupted("terminated (SIGTERM)"))
         return 143
     except (DataError, ConfigError) as exc:
         if STATE["debug"]:

@@ -10,7 +10,9 @@ leaves no half-written run behind.
 from __future__ import annotations
 
 import json
+import shutil
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
 __all__ = [
+    "checkpoint_dir",
     "evaluate_run",
     "fit_run",
     "load_data",
@@ -99,6 +102,8 @@ def fit_run(
     force: bool = False,
     data_config: dict[str, Any] | None = None,
     baselines: bool = True,
+    resume: bool = False,
+    checkpoint: bool = True,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
 
@@ -119,6 +124,12 @@ def fit_run(
     Under ``torchrun`` every rank trains (DistributedDataParallel, see
     :func:`attnscope.train.fit_module`) and rank 0 alone writes the run directory.
 
+    With ``checkpoint`` (the default) training saves its state after every epoch in the
+    hidden sibling folder ``.<out>.checkpoint`` (:func:`checkpoint_dir`), removed once the
+    run is written. When a fit is interrupted the folder stays, and the same call with
+    ``resume=True`` continues from the last saved epoch, to the same weights as an
+    uninterrupted fit (:mod:`attnscope.train._resume`).
+
     Returns
     -------
     dict
@@ -128,7 +139,7 @@ def fit_run(
     from attnscope import __version__
     from attnscope.estimators import make_estimator
     from attnscope.run._config import write_config
-    from attnscope.train import is_main_process
+    from attnscope.train import checkpointing, is_main_process
 
     out = Path(out)
     _check_new_dir(out, force)
@@ -150,7 +161,27 @@ def fit_run(
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
         train, test = data, None
-    est.fit(train)
+    saved = checkpoint_dir(out)
+    if resume and not saved.is_dir():
+        raise ConfigError(
+            f"--resume: {out} has no checkpoint of an interrupted fit (looked for {saved}); "
+            "run the command without --resume."
+        )
+    if checkpoint and not resume and saved.is_dir() and is_main_process():
+        shutil.rmtree(saved)  # an older interrupted fit of this --out: start afresh
+    fingerprint = {
+        "model": model,
+        "params": {k: v for k, v in est.get_params().items() if k not in ("device", "verbose")},
+        "split": [test_size, split_seed, split],
+        "train_samples": _digest(train.sample_ids, train.y),
+    }
+    saving = (
+        checkpointing(saved, resume=resume, fingerprint=fingerprint, writes=is_main_process())
+        if checkpoint or resume
+        else nullcontext()
+    )
+    with saving:
+        est.fit(train)
     test_metrics = est.evaluate(test) if test is not None else {}
     seconds = time.perf_counter() - start
     compared = (
@@ -198,7 +229,24 @@ def fit_run(
             {"train": train.sample_ids.tolist(), "test": test.sample_ids.tolist() if test else []},
         )
         write_json(building / "metrics.json", summary)
+    shutil.rmtree(saved, ignore_errors=True)  # the run is complete: nothing to resume
     return summary
+
+
+def checkpoint_dir(out: str | Path) -> Path:
+    """Where ``fit_run`` keeps its per-epoch checkpoint for ``out``: ``.<name>.checkpoint``."""
+    path = Path(out)
+    return path.parent / f".{path.name}.checkpoint"
+
+
+def _digest(*arrays: Any) -> str:
+    """A short hash of arrays' values (which samples, with which labels)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in arrays:
+        h.update(np.asarray(a).astype(str).tobytes())
+    return h.hexdigest()[:16]
 
 
 def _compare(

@@ -17,6 +17,7 @@ from attnscope.train._loop import (
     weighted_cross_entropy,
 )
 from attnscope.train._mlm import mask_tokens, pretrain_mlm
+from attnscope.train._resume import checkpointing
 
 __all__ = [
     "MONITORS",
@@ -24,6 +25,7 @@ __all__ = [
     "History",
     "LossFn",
     "TrainConfig",
+    "checkpointing",
     "class_weights",
     "cross_entropy_loss",
     "cross_validate",

@@ -22,6 +22,7 @@ from torch import Tensor, nn
 
 from attnscope.core import batched_forward, iter_batches, logits_of, resolve_device
 from attnscope.train._config import TrainConfig
+from attnscope.train._resume import LoopState, current_stage
 
 __all__ = [
     "History",
@@ -268,9 +269,22 @@ def _train(
     n = int(y.shape[0])
     if sample_weight is not None and tuple(sample_weight.shape) != (n,):
         raise ValueError(f"sample_weight has shape {tuple(sample_weight.shape)}, expected ({n},).")
+    stage = current_stage(_stage_fingerprint(config, n, n_members))
+    resumed = stage.restore(module, optimizer, generators) if stage is not None else None
+    first_epoch, earlier_seconds = 0, 0.0
+    if resumed is not None:  # attnscope fit --resume: continue after the last saved epoch
+        loop, best_weights = resumed
+        histories = [History(**h) for h in loop.histories]
+        if loop.complete:
+            module.eval()
+            return histories
+        best, stale, active, best_state.state = loop.best, loop.stale, loop.active, best_weights
+        first_epoch, earlier_seconds = loop.next_epoch, loop.seconds
     progress = _progress(config.verbose, config.epochs)
+    if progress is not None and first_epoch:
+        progress.update(first_epoch)
     try:
-        for epoch in range(config.epochs):
+        for epoch in range(first_epoch, config.epochs):
             module.train()
             order = torch.stack([torch.randperm(n, generator=g) for g in generators])
             total = torch.zeros(n_members, dtype=torch.float64)
@@ -341,17 +355,36 @@ def _train(
                 for stopped in np.flatnonzero(newly):
                     histories[int(stopped)].stopped_early = True
                 active &= ~newly
-                if not active.any():
-                    break
+            if stage is not None:
+                elapsed = earlier_seconds + time.perf_counter() - start
+                loop = LoopState(epoch + 1, False, best, stale, active, _dicts(histories), elapsed)
+                stage.save(loop, module, optimizer, generators, best_state.state)
+            if has_val and not active.any():
+                break
     finally:
         if progress is not None:
             progress.close()
     best_state.restore()
     module.eval()
-    seconds = time.perf_counter() - start
+    seconds = earlier_seconds + time.perf_counter() - start
     for hist in histories:
         hist.seconds = seconds / n_members
+    if stage is not None:  # finished: a resumed fit loads these final weights at once
+        done = LoopState(config.epochs, True, best, stale, active, _dicts(histories), seconds)
+        stage.save(done, module, optimizer, generators, None)
     return histories
+
+
+def _stage_fingerprint(config: TrainConfig, n: int, n_members: int) -> dict[str, Any]:
+    """What a resumed training stage must share with the interrupted one."""
+    from dataclasses import asdict
+
+    options = {k: v for k, v in asdict(config).items() if k not in ("device", "verbose")}
+    return {**options, "n_train": n, "n_members": n_members}
+
+
+def _dicts(histories: list[History]) -> list[dict[str, Any]]:
+    return [h.to_dict() for h in histories]
 
 
 class _BestState:
