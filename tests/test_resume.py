@@ -163,3 +163,15 @@ def test_cli_interrupt_names_the_checkpoint_and_resume(
     assert run([*argv, "--resume"]) == 0 and (out / "model.safetensors").is_file()
     history = __import__("json").loads((out / "metrics.json").read_text())["history"]
     assert len(history["epochs"]) == 4 and np.isfinite(history["epochs"][0]["train_loss"])
+
+
+def test_damaged_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
+    from attnscope.errors import DataError
+
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "stage-0.safetensors").write_bytes(b"\x00garbage")
+    with (
+        checkpointing(tmp_path / "ck", resume=True),
+        pytest.raises(DataError, match="stage-0.safetensors: the checkpoint cannot be read"),
+    ):
+        _fit(_net(), epochs=2)
