@@ -29,6 +29,8 @@ def sim(tmp_path_factory) -> Path:
 
     obs = pd.DataFrame({"group": ["a", "b"] * 5}, index=[f"c{i}" for i in range(10)])
     anndata.AnnData(np.ones((10, 3), np.float32), obs=obs).write_h5ad(h5)
+    rows = [f"s{i},{i % 7},{i % 5},{i % 2}" for i in range(40)]  # more rows than columns
+    (out.parent / "labelcol.csv").write_text("id,g1,g2,label\n" + "\n".join(rows) + "\n")
     return out
 
 
@@ -52,7 +54,11 @@ MISTAKES: list[tuple[list[str], str]] = [
     (["fit", "{sim}", "--model", "cnn", "--format", "pdf"], "unknown --format"),
     (["fit", "{sim}", "--model", "cnn", "--config", "{dir}/none.toml"], "not found"),
     (["fit", "{sim}", "--model", "cnn", "--class", "pos"], "NAME=FILE"),
-    (["fit", "{sim}/sequences.fa", "--model", "cnn"], "labels"),
+    (["fit", "{sim}/sequences.fa", "--model", "cnn"], "add --label-col 1"),
+    (
+        ["fit", "{dir}/labelcol.csv", "--model", "mlp"],
+        "has a column 'label': add --label-col label",
+    ),
     (["fit", "--modality", "a={dir}/x.csv", "--model", "fusion"], "--labels"),
     (["report", "--force"], "no such option: --force"),
     (["report"], "missing argument"),

@@ -334,3 +334,38 @@ def test_test_share_leaving_no_training_data_via_cli(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1
     assert f"{data}: cannot split 16 samples ([8, 8] per class)" in err and "--test-size" in err
     assert not out.exists()
+
+
+def test_inputs_without_signal_warn_before_training() -> None:
+    """All-constant features and all-N sequences train, but never silently."""
+    from dataclasses import replace
+
+    import numpy as np
+    import pytest
+
+    from attnscope.data import SequenceDataset, TabularDataset
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.estimators import CNNClassifier, MLPClassifier
+
+    ids = np.array([f"s{i}" for i in range(20)])
+    labels = np.arange(20) % 2
+    table = TabularDataset(
+        X=np.ones((20, 3)),
+        feature_names=["a", "b", "c"],
+        sample_ids=ids,
+        labels=labels,
+        class_names=["x", "y"],
+        truth=None,
+        meta={},
+    )
+    with pytest.warns(AttnscopeWarning, match="all 3 features are constant"):
+        MLPClassifier(epochs=1, val_size=0).fit(table)
+    tokens = np.full((20, 12), 5, np.uint8)
+    tokens[:10, :4] = 1  # half the sequences hold bases
+    seqs = SequenceDataset(
+        tokens=tokens, sample_ids=ids, labels=labels, class_names=["x", "y"], truth=None, meta={}
+    )
+    with pytest.warns(AttnscopeWarning, match="10 of 20 sequences are only N"):
+        CNNClassifier(epochs=1, val_size=0).fit(seqs)
+    varied = replace(table, X=np.arange(60.0).reshape(20, 3))
+    assert varied.degenerate() is None

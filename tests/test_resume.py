@@ -172,6 +172,6 @@ def test_damaged_checkpoint_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "ck" / "stage-0.safetensors").write_bytes(b"\x00garbage")
     with (
         checkpointing(tmp_path / "ck", resume=True),
-        pytest.raises(DataError, match="stage-0.safetensors: the checkpoint cannot be read"),
+        pytest.raises(DataError, match=r"stage-0\.safetensors: the checkpoint cannot be read"),
     ):
         _fit(_net(), epochs=2)

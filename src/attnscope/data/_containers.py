@@ -134,6 +134,14 @@ class Dataset:
             self.labels = labels.astype(np.int64)
         self.class_names = [str(c) for c in self.class_names]
 
+    def degenerate(self) -> str | None:
+        """Why these samples carry no usable signal (a sentence), or None.
+
+        Checked on the training samples before a fit (a warning, not an error: the fit
+        can run, but its model can only learn the class balance).
+        """
+        return None
+
     def describe(self) -> dict[str, Any]:
         """Small JSON-able summary: samples, features, classes and class counts."""
         out: dict[str, Any] = {"modality": self.modality, "n_samples": len(self)}
@@ -185,6 +193,16 @@ class SequenceDataset(Dataset):
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "length": self.length}
 
+    def degenerate(self) -> str | None:
+        """Sequences that are only N (or empty): all of them, or a named share."""
+        blank = ((self.tokens == 0) | (self.tokens == 5)).all(axis=1)
+        if not blank.any():
+            return None
+        ids = self.sample_ids[blank][:3].tolist()
+        if blank.all():
+            return f"every sequence is only N (or empty), e.g. {ids}: there is nothing to learn"
+        return f"{int(blank.sum())} of {len(self)} sequences are only N (or empty), e.g. {ids}"
+
 
 @dataclass
 class TabularDataset(Dataset):
@@ -219,6 +237,15 @@ class TabularDataset(Dataset):
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "n_features": self.n_features}
+
+    def degenerate(self) -> str | None:
+        """Every feature constant over the samples (the model cannot tell them apart)."""
+        if len(self) < 2 or self.n_features == 0 or np.ptp(self.X, axis=0).any():
+            return None
+        return (
+            f"all {self.n_features} features are constant over the {len(self)} training "
+            "samples: there is nothing to learn (wrong column or file?)"
+        )
 
 
 @dataclass

@@ -7,6 +7,7 @@ validation, seeding, splitting, the fit loop, prediction, saving and loading.
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ from attnscope.core import (
     seeded,
 )
 from attnscope.data import Dataset, align_to_schema, input_schema, train_val_test_split
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.train import (
     History,
     TrainConfig,
@@ -289,6 +290,8 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
             train, val = data.subset(train_idx), data.subset(va_idx)
         self._check_data(train)
+        if (reason := train.degenerate()) is not None:
+            warnings.warn(f"{reason}.", AttnscopeWarning, stacklevel=2)
         self.input_schema_ = input_schema(train)
         loss_fn = self._loss_fn()
         if weights is not None and "sample_weight" not in inspect.signature(loss_fn).parameters:

@@ -149,9 +149,21 @@ def read_expression(
             source=str(p) if isinstance(labels, Mapping) else f"labels {labels}",
             what=f"samples of {p}",
         )
+    meta = None if label_values is not None else {"label_hint": _label_hint(header, row_names)}
     return build_tabular(
-        X, sample_ids, features, label_values, source=str(p), class_names=class_names
+        X, sample_ids, features, label_values, source=str(p), class_names=class_names, meta=meta
     )
+
+
+def _label_hint(header: Sequence[str], row_names: Sequence[str]) -> str:
+    """What to pass when a table was read without labels; names a likely label column."""
+    hint = "give a label column (--label-col NAME) or a labels file (--labels FILE)"
+    for names, where in ((header, "a column"), (row_names, "a row")):
+        found = [n for n in names if str(n).strip().lower() in _LABEL_NAMES]
+        if found:
+            name = found[0]
+            return f"the table has {where} {name!r}: add --label-col {name}, or give --labels FILE"
+    return hint
 
 
 def build_tabular(

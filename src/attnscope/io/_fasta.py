@@ -133,10 +133,7 @@ def read_fasta(
     if id_from == "index":
         meta["headers"] = headers
     if codes is None:
-        meta["label_hint"] = (
-            "give a labels file (--labels, labels=) or take the label from the headers with "
-            "label_field= (e.g. 'label_field = \"label\"' in the [data] table of --config)"
-        )
+        meta["label_hint"] = _label_hint(headers[0])
     return SequenceDataset(
         labels=codes,
         sample_ids=np.asarray(ids),
@@ -266,3 +263,19 @@ def _raise_bad_record(
                         "codes (R Y S W K M B D H V N), any case. Remove gaps ('-', '.') and "
                         "digits."
                     )
+
+
+def _label_hint(header: str) -> str:
+    """What to pass when a FASTA was read without labels, from its first header."""
+    hint = (
+        "give a labels file (--labels FILE, 'id label' per line) or take the label from the "
+        "headers with --label-col FIELD (a 'label=value' field name, or the position of a "
+        "'|'-separated field)"
+    )
+    fields = header.split("|")
+    if len(fields) > 1:
+        return (
+            f"the headers hold '|' fields (e.g. '>{header}'): add --label-col 1 to take the "
+            "second field as the label, or give --labels FILE"
+        )
+    return hint

@@ -149,15 +149,16 @@ def fit_run(
     data = load_data(data_path, data_format=data_format, **reader_options)
     start = time.perf_counter()
     split_info: dict[str, Any] = {"method": "none"}
+    _ = data.y  # unlabelled: the reader's hint (the option that gives labels), before a split
     if test_size > 0:
         try:
             train_idx, test_idx, split_info = run_split(
                 data, test_size=test_size, split=split, random_state=split_seed
             )
         except DataError as exc:  # name the data and the option that changes the split
-            raise DataError(
-                f"{_data_name(data_path, data_config)}: {exc} (--test-size {test_size})"
-            ) from exc
+            name, text = _data_name(data_path, data_config), str(exc)
+            where = "" if text.startswith(name) else f"{name}: "
+            raise DataError(f"{where}{text} (--test-size {test_size})") from exc
         train, test = data.subset(train_idx), data.subset(test_idx)
     else:
         train, test = data, None
