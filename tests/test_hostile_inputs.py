@@ -369,3 +369,37 @@ def test_inputs_without_signal_warn_before_training() -> None:
         CNNClassifier(epochs=1, val_size=0).fit(seqs)
     varied = replace(table, X=np.arange(60.0).reshape(20, 3))
     assert varied.degenerate() is None
+
+
+def test_damaged_model_files_name_the_file(tmp_path) -> None:
+    """A cut safetensors file or broken model.json: one DataError naming it, no traceback."""
+    import shutil
+
+    import numpy as np
+    import pytest
+
+    from attnscope.data import TabularDataset
+    from attnscope.errors import DataError
+    from attnscope.estimators import MLPClassifier
+
+    rng = np.random.default_rng(0)
+    data = TabularDataset(
+        X=rng.normal(size=(30, 4)),
+        feature_names=["a", "b", "c", "d"],
+        sample_ids=np.array([f"s{i}" for i in range(30)]),
+        labels=np.arange(30) % 2,
+        class_names=["x", "y"],
+        truth=None,
+        meta={},
+    )
+    good = MLPClassifier(epochs=1, val_size=0).fit(data).save(tmp_path / "good")
+    cut, broken = tmp_path / "cut", tmp_path / "broken"
+    shutil.copytree(good, cut)
+    shutil.copytree(good, broken)
+    weights = (good / "model.safetensors").read_bytes()
+    (cut / "model.safetensors").write_bytes(weights[:100])
+    (broken / "model.json").write_text("{bad")
+    with pytest.raises(DataError, match=r"cut/model\.safetensors is damaged"):
+        MLPClassifier.load(cut)
+    with pytest.raises(DataError, match=r"broken/model\.json is not valid JSON"):
+        MLPClassifier.load(broken)

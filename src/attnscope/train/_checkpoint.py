@@ -44,4 +44,11 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, An
         raise DataError(
             f"{meta_path} is not valid JSON (line {exc.lineno}); re-run the fit."
         ) from exc
-    return meta, load_file(str(weights_path))
+    try:
+        state = load_file(str(weights_path))
+    except Exception as exc:  # safetensors raises its own error types for damaged files
+        raise DataError(
+            f"{weights_path} is damaged or not a safetensors file ({str(exc)[:120]}); "
+            "re-run the fit."
+        ) from exc
+    return meta, state
