@@ -30,6 +30,7 @@ def sim(tmp_path_factory) -> Path:
     obs = pd.DataFrame({"group": ["a", "b"] * 5}, index=[f"c{i}" for i in range(10)])
     anndata.AnnData(np.ones((10, 3), np.float32), obs=obs).write_h5ad(h5)
     rows = [f"s{i},{i % 7},{i % 5},{i % 2}" for i in range(40)]  # more rows than columns
+    (out.parent / "empty.csv").write_text("")
     (out.parent / "labelcol.csv").write_text("id,g1,g2,label\n" + "\n".join(rows) + "\n")
     return out
 

@@ -58,10 +58,10 @@ def train_val_test_split(
         )
     except ValueError as exc:  # a share too small or too large for the classes
         counts = np.bincount(np.asarray(labels, dtype=np.int64))
-        why = str(exc).splitlines()[0].rstrip(".")
+        why = str(exc).splitlines()[0].split(". ")[0].rstrip(".")
         raise DataError(
             f"cannot split {len(labels)} samples ({counts[counts > 0].tolist()} per class) "
-            f"with test_size={test_size} and val_size={val_size}: {why}; "
+            f"with test_size={test_size} and val_size={val_size} ({why}); "
             "choose shares that leave every split at least one sample per class."
         ) from exc
     return np.sort(train), np.sort(val), np.sort(test)

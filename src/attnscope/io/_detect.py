@@ -59,6 +59,8 @@ def detect_format(path: PathLike) -> str:
     p = Path(path)
     if p.is_dir():
         fmt = _detect_dir(p)
+    elif p.is_file() and p.stat().st_size == 0:
+        raise DataError(f"{p}: the file is empty (0 bytes); check that it was written completely.")
     elif p.is_file():
         fmt = _detect_file(p)
     elif p.with_name(p.name + ".bed").is_file():
