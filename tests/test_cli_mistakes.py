@@ -31,6 +31,8 @@ def sim(tmp_path_factory) -> Path:
     anndata.AnnData(np.ones((10, 3), np.float32), obs=obs).write_h5ad(h5)
     rows = [f"s{i},{i % 7},{i % 5},{i % 2}" for i in range(40)]  # more rows than columns
     (out.parent / "empty.csv").write_text("")
+    (out.parent / "omic.csv").write_text("id,a,b\ns1,1,2\ns2,3,4\ns3,5,1\ns4,2,2\n")
+    (out.parent / "omic_labels.csv").write_text("id,label\ns1,x\ns2,y\ns3,x\ns4,x\n")
     (out.parent / "labelcol.csv").write_text("id,g1,g2,label\n" + "\n".join(rows) + "\n")
     return out
 

@@ -277,10 +277,11 @@ def _data_name(data_path: Any, data_config: dict[str, Any] | None) -> str:
     """The file a Dataset was read from (its path in the run's [data] table), for messages."""
     if not isinstance(data_path, Dataset):
         return str(data_path)
-    path = (data_config or {}).get("path")
-    if isinstance(path, list | tuple):
-        return ", ".join(str(p) for p in path)
-    return str(path) if path else "the data"
+    config = data_config or {}
+    named = [config["path"]] if config.get("path") else list(config.get("paths", []))
+    for key in ("classes", "modalities"):  # fit pos.fa neg.fa / --modality NAME=TABLE
+        named += [f"{k}={v}" for k, v in dict(config.get(key) or {}).items()]
+    return ", ".join(str(p) for p in named) if named else "the data"
 
 
 def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Path:
