@@ -108,3 +108,8 @@ def test_force_replaces_the_whole_run_and_incomplete_runs_are_refused(tmp_path, 
     (out / "split.json").unlink()
     with pytest.raises(ConfigError, match=r"not a complete run directory \(missing split.json\)"):
         evaluate_run(out, dna, trust=False)
+    from attnscope.report import write_report
+
+    with pytest.raises(ConfigError, match=r"not a complete run directory \(missing split.json\)"):
+        write_report(out)  # the report refuses it too, and writes nothing
+    assert not (out / "report.html").exists()

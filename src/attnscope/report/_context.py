@@ -140,6 +140,10 @@ def load_run(run: str | Path) -> RunContext:
             f"{path} holds neither model.json nor metrics.json; give the directory that "
             "'attnscope fit' or 'attnscope demo' wrote."
         )
+    if (path / "model.json").is_file():  # a fit run: only a complete one is reported
+        from attnscope.run import check_complete
+
+        check_complete(path)
     notes: list[str] = []
     config_text = None
     config: dict[str, Any] = {}

@@ -8,6 +8,7 @@ those files and never reloads the model.
 
 from attnscope.run._commands import (
     RUN_FILES,
+    check_complete,
     checkpoint_dir,
     evaluate_run,
     fit_run,
@@ -22,6 +23,7 @@ from attnscope.run._shard import sharded
 
 __all__ = [
     "RUN_FILES",
+    "check_complete",
     "checkpoint_dir",
     "evaluate_run",
     "explain_run",

@@ -24,6 +24,7 @@ from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
 __all__ = [
+    "check_complete",
     "checkpoint_dir",
     "evaluate_run",
     "fit_run",
@@ -51,13 +52,18 @@ def load_model(run: str | Path) -> Any:
     path = Path(run)
     if not path.is_dir():
         raise ConfigError(f"run directory {path} not found; train a model with 'attnscope fit'.")
-    missing = [name for name in RUN_FILES if not (path / name).is_file()]
+    check_complete(path)
+    return BaseClassifier.load(path)
+
+
+def check_complete(run: Path) -> None:
+    """ConfigError naming the missing files when ``run`` lacks one of :data:`RUN_FILES`."""
+    missing = [name for name in RUN_FILES if not (run / name).is_file()]
     if missing:
         raise ConfigError(
-            f"{path} is not a complete run directory (missing {', '.join(missing)}); "
+            f"{run} is not a complete run directory (missing {', '.join(missing)}); "
             "re-run 'attnscope fit' (with --force to replace it)."
         )
-    return BaseClassifier.load(path)
 
 
 def load_data(
