@@ -152,7 +152,8 @@ def _fit_length(data: SequenceDataset, length: int) -> SequenceDataset:
         raise DataError(
             f"sequence {data.sample_ids[first]} is longer than the {length} bases the model "
             f"was trained on ({int(longer.sum())} such sequences); trim them to {length} bp "
-            f"(or read them with length={length}, which truncates)."
+            f"first (e.g. 'seqkit subseq -r 1:{length}'; in Python, read_fasta(..., "
+            f"length={length}) truncates)."
         )
     truth = data.truth
     if truth is not None and truth.ndim == 2:
