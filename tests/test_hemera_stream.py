@@ -83,7 +83,7 @@ def test_streaming_qc_counts_equal_the_in_memory_mask(cohort):
     memory = read_plink(cohort, lazy=False)
     lazy = read_plink(cohort, lazy=True)
     rows = np.arange(3, 150, 2)
-    counts = streaming_counts(lazy.subset(rows).genotypes, chunk_mb=0.005)  # 20-row blocks
+    counts = streaming_counts(lazy.subset(rows).genotypes, chunk_mb=0.001)  # 14-SNP blocks
     for options in ({}, {"maf": 0.1, "max_missing": 0.02}):
         for got, want in zip(
             counts.mask(**options), snp_qc_mask(memory.genotypes[rows], **options)

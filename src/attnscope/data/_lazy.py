@@ -94,16 +94,21 @@ class LazyGenotypes:
             source=self.source,
         )
 
-    def read(self, rows: np.ndarray | slice | None = None) -> np.ndarray:
-        """Genotypes of ``rows`` (positions in this view; default all), int8 (n, n_cols).
+    def read(
+        self, rows: np.ndarray | slice | None = None, cols: np.ndarray | slice | None = None
+    ) -> np.ndarray:
+        """Genotypes of ``rows`` x ``cols`` (positions in this view; default all), int8.
 
         Rows may come in any order and repeat; the file is read once, in file order.
+        A PLINK .bed is SNP-major: a block of all rows and consecutive columns is one
+        contiguous read, a block of rows reads every SNP's record.
         """
         sel = self.rows if rows is None else self.rows[_index(rows)]
+        csel = self.cols if cols is None else self.cols[_index(cols)]
         if sel.size == 0:
-            return np.zeros((0, self.cols.size), np.int8)
+            return np.zeros((0, csel.size), np.int8)
         uniq, inverse = np.unique(sel, return_inverse=True)
-        block = self.reader.read_block(uniq, self.cols)
+        block = self.reader.read_block(uniq, csel)
         return block if uniq.size == sel.size and (np.diff(sel) > 0).all() else block[inverse]
 
     def iter_row_blocks(self, block_rows: int) -> Iterator[tuple[slice, np.ndarray]]:

@@ -25,7 +25,10 @@ def _block_rows(chunk_mb: float, n_snps: int) -> int:
 
 
 def streaming_counts(genotypes: LazyGenotypes, chunk_mb: float) -> SnpCounts:
-    """Per-SNP counts of genotypes 0/1/2 over all rows of ``genotypes``, block by block.
+    """Per-SNP counts of genotypes 0/1/2 over all rows of ``genotypes``, in one pass.
+
+    Blocks are every row of the view x consecutive SNPs, so a SNP-major .bed is read once,
+    in file order.
 
     Parameters
     ----------
@@ -33,9 +36,12 @@ def streaming_counts(genotypes: LazyGenotypes, chunk_mb: float) -> SnpCounts:
     chunk_mb : float
         Megabytes of genotypes read at once.
     """
-    counts = SnpCounts(genotypes.shape[1])
-    for _, block in genotypes.iter_row_blocks(_block_rows(chunk_mb, genotypes.shape[1])):
-        counts.update(block)
+    n, m = genotypes.shape
+    counts = SnpCounts(m)
+    step = _block_rows(chunk_mb, n)  # columns per block
+    for lo in range(0, m, step):
+        cols = slice(lo, min(lo + step, m))
+        counts.update(genotypes.read(cols=cols), cols)
     return counts
 
 
