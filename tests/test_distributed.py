@@ -1,4 +1,4 @@
-"""Two gloo processes on the CPU train, run and attribute like one process.
+"""Two gloo processes on the CPU train, run, attribute and score trust like one process.
 
 What is equal and why: every rank draws the same per-epoch batch order, takes a
 contiguous slice of each global batch and scales its mean loss by its share of the batch
@@ -61,12 +61,11 @@ def _ig(run: Path) -> np.ndarray:
     return np.asarray(att.values)
 
 
-def _fit_run(out: Path) -> None:
+def _table():  # type: ignore[no-untyped-def]
     from attnscope.data import TabularDataset
-    from attnscope.run import fit_run
 
     X, y = _data()
-    data = TabularDataset(
+    return TabularDataset(
         labels=y,
         sample_ids=np.arange(len(y)).astype(str),
         class_names=["control", "case"],
@@ -75,7 +74,46 @@ def _fit_run(out: Path) -> None:
         X=X,
         feature_names=np.array([f"g{i}" for i in range(X.shape[1])]),
     )
-    fit_run(data, model="mlp", out=out, params={"epochs": 3, "dropout": 0.0, "hidden": (8,)})
+
+
+def _fit_run(out: Path) -> None:
+    from attnscope.run import fit_run
+
+    params = {"epochs": 3, "dropout": 0.0, "hidden": (8,)}
+    fit_run(_table(), model="mlp", out=out, params=params)
+
+
+#: Deterministic methods: a sharded trust table equals the one-process table.
+TRUST_METHODS = ["saliency", "integrated_gradients", "feature_ablation"]
+
+
+def _trust(run: Path) -> list[dict]:
+    from attnscope.estimators import BaseClassifier
+    from attnscope.trust import trust_table
+
+    return trust_table(
+        BaseClassifier.load(run),
+        _table(),
+        methods=TRUST_METHODS,
+        n_samples=61,  # odd: the ranks' blocks differ in size
+        sanity_samples=16,
+        stability_samples=8,
+        label_epochs=2,
+    )
+
+
+def _trust_blocks(run: Path) -> tuple[int, int]:
+    """Shards of a trust-table attribution and samples this rank scored."""
+    from attnscope.estimators import BaseClassifier
+    from attnscope.trust._shard import per_rank, sharded_attribution
+
+    est, data = BaseClassifier.load(run), _table()
+    spec = est.attribution_spec(data)
+    att = sharded_attribution(
+        est, data, spec, "cpu", method="saliency", target=np.zeros(len(data), np.int64)
+    )
+    sizes = per_rank(est, data, spec, "cpu", lambda part, s, idx: len(part))
+    return att.meta.get("shards", 1), sizes
 
 
 def _worker(rank: int, init: str, out: str) -> None:
@@ -88,6 +126,8 @@ def _worker(rank: int, init: str, out: str) -> None:
         _fit_run(Path(out) / "run")
         dist.barrier()
         result["ig"] = _ig(Path(out) / "single_run")
+        result["trust"] = _trust(Path(out) / "single_run")
+        result["trust_blocks"] = _trust_blocks(Path(out) / "single_run")
         torch.save(result, Path(out) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
@@ -159,6 +199,22 @@ def test_sharded_attribution_equals_one_process(two_ranks):
     for r in ranks:
         assert r["ig"].shape == ref.values.shape
         np.testing.assert_allclose(r["ig"], ref.values, rtol=1e-5, atol=1e-6)
+
+
+def test_sharded_trust_table_equals_one_process(two_ranks):
+    out, ranks = two_ranks
+    ref = _trust(out / "single_run")
+    for r in ranks:
+        assert r["trust_blocks"] == (2, [51, 50])  # each rank scored its own block
+        assert [row["method"] for row in r["trust"]] == TRUST_METHODS
+        for got, want in zip(r["trust"], ref):
+            assert got["status"] == want["status"] == "ok"
+            assert got["n_samples"] == want["n_samples"] == 61
+            for key, value in want.items():
+                if key.startswith("seconds") or not isinstance(value, float):
+                    continue
+                # label randomisation retrains under DDP: equal up to float summation order
+                np.testing.assert_allclose(got[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
 
 
 def test_single_process_calls_the_function_once():
