@@ -116,6 +116,36 @@ def _trust_blocks(run: Path) -> tuple[int, int]:
     return att.meta.get("shards", 1), sizes
 
 
+HEMERA_SMALL = {
+    "dim": 8,
+    "k": 8,
+    "ff_mult": 1,
+    "dropout": 0.0,  # dropout masks are drawn per rank: off, as in the other fits here
+    "batch_size": 16,
+    "epochs": 2,
+    "min_epochs": 0,
+    "pretrain_epochs": 1,
+    "stream_workers": 0,  # DataLoader workers are covered by tests/test_hemera_stream.py
+    "stream_chunk_mb": 0.005,
+}
+
+
+def _write_cohort(prefix: Path) -> None:
+    from attnscope.io import write_plink
+    from attnscope.sim import simulate_genotypes, simulate_phenotype
+
+    data = simulate_genotypes(90, n_snps=120, random_state=4)
+    write_plink(prefix, simulate_phenotype(data, n_causal=3, random_state=0))
+
+
+def _hemera(prefix: Path, lazy: bool) -> dict[str, torch.Tensor]:
+    from attnscope.estimators import HEMERAClassifier
+    from attnscope.io import read_plink
+
+    est = HEMERAClassifier(**HEMERA_SMALL).fit(read_plink(prefix, lazy=lazy))
+    return {k: v.detach().clone() for k, v in est.module_.state_dict().items()}
+
+
 def _worker(rank: int, init: str, out: str) -> None:
     import torch.distributed as dist
 
@@ -128,6 +158,7 @@ def _worker(rank: int, init: str, out: str) -> None:
         result["ig"] = _ig(Path(out) / "single_run")
         result["trust"] = _trust(Path(out) / "single_run")
         result["trust_blocks"] = _trust_blocks(Path(out) / "single_run")
+        result["hemera_stream"] = _hemera(Path(out) / "cohort", lazy=True)
         torch.save(result, Path(out) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
@@ -139,6 +170,7 @@ def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict
 
     out = tmp_path_factory.mktemp("ddp")
     _fit_run(out / "single_run")  # the one-process reference run (no process group here)
+    _write_cohort(out / "cohort")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -215,6 +247,17 @@ def test_sharded_trust_table_equals_one_process(two_ranks):
                     continue
                 # label randomisation retrains under DDP: equal up to float summation order
                 np.testing.assert_allclose(got[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_streamed_hemera_under_two_ranks_equals_one_in_memory_process(two_ranks):
+    """Each rank reads only its rows of every batch from the PLINK file (train/_stream)."""
+    out, ranks = two_ranks
+    want = _hemera(out / "cohort", lazy=False)
+    for r in ranks:
+        got = r["hemera_stream"]
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            torch.testing.assert_close(got[key], value, atol=1e-6, rtol=1e-5)
 
 
 def test_single_process_calls_the_function_once():
