@@ -1,4 +1,4 @@
-"""Two gloo processes on the CPU train, run and attribute like one process.
+"""Two gloo processes on the CPU train, run, attribute and score trust like one process.
 
 What is equal and why: every rank draws the same per-epoch batch order, takes a
 contiguous slice of each global batch and scales its mean loss by its share of the batch
@@ -61,12 +61,11 @@ def _ig(run: Path) -> np.ndarray:
     return np.asarray(att.values)
 
 
-def _fit_run(out: Path) -> None:
+def _table():  # type: ignore[no-untyped-def]
     from attnscope.data import TabularDataset
-    from attnscope.run import fit_run
 
     X, y = _data()
-    data = TabularDataset(
+    return TabularDataset(
         labels=y,
         sample_ids=np.arange(len(y)).astype(str),
         class_names=["control", "case"],
@@ -75,7 +74,76 @@ def _fit_run(out: Path) -> None:
         X=X,
         feature_names=np.array([f"g{i}" for i in range(X.shape[1])]),
     )
-    fit_run(data, model="mlp", out=out, params={"epochs": 3, "dropout": 0.0, "hidden": (8,)})
+
+
+def _fit_run(out: Path) -> None:
+    from attnscope.run import fit_run
+
+    params = {"epochs": 3, "dropout": 0.0, "hidden": (8,)}
+    fit_run(_table(), model="mlp", out=out, params=params)
+
+
+#: Deterministic methods: a sharded trust table equals the one-process table.
+TRUST_METHODS = ["saliency", "integrated_gradients", "feature_ablation"]
+
+
+def _trust(run: Path) -> list[dict]:
+    from attnscope.estimators import BaseClassifier
+    from attnscope.trust import trust_table
+
+    return trust_table(
+        BaseClassifier.load(run),
+        _table(),
+        methods=TRUST_METHODS,
+        n_samples=61,  # odd: the ranks' blocks differ in size
+        sanity_samples=16,
+        stability_samples=8,
+        label_epochs=2,
+    )
+
+
+def _trust_blocks(run: Path) -> tuple[int, int]:
+    """Shards of a trust-table attribution and samples this rank scored."""
+    from attnscope.estimators import BaseClassifier
+    from attnscope.trust._shard import per_rank, sharded_attribution
+
+    est, data = BaseClassifier.load(run), _table()
+    spec = est.attribution_spec(data)
+    att = sharded_attribution(
+        est, data, spec, "cpu", method="saliency", target=np.zeros(len(data), np.int64)
+    )
+    sizes = per_rank(est, data, spec, "cpu", lambda part, s, idx: len(part))
+    return att.meta.get("shards", 1), sizes
+
+
+HEMERA_SMALL = {
+    "dim": 8,
+    "k": 8,
+    "ff_mult": 1,
+    "dropout": 0.0,  # dropout masks are drawn per rank: off, as in the other fits here
+    "batch_size": 16,
+    "epochs": 2,
+    "min_epochs": 0,
+    "pretrain_epochs": 1,
+    "stream_workers": 0,  # DataLoader workers are covered by tests/test_hemera_stream.py
+    "stream_chunk_mb": 0.005,
+}
+
+
+def _write_cohort(prefix: Path) -> None:
+    from attnscope.io import write_plink
+    from attnscope.sim import simulate_genotypes, simulate_phenotype
+
+    data = simulate_genotypes(90, n_snps=120, random_state=4)
+    write_plink(prefix, simulate_phenotype(data, n_causal=3, random_state=0))
+
+
+def _hemera(prefix: Path, lazy: bool) -> dict[str, torch.Tensor]:
+    from attnscope.estimators import HEMERAClassifier
+    from attnscope.io import read_plink
+
+    est = HEMERAClassifier(**HEMERA_SMALL).fit(read_plink(prefix, lazy=lazy))
+    return {k: v.detach().clone() for k, v in est.module_.state_dict().items()}
 
 
 def _worker(rank: int, init: str, out: str) -> None:
@@ -88,6 +156,9 @@ def _worker(rank: int, init: str, out: str) -> None:
         _fit_run(Path(out) / "run")
         dist.barrier()
         result["ig"] = _ig(Path(out) / "single_run")
+        result["trust"] = _trust(Path(out) / "single_run")
+        result["trust_blocks"] = _trust_blocks(Path(out) / "single_run")
+        result["hemera_stream"] = _hemera(Path(out) / "cohort", lazy=True)
         torch.save(result, Path(out) / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()
@@ -99,6 +170,7 @@ def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict
 
     out = tmp_path_factory.mktemp("ddp")
     _fit_run(out / "single_run")  # the one-process reference run (no process group here)
+    _write_cohort(out / "cohort")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -159,6 +231,33 @@ def test_sharded_attribution_equals_one_process(two_ranks):
     for r in ranks:
         assert r["ig"].shape == ref.values.shape
         np.testing.assert_allclose(r["ig"], ref.values, rtol=1e-5, atol=1e-6)
+
+
+def test_sharded_trust_table_equals_one_process(two_ranks):
+    out, ranks = two_ranks
+    ref = _trust(out / "single_run")
+    for r in ranks:
+        assert r["trust_blocks"] == (2, [51, 50])  # each rank scored its own block
+        assert [row["method"] for row in r["trust"]] == TRUST_METHODS
+        for got, want in zip(r["trust"], ref):
+            assert got["status"] == want["status"] == "ok"
+            assert got["n_samples"] == want["n_samples"] == 61
+            for key, value in want.items():
+                if key.startswith("seconds") or not isinstance(value, float):
+                    continue
+                # label randomisation retrains under DDP: equal up to float summation order
+                np.testing.assert_allclose(got[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_streamed_hemera_under_two_ranks_equals_one_in_memory_process(two_ranks):
+    """Each rank reads only its rows of every batch from the PLINK file (train/_stream)."""
+    out, ranks = two_ranks
+    want = _hemera(out / "cohort", lazy=False)
+    for r in ranks:
+        got = r["hemera_stream"]
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            torch.testing.assert_close(got[key], value, atol=1e-6, rtol=1e-5)
 
 
 def test_single_process_calls_the_function_once():

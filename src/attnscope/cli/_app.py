@@ -191,6 +191,14 @@ def fit(
             "gradient boosting, k-mer LR, ... by modality) on the same split."
         ),
     ] = True,
+    stream: Annotated[
+        bool | None,
+        typer.Option(
+            "--stream/--no-stream",
+            help="PLINK: leave the genotypes on disk and train from blocks of individuals "
+            "(HEMERA); default: stream when the matrix would not fit the memory budget.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
     resume: Annotated[
         bool,
@@ -237,6 +245,8 @@ def fit(
         classes=class_,
         modalities=modality,
     )
+    if stream is not None:
+        req.options["stream"] = stream
     if config is not None:
         section = {**cfg.get("data", {}), **({"format": cfg["format"]} if "format" in cfg else {})}
         req = req.merged(DataRequest.from_config(section, base=config.resolve().parent))

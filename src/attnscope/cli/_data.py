@@ -22,9 +22,10 @@ FLAGS = {
     "label_col": "--label-col",
     "names": "--names",
     "split": "--split",
+    "stream": "--stream",
 }
 #: Options of a run that also apply to new data files (not the split: that is per file).
-_INHERITED = ("labels", "label_col", "names")
+_INHERITED = ("labels", "label_col", "names", "stream")
 _SUFFIXES = (".gz", ".fa", ".fasta", ".fna", ".fas", ".seq", ".csv", ".tsv", ".txt")
 
 

@@ -12,6 +12,7 @@ from attnscope.data._containers import (
     TimeSeriesDataset,
 )
 from attnscope.data._encode import decode_labels, encode_labels, encode_sequences
+from attnscope.data._lazy import LazyGenotypes
 from attnscope.data._schema import align_to_schema, input_schema
 from attnscope.data._split import (
     homology_groups,
@@ -30,6 +31,7 @@ __all__ = [
     "ArrayDataset",
     "Dataset",
     "GenotypeDataset",
+    "LazyGenotypes",
     "MultiOmicsDataset",
     "SequenceDataset",
     "TabularDataset",

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from attnscope.data._lazy import LazyGenotypes
 from attnscope.errors import DataError
 
 __all__ = [
@@ -254,8 +255,10 @@ class GenotypeDataset(Dataset):
 
     Parameters
     ----------
-    genotypes : ndarray of shape (n_samples, n_snps), int8
-        0, 1, 2 copies of the counted allele; -1 = missing.
+    genotypes : ndarray of shape (n_samples, n_snps), int8, or LazyGenotypes
+        0, 1, 2 copies of the counted allele; -1 = missing. A
+        :class:`~attnscope.data.LazyGenotypes` keeps a cohort larger than memory on disk
+        (``read_plink(lazy=True)``); ``subset`` and ``select_snps`` then select lazily.
     snp_ids, chromosomes : ndarray of shape (n_snps,), str
     positions : ndarray of shape (n_snps,), int64
         Base-pair position (or whatever unit the map file uses; see ``meta``).
@@ -272,20 +275,26 @@ class GenotypeDataset(Dataset):
     positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
-        g = np.asarray(self.genotypes)
-        if g.ndim != 2:
-            raise DataError(f"genotypes must be 2-D (samples, SNPs), got shape {g.shape}.")
-        if g.size and (g.min() < -1 or g.max() > 2):
-            raise DataError("genotype dosages must be 0, 1, 2 or -1 for missing.")
-        self.genotypes = g.astype(np.int8)
+        if not isinstance(self.genotypes, LazyGenotypes):  # a lazy matrix stays on disk
+            g = np.asarray(self.genotypes)
+            if g.ndim != 2:
+                raise DataError(f"genotypes must be 2-D (samples, SNPs), got shape {g.shape}.")
+            if g.size and (g.min() < -1 or g.max() > 2):
+                raise DataError("genotype dosages must be 0, 1, 2 or -1 for missing.")
+            self.genotypes = g.astype(np.int8)
         _check_rows(self.genotypes, self.sample_ids, "genotypes")
-        m = g.shape[1]
+        m = self.genotypes.shape[1]
         self.snp_ids = _check_names(self.snp_ids, m, "SNP")
         self.chromosomes = np.asarray(self.chromosomes).astype(str)
         self.positions = np.asarray(self.positions).astype(np.int64)
         if self.chromosomes.shape != (m,) or self.positions.shape != (m,):
             raise DataError(f"chromosomes and positions must each have {m} entries, one per SNP.")
         self._validate_common()
+
+    @property
+    def on_disk(self) -> bool:
+        """True when the genotypes are a :class:`LazyGenotypes` view (read block by block)."""
+        return isinstance(self.genotypes, LazyGenotypes)
 
     @property
     def n_snps(self) -> int:

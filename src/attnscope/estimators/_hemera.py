@@ -16,9 +16,10 @@ import torch
 from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec
-from attnscope.data import GenotypeDataset, encode_labels
+from attnscope.data import GenotypeDataset, LazyGenotypes, encode_labels
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
+from attnscope.estimators._hemera_stream import streaming_counts, token_stream
 from attnscope.models.hemera import (
     GENOTYPE_OFFSET,
     HEMERA,
@@ -26,9 +27,9 @@ from attnscope.models.hemera import (
     MEAN,
     MISSING,
     N_TOKENS,
-    genotype_tokens,
+    uint8_tokens,
 )
-from attnscope.train import cross_entropy_loss
+from attnscope.train import RowStream, cross_entropy_loss
 
 __all__ = [
     "HEMERAClassifier",
@@ -74,6 +75,12 @@ class HEMERAClassifier(BaseClassifier):
         0 skips MLM pre-training.
     mask_fraction : float, default 0.4
     pretrain_lr : float, default 1e-3
+    stream_workers : int, default 1
+        For a cohort left on disk (``read_plink(lazy=True)``): DataLoader processes reading
+        the next block of individuals while the model trains (0: read in this process).
+    stream_chunk_mb : float, default 256
+        Individuals read per block of a cohort on disk, as megabytes of tokens (one byte
+        per SNP and individual); peak memory is about ``(stream_workers + 2)`` blocks.
     min_epochs : int, default 3
         Fine-tuning epochs always run and never discarded by early stopping: only epochs
         ``min_epochs``, ``min_epochs + 1``, ... (counted from 1) can be kept (0 or 1: any).
@@ -146,6 +153,8 @@ class HEMERAClassifier(BaseClassifier):
         pretrain_epochs: int = 5,
         mask_fraction: float = 0.4,
         pretrain_lr: float = 1e-3,
+        stream_workers: int = 1,
+        stream_chunk_mb: float = 256.0,
         optimizer: str = "adamw",
         amsgrad: bool = True,
         weight_decay: float = 0.01,
@@ -180,6 +189,8 @@ class HEMERAClassifier(BaseClassifier):
         self.pretrain_epochs = pretrain_epochs
         self.mask_fraction = mask_fraction
         self.pretrain_lr = pretrain_lr
+        self.stream_workers = stream_workers
+        self.stream_chunk_mb = stream_chunk_mb
 
     # -- data -------------------------------------------------------------------------
     def _dataset_from_arrays(
@@ -229,11 +240,25 @@ class HEMERAClassifier(BaseClassifier):
         if not isinstance(data, GenotypeDataset):
             raise DataError(f"HEMERA takes genotype data, got {type(data).__name__}.")
 
-    def _make_inputs(self, data: Any) -> tuple[Tensor, ...]:
+    def _make_inputs(self, data: Any) -> tuple[Any, ...]:
+        """Tokens (n, n_snps) uint8; a cohort on disk gives a RowStream read by blocks."""
         idx = self._snp_index(data)
         g = data.genotypes if idx is None else data.genotypes[:, idx]
+        if isinstance(g, LazyGenotypes):
+            return (token_stream(g, self.stream_chunk_mb, self.batch_size, self.stream_workers),)
         # uint8 keeps 379K-SNP cohorts small in memory; the model casts to long per batch.
-        return (genotype_tokens(torch.from_numpy(np.ascontiguousarray(g))).to(torch.uint8),)
+        return (uint8_tokens(np.asarray(g)),)
+
+    def _tokens_in_memory(self, data: Any) -> Tensor:
+        """Tokens of ``data`` as one tensor (a cohort on disk is read whole: small subsets)."""
+        idx = self._snp_index(data)
+        g = data.genotypes if idx is None else data.genotypes[:, idx]
+        return uint8_tokens(np.asarray(g))  # np.asarray refuses a view over the budget
+
+    def _inference_batch(self, inputs: tuple[Any, ...]) -> int:
+        # a streamed cohort is probed on its first two individuals
+        probe = tuple(t[:2] if isinstance(t, RowStream) else t for t in inputs)
+        return super()._inference_batch(probe)
 
     # -- network ----------------------------------------------------------------------
     def _module_spec(self, data: Any) -> dict[str, Any]:
@@ -245,7 +270,12 @@ class HEMERAClassifier(BaseClassifier):
             raise ConfigError(f"heads ({self.heads}) must divide dim ({self.dim}).")
         from attnscope.io import snp_qc_mask
 
-        keep, _, _ = snp_qc_mask(data.genotypes, maf=self.maf, max_missing=self.max_missing)
+        if isinstance(data.genotypes, LazyGenotypes):  # one pass over blocks of individuals
+            counts = streaming_counts(data.genotypes, self.stream_chunk_mb)
+            keep, _, _ = counts.mask(maf=self.maf, max_missing=self.max_missing)
+            self._stream_counts = counts.counts[:, keep]  # genotype frequencies, for init
+        else:
+            keep, _, _ = snp_qc_mask(data.genotypes, maf=self.maf, max_missing=self.max_missing)
         if not keep.any():
             raise DataError(
                 f"no SNP passes QC (maf >= {self.maf}, missing <= {self.max_missing}); "
@@ -335,9 +365,16 @@ class HEMERAClassifier(BaseClassifier):
         (tokens,) = self._make_inputs(data)
         model: Any = module
         model.positions.copy_(torch.as_tensor(self._encoding_positions(), dtype=torch.float32))
-        freq = torch.zeros(tokens.shape[1], N_TOKENS)
-        for t in (MISSING, *range(GENOTYPE_OFFSET, N_TOKENS)):  # a loop over 4 token values
-            freq[:, t] = (tokens == t).float().mean(dim=0)
+        freq = torch.zeros(len(self.spec_["snp_ids"]), N_TOKENS)
+        counts = self.__dict__.pop("_stream_counts", None)
+        if counts is not None:  # the streaming QC pass counted genotypes 0/1/2 per SNP
+            n = torch.tensor(float(len(data)))
+            called = torch.from_numpy(counts).float()
+            freq[:, MISSING] = (n - called.sum(0)) / n
+            freq[:, GENOTYPE_OFFSET:N_TOKENS] = (called / n).T
+        else:
+            for t in (MISSING, *range(GENOTYPE_OFFSET, N_TOKENS)):  # a loop over 4 token values
+                freq[:, t] = (tokens == t).float().mean(dim=0)
         model.embed.token_freq.copy_(freq)
         self.pretrain_history_ = None
         if self.pretrain_epochs > 0:
@@ -361,7 +398,7 @@ class HEMERAClassifier(BaseClassifier):
 
     # -- explanations -----------------------------------------------------------------
     def attribution_spec(self, data: Any) -> AttributionSpec:
-        (tokens,) = self._make_inputs(data)
+        tokens = self._tokens_in_memory(data)
         module: Any = self.module_
 
         def forward(t: Tensor) -> Tensor:

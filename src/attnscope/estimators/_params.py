@@ -150,6 +150,9 @@ PARAMS: dict[str, Param] = {
     "proj_eps": _positive(),
     "proj_init": _positive(),
     "position_scale": _positive(),
+    # cohorts streamed from disk (HEMERA)
+    "stream_workers": _int(0, 64),
+    "stream_chunk_mb": _positive(),
     # genotype quality control
     "maf": Param("float", 0.0, 0.5),
     "max_missing": Param("float", 0.0, 1.0),

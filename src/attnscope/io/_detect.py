@@ -186,7 +186,7 @@ GENERIC_OPTIONS: dict[str, dict[str, str]] = {
     "h5ad": {"label_col": "label_key"},
     "pancan": {},
     "mogonet": {"names": "names", "split": "split"},
-    "plink": {"labels": "labels", "label_col": "pheno_col"},
+    "plink": {"labels": "labels", "label_col": "pheno_col", "stream": "lazy"},
     "vcf": {"labels": "labels"},
     "hapmap": {"labels": "labels", "label_col": "pheno_col"},
     "physionet": {"labels": "outcomes"},

@@ -311,6 +311,7 @@ def read_plink(
     samples: Index = None,
     snps: Index = None,
     pheno: str | os.PathLike[str] | None = None,
+    lazy: bool | str = "auto",
 ) -> GenotypeDataset:
     """Read PLINK genotypes (and a binary phenotype) into a GenotypeDataset.
 
@@ -329,6 +330,12 @@ def read_plink(
         Read only these samples / SNPs (only that block is read from disk).
     pheno : path-like, optional
         Deprecated alias of ``labels`` (kept for old scripts; warns).
+    lazy : bool or "auto", default "auto"
+        True leaves the genotypes on disk: ``genotypes`` is a
+        :class:`~attnscope.data.LazyGenotypes` view read block by block (HEMERA trains
+        from it without loading the cohort). "auto" is lazy when the matrix and one copy of
+        it (HEMERA's tokens) would exceed the memory budget
+        (:func:`attnscope._utils.memory.memory_budget`); False always loads it.
 
     Returns
     -------
@@ -382,7 +389,19 @@ def read_plink(
         )
     else:
         class_names = []
-    genotypes = reader.read_block(row_idx, col_idx)
+    if lazy not in (True, False, "auto"):
+        raise ConfigError(f"lazy must be True, False or 'auto', got {lazy!r}.")
+    if lazy == "auto":
+        from attnscope._utils.memory import memory_budget
+
+        lazy = 2 * row_idx.size * col_idx.size > memory_budget()
+    genotypes: Any
+    if lazy:
+        from attnscope.data import LazyGenotypes
+
+        genotypes = LazyGenotypes(reader, row_idx, col_idx, source=str(reader.bed_path))
+    else:
+        genotypes = reader.read_block(row_idx, col_idx)
     hint = None
     if labels is None and pheno is None:
         hint = (

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -43,6 +44,7 @@ __all__ = [
     "genotype_tokens",
     "hemera_memory_estimate",
     "sinusoidal_encoding",
+    "uint8_tokens",
 ]
 
 #: Token vocabulary. Genotype ``g`` in {0, 1, 2} (copies of the counted allele) is token
@@ -62,6 +64,18 @@ def genotype_tokens(genotypes: Tensor) -> Tensor:
     """Dosages (b, n) in {-1, 0, 1, 2} (-1 = missing) -> tokens (b, n), int64."""
     g = genotypes.long()
     return torch.where(g < 0, torch.full_like(g, MISSING), g + GENOTYPE_OFFSET)
+
+
+def uint8_tokens(genotypes: np.ndarray) -> Tensor:
+    """Dosages (b, n) int8 in {-1, 0, 1, 2} -> tokens (b, n) uint8, without an int64 copy.
+
+    Equal to ``genotype_tokens(torch.from_numpy(g)).to(torch.uint8)``; a 379K-SNP cohort
+    stays one byte per genotype.
+    """
+    g = np.asarray(genotypes)
+    tok = (g + GENOTYPE_OFFSET).astype(np.uint8)
+    tok[g < 0] = MISSING
+    return torch.from_numpy(tok)
 
 
 def sinusoidal_encoding(positions: Tensor, dim: int) -> Tensor:

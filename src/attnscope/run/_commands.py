@@ -127,6 +127,9 @@ def fit_run(
     and scored on the same held-out samples, into ``baselines``, with a ``verdict``
     sentence on whether the model earns its place.
 
+    A genotype cohort left on disk (``read_plink(lazy=True)``, ``fit --stream``) trains
+    from blocks (HEMERA) and fits no baselines (they would load the whole matrix).
+
     Under ``torchrun`` every rank trains (DistributedDataParallel, see
     :func:`attnscope.train.fit_module`) and rank 0 alone writes the run directory.
 
@@ -193,8 +196,8 @@ def fit_run(
     seconds = time.perf_counter() - start
     compared = (
         _compare(model, train, test, test_metrics, split_seed)
-        if baselines and test is not None
-        else {}
+        if baselines and test is not None and not getattr(data, "on_disk", False)
+        else {}  # a cohort streamed from disk: the baselines would load it whole
     )
     summary = {
         "model": model,

@@ -99,6 +99,8 @@ def explain_run(
     """Attribute the run's model on ``data``; write ``RUN/attributions/<method>.npz``.
 
     Everything is checked before anything is written; each file is written atomically.
+    Under ``torchrun`` each rank attributes a block of the samples, every rank gathers the
+    whole Attribution (:func:`attnscope.run.sharded`) and rank 0 alone writes.
     Genotype runs also get ``snp_importance_<method>.tsv`` and a Manhattan plot.
 
     Returns
@@ -109,6 +111,8 @@ def explain_run(
     """
     from attnscope.explain import attribute, canonical_method
     from attnscope.run._commands import load_model
+    from attnscope.run._shard import sharded
+    from attnscope.train import is_main_process
 
     run = Path(run)
     est = load_model(run)
@@ -121,9 +125,14 @@ def explain_run(
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     if n_samples is not None:
         dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
-    attr = attribute(est, dataset, method=name, device=device, **options)
+    # under torchrun each rank attributes its block of samples; rank 0 writes
+    attr = sharded(
+        lambda part: attribute(est, part, method=name, device=device, **options), dataset
+    )
     attr.meta["scope"] = scope
     attr.inputs.update(_explained_inputs(dataset))
+    if not is_main_process():
+        return attr, []
     written = [attr.save(out)]
     if getattr(dataset, "snp_ids", None) is not None:
         written.extend(_snp_outputs(run, attr, dataset, name))
@@ -170,12 +179,16 @@ def trust_run(
 ) -> dict[str, Any]:
     """The trust table of the run's model on ``data``, written to ``RUN/trust.json``.
 
+    Under ``torchrun`` the samples are split by rank (:func:`attnscope.trust.trust_table`)
+    and rank 0 alone writes.
+
     Returns
     -------
     dict
         ``scope`` (which samples), ``n_samples``, ``random_state`` and ``rows``.
     """
     from attnscope.run._commands import load_model
+    from attnscope.train import is_main_process
     from attnscope.trust import trust_table
 
     run = Path(run)
@@ -199,5 +212,6 @@ def trust_run(
         "random_state": random_state,
         "rows": rows,
     }
-    write_json(out, result)
+    if is_main_process():  # under torchrun every rank holds the gathered table
+        write_json(out, result)
     return result

@@ -13,13 +13,9 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import ConfigError
+from attnscope.train._distributed import shard_indices
 
 __all__ = ["concat_results", "shard_indices", "sharded"]
-
-
-def shard_indices(n: int, rank: int, world: int) -> np.ndarray:
-    """Sample indices of ``rank``'s block: ``n`` split into ``world`` contiguous blocks."""
-    return np.array_split(np.arange(n), world)[rank]
 
 
 def sharded(
@@ -70,16 +66,9 @@ def concat_results(parts: Sequence[Any]) -> Any:
 
     first = parts[0]
     if isinstance(first, Attribution):
-        ids = [p.sample_ids for p in parts]
-        return Attribution(
-            values=np.concatenate([p.values for p in parts]),
-            method=first.method,
-            target=np.concatenate([p.target for p in parts]),
-            seconds=max(p.seconds for p in parts),
-            feature_names=first.feature_names,
-            sample_ids=None if any(i is None for i in ids) else np.concatenate(ids),
-            meta={**first.meta, "shards": len(parts)},
-        )
+        from attnscope.trust._shard import concat_attributions
+
+        return concat_attributions(parts)
     if isinstance(first, np.ndarray):
         return np.concatenate(parts)
     if isinstance(first, list):

@@ -1,5 +1,6 @@
 """The one fit loop (one network, or N seed variants as one batched network), its
-configuration, DDP under torchrun, cross-validation, MLM pre-training and checkpoints."""
+configuration, DDP under torchrun, inputs streamed from disk, cross-validation, MLM
+pre-training and checkpoints."""
 
 from attnscope.train._checkpoint import load_checkpoint, save_checkpoint
 from attnscope.train._config import MONITORS, TrainConfig
@@ -18,12 +19,14 @@ from attnscope.train._loop import (
 )
 from attnscope.train._mlm import mask_tokens, pretrain_mlm
 from attnscope.train._resume import checkpointing
+from attnscope.train._stream import RowStream
 
 __all__ = [
     "MONITORS",
     "DistContext",
     "History",
     "LossFn",
+    "RowStream",
     "TrainConfig",
     "checkpointing",
     "class_weights",

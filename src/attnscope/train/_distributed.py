@@ -25,6 +25,7 @@ __all__ = [
     "is_main_process",
     "shard",
     "shard_factor",
+    "shard_indices",
 ]
 
 
@@ -86,6 +87,13 @@ def local_device(device: torch.device) -> torch.device:
 def shard(idx: Tensor, ctx: DistContext) -> Tensor:
     """This rank's contiguous slice of a global batch ``idx`` (last axis = samples)."""
     return torch.tensor_split(idx, ctx.world, dim=-1)[ctx.rank]
+
+
+def shard_indices(n: int, rank: int, world: int) -> Any:
+    """Sample indices of ``rank``'s block: ``n`` split into ``world`` contiguous blocks."""
+    import numpy as np
+
+    return np.array_split(np.arange(n), world)[rank]
 
 
 def shard_factor(

@@ -127,7 +127,8 @@ def fit_module(
         Its forward returns a ``ModelOutput`` (or logits).
     inputs : sequence of Tensor
         Training inputs, samples on the first axis (kept where they are; batches are
-        moved to ``config.device``).
+        moved to ``config.device``). A :class:`attnscope.train.RowStream` (a cohort read
+        from disk) is read ahead in chunks of the same batches (:mod:`attnscope.train._stream`).
     y : Tensor of shape (n_samples,), int64
     config : TrainConfig
         Optimiser, batch size, epochs, patience, monitored metric, clipping, device. With
@@ -287,6 +288,7 @@ def _train(
         for epoch in range(first_epoch, config.epochs):
             module.train()
             order = torch.stack([torch.randperm(n, generator=g) for g in generators])
+            fetch = _fetcher(inputs, order if members else order[0], config.batch_size, ctx)
             total = torch.zeros(n_members, dtype=torch.float64)
             seen = 0.0
             for sl in iter_batches(n, config.batch_size):
@@ -299,7 +301,7 @@ def _train(
                     idx = idx[..., :1] if empty else local  # sample with a zero weight
                 elif single_bn and idx.numel() < 2:
                     continue  # BatchNorm cannot train on a single sample
-                batch = [t[idx].to(device) for t in inputs]
+                batch = [t.to(device) for t in fetch(idx)]
                 if sample_weight is None:
                     loss = loss_fn(net, batch, y[idx].to(device), cw, epoch)
                 else:
@@ -385,6 +387,15 @@ def _stage_fingerprint(config: TrainConfig, n: int, n_members: int) -> dict[str,
 
 def _dicts(histories: list[History]) -> list[dict[str, Any]]:
     return [h.to_dict() for h in histories]
+
+
+def _fetcher(inputs: Sequence[Any], order: Tensor, batch_size: int, ctx: Any) -> Any:
+    """``fetch(idx)``: the batch's inputs; streamed inputs are read ahead (train/_stream)."""
+    from attnscope.train import _distributed as D
+    from attnscope.train._stream import batch_fetcher
+
+    shard = None if ctx is None else (lambda b: D.shard(b, ctx))
+    return batch_fetcher(inputs, order, batch_size, shard=shard)
 
 
 class _BestState:

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from attnscope.core import iter_batches, resolve_device
 from attnscope.errors import ConfigError
 from attnscope.train._loop import History
+from attnscope.train._stream import batch_fetcher
 
 __all__ = ["mask_tokens", "pretrain_mlm"]
 
@@ -80,8 +81,9 @@ def pretrain_mlm(
     ----------
     module : nn.Module
         Token model with ``forward(tokens, mlm=True)`` (see the module docstring).
-    tokens : Tensor of shape (n_samples, length), int
-        Training tokens (kept on the CPU; batches are moved to ``device``).
+    tokens : Tensor of shape (n_samples, length), int, or RowStream
+        Training tokens (kept on the CPU, or read from disk; batches are moved to
+        ``device``).
     mask_token, mask_fraction, maskable
         See :func:`mask_tokens`.
     epochs : int, default 5
@@ -120,9 +122,10 @@ def pretrain_mlm(
     for epoch in range(epochs):
         module.train()
         order = torch.randperm(n, generator=generator)
+        fetch = batch_fetcher([tokens], order, batch_size)  # a RowStream is read ahead
         loss_sum, correct, count = 0.0, 0, 0
         for sl in iter_batches(n, batch_size):
-            batch = tokens[order[sl]]
+            (batch,) = fetch(order[sl])
             masked, hidden = mask_tokens(
                 batch,
                 mask_token=mask_token,

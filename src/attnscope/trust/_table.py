@@ -135,6 +135,10 @@ def trust_table(
     progress : callable, optional
         Called as ``progress(method, row)`` after each row.
 
+    Under ``torchrun`` the attributions and deletion/insertion curves are computed in
+    blocks of samples, one per rank, and gathered (:mod:`attnscope.trust._shard`); every
+    rank returns the same table, equal to one process's for deterministic methods.
+
     Returns
     -------
     list of dict
@@ -147,11 +151,11 @@ def trust_table(
         seconds per explained sample.
     """
     from attnscope.core import placed
-    from attnscope.explain import attribute_spec, available_methods, canonical_method
+    from attnscope.explain import available_methods, canonical_method
     from attnscope.explain._adapter import as_model
     from attnscope.explain._core import predicted_targets
     from attnscope.metrics._truth import truth_recovery
-    from attnscope.trust._faithfulness import _ranks, masked_scores
+    from attnscope.trust._faithfulness import _ranks
     from attnscope.trust._sanity import (
         SANITY_THRESHOLD,
         parameter_randomisation,
@@ -160,6 +164,7 @@ def trust_table(
     from attnscope.trust._sanity import (
         label_randomisation as label_check,
     )
+    from attnscope.trust._shard import sharded_attribution, sharded_masked_scores
     from attnscope.trust._stability import max_sensitivity
 
     estimator = as_model(estimator, data)
@@ -209,14 +214,9 @@ def trust_table(
             small_t = data.subset(np.arange(n_stab))
             truth = _truth_for(data)
             row: dict[str, Any] = {"method": name, "status": "ok", "n_samples": n}
-            try:
-                attr = attribute_spec(
-                    estimator,
-                    spec,
-                    method=name,
-                    target=full_targets[:n],
-                    sample_ids=data.sample_ids,
-                    **opts,
+            try:  # under torchrun each rank attributes its block of samples (trust/_shard)
+                attr = sharded_attribution(
+                    estimator, data, spec, dev, method=name, target=full_targets[:n], **opts
                 )
             except (ConfigError, DataError) as exc:
                 row["status"] = f"not applicable: {exc}"
@@ -228,8 +228,12 @@ def trust_table(
                 row["seconds_per_sample"] = attr.seconds / n
                 ranks = _ranks(np.asarray(attr.values), "signed")
                 counts = np.round(fr * ranks.shape[1]).astype(np.int64)
-                dele = masked_scores(spec, attr.target, ranks, counts, keep_top=False)
-                ins = masked_scores(spec, attr.target, ranks, counts, keep_top=True)
+                dele, ins = (
+                    sharded_masked_scores(
+                        estimator, data, spec, dev, attr.target, ranks, counts, keep_top=top
+                    )
+                    for top in (False, True)
+                )
                 width = fr[-1] - fr[0]
                 row["deletion_auc"] = float(np.mean(np.trapezoid(dele, fr, axis=1) / width))
                 row["insertion_auc"] = float(np.mean(np.trapezoid(ins, fr, axis=1) / width))
