@@ -122,8 +122,17 @@ def attribute_spec(
         with seeded(random_state, dev), autocast(dev, precision):
             values, meta = fn(model, spec, targets, **options)
         seconds = time.perf_counter() - start
+    meta = dict(meta) if isinstance(meta, dict) else {}
     # A method whose values are not per input feature (e.g. per prototype) names its own axis.
-    feature_names = meta.pop("feature_names", None) if isinstance(meta, dict) else None
+    feature_names = meta.pop("feature_names", None)
+    # A method with completeness reports the output at its reference(s): its base values;
+    # the others have none (NaN), see Attribution.base_values.
+    base_values = meta.pop("base_values", None)
+    if base_values is None:
+        base_values = np.full(len(targets), np.nan)
+    meta.setdefault("completeness", False)
+    if "feature_axis" in spec.meta and "feature_axis" not in meta and feature_names is None:
+        meta["feature_axis"] = spec.meta["feature_axis"]
     return Attribution(
         values=values,
         method=name,
@@ -132,6 +141,7 @@ def attribute_spec(
         feature_names=spec.feature_names if feature_names is None else np.asarray(feature_names),
         sample_ids=sample_ids,
         meta=meta,
+        base_values=base_values,
     )
 
 

@@ -71,6 +71,7 @@ def concat_results(parts: Sequence[Any]) -> Any:
     first = parts[0]
     if isinstance(first, Attribution):
         ids = [p.sample_ids for p in parts]
+        bases = [p.base_values for p in parts]
         return Attribution(
             values=np.concatenate([p.values for p in parts]),
             method=first.method,
@@ -79,6 +80,7 @@ def concat_results(parts: Sequence[Any]) -> Any:
             feature_names=first.feature_names,
             sample_ids=None if any(i is None for i in ids) else np.concatenate(ids),
             meta={**first.meta, "shards": len(parts)},
+            base_values=None if any(b is None for b in bases) else np.concatenate(bases),
         )
     if isinstance(first, np.ndarray):
         return np.concatenate(parts)
