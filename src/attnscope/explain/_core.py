@@ -96,7 +96,9 @@ def attribute_spec(
 
     The one runner of every attribution: the model goes to ``device`` for the call (default:
     where it is) with the spec's tensors, in eval mode, with torch's RNG (CPU and CUDA)
-    seeded by ``random_state`` and, if asked, autocast to ``precision``. Used by
+    seeded by ``random_state`` and, if asked, autocast to ``precision``. A method's
+    ``meta["base_values"]`` becomes :attr:`Attribution.base_values` (NaN when it has
+    none) and ``meta["completeness"]`` defaults to False. Used by
     :func:`attribute` and by the trust metrics, which perturb a spec's inputs or swap its
     module. Parameters as in :func:`attribute`.
     """
@@ -180,7 +182,10 @@ def attribute(
     Returns
     -------
     Attribution
-        ``values`` of shape (n_samples, *feature_shape), e.g. (n, length) for DNA.
+        ``values`` of shape (n_samples, *feature_shape), e.g. (n, length) for DNA;
+        ``base_values`` (n_samples,), the output at the method's reference for methods
+        with completeness (``values.sum(features) + base_values`` = the target logit),
+        NaN otherwise. ``to_dataframe``, ``to_anndata`` and ``to_shap`` convert it.
 
     Examples
     --------
