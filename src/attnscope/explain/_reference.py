@@ -122,7 +122,7 @@ def complete(
     device: torch.device | str | None = None,
 ) -> dict[str, Any]:
     """``meta`` entries of a method with completeness: its base values (see
-    :func:`~attnscope.explain._core.reference_outputs`) and ``completeness: True``."""
+    :func:`reference_outputs`) and ``completeness: True``."""
     base = reference_outputs(
         forward, target, references, tuple(additional_args), rows=max(1, rows), device=device
     )
