@@ -30,7 +30,11 @@ def test_every_modality_has_a_tutorial():
     }
 
 
-@pytest.mark.parametrize("page", [*TUTORIALS, ROOT / "docs" / "getting-started.md"], ids=str)
+@pytest.mark.parametrize(
+    "page",
+    [*TUTORIALS, ROOT / "docs" / "getting-started.md", ROOT / "docs" / "interop.md"],
+    ids=str,
+)
 def test_tutorial_runs(page, tmp_path, monkeypatch):
     import torch
 

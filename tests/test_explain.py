@@ -326,6 +326,7 @@ def test_token_model_attention_and_layer_ig():
         fx = spec.raw_forward(spec.raw_inputs[0])[np.arange(6), lig.target]
         fb = spec.raw_forward(torch.zeros_like(spec.raw_inputs[0]))[np.arange(6), lig.target]
     np.testing.assert_allclose(lig.values.sum(axis=1), (fx - fb).numpy(), atol=5e-3)
+    np.testing.assert_allclose(lig.base_values, fb.numpy(), rtol=1e-5)  # the pad reference
     # Perturbation methods work through spec.remove on token ids, too.
     ab = attribute(est, data, method="feature_ablation")
     assert ab.values.shape == (6, 9) and np.isfinite(ab.values).all()

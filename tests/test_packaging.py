@@ -67,6 +67,31 @@ def test_dev_installs_the_docs_tools_and_constraints_pin_them():
         assert dist in pins, f"{dist} is not pinned in constraints.txt"
 
 
+def _pins() -> dict[str, str]:
+    return dict(
+        line.lower().replace("_", "-").split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    )
+
+
+def test_dev_installs_shap_and_constraints_pin_it_with_its_dependencies():
+    """The interop tests import shap: ``make test`` (``.[dev]``) must install it, pinned."""
+    from importlib.metadata import requires, version
+
+    assert "attnscope[shap]" in PYPROJECT["project"]["optional-dependencies"]["dev"]
+    pins = _pins()
+    assert pins["shap"] == version("shap")
+    runtime = [r for r in requires("shap") or [] if "extra ==" not in r]
+    names = {re.match(r"[A-Za-z0-9_.\-]+", r).group(0).lower().replace("_", "-") for r in runtime}
+    assert {"numba", "slicer", "cloudpickle"} <= names
+    for name in names:
+        assert name in pins, f"shap needs {name}, which constraints.txt does not pin"
+        assert pins[name] == version(name), (
+            f"{name}: pinned {pins[name]}, installed {version(name)}"
+        )
+
+
 def test_licence_changelog_and_citation():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert "attnscope developers" in (ROOT / "LICENSE").read_text()

@@ -31,6 +31,7 @@ from attnscope.explain._core import (
     canonical_method,
     register_method,
 )
+from attnscope.explain._interop import to_anndata, to_dataframe, to_shap
 from attnscope.explain._motifs import (
     MotifPattern,
     MotifResult,
@@ -64,6 +65,9 @@ __all__ = [
     "per_snp_carriers",
     "register_method",
     "snp_importance",
+    "to_anndata",
+    "to_dataframe",
+    "to_shap",
     "top_snps_per_chromosome",
     "wrap_module",
 ]

@@ -96,7 +96,9 @@ def attribute_spec(
 
     The one runner of every attribution: the model goes to ``device`` for the call (default:
     where it is) with the spec's tensors, in eval mode, with torch's RNG (CPU and CUDA)
-    seeded by ``random_state`` and, if asked, autocast to ``precision``. Used by
+    seeded by ``random_state`` and, if asked, autocast to ``precision``. A method's
+    ``meta["base_values"]`` becomes :attr:`Attribution.base_values` (NaN when it has
+    none) and ``meta["completeness"]`` defaults to False. Used by
     :func:`attribute` and by the trust metrics, which perturb a spec's inputs or swap its
     module. Parameters as in :func:`attribute`.
     """
@@ -122,8 +124,17 @@ def attribute_spec(
         with seeded(random_state, dev), autocast(dev, precision):
             values, meta = fn(model, spec, targets, **options)
         seconds = time.perf_counter() - start
+    meta = dict(meta) if isinstance(meta, dict) else {}
     # A method whose values are not per input feature (e.g. per prototype) names its own axis.
-    feature_names = meta.pop("feature_names", None) if isinstance(meta, dict) else None
+    feature_names = meta.pop("feature_names", None)
+    # A method with completeness reports the output at its reference(s): its base values;
+    # the others have none (NaN), see Attribution.base_values.
+    base_values = meta.pop("base_values", None)
+    if base_values is None:
+        base_values = np.full(len(targets), np.nan)
+    meta.setdefault("completeness", False)
+    if "feature_axis" in spec.meta and "feature_axis" not in meta and feature_names is None:
+        meta["feature_axis"] = spec.meta["feature_axis"]
     return Attribution(
         values=values,
         method=name,
@@ -132,6 +143,7 @@ def attribute_spec(
         feature_names=spec.feature_names if feature_names is None else np.asarray(feature_names),
         sample_ids=sample_ids,
         meta=meta,
+        base_values=base_values,
     )
 
 
@@ -170,7 +182,10 @@ def attribute(
     Returns
     -------
     Attribution
-        ``values`` of shape (n_samples, *feature_shape), e.g. (n, length) for DNA.
+        ``values`` of shape (n_samples, *feature_shape), e.g. (n, length) for DNA;
+        ``base_values`` (n_samples,), the output at the method's reference for methods
+        with completeness (``values.sum(features) + base_values`` = the target logit),
+        NaN otherwise. ``to_dataframe``, ``to_anndata`` and ``to_shap`` convert it.
 
     Examples
     --------

@@ -25,6 +25,7 @@ from attnscope.explain._gradients import (
     _run,
     _shuffles,
 )
+from attnscope.explain._reference import _device, complete, single_references
 from attnscope.explain._shuffle import per_reference
 
 __all__ = ["deeplift", "deeplift_shap"]
@@ -96,13 +97,17 @@ def deeplift(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """DeepLift (rescale rule, captum) against the spec's baseline; convergence delta in meta."""
+    """DeepLift (rescale rule, captum) against the spec's baseline.
+
+    ``meta`` has the convergence delta and ``base_values``, ``f(baseline)``.
+    """
     from captum.attr import DeepLift
 
     _rows(spec, 1, None)  # float inputs needed
     model = _check_deeplift(estimator, spec)
     base = _baselines(spec, baselines)
     dl = DeepLift(model)
+    rows = _rows(spec, batch_size, memory_budget)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
         values, deltas = _run(
@@ -115,9 +120,12 @@ def deeplift(
                 additional_forward_args=extra or None,
                 return_convergence_delta=True,
             ),
-            _rows(spec, batch_size, memory_budget),
+            rows,
         )
-    return values, _delta_meta(deltas)
+    refs = single_references(spec, base)
+    return values, _delta_meta(deltas) | complete(
+        spec.forward, target, refs, spec.additional_args, rows, device=_device(spec)
+    )
 
 
 @register_method("deeplift_shap")
@@ -138,7 +146,8 @@ def deeplift_shap(
     The references are ``baselines`` (rows) if given, else ``n_baselines`` random samples
     of the data. ``baselines="shuffle"`` (one-hot DNA): each sequence's own
     ``n_shuffles`` dinucleotide shuffles, as tangermeme's ``deep_lift_shap``.
-    ``meta`` reports the convergence delta.
+    ``meta`` reports the convergence delta and ``base_values``, the mean of ``f`` over
+    the references (shap's ``expected_value``).
     """
     from captum.attr import DeepLiftShap
 
@@ -147,15 +156,14 @@ def deeplift_shap(
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     if shuffles is not None:
         k = int(shuffles.shape[1])
+        rows = _rows(spec, batch_size, memory_budget)
         values, deltas = deeplift_per_reference(
-            model,
-            spec,
-            target,
-            shuffles,
-            _rows(spec, batch_size, memory_budget),
-            return_convergence_delta=True,
+            model, spec, target, shuffles, rows, return_convergence_delta=True
         )
-        return values, {"n_shuffles": k, **_delta_meta(deltas)}
+        base = complete(
+            spec.forward, target, (shuffles,), spec.additional_args, rows, device=_device(spec)
+        )
+        return values, {"n_shuffles": k, **_delta_meta(deltas), **base}
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     if int(refs[0].shape[0]) < 2:
         refs = tuple(torch.cat([r, r]) for r in refs)  # captum needs two or more references
@@ -178,7 +186,14 @@ def deeplift_shap(
         )
     if deltas:  # one delta per (sample, reference): summarise per sample
         deltas = [torch.cat(deltas).reshape(-1, k).mean(dim=1)]
-    return values, {"n_baselines": k, **_delta_meta(deltas)}
+    base = complete(
+        spec.forward,
+        target,
+        tuple(r.unsqueeze(0) for r in refs),
+        spec.additional_args,
+        device=_device(spec),
+    )
+    return values, {"n_baselines": k, **_delta_meta(deltas), **base}
 
 
 def deeplift_per_reference(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -19,6 +19,7 @@ from attnscope._utils.random import check_random_state
 from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method, slice_args, unpack
+from attnscope.explain._reference import _device, complete, single_references
 from attnscope.explain._shuffle import (
     check_baselines_option,
     per_reference,
@@ -219,7 +220,8 @@ def integrated_gradients(
     -------
     values, meta
         ``meta`` has the mean and max absolute convergence delta
-        (sum of attributions minus ``f(x) - f(baseline)``).
+        (sum of attributions minus ``f(x) - f(baseline)``) and ``base_values``,
+        ``f(baseline)`` (with shuffles: the mean over each sequence's shuffles).
     """
     from captum.attr import IntegratedGradients
 
@@ -250,6 +252,10 @@ def integrated_gradients(
     k = 1 if shuffles is None else int(shuffles.shape[1])
     values, deltas = _run(spec, target, call, max(1, rows // k))
     meta = {"n_steps": n_steps, "internal_batch_size": rows, **_delta_meta(deltas)}
+    refs: tuple[Tensor, ...] = (
+        single_references(spec, base) if base is not None else (cast(Tensor, shuffles),)
+    )
+    meta |= complete(spec.forward, target, refs, spec.additional_args, rows, device=_device(spec))
     return values, meta | ({"n_shuffles": k} if shuffles is not None else {})
 
 
@@ -312,7 +318,9 @@ def layer_integrated_gradients(
         a = attr[0] if isinstance(attr, tuple | list) else attr
         parts.append(a.detach().reshape(a.shape[0], *a.shape[1:-1], -1).sum(-1).cpu().numpy())
         deltas.append(delta.detach().reshape(-1))
-    return np.concatenate(parts), {"n_steps": n_steps, **_delta_meta(deltas)}
+    refs = tuple(bb.unsqueeze(1) for bb in base)
+    meta = complete(spec.layer_forward, target, refs, (), rows, device=ids[0].device)
+    return np.concatenate(parts), {"n_steps": n_steps, **_delta_meta(deltas), **meta}
 
 
 def _shuffles(spec: Any, baselines: Any, n_shuffles: int, random_state: Any) -> Tensor | None:
@@ -360,8 +368,10 @@ def gradient_shap(
 
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     if shuffles is not None:
-        return shuffled_gradient_shap(
-            spec, target, shuffles, n_samples, stdevs, _rows(spec, batch_size, memory_budget)
+        rows = _rows(spec, batch_size, memory_budget)
+        values, meta = shuffled_gradient_shap(spec, target, shuffles, n_samples, stdevs, rows)
+        return values, meta | complete(
+            spec.forward, target, (shuffles,), spec.additional_args, rows, device=_device(spec)
         )
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     gs = GradientShap(spec.forward)
@@ -379,7 +389,11 @@ def gradient_shap(
         ),
         chunk,
     )
-    return values, {"n_samples": n_samples, "n_baselines": int(refs[0].shape[0])}
+    meta = {"n_samples": n_samples, "n_baselines": int(refs[0].shape[0])}
+    shared = tuple(r.unsqueeze(0) for r in refs)
+    return values, meta | complete(
+        spec.forward, target, shared, spec.additional_args, device=_device(spec)
+    )
 
 
 def _noise_tunnel(

@@ -19,6 +19,7 @@ from attnscope._utils.random import check_random_state
 from attnscope.core import auto_batch_size
 from attnscope.errors import ConfigError
 from attnscope.explain._core import feature_shape, register_method
+from attnscope.explain._reference import removed_outputs
 
 __all__ = [
     "feature_ablation",
@@ -291,6 +292,11 @@ def kernel_shap(
     are the exact Shapley values of the group presence game; otherwise coalitions are
     sampled from the Shapley kernel in complementary pairs. Groups as for :func:`lime`.
     See :func:`attnscope.explain._surrogate.kernel_shap_values`.
+
+    ``meta["base_values"]`` is the output with every feature removed, so the group
+    values sum to ``f(x) - base`` (efficiency). With one feature per group that is
+    completeness over the features (``meta["completeness"]``); with larger groups every
+    member carries its group's value, and the sum holds over groups, not features.
     """
     from attnscope.explain._surrogate import kernel_shap_values
 
@@ -298,7 +304,12 @@ def kernel_shap(
     ids, n_groups = _surrogate_groups(spec, groups, window, max_features)
     rows = _forward_rows(spec, batch_size, memory_budget)
     values = kernel_shap_values(spec, target, ids, n_groups, n_samples=draws, rows=rows)
-    return values, {"n_samples": draws, "n_groups": n_groups}
+    return values, {
+        "n_samples": draws,
+        "n_groups": n_groups,
+        "base_values": removed_outputs(spec, target, rows),
+        "completeness": n_groups == ids.size,
+    }
 
 
 @register_method("ism")

@@ -63,6 +63,7 @@ def concat_attributions(parts: Sequence[Any]) -> Any:
         return parts[0]
     first = parts[0]
     ids = [p.sample_ids for p in parts]
+    bases = [p.base_values for p in parts]
     return Attribution(
         values=np.concatenate([p.values for p in parts]),
         method=first.method,
@@ -71,6 +72,7 @@ def concat_attributions(parts: Sequence[Any]) -> Any:
         feature_names=first.feature_names,
         sample_ids=None if any(i is None for i in ids) else np.concatenate(ids),
         meta={**first.meta, "shards": len(parts)},
+        base_values=None if any(b is None for b in bases) else np.concatenate(bases),
     )
 
 
