@@ -24,6 +24,7 @@ __all__ = [
     "autocast",
     "batched_forward",
     "eval_mode",
+    "frozen",
     "iter_batches",
     "logits_of",
     "module_device",
@@ -154,6 +155,24 @@ def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
         yield module
     finally:
         module.train(was_training)
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[nn.Module]:
+    """Turn off ``requires_grad`` of ``module``'s parameters inside the block.
+
+    Attributions differentiate with respect to the inputs only; without this, autograd
+    also computes every weight gradient (a quarter of the time of a small CNN's backward
+    pass). Each parameter gets its own flag back afterwards.
+    """
+    flags = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in flags:
+        p.requires_grad_(False)
+    try:
+        yield module
+    finally:
+        for p, flag in flags:
+            p.requires_grad_(flag)
 
 
 def iter_batches(n: int, batch_size: int) -> Iterator[slice]:

@@ -194,12 +194,15 @@ def integrated_gradients(
     n_steps: int = 50,
     baselines: Any = None,
     n_shuffles: int = 20,
-    method: str = "gausslegendre",
+    rule: str = "gausslegendre",
     batch_size: int | None = None,
     memory_budget: float | None = None,
     random_state: Any = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Integrated gradients (captum) from the spec's baseline.
+    """Integrated gradients from the spec's baseline, all path points of a chunk at once.
+
+    The quadrature is captum's (:mod:`attnscope.explain._integrated`), so the values equal
+    captum's ``IntegratedGradients``; the chunk's samples x steps go through one pass.
 
     Parameters
     ----------
@@ -209,8 +212,9 @@ def integrated_gradients(
         ``"shuffle"`` (one-hot DNA): the mean of IG from ``n_shuffles`` dinucleotide
         shuffles of each sequence (seeded by ``random_state``).
     n_shuffles : int, default 20
-    method : str, default "gausslegendre"
-        captum's integral approximation.
+    rule : str, default "gausslegendre"
+        The integral's quadrature, by captum's names (its ``method``): "gausslegendre",
+        "riemann_left", "riemann_right", "riemann_middle" or "riemann_trapezoid".
     batch_size : int, optional
         Rows (samples x steps) per forward pass; default from the memory budget, so a
         379,000-token input or a 20,000-feature batch fits without choosing it.
@@ -221,26 +225,18 @@ def integrated_gradients(
         ``meta`` has the mean and max absolute convergence delta
         (sum of attributions minus ``f(x) - f(baseline)``).
     """
-    from captum.attr import IntegratedGradients
+    from attnscope.explain._integrated import path_integral, quadrature
 
+    quadrature(rule, n_steps)  # checks the rule and the number of steps
     rows = _rows(spec, batch_size, memory_budget)
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     base = None if shuffles is not None else _baselines(spec, baselines)
-    ig = IntegratedGradients(spec.forward)
 
     def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return ig.attribute(
-                pack(x),
-                baselines=pack(b),
-                target=t,
-                additional_forward_args=extra or None,
-                n_steps=n_steps,
-                method=method,
-                internal_batch_size=max(rows, int(x[0].shape[0])),
-                return_convergence_delta=True,
-            )
+        attr, delta = path_integral(
+            spec.forward, x, tuple(b), t, extra, n_steps=n_steps, method=rule, rows=rows
+        )
+        return pack(attr), delta
 
     def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
         if shuffles is None:
@@ -248,8 +244,8 @@ def integrated_gradients(
         return per_reference(x, t, extra, shuffles[sl], one)
 
     k = 1 if shuffles is None else int(shuffles.shape[1])
-    values, deltas = _run(spec, target, call, max(1, rows // k))
-    meta = {"n_steps": n_steps, "internal_batch_size": rows, **_delta_meta(deltas)}
+    values, deltas = _run(spec, target, call, max(1, rows // (k * n_steps)))
+    meta = {"n_steps": n_steps, "rule": rule, "rows": rows, **_delta_meta(deltas)}
     return values, meta | ({"n_shuffles": k} if shuffles is not None else {})
 
 
