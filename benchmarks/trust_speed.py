@@ -727,51 +727,54 @@ def main() -> None:
     trained = models(args)
     info = {k: {kk: vv for kk, vv in v[2].items() if kk != "train_x"} for k, v in trained.items()}
     print(info, flush=True)
-    from attnscope.explain import attribute
-
-    for est_w, test_w, _ in trained.values():  # first calls build kernels: not timed
-        attribute(est_w, test_w.subset(np.arange(4)), method="input_x_gradient")
-    est, test, _ = trained["ctcf"]
-    ig_pair(est, test, 10 * slow)
-    quantus_pairs("ctcf", est, test.subset(np.arange(min(len(test), 10 * slow))), 10, slow)
-    surrogate_pairs("ctcf", est, test, slow, 200)
-    tangermeme_pairs(est, test, 4 * slow, max(2, slow // 2))
-    est_e, test_e, meta_e = trained["srbct"]
-    surrogate_pairs("srbct", est_e, test_e, slow, 200)
-    shap_pairs(est_e, test_e, meta_e["train_x"], slow, 200)
-    quantus_pairs("srbct", est_e, test_e, 10, len(test_e))
-    if "physionet" in trained:
-        est_t, test_t, _ = trained["physionet"]
-        surrogate_pairs("physionet", est_t, test_t, max(2, slow // 2), 200)
     table = None
-    if not args.skip_table:
-        try:
-            table = trust_table_time(est, test)
-        except Exception as exc:
-            table = {"error": f"{type(exc).__name__}: {exc}"}
-        print("trust table", table, flush=True)
-    write_results(
-        "trust_speed",
-        PAIRS,
-        device="cpu",
-        trust_table=table,
-        trust_table_before="236-252 s with LIME and KernelSHAP on 100 of the 1,000 "
-        "(benchmarks/results/trust.json before this change, 1 thread)",
-        models=info,
-        settings={
-            "n_explain_ctcf": args.n_explain,
-            "n_train_ctcf": args.n_train,
-            "epochs_ctcf": args.epochs,
-            "n_physionet": args.n_ts,
-            "epochs_physionet": args.ts_epochs,
-            "slow_peer_samples": slow,
-            "quantus_ctcf_samples": min(args.n_explain, 10 * slow),
-            "ig_captum_samples": 10 * slow,
-            "draws": 200,
-            "threads": args.threads,
-            "quick": args.quick,
-        },
-    )
+    try:  # an interrupted run (Ctrl-C, timeout -s INT) still writes the pairs it has
+        from attnscope.explain import attribute
+
+        for est_w, test_w, _ in trained.values():  # first calls build kernels: not timed
+            attribute(est_w, test_w.subset(np.arange(4)), method="input_x_gradient")
+        est, test, _ = trained["ctcf"]
+        ig_pair(est, test, 10 * slow)
+        quantus_pairs("ctcf", est, test.subset(np.arange(min(len(test), 10 * slow))), 10, slow)
+        surrogate_pairs("ctcf", est, test, slow, 200)
+        tangermeme_pairs(est, test, 4 * slow, max(2, slow // 2))
+        est_e, test_e, meta_e = trained["srbct"]
+        surrogate_pairs("srbct", est_e, test_e, slow, 200)
+        shap_pairs(est_e, test_e, meta_e["train_x"], slow, 200)
+        quantus_pairs("srbct", est_e, test_e, 10, len(test_e))
+        if "physionet" in trained:
+            est_t, test_t, _ = trained["physionet"]
+            surrogate_pairs("physionet", est_t, test_t, max(2, slow // 2), 200)
+        if not args.skip_table:
+            try:
+                table = trust_table_time(est, test)
+            except Exception as exc:
+                table = {"error": f"{type(exc).__name__}: {exc}"}
+            print("trust table", table, flush=True)
+    finally:
+        write_results(
+            "trust_speed",
+            PAIRS,
+            device="cpu",
+            trust_table=table,
+            trust_table_before="188 s for these 10 methods with LIME and KernelSHAP on 100 of "
+            "the 1,000 (236 s for the whole 16-method table; benchmarks/results/trust.json "
+            "at 36fe902, 1 thread)",
+            models=info,
+            settings={
+                "n_explain_ctcf": args.n_explain,
+                "n_train_ctcf": args.n_train,
+                "epochs_ctcf": args.epochs,
+                "n_physionet": args.n_ts,
+                "epochs_physionet": args.ts_epochs,
+                "slow_peer_samples": slow,
+                "quantus_ctcf_samples": min(args.n_explain, 10 * slow),
+                "ig_captum_samples": 10 * slow,
+                "draws": 200,
+                "threads": args.threads,
+                "quick": args.quick,
+            },
+        )
 
 
 if __name__ == "__main__":
