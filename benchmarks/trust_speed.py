@@ -675,7 +675,7 @@ def markdown(results: dict) -> str:
             )
             continue
         agree = ", ".join(
-            f"{k} {p[k]:.3f}"
+            f"{k} " + ("nan" if p[k] is None else f"{p[k]:.3f}")
             for k in (
                 "rho",
                 "rho_own_reseed",
