@@ -654,6 +654,19 @@ def trust_table_time(est: Any, data: Any) -> dict[str, Any]:
     }
 
 
+#: Why a pair can favour the peer (shown under the table for every pair with ratio < 1).
+SLOWER = {
+    "integrated_gradients": "both sides run the same forward and backward passes over "
+    "samples x 50 steps (captum given attnscope's rows per pass); the network's own "
+    "arithmetic is the cost, and timings this close move with the load of the shared machine.",
+    "parameter_randomisation": "every cascade step re-attributes all samples under the "
+    "randomised network on both sides: the same work; on a few samples the fixed cost of "
+    "each attnscope call (spec rebuilt for the randomised network, memory probe) weighs.",
+    "max_sensitivity": "both attribute the same noisy copies; on a few samples the fixed "
+    "cost of one attnscope call weighs.",
+}
+
+
 def markdown(results: dict) -> str:
     """README section generated from ``benchmarks/results/trust_speed.json``."""
     out = [
@@ -691,6 +704,14 @@ def markdown(results: dict) -> str:
             f"| {p['per_sample_ours']:.2e} | {p['per_sample_peer']:.2e} "
             f"| {p['speed_ratio']:.1f}x | {agree} | {p['note']} |"
         )
+    slower = [p for p in results.get("rows") or [] if "error" not in p and p["speed_ratio"] < 1.0]
+    if slower:
+        out += ["", "Where attnscope is slower:", ""]
+        out += [
+            f"- {p['model']} {p['task']} vs {p['peer']} ({p['speed_ratio']:.2f}x): "
+            + SLOWER.get(p["task"], "see the note.")
+            for p in slower
+        ]
     table = results.get("trust_table") or {}
     before = results.get("trust_table_before", "236-252 s, LIME and KernelSHAP on 100")
     if "seconds" in table:
