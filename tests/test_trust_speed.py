@@ -153,3 +153,13 @@ def test_trust_table_predicts_once_and_reports_every_method(cnn, monkeypatch):
     assert calls == [40]  # once per (model, data), not once per method or metric
     assert seen == [(m, "ok") for m in methods]
     assert [r["method"] for r in rows] == methods
+
+
+def test_integrated_gradients_do_not_depend_on_the_chunking(cnn):
+    from attnscope.explain import attribute
+
+    est, data = cnn
+    auto = attribute(est, data, method="integrated_gradients", n_steps=9)
+    for batch_size in (1, 7, 1000):  # samples per chunk; path points per pass follow
+        other = attribute(est, data, method="ig", n_steps=9, batch_size=batch_size)
+        np.testing.assert_allclose(other.values, auto.values, rtol=1e-5, atol=1e-7)

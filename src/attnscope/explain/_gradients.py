@@ -216,8 +216,10 @@ def integrated_gradients(
         The integral's quadrature, by captum's names (its ``method``): "gausslegendre",
         "riemann_left", "riemann_right", "riemann_middle" or "riemann_trapezoid".
     batch_size : int, optional
-        Rows (samples x steps) per forward pass; default from the memory budget, so a
-        379,000-token input or a 20,000-feature batch fits without choosing it.
+        Rows per forward pass, and samples per chunk (each pass holds as many of the
+        chunk's path points as fit); default from the memory budget, so a 379,000-token
+        input or a 20,000-feature batch fits without choosing it, with whole samples x
+        steps per pass.
 
     Returns
     -------
@@ -244,7 +246,11 @@ def integrated_gradients(
         return per_reference(x, t, extra, shuffles[sl], one)
 
     k = 1 if shuffles is None else int(shuffles.shape[1])
-    values, deltas = _run(spec, target, call, max(1, rows // (k * n_steps)))
+    # Default: as many samples as fit with all their steps in one pass. A given batch_size
+    # is the sample chunk as before (a members-folded spec needs whole groups of members)
+    # and each pass holds as many path points of that chunk as fit in batch_size rows.
+    chunk = rows // k if batch_size is not None else rows // (k * n_steps)
+    values, deltas = _run(spec, target, call, max(1, chunk))
     meta = {"n_steps": n_steps, "rule": rule, "rows": rows, **_delta_meta(deltas)}
     return values, meta | ({"n_shuffles": k} if shuffles is not None else {})
 
