@@ -237,23 +237,36 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small version (minutes)")
     parser.add_argument("--parts", default="dna_sim,ctcf,expr_sim")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1: on a shared 2-core machine, 2 threads wait on each other)",
+    )
     args = parser.parse_args()
     import torch
 
-    torch.set_num_threads(1)
+    from _common import load_results
+
+    torch.set_num_threads(args.threads)
     args.n_explain = 200 if args.quick else 1000
     args.n_train = 1000 if args.quick else 4000
     args.epochs = 5 if args.quick else 20
     args.n_genes = 1000
     log: list[str] = []
-    rows: list[dict[str, Any]] = []
     parts = {"dna_sim": dna_sim, "ctcf": ctcf, "expr_sim": expr_sim}
-    for name in args.parts.split(","):
-        rows += parts[name.strip()](args, log)
+    todo = [name.strip() for name in args.parts.split(",")]
+    try:  # parts not re-run (yet) keep their rows, with their own provenance
+        kept = load_results("trust")["rows"]
+    except (OSError, ValueError):
+        kept = []
+    rows: list[dict[str, Any]] = []
+    for name in todo:
+        rows += parts[name](args, log)
         # Written after every part, so a long run leaves its finished parts behind.
         write_results(
             "trust",
-            rows,
+            [*rows, *[r for r in kept if r["dataset"] not in {x["dataset"] for x in rows}]],
             settings={
                 "n_explain": args.n_explain,
                 "n_train": args.n_train,
@@ -261,6 +274,7 @@ def main() -> None:
                 "n_genes_expr_sim": args.n_genes,
                 "quick": args.quick,
                 "parts_done": sorted({r["dataset"] for r in rows}),
+                "threads": args.threads,
             },
         )
 

@@ -272,3 +272,20 @@ def test_to_shap_data_must_match(adata, mlp):
         attr.to_shap(np.asarray(adata[:3].X))
     with pytest.raises(DataError, match="no column for 1 attributed features"):
         attr.to_shap(pd.DataFrame(np.zeros((4, 4)), columns=["g0", "g1", "g2", "g3"]))
+
+
+def test_without_base_values_skips_them_and_keeps_the_values() -> None:
+    """The trust metrics' switch: same attributions, no extra passes, NaN base values."""
+    import numpy as np
+    import torch
+
+    from attnscope.explain import attribute, without_base_values
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    x = np.random.default_rng(0).normal(size=(12, 5)).astype(np.float32)
+    full = attribute(net, x, method="integrated_gradients")
+    with without_base_values():
+        quick = attribute(net, x, method="integrated_gradients")
+    assert np.array_equal(full.values, quick.values)
+    assert np.isfinite(full.base_values).all() and np.isnan(quick.base_values).all()

@@ -39,6 +39,7 @@ from attnscope.explain._motifs import (
     discover_motifs,
 )
 from attnscope.explain._perturbation import feature_groups
+from attnscope.explain._reference import without_base_values
 from attnscope.explain._shuffle import dinucleotide_shuffle
 
 __all__ = [
@@ -69,5 +70,6 @@ __all__ = [
     "to_dataframe",
     "to_shap",
     "top_snps_per_chromosome",
+    "without_base_values",
     "wrap_module",
 ]

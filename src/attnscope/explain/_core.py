@@ -102,7 +102,7 @@ def attribute_spec(
     :func:`attribute` and by the trust metrics, which perturb a spec's inputs or swap its
     module. Parameters as in :func:`attribute`.
     """
-    from attnscope.core import autocast, eval_mode, placed, seeded
+    from attnscope.core import autocast, eval_mode, frozen, placed, seeded
 
     name = canonical_method(method, model)
     extra = dict(getattr(model, "attribution_methods", {}) or {})
@@ -113,7 +113,7 @@ def attribute_spec(
     random_state = options.pop("random_state", 0)
     if "random_state" in inspect.signature(fn).parameters:
         options["random_state"] = random_state
-    with placed(module, device) as dev, eval_mode(module):
+    with placed(module, device) as dev, eval_mode(module), frozen(module):
         spec = spec.to(dev)
         n = spec.n_samples
         if target is None:

@@ -195,12 +195,15 @@ def integrated_gradients(
     n_steps: int = 50,
     baselines: Any = None,
     n_shuffles: int = 20,
-    method: str = "gausslegendre",
+    rule: str = "gausslegendre",
     batch_size: int | None = None,
     memory_budget: float | None = None,
     random_state: Any = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Integrated gradients (captum) from the spec's baseline.
+    """Integrated gradients from the spec's baseline, all path points of a chunk at once.
+
+    The quadrature is captum's (:mod:`attnscope.explain._integrated`), so the values equal
+    captum's ``IntegratedGradients``; the chunk's samples x steps go through one pass.
 
     Parameters
     ----------
@@ -210,11 +213,14 @@ def integrated_gradients(
         ``"shuffle"`` (one-hot DNA): the mean of IG from ``n_shuffles`` dinucleotide
         shuffles of each sequence (seeded by ``random_state``).
     n_shuffles : int, default 20
-    method : str, default "gausslegendre"
-        captum's integral approximation.
+    rule : str, default "gausslegendre"
+        The integral's quadrature, by captum's names (its ``method``): "gausslegendre",
+        "riemann_left", "riemann_right", "riemann_middle" or "riemann_trapezoid".
     batch_size : int, optional
-        Rows (samples x steps) per forward pass; default from the memory budget, so a
-        379,000-token input or a 20,000-feature batch fits without choosing it.
+        Rows per forward pass, and samples per chunk (each pass holds as many of the
+        chunk's path points as fit); default from the memory budget, so a 379,000-token
+        input or a 20,000-feature batch fits without choosing it, with whole samples x
+        steps per pass.
 
     Returns
     -------
@@ -223,26 +229,18 @@ def integrated_gradients(
         (sum of attributions minus ``f(x) - f(baseline)``) and ``base_values``,
         ``f(baseline)`` (with shuffles: the mean over each sequence's shuffles).
     """
-    from captum.attr import IntegratedGradients
+    from attnscope.explain._integrated import path_integral, quadrature
 
+    quadrature(rule, n_steps)  # checks the rule and the number of steps
     rows = _rows(spec, batch_size, memory_budget)
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     base = None if shuffles is not None else _baselines(spec, baselines)
-    ig = IntegratedGradients(spec.forward)
 
     def one(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], b: Any) -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return ig.attribute(
-                pack(x),
-                baselines=pack(b),
-                target=t,
-                additional_forward_args=extra or None,
-                n_steps=n_steps,
-                method=method,
-                internal_batch_size=max(rows, int(x[0].shape[0])),
-                return_convergence_delta=True,
-            )
+        attr, delta = path_integral(
+            spec.forward, x, tuple(b), t, extra, n_steps=n_steps, method=rule, rows=rows
+        )
+        return pack(attr), delta
 
     def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
         if shuffles is None:
@@ -250,8 +248,12 @@ def integrated_gradients(
         return per_reference(x, t, extra, shuffles[sl], one)
 
     k = 1 if shuffles is None else int(shuffles.shape[1])
-    values, deltas = _run(spec, target, call, max(1, rows // k))
-    meta = {"n_steps": n_steps, "internal_batch_size": rows, **_delta_meta(deltas)}
+    # Default: as many samples as fit with all their steps in one pass. A given batch_size
+    # is the sample chunk as before (a members-folded spec needs whole groups of members)
+    # and each pass holds as many path points of that chunk as fit in batch_size rows.
+    chunk = rows // k if batch_size is not None else rows // (k * n_steps)
+    values, deltas = _run(spec, target, call, max(1, chunk))
+    meta = {"n_steps": n_steps, "rule": rule, "rows": rows, **_delta_meta(deltas)}
     refs: tuple[Tensor, ...] = (
         single_references(spec, base) if base is not None else (cast(Tensor, shuffles),)
     )

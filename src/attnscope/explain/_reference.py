@@ -10,7 +10,9 @@ helpers compute it with forward passes only, batched, and the methods return it 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,29 @@ from torch import Tensor
 from attnscope.core import iter_batches
 from attnscope.explain._core import feature_shape
 
-__all__ = ["complete", "reference_outputs", "removed_outputs", "single_references"]
+__all__ = [
+    "complete",
+    "reference_outputs",
+    "removed_outputs",
+    "single_references",
+    "without_base_values",
+]
+
+_WANTED: ContextVar[bool] = ContextVar("attnscope_base_values", default=True)
+
+
+@contextmanager
+def without_base_values() -> Iterator[None]:
+    """Skip the base values' extra forward passes inside the block (they come back NaN).
+
+    For callers that only compare or rank attribution values, such as the trust metrics,
+    which re-run a method many times and never read its base values.
+    """
+    token = _WANTED.set(False)
+    try:
+        yield
+    finally:
+        _WANTED.reset(token)
 
 
 def reference_outputs(
@@ -123,6 +147,8 @@ def complete(
 ) -> dict[str, Any]:
     """``meta`` entries of a method with completeness: its base values (see
     :func:`reference_outputs`) and ``completeness: True``."""
+    if not _WANTED.get():
+        return {"completeness": True}
     base = reference_outputs(
         forward, target, references, tuple(additional_args), rows=max(1, rows), device=device
     )
@@ -134,6 +160,8 @@ def removed_outputs(spec: Any, target: np.ndarray, rows: int) -> np.ndarray:
 
     One forward row per sample; returns an ndarray of shape (n_samples,), float64.
     """
+    if not _WANTED.get():
+        return np.full(len(target), np.nan)
     shape = feature_shape(spec)
     tgt = torch.as_tensor(np.asarray(target), dtype=torch.long)
     out = np.empty(len(tgt), dtype=np.float64)

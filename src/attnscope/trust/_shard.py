@@ -90,17 +90,18 @@ def sharded_attribution(
 
     ``target`` has shape (len(data),); returns the gathered Attribution.
     """
-    from attnscope.explain import attribute_spec
+    from attnscope.explain import attribute_spec, without_base_values
 
     def run(part: Any, part_spec: Any, idx: np.ndarray) -> Any:
-        return attribute_spec(
-            estimator,
-            part_spec,
-            method=method,
-            target=target[idx],
-            sample_ids=part.sample_ids,
-            **options,
-        )
+        with without_base_values():  # the trust table ranks values; it never adds them up
+            return attribute_spec(
+                estimator,
+                part_spec,
+                method=method,
+                target=target[idx],
+                sample_ids=part.sample_ids,
+                **options,
+            )
 
     return concat_attributions(per_rank(estimator, data, spec, device, run))
 

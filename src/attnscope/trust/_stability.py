@@ -37,16 +37,17 @@ def max_sensitivity(
         ``max_p ||a(x + e_p) - a(x)|| / ||a(x)||`` (lower is more stable; NaN where
         the original attribution is all zero).
     """
-    from attnscope.explain import attribute_spec
+    from attnscope.explain import attribute_spec, without_base_values
 
     if n_perturb < 1 or radius <= 0:
         raise ConfigError("n_perturb must be >= 1 and radius > 0.")
     data = estimator.as_dataset(data)
     spec = estimator.attribution_spec(data)
     if attribution is None:
-        attribution = attribute_spec(
-            estimator, spec, method=method, random_state=random_state, **options
-        )
+        with without_base_values():
+            attribution = attribute_spec(
+                estimator, spec, method=method, random_state=random_state, **options
+            )
     n = int(spec.inputs[0].shape[0])
     gen = torch.Generator().manual_seed(int(random_state))
     noisy = []
@@ -70,9 +71,10 @@ def max_sensitivity(
         spec, inputs=tuple(noisy), raw_inputs=raw, additional_args=extra, layer_inputs=layer_inputs
     )
     target = np.tile(attribution.target, n_perturb)
-    pert = attribute_spec(
-        estimator, big, method=method, target=target, random_state=random_state, **options
-    )
+    with without_base_values():
+        pert = attribute_spec(
+            estimator, big, method=method, target=target, random_state=random_state, **options
+        )
     a0 = np.asarray(attribution.values, dtype=np.float64).reshape(n, -1)
     ap = np.asarray(pert.values, dtype=np.float64).reshape(n_perturb, n, -1)
     diff = np.linalg.norm(ap - a0[None], axis=2).max(axis=0)
