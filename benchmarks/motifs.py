@@ -5,8 +5,8 @@ Usage::
     python benchmarks/motifs.py [--quick] [--seeds S] [--epochs E] [--n-explain N]
 
 Writes ``results/motifs.json`` (``results/motifs_quick.json`` with ``--quick``), rewritten
-after every finished part (each CTCF seed, splice, timing), so a run stopped early keeps
-what it measured; the file records the machine's load average beside every timing.
+after every finished part (splice, then each CTCF seed, then the timing), so a run stopped
+early keeps what it measured; the file records the machine's load average beside every timing.
 
 CTCF (Zeng et al. 2016 ChIP-seq peaks vs dinucleotide shuffles): per seed, the plain
 ``CNNClassifier`` is trained on a stratified subsample (70/10/20 split, seed 0); the
@@ -187,7 +187,9 @@ class Ctcf:
     def rows(self) -> list[dict[str, Any]]:
         """Per method: top pattern is CTCF with q < 0.05 (per seed), and any CTCF pattern."""
         recs = list(self.detail["seeds"].values())
-        out = []
+        out: list[dict[str, Any]] = []
+        if not recs:
+            return out
         for method in METHODS:
             per = [r[method] for r in recs]
             top_hit = [
@@ -403,11 +405,11 @@ def main(argv: list[str] | None = None) -> None:
         if timing:
             origin = {k: old.get(k) for k in ("commit", "dirty", "command", "run_id")}
             ctcf.detail["attnscope_motifs"] = {**timing, "origin": timing.get("origin", origin)}
-    for seed in range(args.seeds):
-        ctcf.seed(seed)
-        write()
     if not args.skip_splice:
         srows, out["splice"] = splice(args)
+        write()
+    for seed in range(args.seeds):
+        ctcf.seed(seed)
         write()
     if args.n_timing:
         ctcf.timing()
