@@ -834,9 +834,11 @@ def markdown(results: dict[str, Any]) -> str:
     def command(tier: str) -> str:
         """The command of the tier's newest rows (rows carry their own provenance)."""
         cmds = [r.get("command") for r in rows if r.get("tier") == tier and r.get("run_id")]
-        return cmds[-1] if cmds else f"{results.get('command')} (rows written before provenance)"
+        if cmds:
+            return f"`{cmds[-1]}`"
+        return f"`{results.get('command')}` (rows written before per-row provenance)"
 
-    out = ["### AttnGen (arXiv 2605.14073)", "", f"Command: `{command(main_tier)}`.", ""]
+    out = ["### AttnGen (arXiv 2605.14073)", "", f"Command: {command(main_tier)}.", ""]
     out += [
         "**Plain CNN vs AttnGen alpha 0.10**, test accuracy, mean ± std over seeds, with the "
         "baselines in the same splits: " + describe(main_tier),
@@ -861,7 +863,7 @@ def markdown(results: dict[str, Any]) -> str:
         out += [
             "",
             "**Table I – masking ratio alpha** (alpha 0 = plain CNN; command "
-            f"`{command('sweep')}`; reduced budget: " + describe("sweep") + ")",
+            f"{command('sweep')}; reduced budget: " + describe("sweep") + ")",
             "",
         ]
         cols = [variant_name(a) for a in ALPHAS] + ["foundation_cnn", "kmer_lr"]
