@@ -60,7 +60,12 @@ UNRECORDED = (
 
 
 def git_state() -> tuple[str | None, bool | None]:
-    """(commit, dirty) of the checkout the benchmark runs from; (None, None) outside git."""
+    """(commit, dirty) of the checkout the benchmark runs from; (None, None) outside git.
+
+    ``dirty``: a tracked file differs from the commit, results files excepted (they are
+    this code's output: a benchmark that rewrites its file after every part would otherwise
+    call every later part dirty).
+    """
     import subprocess
 
     root = Path(__file__).resolve().parents[1]
@@ -72,7 +77,17 @@ def git_state() -> tuple[str | None, bool | None]:
             check=True,
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                f":(exclude){Path(__file__).resolve().parent.name}/results",
+            ],
             capture_output=True,
             text=True,
             check=True,

@@ -19,7 +19,12 @@ same for every model and seed.
   alpha 0.10 model are scored against known biology; masking curves rank positions by
   gradient norm or attention.
 - ``sweep``: Table I (alpha in {0, .1, .2, .5, .75}) and the Table III ablations at
-  alpha 0.10 on a smaller budget, 5 epochs.
+  alpha 0.10 on a smaller budget (``--nt-budget``, ``--epochs``), with a motif analysis per
+  variant: ``gradient_norm`` of every model on ``--n-motif`` sequences of the site's class
+  that no model trained on (CTCF: bound; splice: EI), ``discover_motifs`` on them, and the
+  top pattern's best JASPAR match, q-value and seqlets (CTCF), or whether it holds GT
+  (splice). Does masking change which motifs the model uses? Only the tiers run are
+  rewritten; the other tiers' rows are kept with their own provenance.
 
 Real data (cite): Genomic Benchmarks human_nontata_promoters test split (Grešová et al.
 2023), Umarov & Solovyev 2017 Arabidopsis non-TATA promoters, Zeng et al. 2016 CTCF
@@ -44,7 +49,7 @@ import torch
 from attnscope.explain import attribute
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import row, write_results
+from _common import load_results, row, write_results
 from attnscope._utils.paths import shared_data_dir
 from attnscope.data import PAD, SequenceDataset, train_val_test_split
 
@@ -76,22 +81,28 @@ TIERS: dict[str, dict[str, Any]] = {
         "epochs": 15,
         "nt_budget": 400_000,
         "sim_samples": 6000,
+        "analysis": "explain",
     },
     "sweep": {
-        "variants": list(VARIANTS),
+        "variants": [v for v in VARIANTS if VARIANTS[v] is not None],
         "epochs": 5,
         "nt_budget": 128_000,
         "sim_samples": 1280,
-        "provenance": "units trained in the first development session (same splits, seeds "
-        "and training code), reused from the benchmark cache",
+        "analysis": "motifs",
     },
     "quick": {
         "variants": ["cnn", "attngen_mask0.10", "foundation_cnn"],
         "epochs": 3,
         "nt_budget": 120_000,
         "sim_samples": 600,
+        "analysis": "explain",
     },
 }
+
+
+#: Motif analysis per variant (sweep tier): the explained class and what its pattern should be.
+MOTIF_SITES = {"ctcf": ("bound", "MA0139.1"), "splice": ("EI", "GT")}
+CTCF_IDS = ("MA0139.1", "MA1102.2")  # CTCF, CTCFL
 
 
 # -- data -------------------------------------------------------------------------------------
@@ -208,7 +219,13 @@ def masking_curve(
 
 
 # -- one (data set, seed) unit ----------------------------------------------------------------
-def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
+def run_unit(
+    name: str,
+    data: SequenceDataset,
+    seed: int,
+    cfg: dict[str, Any],
+    motif_set: SequenceDataset | None = None,
+) -> dict[str, Any]:
     from attnscope.estimators import CNNClassifier
     from attnscope.estimators._attngen import AttnGenClassifier
 
@@ -240,6 +257,12 @@ def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -
     if seed == cfg["seeds"][0]:  # deterministic: one fit per data set
         start = time.perf_counter()
         rec["kmer_lr"] = {"accuracy": kmer_lr(train, test), "seconds": time.perf_counter() - start}
+    if cfg["analysis"] == "motifs":
+        if motif_set is not None:
+            rec["motifs"] = {
+                v: motif_analysis(name, models[v], motif_set, cfg) for v in cfg["variants"]
+            }
+        return rec
 
     # masking curves on up to 3,000 test sequences, for the plain CNN and AttnGen alpha .1
     curve_data = test.subset(np.arange(min(len(test), 3000)))
@@ -271,6 +294,77 @@ def run_unit(name: str, data: SequenceDataset, seed: int, cfg: dict[str, Any]) -
             r.update(splice_recovery(sub, score))
         rec["explain"][method] = r
     return rec
+
+
+def motif_set(name: str, full: SequenceDataset, data: SequenceDataset, n: int) -> Any:
+    """Up to ``n`` sequences of the site's class that no model of the unit trained on.
+
+    Drawn (seed 0) from the full data set minus the training share of the subsample.
+    """
+    if name not in MOTIF_SITES:
+        return None
+    tr, _, _ = train_val_test_split(data.y, val_size=0.1, test_size=0.2, random_state=0)
+    cls = full.class_names.index(MOTIF_SITES[name][0])
+    free = np.flatnonzero((full.y == cls) & ~np.isin(full.sample_ids, data.sample_ids[tr]))
+    pick = np.random.default_rng(0).choice(free, min(n, len(free)), replace=False)
+    return full.subset(np.sort(pick))
+
+
+def motif_analysis(
+    name: str, est: Any, sub: SequenceDataset, cfg: dict[str, Any]
+) -> dict[str, Any]:
+    """Patterns of one model's per-position gradient norm (for the site's class).
+
+    CTCF: the top pattern's best JASPAR match, its q-value and MA0139.1's rank among the
+    top pattern's matches, and the best CTCF/CTCFL q-value over all patterns. Splice: the
+    top pattern's consensus and strongest dinucleotide (GT expected for EI).
+    """
+    from attnscope.explain import discover_motifs
+    from attnscope.io import read_jaspar
+    from motifs import strongest_dinucleotide
+
+    cls, site = MOTIF_SITES[name]
+    target = sub.class_names.index(cls)
+    start = time.perf_counter()
+    vals, _ = explain(est, sub, "gradient", np.full(len(sub), target), 0)
+    jdir = shared_data_dir() / "reference" / "jaspar"
+    library = read_jaspar(jdir / "JASPAR2020_CORE_vertebrates_non-redundant_pfms.tf")
+    window = {"sliding_window_size": 11, "flank_size": 5} if name == "splice" else {}
+    res = discover_motifs(
+        vals,
+        sub.tokens,
+        motifs=library,
+        min_metacluster_size=20,
+        final_min_cluster_size=10,
+        n_leiden_runs=cfg["leiden"],
+        top_matches=len(library),
+        **window,
+    )
+    top = res.patterns[0] if res.patterns else None
+    best = top.best() if top is not None else None
+    ranked = [m["id"] for m in top.matches] if top is not None else []
+    ctcf_q = min(
+        (m["q_value"] for p in res.patterns for m in p.matches if m["id"] in CTCF_IDS),
+        default=1.0,
+    )
+    out = {
+        "n_patterns": len(res.patterns),
+        "seqlets": top.n_seqlets if top is not None else 0,
+        "consensus": top.consensus if top is not None else "",
+        "strongest": strongest_dinucleotide(top.cwm) if top is not None else "",
+        "best": f"{best['id']} {best['name']}" if best else "no pattern",
+        "q": best["q_value"] if best else 1.0,
+        "rank_ctcf": ranked.index(site) + 1 if site in ranked else -1,
+        "ctcf_q": ctcf_q,
+        "n_explained": len(sub),
+        "seconds": time.perf_counter() - start,
+    }
+    print(
+        f"    motifs {name} {out['best']} q={out['q']:.2g} seqlets={out['seqlets']} "
+        f"{out['consensus']} ({out['seconds']:.0f} s)",
+        flush=True,
+    )
+    return out
 
 
 def ctcf_recovery(
@@ -343,6 +437,8 @@ def summarise(per_dataset: dict[str, dict[int, dict[str, Any]]], tier: str) -> l
         if km:
             acc = [k["accuracy"] for k in km]
             rows.append(row(ds, "kmer_lr", "accuracy", acc, km[0]["seconds"], tier=tier))
+        if "motifs" in recs[0]:
+            rows += motif_rows(ds, recs, tier)
         if tier == "sweep":
             continue
         for key in recs[0]["curves"]:
@@ -376,12 +472,61 @@ def summarise(per_dataset: dict[str, dict[int, dict[str, Any]]], tier: str) -> l
     return rows
 
 
-def tier_config(tier: str, n_seeds: int | None, epochs: int | None) -> dict[str, Any]:
+def motif_rows(ds: str, recs: list[dict[str, Any]], tier: str) -> list[dict[str, Any]]:
+    """Per variant, over seeds: did the top pattern hit the site (CTCF: MA0139.1 or CTCFL
+    with q < 0.05; splice: GT in the consensus), with the matches, q-values and seqlets."""
+    rows = []
+    for v in recs[0]["motifs"]:
+        per = [r["motifs"][v] for r in recs if v in r.get("motifs", {})]
+        secs = sum(m["seconds"] for m in per)
+        common = {
+            "tier": tier,
+            "best": [m["best"] for m in per],
+            "q": [m["q"] for m in per],
+            "seqlets": [m["seqlets"] for m in per],
+            "consensus": [m["consensus"] for m in per],
+            "strongest": [m["strongest"] for m in per],
+            "n_explained": per[0]["n_explained"],
+        }
+        if ds == "ctcf":
+            hit = [float(m["best"].startswith(CTCF_IDS) and m["q"] < 0.05) for m in per]
+            rows.append(row(ds, v, "top_pattern_is_ctcf_q05", hit, secs, **common))
+            anyq = [float(m["ctcf_q"] < 0.05) for m in per]
+            rows.append(
+                row(
+                    ds,
+                    v,
+                    "any_pattern_ctcf_q05",
+                    anyq,
+                    0.0,
+                    tier=tier,
+                    ctcf_q=[m["ctcf_q"] for m in per],
+                    rank_ctcf=[m["rank_ctcf"] for m in per],
+                )
+            )
+        else:
+            site = MOTIF_SITES[ds][1]
+            hit = [float(site in m["consensus"]) for m in per]
+            rows.append(row(ds, v, f"top_pattern_has_{site}", hit, secs, **common))
+    return rows
+
+
+def tier_config(
+    tier: str,
+    n_seeds: int | None,
+    epochs: int | None,
+    nt_budget: int | None = None,
+    n_motif: int = 500,
+    leiden: int = 3,
+) -> dict[str, Any]:
     base = TIERS[tier]
     n = n_seeds or (1 if tier == "quick" else 3)
     return {
         **base,
         "epochs": epochs or base["epochs"],
+        "nt_budget": nt_budget or base["nt_budget"],
+        "n_motif": n_motif,
+        "leiden": leiden,
         "seeds": list(range(42, 42 + n)),
         "patience": 10,
         "n_explain": 100 if tier == "quick" else 200,
@@ -393,9 +538,10 @@ def tier_config(tier: str, n_seeds: int | None, epochs: int | None) -> dict[str,
 
 
 def prepare(names: list[str], cfg: dict[str, Any], tier: str) -> dict[str, Any]:
-    """Per data set: (subsample, cache tag, source description)."""
+    """Per data set: (subsample, cache tag, source description, motif set or None)."""
     out: dict[str, Any] = {}
     for name in names:
+        motifs = None
         if name.startswith("sim"):
             data = load_sim(cfg["sim_samples"])
             source = "attnscope.sim.simulate_dna(length=100, motif_length=10)"
@@ -403,9 +549,13 @@ def prepare(names: list[str], cfg: dict[str, Any], tier: str) -> dict[str, Any]:
             full = load_real(name)
             data = subsample(full, cfg["nt_budget"] // full.length)
             source = f"attnscope.datasets ({len(full)} sequences, {len(data)} used)"
+            if cfg["analysis"] == "motifs":
+                motifs = motif_set(name, full, data, cfg["n_motif"])
         quick = int(tier == "quick")
         tag = f"{tier}_{name}_q{quick}_e{cfg['epochs']}_n{len(data)}_x{cfg['n_explain']}_modisco"
-        out[name] = (data, tag, source)
+        if cfg["analysis"] == "motifs":
+            tag += f"_m{cfg['n_motif']}_l{cfg['leiden']}"
+        out[name] = (data, tag, source, motifs)
     return out
 
 
@@ -416,11 +566,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--datasets", default=None, help="comma-separated subset")
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--nt-budget", type=int, default=None, help="nucleotides per real set")
+    parser.add_argument("--n-motif", type=int, default=500, help="sweep: sequences explained")
+    parser.add_argument("--leiden", type=int, default=3, help="sweep: modisco Leiden restarts")
     parser.add_argument(
         "--summarise-only", action="store_true", help="rewrite the JSON from cached runs"
     )
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
+    torch.set_num_threads(2)
     tiers = ["quick"] if args.quick else args.tiers.split(",")
     names = (
         ["sim_planted_motifs", "splice"]
@@ -431,19 +584,19 @@ def main(argv: list[str] | None = None) -> None:
         names = args.datasets.split(",")
     plans = {}
     for tier in tiers:
-        cfg = tier_config(tier, args.seeds, args.epochs)
+        cfg = tier_config(tier, args.seeds, args.epochs, args.nt_budget, args.n_motif, args.leiden)
         plans[tier] = (cfg, prepare(names, cfg, tier))
     CACHE.mkdir(parents=True, exist_ok=True)
     # Seeds outermost, so a run stopped early still covers every data set; each finished
     # (data set, seed) unit is cached and the results file rewritten from all cached units.
     for tier, (cfg, datasets) in plans.items():
         for seed in cfg["seeds"]:
-            for name, (data, tag, _) in datasets.items():
+            for name, (data, tag, _, motifs) in datasets.items():
                 path = CACHE / f"{tag}_s{seed}.json"
                 if path.is_file() or args.summarise_only:
                     continue
                 print(f"{tier}: {name} seed {seed}", flush=True)
-                path.write_text(json.dumps(run_unit(name, data, seed, cfg)))
+                path.write_text(json.dumps(run_unit(name, data, seed, cfg, motifs)))
                 _write(plans, quick=args.quick)
     if args.summarise_only:  # record the command that produced the cached units
         sys.argv = [a for a in sys.argv if a != "--summarise-only"]
@@ -455,7 +608,7 @@ def _write(plans: dict[str, Any], *, quick: bool) -> None:
     config: dict[str, Any] = {}
     for tier, (cfg, datasets) in plans.items():
         per_dataset: dict[str, dict[int, dict[str, Any]]] = {}
-        for name, (_, tag, _) in datasets.items():
+        for name, (_, tag, _, _) in datasets.items():
             units = {s: CACHE / f"{tag}_s{s}.json" for s in cfg["seeds"]}
             found = {s: json.loads(p.read_text()) for s, p in units.items() if p.is_file()}
             if found:
@@ -463,11 +616,49 @@ def _write(plans: dict[str, Any], *, quick: bool) -> None:
         rows += summarise(per_dataset, tier)
         config[tier] = {
             **cfg,
-            "data_sources": {name: src for name, (_, _, src) in datasets.items()},
+            "data_sources": {name: src for name, (_, _, src, _) in datasets.items()},
             "seeds_run": {name: sorted(units) for name, units in per_dataset.items()},
         }
+    if not quick:
+        rows, config = _keep_earlier(rows, config, plans)
     # --quick writes its own file so `make bench` never overwrites the full results
     write_results("attngen_quick" if quick else "attngen", rows, config=config)
+
+
+def _keep_earlier(
+    rows: list[dict[str, Any]], config: dict[str, Any], plans: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Add the earlier file's rows of (tier, data set) pairs this run has no unit of.
+
+    They keep their own provenance (or the 'unrecorded' mark); the tier's config records
+    them under ``kept_from_earlier`` with that run's budget.
+    """
+    try:
+        old = load_results("attngen")
+    except (OSError, ValueError):
+        return rows, config
+    done = {(r.get("tier"), r["dataset"]) for r in rows}
+    kept = [r for r in old["rows"] if (r.get("tier"), r["dataset"]) not in done]
+    config = dict(config)
+    for tier, cfg in old.get("config", {}).items():
+        names = sorted({r["dataset"] for r in kept if r.get("tier") == tier})
+        if not names:
+            continue
+        if tier not in config:
+            config[tier] = cfg
+            continue
+        budget = {k: cfg.get(k) for k in ("epochs", "nt_budget", "sim_samples", "seeds")}
+        config[tier] = {
+            **config[tier],
+            "kept_from_earlier": {
+                "datasets": names,
+                **budget,
+                "data_sources": {n: cfg.get("data_sources", {}).get(n) for n in names},
+                "seeds_run": {n: cfg.get("seeds_run", {}).get(n) for n in names},
+                "provenance": cfg.get("provenance", "see the rows' commit/run_id or origin"),
+            },
+        }
+    return kept + rows, config
 
 
 # -- README section -------------------------------------------------------------------------
@@ -542,6 +733,65 @@ def findings(get: Any, tier: str, datasets: list[str]) -> list[str]:
     return out
 
 
+def kept_text(kept: dict[str, Any] | None) -> str:
+    """Sentence on the rows kept from an earlier run (their own budget and provenance)."""
+    if not kept:
+        return ""
+    seeds = ", ".join(f"{k}: {len(v or [])}" for k, v in kept.get("seeds_run", {}).items())
+    return (
+        f" Rows of {', '.join(kept['datasets'])} are kept from an earlier run, not re-run: "
+        f"{kept.get('epochs')} epochs, nucleotide budget {kept.get('nt_budget'):,}, seeds "
+        f"({seeds}); provenance: {kept.get('provenance')}."
+    )
+
+
+def motif_table(rows: list[dict[str, Any]], cfg: dict[str, Any]) -> list[str]:
+    """Table I/III motif analysis: per variant, the top pattern of each seed."""
+    hits = [
+        r
+        for r in rows
+        if r.get("tier") == "sweep"
+        and (r["metric"] == "top_pattern_is_ctcf_q05" or r["metric"].startswith("top_pattern_has_"))
+    ]
+    if not hits:
+        return []
+    anyq = {
+        (r["dataset"], r["variant"]): r
+        for r in rows
+        if r.get("tier") == "sweep" and r["metric"] == "any_pattern_ctcf_q05"
+    }
+    out = [
+        "",
+        "**Motifs per variant** (Table I/III models; `gradient_norm` for the site's class on "
+        f"{hits[0].get('n_explained', '?')} sequences no model trained on, "
+        f"`discover_motifs` with {cfg.get('leiden', '?')} Leiden restarts; per seed: top "
+        "pattern's best JASPAR match (q-value, seqlets) or, for splice, its consensus and "
+        "strongest dinucleotide; 'hit': share of seeds whose top pattern is CTCF/CTCFL with "
+        "q < 0.05, or holds GT)",
+        "",
+        "| data set | variant | hit | top pattern per seed | best CTCF q (any pattern) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in hits:
+        if r["dataset"] == "ctcf":
+            seeds = "; ".join(
+                f"{b} (q {q:.2g}, {n})" for b, q, n in zip(r["best"], r["q"], r["seqlets"])
+            )
+            a = anyq.get((r["dataset"], r["variant"]))
+            ctcf = ", ".join(f"{q:.2g}" for q in a["ctcf_q"]) if a else "–"
+        else:
+            seeds = "; ".join(
+                f"{c or '-'} ({st or '-'}, {n})"
+                for c, st, n in zip(r["consensus"], r["strongest"], r["seqlets"])
+            )
+            ctcf = "–"
+        out.append(
+            f"| {r['dataset']} | {r['variant']} | {r['mean']:.2f} (n = {r['n']}) | {seeds} "
+            f"| {ctcf} |"
+        )
+    return out
+
+
 def markdown(results: dict[str, Any]) -> str:
     rows = results["rows"]
     config = results.get("config", {})
@@ -575,11 +825,20 @@ def markdown(results: dict[str, Any]) -> str:
             f"{cfg.get('sim_samples'):,} simulated sequences; split: {cfg.get('split')}. "
             f"Data: {used}."
             + (f" Provenance: {cfg['provenance']}." if cfg.get("provenance") else "")
+            + kept_text(cfg.get("kept_from_earlier"))
         )
 
     main_tier = "main" if "main" in config else "quick"
     datasets = list(dict.fromkeys(r["dataset"] for r in rows if r.get("tier") == main_tier))
-    out = ["### AttnGen (arXiv 2605.14073)", "", f"Command: `{results.get('command')}`.", ""]
+
+    def command(tier: str) -> str:
+        """The command of the tier's newest rows (rows carry their own provenance)."""
+        cmds = [r.get("command") for r in rows if r.get("tier") == tier and r.get("run_id")]
+        if cmds:
+            return f"`{cmds[-1]}`"
+        return f"`{results.get('command')}` (rows written before per-row provenance)"
+
+    out = ["### AttnGen (arXiv 2605.14073)", "", f"Command: {command(main_tier)}.", ""]
     out += [
         "**Plain CNN vs AttnGen alpha 0.10**, test accuracy, mean ± std over seeds, with the "
         "baselines in the same splits: " + describe(main_tier),
@@ -603,12 +862,12 @@ def markdown(results: dict[str, Any]) -> str:
         sweep_ds = list(dict.fromkeys(r["dataset"] for r in rows if r.get("tier") == "sweep"))
         out += [
             "",
-            "**Table I – masking ratio alpha** (alpha 0 = plain CNN; reduced budget: "
-            + describe("sweep")
-            + ")",
+            "**Table I – masking ratio alpha** (alpha 0 = plain CNN; command "
+            f"{command('sweep')}; reduced budget: " + describe("sweep") + ")",
             "",
         ]
         cols = [variant_name(a) for a in ALPHAS] + ["foundation_cnn", "kmer_lr"]
+        cols = [c for c in cols if any(get("sweep", ds, c, "accuracy") for ds in sweep_ds)]
         out.append("| data set | " + " | ".join(cols) + " |")
         out.append("|---" * (len(cols) + 1) + "|")
         for ds in sweep_ds:
@@ -625,6 +884,7 @@ def markdown(results: dict[str, Any]) -> str:
         for ds in sweep_ds:
             cells = [fmt(get("sweep", ds, v, "accuracy")) for v, _ in abl]
             out.append(f"| {ds} | " + " | ".join(cells) + " |")
+        out += motif_table(rows, config.get("sweep", {}))
     out += [
         "",
         "**Table II – accuracy after masking m positions** of up to 3,000 test sequences "

@@ -62,6 +62,32 @@ def test_write_results_stamps_new_rows_and_keeps_old_origins(common):
     assert set(second["runs"]) == {first["run_id"], second["run_id"]}
 
 
+def test_dirty_flag_ignores_results_files_only(tmp_path, monkeypatch):
+    """A benchmark rewriting its own results file stays clean; a code change is dirty."""
+    import shutil
+    import subprocess
+
+    bench = tmp_path / "benchmarks"
+    (bench / "results").mkdir(parents=True)
+    shutil.copy(BENCH / "_common.py", bench / "_common.py")
+    (bench / "results" / "x.json").write_text("{}")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], check=True)
+    monkeypatch.syspath_prepend(str(bench))
+    monkeypatch.delitem(sys.modules, "_common", raising=False)
+    import _common
+
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert _common.git_state() == (commit.stdout.strip(), False)
+    (bench / "results" / "x.json").write_text('{"rows": []}')
+    assert _common.git_state()[1] is False
+    (bench / "_common.py").write_text((bench / "_common.py").read_text() + "\n# edit\n")
+    assert _common.git_state()[1] is True
+    monkeypatch.delitem(sys.modules, "_common")
+
+
 def test_fusion_lowest_modality_check_needs_a_margin(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCH))
     import fusion
