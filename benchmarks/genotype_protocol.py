@@ -197,6 +197,22 @@ def lig_scores(est: Any, test: Any, data: Any, n_explain: int, n_steps: int) -> 
     return full
 
 
+def path_aurocs(est: Any, test: Any) -> dict[str, float]:
+    """Held-out AUROC of the gated model's linear path alone and of its attention path alone."""
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    (tokens,) = est._make_inputs(test)
+    with torch.no_grad():
+        out = est.module_.eval()(tokens.long())
+    linear = out.extras["gate_logits"]
+    attention = out.logits - linear
+    return {
+        name: float(roc_auc_score(test.y, (z[:, 1] - z[:, 0]).numpy()))
+        for name, z in (("linear", linear), ("attention", attention))
+    }
+
+
 def ranks(score: np.ndarray, seed: int) -> np.ndarray:
     """Rank of each SNP (1 = top) by ``score``, ties broken at random."""
     tie = np.random.default_rng(seed).random(score.size)
@@ -290,6 +306,9 @@ def protocol(name: str, g: Any, configs: dict[str, dict], args: Any, rows: list)
             t0 = time.perf_counter()
             est = fit_hemera(train, cfg, seed)
             add(f"hemera_{cname}", "auroc", roc_auc_score(test.y, est.predict_proba(test)[:, 1]))
+            if cname == "gated":
+                for path, auc in path_aurocs(est, test).items():
+                    add("hemera_gated", f"auroc_{path}_path", auc)
             scores[f"hemera_{cname}"] = lig_scores(est, test, data, args.n_explain, args.n_steps)
             add(f"hemera_{cname}", "_", 0, time.perf_counter() - t0)
         line = []
@@ -459,7 +478,8 @@ def markdown(results: dict[str, Any]) -> str:
         "split. Recall / precision of the causal SNPs in the top 1% of each ranking (hit only "
         "on the causal SNP; block: the SNP or a decoy), mean (std) over seeds; AUROC on the "
         f"held-out 30%. PLINK: `{results.get('plink2', '?')}`. `hemera_gated`: "
-        f"`snp_gate=True, gate_l1={gated.get('gate_l1')}, lr={gated.get('lr')}` (chosen on "
+        f"`snp_gate=True, gate_l1={gated.get('gate_l1')}, "
+        f"gate_lr={gated.get('gate_lr')}` (chosen on "
         "validation seeds 100-101); `hemera_paper`: the reproduction setting.",
         "",
         "| cohort | ranking | recall top 1% | precision top 1% | block recall | AUROC |",
@@ -478,6 +498,18 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {name} | {m} | {r['mean']:.2f} ({r['std']:.2f}) | {pr['mean']:.3f} | "
                 f"{b['mean']:.2f} | {auc} |"
             )
+    paths = [
+        f"{name} linear {lin['mean']:.3f}, attention {att['mean']:.3f}"
+        for name in coh
+        if (lin := get.get((name, "hemera_gated", "auroc_linear_path")))
+        and (att := get.get((name, "hemera_gated", "auroc_attention_path")))
+    ]
+    if paths:
+        lines += [
+            "",
+            "HEMERA (gated), held-out AUROC of each path of its logits alone (the gated linear "
+            "path; the [CLS] attention output): " + "; ".join(paths) + ".",
+        ]
     sp = [r for r in rows if r["metric"] == "causal_rank_iqr_over_train_seeds"]
     if sp:
         head = f"{sp[0].get('train_seeds')} training seeds (median [min, max]):"
