@@ -90,7 +90,15 @@ def test_gate_penalty_and_group_and_off_reduces_to_paper_loss() -> None:
     penalised = est._loss_fn()(module, [tokens], y, None, 0)
     torch.testing.assert_close(penalised, plain + 0.3 * module.snp_gate.abs().sum())
     groups = est._param_groups(module)
-    assert groups is not None and id(module.snp_gate) in {id(p) for p in groups[1]["params"]}
+    assert groups is not None and len(groups) == 3  # rest; E and F (proj_eps); the gate
+    assert [id(p) for p in groups[2]["params"]] == [id(module.snp_gate)]
+    assert (groups[2]["eps"], groups[2]["lr"], groups[2]["weight_decay"]) == (1.0, 1.0, 0.0)
+    assert groups[1]["eps"] == 0.5 and id(module.snp_gate) not in {
+        id(p) for p in groups[0]["params"]
+    }
+    # Without proj_eps the gate still gets its own group.
+    only = est.set_params(proj_eps=None)._param_groups(module)
+    assert only is not None and len(only) == 2 and only[1]["params"][0] is module.snp_gate
     # Off: no gate parameter, and gate_l1 does not change the loss (the paper's loss).
     off = HEMERAClassifier(snp_gate=False, gate_l1=0.3, proj_l1=0.0)
     off.classes_ = est.classes_
