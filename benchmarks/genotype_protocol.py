@@ -1,7 +1,7 @@
 """Planted-causal protocol on real genotypes: PLINK 2, L1 LR, trend test and HEMERA LIG.
 
 Data (cite: HapMap3 via OpenMendel/OrdinalGWAS.jl, MIT; BGLR mice via gdlc/BGLR-R, GPL-3):
-``hapmap3`` chromosomes 1-3 (324 people) and ``bglr_mice`` autosomes, every third SNP, 500
+``hapmap3`` chromosomes 1-3 (324 people) and ``bglr_mice`` autosomes, every third SNP, 400
 random mice (sizes in the results file). Per cohort and phenotype seed (10 seeds):
 
 - causal SNPs: ``n_causal`` SNPs (MAF >= 0.05), each with at least one *decoy*, a SNP
@@ -69,7 +69,7 @@ GRID = [(0.03, 0.3), (0.03, 1.0)]
 
 
 def cohort(name: str, quick: bool) -> Any:
-    """HapMap3 chromosomes 1-3, or mice (autosomes, every 3rd SNP, 500 mice); labels off."""
+    """HapMap3 chromosomes 1-3, or mice (autosomes, every 3rd SNP, 400 mice); labels off."""
     from attnscope.datasets import load_bglr_mice
     from attnscope.io import read_plink
 
@@ -79,7 +79,7 @@ def cohort(name: str, quick: bool) -> Any:
         keep, n = np.isin(g.chromosomes, ["1", "2", "3"]), len(g)
     else:
         g = load_bglr_mice("albino")
-        keep, n = (g.chromosomes != "X") & (np.arange(g.n_snps) % 3 == 0), 500
+        keep, n = (g.chromosomes != "X") & (np.arange(g.n_snps) % 3 == 0), 400
     if quick:
         keep &= np.cumsum(keep) <= 600
         n = min(n, 200)
