@@ -62,8 +62,10 @@ PAPER: dict[str, Any] = {
     "proj_eps": 1e-3,
     "proj_l1": 1e-4,
 }
-GATED: dict[str, Any] = {**PAPER, "snp_gate": True, "pretrain_epochs": 0, "batch_size": 64,
-                         "min_epochs": 1}  # fmt: skip
+GATED: dict[str, Any] = {**PAPER, "epochs": 8, "snp_gate": True, "pretrain_epochs": 0,
+                         "batch_size": 64, "min_epochs": 1}  # fmt: skip
+#: Phenotype seeds of the validation phase (never used by the protocol).
+VAL_SEEDS = (100,)
 #: Validation grid of the gated option (gate_l1, gate_lr).
 GRID = [(0.03, 0.3), (0.03, 1.0)]
 
@@ -254,7 +256,7 @@ def validate(g: Any, nbrs: list[np.ndarray], args: Any) -> tuple[dict[str, Any],
     from attnscope.data import train_val_test_split
 
     scores: dict[tuple[float, float], list[float]] = {k: [] for k in GRID}
-    for seed in (100, 101):
+    for seed in VAL_SEEDS:
         _, train, _, _ = planted(g, nbrs, seed, args)
         fit_i, _, val_i = train_val_test_split(
             train.y, val_size=0, test_size=0.25, random_state=seed
@@ -272,8 +274,11 @@ def validate(g: Any, nbrs: list[np.ndarray], args: Any) -> tuple[dict[str, Any],
     return {**GATED, "gate_l1": best["gate_l1"], "gate_lr": best["gate_lr"]}, table
 
 
-def protocol(name: str, g: Any, configs: dict[str, dict], args: Any, rows: list) -> None:
-    """10 phenotype seeds: rankings, recovery, AUROC; then the training-seed spread."""
+def protocol(name: str, g: Any, configs: dict[str, dict], args: Any, save: Any) -> list[dict]:
+    """10 phenotype seeds: rankings, recovery, AUROC; then the training-seed spread.
+
+    ``save(rows)`` is called after every seed with the rows so far (a run cut short by its
+    time limit leaves the seeds it finished, each row's ``n`` says how many)."""
     from sklearn.metrics import roc_auc_score
 
     from attnscope.run._baselines import association_test
@@ -318,14 +323,18 @@ def protocol(name: str, g: Any, configs: dict[str, dict], args: Any, rows: list)
                 add(method, k, rec[k])
             per_seed.setdefault(method, []).append(rec["causal_ranks"])
             line.append(f"{method} {rec['recall_top1pct']:.2f}")
-        aucs = {m: v[-1] for (m, k), v in res.items() if k == "auroc"}
+        aucs = {m: round(v[-1], 3) for (m, k), v in res.items() if k == "auroc"}
         print(f"[{name} seed {seed}] recall {', '.join(line)}; auroc {aucs}", flush=True)
-    for (method, metric), values in res.items():
-        if metric != "_":
-            rows.append(row(name, method, metric, values, secs[method], per_seed=values,
-                            causal_ranks=per_seed.get(method), n_snps=int(g.n_snps),
-                            n_samples=len(g)))  # fmt: skip
+        rows = [
+            row(name, method, metric, values, secs[method], per_seed=values,
+                causal_ranks=per_seed.get(method), n_snps=int(g.n_snps), n_samples=len(g))
+            for (method, metric), values in res.items()
+            if metric != "_"
+        ]  # fmt: skip
+        save(rows)
     spread(name, g, nbrs, configs["gated"], args, rows)
+    save(rows)
+    return rows
 
 
 def spread(name: str, g: Any, nbrs: list, cfg: dict[str, Any], args: Any, rows: list) -> None:
@@ -419,53 +428,56 @@ def main() -> None:
     t0 = time.perf_counter()
     data = {args.part: cohort(args.part, args.quick)}
     configs: dict[str, dict[str, Any]] = {"paper": dict(PAPER)}
-    rows: list[dict[str, Any]] = []
     if args.part == "hapmap3":
         configs["gated"], grid = validate(data["hapmap3"], ld_neighbours(data["hapmap3"]), args)
-        validation = {"grid": grid, "seeds": [100, 101], "cohort": "hapmap3", "share": 0.25}
-        protocol("hapmap3", data["hapmap3"], configs, args, rows)
+        validation = {"grid": grid, "seeds": list(VAL_SEEDS), "cohort": "hapmap3", "share": 0.25}
         keep = {"mice", "mice_albino"}
     else:
         if "validation" not in earlier:
             raise SystemExit("run --part hapmap3 first: it chooses the gated setting")
         configs["gated"] = earlier["hemera_configs"]["gated"]
         validation = earlier["validation"]
-        protocol("mice", data["mice"], configs, args, rows)
-        albino(configs, args, rows)
         keep = {"hapmap3"}
-    rows += [r for r in earlier.get("rows", []) if r["dataset"] in keep]
-    write_results(
-        "genotype_protocol",
-        rows,
-        quick=args.quick,
-        plink2=plink_version(),
-        cohorts={
-            **earlier.get("cohorts", {}),
-            **{k: {"n_samples": len(g), "n_snps": int(g.n_snps)} for k, g in data.items()},
-        },
-        protocol={
-            "phenotype_seeds": args.seeds,
-            "paper_seeds": args.paper_seeds,
-            "train_seeds": args.train_seeds,
-            "n_causal": args.n_causal,
-            "heritability": args.h2,
-            "top": TOP,
-            "ld": {"window_snps": LD_WINDOW, "r2": LD_R2},
-            "lig": {"n_explain": args.n_explain, "n_steps": args.n_steps, "target": "case"},
-            "albino_splits": 1,
-            "threads": 1,
-        },
-        hemera_configs=configs,
-        validation=validation,
-        total_seconds=time.perf_counter() - t0,
-    )
+    kept = [r for r in earlier.get("rows", []) if r["dataset"] in keep]
+    settings = {
+        "phenotype_seeds": args.seeds,
+        "paper_seeds": args.paper_seeds,
+        "train_seeds": args.train_seeds,
+        "n_causal": args.n_causal,
+        "heritability": args.h2,
+        "top": TOP,
+        "ld": {"window_snps": LD_WINDOW, "r2": LD_R2},
+        "lig": {"n_explain": args.n_explain, "n_steps": args.n_steps, "target": "case"},
+        "threads": 1,
+    }
+
+    def save(rows: list[dict[str, Any]]) -> None:
+        write_results(
+            "genotype_protocol",
+            rows + kept,
+            quick=args.quick,
+            plink2=plink_version(),
+            cohorts={
+                **earlier.get("cohorts", {}),
+                **{k: {"n_samples": len(g), "n_snps": int(g.n_snps)} for k, g in data.items()},
+            },
+            protocol={**earlier.get("protocol", {}), args.part: settings},
+            hemera_configs=configs,
+            validation=validation,
+            seconds={**earlier.get("seconds", {}), args.part: time.perf_counter() - t0},
+        )
+
+    rows = protocol(args.part, data[args.part], configs, args, save)
+    if args.part == "mice":
+        albino(configs, args, rows)
+        save(rows)
 
 
 def markdown(results: dict[str, Any]) -> str:
     """Docs section generated from ``results/genotype_protocol.json``."""
     rows = results["rows"]
     get = {(r["dataset"], r["variant"], r["metric"]): r for r in rows}
-    p = results.get("protocol", {})
+    p = results.get("protocol", {}).get("hapmap3", {})
     coh = results.get("cohorts", {})
     gated = results.get("hemera_configs", {}).get("gated", {})
     sizes = "; ".join(f"{k} {v['n_samples']} x {v['n_snps']} SNPs" for k, v in coh.items())
