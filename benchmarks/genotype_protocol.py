@@ -20,7 +20,7 @@ random mice (sizes in the results file). Per cohort and phenotype seed (10 seeds
 
 HEMERA runs in two settings: ``paper`` (the reproduction setting of ``benchmarks/hemera.py``)
 and ``gated`` (per-SNP gate + linear path, ``snp_gate=True``), whose ``gate_l1`` and ``lr``
-are chosen on validation data only: phenotype seeds 100-101 (not used in the protocol), a
+are chosen on validation data only: phenotype seed 100 (not used in the protocol), a
 validation quarter carved from the training share, by validation AUROC. Training-seed
 spread: for phenotype seed 0 of each cohort, the LIG rank of each causal SNP over
 ``--train-seeds`` HEMERA training seeds. Mice albino (real trait, Tyr): held-out AUROC.
@@ -480,6 +480,7 @@ def markdown(results: dict[str, Any]) -> str:
     p = results.get("protocol", {}).get("hapmap3", {})
     coh = results.get("cohorts", {})
     gated = results.get("hemera_configs", {}).get("gated", {})
+    val = results.get("validation", {})
     sizes = "; ".join(f"{k} {v['n_samples']} x {v['n_snps']} SNPs" for k, v in coh.items())
     lines = [
         "### Genotypes: planted causal SNPs with decoys in LD",
@@ -492,7 +493,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"held-out 30%. PLINK: `{results.get('plink2', '?')}`. `hemera_gated`: "
         f"`snp_gate=True, gate_l1={gated.get('gate_l1')}, "
         f"gate_lr={gated.get('gate_lr')}` (chosen on "
-        "validation seeds 100-101); `hemera_paper`: the reproduction setting.",
+        f"validation, phenotype seeds {val.get('seeds')}); `hemera_paper`: the reproduction "
+        "setting.",
         "",
         "| cohort | ranking | recall top 1% | precision top 1% | block recall | AUROC |",
         "|---|---|---:|---:|---:|---:|",
