@@ -128,3 +128,15 @@ def test_closed_gates_get_zero_lig_and_save_load_round_trip(tmp_path) -> None:
     assert back.get_params()["snp_gate"] is True and back.spec_["snp_gate"] is True
     torch.testing.assert_close(back.module_.snp_gate, est.module_.snp_gate)
     np.testing.assert_allclose(back.predict_proba(data), est.predict_proba(data), atol=1e-6)
+
+
+def test_gate_options_are_type_and_range_checked() -> None:
+    from attnscope.errors import ConfigError
+    from attnscope.estimators import make_estimator
+
+    est = make_estimator("hemera", {"snp_gate": True, "gate_l1": 0.03, "gate_lr": 1})
+    assert (est.snp_gate, est.gate_l1, est.gate_lr) == (True, 0.03, 1)
+    with pytest.raises(ConfigError, match="gate_lr"):
+        make_estimator("hemera", {"gate_lr": -1.0})
+    with pytest.raises(ConfigError, match="gate_l1"):
+        make_estimator("hemera", {"gate_l1": float("nan")})
