@@ -533,10 +533,10 @@ def markdown(results: dict[str, Any]) -> str:
         ]
     sp = [r for r in rows if r["metric"] == "causal_rank_iqr_over_train_seeds"]
     if sp:
-        head = f"{sp[0].get('train_seeds')} training seeds (median [min, max]):"
         lines += [
             "",
-            f"HEMERA (gated) LIG rank of each causal SNP of phenotype seed 0 over {head}",
+            "HEMERA (gated) LIG rank of each causal SNP of phenotype seed 0 over training seeds "
+            "(median [min, max]):",
             "",
         ]
         for r in sp:
@@ -544,7 +544,10 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{m:.0f} [{lo}, {hi}]"
                 for m, lo, hi in zip(r["median_rank"], r["min_rank"], r["max_rank"], strict=True)
             )
-            lines.append(f"- {r['dataset']} (top 1% = {r.get('top1pct')} SNPs): {cells}")
+            lines.append(
+                f"- {r['dataset']} ({r.get('train_seeds')} training seeds; top 1% = "
+                f"{r.get('top1pct')} SNPs): {cells}"
+            )
     alb = [r for r in rows if r["dataset"] == "mice_albino"]
     if alb:
         aucs = ", ".join(f"{r['variant']} {r['mean']:.3f}" for r in alb)
