@@ -65,6 +65,17 @@ class HEMERAClassifier(BaseClassifier):
     proj_l1 : float, default 0.0
         Fine-tuning adds ``proj_l1`` times the summed absolute values of every E and F to
         the loss (sparse per-SNP weights; not in the paper).
+    snp_gate : bool, default False
+        Per-SNP gating (not in the paper; see :class:`attnscope.models.hemera.HEMERA`): a
+        gate per SNP, starting at 0, scales each SNP's deviation from its mean embedding
+        before the Linformer, and a linear path reads the gated deviations into the logits.
+        The gate is trained by gradient-proportional steps (its own AdamW group, ``eps=1``,
+        learning rate ``gate_lr``, no weight decay). False: the paper's network.
+    gate_l1 : float, default 0.0
+        Fine-tuning adds ``gate_l1`` times the summed absolute gate values to the loss
+        (only with ``snp_gate``; ``snp_gate=False`` is the paper's loss whatever its value).
+    gate_lr : float, default 1.0
+        Learning rate of the gate (only with ``snp_gate``).
     position : {"index", "genomic"}, default "index"
         Positional encoding from the SNP index, or from the genomic position
         (chromosomes laid end to end, divided by ``position_scale``).
@@ -146,6 +157,9 @@ class HEMERAClassifier(BaseClassifier):
         proj_init: float = 0.01,
         proj_eps: float | None = 1e-3,
         proj_l1: float = 0.0,
+        snp_gate: bool = False,
+        gate_l1: float = 0.0,
+        gate_lr: float = 1.0,
         position: str = "index",
         position_scale: float = 1e5,
         maf: float = 0.01,
@@ -182,6 +196,9 @@ class HEMERAClassifier(BaseClassifier):
         self.proj_init = proj_init
         self.proj_eps = proj_eps
         self.proj_l1 = proj_l1
+        self.snp_gate = snp_gate
+        self.gate_l1 = gate_l1
+        self.gate_lr = gate_lr
         self.position = position
         self.position_scale = position_scale
         self.maf = maf
@@ -293,6 +310,7 @@ class HEMERAClassifier(BaseClassifier):
             "dropout": self.dropout,
             "attention": self.attention,
             "proj_init": self.proj_init,
+            "snp_gate": bool(self.snp_gate),
             "snp_ids": data.snp_ids[keep].tolist(),
             "chromosomes": data.chromosomes[keep].tolist(),
             "positions": data.positions[keep].tolist(),
@@ -310,24 +328,40 @@ class HEMERAClassifier(BaseClassifier):
             dropout=spec["dropout"],
             attention=spec["attention"],
             proj_init=spec.get("proj_init", 1.0),
+            snp_gate=bool(spec.get("snp_gate", False)),
         )
 
     def _param_groups(self, module: nn.Module) -> list[dict[str, Any]] | None:
-        """E and F in their own AdamW group with ``eps = proj_eps`` (None: one group)."""
-        if self.proj_eps is None:
-            return None
+        """E and F in an AdamW group with ``eps = proj_eps``; the SNP gate in one of its own.
+
+        The gate's group has ``eps = 1`` (its gradients are far below 1, so AdamW takes
+        gradient-proportional steps, SGD with momentum at ``gate_lr``) and no weight decay
+        (``gate_l1`` regularises it). Without a gate and with ``proj_eps=None``: None (one
+        group).
+        """
         named = list(module.named_parameters())
+        gate = [p for n, p in named if n.endswith("snp_gate")]
         proj = [p for n, p in named if n.endswith(("proj_k", "proj_v"))]
-        if not proj:
+        if self.proj_eps is None:
+            proj = []
+        if not proj and not gate:
             return None
-        rest = [p for n, p in named if not n.endswith(("proj_k", "proj_v"))]
-        return [{"params": rest}, {"params": proj, "eps": float(self.proj_eps)}]
+        special = {id(p) for p in proj + gate}
+        groups: list[dict[str, Any]] = [{"params": [p for _, p in named if id(p) not in special]}]
+        if proj:
+            groups.append({"params": proj, "eps": float(self.proj_eps or 0.0)})
+        if gate:
+            groups.append(
+                {"params": gate, "eps": 1.0, "lr": float(self.gate_lr), "weight_decay": 0.0}
+            )
+        return groups
 
     def _loss_fn(self):  # type: ignore[no-untyped-def]
-        """Cross-entropy plus ``proj_l1`` times the L1 norm of every E and F."""
-        if not self.proj_l1:
-            return cross_entropy_loss
+        """Cross-entropy plus ``proj_l1`` |E, F|_1 plus ``gate_l1`` |gate|_1."""
         lam = float(self.proj_l1)
+        lam_gate = float(self.gate_l1) if self.snp_gate else 0.0
+        if not lam and not lam_gate:
+            return cross_entropy_loss
 
         def loss_fn(
             module: nn.Module,
@@ -339,8 +373,10 @@ class HEMERAClassifier(BaseClassifier):
         ) -> Tensor:
             loss = cross_entropy_loss(module, inputs, y, class_weight, epoch, sample_weight)
             for name, p in module.named_parameters():
-                if name.endswith(("proj_k", "proj_v")):
+                if lam and name.endswith(("proj_k", "proj_v")):
                     loss = loss + lam * p.abs().sum()
+                elif lam_gate and name.endswith("snp_gate"):
+                    loss = loss + lam_gate * p.abs().sum()
             return loss
 
         return loss_fn

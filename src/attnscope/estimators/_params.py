@@ -146,6 +146,8 @@ PARAMS: dict[str, Param] = {
     "separation_weight": _WEIGHT,
     "sparsity_weight": _WEIGHT,
     "proj_l1": _WEIGHT,
+    "gate_l1": _WEIGHT,
+    "gate_lr": _positive(),
     "init_C": _positive(),
     "proj_eps": _positive(),
     "proj_init": _positive(),
@@ -169,6 +171,7 @@ PARAMS: dict[str, Param] = {
         for name in (
             "delta",
             "detach_target",
+            "snp_gate",
             "static_to_lstm",
             "use_cross",
             "use_kl",

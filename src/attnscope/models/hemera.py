@@ -9,6 +9,14 @@ Reads top to bottom as the architecture::
         ─▶ [CLS] ─▶ LayerNorm ─▶ Linear ─▶ logits (b, n_classes)
                  └▶ (mlm=True) every SNP token ─▶ LayerNorm ─▶ Linear ─▶ mlm logits (b, n, vocab)
 
+    snp_gate=True (not in the paper): a per-SNP gate s (n,) scales each SNP's deviation from
+    its mean training embedding before the Linformer, x_j = mean_j + s_j (e_j - mean_j), and
+    the gated deviations, pooled over SNPs, also reach the logits through a linear path:
+    logits += Linear(sum_j s_j (e_j - mean_j)). s starts at 0 (the estimator's gate_l1 keeps
+    it sparse) and the genotype embeddings start on one line, so the linear path starts as
+    a logistic model on centred dosages with weights s; s = 1 with the linear path at 0 is
+    the paper's network.
+
 Axis letters: b batch, n SNP tokens (+1 for [CLS]), d model width, h heads, e head width
 (d / h), k projected sequence length of the Linformer.
 
@@ -284,6 +292,10 @@ class HEMERA(nn.Module):
     attention : {"linformer", "full"}, default "linformer"
     proj_init : float, default 1.0
         E and F start as N(0, (proj_init / sqrt(seq_len))^2) (1: the Linformer's scale).
+    snp_gate : bool, default False
+        Add the per-SNP gate ``snp_gate`` (n_snps,), initialised to 0, and the linear path
+        ``gate_head`` (d -> n_classes, no bias) over the gated deviations (module docstring).
+        False is the paper's network (no extra parameters).
 
     Notes
     -----
@@ -316,6 +328,7 @@ class HEMERA(nn.Module):
         dropout: float = 0.1,
         attention: str = "linformer",
         proj_init: float = 1.0,
+        snp_gate: bool = False,
     ) -> None:
         super().__init__()
         seq_len = n_snps + 1
@@ -338,6 +351,24 @@ class HEMERA(nn.Module):
         self.head = nn.Linear(dim, n_classes)
         self.mlm_norm = nn.LayerNorm(dim)
         self.mlm_head = nn.Linear(dim, N_TOKENS)
+        self.snp_gate: nn.Parameter | None = None
+        self.gate_head: nn.Linear | None = None
+        if snp_gate:
+            self.snp_gate = nn.Parameter(torch.zeros(n_snps))
+            self.gate_head = nn.Linear(dim, n_classes, bias=False)
+            self._additive_start()
+
+    @torch.no_grad()
+    def _additive_start(self) -> None:
+        """Genotype embeddings on one line, ``e_g = (g - 1) a``, and a linear path reading
+        ``+1`` per counted allele into the last class: the gated path starts as a logistic
+        model on centred dosages whose per-SNP weights are the gates."""
+        assert self.gate_head is not None
+        a = self.embed.table.weight[GENOTYPE_OFFSET + 2] / 2
+        for g in range(3):
+            self.embed.table.weight[GENOTYPE_OFFSET + g] = (g - 1) * a
+        self.gate_head.weight.zero_()
+        self.gate_head.weight[-1] = a / a.square().sum()
 
     def forward(self, tokens: Tensor, *, mlm: bool = False) -> ModelOutput:
         """Classify SNP tokens.
@@ -353,8 +384,16 @@ class HEMERA(nn.Module):
         Returns
         -------
         ModelOutput
+            With ``snp_gate``: ``extras["gate_logits"]`` (b, n_classes), the linear path's
+            share of ``logits`` (the rest comes from the [CLS] attention output).
         """
         x = self.embed(tokens.long())  # (b, n, d): the layer LIG attributes at
+        gate_logits = None
+        if self.snp_gate is not None and self.gate_head is not None:
+            mean = self.embed.token_freq @ self.embed.table.weight[:N_TOKENS]  # (n, d)
+            dev = x - mean.to(x.dtype)
+            x = mean + self.snp_gate.unsqueeze(-1) * dev
+            gate_logits = self.gate_head(torch.einsum("bnd,n->bd", dev, self.snp_gate))
         x = x + sinusoidal_encoding(self.positions, x.shape[-1]).unsqueeze(0)
         cls = self.embed.table.weight[CLS].expand(x.shape[0], 1, -1)  # no encoding on [CLS]
         x = torch.cat([cls, x], dim=1)
@@ -364,6 +403,9 @@ class HEMERA(nn.Module):
             x, w, snp_w = block(x, cls_only=(i == last and not mlm))
         logits = self.head(self.norm(x[:, 0]))
         extras = {}
+        if gate_logits is not None:
+            logits = logits + gate_logits
+            extras["gate_logits"] = gate_logits
         if mlm:
             extras["mlm_logits"] = self.mlm_head(self.mlm_norm(x[:, 1:]))
         return ModelOutput(logits=logits, attention={"cls": w, "snp": snp_w[:, 1:]}, extras=extras)
