@@ -163,13 +163,19 @@ def given(
         seconds["baselines"] = seconds.get("baselines", 0.0) + time.perf_counter() - t0
     for variant, (params, vseeds) in variants.items():
         t0 = time.perf_counter()
+        probas = []
         for seed in vseeds:
             est = fit(train, seed, params)
-            s = {**scores(test.y, est.predict_proba(test)), **uniformity(est, test)}
+            probas.append(est.predict_proba(test))
+            s = {**scores(test.y, probas[-1]), **uniformity(est, test)}
             for k, v in s.items():
                 per_seed.setdefault(variant, {}).setdefault(k, []).append(v)
             print(f"rosmap given {variant} seed {seed}: auroc {s['auroc']:.3f}", flush=True)
         seconds[variant] = time.perf_counter() - t0
+        if len(probas) > 1:  # the seeds' probability average, an ensemble (one value)
+            avg = scores(test.y, np.mean(probas, axis=0))
+            per_seed[f"{variant}_seed_average"] = {k: [v] for k, v in avg.items()}
+            seconds[f"{variant}_seed_average"] = seconds[variant]
     rows = [
         row("rosmap", v, m, x, seconds.get(v, seconds.get("baselines", 0.0)), **proto)
         for v, metrics in per_seed.items()
