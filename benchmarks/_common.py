@@ -60,7 +60,9 @@ UNRECORDED = (
 
 
 def git_state() -> tuple[str | None, bool | None]:
-    """(commit, dirty) of the checkout the benchmark runs from; (None, None) outside git."""
+    """(commit, dirty) of the checkout the benchmark runs from; (None, None) outside git.
+
+    ``dirty``: a tracked file other than ``benchmarks/results/*`` differs from the commit."""
     import subprocess
 
     root = Path(__file__).resolve().parents[1]
@@ -72,7 +74,19 @@ def git_state() -> tuple[str | None, bool | None]:
             check=True,
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            # The results files are this script's outputs: a benchmark that writes its file
+            # after each part must not call its own later parts dirty.
+            [
+                "git",
+                "-C",
+                str(root),
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)benchmarks/results",
+            ],
             capture_output=True,
             text=True,
             check=True,
