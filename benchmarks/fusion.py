@@ -16,6 +16,7 @@ Usage: ``python benchmarks/fusion.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -182,6 +183,17 @@ def run_baselines(
     return probas, removed, seconds
 
 
+def headline_baselines(
+    train: MultiOmicsDataset, test: MultiOmicsDataset, seed: int, n_trees: int
+) -> dict[str, np.ndarray]:
+    """Test probabilities of the ROSMAP baselines: the regression the fusion starts from
+    (``concat_lr``, C 0.05), L2 LR with C by inner CV and the random forest."""
+    keep = ("lr", "lr_l2_cv", f"rf{n_trees}")
+    models = {k: v for k, v in baseline_models(seed, n_trees).items() if k in keep}
+    xtr, xte = concat(train), concat(test)
+    return {f"concat_{k}": m.fit(xtr, train.y).predict_proba(xte) for k, m in models.items()}
+
+
 def only(data: MultiOmicsDataset, m: str) -> MultiOmicsDataset:
     """``data`` restricted to modality ``m``."""
     from dataclasses import replace
@@ -293,59 +305,15 @@ def given_split(
     return rows
 
 
-def cross_validation(
-    name: str,
-    data: MultiOmicsDataset,
-    *,
-    repeats: int,
-    folds: int,
-    fusion_repeats: int,
-    n_trees: int,
-) -> list[dict[str, Any]]:
-    from sklearn.model_selection import RepeatedStratifiedKFold
-
-    rows: list[dict[str, Any]] = []
-    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=0)
-    vals: dict[str, dict[str, list[float]]] = {}
-    seconds: dict[str, float] = {}
-    for k, (tr, te) in enumerate(cv.split(np.zeros(len(data)), data.y)):
-        train, test = data.subset(tr), data.subset(te)
-        probas, _, secs = run_baselines(train, test, k, n_trees, single=False)
-        if k < fusion_repeats * folds:
-            t0 = time.perf_counter()
-            probas["fusion"] = fit_fusion(train, k).predict_proba(test)
-            secs["fusion"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            probas["fusion_no_finetune"] = fit_fusion(train, k, epochs=0).predict_proba(test)
-            secs["fusion_no_finetune"] = time.perf_counter() - t0
-            print(f"{name} cv fold {k}: fusion {scores(test.y, probas['fusion'])}", flush=True)
-        for variant, p in probas.items():
-            for metric, v in scores(test.y, p).items():
-                vals.setdefault(variant, {}).setdefault(metric, []).append(v)
-            seconds[variant] = seconds.get(variant, 0.0) + secs[variant]
-    for variant, per_metric in vals.items():
-        reps = fusion_repeats if variant.startswith("fusion") else repeats
-        for metric in METRICS:
-            rows.append(
-                row(
-                    name,
-                    variant,
-                    metric,
-                    per_metric[metric],
-                    seconds[variant],
-                    protocol=f"cv_{reps}x{folds}",
-                )
-            )
-    return rows
-
-
 def precision_at_k(score: np.ndarray, truth: np.ndarray) -> float:
     k = int(truth.sum())
     top = np.argsort(-score, kind="stable")[:k]
     return float(truth[top].mean())
 
 
-def simulated(seeds: list[int], n_samples: int) -> list[dict[str, Any]]:
+def simulated(
+    seeds: list[int], n_samples: int, *, attn: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     from attnscope.sim import simulate_multiomics
 
     data = simulate_multiomics(
@@ -360,7 +328,10 @@ def simulated(seeds: list[int], n_samples: int) -> list[dict[str, Any]]:
     train, test = data.subset(np.arange(n_tr)), data.subset(np.arange(n_tr, n_samples))
     rows: list[dict[str, Any]] = []
     # "fusion_alpha_probe": alpha started at the regression's |coefficients| (alpha_init).
-    for variant, extra in (("fusion", {}), ("fusion_alpha_probe", {"alpha_init": "probe"})):
+    variants: list[tuple[str, dict[str, Any]]] = [("fusion", {})]
+    if attn is not None:  # the attention option chosen on ROSMAP (as a full parameter set)
+        variants.append(("fusion_attn", {k: v for k, v in attn.items() if k != "max_features"}))
+    for variant, extra in variants:
         rows += _simulated_variant(variant, extra, train, test, truth, mods, seeds)
     return rows
 
@@ -428,84 +399,91 @@ def _simulated_variant(
 
 
 def markdown(results: dict) -> str:
-    """README section generated from ``benchmarks/results/fusion.json``."""
+    """Docs section generated from ``benchmarks/results/fusion.json``."""
     rows = results["rows"]
+    st = results.get("settings", {})
+    sel = st.get("fusion_attn_selection", {})
+    chosen = sel.get("chosen", "?")
+    evidence = st.get("fusion_attn_evidence", {})
+    cands = "; ".join(
+        f"{k} {v['val_auroc']:.3f}" for k, v in evidence.items() if isinstance(v, dict)
+    )
     lines = [
-        "### Multi-omics fusion (issue 8)",
+        "### Multi-omics fusion (issue 8; ROSMAP protocol of issue 18)",
         "",
-        f"`{results.get('main_command', results['command'])}`"
-        + (f" then `{results['command']}`" if "main_command" in results else "")
-        + "; MOGONET published on ROSMAP: accuracy "
-        f"{PUBLISHED['accuracy']}, F1 {PUBLISHED['f1']}, AUROC {PUBLISHED['auroc']}. "
-        "Data: ROSMAP (txWang/MOGONET, MIT), TCGA kidney (HaoWuLab-Bioinformatics/MOGANet).",
+        "Data: ROSMAP (AD vs control, txWang/MOGONET, MIT), 245 train / 106 test, 200 features "
+        f"per omic. MOGONET published on ROSMAP: accuracy {PUBLISHED['accuracy']}, F1 "
+        f"{PUBLISHED['f1']}, AUROC {PUBLISHED['auroc']}. TCGA kidney is no longer reported "
+        "(`--kidney` adds it as a secondary set).",
         "",
-        "Fusion settings (`FUSION` in the script) were chosen by inner cross-validation on the "
-        "ROSMAP given *training* split only (evidence in the results file, "
-        "`settings.fusion_selection_inner_cv`); the test split was not used for any choice. "
-        "They overlap the CV folds below (the given training split is part of the pooled data). "
-        "Token embeddings start at an L2 logistic regression fitted on the training part "
-        "(`init_C`), then the whole attention network is fine-tuned; `fusion_no_finetune` is "
-        "that start (the untrained network). `lr_l1_cv` / `lr_l2_cv`: "
-        'C by inner 5-fold CV. Simulation: `fusion_alpha_probe` (`alpha_init="probe"`) '
-        "starts alpha at the regression's normalised |coefficients| (value embeddings keep "
-        "the sign), so its alpha inherits the regression's ranking; `precision_at_k_random` "
-        "is the planted share (chance). Earlier figures (settings picked on the ROSMAP test "
-        "split) were discarded.",
+        "- `fusion_paper`: the published configuration (`FUSION` in the script; reproduction "
+        "setting). Its feature attention alpha stays at 1/n: the scorers start at zero and "
+        "10 epochs at lr 1e-4 barely move them, and from the logistic-regression start the "
+        "score gradient cancels between the classes (see `FusionClassifier`).",
+        "- `fusion_attn`: the attention option, `alpha_init='probe'` (alpha starts at the "
+        "regression's normalised |coefficients|) and `finetune='attention'` (only alpha and "
+        "beta train, at `attention_lr`, no weight decay), so any change from the start is the "
+        "attention's. Chosen by inner 3-fold CV on the given *training* split only (validation "
+        f"AUROC: {cands or '?'}; untrained start "
+        f"{evidence.get('start_val_auroc', float('nan')):.3f}): `{chosen}`.",
+        "- `*_start`: the same network untrained (its logistic-regression start, `epochs=0`). "
+        "`concat_lr`: that regression (C 0.05); `concat_lr_l2_cv`: C by inner 5-fold CV; "
+        "`concat_rf500`: random forest. Paired differences are per seed (given split) or per "
+        "fold (CV, every model on the same folds); Wilcoxon p Holm-adjusted over the CV "
+        "comparisons. alpha entropy: normalised (1 = uniform), on the unseen samples; "
+        "max/min: median over samples of alpha's largest / smallest weight.",
         "",
     ]
-    drops = []
-    for r in rows:
-        if r["variant"].startswith("fusion_without_") and r["metric"] == "accuracy":
-            full = next(
-                (
-                    q
-                    for q in rows
-                    if q["dataset"] == r["dataset"]
-                    and q.get("protocol") == r.get("protocol")
-                    and q["variant"] == "fusion"
-                    and q["metric"] == "accuracy"
-                ),
-                None,
-            )
-            if full is not None:
-                drops.append(
-                    f"{r['dataset']} without {r['removed_modality']} "
-                    f"{r['mean'] - full['mean']:+.3f}"
-                )
-    if drops:
-        lines += [
-            "Accuracy change of fusion (per-seed mean) with one modality absent at test time: "
-            + "; ".join(drops)
-            + ".",
-            "",
-        ]
     groups: dict[tuple[str, str], dict[str, dict[str, dict[str, Any]]]] = {}
     for r in rows:
         key = (r["dataset"], r.get("protocol", ""))
         groups.setdefault(key, {}).setdefault(r["variant"], {})[r["metric"]] = r
     for (dataset, protocol), variants in groups.items():
+        main = {v: per for v, per in variants.items() if not any("paired" in m for m in per)}
+        pairs = {v: per for v, per in variants.items() if any("paired" in m for m in per)}
         lines += [f"**{dataset}, {protocol}**", ""]
         metrics = sorted(
-            {m for v in variants.values() for m in v},
+            {m for v in main.values() for m in v},
             key=lambda m: (METRICS.index(m) if m in METRICS else len(METRICS), m),
         )
-        if len(metrics) > len(METRICS):  # many metrics (simulation): one row per metric
+        if dataset == "sim_multiomics":  # many metrics: one row per metric
             lines += [
-                "| metric | " + " | ".join(variants) + " |",
-                "|---" * (len(variants) + 1) + "|",
+                "| metric | " + " | ".join(main) + " |",
+                "|---" * (len(main) + 1) + "|",
             ]
             for m in metrics:
-                cells = [_cell(per.get(m)) for per in variants.values()]
+                cells = [_cell(per.get(m)) for per in main.values()]
                 lines.append(f"| {m} | " + " | ".join(cells) + " |")
             lines.append("")
             continue
-        lines.append("| variant | " + " | ".join(metrics) + " | n |")
-        lines.append("|---" * (len(metrics) + 2) + "|")
-        for variant, per in variants.items():
-            cells = [_cell(per.get(m)) for m in metrics]
+        shown = [m for m in metrics if m in METRICS or m.startswith("alpha_")]
+        shown = [m for m in shown if m != "alpha_entropy_mean"]
+        heads = [m.replace("alpha_max_min_ratio_", "alpha max/min ") for m in shown]
+        heads = [h.replace("alpha_entropy_", "alpha entropy ") for h in heads]
+        lines.append("| variant | " + " | ".join(heads) + " | n |")
+        lines.append("|---" * (len(shown) + 2) + "|")
+        for variant, per in main.items():
+            cells = [_cell(per.get(m)) for m in shown]
             n = max(r["n"] for r in per.values())
             lines.append(f"| {variant} | " + " | ".join(cells) + f" | {n} |")
         lines.append("")
+        if pairs:
+            lines += [
+                "| paired comparison | metric | difference | wins / losses | Wilcoxon p "
+                "| paired t p | Holm p |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for variant, per in pairs.items():
+                for m, r in per.items():
+                    holm_p = r.get("wilcoxon_p_holm")
+                    lines.append(
+                        f"| {variant} | {m.replace('paired_', '').replace('_difference', '')} "
+                        f"| {r['mean']:+.3f} ± {r['std']:.3f} | {r['wins']} / {r['losses']} "
+                        f"| {r['wilcoxon_p']:.3g} | {r['paired_t_p']:.3g} | "
+                        + (f"{holm_p:.3g}" if holm_p is not None else "")
+                        + " |"
+                    )
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -516,91 +494,98 @@ def _cell(r: dict[str, Any] | None) -> str:
 
 
 def main() -> None:
+    import _fusion_rosmap as R
+
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="one seed, 3-fold CV, 100 trees")
-    parser.add_argument("--seeds", type=int, default=3, help="fusion seeds, given split")
-    parser.add_argument("--ablation-seeds", type=int, default=3, help="seeds per ablation")
-    parser.add_argument("--no-single-fusion", action="store_true", help="skip 1-modality fusion")
-    parser.add_argument("--sim-samples", type=int, default=400)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds on the given split")
     parser.add_argument(
-        "--only-sim",
-        action="store_true",
-        help="rerun the simulated part only, replacing its rows in the existing results file",
+        "--paper-seeds", type=int, default=3, help="seeds of the paper (reproduction) setting"
     )
-    parser.add_argument("--cv-repeats", type=int, default=5)
-    parser.add_argument("--fusion-cv-repeats", type=int, default=1)
+    parser.add_argument("--cv-repeats", type=int, default=2)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--sim-samples", type=int, default=300)
+    parser.add_argument(
+        "--kidney", action="store_true", help="also TCGA kidney (secondary; not a headline)"
+    )
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     from attnscope.datasets import load_kidney, load_rosmap
 
-    ablation_seeds, single_fusion = args.ablation_seeds, not args.no_single_fusion
+    seeds, paper_seeds = list(range(args.seeds)), args.paper_seeds
+    folds, repeats, n_trees, n_sim = args.folds, args.cv_repeats, 500, args.sim_samples
     if args.quick:
-        seeds, folds, repeats, fusion_repeats, n_trees, n_sim = [0], 3, 1, 1, 100, 300
-        ablation_seeds, single_fusion = 1, False
-    else:
-        seeds = list(range(args.seeds))
-        folds, repeats, fusion_repeats, n_trees, n_sim = (
-            args.folds,
-            args.cv_repeats,
-            args.fusion_cv_repeats,
-            500,
-            args.sim_samples,
-        )
-    settings = {
-        "fusion_params": FUSION,
+        seeds, paper_seeds, folds, repeats, n_trees, n_sim = [0, 1], 1, 2, 1, 50, 100
+        FUSION["epochs"] = 1
+        R.GRID = {k: {**v, "epochs": 1} for k, v in list(R.GRID.items())[:1]}
+    settings: dict[str, Any] = {
+        "fusion_paper_params": FUSION,
+        "fusion_attn_base": R.FUSION_ATTN,
+        "fusion_attn_grid": R.GRID,
         "seeds": seeds,
-        "ablation_seeds": ablation_seeds,
-        "single_modality_fusion": single_fusion,
+        "paper_seeds": paper_seeds,
         "sim_samples": n_sim,
-        "cv": {"folds": folds, "baseline_repeats": repeats, "fusion_repeats": fusion_repeats},
+        "cv": {"folds": folds, "repeats": repeats},
         "n_trees": n_trees,
         "published_mogonet_rosmap": PUBLISHED,
-        "fusion_selection_inner_cv": SELECTION,
+        "fusion_paper_selection_inner_cv": SELECTION,
     }
-    if args.only_sim:
-        from _common import load_results
-
-        old = load_results(NAME)
-        kept = [r for r in old["rows"] if r["dataset"] != "sim_multiomics"]
-        sim_rows = simulated(seeds[:1], n_sim)
-        extra = {k: v for k, v in old.items() if k not in ("benchmark", "command", "rows")}
-        extra.pop("environment", None)
-        extra["main_command"] = old["command"]
-        extra["settings"] = {**old.get("settings", {}), "sim_samples": n_sim}
-        write_results(NAME, kept + sim_rows, **extra)
-        return
-    rows: list[dict[str, Any]] = []
-    # Most wanted first (ROSMAP), the results file rewritten after each part.
-    parts = [
-        ("rosmap", load_rosmap, "given"),
-        ("rosmap", load_rosmap, "cv"),
-        ("sim", None, "sim"),
-        ("kidney", load_kidney, "given"),
-        ("kidney", load_kidney, "cv"),
-    ]
-    for name, loader, part in parts:
-        if part == "sim":
-            rows += simulated(seeds[:1], n_sim)
-        elif part == "given" and loader is not None:
-            rows += given_split(
-                name,
-                loader("train"),
-                loader("test"),
-                seeds,
-                n_trees,
-                ablation_seeds=ablation_seeds,
-                single_fusion=single_fusion,
-            )
-        elif loader is not None:
-            rows += cross_validation(
-                name,
-                loader("all"),
-                repeats=repeats,
-                folds=folds,
-                fusion_repeats=fusion_repeats,
-                n_trees=n_trees,
-            )
+    train, test = load_rosmap("train"), load_rosmap("test")
+    # Most wanted first; the results file is rewritten after each part.
+    choice, attn = R.select(train, scores)
+    settings["fusion_attn_selection"] = {"chosen": choice, "params": attn}
+    settings["fusion_attn_evidence"] = R.EVIDENCE
+    rf = f"concat_rf{n_trees}"
+    rows = R.given(
+        train,
+        test,
+        {"fusion_attn": (attn, seeds), "fusion_attn_start": ({**attn, "epochs": 0}, seeds)},
+        seeds=seeds,
+        n_trees=n_trees,
+        scores=scores,
+        baselines=headline_baselines,
+        comparisons={
+            f"fusion_attn_vs_{rf}": ("fusion_attn", rf),
+            "fusion_attn_vs_start": ("fusion_attn", "fusion_attn_start"),
+        },
+    )
+    write_results(NAME, rows, settings=settings)
+    rows += R.cross_validation(
+        load_rosmap("all"),
+        attn,
+        folds=folds,
+        repeats=repeats,
+        n_trees=n_trees,
+        scores=scores,
+        baselines=headline_baselines,
+    )
+    write_results(NAME, rows, settings=settings)
+    rows += R.given(
+        train,
+        test,
+        {
+            "fusion_paper": (FUSION, seeds[:paper_seeds]),
+            "fusion_paper_start": ({**FUSION, "epochs": 0}, seeds[:paper_seeds]),
+        },
+        seeds=seeds,
+        n_trees=n_trees,
+        scores=scores,
+        baselines=None,
+        comparisons={"fusion_paper_vs_start": ("fusion_paper", "fusion_paper_start")},
+    )
+    write_results(NAME, rows, settings=settings)
+    rows += simulated(seeds[:1], n_sim, attn=attn)
+    write_results(NAME, rows, settings=settings)
+    if args.kidney:
+        rows += given_split(
+            "kidney",
+            load_kidney("train"),
+            load_kidney("test"),
+            seeds[:paper_seeds],
+            n_trees,
+            ablation_seeds=1,
+            single_fusion=False,
+        )
         write_results(NAME, rows, settings=settings)
 
 

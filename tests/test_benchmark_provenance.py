@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -97,3 +98,21 @@ def test_fusion_lowest_modality_check_needs_a_margin(monkeypatch):
     assert fusion.lowest_by_margin([0.2, 0.4, 0.4], [0]) == 1.0
     assert fusion.lowest_by_margin([2.0, 4.0, 4.0], [0]) == 1.0  # shares of the sum
     assert fusion.lowest_by_margin([0.5, 0.3, 0.2], [0]) == 0.0
+
+
+def test_fusion_paired_statistics(monkeypatch):
+    """Holm adjustment and paired tests of the ROSMAP protocol against hand/scipy values."""
+    from scipy import stats
+
+    monkeypatch.syspath_prepend(str(BENCH))
+    import _fusion_rosmap as R
+
+    assert R.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert R.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1, monotone
+    a, b = [0.9, 0.8, 0.85, 0.7, 0.95, 0.6], [0.85, 0.82, 0.8, 0.6, 0.9, 0.5]
+    out = R.paired(a, b)
+    assert out["wins"] == 5 and out["losses"] == 1
+    assert out["mean_difference"] == pytest.approx(0.055)
+    assert out["wilcoxon_p"] == pytest.approx(stats.wilcoxon(np.subtract(a, b)).pvalue)
+    assert out["paired_t_p"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert R.paired(a, a)["wilcoxon_p"] == 1.0  # no difference: no test, p = 1

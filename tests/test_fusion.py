@@ -277,3 +277,34 @@ def test_linear_probe_init_matches_logistic_regression(data: MultiOmicsDataset) 
     assert np.allclose(est.attention_weights(test)["a"], 1 / DIMS["a"], atol=1e-6)
     with pytest.raises(ConfigError, match="alpha_init"):
         FusionClassifier(alpha_init="x", epochs=0).fit(train)
+
+
+def test_attention_finetune_trains_the_pools_only(data: MultiOmicsDataset) -> None:
+    """finetune="attention": every weight outside the attention pools keeps its start, the
+    pools move (alpha leaves its start), and attention_lr reaches the optimiser."""
+    train, test = data.subset(np.arange(150)), data.subset(np.arange(150, 240))
+    params = dict(dim=8, init_C=0.5, alpha_init="probe", random_state=0, batch_size=50)
+    start = FusionClassifier(epochs=0, **params).fit(train)
+    tuned = FusionClassifier(epochs=5, finetune="attention", attention_lr=0.05, **params)
+    tuned.fit(train)
+    s0, s1 = start.module_.state_dict(), tuned.module_.state_dict()
+    pools = ("feature_pool.", "modality_pool.")
+    for name, value in s0.items():
+        if name.startswith(pools):
+            continue
+        assert torch.equal(value, s1[name]), name
+    moved = [n for n in s0 if n.startswith(pools) and not torch.equal(s0[n], s1[n])]
+    assert any(n.startswith("feature_pool.") for n in moved)
+    a0, a1 = start.attention_weights(test)["a"], tuned.attention_weights(test)["a"]
+    assert np.abs(a1 - a0).max() > 1e-3
+    groups = tuned._param_groups(tuned.module_)
+    assert groups is not None and len(groups) == 1
+    assert groups[0]["lr"] == 0.05 and groups[0]["weight_decay"] == 0.0
+    # "all" with attention_lr: two groups, the pools at their own rate.
+    both = FusionClassifier(attention_lr=0.02, **params)._param_groups(tuned.module_)
+    assert both is not None and [g.get("lr") for g in both] == [None, 0.02]
+    assert FusionClassifier(**params)._param_groups(tuned.module_) is None
+    with pytest.raises(ConfigError, match="finetune"):
+        FusionClassifier(finetune="heads", epochs=0).fit(train)
+    with pytest.raises(ConfigError, match="attention_lr"):
+        FusionClassifier(attention_lr=0.0, epochs=0).fit(train)
