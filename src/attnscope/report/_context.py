@@ -114,6 +114,23 @@ class RunContext:
         rows = [r for r in self.trust.get("rows") or [] if isinstance(r, dict)]
         return recommend(rows) if rows else None
 
+    @cached_property
+    def enrichment(self) -> dict[str, dict[str, Any]]:
+        """Gene-set enrichment of the top genes per attribution file stem
+        (``enrichment/<stem>.json``, written by ``explain`` for table runs)."""
+        return {p.stem: _read_json(p) for p in sorted((self.run / "enrichment").glob("*.json"))}
+
+    @cached_property
+    def consistency(self) -> dict[str, Any]:
+        """A seed-consistency study in the run (``consistency.json`` here or in
+        ``consistency/``), as ``attnscope consistency --out`` writes it; empty when absent."""
+        for folder in (self.run, self.run / "consistency"):
+            study = _read_json(folder / "consistency.json")
+            if study.get("methods"):
+                study["_folder"] = str(folder)
+                return study
+        return {}
+
     def view_attributions(self, keys: list[str]) -> list[str]:
         """``keys`` (attribution file stems) with the recommended method's first."""
         rec = self.recommended
