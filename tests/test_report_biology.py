@@ -105,3 +105,60 @@ def test_missing_gene_set_file_is_refused_before_writing(expression_run, monkeyp
     monkeypatch.setattr("attnscope._utils.paths.shared_data_dir", lambda: run / "absent")
     explain_run(run, data, method="occlusion", force=True)
     assert not (run / "enrichment" / "occlusion.json").exists()
+
+
+# -- genotypes: the explained samples' dosages at the top SNPs ----------------------------------
+def test_genotype_inputs_keep_top_snp_dosages_aligned_to_the_attribution() -> None:
+    from attnscope.explain import Attribution
+    from attnscope.run._biology import genotype_inputs
+    from attnscope.sim import simulate_genotypes
+
+    data = simulate_genotypes(n_samples=12, n_snps=200, random_state=0)
+    rng = np.random.default_rng(0)
+    kept = np.sort(rng.choice(200, size=150, replace=False))  # QC dropped 50 SNPs
+    values = rng.normal(size=(12, 150))
+    attr = Attribution(values, "saliency", np.zeros(12), feature_names=data.snp_ids[kept])
+    saved = genotype_inputs(attr, data, n_snps=30)
+    top = np.argsort(-np.abs(values).mean(axis=0), kind="stable")[:30]
+    np.testing.assert_array_equal(saved["dosage_index"], top)
+    np.testing.assert_array_equal(saved["dosage"], data.genotypes[:, kept[top]])
+    assert saved["dosage"].dtype == np.int8 and saved["dosage"].shape == (12, 30)
+    # coordinates line up with the attribution's own columns
+    np.testing.assert_array_equal(saved["snp_ids"], data.snp_ids[kept])
+    np.testing.assert_array_equal(saved["positions"], data.positions[kept])
+    # a SNP the data lack: nothing is guessed
+    odd = Attribution(values, "saliency", np.zeros(12), feature_names=["x"] * 150)
+    assert genotype_inputs(odd, data) == {}
+
+
+def test_explain_saves_carriers_and_the_browser_embeds_them(tmp_path: Path) -> None:
+    import base64
+
+    from attnscope.report._browser import CARRIER_SNPS, browser_data
+    from attnscope.report._context import load_run
+    from attnscope.run import explain_run, fit_run
+    from attnscope.sim import simulate_genotypes, simulate_phenotype
+
+    data = simulate_phenotype(
+        simulate_genotypes(n_samples=60, n_snps=40, random_state=0), n_causal=4, random_state=0
+    )
+    run = tmp_path / "run"
+    params = {"epochs": 1, "min_epochs": 1, "pretrain_epochs": 0, "dim": 8, "n_layers": 1}
+    fit_run(data, model="hemera", out=run, params=params, baselines=False)
+    attr, _ = explain_run(run, data, method="occlusion")
+    with np.load(run / "attributions" / "occlusion.npz") as z:
+        index, dosage = z["input_dosage_index"], z["input_dosage"]
+        values, names = z["values"], z["feature_names"].astype(str)
+    assert dosage.shape == (attr.n_samples, index.size) and index.size <= 50
+    row = {s: i for i, s in enumerate(data.sample_ids.astype(str))}
+    rows = [row[s] for s in attr.sample_ids.astype(str)]
+    col = {s: j for j, s in enumerate(data.snp_ids.astype(str))}
+    cols = [col[s] for s in names[index]]
+    np.testing.assert_array_equal(dosage, data.genotypes[np.ix_(rows, cols)])
+    strongest = np.argsort(-np.abs(values).mean(axis=0), kind="stable")[: index.size]
+    np.testing.assert_array_equal(index, strongest)
+    shown = browser_data(load_run(run))
+    assert shown is not None
+    c = min(CARRIER_SNPS, index.size)
+    embedded = np.frombuffer(base64.b64decode(shown["carriers"]["dosage"]), np.int8)
+    np.testing.assert_array_equal(embedded.reshape(-1, c), dosage[:, :c])

@@ -17,7 +17,13 @@ import numpy as np
 from attnscope._utils.files import write_json
 from attnscope.errors import ConfigError, DataError
 
-__all__ = ["DOSAGE_SNPS", "HALLMARK", "enrichment_output", "resolve_gene_sets", "top_dosages"]
+__all__ = [
+    "DOSAGE_SNPS",
+    "HALLMARK",
+    "enrichment_output",
+    "genotype_inputs",
+    "resolve_gene_sets",
+]
 
 #: SNPs whose dosages are saved with a genotype attribution (the strongest by mean |a|).
 DOSAGE_SNPS = 50
@@ -122,8 +128,12 @@ def enrichment_output(
     return write_json(run / "enrichment" / f"{stem or attr.method}.json", result)
 
 
-def top_dosages(attr: Any, dataset: Any, *, n_snps: int = DOSAGE_SNPS) -> dict[str, np.ndarray]:
-    """The explained samples' dosages at the ``n_snps`` top-attributed SNPs.
+def genotype_inputs(attr: Any, dataset: Any, *, n_snps: int = DOSAGE_SNPS) -> dict[str, np.ndarray]:
+    """SNP coordinates per attributed column and the samples' dosages at the top SNPs.
+
+    A model may attribute fewer SNPs than the data hold (quality control drops some):
+    coordinates are saved for the attribution's own columns, matched by SNP id, so every
+    view lines values and loci up.
 
     Parameters
     ----------
@@ -132,10 +142,13 @@ def top_dosages(attr: Any, dataset: Any, *, n_snps: int = DOSAGE_SNPS) -> dict[s
         ``feature_names`` (SNP ids), else by position when the counts agree.
     dataset : GenotypeDataset
         The explained samples (rows in the attribution's order).
+    n_snps : int, default :data:`DOSAGE_SNPS`
+        Top SNPs (by mean |attribution|) whose dosages are kept.
 
     Returns
     -------
     dict
+        ``snp_ids``, ``chromosomes``, ``positions`` (shape (n_snps_attributed,)),
         ``dosage_index`` (int32, shape (k,): columns of the attribution, strongest first)
         and ``dosage`` (int8, shape (n_samples, k): 0/1/2 copies, -1 missing); empty when
         the SNPs cannot be matched.
@@ -143,23 +156,27 @@ def top_dosages(attr: Any, dataset: Any, *, n_snps: int = DOSAGE_SNPS) -> dict[s
     values = np.asarray(attr.values, dtype=np.float64).reshape(attr.n_samples, -1)
     n_feat = values.shape[1]
     snp_ids = np.asarray(dataset.snp_ids).astype(str)
-    if attr.feature_names is not None and np.asarray(attr.feature_names).size == n_feat:
+    names = attr.feature_names
+    if names is not None and np.asarray(names).size == n_feat:
         lookup = {s: j for j, s in enumerate(snp_ids.tolist())}
-        cols = np.array(
-            [lookup.get(s, -1) for s in np.asarray(attr.feature_names).astype(str).tolist()]
-        )
+        cols = np.array([lookup.get(s, -1) for s in np.asarray(names).astype(str).tolist()])
     elif n_feat == snp_ids.size:
         cols = np.arange(n_feat)
     else:
         return {}
-    strength = np.nan_to_num(np.abs(values).mean(axis=0), nan=-1.0)
-    strength[cols < 0] = -np.inf  # attributed features the data lack
-    top = np.argsort(-strength, kind="stable")[: min(n_snps, int((cols >= 0).sum()))]
     if dataset.genotypes.shape[0] != attr.n_samples:
         raise DataError(
             f"{attr.n_samples} explained samples for {dataset.genotypes.shape[0]} genotype rows."
         )
+    known = cols >= 0
+    if not known.all():  # attributed columns the data lack: no coordinates, no dosages
+        return {}
+    strength = np.nan_to_num(np.abs(values).mean(axis=0), nan=-1.0)
+    top = np.argsort(-strength, kind="stable")[:n_snps]
     return {
+        "snp_ids": snp_ids[cols],
+        "chromosomes": np.asarray(dataset.chromosomes).astype(str)[cols],
+        "positions": np.asarray(dataset.positions)[cols],
         "dosage_index": top.astype(np.int32),
         "dosage": np.asarray(dataset.genotypes[:, cols[top]], dtype=np.int8),
     }

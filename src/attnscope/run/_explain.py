@@ -15,7 +15,7 @@ import numpy as np
 from attnscope._utils.files import write_json, write_text, write_with
 from attnscope.data import Dataset, GenotypeDataset, TabularDataset
 from attnscope.errors import ConfigError, DataError
-from attnscope.run._biology import enrichment_output, resolve_gene_sets, top_dosages
+from attnscope.run._biology import enrichment_output, genotype_inputs, resolve_gene_sets
 
 __all__ = ["explain_run", "held_out", "trust_run"]
 
@@ -137,7 +137,7 @@ def explain_run(
     attr.meta["scope"] = scope
     attr.inputs.update(_explained_inputs(dataset))
     if isinstance(dataset, GenotypeDataset):
-        attr.inputs.update(top_dosages(attr, dataset))
+        attr.inputs.update(genotype_inputs(attr, dataset))
     written = [attr.save(out)]
     if getattr(dataset, "snp_ids", None) is not None:
         written.extend(_snp_outputs(run, attr, dataset, name))
