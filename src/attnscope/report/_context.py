@@ -67,13 +67,18 @@ class RunContext:
 
     @property
     def model_name(self) -> str:
-        """Estimator name (``model.json`` or ``config.toml``)."""
-        return str(self.model_meta.get("estimator") or self.config.get("model") or "model")
+        """Estimator name (``model.json``, ``config.toml`` or a consistency study)."""
+        name = self.model_meta.get("estimator") or self.config.get("model")
+        return str(name or self.consistency.get("model") or "model")
 
     @property
     def classes(self) -> list[str]:
         """Class names in ``predict_proba`` column order."""
-        for source in (self.model_meta.get("classes"), self.metrics.get("test", {}).get("classes")):
+        for source in (
+            self.model_meta.get("classes"),
+            self.metrics.get("test", {}).get("classes"),
+            self.consistency.get("classes"),
+        ):
             if source:
                 return [str(c) for c in source]
         return []
@@ -152,10 +157,10 @@ def load_run(run: str | Path) -> RunContext:
     path = Path(run)
     if not path.is_dir():
         raise ConfigError(f"{path} is not a run directory; run 'attnscope fit' or 'demo' first.")
-    if not (path / "model.json").is_file() and not (path / "metrics.json").is_file():
+    if not any((path / f).is_file() for f in ("model.json", "metrics.json", "consistency.json")):
         raise ConfigError(
-            f"{path} holds neither model.json nor metrics.json; give the directory that "
-            "'attnscope fit' or 'attnscope demo' wrote."
+            f"{path} holds neither model.json, metrics.json nor consistency.json; give the "
+            "directory that 'attnscope fit', 'demo' or 'consistency' wrote."
         )
     notes: list[str] = []
     config_text = None

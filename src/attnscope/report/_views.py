@@ -291,8 +291,14 @@ def fusion_views(ctx: RunContext) -> list[str]:
 
 def saved_plots(ctx: RunContext) -> list[str]:
     """PNG files already in ``RUN/plots`` (e.g. from a consistency study), by file name."""
+    from attnscope.report._consistency import CONSISTENCY_PLOTS
+
+    # a study in the run itself is drawn interactively (section "consistency")
+    replaced = CONSISTENCY_PLOTS if ctx.consistency.get("_folder") == str(ctx.run) else ()
     out = []
     for png in sorted((ctx.run / "plots").glob("*.png")):
+        if png.name in replaced:
+            continue
         data = png.read_bytes()
         if data[:8] == b"\x89PNG\r\n\x1a\n":
             out.append(png_html(data, png.name))
