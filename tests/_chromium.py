@@ -63,6 +63,7 @@ class Chromium:
             os.dup2(high[0], 3)
             os.dup2(high[1], 4)
 
+        self._stderr = (work / "stderr.txt").open("wb")
         self.proc = subprocess.Popen(
             [
                 executable,
@@ -169,6 +170,7 @@ class Chromium:
             self.proc.wait()
         os.close(self._write)
         os.close(self._read)
+        self._stderr.close()
         return netlog_requests(self.netlog)
 
 

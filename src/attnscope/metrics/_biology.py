@@ -136,10 +136,10 @@ def geneset_enrichment(
     except DataError:  # no set shares min_size genes with the data
         return []
     m, kk = len(measured), len(top)
-    member = membership.toarray().astype(bool)  # (n_sets, M): measured names are unique
-    size = member.sum(axis=1)
-    in_top = member[:, :kk]  # top_features ranks ``measured``: the top k come first
-    overlap = in_top.sum(axis=1)
+    # (n_sets, M) sparse; ``measured`` is in rank order, so the top k are its first columns
+    size = np.asarray(membership.getnnz(axis=1), dtype=np.int64)
+    in_top = membership[:, :kk].tocsr()
+    overlap = np.asarray(in_top.getnnz(axis=1), dtype=np.int64)
     p = np.minimum(hypergeom.sf(overlap - 1, m, size, kk), 1.0)
     fdr = false_discovery_control(p, method="bh")
     rows = [
@@ -152,7 +152,9 @@ def geneset_enrichment(
             "fdr": float(fdr[i]),
             "adjusted_p": min(1.0, float(p[i]) * len(names)),
             "n_tested": len(names),
-            "genes": [top[j] for j in np.flatnonzero(in_top[i])],
+            "genes": [
+                top[j] for j in np.sort(in_top.indices[in_top.indptr[i] : in_top.indptr[i + 1]])
+            ],
         }
         for i in np.argsort(p, kind="stable")
     ]
