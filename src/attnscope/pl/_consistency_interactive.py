@@ -13,10 +13,18 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import DataError
-from attnscope.pl._consistency import _METRIC_LABELS
 from attnscope.pl._interactive import _PALETTE, _layout
 
 __all__ = ["agreement_auroc_figure", "cell_spread_figure", "consistency_violins_figure"]
+
+#: Short panel titles (the metrics of :mod:`attnscope.metrics._consistency`).
+_TITLES = {
+    "spearman": "Spearman",
+    "kendall": "Kendall tau-b",
+    "jaccard": "top-k Jaccard",
+    "top_agreement": "top cell agreement",
+    "cv_top": "CV of top cells",
+}
 
 
 def consistency_violins_figure(
@@ -45,9 +53,7 @@ def consistency_violins_figure(
     shown = [m for m in metrics if any(m in v for v in per_sample.values())]
     if not shown:
         raise DataError(f"no consistency metric among {list(metrics)} in the study.")
-    fig = make_subplots(
-        rows=1, cols=len(shown), subplot_titles=[_METRIC_LABELS.get(m, m) for m in shown]
-    )
+    fig = make_subplots(rows=1, cols=len(shown), subplot_titles=[_TITLES.get(m, m) for m in shown])
     for c, metric in enumerate(shown, start=1):
         for i, (method, values) in enumerate(per_sample.items()):
             if metric not in values:
@@ -63,7 +69,8 @@ def consistency_violins_figure(
                 row=1, col=c,
             )  # fmt: skip
         fig.update_xaxes(showticklabels=False, row=1, col=c)
-    return _layout(fig, 380, legend={"orientation": "h", "y": -0.08})
+    _layout(fig, 400, legend={"orientation": "h", "y": -0.08})
+    return fig.update_layout(margin={"t": 60})
 
 
 def cell_spread_figure(
@@ -104,7 +111,8 @@ def cell_spread_figure(
         fig.update_xaxes(tickangle=-60, tickfont={"size": 9}, row=1, col=e + 1)
     fig.update_yaxes(title_text="share of the map", row=1, col=1)
     title = f"{method}: weight of each sample's top cells across {w.shape[1]} variants"
-    return _layout(fig, 380, title={"text": title, "font": {"size": 12}})
+    _layout(fig, 400, title={"text": title, "font": {"size": 12}, "y": 0.98})
+    return fig.update_layout(margin={"t": 70})
 
 
 def agreement_auroc_figure(

@@ -215,13 +215,15 @@ def expression_views(ctx: RunContext) -> list[str]:
             )
             for r in result["rows"][:ENRICHED_SHOWN]
         ]
-        caption = (
-            f"{key}: the top {result['k']} genes (mean |attribution|) in {result['n_tested']} "
-            f"gene sets of {source}; universe: the {result['universe']} genes of the model; "
-            "p: one-sided Fisher / hypergeometric, q: Benjamini-Hochberg"
+        note = (
+            f"{key}: are the top {result['k']} genes (by mean |attribution|) enriched in any "
+            f"of the {result['n_tested']} gene sets of {source} that have 3 or more of the "
+            f"model's {result['universe']} genes (the universe)? p: one-sided Fisher exact / "
+            "hypergeometric test; q: Benjamini-Hochberg over the sets tested"
         )
-        if len(result["rows"]) > ENRICHED_SHOWN:
-            caption += f"; the {ENRICHED_SHOWN} smallest p of {len(result['rows'])}"
+        shown = min(ENRICHED_SHOWN, len(result["rows"]))
+        caption = f"{key}: the {shown} sets with the smallest p"
+        out.append(f'<p class="note">{esc(note)}.</p>')
         out.append(
             table_html(
                 ["gene set", "size", "overlap", "expected", "p", "q", "genes"],
