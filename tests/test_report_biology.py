@@ -87,10 +87,10 @@ def test_explain_writes_enrichment_and_the_report_shows_it(expression_run, tmp_p
     assert 'id="enrichment-saliency"' in views and "Benjamini-Hochberg" in views
     best = saved["rows"][0]
     assert f"<td>{best['set']}</td>" in views and ", ".join(best["genes"][:3]) in views
-    # 'none' skips it; the report then says there are no gene sets
-    explain_run(run, data, method="input_x_gradient", gene_sets="none", force=True)
-    assert not (run / "enrichment" / "input_x_gradient.json").exists()
-    (run / "enrichment" / "saliency.json").unlink()
+    # 'none' skips it (and drops the overwritten attribution's enrichment); the report then
+    # says there are no gene sets
+    explain_run(run, data, method="saliency", gene_sets="none", force=True)
+    assert not (run / "enrichment" / "saliency.json").exists()
     assert 'id="no-gene-sets"' in "".join(expression_views(load_run(run)))
 
 

@@ -143,6 +143,8 @@ def explain_run(
         written.extend(_snp_outputs(run, attr, dataset, name))
     if sets is not None and attr.feature_names is not None and attr.values.ndim == 2:
         written.append(enrichment_output(run, attr, *sets, stem=name))
+    else:  # an enrichment of an overwritten attribution no longer describes it
+        (run / "enrichment" / f"{name}.json").unlink(missing_ok=True)
     return attr, written
 
 
