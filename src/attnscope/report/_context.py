@@ -159,8 +159,8 @@ def load_run(run: str | Path) -> RunContext:
         raise ConfigError(f"{path} is not a run directory; run 'attnscope fit' or 'demo' first.")
     if not any((path / f).is_file() for f in ("model.json", "metrics.json", "consistency.json")):
         raise ConfigError(
-            f"{path} holds neither model.json, metrics.json nor consistency.json; give the "
-            "directory that 'attnscope fit', 'demo' or 'consistency' wrote."
+            f"{path} holds neither model.json nor metrics.json (nor a consistency.json); give "
+            "the directory that 'attnscope fit', 'demo' or 'consistency' wrote."
         )
     notes: list[str] = []
     config_text = None
