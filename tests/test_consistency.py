@@ -256,6 +256,17 @@ def test_cli_consistency_on_simulated_series(tmp_path, tiny_ts):
     assert len(lines) == 13 and lines[0].startswith("sample_id\ttarget\tattention.spearman")
     assert (out / "plots" / "overview.png").stat().st_size > 0
     assert run(args) == 2  # exists without --force
+    # the report of the study folder draws it interactively, not as the PNGs
+    from attnscope.report import build_report
+
+    html = build_report(out)
+    section = html[html.index('<section id="consistency"') :]
+    section = section[: section.index("</section>")]
+    assert section.count('class="plotly-graph-div"') == 1 + 3 + 1  # violins, 3 spreads, AUROC
+    assert "3 variants of attn_lstm differing only in their random seed" in section
+    assert "overview.png" not in html and 'id="notes"' not in html
+    mean = summary["summary"]["attention"]["spearman"]["mean"]
+    assert f'data-v="{float(mean)!r}"' in section  # the summary table's first cell
 
 
 def test_batched_path_equals_each_member_through_the_registry(tiny_ts):

@@ -158,7 +158,7 @@ def test_sample_browser_data_is_bounded_and_matches_the_files(tmp_path: Path) ->
 
 
 def test_sample_browser_keeps_the_top_snps_of_large_genotypes(tmp_path: Path) -> None:
-    from attnscope.report._browser import TOP_K, browser_data
+    from attnscope.report._browser import CARRIER_SNPS, TOP_K, browser_data
     from attnscope.report._context import load_run
 
     run = _run(tmp_path)
@@ -166,11 +166,14 @@ def test_sample_browser_keeps_the_top_snps_of_large_genotypes(tmp_path: Path) ->
     n, m = 8, 3000
     values = rng.normal(size=(n, m))
     dosage = rng.integers(0, 3, size=(n, m))
+    strongest = np.argsort(-np.abs(values).mean(axis=0), kind="stable")[:50]
     inputs = {
         "chromosomes": np.repeat(["1", "2", "3"], m // 3),
         "positions": np.tile(np.arange(m // 3) * 100, 3),
         "snp_ids": np.array([f"rs{j}" for j in range(m)]),
-        "genotypes": dosage,
+        # what explain saves (run._biology.genotype_inputs): dosages at the top 50 SNPs
+        "dosage_index": strongest.astype(np.int32),
+        "dosage": dosage[:, strongest].astype(np.int8),
     }
     Attribution(
         values=values,
@@ -185,8 +188,14 @@ def test_sample_browser_keeps_the_top_snps_of_large_genotypes(tmp_path: Path) ->
     np.testing.assert_array_equal(
         top, np.argsort(-np.abs(values), axis=1, kind="stable")[:, :TOP_K]
     )
-    carriers = _decode(data["carriers"], np.float32, (n, TOP_K))
-    np.testing.assert_array_equal(carriers, np.take_along_axis(dosage, top, axis=1))
+    c = CARRIER_SNPS
+    carriers = _decode(data["carriers"]["dosage"], np.int8, (n, c))
+    np.testing.assert_array_equal(carriers, dosage[:, strongest[:c]])
+    beside = _decode(data["carrier_values"]["saliency"], np.float32, (n, c))
+    np.testing.assert_allclose(beside, values[:, strongest[:c]], rtol=1e-6)
+    assert data["carriers"]["snps"] == [f"rs{j}" for j in strongest[:c]]
+    j = int(strongest[0])
+    assert data["carriers"]["loci"][0] == f"chr{inputs['chromosomes'][j]}:{inputs['positions'][j]}"
     j = int(top[0, 0])
     assert data["labels"][str(j)] == f"rs{j}"
     assert data["loci"][str(j)] == f"chr{inputs['chromosomes'][j]}:{inputs['positions'][j]}"

@@ -27,8 +27,10 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
-def write_consistency(result: dict[str, Any], out: Path) -> list[Path]:
+def write_consistency(result: dict[str, Any], out: Path, *, plots: bool = True) -> list[Path]:
     """Write ``consistency.json``, ``per_sample.tsv`` and ``plots/*.png`` into ``out``.
+
+    ``attnscope report`` draws the study from the first two (interactive views).
 
     Parameters
     ----------
@@ -36,6 +38,8 @@ def write_consistency(result: dict[str, Any], out: Path) -> list[Path]:
         Output of :func:`attnscope.run._consistency.run_consistency`.
     out : Path
         An existing directory.
+    plots : bool, default True
+        Also write the static PNGs (matplotlib).
 
     Returns
     -------
@@ -64,17 +68,19 @@ def write_consistency(result: dict[str, Any], out: Path) -> list[Path]:
         cells += [f"{float(c[i]):.6g}" for c in columns[2:]]
         lines.append("\t".join(cells))
     written.append(write_text(out / "per_sample.tsv", "\n".join(lines) + "\n"))
-    plots = out / "plots"
-    plots.mkdir(parents=True, exist_ok=True)
+    if not plots:
+        return written
+    folder = out / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
     fig = consistency_overview(result)
-    fig.savefig(plots / "overview.png", dpi=110, bbox_inches="tight")
+    fig.savefig(folder / "overview.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    written.append(plots / "overview.png")
+    written.append(folder / "overview.png")
     for metric in ("spearman", "kendall", "jaccard", "top_agreement", "cv_top"):
         ax = consistency_distribution(result["per_sample"], metric=metric)
-        ax.figure.savefig(plots / f"{metric}.png", dpi=110, bbox_inches="tight")
+        ax.figure.savefig(folder / f"{metric}.png", dpi=110, bbox_inches="tight")
         plt.close(ax.figure)
-        written.append(plots / f"{metric}.png")
+        written.append(folder / f"{metric}.png")
     return written
 
 

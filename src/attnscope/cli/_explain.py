@@ -112,6 +112,13 @@ def register(app: typer.Typer) -> None:
         force: Annotated[
             bool, typer.Option(help="Overwrite an existing attribution file.")
         ] = False,
+        gene_sets: Annotated[
+            str | None,
+            typer.Option(
+                help="GMT file for the enrichment of the top genes (table data); default "
+                "MSigDB Hallmark from the shared data when present; 'none' skips it."
+            ),
+        ] = None,
     ) -> None:
         """Attribute the held-out predictions and write RUN/attributions/<method>.npz."""
         import numpy as np
@@ -143,6 +150,7 @@ def register(app: typer.Typer) -> None:
                 all_samples=all_samples,
                 device=device,
                 force=force,
+                gene_sets=gene_sets,
             )
         imp = feature_importance(attr).reshape(-1)
         labels_ = (

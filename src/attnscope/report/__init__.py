@@ -4,9 +4,11 @@
 the trust table recommends, the samples every number is about and the baselines beside
 the model; data summary; predictive metrics with confusion matrix and interactive ROC/PR
 curves; attention and attribution heat maps; the trust table with a plain reading and a
-legend per column; a sample browser (every explained sample, each saved method side by
-side); model-specific views (saliency tracks, motif table, Manhattan plot, ...) and the
-config that reproduces the run. Interactive figures are plotly, with plotly.js inline
+legend per column; the seed-consistency study (``consistency.json`` in the run or in
+``RUN/consistency/``: summary, per-sample violins, top-cell spreads, AUROC against
+agreement); a sample browser (every explained sample, each saved method side by side);
+model-specific views (saliency tracks, motif table, Manhattan plot, gene-set enrichment,
+...) and the config that reproduces the run. Interactive figures are plotly, with plotly.js inline
 once per page; static ones are PNG data URIs; a Content-Security-Policy allows inline
 scripts only and forbids every network request. A part the run lacks (no trust.json,
 no attention, no test_predictions.npz) just leaves its section out.
@@ -53,6 +55,7 @@ def build_report(run: str | Path) -> str:
     from attnscope import __version__
     from attnscope.report import _sections as s
     from attnscope.report._browser import browser_section
+    from attnscope.report._consistency import consistency_section
     from attnscope.report._context import RunContext, load_run
     from attnscope.report._html import Section, esc, page
     from attnscope.report._trust import trust_section
@@ -67,6 +70,7 @@ def build_report(run: str | Path) -> str:
         s.attention_section,
         s.attributions_section,
         trust_section,
+        consistency_section,
         browser_section,
         model_views_section,
         s.config_section,

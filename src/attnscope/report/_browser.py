@@ -4,10 +4,11 @@ The data travel as one embedded JSON block (``<script type="application/json">``
 a small inline script (:mod:`attnscope.report._browser_js`) that draws with the page's
 plotly.js: pick a sample in the list (or type its id and press Enter) and its prediction,
 its attribution under each saved method (side by side, one x axis), the DNA sequence
-under the track, the (time x variable) map of a time series, or its strongest SNPs with
-their carriers appear. Bounded: at most :data:`MAX_SAMPLES` samples x :data:`MAX_METHODS`
-methods, values as base64 float32; samples with more than :data:`DENSE_FEATURES` features
-keep their :data:`TOP_K` strongest per method.
+under the track, the (time x variable) map of a time series, or its strongest SNPs and
+its genotype at the run's top SNPs beside their attribution appear. Bounded: at most
+:data:`MAX_SAMPLES` samples x :data:`MAX_METHODS` methods, values as base64 float32;
+samples with more than :data:`DENSE_FEATURES` features keep their :data:`TOP_K`
+strongest per method; genotypes list :data:`CARRIER_SNPS` SNPs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ MAX_SAMPLES = 500
 MAX_METHODS = 4
 DENSE_FEATURES = 2_000
 TOP_K = 40
+#: Top SNPs whose genotype (and attribution) the browser lists per sample.
+CARRIER_SNPS = 20
 #: Methods that are no per-sample feature attribution.
 _SKIP = ("random", "prototypes", "cross_attention")
 
@@ -63,7 +66,9 @@ def browser_data(ctx: RunContext) -> dict[str, Any] | None:
         confidence ``c``; -1 / None when unknown), ``methods``, ``kind`` (sequence,
         genome, grid or features), ``shape``, base64 float32 ``values`` per method
         (NaN where a method did not explain a sample) or ``top`` indices and values,
-        ``labels`` and the per-kind extras (``tokens``, ``truth``, ``carriers``).
+        ``labels`` and the per-kind extras (``tokens``, ``truth``; for genotypes
+        ``carriers``: the sample's dosage at the :data:`CARRIER_SNPS` top SNPs that
+        ``explain`` saved, with ``carrier_values``, each method's attribution there).
     """
     attrs = {
         k: a
@@ -107,6 +112,7 @@ def browser_data(ctx: RunContext) -> dict[str, Any] | None:
         "values": {},
         "top": {},
     }
+    carrier_snps = _carrier_snps(lead, n_feat)
     for key in keys:
         attr = attrs[key]
         row = {s: j for j, s in enumerate(np.asarray(attr.sample_ids).astype(str).tolist())}
@@ -114,6 +120,8 @@ def browser_data(ctx: RunContext) -> dict[str, Any] | None:
         block = np.full((ids.size, n_feat), np.nan, dtype=np.float32)
         have = np.array([row.get(s, -1) for s in ids.tolist()], dtype=np.int64)
         block[have >= 0] = flat[have[have >= 0]]
+        if carrier_snps is not None:
+            out.setdefault("carrier_values", {})[key] = _b64(block[:, carrier_snps])
         if out["dense"]:
             out["values"][key] = _b64(block)
         else:
@@ -154,12 +162,31 @@ def _extras(out: dict[str, Any], lead: Any, n: int, n_feat: int) -> None:
     truth = lead.inputs.get("truth")
     if truth is not None and np.asarray(truth).ndim == 2 and np.asarray(truth).shape[1] == n_feat:
         out["truth"] = [np.flatnonzero(r).tolist() for r in np.asarray(truth)[:n].astype(bool)]
-    dosage = next((lead.inputs[k] for k in ("genotypes", "dosage") if k in lead.inputs), None)
-    if dosage is not None and not out["dense"] and out["top"]:
-        d = np.asarray(dosage, dtype=np.float32).reshape(-1, n_feat)[:n]
-        first = next(iter(out["top"].values()))
-        top = np.frombuffer(base64.b64decode(first["index"]), np.int32).reshape(n, -1)
-        out["carriers"] = _b64(np.take_along_axis(d, top.astype(np.int64), axis=1))
+    if "carrier_values" in out:  # dosages saved by explain at the top SNPs (run._biology)
+        index = np.asarray(lead.inputs["dosage_index"], dtype=np.int64)[:CARRIER_SNPS]
+        dosage = np.asarray(lead.inputs["dosage"], dtype=np.int8)[:n, : index.size]
+        labels = _labels(lead, n_feat)
+        chrom = np.asarray(lead.inputs.get("chromosomes", np.full(n_feat, "?"))).astype(str)
+        pos = np.asarray(lead.inputs.get("positions", np.zeros(n_feat, np.int64)))
+        out["carriers"] = {
+            "snps": [labels[j] for j in index.tolist()],
+            "loci": [f"chr{chrom[j]}:{int(pos[j])}" for j in index.tolist()],
+            "dosage": _b64(dosage),
+        }
+
+
+def _carrier_snps(lead: Any, n_feat: int) -> np.ndarray | None:
+    """Columns of the top SNPs whose dosages ``explain`` saved (``inputs["dosage_index"]``)."""
+    index, dosage = lead.inputs.get("dosage_index"), lead.inputs.get("dosage")
+    if index is None or dosage is None:
+        return None
+    index = np.asarray(index, dtype=np.int64)[:CARRIER_SNPS]
+    d = np.asarray(dosage)
+    if d.ndim != 2 or d.shape[0] != lead.n_samples or d.shape[1] < index.size:
+        return None
+    if index.size == 0 or index.min() < 0 or index.max() >= n_feat:
+        return None
+    return index
 
 
 def browser_section(ctx: RunContext) -> Section | None:

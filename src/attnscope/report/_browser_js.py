@@ -13,7 +13,23 @@ SCRIPT = r"""
       v:new Float32Array(bytes(D.top[m].value))};}
   });
   var K=D.dense?0:T[D.methods[0]].i.length/n;
-  var carriers=D.carriers?new Float32Array(bytes(D.carriers)):null;
+  var CA=null,C=0;
+  if(D.carriers){CA={d:new Int8Array(bytes(D.carriers.dosage)),v:{}};C=D.carriers.snps.length;
+    D.methods.forEach(function(m){CA.v[m]=new Float32Array(bytes(D.carrier_values[m]));});}
+  function esc(t){return String(t).replace(/&/g,'&amp;').replace(/</g,'&lt;')
+    .replace(/>/g,'&gt;').replace(/"/g,'&quot;');}
+  function carrierTable(i,s,M){ // the sample's genotype at the top SNPs, attribution beside
+    var h=['<table id="sb-carriers"><caption>'+esc(s.id)+': genotype at the '+C+
+      ' strongest SNPs of '+esc(M[0])+' (alt-allele copies; shaded: carrier)</caption>'+
+      '<thead><tr><th>SNP</th><th>locus</th><th>genotype</th>'+
+      M.map(function(m){return '<th>'+esc(m)+'</th>';}).join('')+'</tr></thead><tbody>'];
+    for(var c=0;c<C;c++){var g=CA.d[i*C+c];
+      h.push('<tr'+(g>0?' class="carrier"':'')+'><td>'+esc(D.carriers.snps[c])+'</td><td>'+
+        esc(D.carriers.loci[c])+'</td><td class="num">'+(g<0?'missing':g)+'</td>'+
+        M.map(function(m){var v=CA.v[m][i*C+c];
+          return '<td class="num">'+(isNaN(v)?'–':v.toPrecision(3))+'</td>';}).join('')+'</tr>');}
+    return h.join('')+'</tbody></table>';
+  }
   var $=function(id){return document.getElementById(id);};
   var list=$('sb-list'),search=$('sb-search'),cls=$('sb-class');
   var out=$('sb-outcome'),conf=$('sb-conf');
@@ -109,11 +125,8 @@ SCRIPT = r"""
           return '<span title="'+p+': '+(r1[p]||0).toPrecision(3)+'" style="background:rgba('+c+','+
             Math.abs(v).toFixed(2)+')">'+b+'</span>';});
         $('sb-seq').innerHTML='<b>'+M[0]+'</b> on the sequence: '+spans.join('');}
-      if(carriers){var cs=[];for(var t2=0;t2<K;t2++){var q3=T[M[0]].i[i*K+t2];
-          cs.push(D.labels[q3]+': '+carriers[i*K+t2]);}
-        $('sb-extra').textContent='Genotype (alt-allele copies) at the strongest SNPs of '+M[0]+
-          ': '+cs.slice(0,20).join(', ');}
     }
+    if(CA){$('sb-extra').innerHTML=carrierTable(i,s,M);}
     Plotly.react('sb-plot',traces,layout,{displaylogo:false,responsive:true});
     document.body.setAttribute('data-sb-shown',s.id);
   }

@@ -67,13 +67,18 @@ class RunContext:
 
     @property
     def model_name(self) -> str:
-        """Estimator name (``model.json`` or ``config.toml``)."""
-        return str(self.model_meta.get("estimator") or self.config.get("model") or "model")
+        """Estimator name (``model.json``, ``config.toml`` or a consistency study)."""
+        name = self.model_meta.get("estimator") or self.config.get("model")
+        return str(name or self.consistency.get("model") or "model")
 
     @property
     def classes(self) -> list[str]:
         """Class names in ``predict_proba`` column order."""
-        for source in (self.model_meta.get("classes"), self.metrics.get("test", {}).get("classes")):
+        for source in (
+            self.model_meta.get("classes"),
+            self.metrics.get("test", {}).get("classes"),
+            self.consistency.get("classes"),
+        ):
             if source:
                 return [str(c) for c in source]
         return []
@@ -114,6 +119,23 @@ class RunContext:
         rows = [r for r in self.trust.get("rows") or [] if isinstance(r, dict)]
         return recommend(rows) if rows else None
 
+    @cached_property
+    def enrichment(self) -> dict[str, dict[str, Any]]:
+        """Gene-set enrichment of the top genes per attribution file stem
+        (``enrichment/<stem>.json``, written by ``explain`` for table runs)."""
+        return {p.stem: _read_json(p) for p in sorted((self.run / "enrichment").glob("*.json"))}
+
+    @cached_property
+    def consistency(self) -> dict[str, Any]:
+        """A seed-consistency study in the run (``consistency.json`` here or in
+        ``consistency/``), as ``attnscope consistency --out`` writes it; empty when absent."""
+        for folder in (self.run, self.run / "consistency"):
+            study = _read_json(folder / "consistency.json")
+            if study.get("methods"):
+                study["_folder"] = str(folder)
+                return study
+        return {}
+
     def view_attributions(self, keys: list[str]) -> list[str]:
         """``keys`` (attribution file stems) with the recommended method's first."""
         rec = self.recommended
@@ -135,10 +157,10 @@ def load_run(run: str | Path) -> RunContext:
     path = Path(run)
     if not path.is_dir():
         raise ConfigError(f"{path} is not a run directory; run 'attnscope fit' or 'demo' first.")
-    if not (path / "model.json").is_file() and not (path / "metrics.json").is_file():
+    if not any((path / f).is_file() for f in ("model.json", "metrics.json", "consistency.json")):
         raise ConfigError(
-            f"{path} holds neither model.json nor metrics.json; give the directory that "
-            "'attnscope fit' or 'attnscope demo' wrote."
+            f"{path} holds neither model.json nor metrics.json (nor a consistency.json); give "
+            "the directory that 'attnscope fit', 'demo' or 'consistency' wrote."
         )
     if (path / "model.json").is_file():  # a fit run: only a complete one is reported
         from attnscope.run import check_complete

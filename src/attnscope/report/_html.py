@@ -206,6 +206,8 @@ th{background:var(--soft)}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[aria-sort=ascending]::after{content:" \\25B2";font-size:.7em}
 table.sortable th[aria-sort=descending]::after{content:" \\25BC";font-size:.7em}
+tr.carrier td{background:#fbeae8}
+td.genes{white-space:normal;min-width:280px;font-size:.8rem}
 td.pass{color:var(--good);font-weight:600}
 td.fail{color:var(--bad);font-weight:600}
 pre{background:var(--soft);border:1px solid var(--line);padding:10px;overflow-x:auto;

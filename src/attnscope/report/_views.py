@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -175,6 +176,72 @@ def genotype_views(ctx: RunContext) -> list[str]:
     return out
 
 
+#: Gene sets listed per enrichment table (the rest are in enrichment/<method>.json).
+ENRICHED_SHOWN = 25
+
+
+def _genes(value: list[str]) -> str:
+    return ", ".join(value[:12]) + (f" … (+{len(value) - 12})" if len(value) > 12 else "")
+
+
+def expression_views(ctx: RunContext) -> list[str]:
+    """Gene-set enrichment of each table attribution's top genes (``enrichment/*.json``)."""
+    from attnscope.report._heat import is_tabular
+
+    keys = ctx.view_attributions(
+        [k for k, a in ctx.attributions.items() if a.method not in _NOT_FEATURES and is_tabular(a)]
+    )
+    if not keys:
+        return []
+    out: list[str] = []
+    for key in keys:
+        result = ctx.enrichment.get(key)
+        if not result:
+            continue
+        source = Path(str(result.get("gene_sets", "gene sets"))).name
+        if not result.get("rows"):
+            note = result.get("note", "no gene set was tested")
+            out.append(f'<p class="note">{esc(key)}: {esc(note)}</p>')
+            continue
+        rows = [
+            (
+                r["set"],
+                int(r["size"]),
+                int(r["overlap"]),
+                float(r["expected"]),
+                float(r["p_value"]),
+                float(r["fdr"]),
+                _genes(list(r["genes"])),
+            )
+            for r in result["rows"][:ENRICHED_SHOWN]
+        ]
+        note = (
+            f"{key}: are the top {result['k']} genes (by mean |attribution|) enriched in any "
+            f"of the {result['n_tested']} gene sets of {source} that have 3 or more of the "
+            f"model's {result['universe']} genes (the universe)? p: one-sided Fisher exact / "
+            "hypergeometric test; q: Benjamini-Hochberg over the sets tested"
+        )
+        shown = min(ENRICHED_SHOWN, len(result["rows"]))
+        caption = f"{key}: the {shown} sets with the smallest p"
+        out.append(f'<p class="note">{esc(note)}.</p>')
+        out.append(
+            table_html(
+                ["gene set", "size", "overlap", "expected", "p", "q", "genes"],
+                rows,
+                caption=caption,
+                table_id=f"enrichment-{key}",
+                cell_class=lambda col, _v: "genes" if col == "genes" else "",
+            )
+        )
+    if not out:
+        out.append(
+            '<p class="note" id="no-gene-sets">No gene sets: this run was explained without '
+            "a gene-set file, so the top genes were not tested for enrichment (attnscope "
+            "explain RUN DATA --gene-sets FILE.gmt adds it).</p>"
+        )
+    return out
+
+
 def hain_views(ctx: RunContext) -> list[str]:
     """Pathway attention heat map and prototype similarities (HAIN)."""
     out: list[str] = []
@@ -226,8 +293,14 @@ def fusion_views(ctx: RunContext) -> list[str]:
 
 def saved_plots(ctx: RunContext) -> list[str]:
     """PNG files already in ``RUN/plots`` (e.g. from a consistency study), by file name."""
+    from attnscope.report._consistency import CONSISTENCY_PLOTS
+
+    # a study in the run itself is drawn interactively (section "consistency")
+    replaced = CONSISTENCY_PLOTS if ctx.consistency.get("_folder") == str(ctx.run) else ()
     out = []
     for png in sorted((ctx.run / "plots").glob("*.png")):
+        if png.name in replaced:
+            continue
         data = png.read_bytes()
         if data[:8] == b"\x89PNG\r\n\x1a\n":
             out.append(png_html(data, png.name))
@@ -239,6 +312,7 @@ VIEWS: tuple[tuple[str, Callable[[RunContext], list[str]]], ...] = (
     ("Motifs (RUN/motifs/patterns.json)", motif_views),
     ("Sequence saliency and logos", sequence_views),
     ("Genome-wide SNP attribution", genotype_views),
+    ("Gene-set enrichment of the top genes", expression_views),
     ("Pathways and prototypes", hain_views),
     ("Cross-attention between modalities", fusion_views),
     ("Saved plots (RUN/plots)", saved_plots),

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from attnscope._utils.files import write_json, write_text, write_with
-from attnscope.data import Dataset
+from attnscope.data import Dataset, GenotypeDataset, TabularDataset
 from attnscope.errors import ConfigError, DataError
+from attnscope.run._biology import enrichment_output, genotype_inputs, resolve_gene_sets
 
 __all__ = ["explain_run", "held_out", "trust_run"]
 
@@ -94,6 +95,7 @@ def explain_run(
     all_samples: bool = False,
     device: str | None = None,
     force: bool = False,
+    gene_sets: str | Path | None = None,
     **options: Any,
 ) -> tuple[Any, list[Path]]:
     """Attribute the run's model on ``data``; write ``RUN/attributions/<method>.npz``.
@@ -101,7 +103,16 @@ def explain_run(
     Everything is checked before anything is written; each file is written atomically.
     Under ``torchrun`` each rank attributes a block of the samples, every rank gathers the
     whole Attribution (:func:`attnscope.run.sharded`) and rank 0 alone writes.
-    Genotype runs also get ``snp_importance_<method>.tsv`` and a Manhattan plot.
+    Genotype runs also get ``snp_importance_<method>.tsv``, a Manhattan plot and the
+    explained samples' dosages at the top SNPs (``inputs["dosage"]``, for the sample
+    browser); expression (table) runs get the gene-set enrichment of the top genes,
+    ``enrichment/<method>.json`` (:mod:`attnscope.run._biology`).
+
+    Parameters
+    ----------
+    gene_sets : str or Path, optional
+        GMT file for the enrichment of table runs; default MSigDB Hallmark from the shared
+        data folder when present; ``"none"`` skips it.
 
     Returns
     -------
@@ -125,17 +136,24 @@ def explain_run(
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     if n_samples is not None:
         dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
+    sets = resolve_gene_sets(gene_sets) if isinstance(dataset, TabularDataset) else None
     # under torchrun each rank attributes its block of samples; rank 0 writes
     attr = sharded(
         lambda part: attribute(est, part, method=name, device=device, **options), dataset
     )
     attr.meta["scope"] = scope
     attr.inputs.update(_explained_inputs(dataset))
+    if isinstance(dataset, GenotypeDataset):
+        attr.inputs.update(genotype_inputs(attr, dataset))
     if not is_main_process():
         return attr, []
     written = [attr.save(out)]
     if getattr(dataset, "snp_ids", None) is not None:
         written.extend(_snp_outputs(run, attr, dataset, name))
+    if sets is not None and attr.feature_names is not None and attr.values.ndim == 2:
+        written.append(enrichment_output(run, attr, *sets, stem=name))
+    else:  # an enrichment of an overwritten attribution no longer describes it
+        (run / "enrichment" / f"{name}.json").unlink(missing_ok=True)
     return attr, written
 
 

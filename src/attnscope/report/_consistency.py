@@ -1,0 +1,135 @@
+"""The seed-consistency study in the report: interactive views of ``consistency.json``.
+
+``attnscope consistency --out DIR`` writes ``consistency.json`` (summary, per-variant
+agreement and AUROC, example samples' top cells across variants) and ``per_sample.tsv``
+(one row per explained sample); the report finds them in the run directory or in its
+``consistency/`` folder (:attr:`RunContext.consistency`) and draws them with plotly.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attnscope.report._context import RunContext
+from attnscope.report._html import Section, esc, plotly_html, table_html
+
+__all__ = ["CONSISTENCY_PLOTS", "consistency_section", "read_per_sample"]
+
+#: PNGs ``attnscope consistency`` writes that the interactive views replace in the report.
+CONSISTENCY_PLOTS = (
+    "overview.png",
+    "spearman.png",
+    "kendall.png",
+    "jaccard.png",
+    "top_agreement.png",
+    "cv_top.png",
+)
+
+
+def read_per_sample(path: Path) -> tuple[list[str], dict[str, dict[str, np.ndarray]]]:
+    """``per_sample.tsv``: sample ids and method -> metric -> values (NaN where blank).
+
+    Returns
+    -------
+    ids : list of str
+    per_sample : dict of str -> dict of str -> ndarray of shape (n_samples,)
+    """
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t"))
+    if not rows or rows[0][:2] != ["sample_id", "target"]:
+        return [], {}
+    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    ids = [r[0] for r in body]
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for c, name in enumerate(header[2:], start=2):
+        method, _, metric = name.rpartition(".")
+        values = np.array([float(r[c]) if r[c] not in ("", "nan") else np.nan for r in body])
+        out.setdefault(method, {})[metric] = values
+    return ids, out
+
+
+def _summary_table(study: dict[str, Any]) -> str:
+    summary = {k: v for k, v in (study.get("summary") or {}).items() if isinstance(v, dict)}
+    relation = study.get("relation") or {}
+    metrics = list(dict.fromkeys(m for values in summary.values() for m in values))
+    rows = [
+        (method, *((values.get(m) or {}).get("mean") for m in metrics), relation.get(method))
+        for method, values in summary.items()
+    ]
+    return table_html(
+        ["method", *metrics, "Spearman(AUROC, agreement)"],
+        rows,
+        caption="mean over the explained samples of each per-sample consistency metric",
+        table_id="consistency-table",
+    )
+
+
+def consistency_section(ctx: RunContext) -> Section | None:
+    """Summary, per-sample violins, top-cell spreads and AUROC against agreement."""
+    from attnscope.pl._consistency_interactive import (
+        agreement_auroc_figure,
+        cell_spread_figure,
+        consistency_violins_figure,
+    )
+
+    study = ctx.consistency
+    if not study:
+        return None
+    folder = Path(study["_folder"])
+    pred = study.get("predictive") or {}
+    split = study.get("split") or {}
+    seeds = list(study.get("seeds") or [])
+    lead = (
+        f"{study.get('n_variants', len(seeds))} variants of {study.get('model', 'the model')} "
+        "differing only in their random seed"
+        + (f" (seeds {seeds[0]}-{seeds[-1]})" if seeds else "")
+        + f", trained on one stratified split (seed {split.get('split_seed', '?')}); "
+        f"{split.get('n_explained', '?')} test samples explained by each variant."
+    )
+    if isinstance(pred.get("auroc_mean"), int | float):
+        lead += f" Test AUROC {pred['auroc_mean']:.3f} ± {pred.get('auroc_std') or 0:.3f}."
+    parts = [f'<p class="lead" id="consistency-lead">{esc(lead)}</p>', _summary_table(study)]
+    per_tsv = folder / "per_sample.tsv"
+    if per_tsv.is_file():
+        ids, per_sample = read_per_sample(per_tsv)
+        if per_sample:
+            fig = consistency_violins_figure(per_sample, sample_ids=ids)
+            parts.append(
+                plotly_html(
+                    fig,
+                    "per-sample consistency across variants, one violin per method "
+                    "(hover a point for its sample)",
+                    div_id="consistency-violins",
+                )
+            )
+    examples = study.get("examples") or {}
+    for method, ex in (examples.get("methods") or {}).items():
+        weights = np.asarray(ex.get("weights") or [], dtype=float)
+        shown = min(3, weights.shape[0]) if weights.ndim == 3 else 0
+        if shown:
+            fig = cell_spread_figure(
+                weights[:shown], ex["cells"][:shown], examples["sample_ids"][:shown], method=method
+            )
+            parts.append(
+                plotly_html(
+                    fig,
+                    f"{method}: the weight each example sample's top cells get in every "
+                    "variant (a tight box: the variants agree)",
+                )
+            )
+    per_variant = study.get("per_variant") or {}
+    auroc = pred.get("auroc")
+    if per_variant and auroc is not None:
+        fig = agreement_auroc_figure(auroc, per_variant, seeds=seeds or None)
+        parts.append(
+            plotly_html(
+                fig,
+                "each variant's test AUROC against the mean agreement of its maps with the "
+                "other variants' (hover for the seed)",
+            )
+        )
+    return Section("consistency", "Seed consistency", "".join(parts))
