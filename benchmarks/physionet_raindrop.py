@@ -84,12 +84,18 @@ GB = "gradient boosting (summary features)"
 
 
 def load(cache: Path) -> Any:
-    """Sets a and b as one TimeSeriesDataset (raw units), from ``cache`` when present."""
+    """Sets a and b as one TimeSeriesDataset (raw units), from ``cache`` when it holds them.
+
+    A cache read from other archives or for another task is replaced.
+    """
     from attnscope.io import read_physionet2012
     from attnscope.io._native import read_dataset, write_dataset
 
+    sets = [str(DATA / f"set-{x}.tar.gz") for x in "ab"]
     if cache.is_file():
-        return read_dataset(cache)
+        data = read_dataset(cache)
+        if data.meta.get("sets") == sets and data.meta.get("task") == "mortality":
+            return data
     data = read_physionet2012(DATA, sets=("a", "b"), task="mortality")
     write_dataset(data, cache)
     return data
