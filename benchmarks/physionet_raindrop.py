@@ -181,8 +181,8 @@ def run_split(split: int, args: argparse.Namespace) -> dict[str, Any]:
             {**train_params, **CANDIDATES[name]}, tz, vz, sz, args.members, seed=100 * split
         )
         out["attn"][name] = res
-        val = scores(vz.y, res["val_p"].mean(0))["auroc"]
-        print(f"split {split} {name}: val AUROC {val:.4f} ({res['seconds']:.0f} s)", flush=True)
+        auroc = scores(vz.y, res["val_p"].mean(0))["auroc"]
+        print(f"split {split} {name}: val AUROC {auroc:.4f} ({res['seconds']:.0f} s)", flush=True)
     if "gru" not in args.skip:
         start = time.perf_counter()
         est = GRUClassifier(random_state=100 * split, **train_params).fit(tz, validation_data=vz)
@@ -267,6 +267,33 @@ def build_rows(results: list[dict[str, Any]], args: argparse.Namespace) -> list[
     return rows
 
 
+def parse_selection_log(path: Path) -> dict[str, Any]:
+    """Validation AUROC per split and candidate from a ``--select`` run's printed lines.
+
+    For a selection run that printed its per-split validation scores but wrote no file;
+    the chosen setting is the one with the best mean over the splits printed.
+    """
+    import re
+
+    text = path.read_text()
+    found = re.findall(r"^split (\d+) (\S+): val AUROC ([0-9.]+)", text, flags=re.M)
+    per: dict[str, dict[str, float]] = {}
+    for split, name, auroc in found:
+        per.setdefault(name, {})[split] = float(auroc)
+    means = {name: float(np.mean(list(v.values()))) for name, v in per.items()}
+    return {
+        "rule": "candidate with the best mean validation AUROC over the splits printed; test "
+        "parts not read",
+        "log": path.name,
+        "lines": [line for line in text.splitlines() if line.startswith(("split", "queued",
+                  "locked", "rc ", "command:"))],
+        "validation_auroc": per,
+        "validation_auroc_mean": means,
+        "candidates": {n: CANDIDATES[n] for n in per},
+        "chosen": max(means, key=lambda n: means[n]) if means else None,
+    }  # fmt: skip
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Docs section from ``benchmarks/results/physionet_raindrop.json``."""
     rows = results["rows"]
@@ -297,6 +324,16 @@ def markdown(results: dict[str, Any]) -> str:
             f"Setting chosen on the validation parts only (`{sel['command']}`, splits "
             f"{sel['splits']}): validation AUROC {cands}; chosen **{sel['chosen']}**.",
         ]
+    log = results.get("selection_log") or {}
+    if log:
+        cands = ", ".join(f"{k} {100 * v:.1f}" for k, v in log["validation_auroc_mean"].items())
+        splits = sorted({s for v in log["validation_auroc"].values() for s in v})
+        lines += [
+            "",
+            "Attention-LSTM setting chosen on the validation parts only (a `--select` run on "
+            f"splits {', '.join(splits)}, one seed per candidate; mean validation AUROC: "
+            f"{cands}); chosen **{log['chosen']}**.",
+        ]
     budget = results.get("budget")
     if budget:
         lines += ["", f"Budget: {budget}."]
@@ -321,6 +358,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--select", action="store_true", help="validation parts only")
     parser.add_argument("--selection-out", type=Path)
     parser.add_argument("--selection", type=Path, help="a --select run's file to record")
+    parser.add_argument("--selection-log", type=Path, help="a --select run's printed output")
     args = parser.parse_args(argv)
     args.splits = [int(s) for s in args.splits.split(",")]
     args.candidates = [c for c in args.candidates.split(",") if c]
@@ -369,6 +407,7 @@ def main(argv: list[str] | None = None) -> None:
         },
         validation=selection["validation"],
         selection=json.loads(args.selection.read_text()) if args.selection else None,
+        selection_log=parse_selection_log(args.selection_log) if args.selection_log else None,
         split_counts={str(r["split"]): r["counts"] for r in results},
         budget=budget,
         data={"cache": str(args.cache), "source": str(DATA), "sets": ["a", "b"]},
