@@ -324,6 +324,9 @@ def markdown(results: dict[str, Any]) -> str:
             f"Setting chosen on the validation parts only (`{sel['command']}`, splits "
             f"{sel['splits']}): validation AUROC {cands}; chosen **{sel['chosen']}**.",
         ]
+    settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
+    for name, params in settings.items():
+        lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
     log = results.get("selection_log") or {}
     if log:
         cands = ", ".join(f"{k} {100 * v:.1f}" for k, v in log["validation_auroc_mean"].items())
@@ -334,9 +337,23 @@ def markdown(results: dict[str, Any]) -> str:
             f"splits {', '.join(splits)}, one seed per candidate; mean validation AUROC: "
             f"{cands}); chosen **{log['chosen']}**.",
         ]
+    attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
+    gb = by.get((GB, "auroc"))
+    if attn and gb:
+        best = max(attn, key=lambda r: r["mean"])
+        gap = 100 * (best["mean"] - gb["mean"])
+        word = "beats" if gap > 0 else "trails"
+        lines += [
+            "",
+            f"Best attention-LSTM row ({best['variant']}) {word} gradient boosting by "
+            f"{abs(gap):.1f} AUROC points (split std {100 * gb['std']:.1f}).",
+        ]
     budget = results.get("budget")
     if budget:
-        lines += ["", f"Budget: {budget}."]
+        lines += [
+            "",
+            f"Budget (shared training settings; a setting's own values override them): {budget}.",
+        ]
     return "\n".join(lines) + "\n"
 
 
