@@ -271,8 +271,11 @@ def test_detect_format_and_read_data(tmp_path):
     (tmp_path / "cohort.bed").write_bytes(b"l\x1b\x01")
     assert detect_format(tmp_path / "cohort") == "plink"
     odd = tmp_path / "blob.bin"
-    odd.write_bytes(b"")
+    odd.write_bytes(b"blob\n")  # one word: no format it could be
     with pytest.raises(DataError, match="--format"):
+        detect_format(odd)
+    odd.write_bytes(b"")
+    with pytest.raises(DataError, match=r"the file is empty \(0 bytes\)"):
         detect_format(odd)
     with pytest.raises(DataError, match="fasta, seqtable"):
         read_data(tab, format="nonsense")
