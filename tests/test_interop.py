@@ -237,7 +237,7 @@ def test_to_anndata_errors_before_writing(adata, mlp):
     with pytest.raises(DataError, match="one value per variable"):
         three_d.to_anndata(adata)
     unnamed = Attribution(values=np.zeros((5, 4)), method="x", target=np.zeros(5))
-    with pytest.raises(DataError, match="4 unnamed features for 5 variables"):
+    with pytest.raises(DataError, match="4 features without names for 5 var_names"):
         unnamed.to_anndata(adata)
 
 

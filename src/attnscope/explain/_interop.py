@@ -141,30 +141,29 @@ def _positions(have: pd.Index, want: np.ndarray, what: str, where: str) -> np.nd
 
 def _align(attr: Attribution, adata: AnnData) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``adata.obs`` and of ``adata.var`` of the attribution's samples and features."""
-    import pandas as pd
 
     n, m = attr.values.shape
-    if attr.feature_names is None:
-        if m != adata.n_vars:
-            raise DataError(
-                f"the attribution has {m} unnamed features for {adata.n_vars} variables; "
-                "without feature names they can only be matched one to one."
-            )
-        var_pos = np.arange(m)
-    else:
-        names = np.asarray(attr.feature_names).astype(str).reshape(-1)
-        var_pos = _positions(pd.Index(adata.var_names.astype(str)), names, "features", "var_names")
-    if attr.sample_ids is None:
-        if n != adata.n_obs:
-            raise DataError(
-                f"the attribution has {n} samples without ids for {adata.n_obs} observations; "
-                "without sample ids they can only be matched one to one."
-            )
-        obs_pos = np.arange(n)
-    else:
-        ids = np.asarray(attr.sample_ids).astype(str).reshape(-1)
-        obs_pos = _positions(pd.Index(adata.obs_names.astype(str)), ids, "samples", "obs_names")
+    var_pos = _axis(attr.feature_names, m, adata.var_names, "features", "var_names", "names")
+    obs_pos = _axis(attr.sample_ids, n, adata.obs_names, "samples", "obs_names", "sample ids")
     return obs_pos, var_pos
+
+
+def _axis(labels: Any, n: int, index: Any, what: str, where: str, named: str) -> np.ndarray:
+    """Positions in ``index`` (an AnnData axis) of the attribution's ``labels`` along one axis.
+
+    Without labels the two axes can only be matched one to one (same length, same order).
+    """
+    import pandas as pd
+
+    if labels is None:
+        if n != len(index):
+            raise DataError(
+                f"the attribution has {n} {what} without {named} for {len(index)} {where}; "
+                f"without {named} they can only be matched one to one."
+            )
+        return np.arange(n)
+    flat = np.asarray(labels).astype(str).reshape(-1)
+    return _positions(pd.Index(index.astype(str)), flat, what, where)
 
 
 def to_anndata(
