@@ -647,6 +647,9 @@ def _keep_earlier(
         if tier not in config:
             config[tier] = cfg
             continue
+        earlier = cfg.get("kept_from_earlier") or {}
+        if set(names) <= set(earlier.get("datasets", [])):
+            cfg = earlier  # rows the old file itself kept: their own run's budget, not its own
         budget = {k: cfg.get(k) for k in ("epochs", "nt_budget", "sim_samples", "seeds")}
         config[tier] = {
             **config[tier],
