@@ -356,19 +356,18 @@ class HEMERA(nn.Module):
         if snp_gate:
             self.snp_gate = nn.Parameter(torch.zeros(n_snps))
             self.gate_head = nn.Linear(dim, n_classes, bias=False)
-            self._additive_start()
+            self._additive_start(self.gate_head)
 
     @torch.no_grad()
-    def _additive_start(self) -> None:
+    def _additive_start(self, head: nn.Linear) -> None:
         """Genotype embeddings on one line, ``e_g = (g - 1) a``, and a linear path reading
         ``+1`` per counted allele into the last class: the gated path starts as a logistic
         model on centred dosages whose per-SNP weights are the gates."""
-        assert self.gate_head is not None
         a = self.embed.table.weight[GENOTYPE_OFFSET + 2] / 2
         for g in range(3):
             self.embed.table.weight[GENOTYPE_OFFSET + g] = (g - 1) * a
-        self.gate_head.weight.zero_()
-        self.gate_head.weight[-1] = a / a.square().sum()
+        head.weight.zero_()
+        head.weight[-1] = a / a.square().sum()
 
     def forward(self, tokens: Tensor, *, mlm: bool = False) -> ModelOutput:
         """Classify SNP tokens.
