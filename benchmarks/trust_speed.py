@@ -33,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import write_results
+from _floor import model_floor
 
 PAIRS: list[dict[str, Any]] = []
 
@@ -59,8 +60,15 @@ def pair(
     theirs: Callable[[], tuple[Any, int]],
     agree: Callable[[Any, Any], dict[str, float]],
     note: str = "",
+    floor: Callable[[], float] | None = None,
 ) -> None:
-    """Time both sides (each returns (values, n_samples)), record one row."""
+    """Time both sides (each returns (values, n_samples)), record one row.
+
+    ``floor`` returns the seconds per sample of the model evaluations the method needs
+    (:func:`_floor.model_floor`); the row then carries ``ours_over_floor`` and
+    ``peer_over_floor``, the largest speed ratio an implementation making the same
+    evaluations could reach.
+    """
     entry: dict[str, Any] = {"model": model, "task": task, "peer": peer, "note": note}
     try:
         (a, n_ours), s_ours = _timed(ours)
@@ -76,6 +84,13 @@ def pair(
             speed_ratio=per_peer / per_ours,
             **agree(a, b),
         )
+        if floor is not None:
+            per_floor = floor()
+            entry.update(
+                floor_per_sample=per_floor,
+                ours_over_floor=per_ours / per_floor,
+                peer_over_floor=per_peer / per_floor,
+            )
     except Exception as exc:  # a peer that fails is a result too
         entry["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     PAIRS.append(entry)
@@ -199,6 +214,9 @@ def surrogate_pairs(name: str, est: Any, data: Any, n_peer: int, draws: int) -> 
             },
             note=f"{draws} draws, {n_groups} feature groups; captum's Lime fits a Lasso, ours "
             "a ridge; rho_own_reseed: ours vs ours with other draws (the noise ceiling)",
+            floor=lambda method=method: model_floor(
+                est, data, draws + 2 * (method == "kernel_shap"), grad=False, n=n_peer
+            ),
         )
 
 
@@ -245,6 +263,7 @@ def ig_pair(est: Any, data: Any, n_peer: int) -> None:
         lambda a, b: {"max_abs": float(np.abs(a[: len(b)] - b).max())},
         note="50 Gauss-Legendre steps from the all-zero baseline; captum with "
         "internal_batch_size = attnscope's memory-budget rows",
+        floor=lambda: model_floor(est, data, 50, grad=True, n=n_peer),
     )
 
 
@@ -283,6 +302,7 @@ def tangermeme_pairs(est: Any, data: Any, n_ism: int, n_dls: int) -> None:
         theirs_ism,
         lambda a, b: {"max_abs": float(np.abs(a[: len(b)] - b).max()), "rho": _rho(a[: len(b)], b)},
         note="saturation mutagenesis, mean change over the 3 alternative bases",
+        floor=lambda: model_floor(est, data, 3 * int(x.shape[-1]) + 1, grad=False, n=n_ism),
     )
 
     def ours_dls() -> tuple[Any, int]:
@@ -317,6 +337,7 @@ def tangermeme_pairs(est: Any, data: Any, n_ism: int, n_dls: int) -> None:
         lambda a, b: {"rho": _rho(a[: len(b)], b)},
         note="10 references each: ours random data rows, tangermeme dinucleotide shuffles "
         "(agreement is of the maps, not of equal numbers)",
+        floor=lambda: model_floor(est, data, 10, grad=True, n=n_dls),
     )
 
 
@@ -472,6 +493,7 @@ def quantus_pairs(name: str, est: Any, data: Any, steps: int, n_sens: int) -> No
             if channels > 1
             else ""
         ),
+        floor=lambda: model_floor(est, data, len(fractions), grad=False, n=n),
     )
 
     def ours_mprt() -> tuple[Any, int]:
@@ -509,6 +531,7 @@ def quantus_pairs(name: str, est: Any, data: Any, steps: int, n_sens: int) -> No
         note=f"cascading over {len(layer_order(est.module_, spec))} layers, output layer "
         "first, Spearman of |a|; both re-initialise with their own draws (figures: the "
         "correlation after the last layer)",
+        floor=lambda: model_floor(est, data, len(layer_order(est.module_, spec)), grad=True, n=n),
     )
 
     lo = float((x.max() - x.min()) * 0.02)
@@ -554,6 +577,7 @@ def quantus_pairs(name: str, est: Any, data: Any, steps: int, n_sens: int) -> No
         theirs_sens,
         lambda a, b: {"rho_over_samples": float(np.corrcoef(a, b)[0, 1])},
         note="10 uniform-noise copies, radius 2% of the input range; different noise draws",
+        floor=lambda: model_floor(est, head, 10, grad=True, n=m),
     )
 
 
@@ -667,6 +691,10 @@ SLOWER = {
 }
 
 
+def _x(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}x"
+
+
 def markdown(results: dict) -> str:
     """README section generated from ``benchmarks/results/trust_speed.json``."""
     out = [
@@ -674,17 +702,20 @@ def markdown(results: dict) -> str:
         "",
         "Same trained models and data in one run; seconds per explained sample, speed ratio "
         "= peer / attnscope (> 1: attnscope faster); agreement: mean per-sample Spearman ρ "
-        "or max |difference|. Slow peers explain fewer samples (n peer).",
+        "or max |difference|. Slow peers explain fewer samples (n peer). *Floor*: the "
+        "seconds per sample of the network evaluations the method needs (the same rows "
+        "through the model, nothing else; `benchmarks/_floor.py`); *ceiling* = peer / "
+        "floor, the largest ratio any implementation making those evaluations could reach.",
         "",
         "| model | task | peer | n ours | n peer | s/sample ours | s/sample peer | ratio "
-        "| agreement | note |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|---|",
+        "| ours / floor | ceiling | agreement | note |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for p in results.get("rows") or results.get("pairs", []):
         if "error" in p:
             out.append(
                 f"| {p['model']} | {p['task']} | {p['peer']} | – | – | – | – | – "
-                f"| – | failed: {p['error']} |"
+                f"| – | – | – | failed: {p['error']} |"
             )
             continue
         agree = ", ".join(
@@ -702,7 +733,8 @@ def markdown(results: dict) -> str:
         out.append(
             f"| {p['model']} | {p['task']} | {p['peer']} | {p['n_ours']} | {p['n_peer']} "
             f"| {p['per_sample_ours']:.2e} | {p['per_sample_peer']:.2e} "
-            f"| {p['speed_ratio']:.1f}x | {agree} | {p['note']} |"
+            f"| {p['speed_ratio']:.1f}x | {_x(p.get('ours_over_floor'))} "
+            f"| {_x(p.get('peer_over_floor'))} | {agree} | {p['note']} |"
         )
     slower = [p for p in results.get("rows") or [] if "error" not in p and p["speed_ratio"] < 1.0]
     if slower:
