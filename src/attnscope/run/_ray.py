@@ -5,7 +5,8 @@ Each task trains one chunk of variants as one member-axis network
 logits; the trained chunk stays in Ray's object store. Once every chunk has predicted,
 the driver computes the variants' consensus class per explained sample and a second task
 per chunk attributes it (:func:`attnscope.explain.attribute_spec` on the members-folded
-spec). Chunks and seeds are those of the in-process path, so the figures are the same.
+spec). Every step but the execution of a chunk is the in-process path's
+(:mod:`attnscope.run._batched`), so the figures are the same.
 
 ``address=None`` starts (or reuses) a local Ray; ``address="auto"`` or
 ``"ray://host:10001"`` joins an existing cluster (``ray.init(address=...)``).
@@ -46,7 +47,7 @@ def _train_task(
 ) -> tuple[Any, np.ndarray, float, float]:
     import torch
 
-    from attnscope.run._consistency import _train_chunk
+    from attnscope.run._batched import _train_chunk
 
     torch.set_num_threads(threads)
     module, logits, seconds, cpu = _train_chunk(
@@ -68,7 +69,7 @@ def _explain_task(
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     import torch
 
-    from attnscope.run._consistency import _ensemble_attributions
+    from attnscope.run._batched import _ensemble_attributions
 
     torch.set_num_threads(threads)
     return _ensemble_attributions(
@@ -102,7 +103,7 @@ def run_batched_ray(
 ) -> dict[str, Any]:
     """The batched consistency run with every chunk of variants on a Ray worker.
 
-    Parameters as in :func:`attnscope.run._consistency._run_batched`, plus ``address``
+    Parameters as in :func:`attnscope.run._batched._run_batched`, plus ``address``
     (a Ray cluster; default a local Ray), ``num_cpus`` (CPUs of a local Ray; default all)
     and ``threads`` (torch threads per task, one CPU each; tasks ask one GPU each when
     the model's device is CUDA).
@@ -114,7 +115,7 @@ def run_batched_ray(
         (N, n_explain, ...)), ``train_seconds`` (wall time of the training round),
         ``train_cpu_seconds`` (summed over workers), ``explain_seconds``.
     """
-    from attnscope.run._consistency import _consensus
+    from attnscope.run._batched import _assemble, _chunks, _vote
 
     ray = _import_ray()
     started = False
@@ -132,15 +133,14 @@ def run_batched_ray(
         explain_remote = ray.remote(num_cpus=1, num_gpus=gpu)(_explain_task)
         refs = [ray.put(x) for x in (template, train, val, test)]
         start = time.perf_counter()
-        chunks = [
-            train_remote.remote(*refs, seeds[lo : lo + member_chunk], lo, random_state, threads)
-            for lo in range(0, len(seeds), member_chunk)
+        chunks = [  # (module, logits, wall, cpu) refs; the modules stay in the object store
+            train_remote.remote(*refs, chunk_seeds, lo, random_state, threads)
+            for lo, chunk_seeds in _chunks(seeds, member_chunk)
         ]
         logits = ray.get([c[1] for c in chunks])
         train_seconds = time.perf_counter() - start
-        train_cpu = float(sum(ray.get([c[3] for c in chunks])))
-        proba = _softmax(np.concatenate(logits).astype(np.float32))
-        target = _consensus(proba[:, explain_idx])
+        train_cpu = sum(ray.get([c[3] for c in chunks]))
+        proba, target = _vote(logits, explain_idx)
         explained = ray.put(test.subset(explain_idx))
         parts = ray.get(
             [
@@ -161,17 +161,4 @@ def run_batched_ray(
     finally:
         if started:
             ray.shutdown()
-    return {
-        "proba": proba,
-        "target": target,
-        "maps": {m: np.concatenate([p[0][m] for p in parts]) for m in methods},
-        "train_seconds": train_seconds,
-        "train_cpu_seconds": train_cpu,
-        "explain_seconds": {m: float(sum(p[1][m] for p in parts)) for m in methods},
-    }
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    import torch
-
-    return torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+    return _assemble(proba, target, parts, methods, train_seconds, train_cpu)
