@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["BATCHED_METHODS"]
+__all__ = ["BATCHED_METHODS", "SeedStudy"]
 
 #: Methods the batched path runs through the registry on the members-folded spec.
 BATCHED_METHODS = (
@@ -31,6 +32,27 @@ BATCHED_METHODS = (
     "integrated_gradients",
     "gradient_norm",
 )
+
+
+@dataclass(frozen=True)
+class SeedStudy:
+    """What every path of a seed study starts from: the fixed split, seeds and methods.
+
+    ``template`` is the unfitted estimator; ``train``, ``val`` and ``test`` the split's
+    datasets; ``explain_idx`` the indices of the explained test samples; ``seeds`` one per
+    variant; ``methods`` canonical method names; ``ig_steps`` the integrated-gradients steps;
+    ``random_state`` the study's seed (chunk seeding and attribution).
+    """
+
+    template: Any
+    train: Any
+    val: Any
+    test: Any
+    explain_idx: np.ndarray
+    seeds: list[int]
+    methods: list[str]
+    ig_steps: int
+    random_state: int
 
 
 def _chunks(seeds: list[int], member_chunk: int) -> Iterator[tuple[int, list[int]]]:
@@ -154,21 +176,10 @@ def _assemble(
     }
 
 
-def _run_batched(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    explain_idx: np.ndarray,
-    seeds: list[int],
-    methods: Sequence[str],
-    *,
-    ig_steps: int,
-    member_chunk: int,
-    sample_chunk: int,
-    random_state: int,
-) -> dict[str, Any]:
+def _run_batched(study: SeedStudy, *, member_chunk: int, sample_chunk: int) -> dict[str, Any]:
     """The batched consistency run, every chunk in this process, one after another.
+
+    ``member_chunk`` variants train at once; ``sample_chunk`` samples are attributed at once.
 
     Returns
     -------
@@ -178,21 +189,25 @@ def _run_batched(
         and ``explain_seconds`` (method -> seconds).
     """
     trained = [
-        _train_chunk(template, train, val, test, chunk_seeds, lo, random_state)
-        for lo, chunk_seeds in _chunks(seeds, member_chunk)
+        _train_chunk(
+            study.template, study.train, study.val, study.test, chunk_seeds, lo, study.random_state
+        )
+        for lo, chunk_seeds in _chunks(study.seeds, member_chunk)
     ]
-    proba, target = _vote([logits.float().numpy() for _, logits, _, _ in trained], explain_idx)
-    explained = test.subset(explain_idx)
+    proba, target = _vote(
+        [logits.float().numpy() for _, logits, _, _ in trained], study.explain_idx
+    )
+    explained = study.test.subset(study.explain_idx)
     parts = [
         _ensemble_attributions(
-            template,
+            study.template,
             module,
             explained,
             target,
-            methods,
-            ig_steps=ig_steps,
+            study.methods,
+            ig_steps=study.ig_steps,
             chunk=sample_chunk,
-            random_state=random_state,
+            random_state=study.random_state,
         )
         for module, _, _, _ in trained
     ]
@@ -200,7 +215,7 @@ def _run_batched(
         proba,
         target,
         parts,
-        methods,
+        study.methods,
         train_seconds=sum(wall for _, _, wall, _ in trained),
         train_cpu_seconds=sum(cpu for _, _, _, cpu in trained),
     )

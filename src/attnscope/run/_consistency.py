@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from attnscope.errors import ConfigError, DataError
-from attnscope.run._batched import BATCHED_METHODS, _consensus, _run_batched
+from attnscope.run._batched import BATCHED_METHODS, SeedStudy, _consensus, _run_batched
 
 __all__ = ["CONSISTENCY_METRICS", "run_consistency"]
 
@@ -116,43 +116,37 @@ def _fit_one(template: Any, seed: int, train: Any, val: Any) -> tuple[Any, float
     return est, time.perf_counter() - start
 
 
-def _run_generic(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    explain_idx: np.ndarray,
-    seeds: list[int],
-    methods: Sequence[str],
-    *,
-    ig_steps: int,
-    n_jobs: int,
-    random_state: int,
-) -> dict[str, Any]:
+def _run_generic(study: SeedStudy, *, n_jobs: int) -> dict[str, Any]:
+    """Every variant a clone of the estimator, fitted and explained on its own."""
     from attnscope.explain import attribute
 
+    template, train, val, test = study.template, study.train, study.val, study.test
     start, cpu = time.perf_counter(), time.process_time()
     if n_jobs == 1:
-        fitted = [_fit_one(template, s, train, val) for s in seeds]
+        fitted = [_fit_one(template, s, train, val) for s in study.seeds]
     else:
         from joblib import Parallel, delayed
 
-        fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_one)(template, s, train, val) for s in seeds)
+        fitted = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_one)(template, s, train, val) for s in study.seeds
+        )
     train_seconds = time.perf_counter() - start
     # CPU time of this process only: with n_jobs > 1 the workers' time is not counted.
     train_cpu = time.process_time() - cpu if n_jobs == 1 else float("nan")
     ests = [e for e, _ in fitted]
     proba = np.stack([e.predict_proba(test) for e in ests])
-    sub = test.subset(explain_idx)
-    target = _consensus(proba[:, explain_idx])
+    sub = test.subset(study.explain_idx)
+    target = _consensus(proba[:, study.explain_idx])
     maps: dict[str, np.ndarray] = {}
-    seconds = dict.fromkeys(methods, 0.0)
-    for name in methods:
-        options: dict[str, Any] = {"n_steps": ig_steps} if name == "integrated_gradients" else {}
+    seconds = dict.fromkeys(study.methods, 0.0)
+    for name in study.methods:
+        options: dict[str, Any] = (
+            {"n_steps": study.ig_steps} if name == "integrated_gradients" else {}
+        )
         parts = []
         for est in ests:
             attr = attribute(
-                est, sub, method=name, target=target, random_state=random_state, **options
+                est, sub, method=name, target=target, random_state=study.random_state, **options
             )
             parts.append(np.asarray(attr.values, dtype=np.float32))
             seconds[name] += attr.seconds
@@ -284,6 +278,9 @@ def run_consistency(
     explain_idx = _explain_subset(test, n_explain, split_seed)
     seeds = [int(random_state) + i for i in range(n_variants)]
     path = "batched" if batched and model == "attn_lstm" else "generic"
+    study = SeedStudy(
+        template, train, val, test, explain_idx, seeds, methods, ig_steps, random_state
+    )
     if path == "batched":
         unknown = sorted(set(methods) - set(BATCHED_METHODS))
         if unknown:
@@ -291,37 +288,15 @@ def run_consistency(
                 f"methods {unknown} are not available on the batched attention-LSTM path; "
                 f"use {', '.join(BATCHED_METHODS)}, or batched=False."
             )
-        run = (_ray_runner(address) if engine == "ray" else _run_batched)(
-            template,
-            train,
-            val,
-            test,
-            explain_idx,
-            seeds,
-            methods,
-            ig_steps=ig_steps,
-            member_chunk=member_chunk,
-            sample_chunk=sample_chunk,
-            random_state=random_state,
-        )
+        runner = _ray_runner(address) if engine == "ray" else _run_batched
+        run = runner(study, member_chunk=member_chunk, sample_chunk=sample_chunk)
     elif engine == "ray":
         raise ConfigError(
             f"engine='ray' runs the batched attention-LSTM path; model {model!r} "
             "(or batched=False) runs locally: use engine='local' with n_jobs."
         )
     else:
-        run = _run_generic(
-            template,
-            train,
-            val,
-            test,
-            explain_idx,
-            seeds,
-            methods,
-            ig_steps=ig_steps,
-            n_jobs=n_jobs,
-            random_state=random_state,
-        )
+        run = _run_generic(study, n_jobs=n_jobs)
     standalone, standalone_cpu = (
         _time_standalone(template, seeds[0], train, val) if time_standalone else (None, None)
     )

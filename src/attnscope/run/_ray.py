@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from attnscope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from attnscope.run._batched import SeedStudy
 
 __all__ = ["run_batched_ray"]
 
@@ -85,18 +88,10 @@ def _explain_task(
 
 
 def run_batched_ray(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    explain_idx: np.ndarray,
-    seeds: list[int],
-    methods: Sequence[str],
+    study: SeedStudy,
     *,
-    ig_steps: int,
     member_chunk: int,
     sample_chunk: int,
-    random_state: int,
     address: str | None = None,
     num_cpus: int | None = None,
     threads: int = 1,
@@ -128,20 +123,20 @@ def run_batched_ray(
         ray.init(log_to_driver=False, **options)
         started = True
     try:
-        gpu = 1 if str(template._train_config().device).startswith("cuda") else 0
+        gpu = 1 if str(study.template._train_config().device).startswith("cuda") else 0
         train_remote = ray.remote(num_cpus=1, num_gpus=gpu, num_returns=4)(_train_task)
         explain_remote = ray.remote(num_cpus=1, num_gpus=gpu)(_explain_task)
-        refs = [ray.put(x) for x in (template, train, val, test)]
+        refs = [ray.put(x) for x in (study.template, study.train, study.val, study.test)]
         start = time.perf_counter()
         chunks = [  # (module, logits, wall, cpu) refs; the modules stay in the object store
-            train_remote.remote(*refs, chunk_seeds, lo, random_state, threads)
-            for lo, chunk_seeds in _chunks(seeds, member_chunk)
+            train_remote.remote(*refs, chunk_seeds, lo, study.random_state, threads)
+            for lo, chunk_seeds in _chunks(study.seeds, member_chunk)
         ]
         logits = ray.get([c[1] for c in chunks])
         train_seconds = time.perf_counter() - start
         train_cpu = sum(ray.get([c[3] for c in chunks]))
-        proba, target = _vote(logits, explain_idx)
-        explained = ray.put(test.subset(explain_idx))
+        proba, target = _vote(logits, study.explain_idx)
+        explained = ray.put(study.test.subset(study.explain_idx))
         parts = ray.get(
             [
                 explain_remote.remote(
@@ -149,10 +144,10 @@ def run_batched_ray(
                     c[0],
                     explained,
                     target,
-                    list(methods),
-                    ig_steps,
+                    study.methods,
+                    study.ig_steps,
                     sample_chunk,
-                    random_state,
+                    study.random_state,
                     threads,
                 )
                 for c in chunks
@@ -161,4 +156,4 @@ def run_batched_ray(
     finally:
         if started:
             ray.shutdown()
-    return _assemble(proba, target, parts, methods, train_seconds, train_cpu)
+    return _assemble(proba, target, parts, study.methods, train_seconds, train_cpu)
