@@ -17,9 +17,9 @@ import torch
 from torch import Tensor
 
 from attnscope._utils.random import check_random_state
-from attnscope.core import auto_batch_size, iter_batches
+from attnscope.core import iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._core import slice_args, unpack
+from attnscope.explain._core import rows_per_pass, slice_args, unpack
 from attnscope.explain._shuffle import (
     check_baselines_option,
     shuffle_references,
@@ -34,12 +34,8 @@ def _rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int
             "this model's attribution inputs are token ids, which have no gradient; use "
             "layer_integrated_gradients (embedding layer) or a perturbation method."
         )
-    if batch_size is not None:
-        if int(batch_size) < 1:
-            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}.")
-        return int(batch_size)
-    return auto_batch_size(
-        spec.forward, spec.inputs, spec.additional_args, memory_budget=memory_budget
+    return rows_per_pass(
+        batch_size, spec.forward, spec.inputs, spec.additional_args, memory_budget=memory_budget
     )
 
 
