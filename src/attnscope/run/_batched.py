@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from attnscope.run._study import SeedStudy, _consensus
+
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["BATCHED_METHODS", "SeedStudy"]
+__all__ = ["BATCHED_METHODS"]
 
 #: Methods the batched path runs through the registry on the members-folded spec.
 BATCHED_METHODS = (
@@ -32,27 +33,6 @@ BATCHED_METHODS = (
     "integrated_gradients",
     "gradient_norm",
 )
-
-
-@dataclass(frozen=True)
-class SeedStudy:
-    """What every path of a seed study starts from: the fixed split, seeds and methods.
-
-    ``template`` is the unfitted estimator; ``train``, ``val`` and ``test`` the split's
-    datasets; ``explain_idx`` the indices of the explained test samples; ``seeds`` one per
-    variant; ``methods`` canonical method names; ``ig_steps`` the integrated-gradients steps;
-    ``random_state`` the study's seed (chunk seeding and attribution).
-    """
-
-    template: Any
-    train: Any
-    val: Any
-    test: Any
-    explain_idx: np.ndarray
-    seeds: list[int]
-    methods: list[str]
-    ig_steps: int
-    random_state: int
 
 
 def _chunks(seeds: list[int], member_chunk: int) -> Iterator[tuple[int, list[int]]]:
@@ -136,13 +116,6 @@ def _ensemble_attributions(
         out[name] = values.reshape(-1, m, *values.shape[1:]).swapaxes(0, 1)
         seconds[name] += attr.seconds
     return out, seconds
-
-
-def _consensus(proba: np.ndarray) -> np.ndarray:
-    """Majority predicted class per sample over variants; proba (N, n, C)."""
-    votes = np.zeros(proba.shape[1:], dtype=np.int64)
-    np.add.at(votes, (np.arange(proba.shape[1])[None, :], proba.argmax(-1)), 1)
-    return np.asarray(votes.argmax(axis=1))
 
 
 def _vote(logits: Sequence[np.ndarray], explain_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -23,7 +23,7 @@ import numpy as np
 from attnscope.errors import ConfigError
 
 if TYPE_CHECKING:
-    from attnscope.run._batched import SeedStudy
+    from attnscope.run._study import SeedStudy
 
 __all__ = ["run_batched_ray"]
 
