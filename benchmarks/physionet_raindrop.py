@@ -136,7 +136,7 @@ def attn_members(
 
     from attnscope.core import batched_forward
     from attnscope.estimators import AttnLSTMClassifier
-    from attnscope.run._consistency import _train_chunk
+    from attnscope.run._batched import _train_chunk
 
     template = AttnLSTMClassifier(random_state=seed, **params)
     seeds = [seed + k for k in range(members)]

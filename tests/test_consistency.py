@@ -273,7 +273,7 @@ def test_batched_path_equals_each_member_through_the_registry(tiny_ts):
     """The members-folded spec gives every member exactly its standalone attributions."""
     from attnscope.estimators import AttnLSTMClassifier
     from attnscope.explain import attribute
-    from attnscope.run._consistency import _ensemble_attributions
+    from attnscope.run._batched import _ensemble_attributions
 
     data = tiny_ts.subset(np.arange(6))
     template = AttnLSTMClassifier(hidden=8, attention_dim=4)

@@ -375,6 +375,9 @@ def test_errors_name_the_fix(linear):
     )
     with pytest.raises(ConfigError, match="more than once"):
         attribute(shared, data, method="deeplift")
+    for method in ("saliency", "integrated_gradients", "feature_ablation", "lime"):
+        with pytest.raises(ConfigError, match="batch_size must be a positive integer, got 0"):
+            attribute(est, data, method=method, batch_size=0)
 
 
 # -- memory-aware chunking -----------------------------------------------------------------

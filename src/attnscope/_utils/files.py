@@ -93,9 +93,8 @@ def check_writable(path: str | os.PathLike[str]) -> None:
         )
 
 
-def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Create an output directory, refusing to reuse a non-empty one without ``force``."""
-    out = Path(path)
+def _check_out_dir(out: Path, force: bool) -> None:
+    """Refuse a file, a non-empty folder without ``force``, or a place that is not writable."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a directory; choose another --out.")
     if out.is_dir() and any(out.iterdir()) and not force:
@@ -104,6 +103,12 @@ def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Pat
             "or choose another --out."
         )
     check_writable(out)
+
+
+def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
+    """Create an output directory, refusing to reuse a non-empty one without ``force``."""
+    out = Path(path)
+    _check_out_dir(out, force)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -146,14 +151,7 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     import shutil
 
     out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out} exists and is not a directory; choose another --out.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ConfigError(
-            f"{out} already exists and is not empty; pass --force to overwrite it "
-            "or choose another --out."
-        )
-    check_writable(out)
+    _check_out_dir(out, force)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))

@@ -13,21 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from attnscope._utils.paths import shared_data_dir
 from attnscope.data import GenotypeDataset
+from attnscope.datasets._sequences import shared_file
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
 __all__ = ["load_bglr_mice", "load_hapmap3"]
-
-
-def _shared(relative: str) -> Path:
-    path = shared_data_dir() / relative
-    if not path.exists():
-        raise DataError(
-            f"{path}: data file not found. Put the shared data sets there or set "
-            "ATTNSCOPE_DATA to the folder holding them."
-        )
-    return path
 
 
 def load_hapmap3() -> GenotypeDataset:
@@ -46,7 +36,7 @@ def load_hapmap3() -> GenotypeDataset:
     """
     from attnscope.io import read_plink
 
-    bed = _shared("genotypes/hapmap3/hapmap3.bed")
+    bed = shared_file("genotypes/hapmap3/hapmap3.bed")
     data = read_plink(bed.with_suffix(""))
     data.meta.update(
         {
@@ -129,10 +119,10 @@ def load_bglr_mice(trait: str = "albino") -> GenotypeDataset:
     """
     import pandas as pd
 
-    folder = _shared("genotypes/bglr_mice")
-    x_path = _shared("genotypes/bglr_mice/mice_X_snps.csv.gz")
-    map_path = _shared("genotypes/bglr_mice/mice_map.csv")
-    pheno_path = _shared("genotypes/bglr_mice/mice_pheno.csv")
+    folder = shared_file("genotypes/bglr_mice")
+    x_path = shared_file("genotypes/bglr_mice/mice_X_snps.csv.gz")
+    map_path = shared_file("genotypes/bglr_mice/mice_map.csv")
+    pheno_path = shared_file("genotypes/bglr_mice/mice_pheno.csv")
     ids, snps, geno = _read_digit_matrix(x_path)
     snp_map = pd.read_csv(map_path, dtype={"chr": str, "snp_id": str, "alleles": str})
     for col in ("chr", "snp_id", "mbp"):

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from attnscope.core import auto_batch_size
 from attnscope.errors import ConfigError
 from attnscope.explain._attribution import Attribution
 
@@ -222,6 +223,27 @@ def feature_shape(spec: Any) -> tuple[int, ...]:
         return tuple(int(s) for s in spec.raw_inputs[0].shape[1:])
     probe = tuple(t[:1].detach() for t in spec.inputs)
     return tuple(int(s) for s in np.asarray(spec.to_features(probe)).shape[1:])
+
+
+def rows_per_pass(
+    batch_size: int | None,
+    forward: Callable[..., Tensor],
+    inputs: tuple[Tensor, ...],
+    additional_args: tuple[Any, ...] = (),
+    *,
+    grad: bool = True,
+    memory_budget: float | None = None,
+) -> int:
+    """Rows per forward pass: ``batch_size`` (a positive integer), else as many as fit.
+
+    Without ``batch_size`` the number comes from :func:`attnscope.core.auto_batch_size`
+    (``forward`` on ``inputs``, with gradients when ``grad``, within ``memory_budget``).
+    """
+    if batch_size is not None:
+        if int(batch_size) < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}.")
+        return int(batch_size)
+    return auto_batch_size(forward, inputs, additional_args, grad=grad, memory_budget=memory_budget)
 
 
 def slice_args(args: tuple[Any, ...], sl: slice, n: int) -> tuple[Any, ...]:

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method, slice_args
-from attnscope.explain._gradients import (
+from attnscope.explain._gradient_runs import (
     _baselines,
     _delta_meta,
     _reference_rows,
@@ -221,7 +221,7 @@ def deeplift_per_reference(
     Returns
     -------
     values, deltas
-        As :func:`attnscope.explain._gradients._run` returns them.
+        As :func:`attnscope.explain._gradient_runs._run` returns them.
     """
     from captum.attr import DeepLift
 

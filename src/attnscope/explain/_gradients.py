@@ -2,31 +2,32 @@
 
 Every method runs over sample chunks whose size comes from :func:`auto_batch_size`
 (the memory budget) unless ``batch_size`` is given, and maps captum's input-shaped
-attributions to features with ``spec.to_features`` (e.g. summing the one-hot axis).
+attributions to features with ``spec.to_features`` (e.g. summing the one-hot axis): the
+chunked runner and the ``baselines`` options are :mod:`attnscope.explain._gradient_runs`.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from attnscope._utils.random import check_random_state
 from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._core import pack, register_method, slice_args, unpack
-from attnscope.explain._reference import _device, complete, single_references
-from attnscope.explain._shuffle import (
-    check_baselines_option,
-    per_reference,
-    shuffle_references,
-    shuffled_gradient_shap,
-    wants_shuffles,
+from attnscope.explain._core import pack, register_method, unpack
+from attnscope.explain._gradient_runs import (
+    _baselines,
+    _delta_meta,
+    _reference_rows,
+    _rows,
+    _run,
+    _shuffles,
 )
+from attnscope.explain._reference import _device, complete, single_references
+from attnscope.explain._shuffle import per_reference, shuffled_gradient_shap
 
 __all__ = [
     "gradient_norm",
@@ -38,71 +39,6 @@ __all__ = [
     "smoothgrad",
     "vargrad",
 ]
-
-
-def _rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int:
-    if not all(t.is_floating_point() for t in spec.inputs):
-        raise ConfigError(
-            "this model's attribution inputs are token ids, which have no gradient; use "
-            "layer_integrated_gradients (embedding layer) or a perturbation method."
-        )
-    if batch_size is not None:
-        if int(batch_size) < 1:
-            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}.")
-        return int(batch_size)
-    return auto_batch_size(
-        spec.forward, spec.inputs, spec.additional_args, memory_budget=memory_budget
-    )
-
-
-def _baselines(spec: Any, baselines: Any) -> tuple[Tensor, ...]:
-    """``baselines`` option (None, a number, a tensor or a tuple) as one tensor per input."""
-    check_baselines_option(baselines)
-    if baselines is None:
-        return tuple(b.to(t.dtype) for b, t in zip(spec.baselines, spec.inputs))
-    if isinstance(baselines, int | float):
-        return tuple(torch.full((1, *t.shape[1:]), float(baselines)) for t in spec.inputs)
-    items = baselines if isinstance(baselines, tuple | list) else (baselines,)
-    if len(items) != len(spec.inputs):
-        raise ConfigError(
-            f"give one baseline per model input ({len(spec.inputs)}), got {len(items)}."
-        )
-    return tuple(torch.as_tensor(b, dtype=t.dtype) for b, t in zip(items, spec.inputs))
-
-
-def _run(
-    spec: Any,
-    target: np.ndarray,
-    call: Callable[[tuple[Tensor, ...], Tensor, tuple[Any, ...], slice], Any],
-    chunk: int,
-) -> tuple[np.ndarray, list[Tensor]]:
-    """Call ``call(inputs, target, extra_args, slice)`` per sample chunk; collect features.
-
-    ``call`` returns captum's attributions, or ``(attributions, delta)``.
-    """
-    n = int(spec.inputs[0].shape[0])
-    parts, deltas = [], []
-    for sl in iter_batches(n, chunk):
-        inputs = tuple(t[sl].detach().clone().requires_grad_(True) for t in spec.inputs)
-        extra = slice_args(tuple(spec.additional_args), sl, n)
-        out = call(inputs, torch.as_tensor(target[sl]), extra, sl)
-        if (
-            isinstance(out, tuple)
-            and len(out) == 2
-            and torch.is_tensor(out[1])
-            and out[1].ndim <= 1
-        ):
-            out, delta = out
-            deltas.append(delta.detach().reshape(-1).cpu())
-        parts.append(np.asarray(spec.to_features(unpack(out))))
-    return np.concatenate(parts), deltas
-
-
-def _delta_meta(deltas: list[Tensor]) -> dict[str, Any]:
-    if not deltas:
-        return {}
-    d = torch.cat(deltas).abs()
-    return {"convergence_delta_mean": float(d.mean()), "convergence_delta_max": float(d.max())}
 
 
 @register_method("saliency")
@@ -323,26 +259,6 @@ def layer_integrated_gradients(
     refs = tuple(bb.unsqueeze(1) for bb in base)
     meta = complete(spec.layer_forward, target, refs, (), rows, device=ids[0].device)
     return np.concatenate(parts), {"n_steps": n_steps, **_delta_meta(deltas), **meta}
-
-
-def _shuffles(spec: Any, baselines: Any, n_shuffles: int, random_state: Any) -> Tensor | None:
-    """Per-sample dinucleotide shuffles (n, k, 4, length) when ``baselines == "shuffle"``."""
-    check_baselines_option(baselines)
-    if not wants_shuffles(baselines):
-        return None
-    return shuffle_references(spec, n_shuffles, random_state)
-
-
-def _reference_rows(
-    spec: Any, baselines: Any, n_baselines: int, random_state: Any
-) -> tuple[Tensor, ...]:
-    """A distribution of references: ``baselines`` if given, else random data rows."""
-    if baselines is not None:
-        return _baselines(spec, baselines)
-    n = int(spec.inputs[0].shape[0])
-    rng = check_random_state(random_state)
-    idx = torch.as_tensor(rng.choice(n, size=min(n_baselines, n), replace=n < n_baselines))
-    return tuple(t[idx].detach() for t in spec.inputs)
 
 
 @register_method("gradient_shap")

@@ -23,7 +23,7 @@ from torch import Tensor
 
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method
-from attnscope.explain._gradients import _rows, _run
+from attnscope.explain._gradient_runs import _rows, _run
 from attnscope.explain._shuffle import shuffle_references
 
 __all__ = ["hypothetical_contributions"]

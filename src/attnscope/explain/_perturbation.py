@@ -18,7 +18,7 @@ import numpy as np
 from attnscope._utils.random import check_random_state
 from attnscope.core import auto_batch_size
 from attnscope.errors import ConfigError
-from attnscope.explain._core import feature_shape, register_method
+from attnscope.explain._core import feature_shape, register_method, rows_per_pass
 from attnscope.explain._reference import removed_outputs
 
 __all__ = [
@@ -110,12 +110,9 @@ def feature_groups(
 
 
 def _forward_rows(spec: Any, batch_size: int | None, memory_budget: float | None) -> int:
-    if batch_size is not None:
-        if int(batch_size) < 1:
-            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}.")
-        return int(batch_size)
-    return auto_batch_size(
-        spec.raw_forward, spec.raw_inputs, grad=False, memory_budget=memory_budget
+    """Rows per pass of the model's raw forward (no gradients)."""
+    return rows_per_pass(
+        batch_size, spec.raw_forward, spec.raw_inputs, grad=False, memory_budget=memory_budget
     )
 
 

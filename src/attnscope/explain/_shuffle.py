@@ -192,7 +192,7 @@ def shuffled_gradient_shap(
     As captum's GradientShap: ``r`` drawn from the sample's references, ``a ~ U(0, 1)``,
     ``x' = x + N(0, stdevs^2)``; seeded by torch's RNG (``attribute_spec`` seeds it).
     """
-    from attnscope.explain._gradients import _run
+    from attnscope.explain._gradient_runs import _run
 
     k = int(shuffles.shape[1])
 

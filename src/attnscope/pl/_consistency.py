@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import DataError
+from attnscope.pl._common import axes_or_new
 
 __all__ = ["cell_weight_spread", "consistency_distribution", "consistency_overview"]
 
@@ -23,14 +24,6 @@ _METRIC_LABELS = {
     "top_agreement": "share agreeing on the top cell",
     "cv_top": "CV of the top cells",
 }
-
-
-def _new_ax(ax: Any, figsize: tuple[float, float]) -> Any:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=figsize).add_subplot(1, 1, 1)
 
 
 def cell_weight_spread(
@@ -59,7 +52,7 @@ def cell_weight_spread(
     w = np.asarray(weights, dtype=float)
     if w.ndim != 2:
         raise DataError(f"weights must have shape (n_variants, k), got {w.shape}.")
-    ax = _new_ax(ax, (max(4.0, 0.5 * w.shape[1] + 2), 3.5))
+    ax = axes_or_new(ax, (max(4.0, 0.5 * w.shape[1] + 2), 3.5))
     ax.boxplot(w, vert=True, showfliers=True, flierprops={"markersize": 2})
     labels = list(cells) if cells is not None else [str(i + 1) for i in range(w.shape[1])]
     ax.set_xticks(np.arange(1, w.shape[1] + 1), labels, rotation=60, ha="right", fontsize=7)
@@ -96,7 +89,7 @@ def consistency_distribution(
         v = np.asarray(per_sample[m][metric], dtype=float)
         v = v[np.isfinite(v)]
         data.append(v if v.size else np.array([np.nan]))
-    ax = _new_ax(ax, (1.6 * len(methods) + 2, 3.5))
+    ax = axes_or_new(ax, (1.6 * len(methods) + 2, 3.5))
     finite = [d for d in data if np.isfinite(d).any()]
     if finite:
         pos = [i + 1 for i, d in enumerate(data) if np.isfinite(d).any()]

@@ -8,16 +8,9 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import DataError
+from attnscope.pl._common import axes_or_new
 
 __all__ = ["pathway_attention_heatmap", "prototype_view", "top_genes_per_class"]
-
-
-def _new_ax(ax: Any, figsize: tuple[float, float]) -> Any:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    return plt.figure(figsize=figsize).add_subplot(1, 1, 1)
 
 
 def pathway_attention_heatmap(
@@ -59,7 +52,7 @@ def pathway_attention_heatmap(
         lab = np.asarray(labels).astype(str)
         order = np.argsort(lab, kind="stable")
     keep = np.argsort(-a.mean(axis=0))[: max(1, top)]
-    ax = _new_ax(ax, (8, 0.3 * len(keep) + 2))
+    ax = axes_or_new(ax, (8, 0.3 * len(keep) + 2))
     im = ax.imshow(a[np.ix_(order, keep)].T, aspect="auto", cmap=cmap, interpolation="nearest")
     ax.set_yticks(range(len(keep)))
     ax.set_yticklabels([str(pathway_names[k]) for k in keep], fontsize=7)
@@ -152,7 +145,7 @@ def prototype_view(
             f"per prototype, got shape {s.shape}."
         )
     s = s[:max_samples]
-    ax = _new_ax(ax, (0.5 * s.shape[1] + 3, 0.25 * s.shape[0] + 2))
+    ax = axes_or_new(ax, (0.5 * s.shape[1] + 3, 0.25 * s.shape[0] + 2))
     im = ax.imshow(s, aspect="auto", cmap="magma", interpolation="nearest")
     best = s.argmax(axis=1)
     ax.scatter(best, np.arange(s.shape[0]), s=12, c="cyan", marker="o")

@@ -12,20 +12,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.errors import DataError
+from attnscope.pl._common import axes_or_new
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["confusion_heatmap", "pr_curve", "roc_curve", "training_history"]
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new_ax = plt.subplots(figsize=figsize)
-    return new_ax
 
 
 def _check_scores(
@@ -93,7 +85,7 @@ def roc_curve(
     from sklearn import metrics as skm
 
     y, p, names = _check_scores(y_true, proba, class_names)
-    ax = _axes(ax, (4.0, 3.6))
+    ax = axes_or_new(ax, (4.0, 3.6))
     for c in _curve_classes(y, p.shape[1]):
         fpr, tpr, _ = skm.roc_curve(y == c, p[:, c])
         auc = skm.auc(fpr, tpr)
@@ -137,7 +129,7 @@ def pr_curve(
     from sklearn import metrics as skm
 
     y, p, names = _check_scores(y_true, proba, class_names)
-    ax = _axes(ax, (4.0, 3.6))
+    ax = axes_or_new(ax, (4.0, 3.6))
     classes = _curve_classes(y, p.shape[1])
     for c in classes:
         precision, recall, _ = skm.precision_recall_curve(y == c, p[:, c])
@@ -199,7 +191,7 @@ def confusion_heatmap(
     share = np.divide(cm, totals, out=np.zeros_like(cm), where=totals > 0)
     shown = share if normalize else cm
     size = max(3.2, 0.6 * k + 1.8)
-    ax = _axes(ax, (size + 0.8, size))
+    ax = axes_or_new(ax, (size + 0.8, size))
     im = ax.imshow(shown, cmap=cmap, interpolation="nearest", vmin=0)
     high = shown.max() if shown.size else 0.0
     if k <= 20:
@@ -261,7 +253,7 @@ def training_history(
     def _series(key: str) -> np.ndarray:
         return np.array([float(e.get(key, np.nan)) for e in epochs], dtype=np.float64)
 
-    ax = _axes(ax, (4.6, 3.4))
+    ax = axes_or_new(ax, (4.6, 3.4))
     for i, key in enumerate(losses):
         ax.plot(x, _series(key), color=f"C{i}", marker="o", ms=3, label=key)
     ax.set_xlabel("epoch")

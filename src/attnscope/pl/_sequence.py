@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.errors import DataError
+from attnscope.pl._common import axes_or_new
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -51,15 +52,6 @@ def _bases(sequence: Any, length: int) -> list[str]:
     return letters
 
 
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new_ax = plt.subplots(figsize=figsize)
-    return new_ax
-
-
 def saliency_track(
     values: Any,
     *,
@@ -94,7 +86,7 @@ def saliency_track(
     """
     vals = _values_1d(values, index)
     length = vals.shape[0]
-    ax = _axes(ax, (max(6.0, min(length / 12, 16.0)), 2.5))
+    ax = axes_or_new(ax, (max(6.0, min(length / 12, 16.0)), 2.5))
     pos = np.arange(length)
     ax.fill_between(pos, 0, vals, step="mid", color=color, alpha=0.35)
     ax.plot(pos, vals, drawstyle="steps-mid", color=color, lw=1, label=label)
@@ -163,7 +155,7 @@ def attribution_logo(
     for j, b in enumerate(_BASES):
         matrix[letters == b, j] = vals[window][letters == b]
     frame = pd.DataFrame(matrix, columns=list(_BASES), index=window)
-    ax = _axes(ax, (max(4.0, min(window.size / 4, 18.0)), 2.2))
+    ax = axes_or_new(ax, (max(4.0, min(window.size / 4, 18.0)), 2.2))
     logomaker.Logo(frame, ax=ax, color_scheme="classic")
     ax.axhline(0, color="0.5", lw=0.5)
     ax.set_xlabel("position")
@@ -204,7 +196,7 @@ def motif_logo(
         p = np.clip(m, 0, None) / np.maximum(np.clip(m, 0, None).sum(1, keepdims=True), 1e-12)
         bits = 2 + (p * np.log2(np.where(p > 0, p, 1))).sum(axis=1)
         m = p * bits[:, None]
-    ax = _axes(ax, (max(4.0, m.shape[0] / 3), 2.0))
+    ax = axes_or_new(ax, (max(4.0, m.shape[0] / 3), 2.0))
     logomaker.Logo(pd.DataFrame(m, columns=list(_BASES)), ax=ax, color_scheme="classic")
     ax.axhline(0, color="0.5", lw=0.5)
     ax.set_ylabel("bits" if information else "contribution")
@@ -243,7 +235,7 @@ def masking_curves(
     >>> ax = masking_curves([0, 5, 10], {"top": ([0.9, 0.7, 0.6], [0.01, 0.02, 0.02])})
     """
     x = np.asarray(m, dtype=float)
-    ax = _axes(ax, (5.0, 3.5))
+    ax = axes_or_new(ax, (5.0, 3.5))
     for i, (label, curve) in enumerate(curves.items()):
         if isinstance(curve, tuple) and len(curve) == 2:
             mean, std = np.asarray(curve[0], float), np.asarray(curve[1], float)

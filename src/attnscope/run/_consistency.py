@@ -19,14 +19,17 @@ Two paths:
 
 - ``model="attn_lstm"`` with ``batched=True``: all variants train as one
   :class:`~attnscope.models.attn_lstm.AttentionLSTM` ensemble
-  (:func:`attnscope.train.fit_members`), in member chunks of ``member_chunk``;
+  (:func:`attnscope.train.fit_members`), in member chunks of ``member_chunk``
+  (:mod:`attnscope.run._batched`; in this process or on Ray, ``engine``);
   every method runs through the registry (:func:`attnscope.explain.attribute_spec`) on the
   estimator's members-folded spec (``members_spec``: the member axis folded into the sample
   axis), so attention and the gradient methods in :data:`BATCHED_METHODS` are the same
   computations as on a single model.
 - any other registered model (or ``batched=False``): the estimator is cloned with
   ``random_state = seed``, fitted (sequentially or in ``n_jobs`` processes) and explained
-  through :func:`attnscope.explain.attribute`.
+  through :func:`attnscope.explain.attribute` (:mod:`attnscope.run._generic`).
+
+Both paths start from one :class:`~attnscope.run._study.SeedStudy`.
 
 Wall time per variant is reported against one standalone training of the same model,
 measured in the same call.
@@ -42,6 +45,9 @@ import numpy as np
 import torch
 
 from attnscope.errors import ConfigError, DataError
+from attnscope.run._batched import BATCHED_METHODS, _run_batched
+from attnscope.run._generic import _run_generic, _time_standalone
+from attnscope.run._study import SeedStudy
 
 __all__ = ["CONSISTENCY_METRICS", "run_consistency"]
 
@@ -96,227 +102,12 @@ def _explain_subset(test: Any, n_explain: int | None, seed: int) -> np.ndarray:
     return np.sort(idx)
 
 
-# -- batched attention-LSTM path ----------------------------------------------------------
-#: Methods the batched path runs through the registry on the members-folded spec.
-BATCHED_METHODS = (
-    "attention",
-    "saliency",
-    "input_x_gradient",
-    "integrated_gradients",
-    "gradient_norm",
-)
-
-
-def _ensemble_attributions(
-    template: Any,
-    members: Any,
-    data: Any,
-    target: np.ndarray,
-    methods: Sequence[str],
-    *,
-    ig_steps: int,
-    chunk: int,
-    random_state: int,
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Maps (M, n, T, V) per method from an ensemble, through the method registry."""
-    from types import SimpleNamespace
-
-    from attnscope.explain import attribute_spec
-
-    m = int(members.n_members)
-    spec = template.members_spec(members, data)
-    model = SimpleNamespace(module_=members, attribution_methods={})
-    out: dict[str, np.ndarray] = {}
-    seconds = dict.fromkeys(methods, 0.0)
-    for name in methods:
-        options: dict[str, Any] = {"batch_size": chunk * m, "random_state": random_state}
-        if name == "integrated_gradients":
-            options["n_steps"] = ig_steps
-        if name == "attention":
-            options["level"] = "cell"
-        attr = attribute_spec(model, spec, method=name, target=np.repeat(target, m), **options)
-        values = np.asarray(attr.values, dtype=np.float32)
-        out[name] = values.reshape(-1, m, *values.shape[1:]).swapaxes(0, 1)
-        seconds[name] += attr.seconds
-    return out, seconds
-
-
-def _train_chunk(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    chunk_seeds: list[int],
-    lo: int,
-    random_state: int,
-) -> tuple[Any, torch.Tensor, float, float]:
-    """Train the variants ``chunk_seeds`` (the chunk starting at variant ``lo``) at once.
-
-    Returns the member module, its test logits (M, n_test, C) and the wall and CPU seconds
-    of training. The same call on any process (in-process or a Ray worker) gives the
-    same numbers.
-    """
-    from attnscope.core import batched_forward, seeded
-    from attnscope.train import class_weights, fit_members
-
-    config = template._train_config()
-    cw = class_weights(train.y, len(train.class_names)) if template.class_weight else None
-    module = template.build_members(train, chunk_seeds)
-    start, cpu = time.perf_counter(), time.process_time()
-    with seeded(int(random_state) + lo, config.device):
-        fit_members(
-            module,
-            template._make_inputs(train),
-            torch.as_tensor(train.y),
-            seeds=chunk_seeds,
-            config=config,
-            val_inputs=template._make_inputs(val),
-            val_y=torch.as_tensor(val.y),
-            class_weight=cw,
-        )
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    with torch.no_grad():
-        logits = batched_forward(
-            module, template._make_inputs(test), batch_size=512, members=len(chunk_seeds)
-        )
-    return module, logits, seconds, cpu_seconds
-
-
-def _run_batched(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    explain_idx: np.ndarray,
-    seeds: list[int],
-    methods: Sequence[str],
-    *,
-    ig_steps: int,
-    member_chunk: int,
-    sample_chunk: int,
-    random_state: int,
-) -> dict[str, Any]:
-    explained = test.subset(explain_idx)
-    logits, train_seconds, train_cpu, members = [], 0.0, 0.0, []
-    for lo in range(0, len(seeds), member_chunk):
-        module, chunk_logits, wall, cpu = _train_chunk(
-            template, train, val, test, seeds[lo : lo + member_chunk], lo, random_state
-        )
-        train_seconds += wall
-        train_cpu += cpu
-        logits.append(chunk_logits)
-        members.append(module)
-    all_logits = torch.cat(logits).float()
-    proba = torch.softmax(all_logits, dim=-1).numpy()  # (N, n_test, C)
-    target = _consensus(proba[:, explain_idx])
-    maps: dict[str, list[np.ndarray]] = {name: [] for name in methods}
-    seconds = dict.fromkeys(methods, 0.0)
-    for module in members:
-        part, secs = _ensemble_attributions(
-            template,
-            module,
-            explained,
-            target,
-            methods,
-            ig_steps=ig_steps,
-            chunk=sample_chunk,
-            random_state=random_state,
-        )
-        for name in methods:
-            maps[name].append(part[name])
-            seconds[name] += secs[name]
-    return {
-        "proba": proba,
-        "target": target,
-        "maps": {k: np.concatenate(v) for k, v in maps.items()},
-        "train_seconds": train_seconds,
-        "train_cpu_seconds": train_cpu,
-        "explain_seconds": seconds,
-    }
-
-
 def _ray_runner(address: str | None) -> Any:
     from functools import partial
 
     from attnscope.run._ray import run_batched_ray
 
     return partial(run_batched_ray, address=address)
-
-
-def _consensus(proba: np.ndarray) -> np.ndarray:
-    """Majority predicted class per sample over variants; proba (N, n, C)."""
-    votes = np.zeros(proba.shape[1:], dtype=np.int64)
-    np.add.at(votes, (np.arange(proba.shape[1])[None, :], proba.argmax(-1)), 1)
-    return np.asarray(votes.argmax(axis=1))
-
-
-# -- generic path (any estimator) ---------------------------------------------------------
-def _fit_one(template: Any, seed: int, train: Any, val: Any) -> tuple[Any, float]:
-    from sklearn.base import clone
-
-    est = clone(template).set_params(random_state=int(seed))
-    start = time.perf_counter()
-    est.fit(train, validation_data=val)
-    return est, time.perf_counter() - start
-
-
-def _run_generic(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    explain_idx: np.ndarray,
-    seeds: list[int],
-    methods: Sequence[str],
-    *,
-    ig_steps: int,
-    n_jobs: int,
-    random_state: int,
-) -> dict[str, Any]:
-    from attnscope.explain import attribute
-
-    start, cpu = time.perf_counter(), time.process_time()
-    if n_jobs == 1:
-        fitted = [_fit_one(template, s, train, val) for s in seeds]
-    else:
-        from joblib import Parallel, delayed
-
-        fitted = Parallel(n_jobs=n_jobs)(delayed(_fit_one)(template, s, train, val) for s in seeds)
-    train_seconds = time.perf_counter() - start
-    # CPU time of this process only: with n_jobs > 1 the workers' time is not counted.
-    train_cpu = time.process_time() - cpu if n_jobs == 1 else float("nan")
-    ests = [e for e, _ in fitted]
-    proba = np.stack([e.predict_proba(test) for e in ests])
-    sub = test.subset(explain_idx)
-    target = _consensus(proba[:, explain_idx])
-    maps: dict[str, np.ndarray] = {}
-    seconds = dict.fromkeys(methods, 0.0)
-    for name in methods:
-        options: dict[str, Any] = {"n_steps": ig_steps} if name == "integrated_gradients" else {}
-        parts = []
-        for est in ests:
-            attr = attribute(
-                est, sub, method=name, target=target, random_state=random_state, **options
-            )
-            parts.append(np.asarray(attr.values, dtype=np.float32))
-            seconds[name] += attr.seconds
-        maps[name] = np.stack(parts)
-    return {
-        "proba": proba,
-        "target": target,
-        "maps": maps,
-        "train_seconds": train_seconds,
-        "train_cpu_seconds": train_cpu,
-        "explain_seconds": seconds,
-        "fit_seconds_each": [s for _, s in fitted],
-    }
-
-
-def _time_standalone(template: Any, seed: int, train: Any, val: Any) -> tuple[float, float]:
-    """Wall and CPU seconds of one standalone training."""
-    cpu = time.process_time()
-    _, seconds = _fit_one(template, seed, train, val)
-    return seconds, time.process_time() - cpu
 
 
 def run_consistency(
@@ -428,6 +219,9 @@ def run_consistency(
     explain_idx = _explain_subset(test, n_explain, split_seed)
     seeds = [int(random_state) + i for i in range(n_variants)]
     path = "batched" if batched and model == "attn_lstm" else "generic"
+    study = SeedStudy(
+        template, train, val, test, explain_idx, seeds, methods, ig_steps, random_state
+    )
     if path == "batched":
         unknown = sorted(set(methods) - set(BATCHED_METHODS))
         if unknown:
@@ -435,37 +229,15 @@ def run_consistency(
                 f"methods {unknown} are not available on the batched attention-LSTM path; "
                 f"use {', '.join(BATCHED_METHODS)}, or batched=False."
             )
-        run = (_ray_runner(address) if engine == "ray" else _run_batched)(
-            template,
-            train,
-            val,
-            test,
-            explain_idx,
-            seeds,
-            methods,
-            ig_steps=ig_steps,
-            member_chunk=member_chunk,
-            sample_chunk=sample_chunk,
-            random_state=random_state,
-        )
+        runner = _ray_runner(address) if engine == "ray" else _run_batched
+        run = runner(study, member_chunk=member_chunk, sample_chunk=sample_chunk)
     elif engine == "ray":
         raise ConfigError(
             f"engine='ray' runs the batched attention-LSTM path; model {model!r} "
             "(or batched=False) runs locally: use engine='local' with n_jobs."
         )
     else:
-        run = _run_generic(
-            template,
-            train,
-            val,
-            test,
-            explain_idx,
-            seeds,
-            methods,
-            ig_steps=ig_steps,
-            n_jobs=n_jobs,
-            random_state=random_state,
-        )
+        run = _run_generic(study, n_jobs=n_jobs)
     standalone, standalone_cpu = (
         _time_standalone(template, seeds[0], train, val) if time_standalone else (None, None)
     )

@@ -5,7 +5,8 @@ Each task trains one chunk of variants as one member-axis network
 logits; the trained chunk stays in Ray's object store. Once every chunk has predicted,
 the driver computes the variants' consensus class per explained sample and a second task
 per chunk attributes it (:func:`attnscope.explain.attribute_spec` on the members-folded
-spec). Chunks and seeds are those of the in-process path, so the figures are the same.
+spec). Every step but the execution of a chunk is the in-process path's
+(:mod:`attnscope.run._batched`), so the figures are the same.
 
 ``address=None`` starts (or reuses) a local Ray; ``address="auto"`` or
 ``"ray://host:10001"`` joins an existing cluster (``ray.init(address=...)``).
@@ -15,11 +16,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from attnscope.errors import ConfigError
+
+if TYPE_CHECKING:
+    from attnscope.run._study import SeedStudy
 
 __all__ = ["run_batched_ray"]
 
@@ -46,7 +50,7 @@ def _train_task(
 ) -> tuple[Any, np.ndarray, float, float]:
     import torch
 
-    from attnscope.run._consistency import _train_chunk
+    from attnscope.run._batched import _train_chunk
 
     torch.set_num_threads(threads)
     module, logits, seconds, cpu = _train_chunk(
@@ -68,7 +72,7 @@ def _explain_task(
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     import torch
 
-    from attnscope.run._consistency import _ensemble_attributions
+    from attnscope.run._batched import _ensemble_attributions
 
     torch.set_num_threads(threads)
     return _ensemble_attributions(
@@ -84,25 +88,17 @@ def _explain_task(
 
 
 def run_batched_ray(
-    template: Any,
-    train: Any,
-    val: Any,
-    test: Any,
-    explain_idx: np.ndarray,
-    seeds: list[int],
-    methods: Sequence[str],
+    study: SeedStudy,
     *,
-    ig_steps: int,
     member_chunk: int,
     sample_chunk: int,
-    random_state: int,
     address: str | None = None,
     num_cpus: int | None = None,
     threads: int = 1,
 ) -> dict[str, Any]:
     """The batched consistency run with every chunk of variants on a Ray worker.
 
-    Parameters as in :func:`attnscope.run._consistency._run_batched`, plus ``address``
+    Parameters as in :func:`attnscope.run._batched._run_batched`, plus ``address``
     (a Ray cluster; default a local Ray), ``num_cpus`` (CPUs of a local Ray; default all)
     and ``threads`` (torch threads per task, one CPU each; tasks ask one GPU each when
     the model's device is CUDA).
@@ -114,7 +110,7 @@ def run_batched_ray(
         (N, n_explain, ...)), ``train_seconds`` (wall time of the training round),
         ``train_cpu_seconds`` (summed over workers), ``explain_seconds``.
     """
-    from attnscope.run._consistency import _consensus
+    from attnscope.run._batched import _assemble, _chunks, _vote
 
     ray = _import_ray()
     started = False
@@ -127,21 +123,20 @@ def run_batched_ray(
         ray.init(log_to_driver=False, **options)
         started = True
     try:
-        gpu = 1 if str(template._train_config().device).startswith("cuda") else 0
+        gpu = 1 if str(study.template._train_config().device).startswith("cuda") else 0
         train_remote = ray.remote(num_cpus=1, num_gpus=gpu, num_returns=4)(_train_task)
         explain_remote = ray.remote(num_cpus=1, num_gpus=gpu)(_explain_task)
-        refs = [ray.put(x) for x in (template, train, val, test)]
+        refs = [ray.put(x) for x in (study.template, study.train, study.val, study.test)]
         start = time.perf_counter()
-        chunks = [
-            train_remote.remote(*refs, seeds[lo : lo + member_chunk], lo, random_state, threads)
-            for lo in range(0, len(seeds), member_chunk)
+        chunks = [  # (module, logits, wall, cpu) refs; the modules stay in the object store
+            train_remote.remote(*refs, chunk_seeds, lo, study.random_state, threads)
+            for lo, chunk_seeds in _chunks(study.seeds, member_chunk)
         ]
         logits = ray.get([c[1] for c in chunks])
         train_seconds = time.perf_counter() - start
-        train_cpu = float(sum(ray.get([c[3] for c in chunks])))
-        proba = _softmax(np.concatenate(logits).astype(np.float32))
-        target = _consensus(proba[:, explain_idx])
-        explained = ray.put(test.subset(explain_idx))
+        train_cpu = sum(ray.get([c[3] for c in chunks]))
+        proba, target = _vote(logits, study.explain_idx)
+        explained = ray.put(study.test.subset(study.explain_idx))
         parts = ray.get(
             [
                 explain_remote.remote(
@@ -149,10 +144,10 @@ def run_batched_ray(
                     c[0],
                     explained,
                     target,
-                    list(methods),
-                    ig_steps,
+                    study.methods,
+                    study.ig_steps,
                     sample_chunk,
-                    random_state,
+                    study.random_state,
                     threads,
                 )
                 for c in chunks
@@ -161,17 +156,4 @@ def run_batched_ray(
     finally:
         if started:
             ray.shutdown()
-    return {
-        "proba": proba,
-        "target": target,
-        "maps": {m: np.concatenate([p[0][m] for p in parts]) for m in methods},
-        "train_seconds": train_seconds,
-        "train_cpu_seconds": train_cpu,
-        "explain_seconds": {m: float(sum(p[1][m] for p in parts)) for m in methods},
-    }
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    import torch
-
-    return torch.softmax(torch.from_numpy(logits), dim=-1).numpy()
+    return _assemble(proba, target, parts, study.methods, train_seconds, train_cpu)
