@@ -124,7 +124,7 @@ def _detect_file(p: Path) -> str | None:
         return "hapmap"
     if not base.endswith((*_TABLE_EXT, ".seq")) and not first:
         return None
-    delim = "\t" if "\t" in first else ("," if "," in first else None)
+    delim = next((d for d in "\t,;" if d in first), None)
     fields = (
         [f.strip().lower() for f in next(csv.reader([first], delimiter=delim))]
         if delim
