@@ -222,3 +222,50 @@ def test_gmt_set_without_genes_is_skipped_with_a_warning(tmp_path):
     path.write_text("A G0 G1 G2\n")  # spaces, not tabs
     with pytest.raises(DataError, match=r"sets.gmt, line 1: .* found no tab; GMT files are tab"):
         read_gmt(path)
+
+
+@pytest.mark.parametrize(("make", "phrase"), [("dir", "found a directory"), ("none", "not found")])
+def test_gene_sets_option_names_a_directory_or_a_missing_file(tmp_path, capsys, make, phrase):
+    path = tmp_path / "expr.csv"
+    path.write_text(_table())
+    sets = tmp_path / "sets"
+    if make == "dir":
+        sets.mkdir()
+    args = [str(path), "--model", "hain", "--label-col", "label", "--gene-sets", str(sets)]
+    line = _one_error(*_fit(tmp_path, capsys, args))
+    assert f"{sets}: " in line and phrase in line and "dict" not in line
+
+
+# --------------------------------------------------------------- runs versus data
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run5")
+    (folder / "expr.csv").write_text(_table())
+    out = folder / "run"
+    argv = ["fit", str(folder / "expr.csv"), "--model", "mlp", "--label-col", "label",
+            "--out", str(out), "--set", "epochs=1", "--set", "val_size=0",
+            "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0
+    return out
+
+
+def test_run_directory_given_as_data_says_so(run_dir, tmp_path, capsys):
+    line = _one_error(*_fit(tmp_path, capsys, [str(run_dir), "--model", "mlp"]))
+    assert f"{run_dir}: this is an attnscope run directory (model.json), not data" in line
+
+
+@pytest.mark.parametrize("command", ["explain", "evaluate", "predict"])
+def test_data_file_given_as_run_says_so(run_dir, capsys, command):
+    data = run_dir.parent / "expr.csv"
+    code = run([command, str(data), str(data)])
+    line = _one_error(code, capsys.readouterr().err, run_dir.parent / "nothing")
+    assert f"{data} is a file, not a run directory; give the run directory" in line
+
+
+def test_data_of_another_modality_names_the_models_that_take_it(tmp_path, capsys):
+    from _hostile import seed, write_seed
+
+    write_seed(seed("plink_bed"), tmp_path, [])
+    line = _one_error(*_fit(tmp_path, capsys, [str(tmp_path / "c"), "--model", "mlp"]))
+    assert "MLPClassifier takes tabular data, got genotype data; models for genotype data: " in line
+    assert "hemera (--model NAME)" in line

@@ -67,6 +67,12 @@ def detect_format(path: PathLike) -> str:
         fmt = "plink"
     else:
         raise DataError(f"{p}: no such file or folder; check the path.")
+    if fmt is None and p.is_dir() and (p / "model.json").is_file():
+        raise DataError(
+            f"{p}: this is an attnscope run directory (model.json), not data; give the data "
+            "file (the run's config.toml names the one it was trained on), or give the run "
+            "first to commands that take one: attnscope explain RUN DATA."
+        )
     if fmt is None:
         raise DataError(
             f"{p}: cannot tell the data format; give it with --format NAME (format= in "

@@ -63,6 +63,11 @@ def resolve_gene_sets(gene_sets: str | Path | None) -> tuple[dict[str, list[str]
         default = shared_data_dir() / HALLMARK
         return (read_gmt(default), str(default)) if default.is_file() else None
     path = Path(gene_sets)
+    if path.is_dir():
+        raise ConfigError(
+            f"gene-set file {path} is a directory; give the GMT file inside it (e.g. "
+            "h.all.v2024.1.Hs.symbols.gmt) or 'none'."
+        )
     if not path.is_file():
         raise ConfigError(
             f"gene-set file {path} not found; give a GMT file (e.g. MSigDB h.all.*.gmt) or 'none'."
