@@ -269,3 +269,21 @@ def test_data_of_another_modality_names_the_models_that_take_it(tmp_path, capsys
     line = _one_error(*_fit(tmp_path, capsys, [str(tmp_path / "c"), "--model", "mlp"]))
     assert "MLPClassifier takes tabular data, got genotype data; models for genotype data: " in line
     assert "hemera (--model NAME)" in line
+
+
+def test_labels_file_on_a_run_fitted_with_a_label_column(run_dir, capsys):
+    """The run stores --label-col; --labels given now replaces it (was 'not both')."""
+    folder = run_dir.parent
+    text = _table().splitlines()
+    (folder / "nolab.csv").write_text(
+        "\n".join(",".join(ln.split(",")[:1] + ln.split(",")[2:]) for ln in text) + "\n"
+    )
+    (folder / "labels.csv").write_text(
+        "sample,label\n" + "".join(f"p{k},{y}\n" for k, y in enumerate(_LABELS))
+    )
+    argv = ["evaluate", str(run_dir), str(folder / "nolab.csv"), "--labels",
+            str(folder / "labels.csv"), "--no-trust", "--all-samples"]  # fmt: skip
+    code = run(argv)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "not both" not in err
