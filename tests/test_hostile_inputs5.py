@@ -287,3 +287,12 @@ def test_labels_file_on_a_run_fitted_with_a_label_column(run_dir, capsys):
     err = capsys.readouterr().err
     assert code == 0, err
     assert "not both" not in err
+
+
+def test_report_out_naming_a_directory_is_one_line(run_dir, tmp_path, capsys):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    code = run(["report", str(run_dir), "--out", str(folder)])
+    line = _one_error(code, capsys.readouterr().err, tmp_path / "nothing")
+    assert f"{folder} is a directory; give the path of a file to write" in line
+    assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".reports.*"))

@@ -70,8 +70,8 @@ def detect_format(path: PathLike) -> str:
     if fmt is None and p.is_dir() and (p / "model.json").is_file():
         raise DataError(
             f"{p}: this is an attnscope run directory (model.json), not data; give the data "
-            "file (the run's config.toml names the one it was trained on), or give the run "
-            "first to commands that take one: attnscope explain RUN DATA."
+            "file (the run's config.toml names the one it was trained on); commands that "
+            "take a run want it first (RUN DATA)."
         )
     if fmt is None:
         raise DataError(

@@ -61,7 +61,7 @@ def no_run(path: Path) -> ConfigError:
     if path.is_file():
         return ConfigError(
             f"{path} is a file, not a run directory; give the run directory 'attnscope fit' "
-            "wrote first, then the data: attnscope explain RUN DATA."
+            "wrote first, then the data (RUN DATA)."
         )
     return ConfigError(f"run directory {path} not found; train a model with 'attnscope fit'.")
 
