@@ -296,3 +296,16 @@ def test_report_out_naming_a_directory_is_one_line(run_dir, tmp_path, capsys):
     line = _one_error(code, capsys.readouterr().err, tmp_path / "nothing")
     assert f"{folder} is a directory; give the path of a file to write" in line
     assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".reports.*"))
+
+
+def test_gene_sets_matching_no_measured_gene_warn_on_explain(run_dir, tmp_path, capsys):
+    sets = tmp_path / "sets.gmt"
+    sets.write_text("A\tdesc\tX0\tX1\tX2\nB\tdesc\tY0\tY1\tY2\n")
+    data = run_dir.parent / "expr.csv"
+    argv = ["explain", str(run_dir), str(data), "--label-col", "label", "--method", "saliency",
+            "--gene-sets", str(sets), "--force"]  # fmt: skip
+    code = run(argv)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warned = [ln for ln in err.splitlines() if ln.startswith("warning: enrichment: no gene set")]
+    assert len(warned) == 1 and "feature names must be gene symbols" in warned[0], err

@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from attnscope._utils.files import write_json
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
 __all__ = [
     "DOSAGE_SNPS",
@@ -130,6 +131,7 @@ def enrichment_output(
             f"genes (features: {', '.join(names[:3].tolist())}); feature names must be gene "
             "symbols."
         )
+        warnings.warn(f"enrichment: {result['note']}", AttnscopeWarning, stacklevel=2)
     return write_json(run / "enrichment" / f"{stem or attr.method}.json", result)
 
 
