@@ -309,3 +309,11 @@ def test_gene_sets_matching_no_measured_gene_warn_on_explain(run_dir, tmp_path, 
     assert code == 0, err
     warned = [ln for ln in err.splitlines() if ln.startswith("warning: enrichment: no gene set")]
     assert len(warned) == 1 and "feature names must be gene symbols" in warned[0], err
+
+
+def test_default_gene_sets_stay_quiet_on_non_gene_features(run_dir, capsys):
+    data = run_dir.parent / "expr.csv"
+    argv = ["explain", str(run_dir), str(data), "--label-col", "label", "--method", "saliency",
+            "--force"]  # fmt: skip
+    assert run(argv) == 0
+    assert "enrichment: no gene set" not in capsys.readouterr().err

@@ -131,7 +131,10 @@ def enrichment_output(
             f"genes (features: {', '.join(names[:3].tolist())}); feature names must be gene "
             "symbols."
         )
-        warnings.warn(f"enrichment: {result['note']}", AttnscopeWarning, stacklevel=2)
+        from attnscope._utils.paths import shared_data_dir
+
+        if Path(source) != shared_data_dir() / HALLMARK:  # the default sets stay quiet
+            warnings.warn(f"enrichment: {result['note']}", AttnscopeWarning, stacklevel=2)
     return write_json(run / "enrichment" / f"{stem or attr.method}.json", result)
 
 
