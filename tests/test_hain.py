@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from attnscope.errors import AttnscopeWarning, ConfigError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.estimators import get_estimator_class
 from attnscope.estimators._hain import HAINClassifier, gene_set_pairs, robust_scale
 from attnscope.explain import attribute
@@ -182,7 +182,7 @@ def test_soft_clusters_when_names_do_not_match(sim):
 def test_bad_params_raise_config_error(sim):
     with pytest.raises(ConfigError, match="multiple of n_heads"):
         HAINClassifier(dim=10, n_heads=4, epochs=1).fit(sim.subset(np.arange(40)))
-    with pytest.raises(ConfigError, match="not a file"):
+    with pytest.raises(DataError, match="GMT file not found"):
         HAINClassifier(gene_sets="/no/such.gmt", epochs=1).fit(sim.subset(np.arange(40)))
 
 

@@ -22,6 +22,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     Nothing is left behind when the body raises, so a reader never sees half a file.
     """
     target = Path(path)
+    if target.is_dir():
+        raise ConfigError(
+            f"{target} is a directory; give the path of a file to write (a new name, or one "
+            "inside that folder)."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)

@@ -169,6 +169,11 @@ def load_request(
     from attnscope.cli._ui import note, spinner
 
     inherited = {k: v for k, v in (defaults or {}).items() if k in _INHERITED}
+    if {"labels", "label_col"} & set(req.options):
+        # The labels given now replace the run's: its --label-col next to a new --labels
+        # file was 'give --labels FILE or --label-col NAME, not both'.
+        inherited.pop("labels", None)
+        inherited.pop("label_col", None)
     if not labelled:
         inherited["labelled"] = False
     if req.empty:

@@ -121,7 +121,9 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
 
     run = Path(run)
     if not run.is_dir():
-        raise ConfigError(f"run directory {run} not found; train a model with 'attnscope fit'.")
+        from attnscope.run._commands import no_run
+
+        raise no_run(run)
     path = run / "config.toml"
     section = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     stored = DataRequest.from_config(section.get("data", {}), base=run)

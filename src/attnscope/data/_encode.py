@@ -14,7 +14,13 @@ import numpy as np
 
 from attnscope.errors import DataError
 
-__all__ = ["decode_labels", "encode_labels", "encode_sequences", "invalid_dna_chars"]
+__all__ = [
+    "alphabet_fix",
+    "decode_labels",
+    "encode_labels",
+    "encode_sequences",
+    "invalid_dna_chars",
+]
 
 _IUPAC_AMBIGUOUS = "RYSWKMBDHVN"
 _LUT = np.full(256, 255, dtype=np.uint8)
@@ -30,6 +36,18 @@ def invalid_dna_chars(seq: str) -> list[str]:
     """Characters of ``seq`` that are neither a base nor an IUPAC code, sorted."""
     raw = np.frombuffer(seq.encode("latin-1", errors="replace"), dtype=np.uint8)
     return sorted({chr(c) for c in np.unique(raw[_LUT[raw] == 255])})
+
+
+def alphabet_fix(bad: list[str]) -> str:
+    """How to fix a sequence holding the characters ``bad`` (outside the DNA alphabet)."""
+    chars = set(bad)
+    if chars & set("Uu"):
+        return "'U' is RNA: write T for U (e.g. sed '/^>/!y/Uu/Tt/' for FASTA) to read it as DNA."
+    if chars & set("EFIJLOPQXZefijlopqxz"):
+        return "This looks like a protein sequence; attnscope's sequence models read DNA."
+    if chars & set("-."):
+        return "Remove the alignment gaps ('-', '.') (e.g. sed '/^>/!s/[-.]//g' for FASTA)."
+    return "Remove the other characters (digits, spaces inside a line, symbols)."
 
 
 def encode_sequences(
@@ -72,7 +90,8 @@ def encode_sequences(
         bad = invalid_dna_chars(sequences[rec])
         raise DataError(
             f"{source}: sequence {name} has characters outside the DNA alphabet {bad}; "
-            "allowed are A, C, G, T and IUPAC codes (R Y S W K M B D H V N), any case."
+            "allowed are A, C, G, T and IUPAC codes (R Y S W K M B D H V N), any case. "
+            + alphabet_fix(bad)
         )
     if (lengths == 0).any():
         rec = int(np.argmax(lengths == 0))
@@ -135,6 +154,7 @@ def encode_labels(
     Parameters
     ----------
     values : array-like of shape (n_samples,)
+        Numbers, or strings (surrounding white space is stripped).
     class_names : sequence of str, optional
         Fixed class order; default sorted unique values (numbers sorted numerically).
     min_classes : int, default 2
@@ -157,7 +177,9 @@ def encode_labels(
         names = [_fmt_number(u) for u in uniq]
         as_str = np.array([_fmt_number(v) for v in arr])
     else:
-        as_str = arr.astype(str)
+        # Spaces around a label are never meaningful ('tumor ' is 'tumor', e.g. from a
+        # trailing separator or a hand-edited cell): strip them rather than add a class.
+        as_str = np.char.strip(arr.astype(str))
         names = sorted(set(as_str.tolist()))
         _warn_case_variants(names, source)
     if class_names is not None:
@@ -176,7 +198,7 @@ def encode_labels(
 
 
 def _warn_case_variants(names: list[str], source: str) -> None:
-    """Warn when class names differ only in case or surrounding spaces (likely one class)."""
+    """Warn when class names differ only in case (likely one class)."""
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(name.strip().lower(), []).append(name)
@@ -188,7 +210,7 @@ def _warn_case_variants(names: list[str], source: str) -> None:
 
         shown = "; ".join(" / ".join(repr(n) for n in g) for g in clashes[:3])
         warnings.warn(
-            f"{source}: labels {shown} differ only in case or spaces and are treated as "
+            f"{source}: labels {shown} differ only in case and are treated as "
             "different classes; make them identical if they are one class.",
             AttnscopeWarning,
             stacklevel=3,

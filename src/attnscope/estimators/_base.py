@@ -195,9 +195,17 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _as_dataset(self, X: Any, y: Any | None, *, reset: bool = False) -> Dataset:
         if isinstance(X, Dataset):
             if not isinstance(X, self.dataset_type):
+                from attnscope.estimators._registry import models_for
+
+                fits = models_for(X.modality)
                 raise DataError(
                     f"{type(self).__name__} takes {self.dataset_type.modality} data, "
-                    f"got {X.modality} data."
+                    f"got {X.modality} data"
+                    + (
+                        f"; models for {X.modality} data: {', '.join(fits)} (--model NAME)."
+                        if fits
+                        else "."
+                    )
                 )
             if y is not None and not (
                 X.labels is not None and np.array_equal(np.asarray(y), X.labels)

@@ -29,20 +29,9 @@ def _read_gene_sets(gene_sets: str | Path | Mapping[str, Sequence[str]]) -> dict
     """A GMT path or a mapping -> {set name: genes}."""
     if isinstance(gene_sets, Mapping):
         return {str(k): [str(g) for g in v] for k, v in gene_sets.items()}
-    path = Path(gene_sets)
-    if not path.is_file():
-        raise ConfigError(f"gene_sets={str(gene_sets)!r} is not a file; give a GMT path or a dict.")
-    try:
-        from attnscope.io import read_gmt
+    from attnscope.io import read_gmt
 
-        return dict(read_gmt(path))
-    except (ImportError, AttributeError):  # reader not available: GMT is simple enough
-        out: dict[str, list[str]] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 3:
-                out[parts[0]] = [g for g in parts[2:] if g]
-        return out
+    return dict(read_gmt(gene_sets))
 
 
 def gene_set_pairs(

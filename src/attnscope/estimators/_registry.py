@@ -7,7 +7,7 @@ from typing import Any
 
 from attnscope.errors import ConfigError
 
-__all__ = ["ESTIMATORS", "get_estimator_class", "make_estimator"]
+__all__ = ["ESTIMATORS", "get_estimator_class", "make_estimator", "models_for"]
 
 #: name -> "module:Class"; later models add one line each.
 ESTIMATORS: dict[str, str] = {
@@ -45,3 +45,10 @@ def make_estimator(name: str, params: dict[str, Any] | None = None) -> Any:
     from attnscope.estimators._params import check_params
 
     return klass(**check_params(name, params))
+
+
+def models_for(modality: str) -> list[str]:
+    """Names of the registered models that take ``modality`` data (imports each model)."""
+    return [
+        name for name in ESTIMATORS if get_estimator_class(name).dataset_type.modality == modality
+    ]

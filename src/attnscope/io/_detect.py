@@ -67,6 +67,12 @@ def detect_format(path: PathLike) -> str:
         fmt = "plink"
     else:
         raise DataError(f"{p}: no such file or folder; check the path.")
+    if fmt is None and p.is_dir() and (p / "model.json").is_file():
+        raise DataError(
+            f"{p}: this is an attnscope run directory (model.json), not data; give the data "
+            "file (the run's config.toml names the one it was trained on); commands that "
+            "take a run want it first (RUN DATA)."
+        )
     if fmt is None:
         raise DataError(
             f"{p}: cannot tell the data format; give it with --format NAME (format= in "
@@ -124,7 +130,7 @@ def _detect_file(p: Path) -> str | None:
         return "hapmap"
     if not base.endswith((*_TABLE_EXT, ".seq")) and not first:
         return None
-    delim = "\t" if "\t" in first else ("," if "," in first else None)
+    delim = next((d for d in "\t,;" if d in first), None)
     fields = (
         [f.strip().lower() for f in next(csv.reader([first], delimiter=delim))]
         if delim

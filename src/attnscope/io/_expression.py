@@ -20,7 +20,7 @@ from attnscope.io._seqtable import (
     read_label_file,
     sniff_sep,
 )
-from attnscope.io._textio import one_line, read_csv
+from attnscope.io._textio import number_hint, one_line, read_csv
 
 __all__ = ["from_anndata", "read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
 
@@ -299,7 +299,10 @@ def read_h5ad(path: PathLike, *, label_key: str | None = None) -> TabularDataset
 
     p = need_file(path, "h5ad file")
     try:
-        adata = anndata.read_h5ad(p)
+        with warnings.catch_warnings():
+            # anndata warns of repeated obs/var names; from_anndata refuses them, naming them.
+            warnings.filterwarnings("ignore", message=".*names are not unique")
+            adata = anndata.read_h5ad(p)
     except Exception as exc:  # h5py/anndata raise many types on a damaged HDF5 file
         raise DataError(
             f"{p}: not a readable h5ad file ({type(exc).__name__}: {one_line(exc)}); write it "
@@ -488,7 +491,7 @@ def _numeric(
             f" The table has a {label_like[0]!r} row/column: pass --label-col {label_like[0]} "
             "(label_col=) to use it as the labels."
             if label_like
-            else " Fix or remove non-numeric entries."
+            else " " + (number_hint(block.iat[r, c]) or "Fix or remove non-numeric entries.")
         )
         raise DataError(
             f"{path}, line {lines[r]}: value {block.iat[r, c]!r} is not a "

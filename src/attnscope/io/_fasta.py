@@ -11,7 +11,7 @@ import numpy as np
 
 from attnscope._utils.files import write_text
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
-from attnscope.data._encode import invalid_dna_chars
+from attnscope.data._encode import alphabet_fix, invalid_dna_chars
 from attnscope.errors import DataError
 from attnscope.io._seqtable import (
     PathLike,
@@ -194,6 +194,15 @@ def _ids_and_labels(
         return h.split()[0] if h.split() else ""
 
     ids = [first_word(h) for h in headers]
+    key = label_field.rstrip("=") + "=" if isinstance(label_field, str) else None
+    for rid, line in zip(ids, head_lines):
+        # '>' alone, or '> label=1' (the first word is the label field, not a name).
+        if not rid or (key is not None and rid.startswith(key)):
+            raise DataError(
+                f"{path}, line {line}: header without an id; write the id first, e.g. "
+                f"'>seq{line}{' ' + key + '...' if key else ''}' (in Python, id_from='index' "
+                "numbers the records)."
+            )
     values: list[str] | None = None
     if isinstance(label_field, int):
         values = []
@@ -207,8 +216,7 @@ def _ids_and_labels(
             values.append(fields[label_field])
             if "|" in h:
                 ids[k] = fields[0]
-    elif isinstance(label_field, str):
-        key = label_field.rstrip("=") + "="
+    elif key is not None:
         values = []
         for h, line in zip(headers, head_lines):
             found = [f[len(key) :] for f in _FIELD_SPLIT.split(h) if f.startswith(key)]
@@ -218,9 +226,6 @@ def _ids_and_labels(
                     "or read labels from a file: --labels FILE (labels= in Python)."
                 )
             values.append(found[0])
-    empty = [line for i, line in zip(ids, head_lines) if not i]
-    if empty:
-        raise DataError(f"{path}, line {empty[0]}: header without an id; write '>id'.")
     if id_from == "index":
         ids = [f"{path.name.split('.')[0]}:{k}" for k in range(1, len(headers) + 1)]
     elif id_from != "header":
@@ -260,8 +265,7 @@ def _raise_bad_record(
                     raise DataError(
                         f"{path}, line {chunk_lines[k][j]} (record {ids[k]!r}): characters "
                         f"outside the DNA alphabet {bad}; allowed are A, C, G, T and IUPAC "
-                        "codes (R Y S W K M B D H V N), any case. Remove gaps ('-', '.') and "
-                        "digits."
+                        f"codes (R Y S W K M B D H V N), any case. {alphabet_fix(bad)}"
                     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from attnscope.errors import DataError
+from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._seqtable import PathLike, need_file, open_text
 
 __all__ = ["gene_set_membership", "read_gmt"]
@@ -16,7 +17,8 @@ __all__ = ["gene_set_membership", "read_gmt"]
 def read_gmt(path: PathLike) -> dict[str, list[str]]:
     """Read a GMT file: one set per line, ``name<TAB>description<TAB>gene<TAB>gene...``.
 
-    Empty gene fields are skipped and repeated genes within a set kept once.
+    Empty gene fields are skipped and repeated genes within a set kept once; a set without
+    genes is skipped with an :class:`~attnscope.errors.AttnscopeWarning`.
 
     Parameters
     ----------
@@ -31,11 +33,12 @@ def read_gmt(path: PathLike) -> dict[str, list[str]]:
     Raises
     ------
     DataError
-        Empty file, a line with fewer than three fields or no gene, a repeated set name.
+        A line without a tab or a name, a repeated set name, no set with genes.
     """
     p = need_file(path, "GMT file")
     sets: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
+    empty: list[str] = []
     with open_text(p) as fh:
         for lineno, raw in enumerate(fh, start=1):
             line = raw.rstrip("\r\n")
@@ -43,13 +46,16 @@ def read_gmt(path: PathLike) -> dict[str, list[str]]:
                 continue
             fields = line.split("\t")
             genes = list(dict.fromkeys(g.strip() for g in fields[2:] if g.strip()))
-            if len(fields) < 3 or not genes:
-                raise DataError(
-                    f"{p}, line {lineno}: expected 'name<TAB>description<TAB>gene...' with at "
-                    f"least one gene, found {len(fields)} tab-separated fields; GMT files are "
-                    "tab-separated."
-                )
             name = fields[0].strip()
+            if len(fields) == 1 or not name:
+                found = "no tab" if len(fields) == 1 else "no set name"
+                raise DataError(
+                    f"{p}, line {lineno}: expected 'name<TAB>description<TAB>gene...', found "
+                    f"{found}; GMT files are tab-separated with the set name first."
+                )
+            if not genes:
+                empty.append(f"{name!r} (line {lineno})")
+                continue
             if name in sets:
                 raise DataError(
                     f"{p}, line {lineno}: gene set {name!r} repeats line {lines[name]}; "
@@ -57,8 +63,15 @@ def read_gmt(path: PathLike) -> dict[str, list[str]]:
                 )
             sets[name] = genes
             lines[name] = lineno
+    if empty:
+        warnings.warn(
+            f"{p}: {len(empty)} gene set(s) without genes skipped: {', '.join(empty[:3])}"
+            f"{' ...' if len(empty) > 3 else ''}.",
+            AttnscopeWarning,
+            stacklevel=2,
+        )
     if not sets:
-        raise DataError(f"{p}: no gene sets found; the file is empty.")
+        raise DataError(f"{p}: no gene set with genes found; write one set per line.")
     return sets
 
 

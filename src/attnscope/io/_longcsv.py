@@ -20,7 +20,7 @@ import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
-from attnscope.io._textio import one_line, open_text, read_csv
+from attnscope.io._textio import number_hint, one_line, open_text, read_csv
 from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
 if TYPE_CHECKING:
@@ -100,20 +100,26 @@ def read_long_timeseries(
     t_hours, ok = parse_times(table[lower["time"]].to_numpy())
     if not ok.all():
         bad = int(np.argmax(~ok))
-        raise DataError(
-            f"{path}, line {bad + 2}: time {table[lower['time']].iloc[bad]!r} is neither a "
-            "number of hours nor HH:MM; fix or remove the line."
+        cell = _cell(table[lower["time"]].iloc[bad])
+        what = (
+            f"the time is {_MISSING}"
+            if cell == _MISSING
+            else f"time {cell} is neither a number of hours nor HH:MM"
         )
+        raise DataError(f"{path}, line {bad + 2}: {what}; fix or remove the line.")
     value = pd.to_numeric(table[lower["value"]], errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
     if not fine.all():
         bad = int(np.argmax(~fine))
-        raise DataError(
-            f"{path}, line {bad + 2}: value {table[lower['value']].iloc[bad]!r} is not a "
-            "finite number within float32 range; fix or remove the line (missing observations "
-            "need no row)."
+        cell = table[lower["value"]].iloc[bad]
+        what = (
+            "the value is missing (empty or NA)"
+            if _cell(cell) == _MISSING
+            else f"value {_cell(cell)} is not a finite number within float32 range"
         )
+        fix = number_hint(cell) or "Fix or remove the line (missing observations need no row)."
+        raise DataError(f"{path}, line {bad + 2}: {what}. {fix}")
     if not (np.isfinite(step_hours) and step_hours > 0):
         raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")
     sample_idx, sample_ids = pd.factorize(ids, sort=False)
@@ -199,6 +205,18 @@ def read_long_timeseries(
         static_names=np.zeros(0, dtype=str),
         times=grid,
     )
+
+
+_MISSING = "missing (empty or NA)"
+
+
+def _cell(value: Any) -> str:
+    """A table cell as the user wrote it: quoted text, or 'missing (empty or NA)'."""
+    import pandas as pd
+
+    if not isinstance(value, str) and pd.isna(value):
+        return _MISSING
+    return repr(value if isinstance(value, str) else str(value))
 
 
 def _stay_labels(

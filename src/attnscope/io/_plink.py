@@ -176,6 +176,16 @@ class PlinkReader:
             iid = (self.fam["fid"] + "_" + self.fam["iid"]).to_numpy().astype(str)
         self._sample_ids = iid
         self._snp_ids = self.bim["snp"].to_numpy().astype(str)
+        repeated = self.bim["snp"].duplicated().to_numpy()
+        if repeated.any():
+            line = int(np.argmax(repeated))
+            snp = str(self._snp_ids[line])
+            first = int(np.argmax(self._snp_ids == snp))
+            raise DataError(
+                f"{self.bim_path}, line {line + 1}: SNP id {snp!r} repeats line {first + 1} "
+                f"({int(repeated.sum())} repeated ids); SNP ids must be unique: rename them "
+                "(e.g. plink2 --set-all-var-ids @:#:$r:$a) or drop the duplicates."
+            )
         self._chromosomes = self.bim["chromosome"].to_numpy().astype(str)
 
     @property

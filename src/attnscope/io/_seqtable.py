@@ -15,7 +15,7 @@ from typing import IO, Any
 import numpy as np
 
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
-from attnscope.data._encode import invalid_dna_chars
+from attnscope.data._encode import alphabet_fix, invalid_dna_chars
 from attnscope.errors import DataError
 from attnscope.io._textio import one_line, read_csv
 from attnscope.io._textio import open_text as _open_text
@@ -246,7 +246,7 @@ def read_sequence_table(
                 raise DataError(
                     f"{p}, line {k + 2} (id {ids[k]!r}): characters outside the DNA alphabet "
                     f"{bad} in column {seq_c!r}; allowed are A, C, G, T and IUPAC codes "
-                    "(R Y S W K M B D H V N), any case."
+                    f"(R Y S W K M B D H V N), any case. {alphabet_fix(bad)}"
                 ) from None
         raise
     codes: np.ndarray | None = None

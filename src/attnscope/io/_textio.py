@@ -22,6 +22,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import zipfile
 import zlib
 from collections import deque
@@ -301,3 +302,19 @@ def _locate_bad_text(path: Path) -> None:
     with open_text(path) as fh:
         for _ in fh:
             pass
+
+
+def number_hint(value: Any) -> str | None:
+    """The fix for a number written with a decimal comma or thousands separators, else None."""
+    text = str(value).strip()
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text) and (
+        "." in text or text.count(",") > 1
+    ):
+        plain = text.replace(",", "")
+        return f"It has thousands separators: write {plain!r} (export without digit grouping)."
+    if re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", text):
+        point = text.replace(",", ".")
+        return (
+            f"It has a decimal comma: write {point!r} (export with '.' as the decimal separator)."
+        )
+    return None

@@ -9,13 +9,14 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from attnscope._utils.files import write_json
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
 __all__ = [
     "DOSAGE_SNPS",
@@ -63,6 +64,11 @@ def resolve_gene_sets(gene_sets: str | Path | None) -> tuple[dict[str, list[str]
         default = shared_data_dir() / HALLMARK
         return (read_gmt(default), str(default)) if default.is_file() else None
     path = Path(gene_sets)
+    if path.is_dir():
+        raise ConfigError(
+            f"gene-set file {path} is a directory; give the GMT file inside it (e.g. "
+            "h.all.v2024.1.Hs.symbols.gmt) or 'none'."
+        )
     if not path.is_file():
         raise ConfigError(
             f"gene-set file {path} not found; give a GMT file (e.g. MSigDB h.all.*.gmt) or 'none'."
@@ -125,6 +131,10 @@ def enrichment_output(
             f"genes (features: {', '.join(names[:3].tolist())}); feature names must be gene "
             "symbols."
         )
+        from attnscope._utils.paths import shared_data_dir
+
+        if Path(source) != shared_data_dir() / HALLMARK:  # the default sets stay quiet
+            warnings.warn(f"enrichment: {result['note']}", AttnscopeWarning, stacklevel=2)
     return write_json(run / "enrichment" / f"{stem or attr.method}.json", result)
 
 

@@ -51,9 +51,19 @@ def load_model(run: str | Path) -> Any:
 
     path = Path(run)
     if not path.is_dir():
-        raise ConfigError(f"run directory {path} not found; train a model with 'attnscope fit'.")
+        raise no_run(path)
     check_complete(path)
     return BaseClassifier.load(path)
+
+
+def no_run(path: Path) -> ConfigError:
+    """The error for a RUN argument that is not a directory (a data file given first, or none)."""
+    if path.is_file():
+        return ConfigError(
+            f"{path} is a file, not a run directory; give the run directory 'attnscope fit' "
+            "wrote first, then the data (RUN DATA)."
+        )
+    return ConfigError(f"run directory {path} not found; train a model with 'attnscope fit'.")
 
 
 def check_complete(run: Path) -> None:
