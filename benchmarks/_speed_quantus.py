@@ -57,6 +57,19 @@ def quantus_pairs(name: str, est: Any, data: Any, steps: int, n_sens: int) -> No
         a = (grad[0] * inp).sum(1, keepdim=True)
         return a.expand(-1, inp.shape[1], -1).detach().numpy()
 
+    def run_ixg(metric: Any, m: int, a_batch: np.ndarray) -> np.ndarray:
+        """A Quantus metric that re-explains with input x gradient, on the first m samples."""
+        res = metric(
+            model=net,
+            x_batch=x3[:m],
+            y_batch=y[:m],
+            a_batch=a_batch,
+            explain_func=ixg,
+            device="cpu",
+            channel_first=True,
+        )
+        return np.asarray(res, dtype=float)
+
     if f % steps:  # Quantus needs equal steps: one feature per step
         steps = f
     per = f // steps
@@ -112,16 +125,7 @@ def quantus_pairs(name: str, est: Any, data: Any, steps: int, n_sens: int) -> No
             display_progressbar=False,
             return_last_correlation=True,
         )
-        res = metric(
-            model=net,
-            x_batch=x3,
-            y_batch=y,
-            a_batch=a3,
-            explain_func=ixg,
-            device="cpu",
-            channel_first=True,
-        )
-        return np.asarray(res, dtype=float), n
+        return run_ixg(metric, n, a3), n
 
     pair(
         name,
@@ -160,16 +164,7 @@ def quantus_pairs(name: str, est: Any, data: Any, steps: int, n_sens: int) -> No
             disable_warnings=True,
             display_progressbar=False,
         )
-        res = metric(
-            model=net,
-            x_batch=x3[:m],
-            y_batch=y[:m],
-            a_batch=a3m,
-            explain_func=ixg,
-            device="cpu",
-            channel_first=True,
-        )
-        return np.asarray(res, dtype=float), m
+        return run_ixg(metric, m, a3m), m
 
     pair(
         name,

@@ -39,8 +39,13 @@ def invalid_dna_chars(seq: str) -> list[str]:
 
 
 def alphabet_fix(bad: list[str]) -> str:
-    """How to fix a sequence holding the characters ``bad`` (outside the DNA alphabet)."""
-    chars = set(bad)
+    """What is allowed, and how to fix a sequence holding ``bad`` (outside the DNA alphabet)."""
+    return "allowed are A, C, G, T and IUPAC codes (R Y S W K M B D H V N), any case. " + (
+        _alphabet_remedy(set(bad))
+    )
+
+
+def _alphabet_remedy(chars: set[str]) -> str:
     if chars & set("Uu"):
         return "'U' is RNA: write T for U (e.g. sed '/^>/!y/Uu/Tt/' for FASTA) to read it as DNA."
     if chars & set("EFIJLOPQXZefijlopqxz"):
@@ -90,7 +95,6 @@ def encode_sequences(
         bad = invalid_dna_chars(sequences[rec])
         raise DataError(
             f"{source}: sequence {name} has characters outside the DNA alphabet {bad}; "
-            "allowed are A, C, G, T and IUPAC codes (R Y S W K M B D H V N), any case. "
             + alphabet_fix(bad)
         )
     if (lengths == 0).any():

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from attnscope._utils.files import COMPLETE_MARKER
 from attnscope.errors import ConfigError, DataError
 from attnscope.io._seqtable import PathLike, open_text
 
@@ -67,9 +68,9 @@ def detect_format(path: PathLike) -> str:
         fmt = "plink"
     else:
         raise DataError(f"{p}: no such file or folder; check the path.")
-    if fmt is None and p.is_dir() and (p / "model.json").is_file():
+    if fmt is None and p.is_dir() and (p / COMPLETE_MARKER).is_file():
         raise DataError(
-            f"{p}: this is an attnscope run directory (model.json), not data; give the data "
+            f"{p}: this is an attnscope run directory ({COMPLETE_MARKER}), not data; give the data "
             "file (the run's config.toml names the one it was trained on); commands that "
             "take a run want it first (RUN DATA)."
         )

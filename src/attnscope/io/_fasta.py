@@ -264,8 +264,7 @@ def _raise_bad_record(
                 if bad:
                     raise DataError(
                         f"{path}, line {chunk_lines[k][j]} (record {ids[k]!r}): characters "
-                        f"outside the DNA alphabet {bad}; allowed are A, C, G, T and IUPAC "
-                        f"codes (R Y S W K M B D H V N), any case. {alphabet_fix(bad)}"
+                        f"outside the DNA alphabet {bad}; {alphabet_fix(bad)}"
                     )
 
 

@@ -245,8 +245,7 @@ def read_sequence_table(
             if bad:
                 raise DataError(
                     f"{p}, line {k + 2} (id {ids[k]!r}): characters outside the DNA alphabet "
-                    f"{bad} in column {seq_c!r}; allowed are A, C, G, T and IUPAC codes "
-                    f"(R Y S W K M B D H V N), any case. {alphabet_fix(bad)}"
+                    f"{bad} in column {seq_c!r}; {alphabet_fix(bad)}"
                 ) from None
         raise
     codes: np.ndarray | None = None
