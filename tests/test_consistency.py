@@ -11,8 +11,8 @@ import torch
 from scipy.stats import kendalltau, rankdata, spearmanr
 
 from attnscope.errors import DataError
+from attnscope.metrics._agreement import average_ranks
 from attnscope.metrics._consistency import (
-    _average_ranks,
     coefficient_of_variation,
     consistency_summary,
     mean_pairwise_kendall,
@@ -195,7 +195,7 @@ def test_metrics_match_brute_force():
     np.testing.assert_allclose(each[2, 0], own)
     tau = np.mean([kendalltau(abs(x[i, 1]), abs(x[j, 1]))[0] for i, j in pairs])
     np.testing.assert_allclose(mean_pairwise_kendall(x, n_pairs=100)[1], tau)
-    np.testing.assert_allclose(_average_ranks(np.abs(x)), rankdata(np.abs(x), axis=-1))
+    np.testing.assert_allclose(average_ranks(np.abs(x)), rankdata(np.abs(x), axis=-1))
     # Jaccard of known top sets: variant 0 tops {0, 1}, variant 1 tops {1, 2}
     maps = np.zeros((2, 1, 5))
     maps[0, 0, [0, 1]] = [2, 1]

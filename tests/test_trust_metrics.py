@@ -20,6 +20,7 @@ from attnscope.metrics import (
     gene_list_overlap,
     geneset_enrichment,
     precision_at_k,
+    rank_correlation_rows,
     seed_stability,
     topk_jaccard_rows,
     truth_recovery,
@@ -164,6 +165,23 @@ def test_geneset_enrichment_with_bh():
 
 
 # -- stability -----------------------------------------------------------------------------------
+def test_rank_correlation_rows_matches_scipy_with_ties_constants_and_nan():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 4, size=(6, 3, 5)).astype(float)  # many ties, maps of shape (3, 5)
+    b = a + rng.integers(0, 3, size=a.shape)
+    a[1] = 2.0  # constant map: no rank order
+    b[2, 0, 0] = np.nan
+    got = rank_correlation_rows(a, b)
+    flat_a, flat_b = a.reshape(6, -1), b.reshape(6, -1)
+    want = [spearmanr(x, y).statistic for x, y in zip(flat_a, flat_b)]
+    np.testing.assert_allclose(got, want)  # NaN where scipy gives NaN
+    assert np.isnan(got[1]) and np.isnan(got[2]) and np.isfinite(got[[0, 3, 4, 5]]).all()
+    with pytest.raises(DataError):
+        rank_correlation_rows(a, b[:, :2])
+
+
 def test_seed_stability_and_jaccard():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(5, 10))

@@ -9,21 +9,64 @@ import numpy as np
 
 from attnscope.errors import ConfigError, DataError
 
-__all__ = ["rank_correlation_rows", "seed_stability", "topk_jaccard_rows"]
+__all__ = ["average_ranks", "rank_correlation_rows", "seed_stability", "topk_jaccard_rows"]
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks along the last axis, ties given their average rank (scipy's ``rankdata``).
+
+    One stable sort in torch; a tie group's first and last sorted positions come from
+    running maxima and minima of its boundaries. A row holding NaN is all NaN, as scipy's
+    default ``nan_policy='propagate'`` gives.
+
+    Parameters
+    ----------
+    x : ndarray of shape (..., n)
+
+    Returns
+    -------
+    ndarray of shape (..., n), float64
+        Ranks from 1 to n.
+    """
+    import torch
+
+    t = torch.as_tensor(np.ascontiguousarray(x))
+    f = t.shape[-1]
+    srt, order = torch.sort(t, dim=-1, stable=True)
+    pos = torch.arange(f).expand_as(srt)
+    new = torch.ones_like(srt, dtype=torch.bool)
+    new[..., 1:] = srt[..., 1:] != srt[..., :-1]
+    first = torch.where(new, pos, torch.zeros_like(pos)).cummax(dim=-1).values
+    last_new = torch.ones_like(new)
+    last_new[..., :-1] = new[..., 1:]
+    last_rev = torch.where(last_new, pos, torch.full_like(pos, f)).flip(-1).cummin(dim=-1)
+    avg = (first + last_rev.values.flip(-1)).to(torch.float64) / 2 + 1
+    ranks = torch.empty_like(avg).scatter_(-1, order, avg)
+    if t.is_floating_point():
+        ranks = ranks.masked_fill(torch.isnan(t).any(dim=-1, keepdim=True), float("nan"))
+    return ranks.numpy()
 
 
 def rank_correlation_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Spearman correlation per sample between two attribution arrays (NaN if constant)."""
-    from scipy.stats import rankdata
+    """Spearman correlation per sample between two attribution arrays.
 
+    Parameters
+    ----------
+    a, b : ndarray of shape (n_samples, ...)
+        Same shape; each sample's features are flattened.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        NaN for a sample whose map is constant in ``a`` or ``b`` or holds NaN.
+    """
     x = np.asarray(a, dtype=np.float64).reshape(len(a), -1)
     y = np.asarray(b, dtype=np.float64).reshape(len(b), -1)
     if x.shape != y.shape:
         raise DataError(f"attributions differ in shape: {x.shape} vs {y.shape}.")
-    rx = rankdata(x, axis=1)
-    ry = rankdata(y, axis=1)
-    rx -= rx.mean(axis=1, keepdims=True)
-    ry -= ry.mean(axis=1, keepdims=True)
+    r = average_ranks(np.stack([x, y]))  # one sort for both
+    r -= r.mean(axis=-1, keepdims=True)
+    rx, ry = r
     den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, (rx * ry).sum(axis=1) / np.where(den > 0, den, 1), np.nan)

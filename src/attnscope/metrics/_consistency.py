@@ -30,6 +30,7 @@ import numpy as np
 
 from attnscope._utils.random import check_random_state
 from attnscope.errors import ConfigError, DataError
+from attnscope.metrics._agreement import average_ranks
 
 __all__ = [
     "coefficient_of_variation",
@@ -79,37 +80,12 @@ def sample_pairs(
     return pairs
 
 
-def _average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis with ties given their average rank (like scipy's rankdata).
-
-    One sort; a tie group's first and last sorted positions come from running maxima and
-    minima of its boundaries.
-    """
-    import torch
-
-    t = torch.as_tensor(np.ascontiguousarray(x))
-    f = t.shape[-1]
-    srt, order = torch.sort(t, dim=-1, stable=True)
-    pos = torch.arange(f).expand_as(srt)
-    new = torch.ones_like(srt, dtype=torch.bool)
-    new[..., 1:] = srt[..., 1:] != srt[..., :-1]
-    first = torch.where(new, pos, torch.zeros_like(pos)).cummax(dim=-1).values
-    last_new = torch.ones_like(new)
-    last_new[..., :-1] = new[..., 1:]
-    last_rev = torch.where(last_new, pos, torch.full_like(pos, f)).flip(-1).cummin(dim=-1)
-    last = last_rev.values.flip(-1)
-    avg = (first + last).to(torch.float64) / 2 + 1
-    ranks = torch.empty_like(avg)
-    ranks.scatter_(-1, order, avg)
-    return ranks.numpy()
-
-
 def _standardised_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Average ranks along the last axis, centred and scaled to unit norm.
 
     Returns the ranks and a bool array marking rows that are not constant.
     """
-    r = _average_ranks(x)
+    r = average_ranks(x)
     r -= r.mean(axis=-1, keepdims=True)
     norm = np.sqrt((r * r).sum(axis=-1, keepdims=True))
     ok = norm[..., 0] > 0

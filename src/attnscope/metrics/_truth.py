@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import ConfigError, DataError
+from attnscope.metrics._agreement import average_ranks
 
 __all__ = ["auprc_rows", "auroc_rows", "precision_at_k", "truth_recovery"]
 
@@ -51,10 +52,8 @@ def precision_at_k(scores: np.ndarray, truth: np.ndarray, k: int | None = None) 
 
 def auroc_rows(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     """Area under the ROC curve per row (Mann-Whitney, ties averaged); NaN if one class."""
-    from scipy.stats import rankdata
-
     s, t = _rows(scores, truth)
-    ranks = rankdata(s, axis=1)
+    ranks = average_ranks(s)
     pos = t.sum(axis=1)
     neg = t.shape[1] - pos
     u = (ranks * t).sum(axis=1) - pos * (pos + 1) / 2
