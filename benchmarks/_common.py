@@ -43,8 +43,51 @@ def row(
         "n": int(arr.size),
         "seconds": round(float(seconds), 3),
     }
+    if arr.size > 1:  # per seed, fold or split, in order: paired comparisons need them
+        out["values"] = [float(v) for v in arr]
     out.update(extra)
     return out
+
+
+def paired(a: list[float], b: list[float]) -> dict[str, float]:
+    """Paired differences ``a - b``: mean, std, wins, Wilcoxon and paired-t p-values.
+
+    Parameters
+    ----------
+    a, b : sequence of float, same length
+        One value per seed, fold or split, in the same order.
+    """
+    import numpy as np
+    from scipy import stats
+
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    w = stats.wilcoxon(d) if np.any(d != 0) else None
+    if np.std(d) > 0:
+        t_p = float(stats.ttest_rel(a, b).pvalue)
+    else:  # every difference equal: none (p 1), or the same sign every time (p 0)
+        t_p = 1.0 if d.size == 0 or d[0] == 0 else 0.0
+    return {
+        "mean_difference": float(d.mean()),
+        "std_difference": float(d.std(ddof=1)) if d.size > 1 else 0.0,
+        "wins": int((d > 0).sum()),
+        "losses": int((d < 0).sum()),
+        "wilcoxon_p": float(w.pvalue) if w is not None else 1.0,
+        "paired_t_p": t_p,
+    }
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm step-down adjusted p-values (same order)."""
+    import numpy as np
+
+    p = np.asarray(pvalues, dtype=float)
+    order = np.argsort(p)
+    adj = np.empty_like(p)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        adj[i] = running
+    return adj.tolist()
 
 
 #: Keys every results row carries (its origin); ``runs[run_id]`` of the file adds the

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from _common import row
+from _common import holm, paired, row
 from attnscope.data import MultiOmicsDataset
 
 #: The attention option (issue 18, part 4). With the logistic-regression start
@@ -108,35 +108,6 @@ def select(train: MultiOmicsDataset, scores: Any) -> tuple[str, dict[str, Any]]:
     evidence["chosen"] = best
     EVIDENCE.update(evidence)
     return best, {**FUSION_ATTN, **GRID[best]}
-
-
-def paired(a: list[float], b: list[float]) -> dict[str, float]:
-    """Paired differences ``a - b``: mean, std, wins, Wilcoxon and paired-t p-values."""
-    from scipy import stats
-
-    d = np.asarray(a) - np.asarray(b)
-    w = stats.wilcoxon(d) if np.any(d != 0) else None
-    t = stats.ttest_rel(a, b) if np.std(d) > 0 else None
-    return {
-        "mean_difference": float(d.mean()),
-        "std_difference": float(d.std(ddof=1)) if d.size > 1 else 0.0,
-        "wins": int((d > 0).sum()),
-        "losses": int((d < 0).sum()),
-        "wilcoxon_p": float(w.pvalue) if w is not None else 1.0,
-        "paired_t_p": float(t.pvalue) if t is not None else 1.0,
-    }
-
-
-def holm(pvalues: list[float]) -> list[float]:
-    """Holm step-down adjusted p-values (same order)."""
-    p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p)
-    adj = np.empty_like(p)
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(p) - rank) * p[i]))
-        adj[i] = running
-    return adj.tolist()
 
 
 def given(

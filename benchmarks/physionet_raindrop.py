@@ -53,7 +53,8 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import row, write_results
+from _common import holm, paired, row, write_results
+from _raindrop_docs import GB, markdown, parse_selection_log  # noqa: F401 (markdown: readme.py)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "timeseries"
 DATA = DATA / "physionet2012"
@@ -80,7 +81,6 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "h64_drop": {"hidden": 64, "attention_dim": 32, "dropout": 0.4, "weight_decay": 1e-4},
     "window3": {"window": 3},
 }
-GB = "gradient boosting (summary features)"
 
 
 def load(cache: Path) -> Any:
@@ -264,97 +264,37 @@ def build_rows(results: list[dict[str, Any]], args: argparse.Namespace) -> list[
     if all("boosting" in r for r in results):
         vals = {m: [r["boosting"][m] for r in results] for m in ("auroc", "auprc")}
         add(GB, vals, sum(r["boosting"]["seconds"] for r in results))
-    return rows
+    return rows + paired_rows(rows)
 
 
-def parse_selection_log(path: Path) -> dict[str, Any]:
-    """Validation AUROC per split and candidate from a ``--select`` run's printed lines.
+def paired_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-split paired AUROC differences: each attention-LSTM row against each baseline.
 
-    For a selection run that printed its per-split validation scores but wrote no file;
-    the chosen setting is the one with the best mean over the splits printed.
+    The splits pair the values (same test stays); p-values are Holm-adjusted over the
+    comparisons. With 5 splits the smallest two-sided Wilcoxon p is 0.0625, so the paired
+    t-test is the one that can reach 0.05.
     """
-    import re
-
-    text = path.read_text()
-    found = re.findall(r"^split (\d+) (\S+): val AUROC ([0-9.]+)", text, flags=re.M)
-    per: dict[str, dict[str, float]] = {}
-    for split, name, auroc in found:
-        per.setdefault(name, {})[split] = float(auroc)
-    means = {name: float(np.mean(list(v.values()))) for name, v in per.items()}
-    return {
-        "rule": "candidate with the best mean validation AUROC over the splits printed; test "
-        "parts not read",
-        "log": path.name,
-        "lines": [line for line in text.splitlines() if line.startswith(("split", "queued",
-                  "locked", "rc ", "command:"))],
-        "validation_auroc": per,
-        "validation_auroc_mean": means,
-        "candidates": {n: CANDIDATES[n] for n in per},
-        "chosen": max(means, key=lambda n: means[n]) if means else None,
-    }  # fmt: skip
-
-
-def markdown(results: dict[str, Any]) -> str:
-    """Docs section from ``benchmarks/results/physionet_raindrop.json``."""
-    rows = results["rows"]
-    lines = ["## PhysioNet 2012 on Raindrop's splits (sets a+b only)", ""]
-    lines.append(
-        "In-hospital mortality on the five train/val/test splits of Raindrop, keeping only "
-        "the set-a and set-b stays of each part (set-c series are not available: about a third "
-        "of every part is dropped). Mean ± std over the splits. The published figures are on "
-        "the full splits (sets a+b+c) and are shown for orientation, not as a like-for-like "
-        "comparison."
-    )
-    lines += ["", "| model | AUROC (%) | AUPRC (%) | splits |", "|---|---|---|---|"]
-    by = {(r["variant"], r["metric"]): r for r in rows}
-    for variant in dict.fromkeys(r["variant"] for r in rows):
-        a, p = by.get((variant, "auroc")), by.get((variant, "auprc"))
-        if a and p:
-            lines.append(
-                f"| {variant}, sets a+b only | {100 * a['mean']:.1f} ± {100 * a['std']:.1f} | "
-                f"{100 * p['mean']:.1f} ± {100 * p['std']:.1f} | {a['n']} |"
-            )
-    for name, auroc in results.get("published", {}).get("auroc", {}).items():
-        lines.append(f"| {name} (published, sets a+b+c) | {auroc:.1f} | | 5 |")
-    sel = results.get("selection") or {}
-    if sel:
-        cands = ", ".join(f"{k} {100 * v['auroc']:.1f}" for k, v in sel["validation"].items())
-        lines += [
-            "",
-            f"Setting chosen on the validation parts only (`{sel['command']}`, splits "
-            f"{sel['splits']}): validation AUROC {cands}; chosen **{sel['chosen']}**.",
-        ]
-    settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
-    for name, params in settings.items():
-        lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
-    log = results.get("selection_log") or {}
-    if log:
-        cands = ", ".join(f"{k} {100 * v:.1f}" for k, v in log["validation_auroc_mean"].items())
-        splits = sorted({s for v in log["validation_auroc"].values() for s in v})
-        lines += [
-            "",
-            "Attention-LSTM setting chosen on the validation parts only (a `--select` run on "
-            f"splits {', '.join(splits)}, one seed per candidate; mean validation AUROC: "
-            f"{cands}); chosen **{log['chosen']}**.",
-        ]
-    attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
-    gb = by.get((GB, "auroc"))
-    if attn and gb:
-        best = max(attn, key=lambda r: r["mean"])
-        gap = 100 * (best["mean"] - gb["mean"])
-        word = "beats" if gap > 0 else "trails"
-        lines += [
-            "",
-            f"Best attention-LSTM row ({best['variant']}) {word} gradient boosting by "
-            f"{abs(gap):.1f} AUROC points (split std {100 * gb['std']:.1f}).",
-        ]
-    budget = results.get("budget")
-    if budget:
-        lines += [
-            "",
-            f"Budget (shared training settings; a setting's own values override them): {budget}.",
-        ]
-    return "\n".join(lines) + "\n"
+    by = {r["variant"]: r for r in rows if r["metric"] == "auroc" and "values" in r}
+    attn = [v for v in by if v.startswith("attn_lstm")]
+    others = [v for v in (GB, "gru (1 seed)") if v in by]
+    tests = [(a, b, paired(by[a]["values"], by[b]["values"])) for a in attn for b in others]
+    adj_w = holm([t[2]["wilcoxon_p"] for t in tests])
+    adj_t = holm([t[2]["paired_t_p"] for t in tests])
+    return [
+        row(
+            "physionet2012_raindrop_ab",
+            f"{a} vs {b}",
+            "paired_auroc_difference",
+            np.subtract(by[a]["values"], by[b]["values"]),
+            0.0,
+            unit="splits",
+            paired_by="split",
+            **diff,
+            wilcoxon_p_holm=pw,
+            paired_t_p_holm=pt,
+        )
+        for (a, b, diff), pw, pt in zip(tests, adj_w, adj_t)
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -424,7 +364,9 @@ def main(argv: list[str] | None = None) -> None:
         },
         validation=selection["validation"],
         selection=json.loads(args.selection.read_text()) if args.selection else None,
-        selection_log=parse_selection_log(args.selection_log) if args.selection_log else None,
+        selection_log=parse_selection_log(args.selection_log, CANDIDATES)
+        if args.selection_log
+        else None,
         split_counts={str(r["split"]): r["counts"] for r in results},
         budget=budget,
         data={"cache": str(args.cache), "source": str(DATA), "sets": ["a", "b"]},

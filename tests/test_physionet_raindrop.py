@@ -88,3 +88,47 @@ def test_markdown_labels_our_rows_a_plus_b_and_published_a_plus_b_plus_c(bench):
     text = bench.markdown({"rows": rows, "published": {"auroc": bench.PUBLISHED}})
     assert "| gru (1 seed), sets a+b only | 81.0 ± 1.4 | 45.0 ± 7.1 | 2 |" in text
     assert "| mTAND (published, sets a+b+c) | 84.2 |" in text
+
+
+def test_paired_rows_match_scipy_and_holm_by_hand(bench):
+    from scipy import stats
+
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _common import row
+    finally:
+        sys.path.pop(0)
+    attn = [0.80, 0.82, 0.84, 0.86, 0.88]
+    gb = [0.79, 0.80, 0.84, 0.83, 0.89]
+    gru = [0.70, 0.71, 0.72, 0.73, 0.74]  # attention ahead by 0.10 + k/100 on every split
+    rows = [
+        row("d", "attn_lstm (x, 1 seed)", "auroc", attn, 1.0),
+        row("d", bench.GB, "auroc", gb, 1.0),
+        row("d", "gru (1 seed)", "auroc", gru, 1.0),
+    ]
+    out = {r["variant"]: r for r in bench.paired_rows(rows)}
+    vs_gb = out[f"attn_lstm (x, 1 seed) vs {bench.GB}"]
+    np.testing.assert_allclose(vs_gb["values"], np.subtract(attn, gb))
+    assert (vs_gb["wins"], vs_gb["losses"]) == (3, 1)
+    t_gb = stats.ttest_rel(attn, gb).pvalue
+    t_gru = stats.ttest_rel(attn, gru).pvalue
+    assert vs_gb["paired_t_p"] == pytest.approx(t_gb)
+    # Holm over two tests: the smaller p doubled, the larger kept (and never below it)
+    small, large = sorted([t_gb, t_gru])
+    holm = {small: min(1, 2 * small), large: max(min(1, 2 * small), large)}
+    assert vs_gb["paired_t_p_holm"] == pytest.approx(holm[t_gb])
+    assert out["attn_lstm (x, 1 seed) vs gru (1 seed)"]["paired_t_p_holm"] == pytest.approx(
+        holm[t_gru]
+    )
+    text = bench.markdown({"rows": rows + list(out.values()), "published": {}})
+    assert f"| attn_lstm (x, 1 seed) vs {bench.GB} | +1.0 ± " in text
+
+
+def test_paired_equal_differences_are_decisive_not_p_one():
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _common import paired
+    finally:
+        sys.path.pop(0)
+    assert paired([1.0, 0.75, 0.5], [0.5, 0.25, 0.0])["paired_t_p"] == 0.0
+    assert paired([0.9, 0.8], [0.9, 0.8])["paired_t_p"] == 1.0

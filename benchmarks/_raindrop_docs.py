@@ -1,0 +1,120 @@
+"""Docs section and selection-log reader of ``benchmarks/physionet_raindrop.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["GB", "markdown", "parse_selection_log"]
+
+GB = "gradient boosting (summary features)"
+
+
+def parse_selection_log(path: Path, candidates: dict[str, Any]) -> dict[str, Any]:
+    """Validation AUROC per split and candidate from a ``--select`` run's printed lines.
+
+    For a selection run that printed its per-split validation scores but wrote no file;
+    the chosen setting is the one with the best mean over the splits printed;
+    ``candidates`` maps each setting name to its parameters.
+    """
+    import re
+
+    text = path.read_text()
+    found = re.findall(r"^split (\d+) (\S+): val AUROC ([0-9.]+)", text, flags=re.M)
+    per: dict[str, dict[str, float]] = {}
+    for split, name, auroc in found:
+        per.setdefault(name, {})[split] = float(auroc)
+    means = {name: float(np.mean(list(v.values()))) for name, v in per.items()}
+    return {
+        "rule": "candidate with the best mean validation AUROC over the splits printed; test "
+        "parts not read",
+        "log": path.name,
+        "lines": [line for line in text.splitlines() if line.startswith(("split", "queued",
+                  "locked", "rc ", "command:"))],
+        "validation_auroc": per,
+        "validation_auroc_mean": means,
+        "candidates": {n: candidates[n] for n in per},
+        "chosen": max(means, key=lambda n: means[n]) if means else None,
+    }  # fmt: skip
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Docs section from ``benchmarks/results/physionet_raindrop.json``."""
+    rows = results["rows"]
+    lines = ["## PhysioNet 2012 on Raindrop's splits (sets a+b only)", ""]
+    lines.append(
+        "In-hospital mortality on the five train/val/test splits of Raindrop, keeping only "
+        "the set-a and set-b stays of each part (set-c series are not available: about a third "
+        "of every part is dropped). Mean ± std over the splits. The published figures are on "
+        "the full splits (sets a+b+c) and are shown for orientation, not as a like-for-like "
+        "comparison."
+    )
+    lines += ["", "| model | AUROC (%) | AUPRC (%) | splits |", "|---|---|---|---|"]
+    by = {(r["variant"], r["metric"]): r for r in rows}
+    for variant in dict.fromkeys(r["variant"] for r in rows if r["metric"] == "auroc"):
+        a, p = by.get((variant, "auroc")), by.get((variant, "auprc"))
+        if a and p:
+            lines.append(
+                f"| {variant}, sets a+b only | {100 * a['mean']:.1f} ± {100 * a['std']:.1f} | "
+                f"{100 * p['mean']:.1f} ± {100 * p['std']:.1f} | {a['n']} |"
+            )
+    for name, auroc in results.get("published", {}).get("auroc", {}).items():
+        lines.append(f"| {name} (published, sets a+b+c) | {auroc:.1f} | | 5 |")
+    sel = results.get("selection") or {}
+    if sel:
+        cands = ", ".join(f"{k} {100 * v['auroc']:.1f}" for k, v in sel["validation"].items())
+        lines += [
+            "",
+            f"Setting chosen on the validation parts only (`{sel['command']}`, splits "
+            f"{sel['splits']}): validation AUROC {cands}; chosen **{sel['chosen']}**.",
+        ]
+    settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
+    for name, params in settings.items():
+        lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
+    log = results.get("selection_log") or {}
+    if log:
+        cands = ", ".join(f"{k} {100 * v:.1f}" for k, v in log["validation_auroc_mean"].items())
+        splits = sorted({s for v in log["validation_auroc"].values() for s in v})
+        lines += [
+            "",
+            "Attention-LSTM setting chosen on the validation parts only (a `--select` run on "
+            f"splits {', '.join(splits)}, one seed per candidate; mean validation AUROC: "
+            f"{cands}); chosen **{log['chosen']}**.",
+        ]
+    attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
+    gb = by.get((GB, "auroc"))
+    if attn and gb:
+        best = max(attn, key=lambda r: r["mean"])
+        gap = 100 * (best["mean"] - gb["mean"])
+        word = "beats" if gap > 0 else "trails"
+        lines += [
+            "",
+            f"Best attention-LSTM row ({best['variant']}) {word} gradient boosting by "
+            f"{abs(gap):.1f} AUROC points (split std {100 * gb['std']:.1f}).",
+        ]
+    diffs = [r for r in rows if r["metric"] == "paired_auroc_difference"]
+    if diffs:
+        lines += [
+            "",
+            "Paired over the splits (same test stays; p-values Holm-adjusted over these "
+            "comparisons):",
+            "",
+            "| comparison | AUROC difference (points) | wins / losses | paired t p (Holm) | "
+            "Wilcoxon p (Holm) |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['variant']} | {100 * r['mean']:+.1f} ± {100 * r['std']:.1f} | "
+            f"{r['wins']} / {r['losses']} | {r['paired_t_p_holm']:.3f} | "
+            f"{r['wilcoxon_p_holm']:.3f} |"
+            for r in diffs
+        ]
+    budget = results.get("budget")
+    if budget:
+        lines += [
+            "",
+            f"Budget (shared training settings; a setting's own values override them): {budget}.",
+        ]
+    return "\n".join(lines) + "\n"
