@@ -29,7 +29,7 @@ test: lint
 	sh scripts/ensure_chromium.sh
 	$(VENV)/bin/python -m pytest -q
 
-BENCHMARKS := $(filter-out benchmarks/_common.py benchmarks/readme.py benchmarks/consistency_tune.py,$(wildcard benchmarks/*.py))
+BENCHMARKS := $(filter-out benchmarks/_%.py benchmarks/readme.py benchmarks/consistency_tune.py,$(wildcard benchmarks/*.py))
 
 # Small versions of every benchmark; results go to benchmarks/results/*_quick.json.
 bench: install

@@ -763,10 +763,14 @@ def motif_table(rows: list[dict[str, Any]], cfg: dict[str, Any]) -> list[str]:
         for r in rows
         if r.get("tier") == "sweep" and r["metric"] == "any_pattern_ctcf_q05"
     }
+    explained = ", ".join(
+        f"{ds}: {n}"
+        for ds, n in dict.fromkeys((r["dataset"], r.get("n_explained", "?")) for r in hits)
+    )
     out = [
         "",
         "**Motifs per variant** (Table I/III models; `gradient_norm` for the site's class on "
-        f"{hits[0].get('n_explained', '?')} sequences no model trained on, "
+        f"{explained} sequences no model trained on, "
         f"`discover_motifs` with {cfg.get('leiden', '?')} Leiden restarts; per seed: top "
         "pattern's best JASPAR match (q-value, seqlets) or, for splice, its consensus and "
         "strongest dinucleotide; 'hit': share of seeds whose top pattern is CTCF/CTCFL with "
@@ -792,6 +796,24 @@ def motif_table(rows: list[dict[str, Any]], cfg: dict[str, Any]) -> list[str]:
             f"| {r['dataset']} | {r['variant']} | {r['mean']:.2f} (n = {r['n']}) | {seeds} "
             f"| {ctcf} |"
         )
+    units = {ds: [0.0, 0] for ds in dict.fromkeys(r["dataset"] for r in hits)}
+    for r in hits:
+        units[r["dataset"]][0] += r["mean"] * r["n"]
+        units[r["dataset"]][1] += r["n"]
+    variants = len({r["variant"] for r in hits})
+    out += [
+        "",
+        f"Across the {variants} variants (masking ratio and ablation), the top pattern is the "
+        "site's motif in "
+        + "; ".join(
+            f"{round(k)} of {n} (variant, seed) models on {ds}" for ds, (k, n) in units.items()
+        )
+        + (
+            ": masking does not change which motif the network uses."
+            if all(k == n for k, n in units.values())
+            else "."
+        ),
+    ]
     return out
 
 
@@ -832,6 +854,19 @@ def markdown(results: dict[str, Any]) -> str:
         )
 
     main_tier = "main" if "main" in config else "quick"
+
+    def budget_word() -> str:
+        """The sweep's budget against the main tier's (epochs and nucleotides per real set)."""
+        sweep, main = config.get("sweep", {}), TIERS["main"]
+        if all(sweep.get(k) == main[k] for k in ("epochs", "nt_budget")):
+            if sweep.get("sim_samples") == main["sim_samples"]:
+                return "main budget"
+            return (
+                f"main budget on the real sets; the simulated set keeps "
+                f"{sweep.get('sim_samples'):,} sequences (main: {main['sim_samples']:,})"
+            )
+        return "reduced budget"
+
     datasets = list(dict.fromkeys(r["dataset"] for r in rows if r.get("tier") == main_tier))
 
     def command(tier: str) -> str:
@@ -866,7 +901,7 @@ def markdown(results: dict[str, Any]) -> str:
         out += [
             "",
             "**Table I – masking ratio alpha** (alpha 0 = plain CNN; command "
-            f"{command('sweep')}; reduced budget: " + describe("sweep") + ")",
+            f"{command('sweep')}; {budget_word()}: " + describe("sweep") + ")",
             "",
         ]
         cols = [variant_name(a) for a in ALPHAS] + ["foundation_cnn", "kmer_lr"]
@@ -876,7 +911,7 @@ def markdown(results: dict[str, Any]) -> str:
         for ds in sweep_ds:
             cells = [fmt(get("sweep", ds, v, "accuracy")) for v in cols]
             out.append(f"| {ds} | " + " | ".join(cells) + " |")
-        out += ["", "**Table III – ablation at alpha 0.10** (same reduced budget)", ""]
+        out += ["", f"**Table III – ablation at alpha 0.10** (same {budget_word()})", ""]
         abl = [
             ("attngen_random_kl", "random mask + KL"),
             ("attngen_attn_nokl", "attention mask, no KL"),
