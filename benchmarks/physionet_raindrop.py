@@ -80,6 +80,9 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "h32_static": {"hidden": 32, "attention_dim": 32, "static_to_lstm": True},
     "h64_drop": {"hidden": 64, "attention_dim": 32, "dropout": 0.4, "weight_decay": 1e-4},
     "window3": {"window": 3},
+    # the head also reads the boosting baseline's per-variable summaries (wide path)
+    "b256_summary": {"summary_branch": True},
+    "b256_lr1e-2_summary": {"lr": 1e-2, "summary_branch": True},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -112,9 +113,37 @@ def test_options_change_the_model_and_clip_bounds_values():
     torch.testing.assert_close(clipped(v, k, s).logits, plain(v.clamp(-1, 1), k, s).logits)
 
 
+def test_summary_branch_reads_the_baseline_summaries(tiny_ts):
+    from attnscope.models.attn_lstm import series_summaries
+    from attnscope.run._baselines import summary_features
+
+    v, k = torch.as_tensor(tiny_ts.values), torch.as_tensor(tiny_ts.mask).float()
+    k[0, :, 1] = 0.0  # one variable never observed in the first stay
+    got = series_summaries(v, k).numpy()
+    n_times, n_vars = v.shape[1:]
+    ref = summary_features(dataclasses.replace(tiny_ts, mask=k.numpy().astype(bool)))
+    ref = ref[:, : 5 * n_vars].copy()
+    ref[:, 4 * n_vars :] /= n_times  # the count as a share of the steps
+    np.testing.assert_allclose(got, np.nan_to_num(ref, nan=0.0), rtol=1e-5, atol=1e-6)
+    assert (got[0, [1, n_vars + 1, 2 * n_vars + 1, 3 * n_vars + 1, 4 * n_vars + 1]] == 0).all()
+    # the head's extra weights at zero give the plain model; otherwise the summaries count
+    s = torch.as_tensor(tiny_ts.static)
+    plain = AttentionLSTM(n_vars, s.shape[1], 2, seeds=[1], dropout=0.0).eval()
+    wide = AttentionLSTM(n_vars, s.shape[1], 2, seeds=[1], dropout=0.0, summary_branch=True)
+    state = plain.state_dict()
+    head = torch.zeros_like(wide.head_w)
+    head[..., : state["head_w"].shape[-1]] = state["head_w"]
+    wide.load_state_dict({**state, "head_w": head})
+    wide.eval()
+    torch.testing.assert_close(wide(v, k, s).logits, plain(v, k, s).logits)
+    with torch.no_grad():
+        wide.head_w[..., -1] = 1.0
+    assert not torch.allclose(wide(v, k, s).logits, plain(v, k, s).logits)
+
+
 @pytest.mark.parametrize(
     ("options", "min_epochs"),
-    [({}, 0), ({"delta": True, "static_to_lstm": True, "clip": 3.0}, 3)],
+    [({}, 0), ({"delta": True, "static_to_lstm": True, "clip": 3.0, "summary_branch": True}, 3)],
     ids=["plain", "options_min_epochs"],
 )
 def test_ensemble_member_equals_standalone_training(tiny_ts, options, min_epochs):

@@ -167,6 +167,9 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         Feed the static descriptors into every LSTM step as well as into the head.
     clip : float, optional
         Clamp normalised values to ``[-clip, clip]``.
+    summary_branch : bool, default False
+        The head also reads each variable's mean, min, max, last value and observed share
+        (the gradient-boosting baseline's summaries) beside the attention context.
     epochs, patience, lr : int, int, float, default 30, 6, 3e-3
     **train_params
         Training options of :class:`~attnscope.estimators.BaseClassifier`
@@ -191,6 +194,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         delta: bool = True,
         static_to_lstm: bool = False,
         clip: float | None = None,
+        summary_branch: bool = False,
         monitor: str = "auroc",
         epochs: int = 30,
         patience: int = 6,
@@ -205,6 +209,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         self.delta = delta
         self.static_to_lstm = static_to_lstm
         self.clip = clip
+        self.summary_branch = summary_branch
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
         return {
@@ -216,6 +221,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             "delta": bool(self.delta),
             "static_to_lstm": bool(self.static_to_lstm),
             "clip": None if self.clip is None else float(self.clip),
+            "summary_branch": bool(self.summary_branch),
             "seed": int(self.random_state),
         }
 
@@ -287,6 +293,7 @@ def _options(spec: dict[str, Any]) -> dict[str, Any]:
         "delta": bool(spec.get("delta", False)),
         "static_to_lstm": bool(spec.get("static_to_lstm", False)),
         "clip": spec.get("clip"),
+        "summary_branch": bool(spec.get("summary_branch", False)),
     }
 
 

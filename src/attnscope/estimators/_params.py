@@ -173,6 +173,7 @@ PARAMS: dict[str, Param] = {
             "detach_target",
             "snp_gate",
             "static_to_lstm",
+            "summary_branch",
             "use_cross",
             "use_kl",
             "use_modality_attention",

@@ -12,7 +12,10 @@ The network (RETAIN-like, two levels):
    variables ``beta[t, v]``;
 2. the inputs, re-weighted by ``V * beta`` (values and masks of a variable alike), feed
    an LSTM, whose states ``h_t`` get a softmax over time ``alpha[t]``;
-3. the context ``sum_t alpha[t] h_t`` with the static descriptors feeds a linear head.
+3. the context ``sum_t alpha[t] h_t`` with the static descriptors feeds a linear head;
+   with ``summary_branch`` the head also reads each variable's mean, minimum, maximum and
+   last observed value and its observed share over the stay (a wide path beside the
+   attention, differentiable in the values, so attributions still reach every cell).
 
 The attention over feature-time pairs is ``A[t, v] = alpha[t] * beta[t, v]``; it sums to
 one over all cells of a sample, which makes maps of different models comparable.
@@ -39,7 +42,38 @@ from torch.autograd.function import once_differentiable
 
 from attnscope.core import ModelOutput
 
-__all__ = ["AttentionLSTM", "lstm_sequence"]
+__all__ = ["AttentionLSTM", "lstm_sequence", "series_summaries"]
+
+
+def series_summaries(values: Tensor, mask: Tensor) -> Tensor:
+    """Per variable: mean, min, max and last value over observed cells, and observed share.
+
+    The torch twin of :func:`attnscope.run._baselines.summary_features` (same statistics;
+    the count as a share of the steps), differentiable in ``values``. A variable never
+    observed gives 0 for its four value summaries: the normalised mean.
+
+    Parameters
+    ----------
+    values, mask : Tensor of shape (..., T, V)
+
+    Returns
+    -------
+    Tensor of shape (..., 5 * V)
+        Blocks of V: mean, min, max, last, share.
+    """
+    obs = mask > 0
+    count = obs.sum(dim=-2)
+    seen = count > 0
+    zero = values.new_zeros(())
+    mean = torch.where(obs, values, zero).sum(dim=-2) / count.clamp(min=1)
+    vmin = torch.where(obs, values, values.new_tensor(float("inf"))).amin(dim=-2)
+    vmax = torch.where(obs, values, values.new_tensor(float("-inf"))).amax(dim=-2)
+    steps = torch.arange(values.shape[-2], device=values.device).unsqueeze(-1)
+    last_t = torch.where(obs, steps, -1).amax(dim=-2, keepdim=True).clamp(min=0)
+    last = values.gather(-2, last_t).squeeze(-2)
+    value_stats = [torch.where(seen, x, zero) for x in (mean, vmin, vmax, last)]
+    share = count.to(values.dtype) / values.shape[-2]
+    return torch.cat([*value_stats, share], dim=-1)
 
 
 class _LSTMSequence(torch.autograd.Function):
@@ -163,6 +197,8 @@ class AttentionLSTM(nn.Module):
         gate pre-activations), not only into the head.
     clip : float, optional
         Clamp the (normalised) values to ``[-clip, clip]`` before use.
+    summary_branch : bool, default False
+        Feed the head 5 summaries per variable as well (see :func:`series_summaries`).
     """
 
     #: ``forward`` takes a 3-D batch once for all members (see :func:`fit_ensemble`).
@@ -196,6 +232,7 @@ class AttentionLSTM(nn.Module):
         delta: bool = False,
         static_to_lstm: bool = False,
         clip: float | None = None,
+        summary_branch: bool = False,
     ) -> None:
         super().__init__()
         self.n_variables, self.n_members, self.hidden = n_variables, n_members, hidden
@@ -209,6 +246,8 @@ class AttentionLSTM(nn.Module):
         self.seeds = seeds
         self.delta, self.static_to_lstm = bool(delta), bool(static_to_lstm) and n_static > 0
         self.clip = None if clip is None else float(clip)
+        self.summary_branch = bool(summary_branch)
+        head_in = hidden + n_static + (5 * n_variables if self.summary_branch else 0)
         self.n_channels = 3 if self.delta else 2
         d, e = self.n_channels * n_variables, attention_dim
         lstm_bound = 1.0 / math.sqrt(hidden)  # PyTorch's nn.LSTM default
@@ -225,8 +264,8 @@ class AttentionLSTM(nn.Module):
             "att_w": ((e, hidden), 1.0 / math.sqrt(hidden)),
             "att_b": ((e,), 1.0 / math.sqrt(hidden)),
             "att_v": ((e,), 1.0 / math.sqrt(e)),
-            "head_w": ((n_classes, hidden + n_static), 1.0 / math.sqrt(hidden + n_static)),
-            "head_b": ((n_classes,), 1.0 / math.sqrt(hidden + n_static)),
+            "head_w": ((n_classes, head_in), 1.0 / math.sqrt(head_in)),
+            "head_b": ((n_classes,), 1.0 / math.sqrt(head_in)),
         }
         if self.static_to_lstm:
             shapes["w_static"] = ((4 * hidden, n_static), lstm_bound)
@@ -302,9 +341,10 @@ class AttentionLSTM(nn.Module):
         proj = torch.tanh(_project(h, self.att_w, self.att_b))
         alpha = torch.softmax(torch.einsum("mbte,me->mbt", proj, self.att_v), dim=-1)
         context = torch.einsum("mbt,mbth->mbh", alpha, h)
+        wide = [static, series_summaries(values, mask)] if self.summary_branch else [static]
         if shared:
-            static = static.unsqueeze(0).expand(self.n_members, *static.shape)
-        features = self.dropout(torch.cat([context, static], dim=-1))
+            wide = [w.unsqueeze(0).expand(self.n_members, *w.shape) for w in wide]
+        features = self.dropout(torch.cat([context, *wide], dim=-1))
         logits = torch.einsum("mbf,mcf->mbc", features, self.head_w) + self.head_b[:, None, :]
         cell = alpha.unsqueeze(-1) * beta
         attention = {"cell": cell, "time": alpha, "variable": beta}
@@ -331,6 +371,7 @@ class AttentionLSTM(nn.Module):
             delta=self.delta,
             static_to_lstm=self.static_to_lstm,
             clip=self.clip,
+            summary_branch=self.summary_branch,
         )
         single.load_state_dict(self.member_state(index))
         return single.eval()
