@@ -62,27 +62,28 @@ def markdown(results: dict[str, Any]) -> str:
             )
     for name, auroc in results.get("published", {}).get("auroc", {}).items():
         lines.append(f"| {name} (published, sets a+b+c) | {auroc:.1f} | | 5 |")
-    sel = results.get("selection") or {}
-    if sel:
-        cands = ", ".join(f"{k} {100 * v['auroc']:.1f}" for k, v in sel["validation"].items())
-        lines += [
-            "",
-            f"Setting chosen on the validation parts only (`{sel['command']}`, splits "
-            f"{sel['splits']}): validation AUROC {cands}; chosen **{sel['chosen']}**.",
-        ]
-    settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
-    for name, params in settings.items():
-        lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
     log = results.get("selection_log") or {}
+    sel = results.get("selection") or {}
     if log:
         cands = ", ".join(f"{k} {100 * v:.1f}" for k, v in log["validation_auroc_mean"].items())
         splits = sorted({s for v in log["validation_auroc"].values() for s in v})
         lines += [
             "",
-            "Attention-LSTM setting chosen on the validation parts only (a `--select` run on "
-            f"splits {', '.join(splits)}, one seed per candidate; mean validation AUROC: "
-            f"{cands}); chosen **{log['chosen']}**.",
+            f"{'Selection round 1: a' if sel else 'A'}ttention-LSTM setting chosen on the "
+            f"validation parts only (a `--select` run on splits {', '.join(splits)}, one seed "
+            f"per candidate; mean validation AUROC: {cands}); chosen **{log['chosen']}**.",
         ]
+    if sel:
+        cands = ", ".join(f"{k} {100 * v['auroc']:.1f}" for k, v in sel["validation"].items())
+        lines += [
+            "",
+            f"{'Selection round 2: s' if log else 'S'}etting chosen on the validation parts "
+            f"only (`{sel['command']}`, splits {sel['splits']}): validation AUROC {cands}; "
+            f"chosen **{sel['chosen']}**.",
+        ]
+    settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
+    for name, params in settings.items():
+        lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
     attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
     gb = by.get((GB, "auroc"))
     if attn and gb:
