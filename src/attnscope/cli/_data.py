@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attnscope.errors import ConfigError
+from attnscope.errors import ConfigError, DataError
 
 __all__ = ["FLAGS", "DataRequest", "load_request", "parse_pairs", "stem"]
 
@@ -179,13 +179,46 @@ def load_request(
     if req.empty:
         raise ConfigError("no data given; pass DATA (a file or folder) or --modality / --class.")
     with spinner(f"reading {req.describe()}"):
-        if req.modalities:
-            data = _read_tables(req, inherited)
-        elif req.classes or len(req.paths) > 1:
-            data = _read_class_files(req)
-        else:
-            data = _read_one(req.paths[0], req.format, req.options, inherited)
+        try:
+            data = _read(req, inherited)
+        except DataError as exc:
+            if "labels" not in inherited:
+                raise
+            data = _without_run_labels(req, inherited, exc, labelled=labelled)
     note(f"read {data.describe()}")
+    return data
+
+
+def _read(req: DataRequest, inherited: dict[str, Any]) -> Any:
+    if req.modalities:
+        return _read_tables(req, inherited)
+    if req.classes or len(req.paths) > 1:
+        return _read_class_files(req)
+    return _read_one(req.paths[0], req.format, req.options, inherited)
+
+
+def _without_run_labels(
+    req: DataRequest, inherited: dict[str, Any], error: DataError, *, labelled: bool
+) -> Any:
+    """New data that the run's own labels file (from ``fit``) does not fit.
+
+    The data are read again without that file. Commands that need no labels (predict,
+    motifs) go on with the unlabelled data; the others get the reader's message with the
+    fix for new data. When the data fail without the file too, the first error stands.
+    """
+    rest = {k: v for k, v in inherited.items() if k not in ("labels", "label_col")}
+    try:
+        data = _read(req, rest)
+    except DataError:
+        raise error from None
+    if labelled:
+        raise DataError(
+            f"{error} That labels file is the run's own (from fit); for other data pass "
+            "--labels FILE."
+        ) from None
+    from attnscope.cli._ui import note
+
+    note(f"the run's labels file does not cover {req.describe()}; read it unlabelled")
     return data
 
 

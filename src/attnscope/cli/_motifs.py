@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from attnscope.cli._options import LabelsOpt
+
 __all__ = ["register", "run_motifs"]
 
 
@@ -33,16 +35,20 @@ def run_motifs(
     motif_file: Path | None = None,
     n_leiden_runs: int = 10,
     data_format: str | None = None,
+    labels: Path | None = None,
     seed: int = 0,
     force: bool = False,
 ) -> dict[str, Any]:
     """Explain DATA's sequences of class ``target`` and write ``RUN/motifs/``.
 
+    The sequences of the class are those labelled so (by DATA, ``labels`` or the run's
+    labels file) or, for unlabelled sequences, those the model predicts as the class.
+
     Returns
     -------
     dict
-        ``out``, ``n_sequences``, ``target``, ``seconds_attribution``,
-        ``seconds_discovery`` and ``patterns`` (the table rows).
+        ``out``, ``n_sequences``, ``target``, ``selected_by`` ("label" or "prediction"),
+        ``seconds_attribution``, ``seconds_discovery`` and ``patterns`` (the table rows).
     """
     import time
 
@@ -55,7 +61,8 @@ def run_motifs(
     from attnscope.run import load_model
 
     est = load_model(run)
-    dataset = est.as_dataset(run_data(Path(run), request([Path(data)], format=data_format)))
+    req = request([Path(data)], format=data_format, labels=labels)
+    dataset = est.as_dataset(run_data(Path(run), req, labelled=False))
     if getattr(dataset, "tokens", None) is None:
         raise DataError(f"{data}: motif discovery needs DNA sequences; this data is not DNA.")
     if n_samples < 1:
@@ -63,10 +70,14 @@ def run_motifs(
     out = Path(run) / "motifs"
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ConfigError(f"{out} already exists and is not empty; pass --force to overwrite it.")
-    idx = _target_index(target, list(dataset.class_names))
-    rows = np.flatnonzero(dataset.y == idx)
+    classes = [str(c) for c in est.classes_]
+    idx = _target_index(target, classes)
+    selected_by = "label" if dataset.labels is not None else "prediction"
+    codes = dataset.y if dataset.labels is not None else est.predict_proba(dataset).argmax(1)
+    rows = np.flatnonzero(codes == idx)
     if rows.size == 0:
-        raise DataError(f"{data}: no sequence of class {dataset.class_names[idx]!r}.")
+        how = "labelled" if selected_by == "label" else "predicted as"
+        raise DataError(f"{data}: no sequence is {how} class {classes[idx]!r}.")
     if rows.size > n_samples:
         rows = np.sort(np.random.default_rng(seed).choice(rows, n_samples, replace=False))
     sub = dataset.subset(rows)
@@ -75,7 +86,12 @@ def run_motifs(
     attr = attribute(est, sub, method=method, target=idx, random_state=seed, **options)
     t_attr = time.perf_counter() - start
     result = discover_motifs(attr, sub.tokens, motifs=motif_file, n_leiden_runs=n_leiden_runs)
-    result.options |= {"method": method, "target": dataset.class_names[idx], "n": len(sub)}
+    result.options |= {
+        "method": method,
+        "target": classes[idx],
+        "n": len(sub),
+        "selected_by": selected_by,
+    }
     prepare_out_dir(out, force=True)
     from attnscope.pl import motif_logo
 
@@ -83,7 +99,8 @@ def run_motifs(
     return {
         "out": str(out),
         "n_sequences": len(sub),
-        "target": dataset.class_names[idx],
+        "target": classes[idx],
+        "selected_by": selected_by,
         "seconds_attribution": t_attr,
         "seconds_discovery": result.seconds,
         "patterns": result.table(),
@@ -117,6 +134,7 @@ def register(app: typer.Typer) -> None:
         format_: Annotated[
             str | None, typer.Option("--format", help="Force the data format.")
         ] = None,
+        labels: LabelsOpt = None,
         seed: Annotated[int, typer.Option(help="Sample choice and reference seed.")] = 0,
         force: Annotated[bool, typer.Option(help="Overwrite RUN/motifs.")] = False,
     ) -> None:
@@ -138,10 +156,14 @@ def register(app: typer.Typer) -> None:
             motif_file=motif_file,
             n_leiden_runs=n_leiden_runs,
             data_format=format_,
+            labels=labels,
             seed=seed,
             force=force,
         )
-        table = Table(title=f"motifs of class {summary['target']} ({summary['n_sequences']} seq)")
+        how = "labelled" if summary["selected_by"] == "label" else "predicted"
+        table = Table(
+            title=f"motifs of class {summary['target']} ({summary['n_sequences']} {how} seq)"
+        )
         for col in ("pattern", "n_seqlets", "consensus", "best_match", "q_value"):
             table.add_column(col)
         for row in summary["patterns"]:

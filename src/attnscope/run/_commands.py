@@ -325,7 +325,10 @@ def predict_run(
     data_format: str | None = None,
     force: bool = False,
 ) -> tuple[Path, int]:
-    """Write ``sample_id, predicted, proba_<class>...`` as TSV; return (path, n)."""
+    """Write ``sample_id, predicted, proba_<class>...``; return (path, n).
+
+    Tab-separated, or comma-separated when ``output`` ends in ``.csv``.
+    """
     import pandas as pd
 
     from attnscope._utils.files import write_text
@@ -339,7 +342,8 @@ def predict_run(
     table = pd.DataFrame(proba, columns=[f"proba_{c}" for c in est.classes_])
     table.insert(0, "predicted", est.classes_[proba.argmax(axis=1)])
     table.insert(0, "sample_id", data.sample_ids)
-    write_text(target, table.to_csv(sep="\t", index=False, float_format="%.6g"))
+    sep = "," if target.name.lower().endswith(".csv") else "\t"
+    write_text(target, table.to_csv(sep=sep, index=False, float_format="%.6g"))
     return target, len(table)
 
 
