@@ -319,9 +319,9 @@ def motif_analysis(
     top pattern's matches, and the best CTCF/CTCFL q-value over all patterns. Splice: the
     top pattern's consensus and strongest dinucleotide (GT expected for EI).
     """
+    from _motifs_patterns import strongest_dinucleotide
     from attnscope.explain import discover_motifs
     from attnscope.io import read_jaspar
-    from motifs import strongest_dinucleotide
 
     cls, site = MOTIF_SITES[name]
     target = sub.class_names.index(cls)

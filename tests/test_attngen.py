@@ -302,9 +302,9 @@ def test_benchmark_helpers():
     # (the de novo motif is attnscope.explain.discover_motifs now: tested in test_motifs)
     mask = bench.top_mask(np.array([[0.1, 0.9, 0.5, 0.7]]), 2, np.random.default_rng(0))
     assert mask.tolist() == [[False, True, False, True]]
-    import motifs
+    from _motifs_patterns import strongest_dinucleotide
 
     # strongest adjacent pair by summed |CWM|: positions 1-2 (G then T), not the A at 3
     cwm = np.array([[0, 0, 0.1, 0], [0, 0, 2.0, 0], [0, 0, 0, -1.5], [1.2, 0, 0, 0]])
-    assert motifs.strongest_dinucleotide(cwm) == "GT"
-    assert motifs.strongest_dinucleotide(cwm[:1]) == ""
+    assert strongest_dinucleotide(cwm) == "GT"
+    assert strongest_dinucleotide(cwm[:1]) == ""
