@@ -41,10 +41,10 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _attngen_data import subsample
 from _common import load_results, row, write_results
 from _motifs_docs import markdown  # noqa: F401 (markdown: readme.py)
 from _motifs_patterns import CTCF_IDS, METHODS, describe
-from attngen import subsample
 from attnscope.explain import attribute
 
 

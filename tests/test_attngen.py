@@ -292,10 +292,11 @@ def test_genomic_benchmarks_folder_end_to_end(tmp_path):
 
 def test_benchmark_helpers():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import _attngen_data
     import attngen as bench
 
     tokens = np.array([[1, 2, 1, 2, 5, 1]], dtype=np.uint8)  # A C A C N A
-    counts = bench.kmer_counts(tokens, ks=(1, 2))
+    counts = _attngen_data.kmer_counts(tokens, ks=(1, 2))
     # 1-mers: A 3/5, C 2/5 (N skipped); 2-mers AC, CA, AC valid -> AC 2/3, CA 1/3
     assert np.allclose(counts[0, :4], [0.6, 0.4, 0, 0])
     assert np.isclose(counts[0, 4 + 1], 2 / 3) and np.isclose(counts[0, 4 + 4], 1 / 3)
