@@ -34,11 +34,9 @@ Usage: ``python benchmarks/genotype_protocol.py --part hapmap3`` then ``--part m
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,207 +44,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import row, write_results
-
-TOP = 0.01
-LD_WINDOW, LD_R2 = 10, 0.5
-#: The reproduction setting (``benchmarks/hemera.py``) and the gated option's fixed part.
-PAPER: dict[str, Any] = {
-    "epochs": 10,
-    "pretrain_epochs": 1,
-    "patience": 3,
-    "monitor": "loss",
-    "min_epochs": 3,
-    "lr": 1e-3,
-    "batch_size": 32,
-    "proj_init": 0.01,
-    "proj_eps": 1e-3,
-    "proj_l1": 1e-4,
-}
-GATED: dict[str, Any] = {**PAPER, "epochs": 8, "snp_gate": True, "pretrain_epochs": 0,
-                         "batch_size": 64, "min_epochs": 1}  # fmt: skip
-#: Phenotype seeds of the validation phase (never used by the protocol).
-VAL_SEEDS = (100,)
-#: Validation grid of the gated option (gate_l1, gate_lr).
-GRID = [(0.03, 0.3), (0.03, 1.0)]
-
-
-def cohort(name: str, quick: bool) -> Any:
-    """HapMap3 chromosomes 1-3, or mice (autosomes, every 3rd SNP, 400 mice); labels off."""
-    from attnscope.datasets import load_bglr_mice
-    from attnscope.io import read_plink
-
-    root = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genotypes"
-    if name == "hapmap3":
-        g = read_plink(root / "hapmap3" / "hapmap3")
-        keep, n = np.isin(g.chromosomes, ["1", "2", "3"]), len(g)
-    else:
-        g = load_bglr_mice("albino")
-        keep, n = (g.chromosomes != "X") & (np.arange(g.n_snps) % 3 == 0), 400
-    if quick:
-        keep &= np.cumsum(keep) <= 600
-        n = min(n, 200)
-    rows = np.sort(np.random.default_rng(0).choice(len(g), n, replace=False))
-    return subset_snps(replace(g, labels=None, class_names=[]), keep).subset(rows)
-
-
-def subset_snps(g: Any, keep: np.ndarray) -> Any:
-    meta = dict(g.meta)
-    for k in ("cm_positions", "alleles"):
-        if k in meta and meta[k] is not None and len(meta[k]) == keep.size:
-            meta[k] = np.asarray(meta[k])[keep]
-    return replace(
-        g,
-        genotypes=g.genotypes[:, keep],
-        snp_ids=g.snp_ids[keep],
-        chromosomes=g.chromosomes[keep],
-        positions=g.positions[keep],
-        meta=meta,
-    )
-
-
-def ld_neighbours(g: Any) -> list[np.ndarray]:
-    """Per SNP, the SNPs within ``LD_WINDOW`` on its chromosome with r^2 >= ``LD_R2``."""
-    from attnscope.metrics._loci import ld_r2
-
-    m = g.n_snps
-    i = np.concatenate([np.arange(m - k) for k in range(1, LD_WINDOW + 1)])
-    j = np.concatenate([np.arange(k, m) for k in range(1, LD_WINDOW + 1)])
-    r2 = np.nan_to_num(ld_r2(g.genotypes, i, j))
-    ok = (r2 >= LD_R2) & (g.chromosomes[i] == g.chromosomes[j])
-    pairs = np.concatenate([np.stack([i[ok], j[ok]], 1), np.stack([j[ok], i[ok]], 1)])
-    return [pairs[pairs[:, 0] == s, 1] for s in range(m)]
-
-
-def pick_causal(
-    g: Any, nbrs: list[np.ndarray], n_causal: int, seed: int
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """``n_causal`` SNPs with decoys (MAF >= 0.05), LD blocks disjoint; their decoys."""
-    dos = np.where(g.genotypes < 0, np.nan, g.genotypes.astype(float))
-    p = np.nanmean(dos, 0) / 2
-    cand = np.flatnonzero((np.minimum(p, 1 - p) >= 0.05) & np.array([len(x) > 0 for x in nbrs]))
-    rng = np.random.default_rng(seed)
-    taken: set[int] = set()
-    causal: list[int] = []
-    for c in rng.permutation(cand):
-        block = {int(c), *nbrs[c].tolist()}
-        if block & taken:
-            continue
-        causal.append(int(c))
-        taken |= block
-        if len(causal) == n_causal:
-            break
-    order = np.argsort(causal)
-    return np.asarray(causal)[order], [nbrs[causal[k]] for k in order]
-
-
-def plink_glm(train: Any, workdir: Path) -> np.ndarray:
-    """-log10 p of PLINK 2 ``--glm`` (logistic/Firth hybrid, no covariates) per SNP."""
-    import pandas as pd
-
-    from attnscope.io import write_plink
-
-    prefix = workdir / "train"
-    write_plink(prefix, train)
-    pd.DataFrame({"FID": train.sample_ids, "IID": train.sample_ids, "trait": train.y + 1}).to_csv(
-        f"{prefix}.pheno", sep="\t", index=False
-    )
-    cmd = ["plink2", "--bfile", str(prefix), "--pheno", f"{prefix}.pheno", "--glm",
-           "allow-no-covars", "--threads", "1", "--out", str(prefix)]  # fmt: skip
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    out = next(workdir.glob("train.trait.glm.*"))
-    table = pd.read_csv(out, sep="\t")
-    p = pd.to_numeric(table["P"], errors="coerce").fillna(1.0).to_numpy()
-    score = pd.Series(-np.log10(np.maximum(p, 1e-300)), index=table["ID"].astype(str))
-    return score.reindex(np.asarray(train.snp_ids).astype(str)).fillna(0.0).to_numpy()
-
-
-def plink_version() -> str:
-    return subprocess.run(["plink2", "--version"], capture_output=True, text=True).stdout.strip()
-
-
-def l1_lr(train: Any, test: Any, seed: int) -> tuple[np.ndarray, float]:
-    """The run baseline (``run/_baselines``): |coefficients| and held-out AUROC."""
-    import warnings
-
-    from sklearn.metrics import roc_auc_score
-
-    from attnscope.run._baselines import _models
-
-    features, model = _models(train, seed)["L1 logistic regression"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(features(train), train.y)
-    auc = roc_auc_score(test.y, model.predict_proba(features(test))[:, 1])
-    return np.abs(model[-1].coef_[0]), float(auc)
-
-
-def fit_hemera(train: Any, cfg: dict[str, Any], seed: int) -> Any:
-    from attnscope.estimators._hemera import HEMERAClassifier
-
-    return HEMERAClassifier(random_state=seed, **cfg).fit(train)
-
-
-def lig_scores(est: Any, test: Any, data: Any, n_explain: int, n_steps: int) -> np.ndarray:
-    """|mean LIG over carriers| per SNP of ``data`` (0 for SNPs dropped by QC)."""
-    from attnscope.explain import attribute, snp_importance
-
-    sub = test.subset(np.arange(min(n_explain, len(test))))
-    att = attribute(est, sub, method="lig", target=1, n_steps=n_steps, batch_size=8)
-    table = snp_importance(att, sub)
-    full = np.zeros(data.n_snps)
-    idx = np.searchsorted(data.snp_ids, table["snp_id"].to_numpy(), sorter=np.argsort(data.snp_ids))
-    full[np.argsort(data.snp_ids)[idx]] = np.nan_to_num(np.abs(table["importance"].to_numpy()))
-    return full
-
-
-def path_aurocs(est: Any, test: Any) -> dict[str, float]:
-    """Held-out AUROC of the gated model's linear path alone and of its attention path alone."""
-    import torch
-    from sklearn.metrics import roc_auc_score
-
-    (tokens,) = est._make_inputs(test)
-    with torch.no_grad():
-        out = est.module_.eval()(tokens.long())
-    linear = out.extras["gate_logits"]
-    attention = out.logits - linear
-    return {
-        name: float(roc_auc_score(test.y, (z[:, 1] - z[:, 0]).numpy()))
-        for name, z in (("linear", linear), ("attention", attention))
-    }
-
-
-def ranks(score: np.ndarray, seed: int) -> np.ndarray:
-    """Rank of each SNP (1 = top) by ``score``, ties broken at random."""
-    tie = np.random.default_rng(seed).random(score.size)
-    order = np.lexsort((tie, -score))
-    r = np.empty(score.size, np.int64)
-    r[order] = np.arange(1, score.size + 1)
-    return r
-
-
-def recovery(score: np.ndarray, causal: np.ndarray, decoys: list[np.ndarray], seed: int):
-    """Recall and precision of causal SNPs in the top 1%, block recall, causal ranks."""
-    r = ranks(score, seed)
-    top = max(1, round(TOP * score.size))
-    hit = r[causal] <= top
-    block = np.array([hit[k] or bool((r[d] <= top).any()) for k, d in enumerate(decoys)])
-    return {
-        "recall_top1pct": float(hit.mean()),
-        "precision_top1pct": float(hit.sum() / top),
-        "block_recall_top1pct": float(block.mean()),
-        "causal_ranks": r[causal].tolist(),
-    }
-
-
-def planted(g: Any, nbrs: list[np.ndarray], seed: int, args: Any) -> tuple[Any, Any, Any, Any]:
-    """(data, train, test, (causal, decoys)) for phenotype seed ``seed``."""
-    from attnscope.data import train_val_test_split
-    from attnscope.sim import simulate_phenotype
-
-    causal, decoys = pick_causal(g, nbrs, args.n_causal, seed)
-    data = simulate_phenotype(g, causal=causal, heritability=args.h2, random_state=seed)
-    tr, _, te = train_val_test_split(data.y, val_size=0.0, test_size=0.3, random_state=seed)
-    return data, data.subset(tr), data.subset(te), (causal, decoys)
+from _genotype_config import GATED, GRID, LD_R2, LD_WINDOW, PAPER, TOP, VAL_SEEDS
+from _genotype_data import cohort, ld_neighbours, planted, subset_snps
+from _genotype_docs import markdown  # noqa: F401 (markdown: readme.py)
+from _genotype_rankings import (
+    fit_hemera,
+    l1_lr,
+    lig_scores,
+    path_aurocs,
+    plink_glm,
+    plink_version,
+    ranks,
+    recovery,
+)
 
 
 def validate(g: Any, nbrs: list[np.ndarray], args: Any) -> tuple[dict[str, Any], list[dict]]:
@@ -472,93 +282,6 @@ def main() -> None:
         albino(configs, args, first)
         save(first)
     protocol(args.part, data[args.part], configs, args, lambda rows: save(first + rows))
-
-
-def markdown(results: dict[str, Any]) -> str:
-    """Docs section generated from ``results/genotype_protocol.json``."""
-    rows = results["rows"]
-    get = {(r["dataset"], r["variant"], r["metric"]): r for r in rows}
-    p = results.get("protocol", {}).get("hapmap3", {})
-    coh = results.get("cohorts", {})
-    gated = results.get("hemera_configs", {}).get("gated", {})
-    val = results.get("validation", {})
-    sizes = "; ".join(f"{k} {v['n_samples']} x {v['n_snps']} SNPs" for k, v in coh.items())
-    lines = [
-        "### Genotypes: planted causal SNPs with decoys in LD",
-        "",
-        f"Real genotypes ({sizes}), additive binary traits (h2 {p.get('heritability')}, "
-        f"{p.get('n_causal')} causal SNPs each with a decoy at r^2 >= "
-        f"{p.get('ld', {}).get('r2')}), {p.get('phenotype_seeds')} phenotype seeds, 70/30 "
-        "split. Recall / precision of the causal SNPs in the top 1% of each ranking (hit only "
-        "on the causal SNP; block: the SNP or a decoy), mean (std) over seeds; AUROC on the "
-        f"held-out 30%. PLINK: `{results.get('plink2', '?')}`. `hemera_gated`: "
-        f"`snp_gate=True, gate_l1={gated.get('gate_l1')}, "
-        f"gate_lr={gated.get('gate_lr')}` (chosen on "
-        f"validation, phenotype seeds {val.get('seeds')}); `hemera_paper`: the reproduction "
-        "setting.",
-        "",
-        f"With {p.get('n_causal')} causal SNPs in a top 1% of about 32 SNPs, precision is at "
-        "most about 0.16.",
-        "",
-        "| cohort | ranking | recall top 1% | precision top 1% | block recall | AUROC |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    methods = ("plink2_glm", "l1_lr", "trend_test", "hemera_paper", "hemera_gated")
-    for name in coh:
-        for m in methods:
-            keys = ("recall_top1pct", "precision_top1pct", "block_recall_top1pct")
-            r, pr, b = (get.get((name, m, k)) for k in keys)
-            a = get.get((name, m, "auroc"))
-            if not (r and pr and b):
-                continue
-            auc = f"{a['mean']:.3f} ({a['std']:.3f})" if a else "-"
-            rec = f"{r['mean']:.2f} ({r['std']:.2f})"
-            if r["n"] == 1:  # one seed: no spread to show
-                auc, rec = (f"{a['mean']:.3f}" if a else "-"), f"{r['mean']:.2f}"
-            label = m if r["n"] > 1 else f"{m} (seed 0 only)"
-            lines.append(
-                f"| {name} | {label} | {rec} | {pr['mean']:.3f} | {b['mean']:.2f} | {auc} |"
-            )
-    paths = [
-        f"{name} linear {lin['mean']:.3f}, attention {att['mean']:.3f}"
-        for name in coh
-        if (lin := get.get((name, "hemera_gated", "auroc_linear_path")))
-        and (att := get.get((name, "hemera_gated", "auroc_attention_path")))
-    ]
-    if paths:
-        lines += [
-            "",
-            "HEMERA (gated), held-out AUROC of each path of its logits alone (the gated linear "
-            "path; the [CLS] attention output): " + "; ".join(paths) + ".",
-        ]
-    sp = [r for r in rows if r["metric"] == "causal_rank_iqr_over_train_seeds"]
-    if sp:
-        lines += [
-            "",
-            "HEMERA (gated) LIG rank of each causal SNP of phenotype seed 0 over training seeds "
-            "(median [min, max]):",
-            "",
-        ]
-        for r in sp:
-            cells = ", ".join(
-                f"{m:.0f} [{lo}, {hi}]"
-                for m, lo, hi in zip(r["median_rank"], r["min_rank"], r["max_rank"], strict=True)
-            )
-            lines.append(
-                f"- {r['dataset']} ({r.get('train_seeds')} training seeds; top 1% = "
-                f"{r.get('top1pct')} SNPs): {cells}"
-            )
-    alb = [r for r in rows if r["dataset"] == "mice_albino"]
-    if alb:
-        aucs = ", ".join(f"{r['variant']} {r['mean']:.3f}" for r in alb)
-        size = f"{alb[0].get('n_samples')} mice, {alb[0].get('n_snps')} SNPs"
-        lines += ["", f"Mice albino vs rest (real trait, Tyr; {size}, one 70/30 split): "
-                  f"held-out AUROC {aucs}."]  # fmt: skip
-    cmds = sorted({f"`{v.get('command')}` (commit {str(v.get('commit'))[:7]})"
-                   for v in results.get("runs", {}).values()})  # fmt: skip
-    if cmds:
-        lines += ["", "Produced by, one part each: " + "; ".join(cmds) + "."]
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

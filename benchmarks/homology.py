@@ -35,8 +35,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _attngen_data import kmer_lr, load_real
 from _common import row, write_results
-from attngen import kmer_lr, load_real
 
 DATASETS = ("human_nontata_promoters", "arabidopsis_promoters")
 

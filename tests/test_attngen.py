@@ -292,19 +292,20 @@ def test_genomic_benchmarks_folder_end_to_end(tmp_path):
 
 def test_benchmark_helpers():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import _attngen_data
     import attngen as bench
 
     tokens = np.array([[1, 2, 1, 2, 5, 1]], dtype=np.uint8)  # A C A C N A
-    counts = bench.kmer_counts(tokens, ks=(1, 2))
+    counts = _attngen_data.kmer_counts(tokens, ks=(1, 2))
     # 1-mers: A 3/5, C 2/5 (N skipped); 2-mers AC, CA, AC valid -> AC 2/3, CA 1/3
     assert np.allclose(counts[0, :4], [0.6, 0.4, 0, 0])
     assert np.isclose(counts[0, 4 + 1], 2 / 3) and np.isclose(counts[0, 4 + 4], 1 / 3)
     # (the de novo motif is attnscope.explain.discover_motifs now: tested in test_motifs)
     mask = bench.top_mask(np.array([[0.1, 0.9, 0.5, 0.7]]), 2, np.random.default_rng(0))
     assert mask.tolist() == [[False, True, False, True]]
-    import motifs
+    from _motifs_patterns import strongest_dinucleotide
 
     # strongest adjacent pair by summed |CWM|: positions 1-2 (G then T), not the A at 3
     cwm = np.array([[0, 0, 0.1, 0], [0, 0, 2.0, 0], [0, 0, 0, -1.5], [1.2, 0, 0, 0]])
-    assert motifs.strongest_dinucleotide(cwm) == "GT"
-    assert motifs.strongest_dinucleotide(cwm[:1]) == ""
+    assert strongest_dinucleotide(cwm) == "GT"
+    assert strongest_dinucleotide(cwm[:1]) == ""
