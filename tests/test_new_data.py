@@ -44,6 +44,13 @@ def test_predict_on_new_unlabelled_sequences_ignores_the_runs_labels(fitted, tmp
     assert len(rows) == 121 and rows[1].startswith("n0,")
 
 
+def test_explain_on_new_unlabelled_sequences(fitted):
+    out, new_fa, _ = fitted
+    assert run(["explain", str(out), str(new_fa), "--method", "saliency", "--force"]) == 0
+    saved = np.load(out / "attributions" / "saliency.npz", allow_pickle=False)
+    assert saved["values"].shape[0] == 120
+
+
 def test_evaluate_on_new_data_asks_for_its_labels(fitted, capsys):
     out, new_fa, new_lab = fitted
     capsys.readouterr()

@@ -203,7 +203,7 @@ def _without_run_labels(
     """New data that the run's own labels file (from ``fit``) does not fit.
 
     The data are read again without that file. Commands that need no labels (predict,
-    motifs) go on with the unlabelled data; the others get the reader's message with the
+    explain, motifs) go on with the unlabelled data; the others get the reader's message with the
     fix for new data. When the data fail without the file too, the first error stands.
     """
     rest = {k: v for k, v in inherited.items() if k not in ("labels", "label_col")}

@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
             classes=class_,
             modalities=modality,
         )
-        dataset = run_data(run, req)
+        dataset = run_data(run, req, labelled=False)  # explaining needs no labels
         with spinner(f"{method} on {run}"):
             attr, written = explain_run(
                 run,
