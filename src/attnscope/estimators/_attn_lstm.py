@@ -169,7 +169,8 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         Clamp normalised values to ``[-clip, clip]``.
     summary_branch : bool, default False
         The head also reads each variable's mean, min, max, last value and observed share
-        (the gradient-boosting baseline's summaries) beside the attention context.
+        (the gradient-boosting baseline's summaries) beside the attention context. The
+        attention map then covers only the recurrent path; gradient methods see both.
     epochs, patience, lr : int, int, float, default 30, 6, 3e-3
     **train_params
         Training options of :class:`~attnscope.estimators.BaseClassifier`
