@@ -5,7 +5,9 @@ A single model is an ensemble of one. :func:`fit_module` trains a plain network;
 (see :class:`attnscope.models.attn_lstm.AttentionLSTM`). Both run :func:`_train`: each
 member draws its own batch order from its own generator, is clipped by its own gradient
 norm and early-stops on its own validation score; Adam and weight decay act element-wise,
-so one optimiser over the stacked parameters is M independent optimisers.
+so one optimiser over the stacked parameters is M independent optimisers. The losses
+and member scores live in ``_losses``, the loop's parts (batch fetcher, best weights,
+validation, progress, per-member clipping) in ``_loop_parts``.
 """
 
 from __future__ import annotations
@@ -17,11 +19,25 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from attnscope.core import batched_forward, iter_batches, logits_of, resolve_device
+from attnscope.core import iter_batches, resolve_device
 from attnscope.train._config import TrainConfig
+from attnscope.train._loop_parts import (
+    _BestState,
+    _clip_per_member,
+    _fetcher,
+    _has_batchnorm,
+    _progress,
+    _validate,
+)
+from attnscope.train._losses import (  # the losses of __all__ are re-exported
+    class_weights,  # noqa: F401 (re-exported: attnscope.train)
+    cross_entropy_loss,
+    member_cross_entropy,
+    member_scores,
+    weighted_cross_entropy,
+)
 from attnscope.train._resume import LoopState, current_stage
 
 __all__ = [
@@ -59,50 +75,6 @@ class History:
             "stopped_early": self.stopped_early,
             "seconds": self.seconds,
         }
-
-
-def cross_entropy_loss(
-    module: nn.Module,
-    inputs: Sequence[Tensor],
-    y: Tensor,
-    class_weight: Tensor | None,
-    epoch: int,
-    sample_weight: Tensor | None = None,
-) -> Tensor:
-    """Plain (optionally class- and sample-weighted) cross-entropy on the module's logits.
-
-    With ``sample_weight`` (shape (B,)) the loss is the weighted mean
-    ``sum(w_i c_{y_i} l_i) / sum(w_i c_{y_i})`` (c: class weights, 1 without them), which
-    equals the unweighted loss when every weight is 1.
-    """
-    logits = logits_of(module(*inputs))
-    if sample_weight is None:
-        return F.cross_entropy(logits, y, weight=class_weight)
-    return weighted_cross_entropy(logits, y, class_weight, sample_weight)
-
-
-def weighted_cross_entropy(
-    logits: Tensor, y: Tensor, class_weight: Tensor | None, sample_weight: Tensor
-) -> Tensor:
-    """Cross-entropy of logits (B, C) weighted per sample (B,) and per class (C,)."""
-    per_sample = F.cross_entropy(logits, y, weight=class_weight, reduction="none")
-    w = sample_weight if class_weight is None else sample_weight * class_weight[y]
-    return (per_sample * sample_weight).sum() / w.sum().clamp_min(1e-12)
-
-
-def member_cross_entropy(
-    module: nn.Module, inputs: Sequence[Tensor], y: Tensor, class_weight: Tensor | None, epoch: int
-) -> Tensor:
-    """Cross-entropy of every member, shape (M,): logits (M, B, C), labels ``y`` (M, B).
-
-    With class weights each member's loss is its weighted mean, as ``F.cross_entropy``
-    computes it for a standalone model.
-    """
-    logits = logits_of(module(*inputs))
-    per_sample = F.cross_entropy(logits.transpose(1, 2), y, weight=class_weight, reduction="none")
-    if class_weight is not None:
-        return per_sample.sum(1) / class_weight[y].sum(1)
-    return per_sample.mean(1)
 
 
 def fit_module(
@@ -387,169 +359,3 @@ def _stage_fingerprint(config: TrainConfig, n: int, n_members: int) -> dict[str,
 
 def _dicts(histories: list[History]) -> list[dict[str, Any]]:
     return [h.to_dict() for h in histories]
-
-
-def _fetcher(inputs: Sequence[Any], order: Tensor, batch_size: int, ctx: Any) -> Any:
-    """``fetch(idx)``: the batch's inputs; streamed inputs are read ahead (train/_stream)."""
-    from attnscope.train import _distributed as D
-    from attnscope.train._stream import batch_fetcher
-
-    shard = None if ctx is None else (lambda b: D.shard(b, ctx))
-    return batch_fetcher(inputs, order, batch_size, shard=shard)
-
-
-class _BestState:
-    """The best weights seen so far, per member (a masked copy when there is a member axis)."""
-
-    def __init__(self, module: nn.Module, members: bool) -> None:
-        self.module, self.members = module, members
-        self.state: dict[str, Tensor] | None = None
-        if members:  # a member that never improves gets its initial weights back
-            self.state = {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-    def keep(self, improved: np.ndarray) -> None:
-        if not improved.any():
-            return
-        current = self.module.state_dict()
-        if not self.members or self.state is None:
-            self.state = {k: v.detach().clone() for k, v in current.items()}
-            return
-        mask = torch.as_tensor(improved)
-        for key, value in current.items():
-            kept = self.state[key]
-            if value.dim() and value.shape[0] == mask.numel():
-                sel = mask.to(value.device).view(-1, *([1] * (value.dim() - 1)))
-                kept.copy_(torch.where(sel, value.detach(), kept))
-            else:  # shared buffers (no member axis): the latest improvement wins
-                kept.copy_(value.detach())
-
-    def restore(self) -> None:
-        if self.state is not None:
-            self.module.load_state_dict(self.state)
-
-
-def _validate(
-    module: nn.Module,
-    inputs: Sequence[Tensor],
-    y: Tensor,
-    config: TrainConfig,
-    cw: Tensor | None,
-    records: list[dict[str, float]],
-    members: bool,
-) -> np.ndarray:
-    """Add validation metrics to each member's record; return the monitored scores (M,).
-
-    A single model records loss, accuracy, balanced accuracy and AUROC
-    (:func:`attnscope.metrics.classification_metrics`); members record the monitored
-    metric, computed for all of them at once (:func:`member_scores`). Higher is better
-    (the loss is negated).
-    """
-    from attnscope.metrics._predictive import classification_metrics
-
-    batch = max(config.batch_size, 256)
-    logits = batched_forward(
-        module, inputs, batch_size=batch, members=len(records) if members else None
-    )
-    if members:
-        scores = member_scores(logits, y, config.monitor)
-        sign = -1.0 if config.monitor == "loss" else 1.0
-        for rec, s in zip(records, scores):
-            rec[f"val_{config.monitor}"] = float(sign * s)
-        return scores
-    loss = float(F.cross_entropy(logits, y, weight=cw.cpu() if cw is not None else None))
-    proba = torch.softmax(logits, dim=1).numpy()
-    m = classification_metrics(y.numpy(), proba, metrics=("accuracy", "balanced_accuracy", "auroc"))
-    records[0].update({"val_loss": loss, **{f"val_{k}": float(v) for k, v in m.items()}})
-    score = records[0][f"val_{config.monitor}"]
-    return np.array([-score if config.monitor == "loss" else score])
-
-
-def _has_batchnorm(module: nn.Module) -> bool:
-    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in module.modules())
-
-
-class _RichProgress:
-    def __init__(self, total: int) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        self._p = Progress(
-            TextColumn("training"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[info]}"),
-            transient=True,
-        )
-        self._p.start()
-        self._task = self._p.add_task("fit", total=total, info="")
-
-    def update(self, n: int, **info: float) -> None:
-        self._p.update(self._task, advance=n, info=" ".join(f"{k}={v}" for k, v in info.items()))
-
-    def close(self) -> None:
-        self._p.stop()
-
-
-def _progress(verbose: bool, total: int) -> _RichProgress | None:
-    import sys
-
-    if not verbose or not sys.stderr.isatty():
-        return None
-    return _RichProgress(total)
-
-
-def class_weights(y: np.ndarray, n_classes: int) -> Tensor:
-    """'balanced' weights: n_samples / (n_classes * count), as in scikit-learn."""
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
-    w = len(y) / (n_classes * np.maximum(counts, 1))
-    return torch.tensor(w, dtype=torch.float32)
-
-
-def member_scores(logits: Tensor, y: Tensor, monitor: str) -> np.ndarray:
-    """Validation score of every member; higher is better (loss is negated).
-
-    Parameters
-    ----------
-    logits : Tensor of shape (M, n, C)
-    y : Tensor of shape (n,)
-    """
-    if monitor == "loss":
-        losses = F.cross_entropy(
-            logits.transpose(1, 2), y.expand(logits.shape[0], -1), reduction="none"
-        )
-        return -losses.mean(dim=1).numpy()
-    pred = logits.argmax(dim=-1)
-    if monitor == "accuracy":
-        return (pred == y).float().mean(dim=1).numpy()
-    if monitor == "balanced_accuracy":
-        classes = torch.unique(y)
-        recalls = [((pred == c) & (y == c)).sum(1).float() / (y == c).sum() for c in classes]
-        return torch.stack(recalls).mean(0).numpy()
-    # AUROC of the positive class (binary) or one-vs-rest mean, via ranks (vectorised).
-    proba = torch.softmax(logits, dim=-1)
-    n_classes = logits.shape[-1]
-    cols = [1] if n_classes == 2 else list(range(n_classes))
-    scores = []
-    for c in cols:
-        pos = y == c
-        n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-        if n_pos == 0 or n_neg == 0:
-            continue
-        ranks = proba[..., c].argsort(dim=1).argsort(dim=1).float() + 1
-        scores.append((ranks[:, pos].sum(1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-    return torch.stack(scores).mean(0).numpy()
-
-
-def _clip_per_member(params: list[nn.Parameter], max_norm: float) -> None:
-    """Clip each member's gradient to ``max_norm`` (its own global norm)."""
-    grads = [p.grad for p in params if p.grad is not None]
-    sq = torch.stack([g.pow(2).flatten(1).sum(1) for g in grads]).sum(0)
-    scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0)
-    for g in grads:
-        g.mul_(scale.view(-1, *([1] * (g.dim() - 1))))
