@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import ConfigError, DataError
+from attnscope.io._textio import IO_ERRORS
 
 __all__ = ["RunContext", "TestScores", "load_run"]
 
@@ -98,6 +99,7 @@ class RunContext:
         saved = self.run / "test_predictions.npz"
         if not saved.is_file():
             return None
+        unreadable: tuple[type[BaseException], ...] = (ValueError, KeyError, *IO_ERRORS)
         try:
             with np.load(saved, allow_pickle=False) as z:
                 ids = np.asarray(z["sample_ids"]).astype(str) if "sample_ids" in z.files else None
@@ -107,7 +109,7 @@ class RunContext:
                     "held-out test set (test_predictions.npz)",
                     ids,
                 )
-        except (OSError, ValueError, KeyError) as exc:
+        except unreadable as exc:
             self.notes.append(f"{saved.name} could not be read ({exc}).")
             return None
 
