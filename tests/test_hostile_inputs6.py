@@ -152,3 +152,90 @@ def test_damaged_attribution_file_is_a_data_error(tmp_path):
     path.write_bytes(b"PK\x03\x04cut")
     with pytest.raises(DataError, match=r"saliency\.npz is damaged or not an attribution file"):
         Attribution.load(path)
+
+
+# ------------------------------------------------------------------------------ motifs
+def _fasta(n: int, length: int, seed: int = 0, base: str | None = None) -> str:
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        seq = base * length if base else "".join(rng.choice(list("ACGT"), length))
+        out.append(f">s{i} label={'ab'[i % 2]}\n{seq}\n")
+    return "".join(out)
+
+
+@pytest.fixture(scope="module")
+def dna_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("dna6")
+    (folder / "seqs.fa").write_text(_fasta(24, 50))
+    out = folder / "run"
+    argv = ["fit", str(folder / "seqs.fa"), "--model", "cnn", "--label-col", "label",
+            "--out", str(out), "--set", "epochs=1", "--set", "val_size=0",
+            "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0
+    return out
+
+
+_LIBRARY = ">MA0139.1 CTCF\nA [ 1 2 3 ]\nC [ 2 1 0 ]\nG [ 0 1 2 ]\nT [ 3 2 1 ]\n"
+
+
+def _no_attribution(*args, **kwargs):
+    raise AssertionError("attribution ran before the options were checked")
+
+
+def test_motifs_on_all_n_sequences_names_the_file(dna_run, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("attnscope.explain.attribute", _no_attribution)
+    path = tmp_path / "all_n.fa"
+    path.write_text(_fasta(10, 50, base="N"))
+    (tmp_path / "lib.jaspar").write_text(_LIBRARY)
+    code = run(["motifs", str(dna_run), str(path), "--motifs", str(tmp_path / "lib.jaspar")])
+    line = _one_error(code, capsys.readouterr().err)
+    assert f"{path}: the 5 sequences of class 'b' hold no A, C, G or T" in line
+    assert not (dna_run / "motifs").exists()
+
+
+def test_zero_contributions_are_a_data_error_not_a_modisco_crash():
+    from attnscope.errors import DataError
+    from attnscope.explain import discover_motifs
+
+    tokens = np.random.default_rng(0).integers(1, 5, size=(6, 50))
+    with pytest.raises(DataError, match="every contribution at an observed base is zero"):
+        discover_motifs(np.zeros((6, 50, 4), np.float32), tokens, motifs={})
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--motifs", "{tmp}/bad.jaspar"], "bad.jaspar, line 1: neither JASPAR ('>ID name')"),
+        (["--motifs", "{tmp}/missing.jaspar"], "missing.jaspar: motif file not found"),
+        (["--motifs", "{tmp}"], "expected a motif file, found a directory"),
+        (["--n-leiden-runs", "0"], "--n-leiden-runs must be at least 1, got 0."),
+    ],
+    ids=["malformed_library", "missing_library", "library_folder", "no_leiden_runs"],
+)
+def test_motif_options_are_checked_before_attribution(
+    dna_run, tmp_path, capsys, monkeypatch, options, expected
+):
+    monkeypatch.setattr("attnscope.explain.attribute", _no_attribution)
+    (tmp_path / "bad.jaspar").write_text("not a motif\n")
+    argv = [o.format(tmp=tmp_path) for o in options]
+    code = run(["motifs", str(dna_run), str(dna_run.parent / "seqs.fa"), *argv])
+    assert expected in _one_error(code, capsys.readouterr().err)
+    assert not (dna_run / "motifs").exists()
+
+
+def test_motifs_force_replaces_the_folder_whole(dna_run, tmp_path, capsys):
+    library = tmp_path / "ctcf.jaspar"
+    library.write_text(_LIBRARY)
+    stale = dna_run / "motifs" / "logos" / "pos_patterns.pattern_9.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("from an earlier call")
+    argv = ["motifs", str(dna_run), str(dna_run.parent / "seqs.fa"), "--n-samples", "4",
+            "--motifs", str(library), "--force"]  # fmt: skip
+    try:
+        assert run(argv) == 0, capsys.readouterr().err
+        assert (dna_run / "motifs" / "patterns.tsv").is_file()
+        assert not stale.exists()
+        assert not [p for p in dna_run.iterdir() if p.name.startswith(".")]
+    finally:
+        shutil.rmtree(dna_run / "motifs", ignore_errors=True)
