@@ -239,3 +239,60 @@ def test_motifs_force_replaces_the_folder_whole(dna_run, tmp_path, capsys):
         assert not [p for p in dna_run.iterdir() if p.name.startswith(".")]
     finally:
         shutil.rmtree(dna_run / "motifs", ignore_errors=True)
+
+
+# ------------------------------------------------------------------------- consistency
+def _long_series(path: Path) -> Path:
+    """24 stays, 3 variables, 4 times, outcome 0/1, and no static descriptors at all."""
+    rng = np.random.default_rng(6)
+    rows = ["id,time,variable,value,outcome"]
+    for k in range(24):
+        for t in (0, 1.5, 3, 4.5):
+            for var in ("HR", "Temp", "MAP"):
+                value = round(float(rng.normal() + (k % 2) * (var == "HR")), 3)
+                rows.append(f"st{k},{t},{var},{value},{k % 2}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+_CONSISTENCY = ["--model", "attn_lstm", "--label-col", "outcome", "--seeds", "2",
+                "--set", "epochs=1"]  # fmt: skip
+
+
+def test_consistency_without_static_descriptors_and_one_explained_sample(tmp_path, capsys):
+    data = _long_series(tmp_path / "series.csv")
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an earlier study")
+    argv = ["consistency", str(data), "--out", str(out), *_CONSISTENCY, "--methods",
+            "attention,input_x_gradient", "--n-explain", "1", "--force"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    study = json.loads((out / "consistency.json").read_text())
+    assert study["split"]["n_explained"] == 1
+    assert (out / "per_sample.tsv").read_text().count("\n") == 2  # header + the one sample
+    assert not (out / "stale.txt").exists()  # --force replaced the folder whole
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--n-explain", "0"], "n_explain must be at least 1 (or None: all), got 0."),
+        (["--n-explain", "-3"], "n_explain must be at least 1 (or None: all), got -3."),
+        (["--top-k", "0"], "top_k must be at least 1, got 0."),
+    ],
+    ids=["n_explain_0", "n_explain_negative", "top_k_0"],
+)
+def test_consistency_counts_are_checked_before_training(
+    tmp_path, capsys, monkeypatch, option, expected
+):
+    def no_training(*args, **kwargs):
+        raise AssertionError("variants were trained before the options were checked")
+
+    monkeypatch.setattr("attnscope.run._consistency.SeedStudy", no_training)
+    data = _long_series(tmp_path / "series.csv")
+    out = tmp_path / "study"
+    argv = ["consistency", str(data), "--out", str(out), *_CONSISTENCY, "--methods", "attention"]
+    code = run([*argv, *option])
+    assert expected in _one_error(code, capsys.readouterr().err)
+    assert not out.exists()

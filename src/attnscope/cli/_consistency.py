@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
         """Train N variants differing only in seed; compare their per-sample explanations."""
         from rich.table import Table
 
-        from attnscope._utils.files import prepare_out_dir
+        from attnscope._utils.files import atomic_dir
         from attnscope.cli._common import console, parse_sets
         from attnscope.cli._data import load_request
         from attnscope.cli._options import request
@@ -168,8 +168,9 @@ def register(app: typer.Typer) -> None:
             engine=engine,
             address=address,
         )
-        directory = prepare_out_dir(out, force=force)
-        write_consistency(result, directory)
+        with atomic_dir(out, force=force) as building:  # replaced whole, or not at all
+            write_consistency(result, building)
+        directory = out
         pred = result["predictive"]
         table = Table(title=f"{model}: consistency across {seeds} seed variants")
         table.add_column("method")
