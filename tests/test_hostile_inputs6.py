@@ -296,3 +296,58 @@ def test_consistency_counts_are_checked_before_training(
     code = run([*argv, *option])
     assert expected in _one_error(code, capsys.readouterr().err)
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- options and splits
+def test_one_mlp_width_is_a_list_of_one_and_state_sizes_refuse_lists():
+    from attnscope.errors import ConfigError
+    from attnscope.estimators import make_estimator
+
+    assert make_estimator("mlp", {"hidden": 8}).hidden == [8]
+    assert make_estimator("mlp", {"hidden": (8, 4)}).hidden == (8, 4)
+    assert make_estimator("attn_lstm", {"hidden": 8}).hidden == 8
+    for model in ("attn_lstm", "gru", "attngen"):
+        with pytest.raises(ConfigError, match=r"hidden must be an integer in \[1, 1048576\]"):
+            make_estimator(model, {"hidden": [8, 8]})
+
+
+def test_mlp_with_one_hidden_width_fits(run_dir, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["fit", str(run_dir.parent / "expr.csv"), "--model", "mlp", "--label-col", "label",
+            "--out", str(out), "--set", "epochs=1", "--set", "val_size=0", "--set", "hidden=4",
+            "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    assert json.loads((out / "model.json").read_text())["spec"]["hidden"] == [4]
+
+
+def test_homology_split_of_near_duplicates_only_names_the_groups(tmp_path, capsys):
+    one = "ACGTTGCAAGCTTACGGATCCATGCAGTCAGTTGACCAGTAGGCATTACG"
+    path = tmp_path / "dups.fa"
+    path.write_text("".join(f">d{i} label={'ab'[i % 2]}\n{one}\n" for i in range(20)))
+    out = tmp_path / "run"
+    code = run(["fit", str(path), "--model", "cnn", "--label-col", "label", "--out", str(out),
+                "--test-split", "homology", "--set", "epochs=1", "--no-baselines"])  # fmt: skip
+    line = _one_error(code, capsys.readouterr().err)
+    assert f"{path}: the homology split found no group small enough for the test share" in line
+    assert "the 20 sequences form 1 near-duplicate group(s)" in line
+    assert not out.exists()
+
+
+def test_trust_on_held_out_data_of_one_class_warns_and_scores(dna_run, tmp_path, capsys):
+    # the training sequences (both classes) and 12 new ones of class 'a': held out, one class
+    train = set(json.loads((dna_run / "split.json").read_text())["train"])
+    records = (dna_run.parent / "seqs.fa").read_text().split(">")[1:]
+    known = "".join(f">{r}" for r in records if r.split()[0] in train)
+    new = _fasta(12, 50, seed=9).replace("label=b", "label=a").replace(">s", ">new")
+    path = tmp_path / "new_a.fa"
+    path.write_text(known + new)
+    trust = dna_run / "trust.json"
+    try:
+        code = run(["trust", str(dna_run), str(path), "--methods", "saliency", "--n-samples", "4"])
+        err = capsys.readouterr().err
+        assert code == 0, err
+        assert "warning: the 4 explained samples hold one class only" in err
+        assert "label-randomisation check is left out" in err
+        assert json.loads(trust.read_text())["scope"].startswith("held-out: 12 samples (")
+    finally:
+        trust.unlink(missing_ok=True)
