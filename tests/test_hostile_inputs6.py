@@ -351,3 +351,23 @@ def test_trust_on_held_out_data_of_one_class_warns_and_scores(dna_run, tmp_path,
         assert json.loads(trust.read_text())["scope"].startswith("held-out: 12 samples (")
     finally:
         trust.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------ report
+@pytest.mark.parametrize(
+    ("name", "text", "problem"),
+    [
+        ("trust.json", "{", "JSONDecodeError: Expecting property name"),
+        ("metrics.json", "[]", "a JSON list, not an object"),
+    ],
+)
+def test_report_says_which_run_file_it_could_not_read(
+    run_dir, tmp_path, capsys, name, text, problem
+):
+    damaged = _damaged(run_dir, tmp_path, lambda d: (d / name).write_text(text))
+    assert run(["report", str(damaged)]) == 0
+    err = capsys.readouterr().err
+    warned = [ln for ln in err.splitlines() if ln.startswith("warning: ")]
+    assert len(warned) == 1, err
+    assert f"warning: report: {damaged / name} could not be read ({problem}" in warned[0]
+    assert f"{damaged / name} could not be read" in (damaged / "report.html").read_text()
