@@ -371,3 +371,12 @@ def test_report_says_which_run_file_it_could_not_read(
     assert len(warned) == 1, err
     assert f"warning: report: {damaged / name} could not be read ({problem}" in warned[0]
     assert f"{damaged / name} could not be read" in (damaged / "report.html").read_text()
+
+
+def test_motifs_on_the_run_of_a_table_model_names_the_dna_models(run_dir, dna_run, capsys):
+    code = run(["motifs", str(run_dir), str(dna_run.parent / "seqs.fa")])
+    line = _one_error(code, capsys.readouterr().err)
+    assert (
+        f"{run_dir} holds a mlp model of tabular data; motif discovery needs the run of a " in line
+    )
+    assert "DNA model (" in line and "cnn" in line and "--model" not in line

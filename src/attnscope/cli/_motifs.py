@@ -60,6 +60,13 @@ def run_motifs(
     if n_leiden_runs < 1:
         raise ConfigError(f"--n-leiden-runs must be at least 1, got {n_leiden_runs}.")
     est = load_model(run)
+    if est.dataset_type.modality != "sequence":
+        from attnscope.estimators._registry import models_for
+
+        raise ConfigError(
+            f"{run} holds a {est.name} model of {est.dataset_type.modality} data; motif "
+            f"discovery needs the run of a DNA model ({', '.join(models_for('sequence'))})."
+        )
     dataset = est.as_dataset(run_data(Path(run), request([Path(data)], format=data_format)))
     if getattr(dataset, "tokens", None) is None:
         raise DataError(f"{data}: motif discovery needs DNA sequences; this data is not DNA.")
