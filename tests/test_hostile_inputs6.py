@@ -242,15 +242,19 @@ def test_motifs_force_replaces_the_folder_whole(dna_run, tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------- consistency
-def _long_series(path: Path) -> Path:
-    """24 stays, 3 variables, 4 times, outcome 0/1, and no static descriptors at all."""
+def _long_series(path: Path, positives: tuple[int, ...] | None = None) -> Path:
+    """24 stays, 3 variables, 4 times, outcome 0/1, and no static descriptors at all.
+
+    ``positives``: the stays with outcome 1 (default every odd one).
+    """
     rng = np.random.default_rng(6)
     rows = ["id,time,variable,value,outcome"]
     for k in range(24):
+        label = k % 2 if positives is None else int(k in positives)
         for t in (0, 1.5, 3, 4.5):
             for var in ("HR", "Temp", "MAP"):
-                value = round(float(rng.normal() + (k % 2) * (var == "HR")), 3)
-                rows.append(f"st{k},{t},{var},{value},{k % 2}")
+                value = round(float(rng.normal() + label * (var == "HR")), 3)
+                rows.append(f"st{k},{t},{var},{value},{label}")
     path.write_text("\n".join(rows) + "\n")
     return path
 
@@ -380,3 +384,15 @@ def test_motifs_on_the_run_of_a_table_model_names_the_dna_models(run_dir, dna_ru
         f"{run_dir} holds a mlp model of tabular data; motif discovery needs the run of a " in line
     )
     assert "DNA model (" in line and "cnn" in line and "--model" not in line
+
+
+def test_consistency_with_a_one_class_validation_share_names_the_monitor(tmp_path, capsys):
+    data = _long_series(tmp_path / "rare.csv", positives=(1, 3, 5))  # 3 of 24
+    out = tmp_path / "study"
+    argv = ["consistency", str(data), "--out", str(out), *_CONSISTENCY, "--methods", "attention"]
+    line = _one_error(run(argv), capsys.readouterr().err)
+    assert "validation samples hold one class only, so their AUROC (the early-stopping " in line
+    assert "--set monitor=loss" in line
+    assert not out.exists()
+    assert run([*argv, "--set", "monitor=loss"]) == 0, capsys.readouterr().err
+    assert (out / "consistency.json").is_file()

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnscope.core import batched_forward, iter_batches, logits_of, resolve_device
+from attnscope.errors import DataError
 from attnscope.train._config import TrainConfig
 from attnscope.train._resume import LoopState, current_stage
 
@@ -543,6 +544,12 @@ def member_scores(logits: Tensor, y: Tensor, monitor: str) -> np.ndarray:
             continue
         ranks = proba[..., c].argsort(dim=1).argsort(dim=1).float() + 1
         scores.append((ranks[:, pos].sum(1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    if not scores:
+        raise DataError(
+            f"the {y.numel()} validation samples hold one class only, so their AUROC (the "
+            "early-stopping monitor) is undefined; give more samples of the rare class, a "
+            "larger validation share (--set val_size=...), or --set monitor=loss."
+        )
     return torch.stack(scores).mean(0).numpy()
 
 
