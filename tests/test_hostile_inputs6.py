@@ -396,3 +396,11 @@ def test_consistency_with_a_one_class_validation_share_names_the_monitor(tmp_pat
     assert not out.exists()
     assert run([*argv, "--set", "monitor=loss"]) == 0, capsys.readouterr().err
     assert (out / "consistency.json").is_file()
+
+
+def test_consistency_out_naming_a_file_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("attnscope.run._consistency.SeedStudy", _no_attribution)
+    data = _long_series(tmp_path / "series.csv")
+    argv = ["consistency", str(data), "--out", str(data), *_CONSISTENCY, "--methods", "attention"]
+    line = _one_error(run(argv), capsys.readouterr().err)
+    assert f"{data} exists and is not a directory; choose another --out." in line
