@@ -404,3 +404,29 @@ def test_consistency_out_naming_a_file_is_refused_before_training(tmp_path, caps
     argv = ["consistency", str(data), "--out", str(data), *_CONSISTENCY, "--methods", "attention"]
     line = _one_error(run(argv), capsys.readouterr().err)
     assert f"{data} exists and is not a directory; choose another --out." in line
+
+
+# ---------------------------------------------------------------- data versus the schema
+def test_schema_errors_name_the_data_file(run_dir, tmp_path, capsys):
+    text = (run_dir.parent / "expr.csv").read_text().replace(",G5", ",G5x", 1)
+    path = tmp_path / "renamed.csv"
+    path.write_text(text.replace("p", "q"))  # new sample ids: held out
+    code = run(["evaluate", str(run_dir), str(path), "--no-trust"])
+    line = _one_error(code, capsys.readouterr().err)
+    assert line.startswith(f"error: {path}: 1 of the model's 6 feature columns are missing")
+
+
+def test_time_grid_mismatch_names_the_file_and_the_training_grid(tmp_path, capsys):
+    data = _long_series(tmp_path / "series.csv")
+    out = tmp_path / "run"
+    argv = ["fit", str(data), "--model", "attn_lstm", "--label-col", "outcome", "--out",
+            str(out), "--set", "epochs=1", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    later = tmp_path / "later.csv"  # held-out stays observed up to 6 h: a 7-step grid
+    rows = data.read_text().replace("st", "nw").splitlines()
+    later.write_text("\n".join([*rows, *(f"nw{k},6,HR,1.0,{k % 2}" for k in range(24))]) + "\n")
+    capsys.readouterr()
+    code = run(["evaluate", str(out), str(later), "--no-trust"])
+    line = _one_error(code, capsys.readouterr().err)
+    assert f"{later}: the model was trained on a grid of 5 time steps, these series have 7" in line
+    assert "the training grid is 5 steps of 1 h; read them on it (reader options hours=5, " in line
