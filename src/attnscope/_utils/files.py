@@ -12,7 +12,14 @@ from typing import Any
 
 from attnscope.errors import ConfigError
 
-__all__ = ["atomic_dir", "atomic_path", "prepare_out_dir", "write_json", "write_text"]
+__all__ = [
+    "atomic_dir",
+    "atomic_path",
+    "check_out_dir",
+    "prepare_out_dir",
+    "write_json",
+    "write_text",
+]
 
 
 @contextmanager
@@ -98,7 +105,7 @@ def check_writable(path: str | os.PathLike[str]) -> None:
         )
 
 
-def _check_out_dir(out: Path, force: bool) -> None:
+def check_out_dir(out: Path, force: bool) -> None:
     """Refuse a file, a non-empty folder without ``force``, or a place that is not writable."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a directory; choose another --out.")
@@ -113,7 +120,7 @@ def _check_out_dir(out: Path, force: bool) -> None:
 def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Create an output directory, refusing to reuse a non-empty one without ``force``."""
     out = Path(path)
-    _check_out_dir(out, force)
+    check_out_dir(out, force)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -156,7 +163,7 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     import shutil
 
     out = Path(path)
-    _check_out_dir(out, force)
+    check_out_dir(out, force)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))

@@ -132,7 +132,7 @@ def register(app: typer.Typer) -> None:
         """Train N variants differing only in seed; compare their per-sample explanations."""
         from rich.table import Table
 
-        from attnscope._utils.files import prepare_out_dir
+        from attnscope._utils.files import atomic_dir, check_out_dir
         from attnscope.cli._common import console, parse_sets
         from attnscope.cli._data import load_request
         from attnscope.cli._options import request
@@ -144,8 +144,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--methods is empty; give e.g. attention,integrated_gradients.")
         if address is not None and engine != "ray":
             raise ConfigError("--address joins a Ray cluster; add --engine ray.")
-        if out.exists() and any(out.iterdir()) and not force:
-            raise ConfigError(f"{out} exists and is not empty; pass --force or another --out.")
+        check_out_dir(out, force)  # a file, a non-empty folder or a read-only place: at once
         from attnscope.estimators import make_estimator
 
         params = parse_sets(set_)
@@ -168,8 +167,9 @@ def register(app: typer.Typer) -> None:
             engine=engine,
             address=address,
         )
-        directory = prepare_out_dir(out, force=force)
-        write_consistency(result, directory)
+        with atomic_dir(out, force=force) as building:  # replaced whole, or not at all
+            write_consistency(result, building)
+        directory = out
         pred = result["predictive"]
         table = Table(title=f"{model}: consistency across {seeds} seed variants")
         table.add_column("method")

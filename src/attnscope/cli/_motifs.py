@@ -54,22 +54,34 @@ def run_motifs(
 
     import numpy as np
 
-    from attnscope._utils.files import prepare_out_dir
+    from attnscope._utils.files import atomic_dir
     from attnscope.cli._options import request, run_data
     from attnscope.errors import ConfigError, DataError
-    from attnscope.explain import attribute, discover_motifs
+    from attnscope.explain import attribute, default_motif_library, discover_motifs
+    from attnscope.io import read_jaspar
     from attnscope.run import load_model
 
+    if n_samples < 1:
+        raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
+    if n_leiden_runs < 1:
+        raise ConfigError(f"--n-leiden-runs must be at least 1, got {n_leiden_runs}.")
     est = load_model(run)
+    if est.dataset_type.modality != "sequence":
+        from attnscope.estimators._registry import models_for
+
+        raise ConfigError(
+            f"{run} holds a {est.name} model of {est.dataset_type.modality} data; motif "
+            f"discovery needs the run of a DNA model ({', '.join(models_for('sequence'))})."
+        )
     req = request([Path(data)], format=data_format, labels=labels)
     dataset = est.as_dataset(run_data(Path(run), req, labelled=False))
     if getattr(dataset, "tokens", None) is None:
         raise DataError(f"{data}: motif discovery needs DNA sequences; this data is not DNA.")
-    if n_samples < 1:
-        raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
     out = Path(run) / "motifs"
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ConfigError(f"{out} already exists and is not empty; pass --force to overwrite it.")
+    # the library is read before the (long) attribution, so that a bad --motifs fails at once
+    library = default_motif_library() if motif_file is None else read_jaspar(motif_file)
     classes = [str(c) for c in est.classes_]
     idx = _target_index(target, classes)
     selected_by = "label" if dataset.labels is not None else "prediction"
@@ -78,6 +90,12 @@ def run_motifs(
     if rows.size == 0:
         how = "labelled" if selected_by == "label" else "predicted as"
         raise DataError(f"{data}: no sequence is {how} class {classes[idx]!r}.")
+    bases = (dataset.tokens[rows] >= 1) & (dataset.tokens[rows] <= 4)  # A, C, G, T
+    if not bases.any():
+        raise DataError(
+            f"{data}: the {rows.size} sequences of class {classes[idx]!r} hold no "
+            "A, C, G or T (only N or nothing), so there is no motif to find; give real sequences."
+        )
     if rows.size > n_samples:
         rows = np.sort(np.random.default_rng(seed).choice(rows, n_samples, replace=False))
     sub = dataset.subset(rows)
@@ -85,17 +103,17 @@ def run_motifs(
     start = time.perf_counter()
     attr = attribute(est, sub, method=method, target=idx, random_state=seed, **options)
     t_attr = time.perf_counter() - start
-    result = discover_motifs(attr, sub.tokens, motifs=motif_file, n_leiden_runs=n_leiden_runs)
+    result = discover_motifs(attr, sub.tokens, motifs=library, n_leiden_runs=n_leiden_runs)
     result.options |= {
         "method": method,
         "target": classes[idx],
         "n": len(sub),
         "selected_by": selected_by,
     }
-    prepare_out_dir(out, force=True)
     from attnscope.pl import motif_logo
 
-    result.save(out, logo=motif_logo)
+    with atomic_dir(out, force=True) as building:  # replaced whole: no stale logos remain
+        result.save(building, logo=motif_logo)
     return {
         "out": str(out),
         "n_sequences": len(sub),

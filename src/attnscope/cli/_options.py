@@ -114,10 +114,9 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
     The run's label options fill in those ``req`` does not give; ``labelled=False``
     (predict) also reads sequence tables without a label column.
     """
-    import tomllib
-
     from attnscope.cli._data import DataRequest, load_request
     from attnscope.errors import ConfigError
+    from attnscope.run import read_config
 
     run = Path(run)
     if not run.is_dir():
@@ -125,7 +124,7 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
 
         raise no_run(run)
     path = run / "config.toml"
-    section = tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    section = read_config(path) if path.is_file() else {}
     stored = DataRequest.from_config(section.get("data", {}), base=run)
     if section.get("format") and not stored.format:
         stored.format = section["format"]

@@ -64,13 +64,41 @@ def input_schema(data: Dataset) -> dict[str, Any]:
             static_names=data.static_names.tolist(),
             n_times=int(data.values.shape[1]),
         )
+        if isinstance(data.meta, dict) and data.meta.get("step_hours") is not None:
+            out["step_hours"] = float(data.meta["step_hours"])
     elif isinstance(data, MultiOmicsDataset):
         out["modalities"] = {m: data.feature_names[m].tolist() for m in data.modality_names}
     return out
 
 
 def align_to_schema(data: Dataset, schema: dict[str, Any]) -> Dataset:
-    """``data`` in the layout of ``schema`` (see the module rules), or a DataError."""
+    """``data`` in the layout of ``schema`` (see the module rules), or a DataError.
+
+    The error names the file ``data`` was read from (``meta["source"]``) when it has one.
+    """
+    try:
+        return _align(data, schema)
+    except DataError as exc:
+        source = data.meta.get("source") if isinstance(data.meta, dict) else None
+        if source and str(source) not in str(exc):
+            raise DataError(f"{source}: {exc}") from exc
+        raise
+
+
+def _grid_hint(schema: dict[str, Any]) -> str:
+    """How to read ``data`` on the training grid, in words."""
+    step = schema.get("step_hours")
+    if step is None:
+        return "read them with the same grid settings."
+    hours = float(step) * int(schema["n_times"])
+    return (
+        f"the training grid is {schema['n_times']} steps of {float(step):g} h; read them on "
+        f"it (reader options hours={hours:g}, step_hours={float(step):g}), or give stays "
+        "that span the same hours."
+    )
+
+
+def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
     if schema.get("modality") not in (None, data.modality):
         raise DataError(
             f"the model was trained on {schema['modality']} data, got {data.modality} data."
@@ -90,7 +118,7 @@ def align_to_schema(data: Dataset, schema: dict[str, Any]) -> Dataset:
         if int(schema["n_times"]) != data.values.shape[1]:
             raise DataError(
                 f"the model was trained on a grid of {schema['n_times']} time steps, these "
-                f"series have {data.values.shape[1]}; read them with the same grid settings."
+                f"series have {data.values.shape[1]}; {_grid_hint(schema)}"
             )
         v = _indexer(data.variable_names, schema["variable_names"], "time-series variable")
         s = _indexer(data.static_names, schema["static_names"], "static descriptor")

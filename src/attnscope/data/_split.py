@@ -268,6 +268,13 @@ def homology_split(
                     filled[part] += sizes[g]
                     break
     part = side[groups]
+    if test_size > 0 and not (part == 2).any():
+        raise DataError(
+            f"the homology split found no group small enough for the test share: the "
+            f"{y.size} sequences form {n_groups} near-duplicate group(s) ({k}-mer Jaccard >= "
+            f"{threshold}), the largest of {int(sizes.max())}; give more diverse sequences, "
+            "a larger test share, or the random split."
+        )
     idx = np.arange(y.size)
     return idx[part == 0], idx[part == 1], idx[part == 2]
 

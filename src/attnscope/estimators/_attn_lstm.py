@@ -267,7 +267,8 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         )
 
         def grouped(t: Tensor) -> Tensor:  # (R, ...) -> (M, R // M, ...)
-            return t.reshape(-1, n_members, *t.shape[1:]).transpose(0, 1)
+            # explicit sizes: -1 is ambiguous for an empty tensor (no static descriptors)
+            return t.reshape(t.shape[0] // n_members, n_members, *t.shape[1:]).transpose(0, 1)
 
         def ungrouped(t: Tensor) -> Tensor:  # (M, R // M, ...) -> (R, ...)
             return t.transpose(0, 1).reshape(-1, *t.shape[2:])

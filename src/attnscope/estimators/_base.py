@@ -424,10 +424,29 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Rebuild a fitted estimator from ``save`` output (no code is unpickled)."""
         from attnscope.estimators._registry import get_estimator_class
 
+        _JSON_KIND = {str: "string", dict: "object", list: "array"}
         meta, state = load_checkpoint(directory)
-        klass = get_estimator_class(meta.get("estimator", ""))
+        where = Path(directory) / "model.json"
+        for key, kind in (("estimator", str), ("params", dict), ("spec", dict), ("classes", list)):
+            if not isinstance(meta.get(key), kind):
+                raise DataError(
+                    f"{where}: {key!r} is missing or not a JSON {_JSON_KIND[kind]} (the file "
+                    "was edited or cut); re-run the fit."
+                )
+        try:
+            klass = get_estimator_class(meta["estimator"])
+        except ConfigError as exc:
+            raise DataError(
+                f"{where}: {exc} Re-run the fit, or use the attnscope version that wrote it."
+            ) from exc
         if cls is not BaseClassifier and not issubclass(klass, cls):
             raise DataError(f"{directory} holds a {klass.__name__}, not a {cls.__name__}.")
+        unknown = sorted(set(meta["params"]) - set(klass._get_param_names()))
+        if unknown:
+            raise DataError(
+                f"{where}: unknown {klass.__name__} parameter(s) {unknown} (written by another "
+                "attnscope version, or edited); remove them or re-run the fit."
+            )
         est = klass(**meta["params"])
         est.spec_ = meta["spec"]
         est.classes_ = np.asarray(meta["classes"])
@@ -436,14 +455,40 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if names is not None:  # a reloaded table model still realigns DataFrames by name
             est.feature_names_in_ = np.array([str(n) for n in names], dtype=object)
             est.n_features_in_ = len(names)
-        module = est._build_module(est.spec_)
+        try:
+            module = est._build_module(est.spec_)
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+            raise DataError(
+                f"{where}: its 'spec' does not describe a {klass.__name__} ("
+                f"{type(exc).__name__}: {str(exc)[:120]}); the file was edited or cut: "
+                "re-run the fit."
+            ) from exc
         try:
             module.load_state_dict(state)
         except RuntimeError as exc:
             raise DataError(
-                f"{directory}: weights do not match the saved architecture ({exc})."
+                f"{directory}: weights do not match the saved architecture "
+                f"({_state_difference(module.state_dict(), state)}); model.json or "
+                "model.safetensors was edited or comes from another run: re-run the fit."
             ) from exc
         est.module_ = module.eval()
         if meta.get("history"):
             est.history_ = History(**meta["history"])
         return est
+
+
+def _state_difference(want: dict[str, Tensor], have: dict[str, Tensor]) -> str:
+    """The first difference between a module's state and loaded weights, in words."""
+    missing = sorted(set(want) - set(have))
+    if missing:
+        return f"model.safetensors lacks {len(missing)} weight(s), e.g. {missing[0]!r}"
+    extra = sorted(set(have) - set(want))
+    if extra:
+        return f"model.safetensors has {len(extra)} unexpected weight(s), e.g. {extra[0]!r}"
+    for name, tensor in want.items():
+        if tuple(tensor.shape) != tuple(have[name].shape):
+            return (
+                f"weight {name!r} has shape {tuple(have[name].shape)} in model.safetensors but "
+                f"{tuple(tensor.shape)} in model.json's spec"
+            )
+    return "the weights could not be loaded"

@@ -182,6 +182,13 @@ PARAMS: dict[str, Param] = {
 }
 
 
+#: Where one model reads a shared name differently: model -> name -> type and range.
+#: ``hidden`` is the MLP's list of layer widths but one state size elsewhere.
+BY_MODEL: dict[str, dict[str, Param]] = {
+    model: {"hidden": _int(1, 1 << 20)} for model in ("attn_lstm", "gru", "attngen")
+}
+
+
 def _fail(model: str, key: str, value: Any, spec: Param) -> ConfigError:
     return ConfigError(
         f"model {model!r}: parameter {key}={value!r} is invalid; {key} must be "
@@ -222,7 +229,7 @@ def _check_one(model: str, key: str, value: Any, spec: Param) -> Any:
         out = [_number(v, integer=True) for v in items]
         if not out or any(v is None or not spec.in_range(v) for v in out):
             raise _fail(model, key, value, spec)
-        return value
+        return value if items is value else [out[0]]  # one width: a list of one
     number = _number(value, integer=spec.kind == "int")
     if number is None or not spec.in_range(number):
         raise _fail(model, key, value, spec)
@@ -238,8 +245,9 @@ def check_params(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
         The first invalid value, naming the key, the value and the valid range.
     """
     out = dict(params)
+    own = BY_MODEL.get(model, {})
     for key, value in params.items():
-        spec = PARAMS.get(key)
+        spec = own.get(key, PARAMS.get(key))
         if spec is not None:
             out[key] = _check_one(model, key, value, spec)
     if params.get("device") is not None:

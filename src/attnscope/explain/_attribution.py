@@ -144,15 +144,24 @@ class Attribution:
         p = Path(path)
         if not p.is_file():
             raise DataError(f"{p} not found; run 'attnscope explain' first.")
-        with np.load(p, allow_pickle=False) as z:
-            return cls(
-                values=z["values"],
-                target=z["target"],
-                method=str(z["method"]),
-                seconds=float(z["seconds"]),
-                feature_names=z["feature_names"] if "feature_names" in z else None,
-                sample_ids=z["sample_ids"] if "sample_ids" in z else None,
-                meta=json.loads(str(z["meta_json"])),
-                inputs={k[len("input_") :]: z[k] for k in z.files if k.startswith("input_")},
-                base_values=z["base_values"] if "base_values" in z else None,
-            )
+        from attnscope.io._textio import IO_ERRORS, one_line
+
+        damaged: tuple[type[BaseException], ...] = (ValueError, KeyError, AttributeError)
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                return cls(
+                    values=z["values"],
+                    target=z["target"],
+                    method=str(z["method"]),
+                    seconds=float(z["seconds"]),
+                    feature_names=z["feature_names"] if "feature_names" in z else None,
+                    sample_ids=z["sample_ids"] if "sample_ids" in z else None,
+                    meta=json.loads(str(z["meta_json"])),
+                    inputs={k[len("input_") :]: z[k] for k in z.files if k.startswith("input_")},
+                    base_values=z["base_values"] if "base_values" in z else None,
+                )
+        except damaged + IO_ERRORS as exc:
+            raise DataError(
+                f"{p} is damaged or not an attribution file ({type(exc).__name__}: "
+                f"{one_line(exc)}); run 'attnscope explain' again."
+            ) from exc

@@ -340,6 +340,12 @@ target_seqlet_fdr, n_leiden_runs, final_min_cluster_size
             f"sequences of {oh.shape[1]} bases are shorter than modisco's window "
             f"({sliding_window_size} + 2 x {flank_size} flank); lower sliding_window_size."
         )
+    if not np.any(hyp * oh):  # modisco's seqlet null needs some non-zero contribution
+        raise DataError(
+            "every contribution at an observed base is zero (sequences of only N, or a model "
+            "that ignores its input), so modisco has nothing to cluster; explain real "
+            "sequences with a trained model."
+        )
     start = time.perf_counter()
     pos, neg = TFMoDISco(one_hot=oh, hypothetical_contribs=hyp, verbose=False, **options)
     found: list[tuple[str, Any]] = []

@@ -88,6 +88,9 @@ def build_report(run: str | Path) -> str:
         if section is not None:
             sections.append(section)
     if ctx.notes:
+        for note in dict.fromkeys(ctx.notes):  # section failures were warned above
+            if not note.startswith("section "):
+                warnings.warn(f"report: {note}", AttnscopeWarning, stacklevel=2)
         items = "".join(f"<li>{esc(n)}</li>" for n in dict.fromkeys(ctx.notes))
         sections.append(Section("notes", "Notes", f"<ul>{items}</ul>"))
     seconds = time.perf_counter() - start

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import ConfigError, DataError
+from attnscope.io._textio import IO_ERRORS
 
 __all__ = ["RunContext", "TestScores", "load_run"]
 
@@ -26,14 +27,21 @@ class TestScores:
     sample_ids: np.ndarray | None = None
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def _read_json(path: Path, notes: list[str] | None = None) -> dict[str, Any]:
+    """A JSON object file, or {} when absent; a damaged one is {} and a line in ``notes``."""
     if not path.is_file():
         return {}
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}
-    return value if isinstance(value, dict) else {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    else:
+        if isinstance(value, dict):
+            return value
+        problem = f"a JSON {type(value).__name__}, not an object"
+    if notes is not None:
+        notes.append(f"{path} could not be read ({problem}); its part is left out.")
+    return {}
 
 
 @dataclass
@@ -98,6 +106,7 @@ class RunContext:
         saved = self.run / "test_predictions.npz"
         if not saved.is_file():
             return None
+        unreadable: tuple[type[BaseException], ...] = (ValueError, KeyError, *IO_ERRORS)
         try:
             with np.load(saved, allow_pickle=False) as z:
                 ids = np.asarray(z["sample_ids"]).astype(str) if "sample_ids" in z.files else None
@@ -107,7 +116,7 @@ class RunContext:
                     "held-out test set (test_predictions.npz)",
                     ids,
                 )
-        except (OSError, ValueError, KeyError) as exc:
+        except unreadable as exc:
             self.notes.append(f"{saved.name} could not be read ({exc}).")
             return None
 
@@ -123,14 +132,15 @@ class RunContext:
     def enrichment(self) -> dict[str, dict[str, Any]]:
         """Gene-set enrichment of the top genes per attribution file stem
         (``enrichment/<stem>.json``, written by ``explain`` for table runs)."""
-        return {p.stem: _read_json(p) for p in sorted((self.run / "enrichment").glob("*.json"))}
+        folder = self.run / "enrichment"
+        return {p.stem: _read_json(p, self.notes) for p in sorted(folder.glob("*.json"))}
 
     @cached_property
     def consistency(self) -> dict[str, Any]:
         """A seed-consistency study in the run (``consistency.json`` here or in
         ``consistency/``), as ``attnscope consistency --out`` writes it; empty when absent."""
         for folder in (self.run, self.run / "consistency"):
-            study = _read_json(folder / "consistency.json")
+            study = _read_json(folder / "consistency.json", self.notes)
             if study.get("methods"):
                 study["_folder"] = str(folder)
                 return study
@@ -185,11 +195,11 @@ def load_run(run: str | Path) -> RunContext:
         run=path,
         config_text=config_text,
         config=config,
-        model_meta=_read_json(path / "model.json"),
-        metrics=_read_json(path / "metrics.json"),
-        summary=_read_json(path / "summary.json"),
-        split=_read_json(path / "split.json"),
-        trust=_read_json(path / "trust.json"),
+        model_meta=_read_json(path / "model.json", notes),
+        metrics=_read_json(path / "metrics.json", notes),
+        summary=_read_json(path / "summary.json", notes),
+        split=_read_json(path / "split.json", notes),
+        trust=_read_json(path / "trust.json", notes),
         attributions=attributions,
         notes=notes,
     )

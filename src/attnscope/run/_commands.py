@@ -407,12 +407,12 @@ def evaluate_run(
 
 def _reader_options(run: str | Path) -> dict[str, Any]:
     """Reader options saved in the run's config (label column, phenotype file, ...)."""
-    import tomllib
+    from attnscope.run._config import read_config
 
     path = Path(run) / "config.toml"
     if not path.is_file():
         return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8")).get("data", {})
+    data = read_config(path).get("data", {})
     return {k: v for k, v in data.items() if k != "path"}
 
 

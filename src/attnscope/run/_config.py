@@ -20,7 +20,10 @@ def read_config(path: Path | None) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} not found.") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}.") from exc
+        raise ConfigError(
+            f"{path} is not valid TOML ({exc}); correct that line, or re-run 'attnscope fit' "
+            "if it is a run's config."
+        ) from exc
 
 
 def write_config(path: Path, config: dict[str, Any]) -> None:

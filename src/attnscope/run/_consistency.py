@@ -96,8 +96,11 @@ def _explain_subset(test: Any, n_explain: int | None, seed: int) -> np.ndarray:
         return np.arange(n)
     from sklearn.model_selection import train_test_split
 
+    counts = np.unique(test.y, return_counts=True)[1]
+    # stratify where every class can keep a sample (sklearn refuses otherwise)
+    stratify = test.y if n_explain >= counts.size and counts.min() >= 2 else None
     idx, _ = train_test_split(
-        np.arange(n), train_size=int(n_explain), stratify=test.y, random_state=seed
+        np.arange(n), train_size=int(n_explain), stratify=stratify, random_state=seed
     )
     return np.sort(idx)
 
@@ -200,6 +203,10 @@ def run_consistency(
 
     if n_variants < 2:
         raise ConfigError(f"n_variants must be at least 2 to compare variants, got {n_variants}.")
+    if n_explain is not None and n_explain < 1:
+        raise ConfigError(f"n_explain must be at least 1 (or None: all), got {n_explain}.")
+    if top_k < 1:
+        raise ConfigError(f"top_k must be at least 1, got {top_k}.")
     if n_jobs < 1 and n_jobs != -1:
         raise ConfigError(f"n_jobs must be positive (or -1 for all cores), got {n_jobs}.")
     if engine not in ("local", "ray"):

@@ -48,7 +48,16 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     split_path = Path(run) / "split.json"
     train: set[str] = set()
     if split_path.is_file():
-        train = set(json.loads(split_path.read_text(encoding="utf-8")).get("train", []))
+        try:
+            split = json.loads(split_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            split = exc
+        if not isinstance(split, dict) or not isinstance(split.get("train", []), list):
+            raise DataError(
+                f"{split_path} is damaged (not a JSON object with a 'train' list of sample "
+                "ids), so the training samples cannot be excluded; re-run the fit."
+            )
+        train = {str(s) for s in split.get("train", [])}
     ids = np.asarray(data.sample_ids).astype(str)
     in_train = np.fromiter((s in train for s in ids), bool, ids.size)
     n_train = int(in_train.sum())

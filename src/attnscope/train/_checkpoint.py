@@ -44,6 +44,11 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, An
         raise DataError(
             f"{meta_path} is not valid JSON (line {exc.lineno}); re-run the fit."
         ) from exc
+    if not isinstance(meta, dict):
+        raise DataError(
+            f"{meta_path} holds a JSON {type(meta).__name__}, not the model's description "
+            "(an object); re-run the fit."
+        )
     try:
         state = load_file(str(weights_path))
     except Exception as exc:  # safetensors raises its own error types for damaged files
@@ -51,4 +56,11 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, An
             f"{weights_path} is damaged or not a safetensors file ({str(exc)[:120]}); "
             "re-run the fit."
         ) from exc
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and bool(tensor.isnan().any()):
+            raise DataError(
+                f"{weights_path}: weight {name!r} holds NaN values, so every prediction "
+                "would be NaN (training diverged, or the file was edited); re-run the fit "
+                "(a lower lr helps a diverging one)."
+            )
     return meta, state

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnscope.core import logits_of
+from attnscope.errors import DataError
 
 __all__ = [
     "class_weights",
@@ -108,4 +109,10 @@ def member_scores(logits: Tensor, y: Tensor, monitor: str) -> np.ndarray:
             continue
         ranks = proba[..., c].argsort(dim=1).argsort(dim=1).float() + 1
         scores.append((ranks[:, pos].sum(1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    if not scores:
+        raise DataError(
+            f"the {y.numel()} validation samples hold one class only, so their AUROC (the "
+            "early-stopping monitor) is undefined; give more samples of the rare class, a "
+            "larger validation share (--set val_size=...), or --set monitor=loss."
+        )
     return torch.stack(scores).mean(0).numpy()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from attnscope._utils.random import check_random_state
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
 __all__ = ["SLOW_METHOD_SAMPLES", "TRUST_COLUMNS", "TRUST_METHODS", "trust_table"]
 
@@ -192,7 +193,16 @@ def trust_table(
         # predicted classes once per (model, data), reused by every method
         full_targets = predicted_targets(full_spec)
         relabelled = None
-        if label_randomisation and data.labels is not None:
+        n_classes = 0 if data.labels is None else np.unique(data.y).size
+        if label_randomisation and n_classes == 1:
+            warnings.warn(
+                f"the {len(data)} explained samples hold one class only, so no model can be "
+                "trained on their permuted labels: the label-randomisation check is left out "
+                "(give samples of both classes to run it).",
+                AttnscopeWarning,
+                stacklevel=2,
+            )
+        if label_randomisation and n_classes > 1:
             relabelled = permuted_label_model(
                 estimator, data, epochs=label_epochs, random_state=random_state
             )
