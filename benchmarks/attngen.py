@@ -91,6 +91,7 @@ def run_unit(
         h = est.history_
         rec[variant] = {
             "accuracy": est.score(test),
+            "val_accuracy": est.score(val),  # for the validation-chosen setting
             "seconds": seconds,
             "epochs_run": len(h.epochs),
             "train_seq_per_s": len(train) * len(h.epochs) / max(h.seconds, 1e-9),
