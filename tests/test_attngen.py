@@ -309,3 +309,22 @@ def test_benchmark_helpers():
     cwm = np.array([[0, 0, 0.1, 0], [0, 0, 2.0, 0], [0, 0, 0, -1.5], [1.2, 0, 0, 0]])
     assert strongest_dinucleotide(cwm) == "GT"
     assert strongest_dinucleotide(cwm[:1]) == ""
+
+
+def test_benchmark_val_chosen_setting_uses_validation_only():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import _attngen_rows
+
+    def unit(vals: dict[str, tuple[float, float]]) -> dict:
+        return {v: {"val_accuracy": va, "accuracy": te} for v, (va, te) in vals.items()}
+
+    # seed 1: mask0.20 is best on validation though mask0.10 is best on test
+    recs = [
+        unit({"attngen_mask0.10": (0.80, 0.90), "attngen_mask0.20": (0.85, 0.70)}),
+        unit({"attngen_mask0.10": (0.90, 0.88), "attngen_mask0.20": (0.70, 0.95)}),
+    ]
+    (r,) = _attngen_rows.val_chosen_rows("d", recs, "sweep")
+    assert r["chosen"] == ["attngen_mask0.20", "attngen_mask0.10"]
+    assert np.isclose(r["mean"], (0.70 + 0.88) / 2) and r["values"] == [0.70, 0.88]
+    del recs[0]["attngen_mask0.10"]["val_accuracy"]  # units from before: no row
+    assert _attngen_rows.val_chosen_rows("d", recs, "sweep") == []
