@@ -61,6 +61,10 @@ def paired(a: list[float], b: list[float]) -> dict[str, float]:
     from scipy import stats
 
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if not np.isfinite(d).all():  # a missing seed/fold/split: no test, said plainly
+        nan = float("nan")
+        keys = ("mean_difference", "std_difference", "wilcoxon_p", "paired_t_p")
+        return {**dict.fromkeys(keys, nan), "wins": 0, "losses": 0}
     w = stats.wilcoxon(d) if np.any(d != 0) else None
     if np.std(d) > 0:
         t_p = float(stats.ttest_rel(a, b).pvalue)
@@ -81,11 +85,12 @@ def holm(pvalues: list[float]) -> list[float]:
     import numpy as np
 
     p = np.asarray(pvalues, dtype=float)
-    order = np.argsort(p)
-    adj = np.empty_like(p)
+    adj = np.full_like(p, np.nan)  # a NaN p (no test) stays NaN and is not counted
+    finite = np.flatnonzero(np.isfinite(p))
+    order = finite[np.argsort(p[finite])]
     running = 0.0
     for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        running = max(running, min(1.0, (len(order) - rank) * p[i]))
         adj[i] = running
     return adj.tolist()
 

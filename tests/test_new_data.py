@@ -69,3 +69,45 @@ def test_motifs_on_unlabelled_sequences_explains_the_predicted_class(fitted):
     assert run(args) == 0
     saved = json.loads((out / "motifs" / "patterns.json").read_text())
     assert saved["options"]["selected_by"] == "prediction" and saved["options"]["n"] > 0
+
+
+def test_new_expression_matrix_is_not_read_by_shape_when_the_labels_miss_it(tmp_path, capsys):
+    """Its orientation comes from the labelled ids: new ids need their own --labels."""
+    rng = np.random.default_rng(0)
+    genes = [f"g{j}" for j in range(20)]
+
+    def matrix(name: str, ids: list[str]) -> tuple:
+        y = np.arange(len(ids)) % 2
+        x = rng.normal(size=(20, len(ids))) + y  # genes x samples, more samples than genes
+        path = tmp_path / f"{name}.csv"
+        rows = ["gene," + ",".join(ids)] + [
+            f"{g}," + ",".join(f"{v:.4f}" for v in x[j]) for j, g in enumerate(genes)
+        ]
+        path.write_text("\n".join(rows) + "\n")
+        lab = tmp_path / f"{name}_labels.csv"
+        lab.write_text("id,label\n" + "".join(f"{i},{c}\n" for i, c in zip(ids, y)))
+        return path, lab
+
+    train, train_lab = matrix("train", [f"s{i}" for i in range(60)])
+    new, new_lab = matrix("new", [f"n{i}" for i in range(40)])
+    out = tmp_path / "run"
+    fit = ["fit", str(train), "--labels", str(train_lab), "--model", "mlp", "--out", str(out)]
+    assert run([*fit, "--set", "epochs=2", "--no-baselines"]) == 0
+    capsys.readouterr()
+    assert run(["predict", str(out), str(new), "--output", str(tmp_path / "p.tsv")]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    # one error naming the mismatch, never a matrix silently read the other way round
+    assert len(err) == 1 and "labels file" in err[0] and "new.csv" in err[0]
+    args = ["predict", str(out), str(new), "--labels", str(new_lab), "--output"]
+    assert run([*args, str(tmp_path / "p.tsv")]) == 0
+    assert len((tmp_path / "p.tsv").read_text().splitlines()) == 41
+
+
+def test_motifs_maps_labels_to_the_models_classes(fitted, capsys):
+    out, new_fa, new_lab = fitted
+    renamed = new_lab.parent / "renamed.csv"
+    lines = new_lab.read_text().splitlines()
+    renamed.write_text("\n".join([lines[0], *(f"{ln}x" for ln in lines[1:])]) + "\n")
+    capsys.readouterr()
+    assert run(["motifs", str(out), str(new_fa), "--labels", str(renamed), "--force"]) == 2
+    assert "not seen in training" in capsys.readouterr().err

@@ -7,11 +7,21 @@ line on stderr and exit status 2.
 
 from __future__ import annotations
 
-__all__ = ["AttnscopeWarning", "ConfigError", "DataError", "NotFittedError"]
+__all__ = [
+    "AttnscopeWarning",
+    "ConfigError",
+    "DataError",
+    "NotFittedError",
+    "UnlabelledSamplesError",
+]
 
 
 class DataError(ValueError):
     """Input data is malformed: names the file, line or sample, and the fix."""
+
+
+class UnlabelledSamplesError(DataError):
+    """A labels file holds no label for some samples of the data (named in the message)."""
 
 
 class ConfigError(ValueError):

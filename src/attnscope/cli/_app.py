@@ -317,7 +317,12 @@ def _write_report(run: Path) -> None:
 def predict(
     run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
     data: DataArg = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="TSV to write.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="File to write (comma-separated for .csv, else tab-separated)."
+        ),
+    ] = None,
     format_: FormatOpt = None,
     labels: LabelsOpt = None,
     label_col: LabelColOpt = None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import ConfigError, DataError, UnlabelledSamplesError
 
 __all__ = ["FLAGS", "DataRequest", "load_request", "parse_pairs", "stem"]
 
@@ -181,7 +181,7 @@ def load_request(
     with spinner(f"reading {req.describe()}"):
         try:
             data = _read(req, inherited)
-        except DataError as exc:
+        except UnlabelledSamplesError as exc:
             if "labels" not in inherited:
                 raise
             data = _without_run_labels(req, inherited, exc, labelled=labelled)
@@ -202,24 +202,35 @@ def _without_run_labels(
 ) -> Any:
     """New data that the run's own labels file (from ``fit``) does not fit.
 
-    The data are read again without that file. Commands that need no labels (predict,
-    explain, motifs) go on with the unlabelled data; the others get the reader's message with the
-    fix for new data. When the data fail without the file too, the first error stands.
+    Only for the reader's "no label for these samples" error. Commands that need no labels
+    (predict, explain, motifs) read the data again without that file and go on unlabelled;
+    the others, multi-table data, and formats whose layout the labels decide (an
+    expression matrix's orientation) get the reader's message with the fix for new data.
     """
+    hint = (
+        f"{error} That labels file is the run's own (from fit); for other data pass --labels FILE."
+    )
+    if labelled or req.modalities or _layout_from_labels(req):
+        raise DataError(hint) from None
     rest = {k: v for k, v in inherited.items() if k not in ("labels", "label_col")}
     try:
         data = _read(req, rest)
     except DataError:
-        raise error from None
-    if labelled:
-        raise DataError(
-            f"{error} That labels file is the run's own (from fit); for other data pass "
-            "--labels FILE."
-        ) from None
+        raise DataError(hint) from None
     from attnscope.cli._ui import note
 
     note(f"the run's labels file does not cover {req.describe()}; read it unlabelled")
     return data
+
+
+def _layout_from_labels(req: DataRequest) -> bool:
+    """Whether the labels help lay out ``req``'s data (expression: which axis is samples)."""
+    from attnscope.io import detect_format
+
+    if len(req.paths) != 1 or req.classes:
+        return True
+    fmt = req.format.lower().replace("-", "_") if req.format else detect_format(req.paths[0])
+    return fmt == "expression"
 
 
 def _read_one(path: str, fmt: str | None, options: dict[str, Any], defaults: dict[str, Any]) -> Any:
@@ -240,7 +251,7 @@ def _read_tables(req: DataRequest, defaults: dict[str, Any]) -> Any:
 
     if req.paths or req.classes:
         raise ConfigError("--modality NAME=FILE names every table; give no DATA or --class too.")
-    options = {**defaults, **req.options}
+    options = {**{k: v for k, v in defaults.items() if k != "labelled"}, **req.options}
     if "labels" not in options:
         raise ConfigError(
             "--modality tables need --labels FILE (sample id and label per line, or a table "

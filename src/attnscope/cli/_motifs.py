@@ -85,7 +85,10 @@ def run_motifs(
     classes = [str(c) for c in est.classes_]
     idx = _target_index(target, classes)
     selected_by = "label" if dataset.labels is not None else "prediction"
-    codes = dataset.y if dataset.labels is not None else est.predict_proba(dataset).argmax(1)
+    # labels as indices of the model's classes (unknown labels refused), else predictions
+    codes = (
+        est._codes(dataset) if dataset.labels is not None else est.predict_proba(dataset).argmax(1)
+    )
     rows = np.flatnonzero(codes == idx)
     if rows.size == 0:
         how = "labelled" if selected_by == "label" else "predicted as"

@@ -16,7 +16,7 @@ import numpy as np
 
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import alphabet_fix, invalid_dna_chars
-from attnscope.errors import DataError
+from attnscope.errors import DataError, UnlabelledSamplesError
 from attnscope.io._textio import one_line, read_csv
 from attnscope.io._textio import open_text as _open_text
 
@@ -152,7 +152,7 @@ def labels_for(
     """Labels of ``ids`` from a mapping; DataError naming the ids that have none."""
     missing = [i for i in ids if i not in labels]
     if missing:
-        raise DataError(
+        raise UnlabelledSamplesError(
             f"{source}: {len(missing)} of {len(ids)} {what} have no label "
             f"(e.g. {missing[:3]}); add them to the labels file or remove them."
         )

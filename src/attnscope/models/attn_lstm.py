@@ -15,7 +15,7 @@ The network (RETAIN-like, two levels):
 3. the context ``sum_t alpha[t] h_t`` with the static descriptors feeds a linear head;
    with ``summary_branch`` the head also reads each variable's mean, minimum, maximum and
    last observed value and its observed share over the stay (a wide path beside the
-   attention, differentiable in the values, so attributions still reach every cell).
+   attention, differentiable in the values; the recurrent path still reaches every cell).
 
 The attention over feature-time pairs is ``A[t, v] = alpha[t] * beta[t, v]``; it sums to
 one over all cells of a sample, which makes maps of different models comparable.
