@@ -2,6 +2,9 @@
 
 A subclass supplies the data conversion and the network; the base class owns
 validation, seeding, splitting, the fit loop, prediction, saving and loading.
+
+Parameter names, training options and dataset conversion live in ``_base_data``,
+saving and loading in ``_base_persist``.
 """
 
 from __future__ import annotations
@@ -27,14 +30,9 @@ from attnscope.core import (
 )
 from attnscope.data import Dataset, align_to_schema, input_schema, train_val_test_split
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
-from attnscope.train import (
-    History,
-    TrainConfig,
-    cross_entropy_loss,
-    fit_module,
-    load_checkpoint,
-    save_checkpoint,
-)
+from attnscope.estimators._base_data import param_names, to_dataset, train_config
+from attnscope.estimators._base_persist import rebuild, save_estimator
+from attnscope.train import History, TrainConfig, cross_entropy_loss, fit_module, load_checkpoint
 
 __all__ = ["BaseClassifier"]
 
@@ -120,31 +118,10 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     @classmethod
     def _get_param_names(cls) -> list[str]:
         """Keyword parameters of every ``__init__`` in the class hierarchy."""
-        names: set[str] = set()
-        for klass in cls.__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is None or klass in (BaseEstimator, ClassifierMixin, object):
-                continue
-            for p in inspect.signature(init).parameters.values():
-                if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
-                    names.add(p.name)
-        return sorted(names)
+        return param_names(cls)
 
     def _train_config(self) -> TrainConfig:
-        return TrainConfig(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            optimizer=self.optimizer,
-            amsgrad=self.amsgrad,
-            patience=self.patience,
-            monitor=self.monitor,
-            min_epochs=int(self.min_epochs),
-            clip_grad_norm=self.clip_grad_norm,
-            device=self.device,
-            verbose=self.verbose,
-        )
+        return train_config(self)
 
     # -- hooks for subclasses -----------------------------------------------------
     def _dataset_from_arrays(self, X: Any, y: Any | None, *, reset: bool = False) -> Dataset:
@@ -193,31 +170,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return align_to_schema(data, schema) if schema else data
 
     def _as_dataset(self, X: Any, y: Any | None, *, reset: bool = False) -> Dataset:
-        if isinstance(X, Dataset):
-            if not isinstance(X, self.dataset_type):
-                from attnscope.estimators._registry import models_for
-
-                fits = models_for(X.modality)
-                raise DataError(
-                    f"{type(self).__name__} takes {self.dataset_type.modality} data, "
-                    f"got {X.modality} data"
-                    + (
-                        f"; models for {X.modality} data: {', '.join(fits)} (--model NAME)."
-                        if fits
-                        else "."
-                    )
-                )
-            if y is not None and not (
-                X.labels is not None and np.array_equal(np.asarray(y), X.labels)
-            ):  # y equal to the Dataset's own codes (scikit-learn's CV tools) keeps its names
-                from attnscope.data import encode_labels
-
-                codes, names = encode_labels(np.asarray(y))
-                from dataclasses import replace
-
-                X = replace(X, labels=codes, class_names=names)
-            return X
-        return self._dataset_from_arrays(X, y, reset=reset)
+        return to_dataset(self, X, y, reset=reset)
 
     def fit(
         self,
@@ -405,19 +358,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # -- persistence --------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
         """Write ``model.safetensors`` + ``model.json`` into ``directory``."""
-        check_is_fitted(self)
-        from attnscope import __version__
-
-        meta = {
-            "attnscope_version": __version__,
-            "estimator": self.name,
-            "params": self.get_params(),
-            "spec": self.spec_,
-            "classes": self.classes_.tolist(),
-            "input_schema": getattr(self, "input_schema_", None),
-            "history": self.history_.to_dict() if hasattr(self, "history_") else None,
-        }
-        return save_checkpoint(directory, self.module_, meta)
+        return save_estimator(self, directory)
 
     @classmethod
     def load(cls, directory: str | Path) -> BaseClassifier:
@@ -441,54 +382,4 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             ) from exc
         if cls is not BaseClassifier and not issubclass(klass, cls):
             raise DataError(f"{directory} holds a {klass.__name__}, not a {cls.__name__}.")
-        unknown = sorted(set(meta["params"]) - set(klass._get_param_names()))
-        if unknown:
-            raise DataError(
-                f"{where}: unknown {klass.__name__} parameter(s) {unknown} (written by another "
-                "attnscope version, or edited); remove them or re-run the fit."
-            )
-        est = klass(**meta["params"])
-        est.spec_ = meta["spec"]
-        est.classes_ = np.asarray(meta["classes"])
-        est.input_schema_ = meta.get("input_schema")
-        names = (est.input_schema_ or {}).get("feature_names")
-        if names is not None:  # a reloaded table model still realigns DataFrames by name
-            est.feature_names_in_ = np.array([str(n) for n in names], dtype=object)
-            est.n_features_in_ = len(names)
-        try:
-            module = est._build_module(est.spec_)
-        except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
-            raise DataError(
-                f"{where}: its 'spec' does not describe a {klass.__name__} ("
-                f"{type(exc).__name__}: {str(exc)[:120]}); the file was edited or cut: "
-                "re-run the fit."
-            ) from exc
-        try:
-            module.load_state_dict(state)
-        except RuntimeError as exc:
-            raise DataError(
-                f"{directory}: weights do not match the saved architecture "
-                f"({_state_difference(module.state_dict(), state)}); model.json or "
-                "model.safetensors was edited or comes from another run: re-run the fit."
-            ) from exc
-        est.module_ = module.eval()
-        if meta.get("history"):
-            est.history_ = History(**meta["history"])
-        return est
-
-
-def _state_difference(want: dict[str, Tensor], have: dict[str, Tensor]) -> str:
-    """The first difference between a module's state and loaded weights, in words."""
-    missing = sorted(set(want) - set(have))
-    if missing:
-        return f"model.safetensors lacks {len(missing)} weight(s), e.g. {missing[0]!r}"
-    extra = sorted(set(have) - set(want))
-    if extra:
-        return f"model.safetensors has {len(extra)} unexpected weight(s), e.g. {extra[0]!r}"
-    for name, tensor in want.items():
-        if tuple(tensor.shape) != tuple(have[name].shape):
-            return (
-                f"weight {name!r} has shape {tuple(have[name].shape)} in model.safetensors but "
-                f"{tuple(tensor.shape)} in model.json's spec"
-            )
-    return "the weights could not be loaded"
+        return rebuild(klass, meta, state, directory, where)

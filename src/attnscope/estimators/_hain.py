@@ -1,77 +1,43 @@
-"""HAIN classifier: hierarchical gene -> pathway attention with prototype explanations."""
+"""HAIN classifier: hierarchical gene -> pathway attention with prototype explanations.
+
+The gene-set pairs, parameter checks, network and loss live in ``_hain_spec``, the
+prototype projection, read-outs and attribution methods in ``_hain_explain``.
+"""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec, check_is_fitted
 from attnscope.data import TabularDataset
 from attnscope.errors import AttnscopeWarning, ConfigError
 from attnscope.estimators._base import BaseClassifier
+from attnscope.estimators._hain_explain import (
+    _contribution,
+    _hierarchical,
+    _prototypes,
+    attribution_spec,
+    outputs,
+    project_prototypes,
+    refit_last_layer,
+)
+from attnscope.estimators._hain_spec import (
+    OTHER,
+    _read_gene_sets,
+    build_module,
+    check_params,
+    gene_set_pairs,
+    make_loss_fn,
+)
 from attnscope.estimators._mlp import MLPClassifier, robust_scale
-from attnscope.models.hain import HAIN
-from attnscope.train import weighted_cross_entropy
 
 __all__ = ["HAINClassifier", "gene_set_pairs", "robust_scale"]
-
-OTHER = "OTHER"
-
-
-def _read_gene_sets(gene_sets: str | Path | Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
-    """A GMT path or a mapping -> {set name: genes}."""
-    if isinstance(gene_sets, Mapping):
-        return {str(k): [str(g) for g in v] for k, v in gene_sets.items()}
-    from attnscope.io import read_gmt
-
-    return dict(read_gmt(gene_sets))
-
-
-def gene_set_pairs(
-    gene_sets: Mapping[str, Sequence[str]],
-    feature_names: Sequence[str] | np.ndarray,
-    *,
-    min_size: int = 3,
-    max_size: int = 1000,
-) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Membership pairs of measured genes in gene sets, plus an "OTHER" group.
-
-    Names are matched case-insensitively. Sets with fewer than ``min_size`` or more than
-    ``max_size`` measured genes are dropped; genes in no kept set form the group "OTHER".
-
-    Returns
-    -------
-    gene_index, group_index : ndarray of shape (n_pairs,), int64
-    group_names : list of str
-        Kept set names, then "OTHER" when some genes are in no set.
-    """
-    lookup: dict[str, list[int]] = {}
-    for j, name in enumerate(np.asarray(feature_names).astype(str)):
-        lookup.setdefault(name.strip().upper(), []).append(j)
-    genes: list[np.ndarray] = []
-    names: list[str] = []
-    for set_name, members in gene_sets.items():
-        idx = sorted({j for g in members for j in lookup.get(str(g).strip().upper(), ())})
-        if min_size <= len(idx) <= max_size:
-            genes.append(np.asarray(idx, dtype=np.int64))
-            names.append(set_name)
-    n = len(feature_names)
-    covered = np.zeros(n, dtype=bool)
-    if genes:
-        covered[np.concatenate(genes)] = True
-    if (~covered).any():
-        genes.append(np.flatnonzero(~covered).astype(np.int64))
-        names.append(OTHER)
-    gene_index = np.concatenate(genes) if genes else np.zeros(0, np.int64)
-    group_index = np.repeat(np.arange(len(genes)), [len(g) for g in genes]).astype(np.int64)
-    return gene_index, group_index, names
 
 
 class HAINClassifier(BaseClassifier):
@@ -185,14 +151,7 @@ class HAINClassifier(BaseClassifier):
 
     # -- network ----------------------------------------------------------------------
     def _check_params(self) -> None:
-        for key in ("n_heads", "dim", "key_dim", "n_clusters", "prototypes_per_class"):
-            if int(getattr(self, key)) < 1:
-                raise ConfigError(f"{key} must be a positive integer, got {getattr(self, key)!r}.")
-        if self.dim % self.n_heads:
-            raise ConfigError(
-                f"dim ({self.dim}) must be a multiple of n_heads ({self.n_heads}); "
-                f"e.g. dim={self.n_heads * max(1, self.dim // self.n_heads)}."
-            )
+        check_params(self)
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
         self._check_params()
@@ -239,27 +198,7 @@ class HAINClassifier(BaseClassifier):
         return spec
 
     def _build_module(self, spec: dict[str, Any]) -> nn.Module:
-        n_genes, n_groups = spec["n_features"], len(spec["group_names"])
-        soft = spec["grouping"] == "soft_clusters"
-        if soft:
-            gi = torch.arange(n_genes).repeat_interleave(n_groups)
-            si = torch.arange(n_groups).repeat(n_genes)
-        else:
-            gi = torch.as_tensor(spec["gene_index"], dtype=torch.long)
-            si = torch.as_tensor(spec["group_index"], dtype=torch.long)
-        return HAIN(
-            n_genes,
-            spec["n_classes"],
-            gi,
-            si,
-            n_groups,
-            dim=spec["dim"],
-            n_heads=spec["n_heads"],
-            key_dim=spec["key_dim"],
-            prototypes_per_class=spec["prototypes_per_class"],
-            dropout=spec["dropout"],
-            soft_clusters=soft,
-        )
+        return build_module(self, spec)
 
     def _init_from_data(self, module: nn.Module, data: Any) -> None:
         """Training mean and scale; see :func:`robust_scale` for constant genes."""
@@ -271,39 +210,7 @@ class HAINClassifier(BaseClassifier):
         return (torch.as_tensor(data.X),)
 
     def _loss_fn(self):  # type: ignore[no-untyped-def]
-        wc, ws, wa = (
-            float(self.cluster_weight),
-            float(self.separation_weight),
-            float(self.sparsity_weight),
-        )
-
-        def loss_fn(
-            module: nn.Module,
-            inputs: Sequence[Tensor],
-            y: Tensor,
-            cw: Tensor | None,
-            epoch: int,
-            sample_weight: Tensor | None = None,
-        ) -> Tensor:
-            out = module(*inputs)
-            proto_class: Tensor = module.prototypes.prototype_class  # type: ignore[union-attr,assignment]
-            loss = (
-                F.cross_entropy(out.logits, y, weight=cw)
-                if sample_weight is None
-                else weighted_cross_entropy(out.logits, y, cw, sample_weight)
-            )
-            dist = out.extras["prototype_distance"]
-            own = proto_class.unsqueeze(0) == y.unsqueeze(1)
-            if wc:
-                loss = loss + wc * dist.masked_fill(~own, float("inf")).amin(1).mean()
-            if ws and not bool(own.all()):
-                loss = loss - ws * dist.masked_fill(own, float("inf")).amin(1).mean()
-            if wa:
-                a = out.extras["pair_attention"].clamp_min(1e-12)
-                loss = loss + wa * (-(a * a.log()).sum(1) / module.n_groups).mean()
-            return loss
-
-        return loss_fn
+        return make_loss_fn(self)
 
     # -- fit: prototype projection and global importances -------------------------------
     def fit(
@@ -318,67 +225,17 @@ class HAINClassifier(BaseClassifier):
         """Train (see :meth:`BaseClassifier.fit`), then project every prototype onto its
         nearest training sample of its class and store per-class global importances."""
         super().fit(X, y, sample_weight=sample_weight, validation_data=validation_data, layer=layer)
-        data: Any = self.as_dataset(X, y)
-        codes = self._codes(data)
-        module: Any = self.module_
-        outs = self._outputs(torch.as_tensor(data.X))
-        h, hier, beta = outs["embedding"], outs["hierarchical"], outs["pathway"]
-        protos = module.prototypes
-        ids, classes = [], []
-        with torch.no_grad():
-            for c in range(len(self.classes_)):  # classes, not samples: a handful of steps
-                members = np.flatnonzero(codes == c)
-                rows = torch.nonzero(protos.prototype_class == c).flatten()
-                d = torch.cdist(protos.prototypes[rows], h[members])  # m x n_c
-                nearest = members[d.argmin(dim=1).numpy()]
-                protos.prototypes[rows] = h[nearest]
-                ids += data.sample_ids[nearest].tolist()
-                classes += [str(self.classes_[c])] * len(rows)
-        onehot = np.eye(len(self.classes_))[codes].T / np.bincount(codes).reshape(-1, 1)
-        self._refit_last_layer(torch.as_tensor(data.X), torch.as_tensor(codes))
-        self.spec_["prototype_ids"] = ids
-        self.spec_["prototype_classes"] = classes
-        self.spec_["gene_importance"] = np.round(onehot @ hier.numpy(), 8).tolist()
-        self.spec_["pathway_importance"] = np.round(onehot @ beta.numpy(), 8).tolist()
+        project_prototypes(self, X, y)
         return self
 
     def _refit_last_layer(self, x: Tensor, y: Tensor, *, steps: int = 300) -> None:
         """ProtoPNet's last-layer step: refit the similarity -> logit weights after the
         projection moved the prototypes (convex; full batch; L1 on other-class weights)."""
-        module: Any = self.module_
-        sim = self._outputs(x)["similarity"]
-        layer = module.classifier
-        own = F.one_hot(module.prototypes.prototype_class, len(self.classes_)).T.bool()
-        with torch.enable_grad():
-            opt = torch.optim.Adam(layer.parameters(), lr=0.05)
-            for _ in range(steps):  # optimiser steps on one small matrix, not a data loop
-                opt.zero_grad()
-                loss = F.cross_entropy(layer(sim), y) + 1e-3 * layer.weight[~own].abs().sum()
-                loss.backward()
-                opt.step()
+        refit_last_layer(self, x, y, steps=steps)
 
     def _outputs(self, x: Tensor, *, batch_size: int = 256) -> dict[str, Tensor]:
         """Embedding (n, D), hierarchical (n, G), pathway (n, S), similarity (n, M)."""
-        module: Any = self.module_
-        keep: dict[str, list[Tensor]] = {
-            "embedding": [],
-            "hierarchical": [],
-            "pathway": [],
-            "similarity": [],
-        }
-        was = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                for i in range(0, x.shape[0], batch_size):
-                    out = module(x[i : i + batch_size])
-                    keep["embedding"].append(out.extras["embedding"])
-                    keep["hierarchical"].append(module.hierarchical(out))
-                    keep["pathway"].append(out.attention["pathway"])
-                    keep["similarity"].append(out.extras["prototype_similarity"])
-        finally:
-            module.train(was)
-        return {k: torch.cat(v) for k, v in keep.items()}
+        return outputs(self, x, batch_size=batch_size)
 
     # -- fitted views ------------------------------------------------------------------
     def _fitted(self, key: str) -> Any:
@@ -415,78 +272,7 @@ class HAINClassifier(BaseClassifier):
     # -- attribution -------------------------------------------------------------------
     def attribution_spec(self, data: Any) -> AttributionSpec:
         """Raw expression is the attribution input; baseline = training mean."""
-        from dataclasses import replace
-
-        from attnscope.estimators._mlp import standardised_table_spec
-
-        module: Any = self.module_
-        spec = standardised_table_spec(
-            module,
-            self._make_inputs(data)[0],
-            self.spec_["feature_names"],
-            feature_axis="gene",
-            group_names=list(self.spec_["group_names"]),
-        )
-
-        def attention(inp: Tensor) -> dict[str, Tensor]:
-            return dict(module(inp).attention)
-
-        return replace(spec, attention=attention)
-
-
-def _hierarchical(
-    estimator: HAINClassifier, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Gene alpha x pathway beta (class-independent; each row sums to one)."""
-    outs = estimator._outputs(spec.raw_inputs[0], batch_size=batch_size)
-    meta = {
-        "pathway_names": list(estimator.spec_["group_names"]),
-        "pathway_attention": outs["pathway"].numpy().round(6).tolist(),
-        "class_specific": False,
-    }
-    return outs["hierarchical"].numpy(), meta
-
-
-def _contribution(
-    estimator: HAINClassifier, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Attention x value norm x pathway beta per gene (:meth:`HAIN.contribution`)."""
-    module: Any = estimator.module_
-    x = spec.raw_inputs[0]
-    was = module.training
-    module.eval()
-    try:
-        with torch.no_grad():
-            parts = [
-                module.contribution(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)
-            ]
-    finally:
-        module.train(was)
-    return torch.cat(parts).numpy(), {"class_specific": False}
-
-
-def _prototypes(
-    estimator: HAINClassifier, spec: AttributionSpec, target: np.ndarray, *, batch_size: int = 256
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Similarity (n, n_prototypes) of each sample to every prototype, with the closest."""
-    sim = estimator._outputs(spec.raw_inputs[0], batch_size=batch_size)["similarity"].numpy()
-    ids = estimator.prototype_ids_.tolist()
-    classes = estimator.prototype_classes_.tolist()
-    best = sim.argmax(axis=1)
-    text = [
-        f"closest to prototype {k} = training sample {ids[k]}, class {classes[k]}, "
-        f"similarity {sim[i, k]:.3f}"
-        for i, k in enumerate(best)
-    ]
-    meta = {
-        "prototype_ids": ids,
-        "prototype_classes": classes,
-        "closest": best.tolist(),
-        "explanations": text,
-        # values are per prototype, not per gene: name that axis
-        "feature_names": [f"prototype {k}: {ids[k]} ({classes[k]})" for k in range(len(ids))],
-    }
-    return sim, meta
+        return attribution_spec(self, data)
 
 
 HAINClassifier.attribution_methods = {

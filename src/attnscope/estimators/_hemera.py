@@ -4,6 +4,9 @@ Token vocabulary (see :mod:`attnscope.models.hemera`): 0 PAD, 1 MASK, 2 CLS, 3 M
 4/5/6 genotype 0/1/2 copies of the counted allele, and 7 MEAN, a baseline-only token that
 embeds to the mean training embedding of its SNP. Allele identity is not tokenised (the
 paper's 33-token vocabulary also encodes alleles); SNP identity comes from the position.
+
+The arrays-to-dataset conversion, optimiser groups, loss, positional encoding and
+pre-training live in ``_hemera_fit``; streamed cohorts in ``_hemera_stream``.
 """
 
 from __future__ import annotations
@@ -16,20 +19,19 @@ import torch
 from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec
-from attnscope.data import GenotypeDataset, LazyGenotypes, encode_labels
+from attnscope.data import GenotypeDataset, LazyGenotypes
 from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
-from attnscope.estimators._hemera_stream import streaming_counts, token_stream
-from attnscope.models.hemera import (
-    GENOTYPE_OFFSET,
-    HEMERA,
-    MASK,
-    MEAN,
-    MISSING,
-    N_TOKENS,
-    uint8_tokens,
+from attnscope.estimators._hemera_fit import (
+    dataset_from_arrays,
+    encoding_positions,
+    init_from_data,
+    make_loss_fn,
+    param_groups,
 )
-from attnscope.train import RowStream, cross_entropy_loss
+from attnscope.estimators._hemera_stream import streaming_counts, token_stream
+from attnscope.models.hemera import HEMERA, MEAN, uint8_tokens
+from attnscope.train import RowStream
 
 __all__ = [
     "HEMERAClassifier",
@@ -213,31 +215,7 @@ class HEMERAClassifier(BaseClassifier):
     def _dataset_from_arrays(
         self, X: Any, y: Any | None, *, reset: bool = False
     ) -> GenotypeDataset:
-        arr = np.asarray(X)
-        if arr.ndim != 2 or arr.dtype.kind not in "iuf":
-            raise DataError("X must be a (samples, SNPs) matrix of dosages 0/1/2 (-1 missing).")
-        if arr.dtype.kind == "f":
-            arr = np.where(np.isnan(arr), -1, arr)
-        m = arr.shape[1]
-        spec = getattr(self, "spec_", None)
-        if spec is not None and m == len(spec["snp_ids"]):
-            ids, chrom, pos = spec["snp_ids"], spec["chromosomes"], spec["positions"]
-        else:
-            ids, chrom, pos = [f"snp{j}" for j in range(m)], ["1"] * m, np.arange(m)
-        labels, names = None, list(getattr(self, "classes_", []))
-        if y is not None:
-            labels, names = encode_labels(np.asarray(y))
-        return GenotypeDataset(
-            labels=labels,
-            sample_ids=np.arange(len(arr)).astype(str),
-            class_names=names,
-            truth=None,
-            meta={},
-            genotypes=arr.astype(np.int8),
-            snp_ids=np.asarray(ids),
-            chromosomes=np.asarray(chrom),
-            positions=np.asarray(pos),
-        )
+        return dataset_from_arrays(self, X, y, reset=reset)
 
     def _snp_index(self, data: GenotypeDataset) -> np.ndarray | None:
         """Columns of ``data`` holding the model's SNPs (None: already in order)."""
@@ -339,98 +317,18 @@ class HEMERAClassifier(BaseClassifier):
         (``gate_l1`` regularises it). Without a gate and with ``proj_eps=None``: None (one
         group).
         """
-        named = list(module.named_parameters())
-        gate = [p for n, p in named if n.endswith("snp_gate")]
-        proj = [p for n, p in named if n.endswith(("proj_k", "proj_v"))]
-        if self.proj_eps is None:
-            proj = []
-        if not proj and not gate:
-            return None
-        special = {id(p) for p in proj + gate}
-        groups: list[dict[str, Any]] = [{"params": [p for _, p in named if id(p) not in special]}]
-        if proj:
-            groups.append({"params": proj, "eps": float(self.proj_eps or 0.0)})
-        if gate:
-            groups.append(
-                {"params": gate, "eps": 1.0, "lr": float(self.gate_lr), "weight_decay": 0.0}
-            )
-        return groups
+        return param_groups(self, module)
 
     def _loss_fn(self):  # type: ignore[no-untyped-def]
         """Cross-entropy plus ``proj_l1`` |E, F|_1 plus ``gate_l1`` |gate|_1."""
-        lam = float(self.proj_l1)
-        lam_gate = float(self.gate_l1) if self.snp_gate else 0.0
-        if not lam and not lam_gate:
-            return cross_entropy_loss
-
-        def loss_fn(
-            module: nn.Module,
-            inputs: Any,
-            y: Tensor,
-            class_weight: Tensor | None,
-            epoch: int,
-            sample_weight: Tensor | None = None,
-        ) -> Tensor:
-            loss = cross_entropy_loss(module, inputs, y, class_weight, epoch, sample_weight)
-            for name, p in module.named_parameters():
-                if lam and name.endswith(("proj_k", "proj_v")):
-                    loss = loss + lam * p.abs().sum()
-                elif lam_gate and name.endswith("snp_gate"):
-                    loss = loss + lam_gate * p.abs().sum()
-            return loss
-
-        return loss_fn
+        return make_loss_fn(self)
 
     def _encoding_positions(self) -> np.ndarray:
-        pos = np.asarray(self.spec_["positions"], dtype=np.float64)
-        if self.position == "index":
-            return np.arange(pos.size, dtype=np.float64)
-        chrom = np.asarray(self.spec_["chromosomes"])
-        # Lay chromosomes end to end in order of first appearance, 1 Mb apart.
-        _, first, inv = np.unique(chrom, return_index=True, return_inverse=True)
-        rank = np.argsort(np.argsort(first))
-        span = np.zeros(first.size)
-        np.maximum.at(span, rank[inv], pos)
-        offset = np.concatenate([[0.0], np.cumsum(span + 1e6)[:-1]])
-        return (offset[rank[inv]] + pos) / self.position_scale
+        return encoding_positions(self)
 
     def _init_from_data(self, module: nn.Module, data: Any) -> None:
         """Positions and baseline frequencies, then stage 1: MLM pre-training."""
-        from attnscope.train._mlm import pretrain_mlm
-
-        (tokens,) = self._make_inputs(data)
-        model: Any = module
-        model.positions.copy_(torch.as_tensor(self._encoding_positions(), dtype=torch.float32))
-        freq = torch.zeros(len(self.spec_["snp_ids"]), N_TOKENS)
-        counts = self.__dict__.pop("_stream_counts", None)
-        if counts is not None:  # the streaming QC pass counted genotypes 0/1/2 per SNP
-            n = torch.tensor(float(len(data)))
-            called = torch.from_numpy(counts).float()
-            freq[:, MISSING] = (n - called.sum(0)) / n
-            freq[:, GENOTYPE_OFFSET:N_TOKENS] = (called / n).T
-        else:
-            for t in (MISSING, *range(GENOTYPE_OFFSET, N_TOKENS)):  # a loop over 4 token values
-                freq[:, t] = (tokens == t).float().mean(dim=0)
-        model.embed.token_freq.copy_(freq)
-        self.pretrain_history_ = None
-        if self.pretrain_epochs > 0:
-            gen = torch.Generator().manual_seed(int(self.random_state) + 1)
-            self.pretrain_history_ = pretrain_mlm(
-                module,
-                tokens,
-                mask_token=MASK,
-                mask_fraction=self.mask_fraction,
-                maskable=range(GENOTYPE_OFFSET, N_TOKENS),
-                epochs=self.pretrain_epochs,
-                batch_size=self.batch_size,
-                lr=self.pretrain_lr,
-                weight_decay=self.weight_decay,
-                clip_grad_norm=self.clip_grad_norm,
-                device=self.device,
-                generator=gen,
-                parameters=self._param_groups(module),
-            )
-            # The frequencies are data, not weights: keep them as set above.
+        init_from_data(self, module, data)
 
     # -- explanations -----------------------------------------------------------------
     def attribution_spec(self, data: Any) -> AttributionSpec:

@@ -1,0 +1,97 @@
+"""BaseClassifier's persistence: writing a fitted estimator and rebuilding it from disk.
+
+Functions behind :meth:`~attnscope.estimators.BaseClassifier.save` and ``load``: the
+files are ``model.safetensors`` (weights) and ``model.json`` (everything else); nothing is
+pickled, and a file that was edited or cut is refused with the fix named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from torch import Tensor
+
+from attnscope.core import check_is_fitted
+from attnscope.errors import DataError
+from attnscope.train import History, save_checkpoint
+
+if TYPE_CHECKING:
+    from attnscope.estimators._base import BaseClassifier
+
+__all__ = ["rebuild", "save_estimator"]
+
+
+def save_estimator(est: BaseClassifier, directory: str | Path) -> Path:
+    check_is_fitted(est)
+    from attnscope import __version__
+
+    meta = {
+        "attnscope_version": __version__,
+        "estimator": est.name,
+        "params": est.get_params(),
+        "spec": est.spec_,
+        "classes": est.classes_.tolist(),
+        "input_schema": getattr(est, "input_schema_", None),
+        "history": est.history_.to_dict() if hasattr(est, "history_") else None,
+    }
+    return save_checkpoint(directory, est.module_, meta)
+
+
+def rebuild(
+    klass: Any, meta: dict[str, Any], state: dict[str, Any], directory: str | Path, where: Path
+) -> BaseClassifier:
+    """The estimator ``klass`` with ``meta``'s parameters, spec and classes and ``state``'s
+    weights (the part of :meth:`BaseClassifier.load` after the file's checks)."""
+    unknown = sorted(set(meta["params"]) - set(klass._get_param_names()))
+    if unknown:
+        raise DataError(
+            f"{where}: unknown {klass.__name__} parameter(s) {unknown} (written by another "
+            "attnscope version, or edited); remove them or re-run the fit."
+        )
+    est = klass(**meta["params"])
+    est.spec_ = meta["spec"]
+    est.classes_ = np.asarray(meta["classes"])
+    est.input_schema_ = meta.get("input_schema")
+    names = (est.input_schema_ or {}).get("feature_names")
+    if names is not None:  # a reloaded table model still realigns DataFrames by name
+        est.feature_names_in_ = np.array([str(n) for n in names], dtype=object)
+        est.n_features_in_ = len(names)
+    try:
+        module = est._build_module(est.spec_)
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+        raise DataError(
+            f"{where}: its 'spec' does not describe a {klass.__name__} ("
+            f"{type(exc).__name__}: {str(exc)[:120]}); the file was edited or cut: "
+            "re-run the fit."
+        ) from exc
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise DataError(
+            f"{directory}: weights do not match the saved architecture "
+            f"({_state_difference(module.state_dict(), state)}); model.json or "
+            "model.safetensors was edited or comes from another run: re-run the fit."
+        ) from exc
+    est.module_ = module.eval()
+    if meta.get("history"):
+        est.history_ = History(**meta["history"])
+    return est
+
+
+def _state_difference(want: dict[str, Tensor], have: dict[str, Tensor]) -> str:
+    """The first difference between a module's state and loaded weights, in words."""
+    missing = sorted(set(want) - set(have))
+    if missing:
+        return f"model.safetensors lacks {len(missing)} weight(s), e.g. {missing[0]!r}"
+    extra = sorted(set(have) - set(want))
+    if extra:
+        return f"model.safetensors has {len(extra)} unexpected weight(s), e.g. {extra[0]!r}"
+    for name, tensor in want.items():
+        if tuple(tensor.shape) != tuple(have[name].shape):
+            return (
+                f"weight {name!r} has shape {tuple(have[name].shape)} in model.safetensors but "
+                f"{tuple(tensor.shape)} in model.json's spec"
+            )
+    return "the weights could not be loaded"

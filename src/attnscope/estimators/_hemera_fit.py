@@ -1,0 +1,155 @@
+"""HEMERAClassifier's data and training side: arrays, optimiser groups, loss, pre-training.
+
+Functions of the estimator (``est``) that :class:`~attnscope.estimators.HEMERAClassifier`'s
+fit hooks call: the arrays-to-dataset conversion, the AdamW parameter groups (Linformer
+projections E and F, SNP gate), the penalised loss, the positional encoding and the
+start of the network (baseline genotype frequencies, stage 1 MLM pre-training).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from attnscope.data import GenotypeDataset, encode_labels
+from attnscope.errors import DataError
+from attnscope.models.hemera import GENOTYPE_OFFSET, MASK, MISSING, N_TOKENS
+from attnscope.train import cross_entropy_loss
+
+if TYPE_CHECKING:
+    from attnscope.estimators._hemera import HEMERAClassifier
+
+__all__ = [
+    "dataset_from_arrays",
+    "encoding_positions",
+    "init_from_data",
+    "make_loss_fn",
+    "param_groups",
+]
+
+
+def dataset_from_arrays(
+    est: HEMERAClassifier, X: Any, y: Any | None, *, reset: bool = False
+) -> GenotypeDataset:
+    arr = np.asarray(X)
+    if arr.ndim != 2 or arr.dtype.kind not in "iuf":
+        raise DataError("X must be a (samples, SNPs) matrix of dosages 0/1/2 (-1 missing).")
+    if arr.dtype.kind == "f":
+        arr = np.where(np.isnan(arr), -1, arr)
+    m = arr.shape[1]
+    spec = getattr(est, "spec_", None)
+    if spec is not None and m == len(spec["snp_ids"]):
+        ids, chrom, pos = spec["snp_ids"], spec["chromosomes"], spec["positions"]
+    else:
+        ids, chrom, pos = [f"snp{j}" for j in range(m)], ["1"] * m, np.arange(m)
+    labels, names = None, list(getattr(est, "classes_", []))
+    if y is not None:
+        labels, names = encode_labels(np.asarray(y))
+    return GenotypeDataset(
+        labels=labels,
+        sample_ids=np.arange(len(arr)).astype(str),
+        class_names=names,
+        truth=None,
+        meta={},
+        genotypes=arr.astype(np.int8),
+        snp_ids=np.asarray(ids),
+        chromosomes=np.asarray(chrom),
+        positions=np.asarray(pos),
+    )
+
+
+def param_groups(est: HEMERAClassifier, module: nn.Module) -> list[dict[str, Any]] | None:
+    named = list(module.named_parameters())
+    gate = [p for n, p in named if n.endswith("snp_gate")]
+    proj = [p for n, p in named if n.endswith(("proj_k", "proj_v"))]
+    if est.proj_eps is None:
+        proj = []
+    if not proj and not gate:
+        return None
+    special = {id(p) for p in proj + gate}
+    groups: list[dict[str, Any]] = [{"params": [p for _, p in named if id(p) not in special]}]
+    if proj:
+        groups.append({"params": proj, "eps": float(est.proj_eps or 0.0)})
+    if gate:
+        groups.append({"params": gate, "eps": 1.0, "lr": float(est.gate_lr), "weight_decay": 0.0})
+    return groups
+
+
+def make_loss_fn(est: HEMERAClassifier):  # type: ignore[no-untyped-def]
+    lam = float(est.proj_l1)
+    lam_gate = float(est.gate_l1) if est.snp_gate else 0.0
+    if not lam and not lam_gate:
+        return cross_entropy_loss
+
+    def loss_fn(
+        module: nn.Module,
+        inputs: Any,
+        y: Tensor,
+        class_weight: Tensor | None,
+        epoch: int,
+        sample_weight: Tensor | None = None,
+    ) -> Tensor:
+        loss = cross_entropy_loss(module, inputs, y, class_weight, epoch, sample_weight)
+        for name, p in module.named_parameters():
+            if lam and name.endswith(("proj_k", "proj_v")):
+                loss = loss + lam * p.abs().sum()
+            elif lam_gate and name.endswith("snp_gate"):
+                loss = loss + lam_gate * p.abs().sum()
+        return loss
+
+    return loss_fn
+
+
+def encoding_positions(est: HEMERAClassifier) -> np.ndarray:
+    pos = np.asarray(est.spec_["positions"], dtype=np.float64)
+    if est.position == "index":
+        return np.arange(pos.size, dtype=np.float64)
+    chrom = np.asarray(est.spec_["chromosomes"])
+    # Lay chromosomes end to end in order of first appearance, 1 Mb apart.
+    _, first, inv = np.unique(chrom, return_index=True, return_inverse=True)
+    rank = np.argsort(np.argsort(first))
+    span = np.zeros(first.size)
+    np.maximum.at(span, rank[inv], pos)
+    offset = np.concatenate([[0.0], np.cumsum(span + 1e6)[:-1]])
+    return (offset[rank[inv]] + pos) / est.position_scale
+
+
+def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
+    from attnscope.train._mlm import pretrain_mlm
+
+    (tokens,) = est._make_inputs(data)
+    model: Any = module
+    model.positions.copy_(torch.as_tensor(est._encoding_positions(), dtype=torch.float32))
+    freq = torch.zeros(len(est.spec_["snp_ids"]), N_TOKENS)
+    counts = est.__dict__.pop("_stream_counts", None)
+    if counts is not None:  # the streaming QC pass counted genotypes 0/1/2 per SNP
+        n = torch.tensor(float(len(data)))
+        called = torch.from_numpy(counts).float()
+        freq[:, MISSING] = (n - called.sum(0)) / n
+        freq[:, GENOTYPE_OFFSET:N_TOKENS] = (called / n).T
+    else:
+        for t in (MISSING, *range(GENOTYPE_OFFSET, N_TOKENS)):  # a loop over 4 token values
+            freq[:, t] = (tokens == t).float().mean(dim=0)
+    model.embed.token_freq.copy_(freq)
+    est.pretrain_history_ = None
+    if est.pretrain_epochs > 0:
+        gen = torch.Generator().manual_seed(int(est.random_state) + 1)
+        est.pretrain_history_ = pretrain_mlm(
+            module,
+            tokens,
+            mask_token=MASK,
+            mask_fraction=est.mask_fraction,
+            maskable=range(GENOTYPE_OFFSET, N_TOKENS),
+            epochs=est.pretrain_epochs,
+            batch_size=est.batch_size,
+            lr=est.pretrain_lr,
+            weight_decay=est.weight_decay,
+            clip_grad_norm=est.clip_grad_norm,
+            device=est.device,
+            generator=gen,
+            parameters=est._param_groups(module),
+        )
+        # The frequencies are data, not weights: keep them as set above.
