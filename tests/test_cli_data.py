@@ -202,6 +202,10 @@ def test_modality_tables_and_mogonet_names_and_test_split(tmp_path):
     assert run(["-q", "evaluate", str(out), "--no-trust", "--all-samples"]) == 0
     scope = json.loads((out / "metrics.json").read_text())["evaluate"]["scope"]
     assert scope.startswith("ALL samples: 60, of which 60 were used in training")
+    # explain and predict read the tables too ('labelled' was refused by the table reader)
+    assert run(["-q", "explain", str(out), "--method", "saliency", "--all-samples"]) == 0
+    assert run(["-q", "predict", str(out), "--output", str(tmp_path / "p.tsv")]) == 0
+    assert len((tmp_path / "p.tsv").read_text().splitlines()) == 61
     folder = tmp_path / "mogonet"
     folder.mkdir()
     _write_mogonet(folder, data, 45)
