@@ -210,7 +210,7 @@ def _without_run_labels(
     hint = (
         f"{error} That labels file is the run's own (from fit); for other data pass --labels FILE."
     )
-    if labelled or req.modalities or _layout_from_labels(req):
+    if labelled or _layout_from_labels(req):
         raise DataError(hint) from None
     rest = {k: v for k, v in inherited.items() if k not in ("labels", "label_col")}
     try:
@@ -225,18 +225,22 @@ def _without_run_labels(
 
 def _layout_from_labels(req: DataRequest) -> bool:
     """Whether the labels help lay out ``req``'s data (expression: which axis is samples)."""
+    if len(req.paths) != 1 or req.classes:  # tables per modality or per class
+        return True
+    return _format_name(req.paths[0], req.format) == "expression"
+
+
+def _format_name(path: str, fmt: str | None) -> str:
+    """The reader name: ``--format`` normalised, else detected from ``path``."""
     from attnscope.io import detect_format
 
-    if len(req.paths) != 1 or req.classes:
-        return True
-    fmt = req.format.lower().replace("-", "_") if req.format else detect_format(req.paths[0])
-    return fmt == "expression"
+    return fmt.lower().replace("-", "_") if fmt else detect_format(path)
 
 
 def _read_one(path: str, fmt: str | None, options: dict[str, Any], defaults: dict[str, Any]) -> Any:
-    from attnscope.io import FORMATS, detect_format, read_data, reader_options
+    from attnscope.io import FORMATS, read_data, reader_options
 
-    name = fmt.lower().replace("-", "_") if fmt else detect_format(path)
+    name = _format_name(path, fmt)
     if name not in FORMATS:
         raise ConfigError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}.")
     _, rejected = reader_options(name, options)
