@@ -325,3 +325,18 @@ def options_for(seed: Seed, folder: Path) -> dict[str, Any]:
         if key in out:
             out[key] = str(folder / out[key])
     return out
+
+
+def one_error(code: int, err: str, out: Path | None = None) -> str:
+    """The one ``error:`` line of a refused command, after checking the refusal's form.
+
+    Exit status 2, exactly one ``error:`` line and it is the last line of stderr, no
+    traceback or internal error, and (when ``out`` is given) nothing written at ``out``.
+    """
+    lines = err.strip().splitlines()
+    errors = [ln for ln in lines if ln.startswith("error: ")]
+    assert code == 2, err
+    assert len(errors) == 1 and lines[-1] == errors[0], err
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert out is None or not out.exists(), f"{out} was written"
+    return errors[0]

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _hostile import one_error
 from attnscope.cli import run
 
 _GENES = [f"G{k}" for k in range(6)]
@@ -47,15 +48,6 @@ def _fit(tmp_path: Path, capsys, args: list[str]) -> tuple[int, str, Path]:
     code = run(["fit", *args, "--out", str(out), "--set", "epochs=1", "--set", "val_size=0",
                 "--no-baselines"])  # fmt: skip
     return code, capsys.readouterr().err, out
-
-
-def _one_error(code: int, err: str, out: Path) -> str:
-    lines = err.strip().splitlines()
-    errors = [ln for ln in lines if ln.startswith("error: ")]
-    assert code == 2, err
-    assert len(errors) == 1 and lines[-1] == errors[0], err
-    assert "Traceback" not in err and not out.exists()
-    return errors[0]
 
 
 # ------------------------------------------------------------------ numbers in tables
@@ -101,7 +93,7 @@ NUMBER_CASES = [
 def test_numbers_written_for_humans_name_the_fix(tmp_path, capsys, name, text, options, expected):
     path = tmp_path / name
     path.write_text(text)
-    line = _one_error(*_fit(tmp_path, capsys, [str(path), *options]))
+    line = one_error(*_fit(tmp_path, capsys, [str(path), *options]))
     assert expected in line, line
     assert "np.float64" not in line
 
@@ -170,16 +162,14 @@ FASTA_CASES = [
 def test_fasta_mistakes_name_the_line_and_the_fix(tmp_path, capsys, name, text, expected):
     path = tmp_path / name
     path.write_text(text)
-    line = _one_error(
-        *_fit(tmp_path, capsys, [str(path), "--model", "cnn", "--label-col", "label"])
-    )
+    line = one_error(*_fit(tmp_path, capsys, [str(path), "--model", "cnn", "--label-col", "label"]))
     assert expected in line, line
 
 
 def test_rna_in_a_sequence_table_names_the_fix(tmp_path, capsys):
     path = tmp_path / "seqs.csv"
     path.write_text("id,seq,label\n" + "".join(f"r{k},ACGUAC,{k % 2}\n" for k in range(8)))
-    line = _one_error(*_fit(tmp_path, capsys, [str(path), "--model", "cnn"]))
+    line = one_error(*_fit(tmp_path, capsys, [str(path), "--model", "cnn"]))
     assert "seqs.csv, line 2 (id 'r0')" in line and "'U' is RNA: write T for U" in line
 
 
@@ -190,7 +180,7 @@ def test_bim_with_a_repeated_snp_id_names_file_and_line(tmp_path, capsys):
     write_seed(seed("plink_bim"), tmp_path, [])
     bim = tmp_path / "c.bim"
     bim.write_text(bim.read_text().replace("rs3", "rs1"))
-    line = _one_error(*_fit(tmp_path, capsys, [str(tmp_path / "c"), "--model", "hemera"]))
+    line = one_error(*_fit(tmp_path, capsys, [str(tmp_path / "c"), "--model", "hemera"]))
     assert f"{bim}, line 4: SNP id 'rs1' repeats line 2 (1 repeated ids)" in line
 
 
@@ -205,7 +195,7 @@ def test_h5ad_with_repeated_var_names_is_one_line(tmp_path, capsys):
         adata = anndata.AnnData(_X.astype(np.float32), obs=obs, var=var)
     adata.write_h5ad(path)
     code, err, out = _fit(tmp_path, capsys, [str(path), "--model", "mlp", "--label-col", "label"])
-    assert _one_error(code, err, out).endswith("duplicate var names (features) ['G1'] "
+    assert one_error(code, err, out).endswith("duplicate var names (features) ['G1'] "
                                                "(1 repeated); they must be unique: rename them "
                                                "or aggregate the repeats.")  # fmt: skip
     assert err.count("\n") == 1  # anndata's 'make_unique' warning no longer precedes it
@@ -232,7 +222,7 @@ def test_gene_sets_option_names_a_directory_or_a_missing_file(tmp_path, capsys, 
     if make == "dir":
         sets.mkdir()
     args = [str(path), "--model", "hain", "--label-col", "label", "--gene-sets", str(sets)]
-    line = _one_error(*_fit(tmp_path, capsys, args))
+    line = one_error(*_fit(tmp_path, capsys, args))
     assert f"{sets}: " in line and phrase in line and "dict" not in line
 
 
@@ -250,7 +240,7 @@ def run_dir(tmp_path_factory) -> Path:
 
 
 def test_run_directory_given_as_data_says_so(run_dir, tmp_path, capsys):
-    line = _one_error(*_fit(tmp_path, capsys, [str(run_dir), "--model", "mlp"]))
+    line = one_error(*_fit(tmp_path, capsys, [str(run_dir), "--model", "mlp"]))
     assert f"{run_dir}: this is an attnscope run directory (model.json), not data" in line
 
 
@@ -258,7 +248,7 @@ def test_run_directory_given_as_data_says_so(run_dir, tmp_path, capsys):
 def test_data_file_given_as_run_says_so(run_dir, capsys, command):
     data = run_dir.parent / "expr.csv"
     code = run([command, str(data), str(data)])
-    line = _one_error(code, capsys.readouterr().err, run_dir.parent / "nothing")
+    line = one_error(code, capsys.readouterr().err, run_dir.parent / "nothing")
     assert f"{data} is a file, not a run directory; give the run directory" in line
 
 
@@ -266,7 +256,7 @@ def test_data_of_another_modality_names_the_models_that_take_it(tmp_path, capsys
     from _hostile import seed, write_seed
 
     write_seed(seed("plink_bed"), tmp_path, [])
-    line = _one_error(*_fit(tmp_path, capsys, [str(tmp_path / "c"), "--model", "mlp"]))
+    line = one_error(*_fit(tmp_path, capsys, [str(tmp_path / "c"), "--model", "mlp"]))
     assert "MLPClassifier takes tabular data, got genotype data; models for genotype data: " in line
     assert "hemera (--model NAME)" in line
 
@@ -293,7 +283,7 @@ def test_report_out_naming_a_directory_is_one_line(run_dir, tmp_path, capsys):
     folder = tmp_path / "reports"
     folder.mkdir()
     code = run(["report", str(run_dir), "--out", str(folder)])
-    line = _one_error(code, capsys.readouterr().err, tmp_path / "nothing")
+    line = one_error(code, capsys.readouterr().err, tmp_path / "nothing")
     assert f"{folder} is a directory; give the path of a file to write" in line
     assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".reports.*"))
 

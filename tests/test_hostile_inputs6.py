@@ -13,19 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _hostile import one_error
 from attnscope.cli import run
 
 _GENES = [f"G{k}" for k in range(6)]
 _X = np.round(np.random.default_rng(6).normal(size=(20, 6)), 3)
-
-
-def _one_error(code: int, err: str) -> str:
-    lines = err.strip().splitlines()
-    errors = [ln for ln in lines if ln.startswith("error: ")]
-    assert code == 2, err
-    assert len(errors) == 1 and lines[-1] == errors[0], err
-    assert "Traceback" not in err and "internal error" not in err
-    return errors[0]
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +119,7 @@ def test_damaged_run_files_are_one_error_naming_the_file(run_dir, tmp_path, caps
     damaged = _damaged(run_dir, tmp_path, edit)
     before = sorted(p.name for p in damaged.iterdir())
     code = run(["evaluate", str(damaged), str(run_dir.parent / "expr.csv"), "--no-trust"])
-    line = _one_error(code, capsys.readouterr().err)
+    line = one_error(code, capsys.readouterr().err)
     assert expected in line and str(damaged) in line
     assert sorted(p.name for p in damaged.iterdir()) == before  # nothing (re)written
 
@@ -189,7 +181,7 @@ def test_motifs_on_all_n_sequences_names_the_file(dna_run, tmp_path, capsys, mon
     path.write_text(_fasta(10, 50, base="N"))
     (tmp_path / "lib.jaspar").write_text(_LIBRARY)
     code = run(["motifs", str(dna_run), str(path), "--motifs", str(tmp_path / "lib.jaspar")])
-    line = _one_error(code, capsys.readouterr().err)
+    line = one_error(code, capsys.readouterr().err)
     assert f"{path}: the 5 sequences of class 'b' hold no A, C, G or T" in line
     assert not (dna_run / "motifs").exists()
 
@@ -220,7 +212,7 @@ def test_motif_options_are_checked_before_attribution(
     (tmp_path / "bad.jaspar").write_text("not a motif\n")
     argv = [o.format(tmp=tmp_path) for o in options]
     code = run(["motifs", str(dna_run), str(dna_run.parent / "seqs.fa"), *argv])
-    assert expected in _one_error(code, capsys.readouterr().err)
+    assert expected in one_error(code, capsys.readouterr().err)
     assert not (dna_run / "motifs").exists()
 
 
@@ -298,7 +290,7 @@ def test_consistency_counts_are_checked_before_training(
     out = tmp_path / "study"
     argv = ["consistency", str(data), "--out", str(out), *_CONSISTENCY, "--methods", "attention"]
     code = run([*argv, *option])
-    assert expected in _one_error(code, capsys.readouterr().err)
+    assert expected in one_error(code, capsys.readouterr().err)
     assert not out.exists()
 
 
@@ -331,7 +323,7 @@ def test_homology_split_of_near_duplicates_only_names_the_groups(tmp_path, capsy
     out = tmp_path / "run"
     code = run(["fit", str(path), "--model", "cnn", "--label-col", "label", "--out", str(out),
                 "--test-split", "homology", "--set", "epochs=1", "--no-baselines"])  # fmt: skip
-    line = _one_error(code, capsys.readouterr().err)
+    line = one_error(code, capsys.readouterr().err)
     assert f"{path}: the homology split found no group small enough for the test share" in line
     assert "the 20 sequences form 1 near-duplicate group(s)" in line
     assert not out.exists()
@@ -379,7 +371,7 @@ def test_report_says_which_run_file_it_could_not_read(
 
 def test_motifs_on_the_run_of_a_table_model_names_the_dna_models(run_dir, dna_run, capsys):
     code = run(["motifs", str(run_dir), str(dna_run.parent / "seqs.fa")])
-    line = _one_error(code, capsys.readouterr().err)
+    line = one_error(code, capsys.readouterr().err)
     assert (
         f"{run_dir} holds a mlp model of tabular data; motif discovery needs the run of a " in line
     )
@@ -390,7 +382,7 @@ def test_consistency_with_a_one_class_validation_share_names_the_monitor(tmp_pat
     data = _long_series(tmp_path / "rare.csv", positives=(1, 3, 5))  # 3 of 24
     out = tmp_path / "study"
     argv = ["consistency", str(data), "--out", str(out), *_CONSISTENCY, "--methods", "attention"]
-    line = _one_error(run(argv), capsys.readouterr().err)
+    line = one_error(run(argv), capsys.readouterr().err)
     assert "validation samples hold one class only, so their AUROC (the early-stopping " in line
     assert "--set monitor=loss" in line
     assert not out.exists()
@@ -402,7 +394,7 @@ def test_consistency_out_naming_a_file_is_refused_before_training(tmp_path, caps
     monkeypatch.setattr("attnscope.run._consistency.SeedStudy", _no_attribution)
     data = _long_series(tmp_path / "series.csv")
     argv = ["consistency", str(data), "--out", str(data), *_CONSISTENCY, "--methods", "attention"]
-    line = _one_error(run(argv), capsys.readouterr().err)
+    line = one_error(run(argv), capsys.readouterr().err)
     assert f"{data} exists and is not a directory; choose another --out." in line
 
 
@@ -412,7 +404,7 @@ def test_schema_errors_name_the_data_file(run_dir, tmp_path, capsys):
     path = tmp_path / "renamed.csv"
     path.write_text(text.replace("p", "q"))  # new sample ids: held out
     code = run(["evaluate", str(run_dir), str(path), "--no-trust"])
-    line = _one_error(code, capsys.readouterr().err)
+    line = one_error(code, capsys.readouterr().err)
     assert line.startswith(f"error: {path}: 1 of the model's 6 feature columns are missing")
 
 
@@ -427,6 +419,6 @@ def test_time_grid_mismatch_names_the_file_and_the_training_grid(tmp_path, capsy
     later.write_text("\n".join([*rows, *(f"nw{k},6,HR,1.0,{k % 2}" for k in range(24))]) + "\n")
     capsys.readouterr()
     code = run(["evaluate", str(out), str(later), "--no-trust"])
-    line = _one_error(code, capsys.readouterr().err)
+    line = one_error(code, capsys.readouterr().err)
     assert f"{later}: the model was trained on a grid of 5 time steps, these series have 7" in line
     assert "the training grid is 5 steps of 1 h; read them on it (reader options hours=5, " in line

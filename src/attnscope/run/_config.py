@@ -16,7 +16,7 @@ def read_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        config = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} not found.") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -24,6 +24,46 @@ def read_config(path: Path | None) -> dict[str, Any]:
             f"{path} is not valid TOML ({exc}); correct that line, or re-run 'attnscope fit' "
             "if it is a run's config."
         ) from exc
+    _check_shape(config, Path(path))
+    return config
+
+
+#: Keys of ``[data]`` whose values are file paths (one string each).
+_DATA_PATHS = ("path", "labels", "pheno")
+#: Keys of ``[data]`` that are tables of ``NAME = "file"``.
+_DATA_TABLES = ("classes", "modalities")
+
+
+def _check_shape(config: dict[str, Any], path: Path) -> None:
+    """Raise ConfigError naming ``path`` and the key when a value has the wrong TOML type.
+
+    Only the layout is checked here; values are checked where they are used (parameters
+    by the estimator, file names by the readers).
+    """
+
+    def wrong(key: str, want: str, value: Any) -> ConfigError:
+        return ConfigError(
+            f"{path}: {key} must be {want}, not {type(value).__name__} {value!r}; correct it, "
+            "or re-run 'attnscope fit' if it is a run's config."
+        )
+
+    for key in ("model", "format"):
+        if key in config and not isinstance(config[key], str):
+            raise wrong(key, "a string", config[key])
+    for key in ("params", "data"):
+        if key in config and not isinstance(config[key], dict):
+            raise wrong(key, f"a table ([{key}])", config[key])
+    data = config.get("data", {})
+    for key in (*_DATA_PATHS, "format"):
+        if key in data and not isinstance(data[key], str):
+            raise wrong(f"[data] {key}", "a string", data[key])
+    paths = data.get("paths", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise wrong("[data] paths", "a list of strings", paths)
+    for key in _DATA_TABLES:
+        table = data.get(key, {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise wrong(f"[data] {key}", 'a table of NAME = "file"', table)
 
 
 def write_config(path: Path, config: dict[str, Any]) -> None:
