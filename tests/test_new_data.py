@@ -111,3 +111,61 @@ def test_motifs_maps_labels_to_the_models_classes(fitted, capsys):
     capsys.readouterr()
     assert run(["motifs", str(out), str(new_fa), "--labels", str(renamed), "--force"]) == 2
     assert "not seen in training" in capsys.readouterr().err
+
+
+def test_library_predict_run_reads_new_sequences_unlabelled(fitted, tmp_path):
+    """``attnscope.run.predict_run`` shares the CLI's rule (it forced the labels file)."""
+    from attnscope.errors import AttnscopeWarning, DataError
+    from attnscope.run import evaluate_run, predict_run
+
+    out, new_fa, _ = fitted
+    with pytest.warns(AttnscopeWarning, match="does not cover .* read it unlabelled"):
+        path, n = predict_run(out, new_fa, output=tmp_path / "p.tsv")
+    assert n == 120 and path.read_text().splitlines()[1].startswith("n0\t")
+    with pytest.raises(DataError, match=r"run's own \(from fit\); for other data pass"):
+        evaluate_run(out, new_fa, trust=False)
+
+
+def _cohort(prefix, ids, rng):
+    """A PLINK cohort of 40 SNPs with no phenotype in the .fam (column 6 = -9)."""
+    from attnscope.data import GenotypeDataset
+    from attnscope.io import write_plink
+
+    n = len(ids)
+    write_plink(
+        prefix,
+        GenotypeDataset(
+            labels=None,
+            sample_ids=np.array(ids),
+            class_names=[],
+            truth=None,
+            meta={},
+            genotypes=rng.integers(0, 3, size=(n, 40)).astype(np.int8),
+            snp_ids=np.array([f"rs{j}" for j in range(40)]),
+            chromosomes=np.array(["1"] * 40),
+            positions=np.arange(40, dtype=np.int64) * 1000 + 5,
+        ),
+    )
+
+
+def test_new_plink_cohort_outside_the_runs_phenotype_file(tmp_path, capsys):
+    """The run's --pheno file covers none of a new cohort: predict reads it unlabelled."""
+    rng = np.random.default_rng(1)
+    train_ids = [f"t{i}" for i in range(60)]
+    _cohort(tmp_path / "train", train_ids, rng)
+    pheno = tmp_path / "pheno.txt"
+    pheno.write_text("".join(f"{i} {i} {1 + k % 2}\n" for k, i in enumerate(train_ids)))
+    out = tmp_path / "run"
+    args = ["fit", str(tmp_path / "train.bed"), "--pheno", str(pheno), "--model", "hemera"]
+    settings = ["--set", "epochs=1", "--set", "dim=8", "--set", "n_layers=1", "--set", "heads=1"]
+    assert run([*args, "--out", str(out), "--no-baselines", *settings, "--set", "val_size=0"]) == 0
+    _cohort(tmp_path / "new", [f"n{i}" for i in range(25)], rng)
+    capsys.readouterr()
+    assert (
+        run(["predict", str(out), str(tmp_path / "new.bed"), "--output", str(tmp_path / "p.tsv")])
+        == 0
+    )
+    assert "read it unlabelled" in capsys.readouterr().err
+    assert len((tmp_path / "p.tsv").read_text().splitlines()) == 26
+    assert run(["evaluate", str(out), str(tmp_path / "new.bed")]) == 2
+    assert "run's own (from fit)" in capsys.readouterr().err.splitlines()[-1]

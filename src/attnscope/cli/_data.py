@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from attnscope.errors import ConfigError, DataError, UnlabelledSamplesError
+from attnscope.errors import ConfigError
 
 __all__ = ["FLAGS", "DataRequest", "load_request", "parse_pairs", "stem"]
 
@@ -167,6 +167,7 @@ def load_request(
     ``labelled=False`` (predict) reads a sequence table without a label column.
     """
     from attnscope.cli._ui import note, spinner
+    from attnscope.run._stored import read_with_stored_labels
 
     inherited = {k: v for k, v in (defaults or {}).items() if k in _INHERITED}
     if {"labels", "label_col"} & set(req.options):
@@ -179,12 +180,13 @@ def load_request(
     if req.empty:
         raise ConfigError("no data given; pass DATA (a file or folder) or --modality / --class.")
     with spinner(f"reading {req.describe()}"):
-        try:
-            data = _read(req, inherited)
-        except UnlabelledSamplesError as exc:
-            if "labels" not in inherited:
-                raise
-            data = _without_run_labels(req, inherited, exc, labelled=labelled)
+        data = read_with_stored_labels(
+            lambda options: _read(req, options),
+            inherited,
+            labels_needed=labelled,
+            layout_from_labels=_layout_from_labels(req),
+            source=req.describe(),
+        )
     note(f"read {data.describe()}")
     return data
 
@@ -195,32 +197,6 @@ def _read(req: DataRequest, inherited: dict[str, Any]) -> Any:
     if req.classes or len(req.paths) > 1:
         return _read_class_files(req)
     return _read_one(req.paths[0], req.format, req.options, inherited)
-
-
-def _without_run_labels(
-    req: DataRequest, inherited: dict[str, Any], error: DataError, *, labelled: bool
-) -> Any:
-    """New data that the run's own labels file (from ``fit``) does not fit.
-
-    Only for the reader's "no label for these samples" error. Commands that need no labels
-    (predict, explain, motifs) read the data again without that file and go on unlabelled;
-    the others, multi-table data, and formats whose layout the labels decide (an
-    expression matrix's orientation) get the reader's message with the fix for new data.
-    """
-    hint = (
-        f"{error} That labels file is the run's own (from fit); for other data pass --labels FILE."
-    )
-    if labelled or _layout_from_labels(req):
-        raise DataError(hint) from None
-    rest = {k: v for k, v in inherited.items() if k not in ("labels", "label_col")}
-    try:
-        data = _read(req, rest)
-    except DataError:
-        raise DataError(hint) from None
-    from attnscope.cli._ui import note
-
-    note(f"the run's labels file does not cover {req.describe()}; read it unlabelled")
-    return data
 
 
 def _layout_from_labels(req: DataRequest) -> bool:

@@ -21,7 +21,7 @@ from typing import Any, cast
 import numpy as np
 
 from attnscope.data import GenotypeDataset
-from attnscope.errors import AttnscopeWarning, ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError, UnlabelledSamplesError
 from attnscope.io._textio import open_text, read_csv
 
 __all__ = [
@@ -305,7 +305,7 @@ def read_phenotype(
     aligned = lookup.reindex(np.asarray(sample_ids).astype(str)).to_numpy()
     labels = np.where(np.isnan(aligned.astype(float)), -1, aligned).astype(np.int64)
     if (labels < 0).all():
-        raise DataError(
+        raise UnlabelledSamplesError(
             f"phenotype file {path}: none of the {len(sample_ids)} genotyped samples has a "
             f"phenotype (file ids start {ids[:3].tolist()}, genotype ids start "
             f"{np.asarray(sample_ids)[:3].tolist()}); check that the ids match."

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from attnscope.data import GenotypeDataset
-from attnscope.errors import AttnscopeWarning, ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError, UnlabelledSamplesError
 from attnscope.io._genotype_qc import code_phenotype, read_phenotype
 from attnscope.io._textio import open_text, read_csv
 
@@ -394,7 +394,7 @@ def read_plink(
             row_idx = row_idx[known]
         kept = codes[row_idx]
     elif pheno_file is not None:
-        raise DataError(
+        raise UnlabelledSamplesError(
             f"{pheno_file}: none of the selected samples has a phenotype; check the sample ids."
         )
     else:

@@ -337,7 +337,7 @@ def predict_run(
     target = Path(output) if output is not None else Path(run) / "predictions.tsv"
     if target.exists() and not force:
         raise ConfigError(f"{target} exists; pass --force to overwrite it or choose --output.")
-    data = load_data(data_path, data_format=data_format, **_reader_options(run))
+    data = _read_new(run, data_path, data_format, labels_needed=False)
     proba = est.predict_proba(data)
     table = pd.DataFrame(proba, columns=[f"proba_{c}" for c in est.classes_])
     table.insert(0, "predicted", est.classes_[proba.argmax(axis=1)])
@@ -378,7 +378,7 @@ def evaluate_run(
         from attnscope.explain import canonical_method
 
         methods = [canonical_method(m, est) for m in methods]
-    data = load_data(data_path, data_format=data_format, **_reader_options(run))
+    data = _read_new(run, data_path, data_format, labels_needed=True)
     data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     metrics = {**est.evaluate(data), "scope": scope}
     previous = _read_json(run / "metrics.json")
@@ -405,15 +405,30 @@ def evaluate_run(
     return {"metrics": metrics, "trust": rows}
 
 
-def _reader_options(run: str | Path) -> dict[str, Any]:
-    """Reader options saved in the run's config (label column, phenotype file, ...)."""
-    from attnscope.run._config import read_config
+def _read_new(
+    run: str | Path,
+    data_path: str | Path | Dataset,
+    data_format: str | None,
+    *,
+    labels_needed: bool,
+) -> Dataset:
+    """``data_path`` read with the run's stored reader options (see :mod:`._stored`)."""
+    if isinstance(data_path, Dataset):
+        return data_path
+    from attnscope.io import detect_format
+    from attnscope.run._stored import read_with_stored_labels, stored_reader_options
 
-    path = Path(run) / "config.toml"
-    if not path.is_file():
-        return {}
-    data = read_config(path).get("data", {})
-    return {k: v for k, v in data.items() if k != "path"}
+    try:  # an expression matrix's orientation may rest on its labels: no unlabelled retry
+        layout = (data_format or detect_format(data_path)) == "expression"
+    except (DataError, ConfigError, OSError):
+        layout = True
+    return read_with_stored_labels(
+        lambda options: load_data(data_path, data_format=data_format, **options),
+        stored_reader_options(run),
+        labels_needed=labels_needed,
+        layout_from_labels=layout,
+        source=str(data_path),
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any]:

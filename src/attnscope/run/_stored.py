@@ -1,0 +1,92 @@
+"""New data read with a run's stored reader options (label column, labels file, ...).
+
+A run remembers how its training data was read (``[data]`` of ``config.toml``), so that
+``predict RUN new.fa`` needs no options. The stored labels file, though, belongs to the
+training data: new samples are rarely in it. Commands that need no labels (predict, explain,
+motifs) then read the new data unlabelled; the others say how to give labels for it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
+
+__all__ = ["read_with_stored_labels", "stored_reader_options"]
+
+#: The stored options that name the training data's labels.
+LABEL_OPTIONS = ("labels", "label_col")
+
+
+def stored_reader_options(run: str | Path) -> dict[str, Any]:
+    """Reader options saved in the run's ``config.toml`` (every ``[data]`` key but the path)."""
+    from attnscope.run._config import read_config
+
+    path = Path(run) / "config.toml"
+    if not path.is_file():
+        return {}
+    data = read_config(path).get("data", {})
+    return {k: v for k, v in data.items() if k not in ("path", "paths")}
+
+
+def read_with_stored_labels(
+    read: Callable[[dict[str, Any]], Any],
+    stored: dict[str, Any],
+    *,
+    labels_needed: bool,
+    layout_from_labels: bool,
+    source: str,
+) -> Any:
+    """``read(stored)``; when the stored labels do not cover the data, read it unlabelled.
+
+    Parameters
+    ----------
+    read : callable
+        Reads the data with the given reader options.
+    stored : dict
+        The run's stored options (:func:`stored_reader_options`), possibly with others.
+    labels_needed : bool
+        The command scores against labels (evaluate, trust): no fallback, the error says
+        how to give labels for the new data.
+    layout_from_labels : bool
+        The labels decide the data's layout (an expression matrix's orientation, tables
+        per modality): reading without them could silently transpose, so no fallback.
+    source : str
+        The data, for messages.
+
+    Returns
+    -------
+    Dataset
+        Labelled by the stored labels when they cover every sample, else unlabelled (with
+        an :class:`~attnscope.errors.AttnscopeWarning` saying so).
+
+    Raises
+    ------
+    DataError
+        The stored labels miss some samples and the data cannot be read without them.
+    """
+    try:
+        return read(stored)
+    except UnlabelledSamplesError as error:
+        if not any(k in stored for k in LABEL_OPTIONS):
+            raise
+        hint = (
+            f"{error} That labels file is the run's own (from fit); for other data pass "
+            "--labels FILE (labels= in Python)."
+        )
+        if labels_needed or layout_from_labels:
+            raise DataError(hint) from None
+        rest = {k: v for k, v in stored.items() if k not in LABEL_OPTIONS}
+        try:
+            data = read(rest)
+        except DataError:
+            raise DataError(hint) from None
+    warnings.warn(
+        f"the run's labels file does not cover {source}; read it unlabelled",
+        AttnscopeWarning,
+        stacklevel=2,
+    )
+    return data
