@@ -49,7 +49,15 @@ def pair(
     ``peer_over_floor``, the largest speed ratio an implementation making the same
     evaluations could reach.
     """
-    entry: dict[str, Any] = {"model": model, "task": task, "peer": peer, "note": note}
+    import torch
+
+    entry: dict[str, Any] = {
+        "model": model,
+        "task": task,
+        "peer": peer,
+        "note": note,
+        "threads": torch.get_num_threads(),  # both sides and the floor run at these
+    }
     try:
         (a, n_ours), s_ours = timed(ours)
         (b, n_peer), s_peer = timed(theirs)
@@ -200,8 +208,11 @@ def surrogate_pairs(name: str, est: Any, data: Any, n_peer: int, draws: int) -> 
         )
 
 
-def ig_pair(est: Any, data: Any, n_peer: int) -> None:
-    """attnscope integrated gradients (50 steps) vs captum's, same rows per pass."""
+def ig_pair(est: Any, data: Any, n_peer: int, threads: int | None = None) -> None:
+    """attnscope integrated gradients (50 steps) vs captum's, same rows per pass.
+
+    ``threads``: torch threads for this pair (both sides and the floor); default as set.
+    """
     import torch
     from captum.attr import IntegratedGradients
 
@@ -234,17 +245,23 @@ def ig_pair(est: Any, data: Any, n_peer: int) -> None:
         ]
         return spec.to_features((torch.cat(parts),)), n_peer
 
-    pair(
-        "ctcf",
-        "integrated_gradients",
-        "captum IntegratedGradients",
-        ours,
-        theirs,
-        lambda a, b: {"max_abs": float(np.abs(a[: len(b)] - b).max())},
-        note="50 Gauss-Legendre steps from the all-zero baseline; captum with "
-        "internal_batch_size = attnscope's memory-budget rows",
-        floor=lambda: model_floor(est, data, 50, grad=True, n=n_peer),
-    )
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
+    try:
+        pair(
+            "ctcf",
+            "integrated_gradients",
+            "captum IntegratedGradients",
+            ours,
+            theirs,
+            lambda a, b: {"max_abs": float(np.abs(a[: len(b)] - b).max())},
+            note="50 Gauss-Legendre steps from the all-zero baseline; captum with "
+            f"internal_batch_size = attnscope's memory-budget rows; {torch.get_num_threads()} "
+            "torch thread(s)",
+            floor=lambda: model_floor(est, data, 50, grad=True, n=n_peer),
+        )
+    finally:
+        torch.set_num_threads(before)
 
 
 def tangermeme_pairs(est: Any, data: Any, n_ism: int, n_dls: int) -> None:

@@ -172,15 +172,15 @@ def markdown(results: dict) -> str:
         "through the model, nothing else; `benchmarks/_floor.py`); *ceiling* = peer / "
         "floor, the largest ratio any implementation making those evaluations could reach.",
         "",
-        "| model | task | peer | n ours | n peer | s/sample ours | s/sample peer | ratio "
-        "| ours / floor | ceiling | agreement | note |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "| model | task | peer | threads | n ours | n peer | s/sample ours | s/sample peer "
+        "| ratio | ours / floor | ceiling | agreement | note |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for p in results.get("rows") or results.get("pairs", []):
         if "error" in p:
             out.append(
-                f"| {p['model']} | {p['task']} | {p['peer']} | – | – | – | – | – "
-                f"| – | – | – | failed: {p['error']} |"
+                f"| {p['model']} | {p['task']} | {p['peer']} | {p.get('threads', '–')} | – | – "
+                f"| – | – | – | – | – | – | failed: {p['error']} |"
             )
             continue
         agree = ", ".join(
@@ -196,7 +196,9 @@ def markdown(results: dict) -> str:
             if k in p
         )
         out.append(
-            f"| {p['model']} | {p['task']} | {p['peer']} | {p['n_ours']} | {p['n_peer']} "
+            f"| {p['model']} | {p['task']} | {p['peer']} "
+            f"| {p.get('threads', results.get('settings', {}).get('threads', 1))} "
+            f"| {p['n_ours']} | {p['n_peer']} "
             f"| {p['per_sample_ours']:.2e} | {p['per_sample_peer']:.2e} "
             f"| {p['speed_ratio']:.1f}x | {_x(p.get('ours_over_floor'))} "
             f"| {_x(p.get('peer_over_floor'))} | {agree} | {p['note']} |"
@@ -261,6 +263,8 @@ def main() -> None:
             attribute(est_w, test_w.subset(np.arange(4)), method="input_x_gradient")
         est, test, _ = trained["ctcf"]
         ig_pair(est, test, 10 * slow)
+        if (args.table_threads or args.threads) != args.threads:  # the 2 cores
+            ig_pair(est, test, 10 * slow, threads=args.table_threads)
         quantus_pairs("ctcf", est, test.subset(np.arange(min(len(test), 10 * slow))), 10, slow)
         surrogate_pairs("ctcf", est, test, slow, 200)
         tangermeme_pairs(est, test, 4 * slow, max(2, slow // 2))
