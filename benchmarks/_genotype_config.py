@@ -25,6 +25,15 @@ PAPER: dict[str, Any] = {
 GATED: dict[str, Any] = {**PAPER, "epochs": 8, "snp_gate": True, "pretrain_epochs": 0,
                          "batch_size": 64, "min_epochs": 1}  # fmt: skip
 #: Phenotype seeds of the validation phase (never used by the protocol).
-VAL_SEEDS = (100,)
-#: Validation grid of the gated option (gate_l1, gate_lr).
-GRID = [(0.03, 0.3), (0.03, 1.0)]
+VAL_SEEDS = (100, 101)
+#: Validation grid of the gated option: gates from 0 (the first two, the earlier grid),
+#: or from an L1 logistic regression on the training dosages (``init_C``, a linear-probe
+#: start: the untrained network predicts as that regression).
+GRID: list[dict[str, Any]] = [
+    {"gate_l1": 0.03, "gate_lr": 0.3, "init_C": None},
+    {"gate_l1": 0.03, "gate_lr": 1.0, "init_C": None},
+    {"gate_l1": 0.0, "gate_lr": 0.1, "init_C": 0.1},
+    {"gate_l1": 0.0, "gate_lr": 0.1, "init_C": 1.0},
+    {"gate_l1": 0.01, "gate_lr": 0.3, "init_C": 0.1},
+    {"gate_l1": 0.01, "gate_lr": 0.3, "init_C": 1.0},
+]

@@ -26,9 +26,10 @@ def markdown(results: dict[str, Any]) -> str:
         "on the causal SNP; block: the SNP or a decoy), mean (std) over seeds; AUROC on the "
         f"held-out 30%. PLINK: `{results.get('plink2', '?')}`. `hemera_gated`: "
         f"`snp_gate=True, gate_l1={gated.get('gate_l1')}, "
-        f"gate_lr={gated.get('gate_lr')}` (chosen on "
-        f"validation, phenotype seeds {val.get('seeds')}); `hemera_paper`: the reproduction "
-        "setting.",
+        f"gate_lr={gated.get('gate_lr')}, init_C={gated.get('init_C')}` (chosen on "
+        f"validation, phenotype seeds {val.get('seeds')}, from "
+        f"{len(val.get('grid', []))} candidates; `init_C`: gates start at an L1 logistic "
+        "regression, None: at 0); `hemera_paper`: the reproduction setting.",
         "",
         f"With {p.get('n_causal')} causal SNPs in a top 1% of about 32 SNPs, precision is at "
         "most about 0.16.",

@@ -140,3 +140,49 @@ def test_gate_options_are_type_and_range_checked() -> None:
         make_estimator("hemera", {"gate_lr": -1.0})
     with pytest.raises(ConfigError, match="gate_l1"):
         make_estimator("hemera", {"gate_l1": float("nan")})
+
+
+def _noisy_cohort() -> GenotypeDataset:
+    """120 x 30, labels from three SNPs plus noise (the regression is not separable)."""
+    rng = np.random.default_rng(11)
+    g = rng.binomial(2, rng.uniform(0.2, 0.5, 30), size=(120, 30)).astype(np.int8)
+    score = g[:, 3] - g[:, 12] + 0.5 * g[:, 20] + rng.normal(0, 1, 120)
+    data = _cohort()
+    data.genotypes, data.labels = g, (score > np.median(score)).astype(np.int64)
+    data.sample_ids = np.arange(120).astype(str)
+    data.snp_ids = np.array([f"rs{j}" for j in range(30)])
+    data.chromosomes, data.positions = np.array(["1"] * 30), np.arange(30) * 1000
+    return data
+
+
+def test_init_C_starts_as_the_l1_logistic_regression() -> None:
+    """Untrained, the gated network predicts as sklearn's L1 regression on the dosages."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = _noisy_cohort()
+    est = HEMERAClassifier(snp_gate=True, init_C=0.3, pretrain_epochs=0, epochs=0,
+                           min_epochs=0, val_size=0.0, dim=8, k=8, maf=0.0)  # fmt: skip
+    proba = est.fit(data).predict_proba(data)[:, 1]
+    x = np.asarray(data.genotypes, np.float64)
+    ref = LogisticRegression(l1_ratio=1.0, C=0.3, solver="liblinear").fit(x, data.y)
+    assert (ref.coef_ == 0).any() and (ref.coef_ != 0).any()  # a sparse, non-trivial start
+    np.testing.assert_allclose(proba, ref.predict_proba(x)[:, 1], atol=1e-4)
+    trained = HEMERAClassifier(snp_gate=True, init_C=0.3, pretrain_epochs=0, epochs=2,
+                               val_size=0.0, dim=8, k=8, maf=0.0).fit(data)  # fmt: skip
+    assert trained.module_.head.weight.abs().sum() > 0  # the attention path now reaches the logits
+
+
+@pytest.mark.parametrize(
+    ("options", "phrase"),
+    [
+        ({"snp_gate": False}, "needs snp_gate=True"),
+        ({"snp_gate": True, "pretrain_epochs": 1}, "set pretrain_epochs=0"),
+        ({"snp_gate": True, "init_C": -1.0}, "init_C"),
+    ],
+)
+def test_init_C_refusals(options, phrase) -> None:
+    from attnscope.errors import ConfigError
+
+    opts = {"init_C": 0.3, "pretrain_epochs": 0, "epochs": 0, "dim": 8, "k": 8, **options}
+    with pytest.raises(ConfigError, match=phrase):
+        HEMERAClassifier(**opts).fit(_noisy_cohort())

@@ -78,6 +78,13 @@ class HEMERAClassifier(BaseClassifier):
         (only with ``snp_gate``; ``snp_gate=False`` is the paper's loss whatever its value).
     gate_lr : float, default 1.0
         Learning rate of the gate (only with ``snp_gate``).
+    init_C : float or None, default None
+        With ``snp_gate`` (binary labels, no pre-training): start the gates at the
+        coefficients of an L1 logistic regression (inverse regularisation ``C``) fitted on
+        the training dosages, and the classifier head at zero with the regression's
+        intercept, so that the untrained network predicts as that regression; fine-tuning
+        then grows the attention path from this start (a linear-probe start, as
+        :class:`FusionClassifier`'s ``init_C``). Not in the paper. None: gates start at 0.
     position : {"index", "genomic"}, default "index"
         Positional encoding from the SNP index, or from the genomic position
         (chromosomes laid end to end, divided by ``position_scale``).
@@ -162,6 +169,7 @@ class HEMERAClassifier(BaseClassifier):
         snp_gate: bool = False,
         gate_l1: float = 0.0,
         gate_lr: float = 1.0,
+        init_C: float | None = None,
         position: str = "index",
         position_scale: float = 1e5,
         maf: float = 0.01,
@@ -201,6 +209,7 @@ class HEMERAClassifier(BaseClassifier):
         self.snp_gate = snp_gate
         self.gate_l1 = gate_l1
         self.gate_lr = gate_lr
+        self.init_C = init_C
         self.position = position
         self.position_scale = position_scale
         self.maf = maf

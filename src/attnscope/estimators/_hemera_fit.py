@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from attnscope.data import GenotypeDataset, encode_labels
-from attnscope.errors import DataError
+from attnscope.errors import ConfigError, DataError
 from attnscope.models.hemera import GENOTYPE_OFFSET, MASK, MISSING, N_TOKENS
 from attnscope.train import cross_entropy_loss
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "dataset_from_arrays",
     "encoding_positions",
+    "gate_probe_init",
     "init_from_data",
     "make_loss_fn",
     "param_groups",
@@ -135,6 +136,17 @@ def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
             freq[:, t] = (tokens == t).float().mean(dim=0)
     model.embed.token_freq.copy_(freq)
     est.pretrain_history_ = None
+    if est.init_C is not None:
+        if est.pretrain_epochs > 0:
+            raise ConfigError(
+                "init_C starts the gated path at a logistic regression, which needs the "
+                "genotype embeddings of the start; set pretrain_epochs=0 (or init_C=None)."
+            )
+        if not isinstance(tokens, Tensor):
+            raise ConfigError(
+                "init_C needs the training cohort in memory (read it with lazy=False)."
+            )
+        gate_probe_init(model, tokens, np.asarray(data.y), float(est.init_C))
     if est.pretrain_epochs > 0:
         gen = torch.Generator().manual_seed(int(est.random_state) + 1)
         est.pretrain_history_ = pretrain_mlm(
@@ -153,3 +165,49 @@ def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
             parameters=est._param_groups(module),
         )
         # The frequencies are data, not weights: keep them as set above.
+
+
+@torch.no_grad()
+def gate_probe_init(model: Any, tokens: Tensor, y: np.ndarray, C: float) -> None:
+    """Start the gated linear path at an L1 logistic regression on the training dosages.
+
+    With the genotype embeddings on one line, ``e_g = (g - 1) a`` (``HEMERA._additive_start``),
+    the linear path's last-class logit is ``sum_j s_j (g_j - 1 - m_j)``, ``m_j`` the
+    projection of SNP ``j``'s mean embedding on ``a``. Gates ``s = w`` (the regression's
+    coefficients on dosages, missing calls imputed by the training mean), a zero classifier
+    head and its last-class bias ``b + sum_j w_j (1 + m_j)`` make the untrained network
+    predict as the regression; fine-tuning then grows the attention path from there (a
+    linear-probe start, as ``FusionClassifier(init_C=...)``).
+
+    Parameters
+    ----------
+    model : HEMERA
+        Built with ``snp_gate=True``, genotype frequencies set, embeddings on one line.
+    tokens : Tensor of shape (n_samples, n_snps)
+        Training tokens (:func:`~attnscope.models.hemera.genotype_tokens`).
+    y : ndarray of shape (n_samples,)
+        Class codes 0 / 1.
+    C : float
+        Inverse L1 regularisation of the regression.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    if model.snp_gate is None or model.gate_head is None:
+        raise ConfigError("init_C starts the SNP gate: it needs snp_gate=True.")
+    if not C > 0:
+        raise ConfigError(f"init_C must be a positive number (or None), got {C}.")
+    if len(np.unique(y)) != 2:
+        raise ConfigError("init_C (HEMERA) fits a binary logistic regression: it needs 2 classes.")
+    called = (tokens >= GENOTYPE_OFFSET) & (tokens < N_TOKENS)
+    dosage = torch.where(called, tokens.long() - GENOTYPE_OFFSET, 0).double()
+    mean = dosage.sum(0) / called.sum(0).clamp_min(1)
+    x = torch.where(called, dosage, mean).numpy()
+    lr = LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", max_iter=1000).fit(x, y)
+    w = torch.as_tensor(lr.coef_[0], dtype=torch.float32)
+    table = model.embed.table.weight
+    a = table[GENOTYPE_OFFSET + 2] - table[GENOTYPE_OFFSET + 1]  # e_g = (g - 1) a
+    proj = (model.embed.token_freq @ table[:N_TOKENS]) @ a / a.square().sum()  # m_j
+    model.snp_gate.copy_(w)
+    model.head.weight.zero_()
+    model.head.bias.zero_()
+    model.head.bias[-1] = float(lr.intercept_[0]) + float((w * (1 + proj)).sum())

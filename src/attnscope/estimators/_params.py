@@ -148,7 +148,7 @@ PARAMS: dict[str, Param] = {
     "proj_l1": _WEIGHT,
     "gate_l1": _WEIGHT,
     "gate_lr": _positive(),
-    "init_C": _positive(),
+    "init_C": _positive(optional=True),
     "proj_eps": _positive(),
     "proj_init": _positive(),
     "position_scale": _positive(),
