@@ -200,3 +200,23 @@ def test_tiny_training_classes_skip_the_baselines_and_say_why():
     small = data.subset(np.r_[np.flatnonzero(data.y == 0)[:4], np.flatnonzero(data.y == 1)[:1]])
     scores, extra = fit_baselines(small, data.subset(np.r_[20:40]))
     assert scores == {} and extra["baselines_skipped"].startswith("a class has 1 training")
+
+
+def test_genotype_baseline_refits_to_the_same_figures():
+    """liblinear shuffles its coordinates: the L1 baseline is seeded, so a re-run repeats it."""
+    from attnscope.run._baselines import _models
+    from attnscope.sim import simulate_genotypes, simulate_phenotype
+
+    data = simulate_phenotype(
+        simulate_genotypes(150, n_snps=400, random_state=0),
+        n_causal=5,
+        heritability=0.5,
+        random_state=0,
+    )
+    coefs = []
+    for _ in range(3):
+        features, model = _models(data, 0)["L1 logistic regression"]
+        coefs.append(model.fit(features(data), data.y)[-1].coef_.copy())
+    assert np.count_nonzero(coefs[0]) > 0
+    np.testing.assert_array_equal(coefs[0], coefs[1])
+    np.testing.assert_array_equal(coefs[0], coefs[2])

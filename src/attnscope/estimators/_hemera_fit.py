@@ -146,7 +146,9 @@ def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
             raise ConfigError(
                 "init_C needs the training cohort in memory (read it with lazy=False)."
             )
-        gate_probe_init(model, tokens, np.asarray(data.y), float(est.init_C))
+        gate_probe_init(
+            model, tokens, np.asarray(data.y), float(est.init_C), int(est.random_state or 0)
+        )
     if est.pretrain_epochs > 0:
         gen = torch.Generator().manual_seed(int(est.random_state) + 1)
         est.pretrain_history_ = pretrain_mlm(
@@ -168,7 +170,9 @@ def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
 
 
 @torch.no_grad()
-def gate_probe_init(model: Any, tokens: Tensor, y: np.ndarray, C: float) -> None:
+def gate_probe_init(
+    model: Any, tokens: Tensor, y: np.ndarray, C: float, random_state: int = 0
+) -> None:
     """Start the gated linear path at an L1 logistic regression on the training dosages.
 
     With the genotype embeddings on one line, ``e_g = (g - 1) a`` (``HEMERA._additive_start``),
@@ -189,6 +193,8 @@ def gate_probe_init(model: Any, tokens: Tensor, y: np.ndarray, C: float) -> None
         Class codes 0 / 1.
     C : float
         Inverse L1 regularisation of the regression.
+    random_state : int, default 0
+        Seeds liblinear's coordinate order (unseeded, refits differ in the 4th digit).
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -202,7 +208,9 @@ def gate_probe_init(model: Any, tokens: Tensor, y: np.ndarray, C: float) -> None
     dosage = torch.where(called, tokens.long() - GENOTYPE_OFFSET, 0).double()
     mean = dosage.sum(0) / called.sum(0).clamp_min(1)
     x = torch.where(called, dosage, mean).numpy()
-    lr = LogisticRegression(l1_ratio=1.0, C=C, solver="liblinear", max_iter=1000).fit(x, y)
+    lr = LogisticRegression(
+        l1_ratio=1.0, C=C, solver="liblinear", max_iter=1000, random_state=random_state
+    ).fit(x, y)
     w = torch.as_tensor(lr.coef_[0], dtype=torch.float32)
     table = model.embed.table.weight
     a = table[GENOTYPE_OFFSET + 2] - table[GENOTYPE_OFFSET + 1]  # e_g = (g - 1) a

@@ -203,8 +203,14 @@ def _models(data: Dataset, seed: int) -> dict[str, tuple[Callable[[Dataset], np.
             )
         }
     if isinstance(data, GenotypeDataset):
-        l1 = LogisticRegressionCV(
-            Cs=6, cv=3, penalty="l1", solver="liblinear", max_iter=1000, scoring="neg_log_loss"
+        l1 = LogisticRegressionCV(  # liblinear shuffles: seeded, or refits differ
+            Cs=6,
+            cv=3,
+            penalty="l1",
+            solver="liblinear",
+            max_iter=1000,
+            scoring="neg_log_loss",
+            random_state=seed,
         )
         return {
             "L1 logistic regression": (
