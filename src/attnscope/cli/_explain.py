@@ -191,10 +191,12 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(help="Overwrite an existing trust.json.")] = False,
     ) -> None:
         """Trust table (faithfulness, sanity, stability, truth recovery) -> RUN/trust.json."""
+        from attnscope._utils.random import check_seed
         from attnscope.cli._common import console
         from attnscope.cli._options import run_data
         from attnscope.run import trust_run
 
+        check_seed(seed, "--seed")
         req = request(
             data,
             format=format,

@@ -55,6 +55,7 @@ def run_motifs(
     import numpy as np
 
     from attnscope._utils.files import atomic_dir
+    from attnscope._utils.random import check_seed
     from attnscope.cli._options import request, run_data
     from attnscope.errors import ConfigError, DataError
     from attnscope.explain import attribute, default_motif_library, discover_motifs
@@ -63,6 +64,7 @@ def run_motifs(
 
     if n_samples < 1:
         raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
+    check_seed(seed, "--seed")
     if n_leiden_runs < 1:
         raise ConfigError(f"--n-leiden-runs must be at least 1, got {n_leiden_runs}.")
     est = load_model(run)

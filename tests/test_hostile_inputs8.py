@@ -1,0 +1,75 @@
+"""Hostile inputs, round 8: options and files that were refused the wrong way or read wrongly.
+
+Each case runs the real CLI entry point on tiny files in tmp_path and asserts the refusal's
+form with ``one_error`` (exit 2, one ``error:`` line, nothing written), or, where the input
+is valid, that what was read is what the file says (ids as written, labels where they are).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _hostile import one_error
+from attnscope.cli import run
+
+_GENES = [f"G{k}" for k in range(6)]
+_X = np.round(np.random.default_rng(8).normal(size=(24, 6)), 3)
+_LABELS = ["tumor" if k % 2 else "normal" for k in range(24)]
+_FIT = ["--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]
+
+
+def _expression(path: Path, ids: list[str] | None = None, label: bool = True) -> Path:
+    ids = ids or [f"p{i}" for i in range(24)]
+    head = ["sample", *(["label"] if label else []), *_GENES]
+    rows = [[ids[i], *([_LABELS[i]] if label else []), *map(str, _X[i])] for i in range(len(ids))]
+    path.write_text("\n".join(",".join(r) for r in [head, *rows]) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def table_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("round8")
+    data = _expression(folder / "expr.csv")
+    out = folder / "run"
+    argv = ["fit", str(data), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    assert run([*argv, *_FIT]) == 0
+    return out
+
+
+# ----------------------------------------------------------------------------- seeds
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["trust", "{run}", "--methods", "saliency", "--n-samples", "3", "--seed", "-1"],
+        ["simulate", "dna", "--out", "{tmp}/sim", "--n-samples", "10", "--seed", "-1"],
+        ["demo", "--out", "{tmp}/demo", "--seed", "-1"],
+        ["fit", "{tmp}/expr.csv", "--model", "mlp", "--label-col", "label", "--out",
+         "{tmp}/fit", "--set", "random_state=1", "--seed", "5000000000"],
+        ["consistency", "{tmp}/expr.csv", "--model", "mlp", "--label-col", "label", "--out",
+         "{tmp}/cons", "--seeds", "2", "--methods", "saliency", "--seed", "-1"],
+    ],
+    ids=["trust", "simulate", "demo", "fit-split", "consistency"],
+)  # fmt: skip
+def test_a_seed_outside_the_generators_range_is_one_error(table_run, tmp_path, capsys, argv):
+    """A negative --seed was numpy's 'expected non-negative integer', an internal error."""
+    _expression(tmp_path / "expr.csv")
+    filled = [a.format(run=table_run, tmp=tmp_path) for a in argv]
+    line = one_error(run(filled), capsys.readouterr().err, table_run / "trust.json")
+    assert "--seed must be an integer in [0, 4294967295], got" in line, line
+    assert not any((tmp_path / name).exists() for name in ("sim", "demo", "fit", "cons"))
+
+
+def test_the_library_refuses_a_negative_random_state():
+    from attnscope._utils.random import check_random_state, torch_generator
+    from attnscope.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="random_state must be an integer"):
+        check_random_state(-1)
+    with pytest.raises(ConfigError, match="random_state must be an integer"):
+        torch_generator(2**32)
+    assert check_random_state(np.int64(3)).integers(10**6) == np.random.default_rng(3).integers(
+        10**6
+    )
