@@ -73,3 +73,28 @@ def test_the_library_refuses_a_negative_random_state():
     assert check_random_state(np.int64(3)).integers(10**6) == np.random.default_rng(3).integers(
         10**6
     )
+
+
+# ------------------------------------------------------------------------ sample ids
+def test_zero_padded_sample_ids_are_kept_as_written(tmp_path, capsys):
+    """Ids '000'..'023' were parsed as numbers: predictions said '7' for sample '007', and a
+    labels file with ids '0'..'23' silently labelled them."""
+    ids = [f"{i:03d}" for i in range(24)]
+    data = _expression(tmp_path / "expr.csv", ids)
+    out = tmp_path / "run"
+    argv = ["fit", str(data), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    assert run([*argv, *_FIT, "--test-size", "0"]) == 0
+    tsv = tmp_path / "p.tsv"
+    assert run(["predict", str(out), str(data), "-o", str(tsv)]) == 0
+    written = [line.split("\t")[0] for line in tsv.read_text().splitlines()[1:]]
+    assert written == ids
+
+    bare = _expression(tmp_path / "bare.csv", ids, label=False)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("".join(f"{i},{y}\n" for i, y in enumerate(_LABELS)))
+    capsys.readouterr()
+    refit = tmp_path / "refit"
+    code = run(["fit", str(bare), "--model", "mlp", "--labels", str(labels), "--out", str(refit)])
+    line = one_error(code, capsys.readouterr().err, refit)
+    assert "none of the labelled ids (e.g. ['0', '1', '2'])" in line, line
+    assert "rows start ['000', '001', '002']" in line, line

@@ -91,6 +91,7 @@ def read_expression(
             sep=sep,
             header=None,
             skiprows=1,
+            dtype={0: str},  # row names as written: sample '001' is not sample '1'
             **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
             skipinitialspace=True,
         )
