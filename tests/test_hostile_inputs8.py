@@ -98,3 +98,56 @@ def test_zero_padded_sample_ids_are_kept_as_written(tmp_path, capsys):
     line = one_error(code, capsys.readouterr().err, refit)
     assert "none of the labelled ids (e.g. ['0', '1', '2'])" in line, line
     assert "rows start ['000', '001', '002']" in line, line
+
+
+# --------------------------------------------------------------------------- FASTA
+_SEQS = ["".join(np.random.default_rng(k).choice(list("ACGT"), 30)) for k in range(24)]
+
+
+def _fasta(path: Path, label=lambda k: str(k % 2), length: int = 30, n: int = 24) -> Path:
+    field = (lambda k: f" label={label(k)}") if label is not None else (lambda k: "")
+    path.write_text("".join(f">s{k}{field(k)}\n{_SEQS[k][:length]}\n" for k in range(n)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def dna_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("round8dna")
+    out = folder / "run"
+    argv = ["fit", str(_fasta(folder / "s.fa")), "--model", "cnn", "--label-col", "label"]
+    assert run([*argv, "--out", str(out), *_FIT]) == 0
+    return out
+
+
+def test_na_in_a_label_field_is_not_a_third_class(tmp_path, capsys):
+    path = _fasta(tmp_path / "s.fa", label=lambda k: "NA" if k in (4, 9) else str(k % 2))
+    out = tmp_path / "run"
+    code = run(["fit", str(path), "--model", "cnn", "--label-col", "label", "--out", str(out)])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert "2 label(s) are missing (the first: sample 's4', 'NA')" in line, line
+    from attnscope.data import encode_labels
+
+    with pytest.raises(ValueError, match="sample number 2, 'nan'"):
+        encode_labels(np.array(["a", "nan", "b"]))
+
+
+def test_unlabelled_fasta_is_predicted_by_a_run_fitted_on_a_label_field(dna_run, tmp_path, capsys):
+    """predict read the run's --label-col on new records and refused them (no label field)."""
+    path = _fasta(tmp_path / "new.fa", label=None, n=8)
+    tsv = tmp_path / "p.tsv"
+    assert run(["predict", str(dna_run), str(path), "-o", str(tsv)]) == 0
+    err = capsys.readouterr().err
+    assert "the run's label column is not in" in err, err
+    assert [r.split("\t")[0] for r in tsv.read_text().splitlines()[1:]] == [
+        f"s{k}" for k in range(8)
+    ]
+    code = run(["evaluate", str(dna_run), str(path)])
+    line = one_error(code, capsys.readouterr().err, dna_run / "trust.json")
+    assert "That label column 'label' is the run's own (from fit)" in line, line
+
+
+def test_sequences_shorter_than_training_warn_that_they_are_padded(dna_run, tmp_path, capsys):
+    path = _fasta(tmp_path / "short.fa", length=12, n=8)
+    assert run(["predict", str(dna_run), str(path), "-o", str(tmp_path / "p.tsv")]) == 0
+    err = capsys.readouterr().err
+    assert "at most 12 bp but the model was trained on 30 bp: they are padded with N" in err

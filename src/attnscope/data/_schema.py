@@ -168,6 +168,13 @@ def _fit_length(data: SequenceDataset, length: int) -> SequenceDataset:
     if tokens.shape[1] == length:
         return data
     if tokens.shape[1] < length:
+        warnings.warn(
+            f"the sequences are at most {tokens.shape[1]} bp but the model was trained on "
+            f"{length} bp: they are padded with N (unknown base) to {length} bp, so the "
+            "model scores fewer bases than it learned from.",
+            AttnscopeWarning,
+            stacklevel=4,
+        )
         pad = np.full((tokens.shape[0], length - tokens.shape[1]), PAD, dtype=tokens.dtype)
         padded = np.concatenate([tokens, pad], axis=1)
         truth = data.truth

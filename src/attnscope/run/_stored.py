@@ -73,8 +73,9 @@ def read_with_stored_labels(
     except UnlabelledSamplesError as error:
         if not any(k in stored for k in LABEL_OPTIONS):
             raise
+        own = "labels file" if "labels" in stored else f"label column {stored['label_col']!r}"
         hint = (
-            f"{error} That labels file is the run's own (from fit); for other data pass "
+            f"{error} That {own} is the run's own (from fit); for other data pass "
             "--labels FILE (labels= in Python)."
         )
         if labels_needed or layout_from_labels:
@@ -84,8 +85,9 @@ def read_with_stored_labels(
             data = read(rest)
         except DataError:
             raise DataError(hint) from None
+    own = "labels file does not cover" if "labels" in stored else "label column is not in"
     warnings.warn(
-        f"the run's labels file does not cover {source}; read it unlabelled",
+        f"the run's {own} {source}; read it unlabelled",
         AttnscopeWarning,
         stacklevel=2,
     )
