@@ -151,3 +151,46 @@ def test_sequences_shorter_than_training_warn_that_they_are_padded(dna_run, tmp_
     assert run(["predict", str(dna_run), str(path), "-o", str(tmp_path / "p.tsv")]) == 0
     err = capsys.readouterr().err
     assert "at most 12 bp but the model was trained on 30 bp: they are padded with N" in err
+
+
+# ------------------------------------------------------------------------ outputs
+@pytest.mark.parametrize(
+    ("name", "phrase"),
+    [
+        ("p.parquet", "predictions are a text table; name the file .tsv"),
+        ("p.tsv.gz", "predictions are a text table; name the file .tsv"),
+        ("{run}/model.json", "predictions are a text table"),
+        ("folder", "is a directory; give --output a file name"),
+    ],
+)
+def test_predict_output_that_is_not_a_text_table_is_refused(
+    table_run, tmp_path, capsys, name, phrase
+):
+    """A .parquet name got tab-separated text; ``-o RUN/model.json --force`` replaced the model."""
+    (tmp_path / "folder").mkdir()
+    target = Path(name.format(run=table_run)) if "{run}" in name else tmp_path / name
+    before = target.read_bytes() if target.is_file() else None
+    code = run(["predict", str(table_run), "-o", str(target), "--force"])
+    line = one_error(code, capsys.readouterr().err)
+    assert phrase in line, line
+    assert (target.read_bytes() if target.is_file() else None) == before
+    assert not list(tmp_path.glob("p.*"))
+
+
+def test_report_never_replaces_a_file_that_is_not_its_own(table_run, tmp_path, capsys):
+    """report has no --force; ``--out table.tsv`` replaced the user's table with HTML."""
+    for name, phrase in (
+        ("table.tsv", "the report is an HTML page; name the file .html"),
+        ("mine.html", "exists and is not an attnscope report; choose another --out"),
+    ):
+        target = tmp_path / name
+        target.write_text("keep\n")
+        line = one_error(
+            run(["report", str(table_run), "--out", str(target)]), capsys.readouterr().err
+        )
+        assert phrase in line, line
+        assert target.read_text() == "keep\n"
+    page = tmp_path / "r.html"
+    assert run(["report", str(table_run), "--out", str(page)]) == 0
+    assert run(["report", str(table_run), "--out", str(page)]) == 0  # its own page: rewritten
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -326,7 +326,9 @@ def predict(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="File to write (comma-separated for .csv, else tab-separated)."
+            "--output",
+            "-o",
+            help="File to write: .csv comma-separated; .tsv, .txt or .tab tab-separated.",
         ),
     ] = None,
     format_: FormatOpt = None,
@@ -338,8 +340,9 @@ def predict(
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Predict classes and probabilities for DATA; writes a TSV."""
-    from attnscope.run._commands import predict_run
+    from attnscope.run._commands import predict_run, prediction_target
 
+    prediction_target(run, output, force=force)  # before the data is read
     req = request(
         data,
         format=format_,
