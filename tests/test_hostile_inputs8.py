@@ -194,3 +194,25 @@ def test_report_never_replaces_a_file_that_is_not_its_own(table_run, tmp_path, c
     assert run(["report", str(table_run), "--out", str(page)]) == 0
     assert run(["report", str(table_run), "--out", str(page)]) == 0  # its own page: rewritten
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# ----------------------------------------------------------------------- genotypes
+def test_repeated_genotype_sample_ids_name_the_file_and_line(tmp_path, capsys):
+    """A VCF header or a .fam naming one sample twice was 'duplicate sample ids', no file."""
+    from _hostile import seed, write_seed
+
+    vcf = write_seed(seed("vcf"), tmp_path / "v", [])
+    head, rest = vcf.read_text().split("\ts1\t", 1)
+    vcf.write_text(head + "\ts0\t" + rest)  # samples s0, s0, s2, ...
+    out = tmp_path / "run"
+    argv = ["--model", "hemera", "--out", str(out), *_FIT]
+    code = run(["fit", str(vcf), "--labels", str(tmp_path / "v" / "x.pheno"), *argv])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert f"{vcf}, line 2: the header names samples ['s0'] more than once" in line, line
+
+    prefix = write_seed(seed("plink_fam"), tmp_path / "p", [])
+    fam = tmp_path / "p" / "c.fam"
+    rows = fam.read_text().splitlines()
+    fam.write_text("\n".join([*rows[:3], rows[0], *rows[4:]]) + "\n")  # line 4 repeats line 1
+    line = one_error(run(["fit", str(prefix), *argv]), capsys.readouterr().err, out)
+    assert f"{fam}, line 4: family 'f0' and individual 's0' repeat an earlier line" in line, line

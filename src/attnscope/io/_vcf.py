@@ -97,6 +97,13 @@ def read_vcf(
                         f"{path}, line {k}: the header lists no samples (no columns after "
                         "FORMAT); attnscope needs per-sample genotypes."
                     )
+                repeated = sorted({sid for sid in samples if samples.count(sid) > 1})
+                if repeated:
+                    raise DataError(
+                        f"{path}, line {k}: the header names samples {repeated[:3]} more than "
+                        "once; sample ids must be unique (e.g. bcftools reheader -s with new "
+                        "names)."
+                    )
                 continue
             if samples is None:
                 raise DataError(
