@@ -97,10 +97,10 @@ def read_vcf(
                         f"{path}, line {k}: the header lists no samples (no columns after "
                         "FORMAT); attnscope needs per-sample genotypes."
                     )
-                repeated = sorted({sid for sid in samples if samples.count(sid) > 1})
-                if repeated:
+                twice = sorted({sid for sid in samples if samples.count(sid) > 1})
+                if twice:
                     raise DataError(
-                        f"{path}, line {k}: the header names samples {repeated[:3]} more than "
+                        f"{path}, line {k}: the header names samples {twice[:3]} more than "
                         "once; sample ids must be unique (e.g. bcftools reheader -s with new "
                         "names)."
                     )
