@@ -97,7 +97,8 @@ def read_vcf(
                         f"{path}, line {k}: the header lists no samples (no columns after "
                         "FORMAT); attnscope needs per-sample genotypes."
                     )
-                twice = sorted({sid for sid in samples if samples.count(sid) > 1})
+                names, seen = np.unique(samples, return_counts=True)
+                twice = names[seen > 1].tolist()
                 if twice:
                     raise DataError(
                         f"{path}, line {k}: the header names samples {twice[:3]} more than "
