@@ -216,3 +216,20 @@ def test_repeated_genotype_sample_ids_name_the_file_and_line(tmp_path, capsys):
     fam.write_text("\n".join([*rows[:3], rows[0], *rows[4:]]) + "\n")  # line 4 repeats line 1
     line = one_error(run(["fit", str(prefix), *argv]), capsys.readouterr().err, out)
     assert f"{fam}, line 4: family 'f0' and individual 's0' repeat an earlier line" in line, line
+
+
+# ------------------------------------------------------------------- small options
+def test_explain_top_below_zero_is_refused_before_attribution(table_run, capsys):
+    """--top -1 printed every feature but the last (a slice [:-1])."""
+    out = table_run / "attributions" / "saliency.npz"
+    code = run(["explain", str(table_run), "--method", "saliency", "--top", "-1"])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert "--top must be 0 or more (0 prints no table), got -1" in line, line
+
+
+def test_a_class_unseen_in_training_names_the_file_and_count(table_run, tmp_path, capsys):
+    path = _expression(tmp_path / "new.csv", [f"q{i}" for i in range(24)])
+    path.write_text(path.read_text().replace(",normal,", ",other,", 3))
+    code = run(["evaluate", str(table_run), str(path), "--no-trust"])
+    line = one_error(code, capsys.readouterr().err)
+    assert f"{path}: labels ['other'] (3 samples) were not seen in training" in line, line
