@@ -233,3 +233,14 @@ def test_a_class_unseen_in_training_names_the_file_and_count(table_run, tmp_path
     code = run(["evaluate", str(table_run), str(path), "--no-trust"])
     line = one_error(code, capsys.readouterr().err)
     assert f"{path}: labels ['other'] (3 samples) were not seen in training" in line, line
+
+
+def test_motifs_on_sequences_shorter_than_the_window_is_refused_before_attribution(
+    dna_run, tmp_path, capsys
+):
+    """Found after attributing every sequence, with a fix ('lower sliding_window_size') the
+    command does not take."""
+    path = _fasta(tmp_path / "s.fa")
+    code = run(["motifs", str(dna_run), str(path), "--n-samples", "4"])
+    line = one_error(code, capsys.readouterr().err, dna_run / "motifs")
+    assert "the model reads sequences of 30 bp, shorter than modisco's window (21 + 2 x 10" in line
