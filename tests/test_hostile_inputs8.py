@@ -244,3 +244,30 @@ def test_motifs_on_sequences_shorter_than_the_window_is_refused_before_attributi
     code = run(["motifs", str(dna_run), str(path), "--n-samples", "4"])
     line = one_error(code, capsys.readouterr().err, dna_run / "motifs")
     assert "the model reads sequences of 30 bp, shorter than modisco's window (21 + 2 x 10" in line
+
+
+_MOTIF = ">MA0001.1 X\nA [ 1 2 3 ]\nC [ 1 2 3 ]\nG [ 1 2 3 ]\nT [ 1 2 3 ]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        (_MOTIF + _MOTIF, "line 6: motif id 'MA0001.1' repeats an earlier motif"),
+        (_MOTIF.replace("[ 1 2 3 ]", "[ 0 2 3 ]"), "has no counts at position 1 (1 such"),
+        (
+            "AC M1\nP0 A C G T\n01 1 0 0 0\n02 1 1 1 1\n//\nAC M1\nP0 A C G T\n01 1 1 1 1\n//\n",
+            "line 6: motif id 'M1' repeats an earlier motif",
+        ),
+    ],
+    ids=["jaspar-repeat", "jaspar-empty-column", "transfac-repeat"],
+)
+def test_motif_files_with_repeated_ids_or_empty_positions_are_refused(tmp_path, text, phrase):
+    """A repeated id silently replaced the earlier motif; an all-zero column is 0/0."""
+    from attnscope.errors import DataError
+    from attnscope.io import read_jaspar
+
+    path = tmp_path / "m.txt"
+    path.write_text(text)
+    with pytest.raises(DataError, match="line") as info:
+        read_jaspar(path)
+    assert phrase in str(info.value), info.value
