@@ -271,3 +271,48 @@ def test_motif_files_with_repeated_ids_or_empty_positions_are_refused(tmp_path, 
     with pytest.raises(DataError, match="line") as info:
         read_jaspar(path)
     assert phrase in str(info.value), info.value
+
+
+def _vcf(path: Path, n: int = 24) -> Path:
+    head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+    gts = ("0/0", "0/1", "1/1")
+    body = "".join(
+        f"1\t{100 * (j + 1)}\trs{j}\tA\tG\t.\tPASS\t.\tGT\t"
+        + "\t".join(gts[(j * k + k) % 3] for k in range(n))
+        + "\n"
+        for j in range(6)
+    )
+    path.write_text(head + "\t".join(f"s{k}" for k in range(n)) + "\n" + body)
+    return path
+
+
+def test_vcf_takes_the_phenotype_column_named_by_label_col(tmp_path, capsys):
+    """--label-col is documented for phenotype columns, but a VCF refused it ('does not
+    apply'); without --pheno it now says what the column belongs to."""
+    import json
+
+    vcf = _vcf(tmp_path / "x.vcf")
+    pheno = tmp_path / "multi.txt"
+    rows = [f"s{k} s{k} {30 + k} {1 + k % 2}" for k in range(24)]
+    pheno.write_text("FID IID age status\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["--model", "hemera", "--out", str(out), *_FIT]
+    assert run(["fit", str(vcf), "--pheno", str(pheno), "--label-col", "status", *argv]) == 0
+    assert json.loads((out / "model.json").read_text())["classes"] == ["control", "case"]
+    capsys.readouterr()
+    code = run(["fit", str(vcf), "--pheno", str(pheno), *argv, "--force"])
+    line = one_error(code, capsys.readouterr().err)
+    assert "several value columns ['age', 'status']; pass the one to use: --label-col NAME" in line
+    bare = tmp_path / "bare"
+    code = run(["fit", str(vcf), "--label-col", "status", *argv[:2], "--out", str(bare)])
+    line = one_error(code, capsys.readouterr().err, bare)
+    assert "--label-col status (pheno_col=) names a column of a phenotype file" in line, line
+
+
+def test_two_classes_naming_the_same_file_are_refused(tmp_path, capsys):
+    """Every sequence was read twice, once per class: a data set of contradictions."""
+    path = _fasta(tmp_path / "s.fa", label=None)
+    out = tmp_path / "run"
+    argv = ["fit", "--class", f"a={path}", "--class", f"b={tmp_path}/./s.fa", "--model", "cnn"]
+    line = one_error(run([*argv, "--out", str(out), *_FIT]), capsys.readouterr().err, out)
+    assert f"classes 'a' and 'b' name the same file {tmp_path}/s.fa" in line, line
