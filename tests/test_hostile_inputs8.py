@@ -57,7 +57,7 @@ def test_a_seed_outside_the_generators_range_is_one_error(table_run, tmp_path, c
     """A negative --seed was numpy's 'expected non-negative integer', an internal error."""
     _expression(tmp_path / "expr.csv")
     filled = [a.format(run=table_run, tmp=tmp_path) for a in argv]
-    line = one_error(run(filled), capsys.readouterr().err, table_run / "trust.json")
+    line = one_error(run(filled), capsys.readouterr().err)
     assert "--seed must be an integer in [0, 4294967295], got" in line, line
     assert not any((tmp_path / name).exists() for name in ("sim", "demo", "fit", "cons"))
 
@@ -316,3 +316,13 @@ def test_two_classes_naming_the_same_file_are_refused(tmp_path, capsys):
     argv = ["fit", "--class", f"a={path}", "--class", f"b={tmp_path}/./s.fa", "--model", "cnn"]
     line = one_error(run([*argv, "--out", str(out), *_FIT]), capsys.readouterr().err, out)
     assert f"classes 'a' and 'b' name the same file {tmp_path}/s.fa" in line, line
+
+
+def test_repeated_trust_methods_and_aliases_give_one_row_each(table_run, capsys):
+    """'saliency,saliency,ixg,input_x_gradient' computed and stored four rows, two twice."""
+    import json
+
+    argv = ["trust", str(table_run), "--methods", "saliency,saliency,ixg,input_x_gradient"]
+    assert run([*argv, "--n-samples", "3", "--force"]) == 0
+    rows = json.loads((table_run / "trust.json").read_text())["rows"]
+    assert [r["method"] for r in rows] == ["saliency", "input_x_gradient"]
