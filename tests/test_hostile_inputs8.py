@@ -326,3 +326,47 @@ def test_repeated_trust_methods_and_aliases_give_one_row_each(table_run, capsys)
     assert run([*argv, "--n-samples", "3", "--force"]) == 0
     rows = json.loads((table_run / "trust.json").read_text())["rows"]
     assert [r["method"] for r in rows] == ["saliency", "input_x_gradient"]
+
+
+def _long(path: Path, label: bool = True) -> Path:
+    rows = ["id,time,variable,value" + (",outcome" if label else "")]
+    for k in range(24):
+        for t in (0, 1.5, 3):
+            for var in ("HR", "Temp"):
+                rows.append(f"st{k},{t},{var},{_X[k, 0] + t:.3f}" + (f",{k % 2}" if label else ""))
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _h5ad(path: Path, label: bool = True) -> Path:
+    import anndata
+    import pandas as pd
+
+    obs = pd.DataFrame({"label": _LABELS} if label else {}, index=[f"c{i}" for i in range(24)])
+    var = pd.DataFrame(index=_GENES)
+    anndata.AnnData(X=_X.astype(np.float32), obs=obs, var=var).write_h5ad(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "model", "column"),
+    [(_long, "attn_lstm", "outcome"), (_h5ad, "mlp", "label")],
+    ids=["long-csv", "h5ad"],
+)
+def test_unlabelled_new_data_is_predicted_by_a_run_fitted_with_label_col(
+    tmp_path, capsys, make, model, column
+):
+    """A long CSV without the run's label column, or an h5ad whose obs lacks its key, was
+    refused by predict ('label column not found'): now read unlabelled, with a warning."""
+    suffix = ".csv" if make is _long else ".h5ad"
+    out = tmp_path / "run"
+    data = make(tmp_path / f"train{suffix}")
+    argv = ["fit", str(data), "--model", model, "--label-col", column, "--out", str(out)]
+    assert run([*argv, *_FIT]) == 0
+    new = make(tmp_path / f"new{suffix}", label=False)
+    tsv = tmp_path / "p.tsv"
+    assert run(["predict", str(out), str(new), "-o", str(tsv)]) == 0
+    assert "the run's label column is not in" in capsys.readouterr().err
+    assert len(tsv.read_text().splitlines()) == 25
+    line = one_error(run(["evaluate", str(out), str(new)]), capsys.readouterr().err)
+    assert f"That label column {column!r} is the run's own (from fit)" in line, line
