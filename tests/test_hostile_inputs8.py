@@ -370,3 +370,41 @@ def test_unlabelled_new_data_is_predicted_by_a_run_fitted_with_label_col(
     assert len(tsv.read_text().splitlines()) == 25
     line = one_error(run(["evaluate", str(out), str(new)]), capsys.readouterr().err)
     assert f"That label column {column!r} is the run's own (from fit)" in line, line
+
+
+# --------------------------------------------------------------------- labels files
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("sample,age,sex\n{rows3}", "the labels file has columns ['sample', 'age', 'sex']; which"),
+        ("{rows3}", "line 1: 3 fields (['p0', '30', 'normal']); a labels file holds two"),
+        (
+            "sample,age,label\np0,30\n",
+            "line 2: 2 fields, but the header puts the label in column 3",
+        ),
+    ],
+    ids=["no-label-column", "no-header", "short-row"],
+)
+def test_a_labels_file_of_several_columns_never_has_its_label_guessed(
+    tmp_path, capsys, text, phrase
+):
+    """'sample,age,label' labelled every sample by its age (the second field)."""
+    rows3 = "".join(f"p{i},{30 + i},{_LABELS[i]}\n" for i in range(24))
+    labels = tmp_path / "labels.csv"
+    labels.write_text(text.format(rows3=rows3))
+    data = _expression(tmp_path / "expr.csv", label=False)
+    out = tmp_path / "run"
+    argv = ["fit", str(data), "--labels", str(labels), "--model", "mlp", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert phrase in line, line
+
+
+def test_a_labels_file_with_a_label_column_uses_it(tmp_path):
+    from attnscope.io import read_data
+
+    labels = tmp_path / "labels.csv"
+    rows = "".join(f"p{i},{30 + i},{_LABELS[i]},\n" for i in range(24))  # trailing comma too
+    labels.write_text("sample,age,label,\n" + rows)
+    data = read_data(_expression(tmp_path / "expr.csv", label=False), labels=labels)
+    assert data.class_names == ["normal", "tumor"]
+    assert [data.class_names[c] for c in data.labels] == _LABELS
