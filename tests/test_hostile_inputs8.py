@@ -408,3 +408,26 @@ def test_a_labels_file_with_a_label_column_uses_it(tmp_path):
     data = read_data(_expression(tmp_path / "expr.csv", label=False), labels=labels)
     assert data.class_names == ["normal", "tumor"]
     assert [data.class_names[c] for c in data.labels] == _LABELS
+
+
+def test_genotypes_counting_the_other_allele_are_refused(tmp_path, capsys):
+    """Same SNP ids with REF/ALT swapped: every dosage was read the other way round."""
+    vcf = _vcf(tmp_path / "x.vcf")
+    pheno = tmp_path / "pheno.txt"
+    pheno.write_text("".join(f"s{k} {1 + k % 2}\n" for k in range(24)))
+    out = tmp_path / "run"
+    argv = ["fit", str(vcf), "--pheno", str(pheno), "--model", "hemera", "--out", str(out)]
+    assert run([*argv, *_FIT, "--test-size", "0"]) == 0
+    lines = vcf.read_text().splitlines()
+    swap = {"0/0": "1/1", "1/1": "0/0"}
+    fields = lines[2].split("\t")  # rs0: REF A, ALT G -> REF G, ALT A, genotypes recoded
+    fields[3], fields[4] = fields[4], fields[3]
+    fields[9:] = [swap.get(g, g) for g in fields[9:]]
+    flipped = tmp_path / "flipped.vcf"
+    flipped.write_text("\n".join([*lines[:2], "\t".join(fields), *lines[3:]]) + "\n")
+    tsv = tmp_path / "p.tsv"
+    capsys.readouterr()
+    code = run(["predict", str(out), str(flipped), "-o", str(tsv)])
+    line = one_error(code, capsys.readouterr().err, tsv)
+    assert f"{flipped}: SNP rs0 counts allele A here but G in training (1 such SNPs)" in line
+    assert run(["predict", str(out), str(vcf), "-o", str(tsv)]) == 0  # the same coding: read
