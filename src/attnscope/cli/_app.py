@@ -72,8 +72,10 @@ def demo(
     force: Annotated[bool, typer.Option(help="Overwrite an existing run directory.")] = False,
 ) -> None:
     """Simulate DNA with planted motifs, train a CNN, explain it and check the explanation."""
+    from attnscope._utils.random import check_seed
     from attnscope.cli._demo import run_demo
 
+    check_seed(seed, "--seed")
     summary = run_demo(out, n_samples=n_samples, epochs=epochs, random_state=seed, force=force)
     _print_summary(summary)
 
@@ -118,6 +120,7 @@ def simulate(
     """Write a synthetic data set with its planted ground truth."""
     import attnscope.sim as sim
     from attnscope._utils.files import prepare_out_dir, write_json
+    from attnscope._utils.random import check_seed
     from attnscope.io import write_dataset
 
     simulators = getattr(sim, "SIMULATORS", {"dna": sim.simulate_dna})
@@ -126,6 +129,7 @@ def simulate(
     options = parse_sets(set_)
     if n_samples is not None:
         options["n_samples"] = n_samples
+    check_seed(seed, "--seed")
     try:
         data = simulators[modality](random_state=seed, **options)
     except TypeError as exc:
@@ -216,11 +220,13 @@ def fit(
     ] = True,
 ) -> None:
     """Train a model on DATA and write a run directory (model, config, metrics)."""
+    from attnscope._utils.random import check_seed
     from attnscope.cli._data import DataRequest, load_request
     from attnscope.cli._ui import STATE, interactive
     from attnscope.estimators import make_estimator
     from attnscope.run import fit_run
 
+    check_seed(seed, "--seed")
     cfg = read_config(config)
     params = {**cfg.get("params", {}), **parse_sets(set_)}
     if gene_sets is not None:
@@ -320,7 +326,9 @@ def predict(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="File to write (comma-separated for .csv, else tab-separated)."
+            "--output",
+            "-o",
+            help="File to write: .csv comma-separated; .tsv, .txt or .tab tab-separated.",
         ),
     ] = None,
     format_: FormatOpt = None,
@@ -332,8 +340,9 @@ def predict(
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Predict classes and probabilities for DATA; writes a TSV."""
-    from attnscope.run._commands import predict_run
+    from attnscope.run._commands import predict_run, prediction_target
 
+    prediction_target(run, output, force=force)  # before the data is read
     req = request(
         data,
         format=format_,

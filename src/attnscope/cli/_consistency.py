@@ -133,12 +133,14 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from attnscope._utils.files import atomic_dir, check_out_dir
+        from attnscope._utils.random import check_seed
         from attnscope.cli._common import console, parse_sets
         from attnscope.cli._data import load_request
         from attnscope.cli._options import request
         from attnscope.errors import ConfigError
         from attnscope.run._consistency import CONSISTENCY_METRICS, run_consistency
 
+        check_seed(seed, "--seed")
         chosen = [m.strip() for m in methods.split(",") if m.strip()]
         if not chosen:
             raise ConfigError("--methods is empty; give e.g. attention,integrated_gradients.")

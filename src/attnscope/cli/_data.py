@@ -264,6 +264,14 @@ def _read_class_files(req: DataRequest) -> Any:
                 f"two class files are named {name!r}; name them with --class NAME=FILE."
             )
         classes[name] = path
+    by_file: dict[str, str] = {}
+    for name, path in classes.items():
+        other = by_file.setdefault(str(Path(path).resolve()), name)
+        if other != name:  # every sequence would carry both labels
+            raise ConfigError(
+                f"classes {other!r} and {name!r} name the same file {path}; give each class "
+                "its own file."
+            )
     if len(classes) < 2:
         raise ConfigError(
             "one class file given; give one file per class (fit pos.fa neg.fa, or "

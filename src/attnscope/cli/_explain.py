@@ -127,9 +127,12 @@ def register(app: typer.Typer) -> None:
         from attnscope.cli._common import console
         from attnscope.cli._options import run_data
         from attnscope.cli._ui import spinner
+        from attnscope.errors import ConfigError
         from attnscope.explain import feature_importance
         from attnscope.run import explain_run
 
+        if top < 0:  # [:-1] printed all features but the last
+            raise ConfigError(f"--top must be 0 or more (0 prints no table), got {top}.")
         req = request(
             data,
             format=format,
@@ -165,7 +168,8 @@ def register(app: typer.Typer) -> None:
         for r, j in enumerate(np.argsort(-imp, kind="stable")[:top], start=1):
             table.add_row(str(r), str(labels_[j]), f"{imp[j]:.4g}")
         con = console()
-        con.print(table)
+        if top:
+            con.print(table)
         con.print(f"{attr.n_samples} samples ({attr.meta['scope']}) in {attr.seconds:.1f} s")
         for path in written:
             con.print(f"wrote {path}")
@@ -191,10 +195,12 @@ def register(app: typer.Typer) -> None:
         force: Annotated[bool, typer.Option(help="Overwrite an existing trust.json.")] = False,
     ) -> None:
         """Trust table (faithfulness, sanity, stability, truth recovery) -> RUN/trust.json."""
+        from attnscope._utils.random import check_seed
         from attnscope.cli._common import console
         from attnscope.cli._options import run_data
         from attnscope.run import trust_run
 
+        check_seed(seed, "--seed")
         req = request(
             data,
             format=format,

@@ -55,6 +55,7 @@ def run_motifs(
     import numpy as np
 
     from attnscope._utils.files import atomic_dir
+    from attnscope._utils.random import check_seed
     from attnscope.cli._options import request, run_data
     from attnscope.errors import ConfigError, DataError
     from attnscope.explain import attribute, default_motif_library, discover_motifs
@@ -63,6 +64,7 @@ def run_motifs(
 
     if n_samples < 1:
         raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
+    check_seed(seed, "--seed")
     if n_leiden_runs < 1:
         raise ConfigError(f"--n-leiden-runs must be at least 1, got {n_leiden_runs}.")
     est = load_model(run)
@@ -77,6 +79,7 @@ def run_motifs(
     dataset = est.as_dataset(run_data(Path(run), req, labelled=False))
     if getattr(dataset, "tokens", None) is None:
         raise DataError(f"{data}: motif discovery needs DNA sequences; this data is not DNA.")
+    _check_window(data, dataset.tokens.shape[1], discover_motifs)
     out = Path(run) / "motifs"
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ConfigError(f"{out} already exists and is not empty; pass --force to overwrite it.")
@@ -201,4 +204,26 @@ def register(app: typer.Typer) -> None:
         con.print(
             f"attribution {summary['seconds_attribution']:.1f} s, discovery "
             f"{summary['seconds_discovery']:.1f} s; wrote {summary['out']}"
+        )
+
+
+def _check_window(data: Path | str, width: int, discover: Any) -> None:
+    """Refuse, before the attribution, sequences shorter than modisco's seqlet window.
+
+    ``discover_motifs`` finds it only after attributing every sequence, and its fix
+    (``sliding_window_size``) is a Python argument the command does not take.
+    """
+    import inspect
+
+    from attnscope.errors import ConfigError
+
+    params = inspect.signature(discover).parameters
+    window, flank = params["sliding_window_size"].default, params["flank_size"].default
+    need = window + 2 * flank
+    if width < need:
+        raise ConfigError(
+            f"{data}: the model reads sequences of {width} bp, shorter than modisco's window "
+            f"({window} + 2 x {flank} flank = {need} bp); motifs needs a model of sequences "
+            "of at least that length (in Python, discover_motifs(..., sliding_window_size=, "
+            "flank_size=) takes a smaller window)."
         )

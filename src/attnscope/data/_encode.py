@@ -152,6 +152,7 @@ def encode_labels(
     class_names: Sequence[str] | None = None,
     source: str = "labels",
     min_classes: int = 2,
+    ids: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
     """Map label values to int codes.
 
@@ -163,6 +164,8 @@ def encode_labels(
         Fixed class order; default sorted unique values (numbers sorted numerically).
     min_classes : int, default 2
         Fewer distinct classes raises DataError (a classifier needs two).
+    ids : sequence of str, optional
+        Sample ids, to name the sample of a missing label ('NA', 'nan', ...: an error).
 
     Returns
     -------
@@ -184,6 +187,7 @@ def encode_labels(
         # Spaces around a label are never meaningful ('tumor ' is 'tumor', e.g. from a
         # trailing separator or a hand-edited cell): strip them rather than add a class.
         as_str = np.char.strip(arr.astype(str))
+        _refuse_missing(as_str, source, ids)
         names = sorted(set(as_str.tolist()))
         _warn_case_variants(names, source)
     if class_names is not None:
@@ -199,6 +203,23 @@ def encode_labels(
     lookup = {name: i for i, name in enumerate(names)}
     codes = np.fromiter((lookup[v] for v in as_str.tolist()), dtype=np.int64, count=len(as_str))
     return codes, names
+
+
+#: Written-out missing labels ('NA' in a FASTA header or a labels file): never a class.
+_MISSING_LABELS = ("", "na", "nan", "n/a", "<na>", "null")
+
+
+def _refuse_missing(labels: np.ndarray, source: str, ids: Sequence[str] | None) -> None:
+    """DataError when some labels are a missing-value token ('NA', 'nan', ...)."""
+    missing = np.isin(np.char.lower(labels), _MISSING_LABELS)
+    if missing.any():
+        first = int(np.flatnonzero(missing)[0])
+        who = f"sample {ids[first]!r}" if ids is not None else f"sample number {first + 1}"
+        raise DataError(
+            f"{source}: {int(missing.sum())} label(s) are missing (the first: {who}, "
+            f"{str(labels[first])!r}); a missing label is not a class: give those samples "
+            "a label or remove them."
+        )
 
 
 def _warn_case_variants(names: list[str], source: str) -> None:

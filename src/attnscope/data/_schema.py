@@ -10,7 +10,8 @@ Rules
 - tables: columns are reordered to the training order by name; missing columns are
   refused (named); extra columns are dropped with a warning.
 - genotypes: SNPs are selected and ordered by id (SNPs the model's QC dropped are ignored
-  silently); missing SNP ids are refused (named).
+  silently); missing SNP ids are refused (named), and so is a SNP whose dosage counts
+  another allele than in training (REF/ALT swapped, another minor allele).
 - sequences: a shorter padded length is right-padded to the training length (what the
   readers do); a longer one is truncated only where every extra position is padding,
   otherwise the first longer sequence is named and refused.
@@ -58,6 +59,9 @@ def input_schema(data: Dataset) -> dict[str, Any]:
         out.update(length=int(data.length), alphabet="0 pad, 1..5 = A C G T N")
     elif isinstance(data, GenotypeDataset):
         out["snp_ids"] = data.snp_ids.astype(str).tolist()
+        counted = _counted_alleles(data)
+        if counted is not None:
+            out["counted_alleles"] = counted.tolist()
     elif isinstance(data, TimeSeriesDataset):
         out.update(
             variable_names=data.variable_names.tolist(),
@@ -111,7 +115,9 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
     if isinstance(data, GenotypeDataset) and "snp_ids" in schema:
         # SNPs dropped by the model's QC are expected in new cohorts: no warning
         idx = _indexer(data.snp_ids, schema["snp_ids"], "SNP", warn_extra=False)
-        return data if idx is None else data.select_snps(idx)
+        data = data if idx is None else data.select_snps(idx)
+        _check_counted(data, schema.get("counted_alleles"))
+        return data
     if isinstance(data, SequenceDataset) and "length" in schema:
         return _fit_length(data, int(schema["length"]))
     if isinstance(data, TimeSeriesDataset) and "variable_names" in schema:
@@ -135,6 +141,43 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
     if isinstance(data, MultiOmicsDataset) and "modalities" in schema:
         return _align_omics(data, schema["modalities"])
     return data
+
+
+#: Which column of ``meta["alleles"]`` (n_snps, 2) the dosages count, by ``counted_allele``.
+_COUNTED_COLUMN = {"ALT": 1, "A1": 0, "minor": 0}
+
+
+def _counted_alleles(data: GenotypeDataset) -> np.ndarray | None:
+    """The allele each SNP's dosage counts (n_snps,), when the reader recorded it."""
+    meta = data.meta if isinstance(data.meta, dict) else {}
+    alleles, kind = meta.get("alleles"), str(meta.get("counted_allele", ""))
+    col = 1 if kind.startswith("second") else _COUNTED_COLUMN.get(kind)
+    if col is None or alleles is None:
+        return None
+    arr = np.asarray(alleles).astype(str)
+    if arr.ndim != 2 or arr.shape != (data.n_snps, 2):
+        return None
+    return np.char.upper(arr[:, col])
+
+
+def _check_counted(data: GenotypeDataset, want: list[str] | None) -> None:
+    """Refuse SNPs whose dosage counts another allele than in training (0 would mean 2).
+
+    A new VCF with REF/ALT swapped, or a HapMap cohort whose minor allele differs, gave
+    the same SNP ids with every dosage read the other way round.
+    """
+    have = _counted_alleles(data)
+    if want is None or have is None or len(want) != have.size:
+        return
+    other = np.flatnonzero(have != np.char.upper(np.asarray(want, dtype=str)))
+    if other.size:
+        k = int(other[0])
+        raise DataError(
+            f"SNP {data.snp_ids[k]} counts allele {have[k]} here but {want[k]} in training "
+            f"({other.size} such SNPs), so its dosages would be read the other way round; "
+            "recode the data to count the training alleles (e.g. plink2 --ref-allele / "
+            "--alt1-allele, bcftools +fixref)."
+        )
 
 
 def _indexer(
@@ -168,6 +211,13 @@ def _fit_length(data: SequenceDataset, length: int) -> SequenceDataset:
     if tokens.shape[1] == length:
         return data
     if tokens.shape[1] < length:
+        warnings.warn(
+            f"the sequences are at most {tokens.shape[1]} bp but the model was trained on "
+            f"{length} bp: they are padded with N (unknown base) to {length} bp, so the "
+            "model scores fewer bases than it learned from.",
+            AttnscopeWarning,
+            stacklevel=4,
+        )
         pad = np.full((tokens.shape[0], length - tokens.shape[1]), PAD, dtype=tokens.dtype)
         padded = np.concatenate([tokens, pad], axis=1)
         truth = data.truth

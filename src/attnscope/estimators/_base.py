@@ -286,7 +286,13 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         names = [str(c) for c in self.classes_]
         unknown = sorted(set(data.class_names) - set(names))
         if unknown:
-            raise DataError(f"labels {unknown} were not seen in training (classes {names}).")
+            source = data.meta.get("source") if isinstance(data.meta, dict) else None
+            n = int(np.isin(np.asarray(data.class_names)[data.y], unknown).sum())
+            raise DataError(
+                f"{str(source) + ': ' if source else ''}labels {unknown} ({n} samples) were not "
+                f"seen in training (classes {names}); remove those samples, or fit a model "
+                "on data with these classes."
+            )
         lut = np.array([names.index(c) for c in data.class_names], dtype=np.int64)
         return lut[data.y]
 

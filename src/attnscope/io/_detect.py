@@ -194,7 +194,7 @@ GENERIC_OPTIONS: dict[str, dict[str, str]] = {
     "pancan": {},
     "mogonet": {"names": "names", "split": "split"},
     "plink": {"labels": "labels", "label_col": "pheno_col", "stream": "lazy"},
-    "vcf": {"labels": "labels"},
+    "vcf": {"labels": "labels", "label_col": "pheno_col"},
     "hapmap": {"labels": "labels", "label_col": "pheno_col"},
     "physionet": {"labels": "outcomes"},
     "longcsv": {"labels": "labels", "label_col": "label_col"},

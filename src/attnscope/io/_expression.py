@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from attnscope.data import TabularDataset, encode_labels
-from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
     labels_for,
@@ -91,6 +91,7 @@ def read_expression(
             sep=sep,
             header=None,
             skiprows=1,
+            dtype={0: str},  # row names as written: sample '001' is not sample '1'
             **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
             skipinitialspace=True,
         )
@@ -365,7 +366,8 @@ def from_anndata(
     values: list[Any] | None = None
     if label_key is not None:
         if label_key not in adata.obs.columns:
-            raise DataError(
+            # Unlabelled cells: a run fitted with --label-col reads new data without it.
+            raise UnlabelledSamplesError(
                 f"{source}: obs has no column {label_key!r}; columns are "
                 f"{list(adata.obs.columns)}. Give --label-col KEY (label_key= in Python)."
             )

@@ -12,7 +12,7 @@ import numpy as np
 from attnscope._utils.files import write_text
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import alphabet_fix, invalid_dna_chars
-from attnscope.errors import DataError
+from attnscope.errors import DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
     labels_for,
@@ -128,7 +128,7 @@ def read_fasta(
             numeric: np.ndarray = arr.astype(np.float64)
         except ValueError:
             numeric = arr
-        codes, names = encode_labels(numeric, class_names=class_names, source=source)
+        codes, names = encode_labels(numeric, class_names=class_names, source=source, ids=ids)
     meta: dict[str, Any] = {"source": str(p)}
     if id_from == "index":
         meta["headers"] = headers
@@ -221,7 +221,9 @@ def _ids_and_labels(
         for h, line in zip(headers, head_lines):
             found = [f[len(key) :] for f in _FIELD_SPLIT.split(h) if f.startswith(key)]
             if not found or not found[0]:
-                raise DataError(
+                # The records carry no labels (new data for a run fitted on labelled
+                # headers reads unlabelled: :mod:`attnscope.run._stored`).
+                raise UnlabelledSamplesError(
                     f"{path}, line {line}: header {h!r} has no '{key}<label>' field; add it "
                     "or read labels from a file: --labels FILE (labels= in Python)."
                 )

@@ -281,7 +281,7 @@ def read_phenotype(
             if len(value_cols) != 1:
                 raise DataError(
                     f"phenotype file {path} has several value columns {value_cols[:6]}; "
-                    "pass the one to use (pheno_col= / column=)."
+                    "pass the one to use: --label-col NAME (pheno_col= in Python)."
                 )
             column = value_cols[0]
         if column not in cols:

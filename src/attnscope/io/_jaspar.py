@@ -140,7 +140,7 @@ def _parse_jaspar(lines: list[str], path: Path) -> dict[str, Motif]:
                     "(rows must be A, C, G, T)."
                 )
             rows.append([float(x) for x in _NUM.findall(text.lstrip("ACGTacgt"))])
-        motifs[mid] = _motif(mid, name, rows, path, start)
+        _add(motifs, _motif(mid, name, rows, path, start), path, start)
     return motifs
 
 
@@ -158,7 +158,7 @@ def _parse_transfac(lines: list[str], path: Path) -> dict[str, Motif]:
                 raise DataError(f"{path}, line {start}: motif {mid!r} has no PO/P0 header row.")
             counts = np.asarray(cols, dtype=float).T[np.argsort(order)]
             key = mid or f"motif{len(motifs) + 1}"
-            motifs[key] = _motif(key, name or key, counts.tolist(), path, start)
+            _add(motifs, _motif(key, name or key, counts.tolist(), path, start), path, start)
         mid = name = ""
         order, cols = None, []
 
@@ -195,6 +195,16 @@ def _parse_transfac(lines: list[str], path: Path) -> dict[str, Motif]:
     return motifs
 
 
+def _add(motifs: dict[str, Motif], motif: Motif, path: Path, line: int) -> None:
+    """Add ``motif``; a repeated id replaced the earlier motif without a word."""
+    if motif.id in motifs:
+        raise DataError(
+            f"{path}, line {line}: motif id {motif.id!r} repeats an earlier motif; ids must be "
+            "unique: rename or remove one of them."
+        )
+    motifs[motif.id] = motif
+
+
 def _motif(mid: str, name: str, rows: list[list[float]], path: Path, line: int) -> Motif:
     widths = {len(r) for r in rows}
     if len(rows) != 4 or len(widths) != 1 or 0 in widths:
@@ -205,6 +215,12 @@ def _motif(mid: str, name: str, rows: list[list[float]], path: Path, line: int) 
     counts = np.asarray(rows, dtype=float)
     if (counts < 0).any() or not np.isfinite(counts).all():
         raise DataError(f"{path}, line {line}: motif {mid!r} has negative or non-finite counts.")
+    empty = np.flatnonzero(counts.sum(axis=0) == 0)
+    if empty.size:  # its probabilities would be 0/0
+        raise DataError(
+            f"{path}, line {line}: motif {mid!r} has no counts at position {int(empty[0]) + 1} "
+            f"({empty.size} such positions); every position needs a count for some base."
+        )
     return Motif(id=mid, name=name, counts=counts)
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
-from attnscope.errors import AttnscopeWarning, DataError
+from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._textio import number_hint, one_line, open_text, read_csv
 from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
@@ -233,7 +233,9 @@ def _stay_labels(
 
     if labels is None:
         if label_col not in table.columns:
-            raise DataError(
+            # Unlabelled stays (new data for a run fitted with --label-col reads unlabelled:
+            # :mod:`attnscope.run._stored`).
+            raise UnlabelledSamplesError(
                 f"{path}: label column {label_col!r} not found; columns are "
                 f"{list(table.columns)[:8]}."
             )

@@ -174,6 +174,14 @@ class PlinkReader:
         iid = self.fam["iid"].to_numpy().astype(str)
         if np.unique(iid).size != iid.size:
             iid = (self.fam["fid"] + "_" + self.fam["iid"]).to_numpy().astype(str)
+            again = np.asarray(pd.Index(iid).duplicated())
+            if again.any():
+                line = int(np.argmax(again))
+                raise DataError(
+                    f"{self.fam_path}, line {line + 1}: family {self.fam['fid'].iloc[line]!r} "
+                    f"and individual {self.fam['iid'].iloc[line]!r} repeat an earlier line "
+                    f"({int(again.sum())} repeated); each sample needs its own FID/IID pair."
+                )
         self._sample_ids = iid
         self._snp_ids = self.bim["snp"].to_numpy().astype(str)
         repeated = self.bim["snp"].duplicated().to_numpy()

@@ -105,7 +105,9 @@ def read_label_file(path: PathLike) -> dict[str, str]:
     """Read an ``id,label`` file (tab, comma or whitespace; header row optional).
 
     A first row that reads like column names (``id``/``sample``/empty first field, or
-    ``label``/``class``/``y`` second field) is taken as the header.
+    ``label``/``class``/``y`` further on) is taken as the header. A file of more than two
+    columns needs a header naming one label column (it is used); without one, which field
+    is the label is not guessed (DataError naming the line).
     """
     p = need_file(path, "labels file")
     out: dict[str, str] = {}
@@ -115,6 +117,7 @@ def read_label_file(path: PathLike) -> dict[str, str]:
     if not any(r.strip() for r in rows):
         raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
     delim = "\t" if "\t" in rows[0] else ("," if "," in rows[0] else None)
+    label_at = 1
     for lineno, line in enumerate(rows, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -128,13 +131,27 @@ def read_label_file(path: PathLike) -> dict[str, str]:
                 f"{p}, line {lineno}: expected two columns (id, label), found {len(parts)}; "
                 "write one 'id<TAB>label' pair per line."
             )
-        sid, label = parts[0], parts[1]
+        names = [x.lower() for x in parts]
         if (
             not out
             and lineno == 1
-            and (sid.lower() in _HEADER_IDS or label.lower() in (*_LABEL_NAMES, "cancer", "group"))
+            and (names[0] in _HEADER_IDS or set(names[1:]) & {*_LABEL_NAMES, "cancer", "group"})
         ):
+            label_at = _label_field(p, parts)
             continue  # header row
+        while len(parts) > 2 and not parts[-1]:
+            parts.pop()  # trailing separators ('p1,tumor,')
+        if len(parts) > 2 and label_at == 1:  # which field is the label? never a guess
+            raise DataError(
+                f"{p}, line {lineno}: {len(parts)} fields ({parts[:4]}); a labels file holds "
+                "two, id and label (or has a header naming its 'label' column)."
+            )
+        if label_at >= len(parts):
+            raise DataError(
+                f"{p}, line {lineno}: {len(parts)} fields, but the header puts the label in "
+                f"column {label_at + 1}; fill the row."
+            )
+        sid, label = parts[0], parts[label_at]
         if sid in out:
             raise DataError(
                 f"{p}, line {lineno}: id {sid!r} repeats line {lines[sid]}; give one label per id."
@@ -144,6 +161,21 @@ def read_label_file(path: PathLike) -> dict[str, str]:
     if not out:
         raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
     return out
+
+
+def _label_field(path: Path, header: list[str]) -> int:
+    """Index of the label column of a labels file's header (the second of two)."""
+    if len(header) == 2:
+        return 1
+    hits = [
+        k for k, h in enumerate(header) if k and h.lower() in (*_LABEL_NAMES, "cancer", "group")
+    ]
+    if len(hits) != 1:
+        raise DataError(
+            f"{path}, line 1: the labels file has columns {header[:8]}; which one is the label? "
+            "Keep two columns (id, label), or name one column 'label'."
+        )
+    return hits[0]
 
 
 def labels_for(

@@ -47,6 +47,7 @@ def read_vcf(
     path: str | os.PathLike[str],
     *,
     labels: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    pheno_col: str | None = None,
 ) -> GenotypeDataset:
     """Read GT genotypes of a small VCF into a GenotypeDataset.
 
@@ -57,6 +58,9 @@ def read_vcf(
     labels : path-like or mapping, optional
         Phenotype file (see :func:`attnscope.io.read_phenotype`) or a mapping from sample
         id to label. Samples without a label are dropped with an AttnscopeWarning.
+    pheno_col : str, optional
+        Phenotype column of a ``labels`` file with a header (``--label-col``), as for
+        PLINK and HapMap data.
 
     Returns
     -------
@@ -66,6 +70,11 @@ def read_vcf(
         are named ``chrom:pos:ref:alt``. ``meta`` holds ``alleles`` (n_variants, 2: REF,
         ALT), ``counted_allele="ALT"`` and ``position_unit="bp"``.
     """
+    if pheno_col is not None and labels is None:
+        raise DataError(
+            f"{path}: --label-col {pheno_col} (pheno_col=) names a column of a phenotype "
+            "file, and a VCF has none of its own: give the file with --pheno FILE (labels=)."
+        )
     path = Path(path)
     if not path.is_file():
         raise DataError(f"VCF file {path} not found; check the path.")
@@ -96,6 +105,14 @@ def read_vcf(
                     raise DataError(
                         f"{path}, line {k}: the header lists no samples (no columns after "
                         "FORMAT); attnscope needs per-sample genotypes."
+                    )
+                names, seen = np.unique(samples, return_counts=True)
+                twice = names[seen > 1].tolist()
+                if twice:
+                    raise DataError(
+                        f"{path}, line {k}: the header names samples {twice[:3]} more than "
+                        "once; sample ids must be unique (e.g. bcftools reheader -s with new "
+                        "names)."
                     )
                 continue
             if samples is None:
@@ -173,7 +190,9 @@ def read_vcf(
     class_names: list[str] = []
     codes: np.ndarray | None = None
     if labels is not None:
-        codes, class_names, keep = sample_labels(labels, sample_ids, source=str(path))
+        codes, class_names, keep = sample_labels(
+            labels, sample_ids, source=str(path), column=pheno_col
+        )
         dosages, sample_ids = dosages[keep], sample_ids[keep]
     return GenotypeDataset(
         labels=codes,

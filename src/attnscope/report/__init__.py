@@ -123,4 +123,29 @@ def write_report(run: str | Path, *, out: str | Path | None = None) -> Path:
     from attnscope._utils.files import write_text
 
     target = Path(out) if out is not None else Path(run) / "report.html"
+    _check_target(target)
     return write_text(target, build_report(run))
+
+
+def _check_target(target: Path) -> None:
+    """An ``.html`` name, and an existing file only when it is an earlier report.
+
+    ``report`` has no --force: it rewrites its own page, never another file (``--out
+    predictions.tsv`` replaced the table with HTML).
+    """
+    if target.is_dir():
+        return  # write_text names it
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise ConfigError(f"--out {target}: the report is an HTML page; name the file .html.")
+    if target.is_file():
+        with open(target, "rb") as fh:
+            head = fh.read(4096)
+        if _TITLE not in head:
+            raise ConfigError(
+                f"{target} exists and is not an attnscope report; choose another --out "
+                "(report replaces only its own earlier page)."
+            )
+
+
+#: The start of every report's <title> (:func:`build_report`).
+_TITLE = b"<title>attnscope report: "

@@ -30,6 +30,7 @@ __all__ = [
     "fit_run",
     "load_data",
     "predict_run",
+    "prediction_target",
     "save_test_predictions",
 ]
 
@@ -317,6 +318,30 @@ def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Pat
     return write_with(Path(out) / "test_predictions.npz", _write)
 
 
+#: Suffixes of the predictions table (text; comma-separated for .csv, else tab-separated).
+PREDICTION_SUFFIXES = (".tsv", ".csv", ".txt", ".tab")
+
+
+def prediction_target(run: str | Path, output: str | Path | None, *, force: bool) -> Path:
+    """The file ``predict`` writes: ``output`` or ``RUN/predictions.tsv``, checked up front.
+
+    A text table only (a ``.parquet`` or ``.xlsx`` name got tab-separated text, and
+    ``-o RUN/model.json --force`` replaced the run's model), never a directory, and an
+    existing file only with ``force``.
+    """
+    target = Path(output) if output is not None else Path(run) / "predictions.tsv"
+    if target.is_dir():
+        raise ConfigError(f"{target} is a directory; give --output a file name (e.g. p.tsv).")
+    if target.suffix.lower() not in PREDICTION_SUFFIXES:
+        raise ConfigError(
+            f"--output {target}: predictions are a text table; name the file .tsv "
+            "(tab-separated) or .csv (comma-separated)."
+        )
+    if target.exists() and not force:
+        raise ConfigError(f"{target} exists; pass --force to overwrite it or choose --output.")
+    return target
+
+
 def predict_run(
     run: str | Path,
     data_path: str | Path,
@@ -333,10 +358,8 @@ def predict_run(
 
     from attnscope._utils.files import write_text
 
+    target = prediction_target(run, output, force=force)
     est = load_model(run)
-    target = Path(output) if output is not None else Path(run) / "predictions.tsv"
-    if target.exists() and not force:
-        raise ConfigError(f"{target} exists; pass --force to overwrite it or choose --output.")
     data = _read_new(run, data_path, data_format, labels_needed=False)
     proba = est.predict_proba(data)
     table = pd.DataFrame(proba, columns=[f"proba_{c}" for c in est.classes_])

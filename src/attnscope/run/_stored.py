@@ -73,10 +73,12 @@ def read_with_stored_labels(
     except UnlabelledSamplesError as error:
         if not any(k in stored for k in LABEL_OPTIONS):
             raise
-        hint = (
-            f"{error} That labels file is the run's own (from fit); for other data pass "
-            "--labels FILE (labels= in Python)."
-        )
+        if "labels" in stored:
+            own, fix = "labels file", "--labels FILE (labels= in Python)"
+        else:  # the data's own column: an h5ad takes no labels file
+            own = f"label column {stored['label_col']!r}"
+            fix = "--label-col NAME naming its label column, or --labels FILE"
+        hint = f"{error} That {own} is the run's own (from fit); for other data pass {fix}."
         if labels_needed or layout_from_labels:
             raise DataError(hint) from None
         rest = {k: v for k, v in stored.items() if k not in LABEL_OPTIONS}
@@ -84,8 +86,9 @@ def read_with_stored_labels(
             data = read(rest)
         except DataError:
             raise DataError(hint) from None
+    own = "labels file does not cover" if "labels" in stored else "label column is not in"
     warnings.warn(
-        f"the run's labels file does not cover {source}; read it unlabelled",
+        f"the run's {own} {source}; read it unlabelled",
         AttnscopeWarning,
         stacklevel=2,
     )

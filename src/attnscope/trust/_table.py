@@ -183,7 +183,8 @@ def trust_table(
         extra = [m for m in available_methods(estimator) if m not in TRUST_METHODS]
         names = [*TRUST_METHODS, *extra]
     else:
-        names = [canonical_method(m, estimator) for m in methods]
+        # 'ixg,input_x_gradient' or a repeat: one row each (rows were computed twice)
+        names = list(dict.fromkeys(canonical_method(m, estimator) for m in methods))
     options = {canonical_method(m, estimator): dict(v) for m, v in (method_options or {}).items()}
     caps = dict(SLOW_METHOD_SAMPLES if method_samples is None else method_samples)
     caps = {canonical_method(m, estimator): int(c) for m, c in caps.items()}
