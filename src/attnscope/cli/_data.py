@@ -184,7 +184,7 @@ def load_request(
             lambda options: _read(req, options),
             inherited,
             labels_needed=labelled,
-            layout_from_labels=_layout_from_labels(req),
+            layout_from_labels=lambda: _layout_from_labels(req),
             source=req.describe(),
         )
     note(f"read {data.describe()}")

@@ -15,6 +15,7 @@ import numpy as np
 from attnscope.errors import DataError
 
 __all__ = [
+    "MISSING_LABELS",
     "alphabet_fix",
     "decode_labels",
     "encode_labels",
@@ -205,13 +206,16 @@ def encode_labels(
     return codes, names
 
 
-#: Written-out missing labels ('NA' in a FASTA header or a labels file): never a class.
-_MISSING_LABELS = ("", "na", "nan", "n/a", "<na>", "null")
+#: Written-out missing labels (lower case; 'NA' in a FASTA header, a labels file, an
+#: expression table's label column or a phenotype file): never a class. The one list of
+#: the readers (expression drops such samples with a warning; phenotype files add PLINK's
+#: '-9' and '.').
+MISSING_LABELS = frozenset({"", "na", "nan", "n/a", "<na>", "none", "null", "?", "-"})
 
 
 def _refuse_missing(labels: np.ndarray, source: str, ids: Sequence[str] | None) -> None:
     """DataError when some labels are a missing-value token ('NA', 'nan', ...)."""
-    missing = np.isin(np.char.lower(labels), _MISSING_LABELS)
+    missing = np.isin(np.char.lower(labels), list(MISSING_LABELS))
     if missing.any():
         first = int(np.flatnonzero(missing)[0])
         who = f"sample {ids[first]!r}" if ids is not None else f"sample number {first + 1}"

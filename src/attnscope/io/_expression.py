@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from attnscope.data import TabularDataset, encode_labels
+from attnscope.data._encode import MISSING_LABELS
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
@@ -25,7 +26,6 @@ from attnscope.io._textio import number_hint, one_line, read_csv
 __all__ = ["from_anndata", "read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
 
 Orientation = Literal["auto", "samples_by_features", "features_by_samples"]
-_NA_LABELS = {"", "na", "nan", "n/a", "none", "null", "?", "-"}
 _LABEL_NAMES = {"label", "labels", "class", "y", "target", "group", "cancer", "diagnosis"}
 
 
@@ -538,7 +538,7 @@ def _clean_label(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     text = str(value).strip()
-    if text.lower() in _NA_LABELS:
+    if text.lower() in MISSING_LABELS:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -21,6 +21,7 @@ from typing import Any, cast
 import numpy as np
 
 from attnscope.data import GenotypeDataset
+from attnscope.data._encode import MISSING_LABELS
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError, UnlabelledSamplesError
 from attnscope.io._textio import open_text, read_csv
 
@@ -33,7 +34,7 @@ __all__ = [
     "subset_snps",
 ]
 
-_MISSING_TOKENS = {"-9", "na", "nan", "", "none", "."}
+_MISSING_TOKENS = MISSING_LABELS | {"-9", "."}
 _ID_HEADERS = {"fid", "#fid", "iid", "id", "sample", "sample_id", "sampleid", "subject"}
 
 

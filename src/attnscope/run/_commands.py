@@ -438,20 +438,26 @@ def _read_new(
     """``data_path`` read with the run's stored reader options (see :mod:`._stored`)."""
     if isinstance(data_path, Dataset):
         return data_path
-    from attnscope.io import detect_format
     from attnscope.run._stored import read_with_stored_labels, stored_reader_options
 
-    try:  # an expression matrix's orientation may rest on its labels: no unlabelled retry
-        layout = (data_format or detect_format(data_path)) == "expression"
-    except (DataError, ConfigError, OSError):
-        layout = True
     return read_with_stored_labels(
         lambda options: load_data(data_path, data_format=data_format, **options),
         stored_reader_options(run),
         labels_needed=labels_needed,
-        layout_from_labels=layout,
+        layout_from_labels=lambda: _expression_layout(data_path, data_format),
         source=str(data_path),
     )
+
+
+def _expression_layout(data_path: str | Path, data_format: str | None) -> bool:
+    """Whether ``data_path`` is an expression matrix (its orientation may rest on labels);
+    True when the format cannot be told (no unlabelled retry then)."""
+    from attnscope.io import detect_format
+
+    try:
+        return (data_format or detect_format(data_path)) == "expression"
+    except (DataError, ConfigError, OSError):
+        return True
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def read_with_stored_labels(
     stored: dict[str, Any],
     *,
     labels_needed: bool,
-    layout_from_labels: bool,
+    layout_from_labels: Callable[[], bool],
     source: str,
 ) -> Any:
     """``read(stored)``; when the stored labels do not cover the data, read it unlabelled.
@@ -51,9 +51,10 @@ def read_with_stored_labels(
     labels_needed : bool
         The command scores against labels (evaluate, trust): no fallback, the error says
         how to give labels for the new data.
-    layout_from_labels : bool
-        The labels decide the data's layout (an expression matrix's orientation, tables
-        per modality): reading without them could silently transpose, so no fallback.
+    layout_from_labels : callable
+        Whether the labels decide the data's layout (an expression matrix's orientation,
+        tables per modality): reading without them could silently transpose, so no
+        fallback. Called only when the stored labels miss samples (it may sniff the file).
     source : str
         The data, for messages.
 
@@ -79,7 +80,7 @@ def read_with_stored_labels(
             own = f"label column {stored['label_col']!r}"
             fix = "--label-col NAME naming its label column, or --labels FILE"
         hint = f"{error} That {own} is the run's own (from fit); for other data pass {fix}."
-        if labels_needed or layout_from_labels:
+        if labels_needed or layout_from_labels():
             raise DataError(hint) from None
         rest = {k: v for k, v in stored.items() if k not in LABEL_OPTIONS}
         try:
