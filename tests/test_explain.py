@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from attnscope.core import AttributionSpec, auto_batch_size, bytes_per_row
+from attnscope.core import AttributionSpec, auto_batch_size, bytes_per_row, reused_probes
 from attnscope.data import SequenceDataset, TabularDataset
 from attnscope.errors import ConfigError
 from attnscope.estimators import BaseClassifier
@@ -391,6 +391,29 @@ def test_auto_batch_size_follows_the_budget(linear):
     assert small == 3 and big > small
     wide = torch.zeros(2, 100 * N_FEATURES)
     assert bytes_per_row(lambda x: x.sum(1, keepdim=True), (wide,)) > per_row
+
+
+def test_reused_probes_probe_a_forward_once_per_input_shape():
+    calls = []
+
+    def make_forward():  # a new closure of the same code each time, as a rebuilt spec has
+        def forward(x):
+            calls.append(len(x))
+            return x.sum(1, keepdim=True)
+
+        return forward
+
+    x, wide = torch.zeros(4, 8), torch.zeros(4, 16)
+    outside = bytes_per_row(make_forward(), (x,))
+    with reused_probes():
+        first = bytes_per_row(make_forward(), (x,))
+        again = bytes_per_row(make_forward(), (x,))
+        other = bytes_per_row(make_forward(), (wide,))  # another shape: probed anew
+        grad_free = bytes_per_row(make_forward(), (x,), grad=False)
+    assert outside == first == again and other > first and grad_free < first
+    assert len(calls) == 4  # outside, first, wide, grad-free; the repeat was not probed
+    bytes_per_row(make_forward(), (x,))
+    assert len(calls) == 5  # the block's memory ends with it
 
 
 def test_tiny_budget_gives_the_same_ig(linear):

@@ -6,7 +6,12 @@ batched runner (device, batch size, eval mode and no-grad, random state includin
 optional autocast). This package imports nothing else from attnscope but ``errors``.
 """
 
-from attnscope.core._chunking import DEFAULT_MEMORY_BUDGET, auto_batch_size, bytes_per_row
+from attnscope.core._chunking import (
+    DEFAULT_MEMORY_BUDGET,
+    auto_batch_size,
+    bytes_per_row,
+    reused_probes,
+)
 from attnscope.core._fitted import check_is_fitted
 from attnscope.core._output import ModelOutput
 from attnscope.core._runner import (
@@ -41,5 +46,6 @@ __all__ = [
     "module_device",
     "placed",
     "resolve_device",
+    "reused_probes",
     "seeded",
 ]

@@ -9,7 +9,9 @@ per row, with the inputs themselves, decides how many rows fit in the budget.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import torch
@@ -17,7 +19,7 @@ from torch import Tensor
 
 from attnscope.errors import ConfigError
 
-__all__ = ["DEFAULT_MEMORY_BUDGET", "auto_batch_size", "bytes_per_row"]
+__all__ = ["DEFAULT_MEMORY_BUDGET", "auto_batch_size", "bytes_per_row", "reused_probes"]
 
 #: Bytes one attribution call may use at a time (``ATTNSCOPE_MEMORY_BUDGET`` overrides, in MB).
 DEFAULT_MEMORY_BUDGET = 1 << 30
@@ -39,6 +41,38 @@ def _budget(memory_budget: int | float | None) -> int:
                 f"ATTNSCOPE_MEMORY_BUDGET must be a number of megabytes, got {env!r}."
             ) from exc
     return DEFAULT_MEMORY_BUDGET
+
+
+#: Probe results kept inside :func:`reused_probes` (None outside it).
+_PROBES: ContextVar[dict[tuple[Any, ...], int] | None] = ContextVar("_PROBES", default=None)
+
+
+@contextmanager
+def reused_probes() -> Iterator[None]:
+    """Probe each (forward, input shapes) once inside the block.
+
+    For loops that change a model's weights but never its shapes, such as the cascade of a
+    parameter randomisation test: the bytes per row do not change, so the first step's
+    probe serves every later one. A forward is recognised by its code (a spec rebuilt for
+    each step makes a new closure of the same function).
+    """
+    token = _PROBES.set({})
+    try:
+        yield
+    finally:
+        _PROBES.reset(token)
+
+
+def _probe_key(
+    forward: Callable[..., Tensor], inputs: Sequence[Tensor], extra: Sequence[Any], grad: bool
+) -> tuple[Any, ...] | None:
+    code = getattr(getattr(forward, "__func__", forward), "__code__", None)
+    if code is None:
+        return None
+    shapes = tuple(
+        (tuple(t.shape[1:]), t.dtype) if torch.is_tensor(t) else type(t) for t in (*inputs, *extra)
+    )
+    return (code, shapes, grad)
 
 
 def bytes_per_row(
@@ -68,6 +102,10 @@ def bytes_per_row(
     int
         Bytes per row (at least the size of one input row).
     """
+    cache = _PROBES.get()
+    key = _probe_key(forward, inputs, additional_args, grad) if cache is not None else None
+    if cache is not None and key is not None and key in cache:
+        return cache[key]
     n = int(inputs[0].shape[0])
     m = min(2, n)
     probe = [t[:m].detach().clone().float() if t.is_floating_point() else t[:m] for t in inputs]
@@ -91,7 +129,10 @@ def bytes_per_row(
     # Gradients of the inputs and of each saved activation roughly double the footprint.
     per_row = (2 * saved if grad else saved) // max(m, 1) + 2 * input_bytes
     del out
-    return max(int(per_row), 1)
+    per_row = max(int(per_row), 1)
+    if cache is not None and key is not None:
+        cache[key] = per_row
+    return per_row
 
 
 def auto_batch_size(

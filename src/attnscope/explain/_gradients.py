@@ -1,7 +1,10 @@
-"""Gradient-family methods, each a thin wrapper of captum.
+"""Gradient-family methods.
 
-Every method runs over sample chunks whose size comes from :func:`auto_batch_size`
-(the memory budget) unless ``batch_size`` is given, and maps captum's input-shaped
+Plain gradients (saliency, gradient x input, gradient norm) and integrated gradients run
+on :func:`~attnscope.explain._integrated.target_gradients`, one backward per chunk with
+captum's values (tests compare them); GradientShap, layer IG and the noise tunnels wrap
+captum. Every method runs over sample chunks whose size comes from :func:`auto_batch_size`
+(the memory budget) unless ``batch_size`` is given, and maps the input-shaped
 attributions to features with ``spec.to_features`` (e.g. summing the one-hot axis): the
 chunked runner and the ``baselines`` options are :mod:`attnscope.explain._gradient_runs`.
 """
@@ -26,6 +29,7 @@ from attnscope.explain._gradient_runs import (
     _run,
     _shuffles,
 )
+from attnscope.explain._integrated import target_gradients
 from attnscope.explain._reference import _device, complete, single_references
 from attnscope.explain._shuffle import per_reference, shuffled_gradient_shap
 
@@ -50,19 +54,14 @@ def saliency(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Absolute input gradient (captum ``Saliency``), summed to features by the spec.
+    """Absolute input gradient (captum ``Saliency``'s values), summed to features by the spec.
 
     For a linear model ``w . x`` this is ``|w|`` for every sample.
     """
-    from captum.attr import Saliency
-
-    method = Saliency(spec.forward)
     values, _ = _run(
         spec,
         target,
-        lambda x, t, extra, sl: method.attribute(
-            pack(x), target=t, additional_forward_args=extra or None, abs=True
-        ),
+        lambda x, t, extra, sl: tuple(g.abs() for g in target_gradients(spec.forward, x, t, extra)),
         _rows(spec, batch_size, memory_budget),
     )
     return values, {}
@@ -84,17 +83,14 @@ def gradient_norm(
     table. Non-negative; the raw gradient, unlike :func:`saliency`, is not summed in
     absolute value first.
     """
-    from captum.attr import Saliency
-
-    method = Saliency(spec.forward)
-
-    def call(x: tuple[Tensor, ...], t: Tensor, extra: tuple[Any, ...], sl: slice) -> Any:
-        grads = unpack(
-            method.attribute(pack(x), target=t, additional_forward_args=extra or None, abs=False)
-        )
-        return tuple(gr.pow(2) for gr in grads)
-
-    values, _ = _run(spec, target, call, _rows(spec, batch_size, memory_budget))
+    values, _ = _run(
+        spec,
+        target,
+        lambda x, t, extra, sl: tuple(
+            g.pow(2) for g in target_gradients(spec.forward, x, t, extra)
+        ),
+        _rows(spec, batch_size, memory_budget),
+    )
     return np.sqrt(np.clip(values, 0.0, None)), {"norm": "L2 over each feature's input axis"}
 
 
@@ -107,15 +103,12 @@ def input_x_gradient(
     batch_size: int | None = None,
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Gradient x input (captum ``InputXGradient``), summed to features by the spec."""
-    from captum.attr import InputXGradient
-
-    method = InputXGradient(spec.forward)
+    """Gradient x input (captum ``InputXGradient``'s values), summed to features by the spec."""
     values, _ = _run(
         spec,
         target,
-        lambda x, t, extra, sl: method.attribute(
-            pack(x), target=t, additional_forward_args=extra or None
+        lambda x, t, extra, sl: tuple(
+            g * xi for g, xi in zip(target_gradients(spec.forward, x, t, extra), x)
         ),
         _rows(spec, batch_size, memory_budget),
     )

@@ -20,7 +20,7 @@ from torch import Tensor
 
 from attnscope.errors import ConfigError
 
-__all__ = ["path_integral", "quadrature"]
+__all__ = ["path_integral", "quadrature", "target_gradients"]
 
 #: Approximation rules of the path integral (captum's names).
 RULES = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
@@ -53,6 +53,39 @@ def quadrature(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     if offset is None:
         raise ConfigError(f"method must be one of {RULES}, got {method!r}.")
     return (np.arange(n) + offset) / n, np.full(n, 1.0 / n)
+
+
+def target_gradients(
+    forward: Callable[..., Tensor],
+    inputs: tuple[Tensor, ...],
+    target: Tensor,
+    extra: tuple[Any, ...] = (),
+) -> tuple[Tensor, ...]:
+    """Gradient of each row's ``target`` output with respect to ``inputs``, in one backward.
+
+    Backpropagates the sum of the picked outputs. The gradient of a sum is the sum of the
+    rows' gradients, so this equals captum's ``compute_gradients``, which asks autograd for
+    the gradients of every row's output separately (``torch.unbind``): one seed tensor per
+    row, about 8 us each, a third of the time of a small gradient call.
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(*inputs, *extra) -> Tensor`` of shape (b, n_classes).
+    inputs : tuple of Tensor, each of shape (b, ...)
+        Leaves that require a gradient.
+    target : Tensor of shape (b,)
+    extra : tuple
+        Additional forward arguments.
+
+    Returns
+    -------
+    tuple of Tensor, shapes of ``inputs``
+    """
+    with torch.enable_grad():
+        out = forward(*inputs, *extra)
+        picked = out.gather(1, target.reshape(-1, 1).to(device=out.device, dtype=torch.long))
+        return torch.autograd.grad(picked.sum(), inputs)
 
 
 def _steps(a: Any, s: int, b: int) -> Any:
@@ -115,10 +148,7 @@ def path_integral(
             for bb, d in zip(base, diff)
         )
         ee = tuple(_steps(a, s, b) for a in extra)
-        with torch.enable_grad():
-            out = forward(*scaled, *ee)
-            picked = out.gather(1, tgt.repeat(s).view(-1, 1)).sum()
-            grads = torch.autograd.grad(picked, scaled)
+        grads = target_gradients(forward, scaled, tgt.repeat(s), ee)
         for tot, g in zip(totals, grads):
             tot += torch.einsum("s,s...->...", w, g.reshape(s, b, *g.shape[1:]))
     attr = tuple(tot * d for tot, d in zip(totals, diff))

@@ -9,7 +9,14 @@ import numpy as np
 
 from attnscope.errors import ConfigError, DataError
 
-__all__ = ["average_ranks", "rank_correlation_rows", "seed_stability", "topk_jaccard_rows"]
+__all__ = [
+    "average_ranks",
+    "centred_ranks",
+    "correlation_of_centred",
+    "rank_correlation_rows",
+    "seed_stability",
+    "topk_jaccard_rows",
+]
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
@@ -47,6 +54,44 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     return ranks.numpy()
 
 
+def centred_ranks(a: np.ndarray) -> np.ndarray:
+    """Each sample's average ranks minus their mean: one side of a Spearman correlation.
+
+    Rank a map once with this when it is compared with many others (the original map of
+    a randomisation cascade); :func:`correlation_of_centred` finishes each comparison.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n_samples, ...)
+        Each sample's features are flattened.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), float64
+    """
+    r = average_ranks(np.asarray(a, dtype=np.float64).reshape(len(a), -1))
+    return r - r.mean(axis=-1, keepdims=True)
+
+
+def correlation_of_centred(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
+    """Per-sample correlation of two centred rank arrays from :func:`centred_ranks`.
+
+    Parameters
+    ----------
+    rx, ry : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        NaN for a sample whose map is constant in either (or holds NaN).
+    """
+    if rx.shape != ry.shape:
+        raise DataError(f"attributions differ in shape: {rx.shape} vs {ry.shape}.")
+    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, (rx * ry).sum(axis=1) / np.where(den > 0, den, 1), np.nan)
+
+
 def rank_correlation_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Spearman correlation per sample between two attribution arrays.
 
@@ -65,11 +110,8 @@ def rank_correlation_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if x.shape != y.shape:
         raise DataError(f"attributions differ in shape: {x.shape} vs {y.shape}.")
     r = average_ranks(np.stack([x, y]))  # one sort for both
-    r -= r.mean(axis=-1, keepdims=True)
-    rx, ry = r
-    den = np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (rx * ry).sum(axis=1) / np.where(den > 0, den, 1), np.nan)
+    rx, ry = r - r.mean(axis=-1, keepdims=True)
+    return correlation_of_centred(rx, ry)
 
 
 def topk_jaccard_rows(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:

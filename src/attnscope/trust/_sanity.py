@@ -24,7 +24,7 @@ from torch import nn
 
 from attnscope._utils.random import check_random_state
 from attnscope.errors import ConfigError, DataError
-from attnscope.metrics._agreement import rank_correlation_rows
+from attnscope.metrics._agreement import centred_ranks, correlation_of_centred
 
 __all__ = [
     "SANITY_THRESHOLD",
@@ -88,9 +88,12 @@ def layer_order(module: nn.Module, spec: Any) -> list[str]:
 
 
 def _mean_rho(original: np.ndarray, new: np.ndarray) -> float:
-    """Mean per-sample Spearman of ``|a|``; a constant new map counts as 0 (no order)."""
-    rho = rank_correlation_rows(np.abs(original), np.abs(new))
-    flat = np.abs(np.asarray(new)).reshape(len(new), -1)
+    """Mean per-sample Spearman of ``|a|`` with the original's :func:`centred_ranks`.
+
+    A constant new map counts as 0 (no order).
+    """
+    flat = np.abs(np.asarray(new, dtype=np.float64)).reshape(len(new), -1)
+    rho = correlation_of_centred(original, centred_ranks(flat))
     rho = np.where(np.isnan(rho) & (np.ptp(flat, axis=1) == 0), 0.0, rho)
     return float(np.nanmean(rho)) if np.isfinite(rho).any() else float("nan")
 
@@ -107,16 +110,20 @@ def _reinit(module: nn.Module, gen_seed: int) -> None:
 
 
 @contextmanager
-def _restored(module: nn.Module) -> Iterator[nn.Module]:
-    """Let the block change ``module``'s weights and buffers; put them back afterwards.
+def _restored(modules: list[nn.Module]) -> Iterator[None]:
+    """Let the block re-initialise ``modules``; put their own weights and buffers back.
 
-    Cheaper than a deep copy of the estimator: one copy of the state and no new modules.
+    Only the tensors the cascade touches are copied (no state dict of the whole network,
+    no deep copy of the estimator), and they are restored in place.
     """
-    saved = {k: v.detach().clone() for k, v in module.state_dict(keep_vars=True).items()}
+    held = [t for m in modules for t in (*m.parameters(recurse=False), *m.buffers(recurse=False))]
+    saved = [t.detach().clone() for t in held]
     try:
-        yield module
+        yield
     finally:
-        module.load_state_dict(saved)
+        with torch.no_grad():
+            for t, v in zip(held, saved):
+                t.copy_(v)
 
 
 def _original(
@@ -168,6 +175,7 @@ def parameter_randomisation(
     -------
     SanityResult
     """
+    from attnscope.core import reused_probes
     from attnscope.explain import attribute_spec, without_base_values
 
     data = estimator.as_dataset(data)
@@ -182,7 +190,9 @@ def parameter_randomisation(
         raise ConfigError(f"{type(estimator).__name__} has no parameters to randomise.")
     steps: list[str] = []
     corrs: list[float] = []
-    with _restored(module), without_base_values():  # restored even on an error
+    ranks = centred_ranks(np.abs(np.asarray(original.values, dtype=np.float64)))
+    # the cascade changes weights, never shapes: one memory probe serves every step
+    with _restored([modules[name] for name in order]), reused_probes(), without_base_values():
         for i, name in enumerate(order):
             _reinit(modules[name], int(random_state) * 1000 + i)
             if not cascade and i < len(order) - 1:
@@ -197,7 +207,7 @@ def parameter_randomisation(
                 **options,
             )
             steps.append(name or "<root>")
-            corrs.append(_mean_rho(original.values, new.values))
+            corrs.append(_mean_rho(ranks, new.values))
     final = corrs[-1]
     return SanityResult(steps, np.asarray(corrs), final, bool(final < threshold))
 
@@ -248,7 +258,7 @@ def label_randomisation(
             new = attribute_spec(
                 retrained, rspec, method=m, target=orig.target, random_state=random_state, **options
             )
-        rho = _mean_rho(orig.values, new.values)
+        rho = _mean_rho(centred_ranks(np.abs(orig.values)), new.values)
         out[m] = SanityResult(["labels"], np.array([rho]), rho, bool(rho < threshold))
     return out
 
