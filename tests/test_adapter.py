@@ -201,3 +201,57 @@ def test_unfitted_estimator_raises_not_fitted() -> None:
 
     with pytest.raises(NotFittedError):
         attribute(MLPClassifier(), np.zeros((3, 2), np.float32))
+
+
+class LogOddsNet(nn.Module):
+    """A binary model trained with BCEWithLogitsLoss: one logit per sample, shape (n,)."""
+
+    def __init__(self, column: bool = False) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 1))
+        self.column = column
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.body(x)
+        return z if self.column else z.squeeze(-1)
+
+
+def test_a_single_logit_is_a_binary_model_with_split_log_odds() -> None:
+    from captum.attr import InputXGradient
+
+    torch.manual_seed(0)
+    net, x = LogOddsNet(), np.random.default_rng(0).normal(size=(N, 6)).astype(np.float32)
+    z = net(torch.as_tensor(x)).detach().numpy()
+    model = wrap_module(net, kind="table")
+    proba = model.predict_proba(x)
+    np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-z)), rtol=1e-5)
+    assert proba.shape == (N, 2)
+    assert (model.predict(x) == model.classes_[(z > 0).astype(int)]).all()
+    # class 1 is half of captum's map of z, class 0 its negative
+    ref = InputXGradient(net).attribute(torch.as_tensor(x)).detach().numpy()
+    for target, sign in ((1, 0.5), (0, -0.5)):
+        got = attribute(model, x, method="input_x_gradient", target=target).values
+        np.testing.assert_allclose(got, sign * ref, atol=1e-6)
+    column = LogOddsNet(column=True)
+    column.load_state_dict(net.state_dict())
+    a = attribute(column, x, method="integrated_gradients", n_steps=16)
+    b = attribute(net, x, method="integrated_gradients", n_steps=16)
+    np.testing.assert_allclose(a.values, b.values, atol=1e-6)
+    assert (a.target == (z > 0)).all()  # each sample's predicted class, not column 0
+
+
+def test_a_single_logit_gives_probability_based_trust_figures() -> None:
+    """One softmax column is 1 whatever the input: every deletion curve would be flat."""
+    torch.manual_seed(0)
+    x = np.random.default_rng(0).normal(size=(N, 6)).astype(np.float32)
+    rows = trust_table(LogOddsNet(), x, methods=["saliency", "random"])
+    assert all(r["status"] == "ok" and r["deletion_auc"] < 0.99 for r in rows)
+
+
+def test_a_scalar_output_for_the_batch_is_a_config_error() -> None:
+    class Summed(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x.sum()
+
+    with pytest.raises(ConfigError, match="one row of logits per sample"):
+        attribute(Summed(), np.zeros((4, 3), dtype=np.float32), method="saliency")

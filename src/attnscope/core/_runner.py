@@ -197,15 +197,34 @@ def iter_batches(n: int, batch_size: int) -> Iterator[slice]:
 
 
 def logits_of(output: Any) -> Tensor:
-    """Logits from a forward pass: a :class:`ModelOutput`, a Tensor, or a tuple's first item."""
+    """Logits from a forward pass: a :class:`ModelOutput`, a Tensor, or a tuple's first item.
+
+    One logit per sample, shape (B,) or (B, 1), is a binary model's log-odds ``z`` (one
+    trained with ``BCEWithLogitsLoss``). It is read as the two-class logits
+    ``(-z/2, z/2)``: their softmax is ``(1 - sigmoid(z), sigmoid(z))``, cross-entropy on
+    them equals ``BCEWithLogitsLoss`` on ``z``, the predicted class is ``z > 0``, and each
+    class's attributions are plus or minus half those of ``z`` (captum's numbers for the
+    single output, halved). A single column would have a softmax of 1 whatever the input,
+    which leaves every probability-based trust figure flat.
+    """
+    logits: Any
     if isinstance(output, ModelOutput):
-        return output.logits
-    if torch.is_tensor(output):
-        return output
-    if isinstance(output, tuple | list) and output and torch.is_tensor(output[0]):
-        return output[0]
-    logits = getattr(output, "logits", None)
+        logits = output.logits
+    elif torch.is_tensor(output):
+        logits = output
+    elif isinstance(output, tuple | list) and output and torch.is_tensor(output[0]):
+        logits = output[0]
+    else:
+        logits = getattr(output, "logits", None)
+    if torch.is_tensor(logits) and logits.ndim == 0:
+        raise ConfigError(
+            "the model's forward returned a single number for the whole batch; return one "
+            "row of logits per sample, shape (batch, n_classes) or (batch,)."
+        )
     if torch.is_tensor(logits):
+        if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1):
+            half = logits.reshape(-1, 1) / 2
+            return torch.cat([-half, half], dim=1)
         return logits
     raise ConfigError(
         f"the model's forward returned {type(output).__name__}; return the logits as a Tensor "
