@@ -255,3 +255,29 @@ def test_a_scalar_output_for_the_batch_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="one row of logits per sample"):
         attribute(Summed(), np.zeros((4, 3), dtype=np.float32), method="saliency")
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_a_model_kept_in_another_dtype_takes_float32_inputs(dtype: torch.dtype) -> None:
+    net, x, _, _ = _case("table")
+    ref = attribute(net, x, method="integrated_gradients", n_steps=16)
+    other = TableNet()
+    other.load_state_dict(net.state_dict())
+    other.to(dtype)
+    got = attribute(other, x, method="integrated_gradients", n_steps=16)
+    assert got.values.dtype == np.float32 and (got.target == ref.target).mean() > 0.9
+    tol = 1e-5 if dtype == torch.float64 else 0.05 * np.abs(ref.values).max()
+    np.testing.assert_allclose(got.values, ref.values, atol=tol)
+    assert trust_table(other, x, methods=["saliency"])[0]["status"] == "ok"
+
+
+def test_a_dict_with_logits_is_read_like_the_tensor() -> None:
+    class DictNet(TableNet):
+        def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
+            return {"hidden": x, "logits": self.body(x)}
+
+    net, x, _, _ = _case("table")
+    twin = DictNet()
+    twin.load_state_dict(net.state_dict())
+    a = attribute(net, x, method="saliency").values
+    np.testing.assert_array_equal(attribute(twin, x, method="saliency").values, a)

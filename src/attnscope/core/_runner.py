@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,6 +28,7 @@ __all__ = [
     "iter_batches",
     "logits_of",
     "module_device",
+    "module_dtype",
     "placed",
     "resolve_device",
     "seeded",
@@ -97,6 +98,18 @@ def module_device(module: nn.Module) -> torch.device:
     for buffer in module.buffers():
         return buffer.device
     return torch.device("cpu")
+
+
+def module_dtype(module: nn.Module) -> torch.dtype:
+    """Floating dtype of ``module``'s first floating parameter or buffer (float32 if none).
+
+    Float inputs are cast to it on the way in (a user's model kept in float64 or bfloat16
+    takes attnscope's float32 tensors), and the logits come back as float32.
+    """
+    for t in (*module.parameters(), *module.buffers()):
+        if t.is_floating_point():
+            return t.dtype
+    return torch.float32
 
 
 @contextmanager
@@ -197,7 +210,8 @@ def iter_batches(n: int, batch_size: int) -> Iterator[slice]:
 
 
 def logits_of(output: Any) -> Tensor:
-    """Logits from a forward pass: a :class:`ModelOutput`, a Tensor, or a tuple's first item.
+    """Logits from a forward pass: a Tensor, a :class:`ModelOutput`, a tuple's first item, or
+    the ``logits`` entry of a dict or attribute of an output object (Hugging Face models).
 
     One logit per sample, shape (B,) or (B, 1), is a binary model's log-odds ``z`` (one
     trained with ``BCEWithLogitsLoss``). It is read as the two-class logits
@@ -214,6 +228,8 @@ def logits_of(output: Any) -> Tensor:
         logits = output
     elif isinstance(output, tuple | list) and output and torch.is_tensor(output[0]):
         logits = output[0]
+    elif isinstance(output, Mapping):
+        logits = output.get("logits")
     else:
         logits = getattr(output, "logits", None)
     if torch.is_tensor(logits) and logits.ndim == 0:
@@ -228,7 +244,8 @@ def logits_of(output: Any) -> Tensor:
         return logits
     raise ConfigError(
         f"the model's forward returned {type(output).__name__}; return the logits as a Tensor "
-        "(or a ModelOutput / a tuple whose first item is the logits)."
+        "(or a ModelOutput, a dict with a 'logits' entry, or a tuple whose first item is the "
+        "logits)."
     )
 
 
@@ -271,12 +288,14 @@ def batched_forward(
         (float32 where the model ran in reduced precision).
     """
     dev = module_device(module) if device is None else resolve_device(device)
+    dtype = module_dtype(module)
     n = int(inputs[0].shape[0])
     shared = members is None or bool(getattr(module, "accepts_shared_inputs", False))
     parts: list[Tensor] = []
     with eval_mode(module), torch.no_grad(), autocast(dev, precision):
         for sl in iter_batches(n, batch_size):
-            batch = [t[sl].to(dev) for t in inputs]
+            batch = [t[sl].to(dev) for t in inputs]  # a lazy input gives a tensor slice
+            batch = [b.to(dtype) if b.is_floating_point() else b for b in batch]
             if members is not None and not shared:
                 batch = [t.unsqueeze(0).expand(members, *t.shape) for t in batch]
             out = collect(module(*batch))

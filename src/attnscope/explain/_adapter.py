@@ -17,7 +17,14 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import Tensor, nn
 
-from attnscope.core import AttributionSpec, batched_forward, logits_of, module_device, seeded
+from attnscope.core import (
+    AttributionSpec,
+    batched_forward,
+    logits_of,
+    module_device,
+    module_dtype,
+    seeded,
+)
 from attnscope.data import ArrayDataset, Dataset
 from attnscope.errors import ConfigError, DataError
 
@@ -251,10 +258,10 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         x = x.to(module_device(self.module))
         if self.kind == "tokens":
             return self._token_spec(x)
-        module = self.module
+        module, dtype = self.module, module_dtype(self.module)
 
-        def forward(inp: Tensor) -> Tensor:
-            return logits_of(module(inp))
+        def forward(inp: Tensor) -> Tensor:  # float32 in and out, the module's dtype inside
+            return logits_of(module(inp.to(dtype))).float()
 
         base = self._baseline_tensor(x)
         onehot = self.kind == "onehot"
@@ -296,15 +303,16 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         assert_layer = layer if layer is not None else nn.Identity()
         pad = torch.full_like(tokens[:1], int(self.pad_token))
         with torch.no_grad():
-            embedded = assert_layer(tokens).detach()
-            pad_embedded = assert_layer(pad).detach()
+            embedded = assert_layer(tokens).detach().float()
+            pad_embedded = assert_layer(pad).detach().float()
 
         def raw_forward(ids: Tensor) -> Tensor:
-            return logits_of(module(ids))
+            return logits_of(module(ids)).float()
 
         def forward(emb: Tensor, ids: Tensor) -> Tensor:
-            # Replace the embedding layer's output by ``emb`` (what gradients flow into).
-            handle = assert_layer.register_forward_hook(lambda _m, _i, _o: emb)
+            # Replace the embedding layer's output by ``emb`` (what gradients flow into),
+            # in the layer's own dtype (float32 attributions of a bfloat16 model).
+            handle = assert_layer.register_forward_hook(lambda _m, _i, out: emb.to(out.dtype))
             try:
                 return raw_forward(ids)
             finally:
