@@ -73,7 +73,10 @@ def wrap_module(
     Parameters
     ----------
     module : nn.Module
-        A trained classifier: ``module(x)`` returns logits of shape (batch, n_classes).
+        A trained classifier: ``module(x)`` returns logits of shape (batch, n_classes),
+        or a binary model's log-odds of shape (batch,) or (batch, 1), read as two classes
+        (see :func:`attnscope.core.logits_of`); also inside a tuple, a dict or a
+        ``ModelOutput``. Any floating dtype (inputs are cast to it).
     kind : {"table", "onehot", "tokens", "timeseries"}
         What ``module`` takes (see :data:`INPUT_KINDS`).
     embedding : nn.Module or str, optional
