@@ -533,3 +533,22 @@ def test_architectures_without_gradient_or_deeplift_rules_get_clear_errors():
     assert attribute(est, data, method="occlusion", window=3).values.shape == (4, 9)
     with pytest.raises(ConfigError, match="recurrent"):
         attribute(ToyTabular(_Recurrent()), table(n=4), method="deeplift")
+
+
+def test_targets_by_name_and_bad_targets_or_options_are_config_errors(linear):
+    est, data, _ = linear
+    by_index = attribute(est, data, method="saliency", target=1)
+    name = str(est.classes_[1])
+    np.testing.assert_array_equal(
+        attribute(est, data, method="saliency", target=name).values, by_index.values
+    )
+    for bad, match in (
+        (5, "not a class index"),
+        (-1, "not a class index"),
+        (np.zeros(3, int), "one per sample"),
+        ("nope", "not a class"),
+    ):
+        with pytest.raises(ConfigError, match=match):
+            attribute(est, data, method="saliency", target=bad)
+    with pytest.raises(ConfigError, match="no option 'n_stepz'"):
+        attribute(est, data, method="ig", n_stepz=3)

@@ -8,6 +8,7 @@ Methods that draw random numbers take a ``random_state`` keyword.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from collections.abc import Callable
@@ -112,15 +113,20 @@ def attribute_spec(
         raise ConfigError(f"unknown attribution method {method!r}.")
     module = model.module_
     random_state = options.pop("random_state", 0)
-    if "random_state" in inspect.signature(fn).parameters:
+    accepted, open_ended = _options_of(fn)
+    unknown = sorted(set(options) - set(accepted)) if not open_ended else []
+    if unknown:
+        raise ConfigError(
+            f"{name} has no option {', '.join(map(repr, unknown))}; its options are "
+            f"{', '.join(accepted) or 'none'}."
+        )
+    if "random_state" in accepted:
         options["random_state"] = random_state
+    n = spec.n_samples
+    explicit = None if target is None else class_indices(model, target, n)
     with placed(module, device) as dev, eval_mode(module), frozen(module):
         spec = spec.to(dev)
-        n = spec.n_samples
-        if target is None:
-            targets = predicted_targets(spec, precision=precision)
-        else:
-            targets = np.broadcast_to(np.asarray(target, dtype=np.int64), (n,)).copy()
+        targets = predicted_targets(spec, precision=precision) if explicit is None else explicit
         start = time.perf_counter()
         with seeded(random_state, dev), autocast(dev, precision):
             values, meta = fn(model, spec, targets, **options)
@@ -148,6 +154,63 @@ def attribute_spec(
     )
 
 
+@functools.cache
+def _options_of(fn: Callable[..., Any]) -> tuple[tuple[str, ...], bool]:
+    """A method's keyword options (after estimator, spec, target) and whether it takes more."""
+    params = list(inspect.signature(fn).parameters.values())[3:]
+    named = tuple(p.name for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD)
+    return named, any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
+
+
+def class_indices(model: Any, target: Any, n: int) -> np.ndarray:
+    """The explained class of each of ``n`` samples, as indices into the model's outputs.
+
+    Parameters
+    ----------
+    model : fitted estimator or TorchModel
+        Its ``classes_`` give the names and the number of classes.
+    target : int, str or array-like of shape (n,)
+        A class index (integers are always indices, also when the class labels are
+        integers), a class name from ``classes_``, or one of either per sample.
+    n : int
+
+    Returns
+    -------
+    ndarray of shape (n,), int64
+    """
+    try:
+        classes = [str(c) for c in np.asarray(model.classes_)]
+    except Exception:  # no class list yet (a wrapped module before as_dataset): no range check
+        classes = []
+    t = np.asarray(target)
+    if t.ndim > 1 or (t.ndim == 1 and len(t) != n):
+        raise ConfigError(
+            f"target must be one class or one per sample ({n}), got an array of shape {t.shape}."
+        )
+    if t.dtype.kind in "fc" and np.all(np.isfinite(t)) and np.all(np.asarray(t) == np.round(t)):
+        t = t.astype(np.int64)
+    if t.dtype.kind in "iub":
+        idx = t.astype(np.int64)
+    else:
+        lookup = {c: i for i, c in enumerate(classes)}
+        names = [str(v) for v in np.atleast_1d(t)]
+        missing = sorted({v for v in names if v not in lookup})
+        if missing:
+            raise ConfigError(
+                f"target {missing[0]!r} is not a class of this model; give a class index or "
+                f"one of {classes}."
+            )
+        idx = np.asarray([lookup[v] for v in names], dtype=np.int64).reshape(t.shape)
+    bad = (idx < 0) | (idx >= len(classes)) if classes else idx < 0
+    if np.any(bad):
+        raise ConfigError(
+            f"target {int(np.atleast_1d(idx)[np.atleast_1d(bad)][0])} is not a class index; "
+            f"this model has {len(classes)} classes, indices 0..{len(classes) - 1} "
+            f"({classes})."
+        )
+    return np.broadcast_to(idx, (n,)).copy()
+
+
 def attribute(
     model: Any,
     data: Any,
@@ -170,8 +233,9 @@ def attribute(
     method : str, default "input_x_gradient"
         A name in :data:`METHODS` (or an alias in :data:`ALIASES`, e.g. ``ig``), or one of
         the model's own ``attribution_methods``.
-    target : int or ndarray of shape (n_samples,), optional
-        Class index to explain; default each sample's predicted class.
+    target : int, str or array-like of shape (n_samples,), optional
+        Class to explain: an index into the model's classes (integers are indices), a
+        class name, or one per sample; default each sample's predicted class.
     device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
         Where to compute; default where the model is.
     precision : {"bf16", "fp16"}, optional
