@@ -228,7 +228,8 @@ def fit(
 
     check_seed(seed, "--seed")
     cfg = read_config(config)
-    params = {**cfg.get("params", {}), **parse_sets(set_)}
+    sets = parse_sets(set_)
+    params = {**cfg.get("params", {}), **sets}
     if gene_sets is not None:
         params["gene_sets"] = str(gene_sets.expanduser().resolve())
     elif isinstance(params.get("gene_sets"), str) and config is not None:
@@ -264,6 +265,9 @@ def fit(
     name = model or cfg.get("model")
     if not name:
         raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
+    written = {k: v for k, v in params.items() if k in cfg.get("params", {}) and k not in sets}
+    if written:  # the config's own values first: an error names the file and its key
+        make_estimator(name, written, source=str(config))
     make_estimator(name, params)  # names, types, ranges and device, before any data is read
     if Path(out).is_dir() and any(Path(out).iterdir()) and not force:
         raise ConfigError(
