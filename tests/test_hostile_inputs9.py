@@ -58,3 +58,45 @@ def test_a_set_value_overrides_a_bad_config_value(tmp_path):
     argv = ["fit", str(_expression(tmp_path / "e.csv")), "--label-col", "label"]
     argv += ["--config", str(config), "--out", str(out), "--no-baselines", "--set", "epochs=1"]
     assert run(argv) == 0 and (out / "model.json").is_file()
+
+
+# ------------------------------------------------------------------- consistency options
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--seeds", "1"], "--seeds must be at least 2 to compare variants, got 1."),
+        (["--jobs", "0"], "--jobs must be positive (or -1 for all cores), got 0."),
+        (["--engine", "spark"], "--engine must be 'local' or 'ray', got 'spark'."),
+        (["--ig-steps", "0"], "--ig-steps must be at least 1, got 0."),
+        (["--top-k", "7"], "--top-k 7 exceeds the 6 cells of each map"),
+        (
+            ["--engine", "ray", "--no-batched", "--top-k", "3"],
+            "--engine ray runs the batched attention-LSTM path; model 'mlp' (or --no-batched) "
+            "runs locally: use --engine local with --jobs.",
+        ),
+    ],
+    ids=["seeds-1", "jobs-0", "engine", "ig-steps-0", "top-k-over-features", "ray-generic"],
+)
+def test_consistency_errors_name_the_options_typed(tmp_path, capsys, monkeypatch, option, expected):
+    """They named run_consistency's parameters (n_variants, n_jobs, batched=False); --ig-steps 0
+    and a --top-k above the table's features failed only after every variant had trained."""
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("variants were trained before the options were checked")
+
+    monkeypatch.setattr("attnscope.run._consistency.SeedStudy", no_training)
+    out = tmp_path / "study"
+    argv = ["consistency", str(_expression(tmp_path / "e.csv")), "--label-col", "label"]
+    argv += ["--model", "mlp", "--methods", "saliency", "--out", str(out), "--set", "epochs=1"]
+    line = one_error(run([*argv, *option]), capsys.readouterr().err, out)
+    assert expected in line, line
+
+
+def test_the_library_study_names_its_parameters():
+    from attnscope.errors import ConfigError
+    from attnscope.run._consistency import run_consistency
+
+    with pytest.raises(ConfigError, match=r"^n_variants must be at least 2"):
+        run_consistency(None, model="mlp", n_variants=1)
+    with pytest.raises(ConfigError, match=r"^ig_steps must be at least 1, got -1"):
+        run_consistency(None, model="mlp", ig_steps=-1)

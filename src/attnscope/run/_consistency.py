@@ -38,7 +38,7 @@ measured in the same call.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,10 +49,44 @@ from attnscope.run._batched import BATCHED_METHODS, _run_batched
 from attnscope.run._generic import _run_generic, _time_standalone
 from attnscope.run._study import SeedStudy
 
-__all__ = ["CONSISTENCY_METRICS", "run_consistency"]
+__all__ = ["CLI_OPTIONS", "CONSISTENCY_METRICS", "run_consistency"]
 
 #: Per-sample metrics reported for every method.
 CONSISTENCY_METRICS = ("spearman", "kendall", "jaccard", "top_agreement", "cv_top")
+
+#: ``run_consistency``'s parameters -> the ``attnscope consistency`` options that set them,
+#: so that its errors name what the user typed (``--seeds``, not ``n_variants``).
+CLI_OPTIONS = {
+    "n_variants": "--seeds",
+    "n_explain": "--n-explain",
+    "top_k": "--top-k",
+    "n_jobs": "--jobs",
+    "engine": "--engine",
+    "ig_steps": "--ig-steps",
+    "batched": "--batched",
+}
+
+
+def _namer(options: Mapping[str, str] | None) -> Any:
+    """``name(key)`` / ``name(key, value)``: the option as the caller spells it."""
+
+    def name(key: str, value: Any = None) -> str:
+        flag = (options or {}).get(key)
+        if flag is None:
+            return key if value is None else f"{key}={value!r}"
+        if isinstance(value, bool):
+            return flag if value else "--no-" + flag[2:]
+        return flag if value is None else f"{flag} {value}"
+
+    return name
+
+
+def _cells(data: Any) -> int | None:
+    """Cells of one sample's map where every method's map has them all (tables, SNPs)."""
+    for attr in ("n_features", "n_snps"):
+        if hasattr(data, attr):
+            return int(getattr(data, attr))
+    return None
 
 
 def _predictive(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +170,7 @@ def run_consistency(
     device: str | None = None,
     engine: str = "local",
     address: str | None = None,
+    option_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Train ``n_variants`` seed variants of ``model`` and measure explanation consistency.
 
@@ -185,6 +220,9 @@ def run_consistency(
         the figures equal the local run's.
     address : str, optional
         Ray cluster to join (``"auto"``, ``"ray://host:10001"``); default a local Ray.
+    option_names : mapping, optional
+        Parameter -> the option that set it, for error messages (the CLI passes
+        :data:`CLI_OPTIONS`); default the parameter names.
 
     Returns
     -------
@@ -201,16 +239,29 @@ def run_consistency(
     from attnscope.explain import canonical_method
     from attnscope.metrics._consistency import consistency_summary
 
+    name = _namer(option_names)
     if n_variants < 2:
-        raise ConfigError(f"n_variants must be at least 2 to compare variants, got {n_variants}.")
+        raise ConfigError(
+            f"{name('n_variants')} must be at least 2 to compare variants, got {n_variants}."
+        )
     if n_explain is not None and n_explain < 1:
-        raise ConfigError(f"n_explain must be at least 1 (or None: all), got {n_explain}.")
+        raise ConfigError(
+            f"{name('n_explain')} must be at least 1 (default: all test samples), got {n_explain}."
+        )
     if top_k < 1:
-        raise ConfigError(f"top_k must be at least 1, got {top_k}.")
+        raise ConfigError(f"{name('top_k')} must be at least 1, got {top_k}.")
+    if ig_steps < 1:
+        raise ConfigError(f"{name('ig_steps')} must be at least 1, got {ig_steps}.")
     if n_jobs < 1 and n_jobs != -1:
-        raise ConfigError(f"n_jobs must be positive (or -1 for all cores), got {n_jobs}.")
+        raise ConfigError(f"{name('n_jobs')} must be positive (or -1 for all cores), got {n_jobs}.")
     if engine not in ("local", "ray"):
-        raise ConfigError(f"engine must be 'local' or 'ray', got {engine!r}.")
+        raise ConfigError(f"{name('engine')} must be 'local' or 'ray', got {engine!r}.")
+    cells = _cells(data)
+    if cells is not None and top_k > cells:
+        raise ConfigError(
+            f"{name('top_k')} {top_k} exceeds the {cells} cells of each map (features of "
+            f"the data); give {name('top_k')} at most {cells}."
+        )
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
@@ -221,28 +272,29 @@ def run_consistency(
     methods = [canonical_method(m, template) for m in methods]
     if not methods:
         raise ConfigError("give at least one attribution method.")
+    path = "batched" if batched and model == "attn_lstm" else "generic"
+    unknown = sorted(set(methods) - set(BATCHED_METHODS)) if path == "batched" else []
+    if unknown:
+        raise ConfigError(
+            f"methods {unknown} are not available on the batched attention-LSTM path; "
+            f"use {', '.join(BATCHED_METHODS)}, or {name('batched', False)}."
+        )
+    if path == "generic" and engine == "ray":
+        raise ConfigError(
+            f"{name('engine', 'ray')} runs the batched attention-LSTM path; model {model!r} "
+            f"(or {name('batched', False)}) runs locally: use {name('engine', 'local')} "
+            f"with {name('n_jobs')}."
+        )
     data = template.as_dataset(data)
     train, val, test, normalised = _split(data, test_size, val_size, split_seed)
     explain_idx = _explain_subset(test, n_explain, split_seed)
     seeds = [int(random_state) + i for i in range(n_variants)]
-    path = "batched" if batched and model == "attn_lstm" else "generic"
     study = SeedStudy(
         template, train, val, test, explain_idx, seeds, methods, ig_steps, random_state
     )
     if path == "batched":
-        unknown = sorted(set(methods) - set(BATCHED_METHODS))
-        if unknown:
-            raise ConfigError(
-                f"methods {unknown} are not available on the batched attention-LSTM path; "
-                f"use {', '.join(BATCHED_METHODS)}, or batched=False."
-            )
         runner = _ray_runner(address) if engine == "ray" else _run_batched
         run = runner(study, member_chunk=member_chunk, sample_chunk=sample_chunk)
-    elif engine == "ray":
-        raise ConfigError(
-            f"engine='ray' runs the batched attention-LSTM path; model {model!r} "
-            "(or batched=False) runs locally: use engine='local' with n_jobs."
-        )
     else:
         run = _run_generic(study, n_jobs=n_jobs)
     standalone, standalone_cpu = (
