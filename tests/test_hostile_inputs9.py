@@ -100,3 +100,36 @@ def test_the_library_study_names_its_parameters():
         run_consistency(None, model="mlp", n_variants=1)
     with pytest.raises(ConfigError, match=r"^ig_steps must be at least 1, got -1"):
         run_consistency(None, model="mlp", ig_steps=-1)
+
+
+# ------------------------------------------------- unlabelled tables, the run's orientation
+def _transposed(path: Path, label: bool = True) -> Path:
+    """Genes as rows, samples as columns; the labels (when given) as a row named 'label'."""
+    head = ["gene", *(f"p{i}" for i in range(24))]
+    rows = [["label", *_LABELS]] if label else []
+    rows += [[g, *map(str, _X[:, j])] for j, g in enumerate(_GENES)]
+    path.write_text("\n".join(",".join(r) for r in [head, *rows]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("make", [_expression, _transposed], ids=["samples-rows", "genes-rows"])
+def test_an_unlabelled_table_is_predicted_in_the_runs_orientation(tmp_path, capsys, make):
+    """predict asked for --label-col on a table without the run's label column: the labels
+    had decided its orientation, and 24 samples x 6 genes alone reads as genes x samples."""
+    out = tmp_path / "run"
+    argv = ["fit", str(make(tmp_path / "train.csv")), "--model", "mlp", "--label-col", "label"]
+    assert run([*argv, "--out", str(out), *_FIT]) == 0
+    labelled, bare = tmp_path / "labelled.tsv", tmp_path / "bare.tsv"
+    assert run(["predict", str(out), str(tmp_path / "train.csv"), "-o", str(labelled)]) == 0
+    capsys.readouterr()
+    assert run(["predict", str(out), str(make(tmp_path / "new.csv", False)), "-o", str(bare)]) == 0
+    assert "the run's label column is not in" in capsys.readouterr().err
+    assert bare.read_text() == labelled.read_text()  # the same samples, the same way round
+    line = one_error(
+        run(["evaluate", str(out), str(tmp_path / "new.csv")]), capsys.readouterr().err
+    )
+    assert "That label column 'label' is the run's own (from fit)" in line, line
+    other = (_transposed if make is _expression else _expression)(tmp_path / "other.csv", False)
+    code = run(["predict", str(out), str(other), "-o", str(tmp_path / "o.tsv")])
+    line = one_error(code, capsys.readouterr().err, tmp_path / "o.tsv")
+    assert "Its samples carry those names: the table was read the other way round" in line

@@ -108,7 +108,16 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
             f"the model was trained on {schema['modality']} data, got {data.modality} data."
         )
     if isinstance(data, TabularDataset) and "feature_names" in schema:
-        idx = _indexer(data.feature_names, schema["feature_names"], "feature column")
+        try:
+            idx = _indexer(data.feature_names, schema["feature_names"], "feature column")
+        except DataError as exc:
+            if not set(schema["feature_names"]) <= set(data.sample_ids.astype(str)):
+                raise
+            raise DataError(
+                f"{exc} Its samples carry those names: the table was read the other way "
+                "round from training (features as samples); transpose it, or give its "
+                "labels (--label-col NAME or --labels FILE) so that they decide its layout."
+            ) from None
         if idx is None:
             return data
         return replace(data, X=data.X[:, idx], feature_names=data.feature_names[idx])

@@ -70,12 +70,15 @@ def read_expression(
     -------
     TabularDataset
         ``X`` of shape (n_samples, n_features), float32. Samples whose label is missing
-        (empty, NA) are dropped with an :class:`AttnscopeWarning`.
+        (empty, NA) are dropped with an :class:`AttnscopeWarning`. ``meta["orientation"]``
+        says which way round the table was read.
 
     Raises
     ------
+    UnlabelledSamplesError
+        ``label_col`` names neither a column nor a row (a :class:`DataError`).
     DataError
-        Empty file, label column/row missing, one class only, NaN/inf or non-numeric
+        Empty file, one class only, NaN/inf or non-numeric
         values (line and column named), duplicate sample ids or feature names.
     """
     import pandas as pd
@@ -150,7 +153,11 @@ def read_expression(
             source=str(p) if isinstance(labels, Mapping) else f"labels {labels}",
             what=f"samples of {p}",
         )
-    meta = None if label_values is not None else {"label_hint": _label_hint(header, row_names)}
+    # The orientation is kept (a run stores it) so that new tables without the labels that
+    # decided it are read the same way round.
+    meta: dict[str, Any] = {"orientation": orient}
+    if label_values is None:
+        meta["label_hint"] = _label_hint(header, row_names)
     return build_tabular(
         X, sample_ids, features, label_values, source=str(p), class_names=class_names, meta=meta
     )
@@ -443,7 +450,8 @@ def _orientation(
             return "samples_by_features"
         if label_col.lower() in [r.lower() for r in row_names]:
             return "features_by_samples"
-        raise DataError(
+        # Unlabelled samples: a run fitted with --label-col reads new tables without it.
+        raise UnlabelledSamplesError(
             f"{path}: label column {label_col!r} not found; columns are {header[:20]} "
             f"and the first column starts {row_names[:5]}. "
             "Give --label-col NAME (label_col= in Python)."

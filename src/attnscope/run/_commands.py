@@ -240,9 +240,7 @@ def fit_run(
                 "params": {
                     k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
                 },
-                "data": data_config
-                if data_config is not None
-                else {"path": str(Path(str(data_path)).resolve()), **reader_options},
+                "data": _data_table(data, data_path, data_config, reader_options),
             },
         )
         write_json(
@@ -252,6 +250,25 @@ def fit_run(
         write_json(building / "metrics.json", summary)
     shutil.rmtree(saved, ignore_errors=True)  # the run is complete: nothing to resume
     return summary
+
+
+def _data_table(
+    data: Dataset,
+    data_path: Any,
+    data_config: dict[str, Any] | None,
+    reader_options: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``[data]`` table: how the data was read, with the orientation an expression
+    table was read in (new tables without the labels that decided it are read alike)."""
+    table = (
+        dict(data_config)
+        if data_config is not None
+        else {"path": str(Path(str(data_path)).resolve()), **reader_options}
+    )
+    orientation = data.meta.get("orientation")
+    if isinstance(orientation, str) and "orientation" not in table:
+        table["orientation"] = orientation
+    return table
 
 
 def checkpoint_dir(out: str | Path) -> Path:
