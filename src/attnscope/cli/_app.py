@@ -344,7 +344,7 @@ def predict(
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Predict classes and probabilities for DATA; writes a TSV."""
-    from attnscope.run._commands import predict_run, prediction_target
+    from attnscope.run._predict import predict_run, prediction_target
 
     prediction_target(run, output, force=force)  # before the data is read
     req = request(
