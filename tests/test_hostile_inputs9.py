@@ -133,3 +133,61 @@ def test_an_unlabelled_table_is_predicted_in_the_runs_orientation(tmp_path, caps
     code = run(["predict", str(out), str(other), "-o", str(tmp_path / "o.tsv")])
     line = one_error(code, capsys.readouterr().err, tmp_path / "o.tsv")
     assert "Its samples carry those names: the table was read the other way round" in line
+
+
+# ------------------------------------------------------------------------- odd tables
+def _rows(edit=lambda i, r: r, head=None) -> str:
+    head = head or ["sample", "label", *_GENES]
+    rows = [edit(i, [f"p{i}", _LABELS[i], *map(str, _X[i])]) for i in range(24)]
+    return "\n".join(",".join(r) for r in [head, *rows]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        (
+            _rows(lambda i, r: [*r, ""]),
+            "every data row ends with an empty field that the header does not have",
+        ),
+        (_rows(lambda i, r: ["", *r[1:]] if i == 2 else r), "line 4: no sample id in column 1"),
+        (
+            _rows(lambda i, r: [r[0], r[1], *r[1:]], ["sample", "label", "label", *_GENES]),
+            "columns [2, 3] are all named 'label'; rename or remove the repeats.",
+        ),
+        (_rows(lambda i, r: [r[0], "", *r[2:]]), "every sample's label is missing (empty or NA)"),
+    ],
+    ids=["rows-end-with-a-delimiter", "blank-sample-id", "label-column-twice", "no-labels"],
+)
+def test_odd_tables_are_refused_naming_the_fault(tmp_path, capsys, text, phrase):
+    """Were: 'value 'normal' is not a number (feature 'sample')' (the header shifted by one),
+    a sample silently named 'nan', '--label-col label' advised to a user who gave it, and
+    'no labels found'."""
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert phrase in line, line
+
+
+def test_a_nameless_empty_last_column_is_dropped():
+    """A delimiter ending every line, header included: it was 24 NaN in feature ''."""
+    import tempfile
+
+    from attnscope.io import read_data
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_text(_rows(lambda i, r: [*r, ""], ["sample", "label", *_GENES, ""]))
+        data = read_data(path, label_col="label")
+    assert data.feature_names.tolist() == _GENES
+    np.testing.assert_allclose(data.X, _X.astype(np.float32))
+
+
+def test_a_label_field_with_spaces_around_the_equals_sign_is_named(tmp_path, capsys):
+    path = tmp_path / "s.fa"
+    path.write_text("".join(f">s{k} label = {k % 2}\nACGTACGTAC\n" for k in range(24)))
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "cnn", "--label-col", "label", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert "line 1: header 's0 label = 0': the 'label=' field has no value next to '='" in line

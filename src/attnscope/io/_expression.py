@@ -104,6 +104,7 @@ def read_expression(
         raise DataError(
             f"{p}: could not parse the table ({one_line(exc)}); rows differ in length?"
         ) from exc
+    header = _drop_trailing_empty(p, header, body)
     if len(header) == body.shape[1] - 1:
         header = ["", *header]
     if len(header) != body.shape[1]:
@@ -126,8 +127,15 @@ def read_expression(
             drop.add(lab_idx)
             label_values = body[lab_idx].tolist()
         keep = [j for j in range(len(header)) if j not in drop]
+        blank = np.flatnonzero(body[id_idx].isna().to_numpy())
+        if blank.size:
+            raise DataError(
+                f"{p}, line {int(blank[0]) + 2}: no sample id in column {id_idx + 1} "
+                f"({blank.size} such rows); give every row an id."
+            )
         sample_ids = body[id_idx].astype(str).str.strip().tolist()
         features = [header[j] for j in keep]
+        _unique(features, p, "feature names")  # a repeated label column too, before parsing
         block = body[keep]
         X = _numeric(
             block, p, sample_ids, features, samples_are_rows=True, lines=range(2, len(body) + 2)
@@ -139,6 +147,11 @@ def read_expression(
             label_values = body.iloc[lab_row, 1:].tolist()
         rows = [i for i in range(len(row_names)) if i != lab_row]
         sample_ids = header[1:]
+        if "" in sample_ids:
+            raise DataError(
+                f"{p}, line 1: column {sample_ids.index('') + 2} of the header has no sample "
+                "id; give every column a name."
+            )
         features = [row_names[i] for i in rows]
         block = body.iloc[rows, 1:]
         X = _numeric(
@@ -192,6 +205,11 @@ def build_tabular(
     if label_values is not None:
         vals = np.asarray([_clean_label(v) for v in label_values], dtype=object)
         keep = np.array([v is not None for v in vals], dtype=bool)
+        if not keep.any():
+            raise DataError(
+                f"{source}: every sample's label is missing (empty or NA); check the label "
+                "column or the labels file."
+            )
         if not keep.all():
             warnings.warn(
                 f"{source}: {int((~keep).sum())} samples without a label dropped "
@@ -400,6 +418,22 @@ def read_pancan(folder: PathLike) -> TabularDataset:
     return read_expression(data, labels=lab, orientation="samples_by_features")
 
 
+def _drop_trailing_empty(path: Path, header: list[str], body: Any) -> list[str]:
+    """Drop a nameless last column without values (a delimiter ending every line)."""
+    width = body.shape[1]
+    if width < 2 or not body[body.columns[-1]].isna().all():
+        return header
+    if len(header) == width and header[-1] == "":
+        body.drop(columns=body.columns[-1], inplace=True)
+        return header[:-1]
+    if len(header) == width - 1:  # R's unnamed row-name column, or a trailing delimiter?
+        raise DataError(
+            f"{path}: every data row ends with an empty field that the header does not have "
+            "(a delimiter at the end of each line?); remove it, or name that column."
+        )
+    return header
+
+
 def _header(path: Path, sep: str) -> list[str]:
     with open_text(path) as fh:
         first = fh.readline().rstrip("\r\n")
@@ -410,6 +444,11 @@ def _header(path: Path, sep: str) -> list[str]:
 
 def _col_index(path: Path, header: list[str], name: str) -> int:
     lower = [h.lower() for h in header]
+    same = [j + 1 for j, h in enumerate(header) if h == name]
+    if len(same) > 1:
+        raise DataError(
+            f"{path}: columns {same} are all named {name!r}; rename or remove the repeats."
+        )
     if name in header:
         return header.index(name)
     if name.lower() in lower:

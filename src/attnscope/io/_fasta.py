@@ -221,6 +221,11 @@ def _ids_and_labels(
         for h, line in zip(headers, head_lines):
             found = [f[len(key) :] for f in _FIELD_SPLIT.split(h) if f.startswith(key)]
             if not found or not found[0]:
+                if re.search(rf"(^|[|\s;]){re.escape(key[:-1])}\s*=", h):  # 'label = 1'
+                    raise DataError(
+                        f"{path}, line {line}: header {h!r}: the {key!r} field has no value "
+                        f"next to '='; write it without spaces, e.g. '{key}1'."
+                    )
                 # The records carry no labels (new data for a run fitted on labelled
                 # headers reads unlabelled: :mod:`attnscope.run._stored`).
                 raise UnlabelledSamplesError(
