@@ -191,3 +191,40 @@ def test_a_label_field_with_spaces_around_the_equals_sign_is_named(tmp_path, cap
     argv = ["fit", str(path), "--model", "cnn", "--label-col", "label", "--out", str(out)]
     line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
     assert "line 1: header 's0 label = 0': the 'label=' field has no value next to '='" in line
+
+
+# ---------------------------------------------------------------------------- genotypes
+def _vcf(path: Path, sites: list[tuple[str, list[str]]]) -> Path:
+    head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+    body = "".join(
+        f"1\t{100 * (j + 1)}\trs{j}\tA\t{alt}\t.\tPASS\t.\tGT\t"
+        + "\t".join(calls[k % len(calls)] for k in range(24))
+        + "\n"
+        for j, (alt, calls) in enumerate(sites)
+    )
+    path.write_text(head + "\t".join(f"s{k}" for k in range(24)) + "\n" + body)
+    return path
+
+
+def test_no_snp_passing_qc_names_the_file_and_the_setting(tmp_path, capsys):
+    path = _vcf(tmp_path / "x.vcf", [("G", ["0|0", ".|.", "1|1", "1|0"])] * 4)
+    pheno = tmp_path / "p.txt"
+    pheno.write_text("".join(f"s{k} {1 + k % 2}\n" for k in range(24)))
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--pheno", str(pheno), "--model", "hemera", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert f"{path}: none of its 4 SNPs passes QC (maf >= 0.01, missing <= 0.1)" in line
+    assert "--set max_missing=0.5" in line
+
+
+def test_an_h5ad_without_cells_says_so(tmp_path):
+    import anndata
+    import pandas as pd
+
+    from attnscope.errors import DataError
+    from attnscope.io import read_h5ad
+
+    obs = pd.DataFrame({"label": pd.Series([], dtype=str)}, index=pd.Index([], dtype=str))
+    anndata.AnnData(np.zeros((0, 3), np.float32), obs=obs).write_h5ad(tmp_path / "z.h5ad")
+    with pytest.raises(DataError, match=r"z.h5ad: no samples \(0 rows of data\)"):
+        read_h5ad(tmp_path / "z.h5ad", label_key="label")

@@ -205,6 +205,8 @@ def build_tabular(
     if label_values is not None:
         vals = np.asarray([_clean_label(v) for v in label_values], dtype=object)
         keep = np.array([v is not None for v in vals], dtype=bool)
+        if not keep.size:
+            raise DataError(f"{source}: no samples (0 rows of data).")
         if not keep.any():
             raise DataError(
                 f"{source}: every sample's label is missing (empty or NA); check the label "
