@@ -228,3 +228,61 @@ def test_an_h5ad_without_cells_says_so(tmp_path):
     anndata.AnnData(np.zeros((0, 3), np.float32), obs=obs).write_h5ad(tmp_path / "z.h5ad")
     with pytest.raises(DataError, match=r"z.h5ad: no samples \(0 rows of data\)"):
         read_h5ad(tmp_path / "z.h5ad", label_key="label")
+
+
+# ------------------------------------------------------------------ long time series
+def _long_rows(edit=lambda i, r: r, sep: str = ",") -> str:
+    rows = [
+        [f"st{k}", str(t), v, f"{_X[k, 0] + t:.3f}", str(k % 2)]
+        for k in range(24)
+        for t in (0, 1.5, 3)
+        for v in ("HR", "Temp")
+    ]
+    lines = [sep.join(r) for r in [["id", "time", "variable", "value", "outcome"], *rows]]
+    edited = [lines[0], *(sep.join(edit(i, r)) for i, r in enumerate(rows))]
+    return "\n".join(edited) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("edit", "sep", "phrase"),
+    [
+        (lambda i, r: [r[0], r[1], "", *r[3:]] if i == 5 else r, ",", "line 7: the variable is"),
+        (lambda i, r: ["", *r[1:]] if i == 3 else r, ",", "line 5: the id is missing"),
+        (
+            lambda i, r: [r[0], r[1].replace(".", ","), *r[2:]],
+            ";",
+            "time '1,5' is neither a number of hours nor HH:MM. It has a decimal comma",
+        ),
+        (
+            lambda i, r: [r[0], f"2020-01-01 0{r[1][0]}:00", *r[2:]],
+            ",",
+            "Dates are not read: write hours since the start of each stay.",
+        ),
+    ],
+    ids=["blank-variable", "blank-id", "semicolons-decimal-commas", "timestamps"],
+)
+def test_long_series_lines_are_refused_naming_the_fault(tmp_path, capsys, edit, sep, phrase):
+    """A blank variable became a channel 'nan' (a blank id a stay 'nan'); a ';' table was
+    split on commas ('Expected 2 fields in line 4, saw 3')."""
+    path = tmp_path / "ts.csv"
+    path.write_text(_long_rows(edit, sep))
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "attn_lstm", "--label-col", "outcome", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert phrase in line, line
+
+
+def test_long_series_observations_dropped_or_merged_warn(tmp_path):
+    """Negative times were dropped and clashing repeats averaged, both silently."""
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.io import read_long_timeseries
+
+    path = tmp_path / "ts.csv"
+    path.write_text(_long_rows(lambda i, r: [r[0], str(float(r[1]) - 2), *r[2:]]))
+    with pytest.warns(AttnscopeWarning, match=r"96 observations at times before 0 h were dropped"):
+        data = read_long_timeseries(path, label_col="outcome")
+    assert data.values.shape == (24, 2, 2)
+    path.write_text(_long_rows() + "st0,0,HR,99,0\nst1,0,HR,1.5,1\n")
+    with pytest.warns(AttnscopeWarning, match=r"4 lines give one stay, time and variable"):
+        data = read_long_timeseries(path, label_col="outcome")
+    assert data.values[0, 0, 0] == pytest.approx((_X[0, 0] + 99) / 2, abs=1e-3)
