@@ -286,3 +286,51 @@ def test_long_series_observations_dropped_or_merged_warn(tmp_path):
     with pytest.warns(AttnscopeWarning, match=r"4 lines give one stay, time and variable"):
         data = read_long_timeseries(path, label_col="outcome")
     assert data.values[0, 0, 0] == pytest.approx((_X[0, 0] + 99) / 2, abs=1e-3)
+
+
+# ------------------------------------------------------------------ moved or damaged runs
+@pytest.fixture(scope="module")
+def table_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("round9")
+    out = folder / "run"
+    argv = ["fit", str(_expression(folder / "e.csv")), "--model", "mlp", "--label-col", "label"]
+    assert run([*argv, "--out", str(out), *_FIT]) == 0
+    return out
+
+
+def _copy(run_dir: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    return Path(shutil.copytree(run_dir, tmp_path / "copy"))
+
+
+@pytest.mark.parametrize("command", ["predict", "explain", "trust", "evaluate"])
+def test_a_run_whose_training_data_moved_says_so(table_run, tmp_path, capsys, command):
+    """It said '<old path>: no such file or folder', as if the user had typed that path."""
+    copy = _copy(table_run, tmp_path)
+    (copy / "config.toml").write_text(
+        (copy / "config.toml").read_text().replace(str(table_run.parent), str(tmp_path / "gone"))
+    )
+    line = one_error(run([command, str(copy)]), capsys.readouterr().err)
+    assert f"{copy} was fitted on {tmp_path / 'gone' / 'e.csv'}, which is no longer there" in line
+    assert "give the data after the run (e.g. attnscope predict RUN DATA)" in line
+
+
+@pytest.mark.parametrize("command", ["predict", "explain", "evaluate"])
+def test_a_run_without_its_config_is_refused_before_its_data(table_run, tmp_path, capsys, command):
+    """The data was read without the run's label column: 'value 'normal' is not a number'."""
+    copy = _copy(table_run, tmp_path)
+    (copy / "config.toml").unlink()
+    data = table_run.parent / "e.csv"
+    line = one_error(run([command, str(copy), str(data)]), capsys.readouterr().err)
+    assert f"{copy} is not a complete run directory (missing config.toml)" in line, line
+
+
+def test_a_file_named_like_the_attributions_folder_is_named(table_run, tmp_path, capsys):
+    """It was 'error: File exists (.../attributions)', after the attribution had run."""
+    copy = _copy(table_run, tmp_path)
+    (copy / "attributions").write_text("mine")
+    code = run(["explain", str(copy), "--method", "saliency"])
+    line = one_error(code, capsys.readouterr().err)
+    assert f"{copy / 'attributions'} is a file, not a folder; move it away" in line, line
+    assert (copy / "attributions").read_text() == "mine"

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._utils.files import write_json, write_text, write_with
+from attnscope._utils.files import check_writable, write_json, write_text, write_with
 from attnscope.data import Dataset, GenotypeDataset, TabularDataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.run._biology import enrichment_output, genotype_inputs, resolve_gene_sets
@@ -140,6 +140,7 @@ def explain_run(
     out = run / "attributions" / f"{name}.npz"
     if out.exists() and not force:
         raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+    check_writable(out.parent, fix="move it away: the run keeps its attributions in that folder.")
     if n_samples is not None and n_samples < 1:
         raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
