@@ -334,3 +334,32 @@ def test_a_file_named_like_the_attributions_folder_is_named(table_run, tmp_path,
     line = one_error(code, capsys.readouterr().err)
     assert f"{copy / 'attributions'} is a file, not a folder; move it away" in line, line
     assert (copy / "attributions").read_text() == "mine"
+
+
+# ---------------------------------------------------------------- options at their limits
+@pytest.mark.parametrize(
+    ("argv", "phrase"),
+    [
+        (["trust", "{run}", "--methods", "attention", "--force"], "no method of --methods applies"),
+        (
+            ["evaluate", "{run}", "{data}", "--methods", "attention"],
+            "MLPClassifier has no attention",
+        ),
+        (["trust", "{run}", "--methods", ",", "--force"], "--methods names no method"),
+        (["trust", "{run}", "--n-samples", "0", "--force"], "--n-samples (n_samples) must be"),
+    ],
+    ids=["trust-attention-on-mlp", "evaluate-attention-on-mlp", "trust-no-method", "n-samples-0"],
+)
+def test_a_trust_table_without_a_method_is_refused_and_writes_nothing(
+    table_run, tmp_path, capsys, argv, phrase
+):
+    """--methods attention on an MLP (or ',') replaced trust.json by an empty table, exit 0,
+    and evaluate had already written metrics.json."""
+    copy = _copy(table_run, tmp_path)
+    (copy / "trust.json").write_text('{"rows": ["mine"]}')
+    metrics = (copy / "metrics.json").read_text()
+    filled = [a.format(run=copy, data=table_run.parent / "e.csv") for a in argv]
+    line = one_error(run(filled), capsys.readouterr().err)
+    assert phrase in line, line
+    assert (copy / "trust.json").read_text() == '{"rows": ["mine"]}'
+    assert (copy / "metrics.json").read_text() == metrics

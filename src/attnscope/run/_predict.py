@@ -97,7 +97,7 @@ def evaluate_run(
     run = Path(run)
     est = load_model(run)
     if n_samples < 1:
-        raise ConfigError(f"n_samples must be positive, got {n_samples}.")
+        raise ConfigError(f"--n-samples (n_samples) must be positive, got {n_samples}.")
     if methods:
         from attnscope.explain import canonical_method
 
@@ -105,8 +105,6 @@ def evaluate_run(
     data = _read_new(run, data_path, data_format, labels_needed=True)
     data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     metrics = {**est.evaluate(data), "scope": scope}
-    previous = _read_json(run / "metrics.json")
-    write_json(run / "metrics.json", {**previous, "evaluate": metrics})
     if on_metrics is not None:
         on_metrics(metrics)
     rows: list[dict[str, Any]] = []
@@ -126,6 +124,9 @@ def evaluate_run(
         result["scope"] = scope
         write_json(run / "trust.json", result)
         rows = result["rows"]
+    # Written once the trust table succeeded too: a refused --methods leaves the run as it was.
+    previous = _read_json(run / "metrics.json")
+    write_json(run / "metrics.json", {**previous, "evaluate": metrics})
     return {"metrics": metrics, "trust": rows}
 
 
