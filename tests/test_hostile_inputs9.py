@@ -67,7 +67,9 @@ def test_a_set_value_overrides_a_bad_config_value(tmp_path):
         (["--seeds", "1"], "--seeds must be at least 2 to compare variants, got 1."),
         (["--jobs", "0"], "--jobs must be positive (or -1 for all cores), got 0."),
         (["--engine", "spark"], "--engine must be 'local' or 'ray', got 'spark'."),
-        (["--ig-steps", "0"], "--ig-steps must be at least 1, got 0."),
+        (["--ig-steps", "0"], "--ig-steps must be in [1, 10000] (Gauss-Legendre steps), got 0."),
+        (["--ig-steps", "10000000000"], "--ig-steps must be in [1, 10000]"),
+        (["--seeds", "1000000000", "--top-k", "3"], "use fewer --seeds or --n-explain."),
         (["--top-k", "7"], "--top-k 7 exceeds the 6 cells of each map"),
         (
             ["--engine", "ray", "--no-batched", "--top-k", "3"],
@@ -75,7 +77,16 @@ def test_a_set_value_overrides_a_bad_config_value(tmp_path):
             "runs locally: use --engine local with --jobs.",
         ),
     ],
-    ids=["seeds-1", "jobs-0", "engine", "ig-steps-0", "top-k-over-features", "ray-generic"],
+    ids=[
+        "seeds-1",
+        "jobs-0",
+        "engine",
+        "ig-steps-0",
+        "ig-steps-huge",
+        "seeds-huge",
+        "top-k-over-features",
+        "ray-generic",
+    ],
 )
 def test_consistency_errors_name_the_options_typed(tmp_path, capsys, monkeypatch, option, expected):
     """They named run_consistency's parameters (n_variants, n_jobs, batched=False); --ig-steps 0
@@ -98,7 +109,7 @@ def test_the_library_study_names_its_parameters():
 
     with pytest.raises(ConfigError, match=r"^n_variants must be at least 2"):
         run_consistency(None, model="mlp", n_variants=1)
-    with pytest.raises(ConfigError, match=r"^ig_steps must be at least 1, got -1"):
+    with pytest.raises(ConfigError, match=r"^ig_steps must be in \[1, 10000\]"):
         run_consistency(None, model="mlp", ig_steps=-1)
 
 

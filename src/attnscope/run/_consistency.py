@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from attnscope._utils.memory import check_memory
 from attnscope.errors import ConfigError, DataError
 from attnscope.run._batched import BATCHED_METHODS, _run_batched
 from attnscope.run._generic import _run_generic, _time_standalone
@@ -81,12 +82,28 @@ def _namer(options: Mapping[str, str] | None) -> Any:
     return name
 
 
+#: Integrated-gradients steps beyond which the rule gains nothing (and memory runs out).
+MAX_IG_STEPS = 10_000
+
+
 def _cells(data: Any) -> int | None:
     """Cells of one sample's map where every method's map has them all (tables, SNPs)."""
     for attr in ("n_features", "n_snps"):
         if hasattr(data, attr):
             return int(getattr(data, attr))
     return None
+
+
+def _input_cells(data: Any) -> int:
+    """Cells of one sample's input (an upper bound on any map's): 4 per base for DNA."""
+    cells = _cells(data)
+    if cells is not None:
+        return cells
+    if hasattr(data, "tokens"):
+        return 4 * int(data.tokens.shape[1])
+    if hasattr(data, "values"):
+        return int(np.prod(data.values.shape[1:]))
+    return 1
 
 
 def _predictive(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,8 +267,11 @@ def run_consistency(
         )
     if top_k < 1:
         raise ConfigError(f"{name('top_k')} must be at least 1, got {top_k}.")
-    if ig_steps < 1:
-        raise ConfigError(f"{name('ig_steps')} must be at least 1, got {ig_steps}.")
+    if not 1 <= ig_steps <= MAX_IG_STEPS:
+        raise ConfigError(
+            f"{name('ig_steps')} must be in [1, {MAX_IG_STEPS}] (Gauss-Legendre steps), "
+            f"got {ig_steps}."
+        )
     if n_jobs < 1 and n_jobs != -1:
         raise ConfigError(f"{name('n_jobs')} must be positive (or -1 for all cores), got {n_jobs}.")
     if engine not in ("local", "ray"):
@@ -288,6 +308,13 @@ def run_consistency(
     data = template.as_dataset(data)
     train, val, test, normalised = _split(data, test_size, val_size, split_seed)
     explain_idx = _explain_subset(test, n_explain, split_seed)
+    cells = _input_cells(test)
+    check_memory(
+        4.0 * n_variants * len(explain_idx) * cells * len(methods),
+        what=f"the maps of {n_variants} variants x {len(explain_idx)} samples x {cells} cells "
+        f"x {len(methods)} methods",
+        fix=f"use fewer {name('n_variants')} or {name('n_explain')}.",
+    )
     seeds = [int(random_state) + i for i in range(n_variants)]
     study = SeedStudy(
         template, train, val, test, explain_idx, seeds, methods, ig_steps, random_state
