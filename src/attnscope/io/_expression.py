@@ -59,7 +59,8 @@ def read_expression(
     labels : str, Path or mapping, optional
         ``id,label`` file or mapping sample id -> label.
     label_col : str, optional
-        Column (or row, for features x samples tables) holding the labels.
+        Column (or row, for features x samples tables) holding the labels; with
+        ``labels``, the column of the labels file holding them.
     orientation : {"auto", "samples_by_features", "features_by_samples"}, default "auto"
     sample_col : str, optional
         Column of sample ids (samples-by-features tables); default the first column.
@@ -84,8 +85,11 @@ def read_expression(
     import pandas as pd
 
     p = need_file(path, "expression table")
+    label_file_col: str | None = None
     if labels is not None and label_col is not None:
-        raise DataError("give --labels FILE or --label-col NAME (labels= or label_col=), not both.")
+        if isinstance(labels, Mapping):
+            raise DataError("give labels= (a mapping) or label_col=, not both.")
+        label_file_col, label_col = label_col, None  # the labels file's column
     sep = sniff_sep(p)
     header = _header(p, sep)
     try:
@@ -116,7 +120,7 @@ def read_expression(
     row_names = body[0].astype(str).str.strip().tolist()
     mapping: Mapping[str, Any] | None = None
     if labels is not None:
-        mapping = labels if isinstance(labels, Mapping) else read_label_file(labels)
+        mapping = labels if isinstance(labels, Mapping) else read_label_file(labels, label_file_col)
     orient = _orientation(p, orientation, header, row_names, label_col, sample_col, mapping, body)
     label_values: list[Any] | None = None
     if orient == "samples_by_features":

@@ -101,13 +101,14 @@ def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None
     return None
 
 
-def read_label_file(path: PathLike) -> dict[str, str]:
+def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]:
     """Read an ``id,label`` file (tab, comma or whitespace; header row optional).
 
     A first row that reads like column names (``id``/``sample``/empty first field, or
     ``label``/``class``/``y`` further on) is taken as the header. A file of more than two
-    columns needs a header naming one label column (it is used); without one, which field
-    is the label is not guessed (DataError naming the line).
+    columns needs a header naming one label column (it is used), or ``column`` naming it
+    (``--label-col``: the first row is then the header); which field is the label is never
+    guessed (DataError naming the line). Ids are the first column.
     """
     p = need_file(path, "labels file")
     out: dict[str, str] = {}
@@ -132,6 +133,9 @@ def read_label_file(path: PathLike) -> dict[str, str]:
                 "write one 'id<TAB>label' pair per line."
             )
         names = [x.lower() for x in parts]
+        if column is not None and not out and label_at == 1 and lineno == _first(rows):
+            label_at = _named_field(p, parts, column)
+            continue  # header row, named by --label-col
         if (
             not out
             and lineno == 1
@@ -163,6 +167,26 @@ def read_label_file(path: PathLike) -> dict[str, str]:
     return out
 
 
+def _first(rows: list[str]) -> int:
+    """Line number of the first row that is neither blank nor a '#' comment."""
+    return next(k for k, r in enumerate(rows, 1) if r.strip() and not r.lstrip().startswith("#"))
+
+
+def _named_field(path: Path, header: list[str], column: str) -> int:
+    """Index of ``column`` in a labels file's header (exact, else any case; not the ids)."""
+    lower = [h.lower() for h in header]
+    for k, hit in enumerate(header):
+        if k and hit == column:
+            return k
+    for k, hit in enumerate(lower):
+        if k and hit == column.lower():
+            return k
+    raise DataError(
+        f"{path}, line 1: no column {column!r} after the ids; the labels file has columns "
+        f"{header[:8]}. Give --label-col one of them (label_col= in Python)."
+    )
+
+
 def _label_field(path: Path, header: list[str]) -> int:
     """Index of the label column of a labels file's header (the second of two)."""
     if len(header) == 2:
@@ -173,7 +197,8 @@ def _label_field(path: Path, header: list[str]) -> int:
     if len(hits) != 1:
         raise DataError(
             f"{path}, line 1: the labels file has columns {header[:8]}; which one is the label? "
-            "Keep two columns (id, label), or name one column 'label'."
+            "Name it with --label-col NAME, keep two columns (id, label), or name one "
+            "column 'label'."
         )
     return hits[0]
 

@@ -1,0 +1,75 @@
+"""Hostile inputs, round 8 (file 10, continuing test_hostile_inputs9.py): labels files of a
+clinical sheet's shape, and sequence files as users export them.
+
+Each case runs the real CLI entry point (or the reader) on tiny files in tmp_path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _hostile import one_error
+from attnscope.cli import run
+
+_GENES = [f"G{k}" for k in range(6)]
+_X = np.round(np.random.default_rng(10).normal(size=(24, 6)), 3)
+_LABELS = ["tumor" if k % 2 else "normal" for k in range(24)]
+_FIT = ["--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]
+
+
+def _bare(path: Path) -> Path:
+    rows = [["sample", *_GENES]] + [[f"p{i}", *map(str, _X[i])] for i in range(24)]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    return path
+
+
+def _sheet(path: Path) -> Path:
+    """A clinical sheet: id, age, diagnosis, sex (the label is not the second column)."""
+    rows = "".join(f"p{i},{30 + i},{_LABELS[i]},{'MF'[i % 2]}\n" for i in range(24))
+    path.write_text("sample,age,Diagnosis,sex\n" + rows)
+    return path
+
+
+def test_label_col_names_the_column_of_a_labels_file(tmp_path):
+    """--labels sheet.csv --label-col diagnosis was 'give --labels or --label-col, not both',
+    while the error for the sheet alone asked which of its columns is the label."""
+    out = tmp_path / "run"
+    argv = ["fit", str(_bare(tmp_path / "e.csv")), "--labels", str(_sheet(tmp_path / "s.csv"))]
+    assert run([*argv, "--label-col", "diagnosis", "--model", "mlp", "--out", str(out), *_FIT]) == 0
+    from attnscope.io import read_data
+    from attnscope.io._seqtable import read_label_file
+
+    data = read_data(tmp_path / "e.csv", labels=tmp_path / "s.csv", label_col="diagnosis")
+    assert [data.class_names[c] for c in data.labels] == _LABELS
+    assert read_label_file(tmp_path / "s.csv", "sex")["p1"] == "F"
+
+
+def test_label_col_names_the_column_of_a_labels_file_for_fasta(tmp_path):
+    from attnscope.io import read_data
+
+    seqs = ["".join(np.random.default_rng(k).choice(list("ACGT"), 20)) for k in range(24)]
+    fasta = tmp_path / "s.fa"
+    fasta.write_text("".join(f">p{k}\n{s}\n" for k, s in enumerate(seqs)))
+    data = read_data(fasta, labels=_sheet(tmp_path / "s.csv"), label_col="Diagnosis")
+    assert [data.class_names[c] for c in data.labels] == _LABELS
+
+
+@pytest.mark.parametrize(
+    ("column", "phrase"),
+    [
+        ("smoker", "line 1: no column 'smoker' after the ids; the labels file has columns"),
+        (None, "which one is the label? Name it with --label-col NAME"),
+    ],
+    ids=["absent-column", "no-column-named"],
+)
+def test_a_labels_file_column_that_is_not_there_is_named(tmp_path, capsys, column, phrase):
+    out = tmp_path / "run"
+    argv = ["fit", str(_bare(tmp_path / "e.csv")), "--labels", str(_sheet(tmp_path / "s.csv"))]
+    argv += ["--label-col", column] if column else []
+    line = one_error(
+        run([*argv, "--model", "mlp", "--out", str(out), *_FIT]), capsys.readouterr().err, out
+    )
+    assert phrase in line, line
