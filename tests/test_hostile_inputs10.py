@@ -73,3 +73,24 @@ def test_a_labels_file_column_that_is_not_there_is_named(tmp_path, capsys, colum
         run([*argv, "--model", "mlp", "--out", str(out), *_FIT]), capsys.readouterr().err, out
     )
     assert phrase in line, line
+
+
+def test_a_semicolon_labels_file_is_read(tmp_path):
+    """European spreadsheet exports: 'expected two columns (id, label), found 1'."""
+    from attnscope.io import read_data
+
+    labels = tmp_path / "l.csv"
+    labels.write_text("".join(f"p{i};{_LABELS[i]}\n" for i in range(24)))
+    data = read_data(_bare(tmp_path / "e.csv"), labels=labels)
+    assert [data.class_names[c] for c in data.labels] == _LABELS
+
+
+def test_a_sequence_table_without_its_header_row_says_so(tmp_path, capsys):
+    """It was read as an expression matrix: 'value 'TTTCC...' is not a number'."""
+    seqs = ["".join(np.random.default_rng(k).choice(list("ACGT"), 30)) for k in range(24)]
+    path = tmp_path / "s.csv"
+    path.write_text("".join(f"s{k},{s},{k % 2}\n" for k, s in enumerate(seqs)))
+    out = tmp_path / "run"
+    code = run(["fit", str(path), "--model", "cnn", "--out", str(out), *_FIT])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert f"{path}, line 1: ['s0', '{seqs[0]}', '0'] is a row of data, not column names" in line

@@ -9,7 +9,7 @@ from typing import Any
 
 from attnscope._utils.files import COMPLETE_MARKER
 from attnscope.errors import ConfigError, DataError
-from attnscope.io._seqtable import PathLike, open_text
+from attnscope.io._seqtable import PathLike, is_dna_field, open_text
 
 __all__ = ["FORMATS", "GENERIC_OPTIONS", "detect_format", "read_data", "reader_options"]
 
@@ -140,6 +140,8 @@ def _detect_file(p: Path) -> str | None:
     if {"id", "time", "variable", "value"} <= set(fields):
         return "longcsv"
     if set(fields) & {"seq", "sequence", "sequences", "dna"}:
+        return "seqtable"
+    if any(is_dna_field(f) for f in fields):  # a sequence table without its header row
         return "seqtable"
     if len(fields) >= 2:
         return "expression"

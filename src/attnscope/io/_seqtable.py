@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -101,8 +102,13 @@ def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None
     return None
 
 
+def is_dna_field(text: str) -> bool:
+    """Whether a table field can only be a DNA sequence (8 or more bases, N allowed)."""
+    return re.fullmatch(r"[ACGTNacgtn]{8,}", text.strip()) is not None
+
+
 def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]:
-    """Read an ``id,label`` file (tab, comma or whitespace; header row optional).
+    """Read an ``id,label`` file (tab, comma, semicolon or whitespace; header row optional).
 
     A first row that reads like column names (``id``/``sample``/empty first field, or
     ``label``/``class``/``y`` further on) is taken as the header. A file of more than two
@@ -117,7 +123,7 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
         rows = list(fh)
     if not any(r.strip() for r in rows):
         raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
-    delim = "\t" if "\t" in rows[0] else ("," if "," in rows[0] else None)
+    delim = next((d for d in "\t,;" if d in rows[0]), None)
     label_at = 1
     for lineno, line in enumerate(rows, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -265,6 +271,11 @@ def read_sequence_table(
     columns = list(frame.columns)
     seq_c = sequence_col or find_column(columns, _SEQ_NAMES)
     if seq_c is None or seq_c not in frame.columns:
+        if sequence_col is None and any(is_dna_field(str(c)) for c in columns):
+            raise DataError(
+                f"{p}, line 1: {columns[:4]} is a row of data, not column names; add a "
+                "header row naming the columns (e.g. id,seq,label)."
+            )
         raise DataError(
             f"{p}: no sequence column {'named ' + repr(sequence_col) if sequence_col else ''}"
             f"found; columns are {columns}. Name it seq or sequence (sequence_col= in Python)."
