@@ -94,3 +94,49 @@ def test_a_sequence_table_without_its_header_row_says_so(tmp_path, capsys):
     code = run(["fit", str(path), "--model", "cnn", "--out", str(out), *_FIT])
     line = one_error(code, capsys.readouterr().err, out)
     assert f"{path}, line 1: ['s0', '{seqs[0]}', '0'] is a row of data, not column names" in line
+
+
+# ------------------------------------------------------------ new data for a fitted run
+@pytest.fixture(scope="module")
+def table_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("round10")
+    rows = [["sample", "label", *_GENES]]
+    rows += [[f"p{i}", _LABELS[i], *map(str, _X[i])] for i in range(24)]
+    (folder / "e.csv").write_text("\n".join(",".join(r) for r in rows) + "\n")
+    out = folder / "run"
+    argv = ["fit", str(folder / "e.csv"), "--model", "mlp", "--label-col", "label"]
+    assert run([*argv, "--out", str(out), *_FIT]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("edit", "phrase"),
+    [
+        (
+            lambda text: text.replace(f",{_X[0, 0]},", ",NA,", 1),
+            "1 missing (NaN/empty) or infinite values; first at sample 'p0', feature 'G0'",
+        ),
+        (
+            lambda text: text.replace(",", ";").replace(".", ","),
+            "It has a decimal comma: write",
+        ),
+        (
+            lambda text: text.replace("G", "g"),
+            "6 differ only in case (the data's ['g0', 'g1', 'g2']); rename them.",
+        ),
+    ],
+    ids=["nan", "decimal-commas", "gene-case"],
+)
+def test_new_unlabelled_tables_are_refused_for_their_own_fault(
+    table_run, tmp_path, capsys, edit, phrase
+):
+    """A NaN or decimal commas in a table without the run's label column were reported as
+    'label column 'label' not found' (the unlabelled read's error was hidden)."""
+    path = tmp_path / "new.csv"
+    path.write_text(edit(_bare(tmp_path / "b.csv").read_text()))
+    out = tmp_path / "p.tsv"
+    line = one_error(
+        run(["predict", str(table_run), str(path), "-o", str(out)]), capsys.readouterr().err, out
+    )
+    assert phrase in line, line
+    assert "label column 'label' not found" not in line

@@ -200,9 +200,16 @@ def _indexer(
     position = {name: i for i, name in enumerate(have)}
     missing = [str(name) for name in want_arr if name not in position]
     if missing:
+        folded = {name.casefold(): name for name in have.tolist()}
+        case = [folded[m.casefold()] for m in missing if m.casefold() in folded]
+        hint = (
+            f" {len(case)} differ only in case (the data's {case[:3]}); rename them."
+            if case
+            else ""
+        )
         raise DataError(
             f"{len(missing)} of the model's {want_arr.size} {what}s are missing from the data "
-            f"(e.g. {missing[:5]}); give the same {what}s (same names) as in training."
+            f"(e.g. {missing[:5]}); give the same {what}s (same names) as in training.{hint}"
         )
     extra = have.size - want_arr.size
     if extra and warn_extra:

@@ -91,8 +91,10 @@ def read_with_stored_labels(
         rest = {k: v for k, v in stored.items() if k not in LABEL_OPTIONS}
         try:
             data = read(rest)
-        except DataError:
+        except UnlabelledSamplesError:
             raise DataError(hint) from None
+        # Any other DataError is the file's own fault (a NaN, a decimal comma): it is
+        # raised as it is, not hidden behind the label hint.
     own = "labels file does not cover" if "labels" in stored else "label column is not in"
     warnings.warn(
         f"the run's {own} {source}; read it unlabelled",
