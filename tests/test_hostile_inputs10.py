@@ -140,3 +140,14 @@ def test_new_unlabelled_tables_are_refused_for_their_own_fault(
     )
     assert phrase in line, line
     assert "label column 'label' not found" not in line
+
+
+def test_a_table_without_its_header_row_says_so(tmp_path, capsys):
+    """'label column 'label' not found; columns are ['p0', 'normal', '0.126', ...]'."""
+    rows = [[f"p{i}", _LABELS[i], *map(str, _X[i])] for i in range(24)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert "The first line holds numbers, not column names: add a header row." in line, line

@@ -11,8 +11,9 @@ import numpy as np
 
 from attnscope.data import MultiOmicsDataset, TabularDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
-from attnscope.io._expression import Orientation, _clean_label, read_expression
+from attnscope.io._expression import Orientation, read_expression
 from attnscope.io._seqtable import PathLike, open_text, read_frame, read_label_file
+from attnscope.io._tabular import _clean_label
 
 __all__ = ["read_mogonet", "read_multiomics"]
 
