@@ -44,9 +44,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from attnscope._utils.memory import check_memory
 from attnscope.errors import ConfigError, DataError
-from attnscope.run._batched import BATCHED_METHODS, _run_batched
+from attnscope.run._batched import _run_batched
+from attnscope.run._checks import (
+    CLI_OPTIONS,
+    _namer,
+    check_counts,
+    check_maps_memory,
+    study_path,
+)
 from attnscope.run._generic import _run_generic, _time_standalone
 from attnscope.run._study import SeedStudy
 
@@ -54,56 +60,6 @@ __all__ = ["CLI_OPTIONS", "CONSISTENCY_METRICS", "run_consistency"]
 
 #: Per-sample metrics reported for every method.
 CONSISTENCY_METRICS = ("spearman", "kendall", "jaccard", "top_agreement", "cv_top")
-
-#: ``run_consistency``'s parameters -> the ``attnscope consistency`` options that set them,
-#: so that its errors name what the user typed (``--seeds``, not ``n_variants``).
-CLI_OPTIONS = {
-    "n_variants": "--seeds",
-    "n_explain": "--n-explain",
-    "top_k": "--top-k",
-    "n_jobs": "--jobs",
-    "engine": "--engine",
-    "ig_steps": "--ig-steps",
-    "batched": "--batched",
-}
-
-
-def _namer(options: Mapping[str, str] | None) -> Any:
-    """``name(key)`` / ``name(key, value)``: the option as the caller spells it."""
-
-    def name(key: str, value: Any = None) -> str:
-        flag = (options or {}).get(key)
-        if flag is None:
-            return key if value is None else f"{key}={value!r}"
-        if isinstance(value, bool):
-            return flag if value else "--no-" + flag[2:]
-        return flag if value is None else f"{flag} {value}"
-
-    return name
-
-
-#: Integrated-gradients steps beyond which the rule gains nothing (and memory runs out).
-MAX_IG_STEPS = 10_000
-
-
-def _cells(data: Any) -> int | None:
-    """Cells of one sample's map where every method's map has them all (tables, SNPs)."""
-    for attr in ("n_features", "n_snps"):
-        if hasattr(data, attr):
-            return int(getattr(data, attr))
-    return None
-
-
-def _input_cells(data: Any) -> int:
-    """Cells of one sample's input (an upper bound on any map's): 4 per base for DNA."""
-    cells = _cells(data)
-    if cells is not None:
-        return cells
-    if hasattr(data, "tokens"):
-        return 4 * int(data.tokens.shape[1])
-    if hasattr(data, "values"):
-        return int(np.prod(data.values.shape[1:]))
-    return 1
 
 
 def _predictive(y: np.ndarray, proba: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -256,32 +212,17 @@ def run_consistency(
     from attnscope.explain import canonical_method
     from attnscope.metrics._consistency import consistency_summary
 
-    name = _namer(option_names)
-    if n_variants < 2:
-        raise ConfigError(
-            f"{name('n_variants')} must be at least 2 to compare variants, got {n_variants}."
-        )
-    if n_explain is not None and n_explain < 1:
-        raise ConfigError(
-            f"{name('n_explain')} must be at least 1 (default: all test samples), got {n_explain}."
-        )
-    if top_k < 1:
-        raise ConfigError(f"{name('top_k')} must be at least 1, got {top_k}.")
-    if not 1 <= ig_steps <= MAX_IG_STEPS:
-        raise ConfigError(
-            f"{name('ig_steps')} must be in [1, {MAX_IG_STEPS}] (Gauss-Legendre steps), "
-            f"got {ig_steps}."
-        )
-    if n_jobs < 1 and n_jobs != -1:
-        raise ConfigError(f"{name('n_jobs')} must be positive (or -1 for all cores), got {n_jobs}.")
-    if engine not in ("local", "ray"):
-        raise ConfigError(f"{name('engine')} must be 'local' or 'ray', got {engine!r}.")
-    cells = _cells(data)
-    if cells is not None and top_k > cells:
-        raise ConfigError(
-            f"{name('top_k')} {top_k} exceeds the {cells} cells of each map (features of "
-            f"the data); give {name('top_k')} at most {cells}."
-        )
+    opt = _namer(option_names)
+    check_counts(
+        data,
+        opt,
+        n_variants=n_variants,
+        n_explain=n_explain,
+        top_k=top_k,
+        ig_steps=ig_steps,
+        n_jobs=n_jobs,
+        engine=engine,
+    )
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
@@ -292,29 +233,11 @@ def run_consistency(
     methods = [canonical_method(m, template) for m in methods]
     if not methods:
         raise ConfigError("give at least one attribution method.")
-    path = "batched" if batched and model == "attn_lstm" else "generic"
-    unknown = sorted(set(methods) - set(BATCHED_METHODS)) if path == "batched" else []
-    if unknown:
-        raise ConfigError(
-            f"methods {unknown} are not available on the batched attention-LSTM path; "
-            f"use {', '.join(BATCHED_METHODS)}, or {name('batched', False)}."
-        )
-    if path == "generic" and engine == "ray":
-        raise ConfigError(
-            f"{name('engine', 'ray')} runs the batched attention-LSTM path; model {model!r} "
-            f"(or {name('batched', False)}) runs locally: use {name('engine', 'local')} "
-            f"with {name('n_jobs')}."
-        )
+    path = study_path(model, methods, batched=batched, engine=engine, name=opt)
     data = template.as_dataset(data)
     train, val, test, normalised = _split(data, test_size, val_size, split_seed)
     explain_idx = _explain_subset(test, n_explain, split_seed)
-    cells = _input_cells(test)
-    check_memory(
-        4.0 * n_variants * len(explain_idx) * cells * len(methods),
-        what=f"the maps of {n_variants} variants x {len(explain_idx)} samples x {cells} cells "
-        f"x {len(methods)} methods",
-        fix=f"use fewer {name('n_variants')} or {name('n_explain')}.",
-    )
+    check_maps_memory(test, n_variants, len(explain_idx), len(methods), opt)
     seeds = [int(random_state) + i for i in range(n_variants)]
     study = SeedStudy(
         template, train, val, test, explain_idx, seeds, methods, ig_steps, random_state
