@@ -151,3 +151,33 @@ def test_a_table_without_its_header_row_says_so(tmp_path, capsys):
     argv = ["fit", str(path), "--model", "mlp", "--label-col", "label", "--out", str(out)]
     line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
     assert "The first line holds numbers, not column names: add a header row." in line, line
+
+
+def test_blank_lines_above_a_tables_header_are_skipped(tmp_path, capsys):
+    """'cannot tell the data format' (and with --format, 'the header has 0 fields')."""
+    rows = [["sample", "label", *_GENES]] + [
+        [f"p{i}", _LABELS[i] if i != 2 else "", *map(str, _X[i])] for i in range(24)
+    ]
+    rows[3][0] = ""  # sample p2: no id, named by its line below two blank lines
+    path = tmp_path / "t.csv"
+    path.write_text("\n\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert f"{path}, line 6: no sample id in column 1" in line, line
+    from attnscope.io import read_data
+
+    rows[3][0] = "p2"
+    path.write_text("\n\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    data = read_data(path, label_col="label")
+    assert data.feature_names.tolist() == _GENES and len(data) == 23  # p2 has no label
+
+
+def test_a_file_of_blank_lines_says_so(tmp_path):
+    from attnscope.errors import DataError
+    from attnscope.io import detect_format
+
+    path = tmp_path / "t.csv"
+    path.write_text("\n  \n\r\n")
+    with pytest.raises(DataError, match=r"t\.csv: the file holds only blank lines"):
+        detect_format(path)

@@ -74,6 +74,8 @@ def detect_format(path: PathLike) -> str:
             "file (the run's config.toml names the one it was trained on); commands that "
             "take a run want it first (RUN DATA)."
         )
+    if fmt is None and p.is_file() and p.stat().st_size < 1 << 20 and not p.read_bytes().strip():
+        raise DataError(f"{p}: the file holds only blank lines; check that it was written.")
     if fmt is None:
         raise DataError(
             f"{p}: cannot tell the data format; give it with --format NAME (format= in "
@@ -149,11 +151,15 @@ def _detect_file(p: Path) -> str | None:
 
 
 def _first_line(p: Path) -> str:
+    """The first line that is not blank (blank lines above a header are skipped)."""
     try:
         with open_text(p) as fh:
-            return fh.readline().strip()
+            for _, line in zip(range(100), fh):
+                if line.strip():
+                    return line.strip()
     except (OSError, UnicodeDecodeError):
-        return ""
+        pass
+    return ""
 
 
 def _public(name: str) -> Callable[..., Any]:

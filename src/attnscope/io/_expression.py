@@ -92,13 +92,13 @@ def read_expression(
             raise DataError("give labels= (a mapping) or label_col=, not both.")
         label_file_col, label_col = label_col, None  # the labels file's column
     sep = sniff_sep(p)
-    header = _header(p, sep)
+    header, above = _header(p, sep)  # blank lines above the header are skipped
     try:
         body = read_csv(
             p,
             sep=sep,
             header=None,
-            skiprows=1,
+            skiprows=above + 1,
             dtype={0: str},  # row names as written: sample '001' is not sample '1'
             **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
             skipinitialspace=True,
@@ -135,7 +135,7 @@ def read_expression(
         blank = np.flatnonzero(body[id_idx].isna().to_numpy())
         if blank.size:
             raise DataError(
-                f"{p}, line {int(blank[0]) + 2}: no sample id in column {id_idx + 1} "
+                f"{p}, line {int(blank[0]) + above + 2}: no sample id in column {id_idx + 1} "
                 f"({blank.size} such rows); give every row an id."
             )
         sample_ids = body[id_idx].astype(str).str.strip().tolist()
@@ -143,7 +143,12 @@ def read_expression(
         _unique(features, p, "feature names")  # a repeated label column too, before parsing
         block = body[keep]
         X = _numeric(
-            block, p, sample_ids, features, samples_are_rows=True, lines=range(2, len(body) + 2)
+            block,
+            p,
+            sample_ids,
+            features,
+            samples_are_rows=True,
+            lines=range(above + 2, len(body) + above + 2),
         )
     else:
         lab_row: int | None = None
@@ -154,13 +159,18 @@ def read_expression(
         sample_ids = header[1:]
         if "" in sample_ids:
             raise DataError(
-                f"{p}, line 1: column {sample_ids.index('') + 2} of the header has no sample "
-                "id; give every column a name."
+                f"{p}, line {above + 1}: column {sample_ids.index('') + 2} of the header has no "
+                "sample id; give every column a name."
             )
         features = [row_names[i] for i in rows]
         block = body.iloc[rows, 1:]
         X = _numeric(
-            block, p, sample_ids, features, samples_are_rows=False, lines=[i + 2 for i in rows]
+            block,
+            p,
+            sample_ids,
+            features,
+            samples_are_rows=False,
+            lines=[i + above + 2 for i in rows],
         )
     _unique(sample_ids, p, "sample ids")
     _unique(features, p, "feature names")
@@ -234,12 +244,20 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _header(path: Path, sep: str) -> list[str]:
+def _header(path: Path, sep: str) -> tuple[list[str], int]:
+    """The header row's fields and the number of blank lines above it."""
+    blank = 0
     with open_text(path) as fh:
-        first = fh.readline().rstrip("\r\n")
+        for line in fh:
+            first = line.rstrip("\r\n")
+            if first.strip():
+                break
+            blank += 1
+        else:
+            first = ""
     if sep == r"\s+":
-        return first.split()
-    return [c.strip() for c in next(csv.reader([first], delimiter=sep))]
+        return first.split(), blank
+    return [c.strip() for c in next(csv.reader([first], delimiter=sep))], blank
 
 
 def _col_index(path: Path, header: list[str], name: str) -> int:
