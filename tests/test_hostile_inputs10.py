@@ -181,3 +181,12 @@ def test_a_file_of_blank_lines_says_so(tmp_path):
     path.write_text("\n  \n\r\n")
     with pytest.raises(DataError, match=r"t\.csv: the file holds only blank lines"):
         detect_format(path)
+
+
+@pytest.mark.parametrize("n", ["0", "1", "-5"])
+def test_simulate_with_too_few_samples_names_the_option(tmp_path, capsys, n):
+    """It said 'n_samples must be at least n_classes (2)', the simulator's parameter."""
+    out = tmp_path / "sim"
+    code = run(["simulate", "expression", "--out", str(out), "--n-samples", n])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert f"--n-samples must be at least 2 (a class each), got {n}." in line, line

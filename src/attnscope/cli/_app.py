@@ -128,6 +128,8 @@ def simulate(
         raise ConfigError(f"unknown modality {modality!r}; choose from {sorted(simulators)}.")
     options = parse_sets(set_)
     if n_samples is not None:
+        if n_samples < 2:  # the simulator's own message names its parameter
+            raise ConfigError(f"--n-samples must be at least 2 (a class each), got {n_samples}.")
         options["n_samples"] = n_samples
     check_seed(seed, "--seed")
     try:
