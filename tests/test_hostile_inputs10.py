@@ -190,3 +190,14 @@ def test_simulate_with_too_few_samples_names_the_option(tmp_path, capsys, n):
     code = run(["simulate", "expression", "--out", str(out), "--n-samples", n])
     line = one_error(code, capsys.readouterr().err, out)
     assert f"--n-samples must be at least 2 (a class each), got {n}." in line, line
+
+
+def test_a_long_table_without_its_variable_column_names_it(tmp_path, capsys):
+    """It was read as an expression matrix: 'duplicate sample ids ['st0', ...]'."""
+    path = tmp_path / "ts.csv"
+    rows = "".join(f"st{k},{t},{k + t},{k % 2}\n" for k in range(24) for t in (0, 1, 2))
+    path.write_text("id,time,value,outcome\n" + rows)
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "attn_lstm", "--label-col", "outcome", "--out", str(out)]
+    line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
+    assert "columns ['variable'] not found" in line, line

@@ -141,6 +141,8 @@ def _detect_file(p: Path) -> str | None:
     )
     if {"id", "time", "variable", "value"} <= set(fields):
         return "longcsv"
+    if {"id", "time"} <= set(fields) and {"variable", "value"} & set(fields):
+        return "longcsv"  # a long table short of a column: its reader names the one missing
     if set(fields) & {"seq", "sequence", "sequences", "dna"}:
         return "seqtable"
     if any(is_dna_field(f) for f in fields):  # a sequence table without its header row
