@@ -201,3 +201,19 @@ def test_a_long_table_without_its_variable_column_names_it(tmp_path, capsys):
     argv = ["fit", str(path), "--model", "attn_lstm", "--label-col", "outcome", "--out", str(out)]
     line = one_error(run([*argv, *_FIT]), capsys.readouterr().err, out)
     assert "columns ['variable'] not found" in line, line
+
+
+def test_a_pancan_run_predicts_on_its_own_data(tmp_path, capsys):
+    """Only an expression table's run stores its orientation: a PANCAN folder (read through
+    the expression reader) stored one too, and 'predict RUN' refused it ('orientation does
+    not apply to pancan data')."""
+    from _hostile import seed, write_seed
+
+    folder = tmp_path / "pancan"
+    folder.mkdir()
+    write_seed(seed("pancan_data"), folder, [])
+    out = tmp_path / "run"
+    assert run(["fit", str(folder), "--model", "mlp", "--out", str(out), *_FIT]) == 0
+    assert "orientation" not in (out / "config.toml").read_text()
+    assert run(["predict", str(out), "-o", str(tmp_path / "p.tsv")]) == 0
+    assert len((tmp_path / "p.tsv").read_text().splitlines()) == 17

@@ -266,9 +266,25 @@ def _data_table(
         else {"path": str(Path(str(data_path)).resolve()), **reader_options}
     )
     orientation = data.meta.get("orientation")
-    if isinstance(orientation, str) and "orientation" not in table:
+    if isinstance(orientation, str) and "orientation" not in table and _expression_file(table):
         table["orientation"] = orientation
     return table
+
+
+def _expression_file(table: dict[str, Any]) -> bool:
+    """Whether ``[data]`` names one expression table (the reader that takes an orientation;
+    a PANCAN folder or a named data set reads one too, but takes none)."""
+    from attnscope.io import detect_format
+
+    fmt = table.get("format")
+    if fmt:
+        return str(fmt).lower().replace("-", "_") == "expression"
+    if not isinstance(table.get("path"), str):
+        return False
+    try:
+        return detect_format(table["path"]) == "expression"
+    except (DataError, ConfigError, OSError):
+        return False
 
 
 def checkpoint_dir(out: str | Path) -> Path:
