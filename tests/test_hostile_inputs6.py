@@ -273,9 +273,15 @@ def test_consistency_without_static_descriptors_and_one_explained_sample(tmp_pat
 @pytest.mark.parametrize(
     ("option", "expected"),
     [
-        (["--n-explain", "0"], "n_explain must be at least 1 (or None: all), got 0."),
-        (["--n-explain", "-3"], "n_explain must be at least 1 (or None: all), got -3."),
-        (["--top-k", "0"], "top_k must be at least 1, got 0."),
+        (
+            ["--n-explain", "0"],
+            "--n-explain must be at least 1 (default: all test samples), got 0.",
+        ),
+        (
+            ["--n-explain", "-3"],
+            "--n-explain must be at least 1 (default: all test samples), got -3.",
+        ),
+        (["--top-k", "0"], "--top-k must be at least 1, got 0."),
     ],
     ids=["n_explain_0", "n_explain_negative", "top_k_0"],
 )

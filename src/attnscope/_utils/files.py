@@ -34,7 +34,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             f"{target} is a directory; give the path of a file to write (a new name, or one "
             "inside that folder)."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder of the path should be, or read-only
+        raise ConfigError(
+            f"{target}: cannot create its folder ({exc.strerror}: {exc.filename}); move that "
+            "file away or write elsewhere."
+        ) from exc
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -91,18 +97,19 @@ def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> 
     return Path(path)
 
 
-def check_writable(path: str | os.PathLike[str]) -> None:
-    """ConfigError when ``path`` (or the nearest folder above it that exists) is not writable."""
+def check_writable(path: str | os.PathLike[str], fix: str = "choose another --out.") -> None:
+    """ConfigError when ``path`` (or the nearest folder above it that exists) is not writable.
+
+    ``fix`` ends the message (what the user can do).
+    """
     out = Path(path).absolute()
     base = out
     while not base.exists() and base != base.parent:
         base = base.parent
     if base.exists() and not base.is_dir():
-        raise ConfigError(f"{out}: {base} is a file, not a folder; choose another --out.")
+        raise ConfigError(f"{out}: {base} is a file, not a folder; {fix}")
     if not os.access(base, os.W_OK | os.X_OK):
-        raise ConfigError(
-            f"{out}: cannot write there, {base} is read-only for this user; choose another --out."
-        )
+        raise ConfigError(f"{out}: cannot write there, {base} is read-only for this user; {fix}")
 
 
 def check_out_dir(out: Path, force: bool) -> None:

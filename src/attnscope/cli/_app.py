@@ -128,6 +128,8 @@ def simulate(
         raise ConfigError(f"unknown modality {modality!r}; choose from {sorted(simulators)}.")
     options = parse_sets(set_)
     if n_samples is not None:
+        if n_samples < 2:  # the simulator's own message names its parameter
+            raise ConfigError(f"--n-samples must be at least 2 (a class each), got {n_samples}.")
         options["n_samples"] = n_samples
     check_seed(seed, "--seed")
     try:
@@ -228,7 +230,8 @@ def fit(
 
     check_seed(seed, "--seed")
     cfg = read_config(config)
-    params = {**cfg.get("params", {}), **parse_sets(set_)}
+    sets = parse_sets(set_)
+    params = {**cfg.get("params", {}), **sets}
     if gene_sets is not None:
         params["gene_sets"] = str(gene_sets.expanduser().resolve())
     elif isinstance(params.get("gene_sets"), str) and config is not None:
@@ -264,6 +267,9 @@ def fit(
     name = model or cfg.get("model")
     if not name:
         raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
+    written = {k: v for k, v in params.items() if k in cfg.get("params", {}) and k not in sets}
+    if written:  # the config's own values first: an error names the file and its key
+        make_estimator(name, written, source=str(config))
     make_estimator(name, params)  # names, types, ranges and device, before any data is read
     if Path(out).is_dir() and any(Path(out).iterdir()) and not force:
         raise ConfigError(
@@ -340,7 +346,7 @@ def predict(
     force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
 ) -> None:
     """Predict classes and probabilities for DATA; writes a TSV."""
-    from attnscope.run._commands import predict_run, prediction_target
+    from attnscope.run._predict import predict_run, prediction_target
 
     prediction_target(run, output, force=force)  # before the data is read
     req = request(

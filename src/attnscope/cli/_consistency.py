@@ -138,7 +138,11 @@ def register(app: typer.Typer) -> None:
         from attnscope.cli._data import load_request
         from attnscope.cli._options import request
         from attnscope.errors import ConfigError
-        from attnscope.run._consistency import CONSISTENCY_METRICS, run_consistency
+        from attnscope.run._consistency import (
+            CLI_OPTIONS,
+            CONSISTENCY_METRICS,
+            run_consistency,
+        )
 
         check_seed(seed, "--seed")
         chosen = [m.strip() for m in methods.split(",") if m.strip()]
@@ -168,6 +172,7 @@ def register(app: typer.Typer) -> None:
             n_jobs=jobs,
             engine=engine,
             address=address,
+            option_names=CLI_OPTIONS,
         )
         with atomic_dir(out, force=force) as building:  # replaced whole, or not at all
             write_consistency(result, building)

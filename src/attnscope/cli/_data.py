@@ -25,7 +25,7 @@ FLAGS = {
     "stream": "--stream",
 }
 #: Options of a run that also apply to new data files (not the split: that is per file).
-_INHERITED = ("labels", "label_col", "names", "stream")
+_INHERITED = ("labels", "label_col", "names", "stream", "orientation")
 _SUFFIXES = (".gz", ".fa", ".fasta", ".fna", ".fas", ".seq", ".csv", ".tsv", ".txt")
 
 
@@ -231,7 +231,8 @@ def _read_tables(req: DataRequest, defaults: dict[str, Any]) -> Any:
 
     if req.paths or req.classes:
         raise ConfigError("--modality NAME=FILE names every table; give no DATA or --class too.")
-    options = {**{k: v for k, v in defaults.items() if k != "labelled"}, **req.options}
+    skip = ("labelled", "orientation")  # each table's orientation is its own
+    options = {**{k: v for k, v in defaults.items() if k not in skip}, **req.options}
     if "labels" not in options:
         raise ConfigError(
             "--modality tables need --labels FILE (sample id and label per line, or a table "

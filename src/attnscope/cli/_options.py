@@ -117,12 +117,12 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
     from attnscope.cli._data import DataRequest, load_request
     from attnscope.errors import ConfigError
     from attnscope.run import read_config
+    from attnscope.run._commands import check_complete, no_run
 
     run = Path(run)
     if not run.is_dir():
-        from attnscope.run._commands import no_run
-
         raise no_run(run)
+    check_complete(run)  # before its data: without config.toml it would be read unlabelled
     path = run / "config.toml"
     section = read_config(path) if path.is_file() else {}
     stored = DataRequest.from_config(section.get("data", {}), base=run)
@@ -131,5 +131,12 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
     if req.empty:
         if stored.empty:
             raise ConfigError(f"{run} does not say which data it was fitted on; pass DATA.")
+        gone = [p for p in [*stored.paths, *stored.classes.values(), *stored.modalities.values()]
+                if not Path(p).exists()]  # fmt: skip
+        if gone:
+            raise ConfigError(
+                f"{run} was fitted on {gone[0]}, which is no longer there (moved or deleted?); "
+                "give the data after the run (e.g. attnscope predict RUN DATA)."
+            )
         return load_request(req.merged(stored), labelled=labelled)
     return load_request(req, defaults=stored.options, labelled=labelled)

@@ -108,7 +108,16 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
             f"the model was trained on {schema['modality']} data, got {data.modality} data."
         )
     if isinstance(data, TabularDataset) and "feature_names" in schema:
-        idx = _indexer(data.feature_names, schema["feature_names"], "feature column")
+        try:
+            idx = _indexer(data.feature_names, schema["feature_names"], "feature column")
+        except DataError as exc:
+            if not set(schema["feature_names"]) <= set(data.sample_ids.astype(str)):
+                raise
+            raise DataError(
+                f"{exc} Its samples carry those names: the table was read the other way "
+                "round from training (features as samples); transpose it, or give its "
+                "labels (--label-col NAME or --labels FILE) so that they decide its layout."
+            ) from None
         if idx is None:
             return data
         return replace(data, X=data.X[:, idx], feature_names=data.feature_names[idx])
@@ -191,9 +200,16 @@ def _indexer(
     position = {name: i for i, name in enumerate(have)}
     missing = [str(name) for name in want_arr if name not in position]
     if missing:
+        folded = {name.casefold(): name for name in have.tolist()}
+        case = [folded[m.casefold()] for m in missing if m.casefold() in folded]
+        hint = (
+            f" {len(case)} differ only in case (the data's {case[:3]}); rename them."
+            if case
+            else ""
+        )
         raise DataError(
             f"{len(missing)} of the model's {want_arr.size} {what}s are missing from the data "
-            f"(e.g. {missing[:5]}); give the same {what}s (same names) as in training."
+            f"(e.g. {missing[:5]}); give the same {what}s (same names) as in training.{hint}"
         )
     extra = have.size - want_arr.size
     if extra and warn_extra:

@@ -26,7 +26,7 @@ def load_golub() -> TabularDataset:
     """
     import pandas as pd
 
-    from attnscope.io._expression import build_tabular
+    from attnscope.io._tabular import build_tabular
 
     folder = "expression/golub_leukemia/"
     blocks: list[Any] = []
@@ -73,7 +73,7 @@ def load_srbct() -> TabularDataset:
     """
     import pandas as pd
 
-    from attnscope.io._expression import build_tabular
+    from attnscope.io._tabular import build_tabular
 
     path = shared_file("expression/srbct/srbct_gene_expression_with_class.csv")
     frame = pd.read_csv(path)
@@ -119,7 +119,7 @@ def load_genefu_expos(target: str = "er") -> TabularDataset:
     """
     import pandas as pd
 
-    from attnscope.io._expression import build_tabular
+    from attnscope.io._tabular import build_tabular
 
     folder = "expression/genefu_expos/"
     targets = ("er", "her2", "pgr", "grade")

@@ -281,9 +281,11 @@ class HEMERAClassifier(BaseClassifier):
         else:
             keep, _, _ = snp_qc_mask(data.genotypes, maf=self.maf, max_missing=self.max_missing)
         if not keep.any():
+            source = data.meta.get("source", "the data")
             raise DataError(
-                f"no SNP passes QC (maf >= {self.maf}, missing <= {self.max_missing}); "
-                "lower maf or raise max_missing."
+                f"{source}: none of its {keep.size} SNPs passes QC (maf >= {self.maf}, "
+                f"missing <= {self.max_missing}); lower maf or raise max_missing "
+                "(e.g. --set max_missing=0.5)."
             )
         return {
             "n_classes": len(self.classes_),

@@ -236,8 +236,13 @@ def _check_one(model: str, key: str, value: Any, spec: Param) -> Any:
     return number
 
 
-def check_params(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
+def check_params(
+    model: str, params: Mapping[str, Any], *, source: str | None = None
+) -> dict[str, Any]:
     """Check ``params`` against :data:`PARAMS`; return them with integral floats as ints.
+
+    ``source`` names where the values were written (a ``--config`` file): the error then
+    names it and its ``[params]`` key instead of the ``--set`` option.
 
     Raises
     ------
@@ -248,10 +253,25 @@ def check_params(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
     own = BY_MODEL.get(model, {})
     for key, value in params.items():
         spec = own.get(key, PARAMS.get(key))
-        if spec is not None:
+        if spec is None:
+            continue
+        try:
             out[key] = _check_one(model, key, value, spec)
+        except ConfigError:
+            if source is None:
+                raise
+            raise ConfigError(
+                f"{source}: [params] {key} = {value!r} is invalid for model {model!r}; {key} "
+                f"must be {spec.describe()}. Correct it there, or override it with "
+                f"--set {key}=VALUE."
+            ) from None
     if params.get("device") is not None:
         from attnscope.core import resolve_device
 
-        resolve_device(str(params["device"]))  # an unavailable device is refused up front
+        try:
+            resolve_device(str(params["device"]))  # an unavailable device is refused up front
+        except ConfigError as exc:
+            if source is None:
+                raise
+            raise ConfigError(f"{source}: [params] device: {exc}") from None
     return out

@@ -30,8 +30,14 @@ def get_estimator_class(name: str) -> Any:
     return getattr(importlib.import_module(module), cls)
 
 
-def make_estimator(name: str, params: dict[str, Any] | None = None) -> Any:
-    """Instantiate ``name`` with ``params``, rejecting unknown parameter names."""
+def make_estimator(
+    name: str, params: dict[str, Any] | None = None, *, source: str | None = None
+) -> Any:
+    """Instantiate ``name`` with ``params``, rejecting unknown parameter names.
+
+    ``source`` names the file the parameters were written in (a ``--config`` TOML): errors
+    then name it and the ``[params]`` key.
+    """
     klass = get_estimator_class(name)
     params = dict(params or {})
     valid = set(klass._get_param_names())
@@ -41,10 +47,15 @@ def make_estimator(name: str, params: dict[str, Any] | None = None) -> Any:
 
         close = difflib.get_close_matches(unknown[0], sorted(valid), n=1)
         hint = f"did you mean {close[0]!r}?" if close else f"valid: {', '.join(sorted(valid))}."
+        if source is not None:
+            raise ConfigError(
+                f"{source}: [params] {unknown[0]!r} is not a parameter of model {name!r}; "
+                f"{hint} Correct or remove it there."
+            )
         raise ConfigError(f"model {name!r} has no parameter {unknown[0]!r}; {hint}")
     from attnscope.estimators._params import check_params
 
-    return klass(**check_params(name, params))
+    return klass(**check_params(name, params, source=source))
 
 
 def models_for(modality: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from attnscope._utils.files import COMPLETE_MARKER
 from attnscope.errors import ConfigError, DataError
-from attnscope.io._seqtable import PathLike, open_text
+from attnscope.io._seqtable import PathLike, is_dna_field, open_text
 
 __all__ = ["FORMATS", "GENERIC_OPTIONS", "detect_format", "read_data", "reader_options"]
 
@@ -74,6 +74,8 @@ def detect_format(path: PathLike) -> str:
             "file (the run's config.toml names the one it was trained on); commands that "
             "take a run want it first (RUN DATA)."
         )
+    if fmt is None and p.is_file() and p.stat().st_size < 1 << 20 and not p.read_bytes().strip():
+        raise DataError(f"{p}: the file holds only blank lines; check that it was written.")
     if fmt is None:
         raise DataError(
             f"{p}: cannot tell the data format; give it with --format NAME (format= in "
@@ -139,7 +141,11 @@ def _detect_file(p: Path) -> str | None:
     )
     if {"id", "time", "variable", "value"} <= set(fields):
         return "longcsv"
+    if {"id", "time"} <= set(fields) and {"variable", "value"} & set(fields):
+        return "longcsv"  # a long table short of a column: its reader names the one missing
     if set(fields) & {"seq", "sequence", "sequences", "dna"}:
+        return "seqtable"
+    if any(is_dna_field(f) for f in fields):  # a sequence table without its header row
         return "seqtable"
     if len(fields) >= 2:
         return "expression"
@@ -147,11 +153,15 @@ def _detect_file(p: Path) -> str | None:
 
 
 def _first_line(p: Path) -> str:
+    """The first line that is not blank (blank lines above a header are skipped)."""
     try:
         with open_text(p) as fh:
-            return fh.readline().strip()
+            for _, line in zip(range(100), fh):
+                if line.strip():
+                    return line.strip()
     except (OSError, UnicodeDecodeError):
-        return ""
+        pass
+    return ""
 
 
 def _public(name: str) -> Callable[..., Any]:

@@ -1,18 +1,19 @@
-"""Expression matrices: CSV/TSV in either orientation, h5ad, UCI TCGA PANCAN, class-row tables."""
+"""Expression matrices as CSV/TSV in either orientation, and UCI TCGA PANCAN folders.
+
+h5ad / AnnData, class-row tables and the shared table builder are :mod:`._tabular`.
+"""
 
 from __future__ import annotations
 
 import csv
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from attnscope.data import TabularDataset, encode_labels
-from attnscope.data._encode import MISSING_LABELS
-from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
+from attnscope.data import TabularDataset
+from attnscope.errors import DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
     labels_for,
@@ -21,12 +22,12 @@ from attnscope.io._seqtable import (
     read_label_file,
     sniff_sep,
 )
-from attnscope.io._textio import number_hint, one_line, read_csv
+from attnscope.io._tabular import _LABEL_NAMES, _numeric, _unique, build_tabular
+from attnscope.io._textio import one_line, read_csv
 
-__all__ = ["from_anndata", "read_class_row_table", "read_expression", "read_h5ad", "read_pancan"]
+__all__ = ["read_expression", "read_pancan"]
 
 Orientation = Literal["auto", "samples_by_features", "features_by_samples"]
-_LABEL_NAMES = {"label", "labels", "class", "y", "target", "group", "cancer", "diagnosis"}
 
 
 def read_expression(
@@ -59,7 +60,8 @@ def read_expression(
     labels : str, Path or mapping, optional
         ``id,label`` file or mapping sample id -> label.
     label_col : str, optional
-        Column (or row, for features x samples tables) holding the labels.
+        Column (or row, for features x samples tables) holding the labels; with
+        ``labels``, the column of the labels file holding them.
     orientation : {"auto", "samples_by_features", "features_by_samples"}, default "auto"
     sample_col : str, optional
         Column of sample ids (samples-by-features tables); default the first column.
@@ -70,27 +72,33 @@ def read_expression(
     -------
     TabularDataset
         ``X`` of shape (n_samples, n_features), float32. Samples whose label is missing
-        (empty, NA) are dropped with an :class:`AttnscopeWarning`.
+        (empty, NA) are dropped with an :class:`AttnscopeWarning`. ``meta["orientation"]``
+        says which way round the table was read.
 
     Raises
     ------
+    UnlabelledSamplesError
+        ``label_col`` names neither a column nor a row (a :class:`DataError`).
     DataError
-        Empty file, label column/row missing, one class only, NaN/inf or non-numeric
+        Empty file, one class only, NaN/inf or non-numeric
         values (line and column named), duplicate sample ids or feature names.
     """
     import pandas as pd
 
     p = need_file(path, "expression table")
+    label_file_col: str | None = None
     if labels is not None and label_col is not None:
-        raise DataError("give --labels FILE or --label-col NAME (labels= or label_col=), not both.")
+        if isinstance(labels, Mapping):
+            raise DataError("give labels= (a mapping) or label_col=, not both.")
+        label_file_col, label_col = label_col, None  # the labels file's column
     sep = sniff_sep(p)
-    header = _header(p, sep)
+    header, above = _header(p, sep)  # blank lines above the header are skipped
     try:
         body = read_csv(
             p,
             sep=sep,
             header=None,
-            skiprows=1,
+            skiprows=above + 1,
             dtype={0: str},  # row names as written: sample '001' is not sample '1'
             **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
             skipinitialspace=True,
@@ -101,6 +109,7 @@ def read_expression(
         raise DataError(
             f"{p}: could not parse the table ({one_line(exc)}); rows differ in length?"
         ) from exc
+    header = _drop_trailing_empty(p, header, body)
     if len(header) == body.shape[1] - 1:
         header = ["", *header]
     if len(header) != body.shape[1]:
@@ -112,7 +121,7 @@ def read_expression(
     row_names = body[0].astype(str).str.strip().tolist()
     mapping: Mapping[str, Any] | None = None
     if labels is not None:
-        mapping = labels if isinstance(labels, Mapping) else read_label_file(labels)
+        mapping = labels if isinstance(labels, Mapping) else read_label_file(labels, label_file_col)
     orient = _orientation(p, orientation, header, row_names, label_col, sample_col, mapping, body)
     label_values: list[Any] | None = None
     if orient == "samples_by_features":
@@ -123,11 +132,23 @@ def read_expression(
             drop.add(lab_idx)
             label_values = body[lab_idx].tolist()
         keep = [j for j in range(len(header)) if j not in drop]
+        blank = np.flatnonzero(body[id_idx].isna().to_numpy())
+        if blank.size:
+            raise DataError(
+                f"{p}, line {int(blank[0]) + above + 2}: no sample id in column {id_idx + 1} "
+                f"({blank.size} such rows); give every row an id."
+            )
         sample_ids = body[id_idx].astype(str).str.strip().tolist()
         features = [header[j] for j in keep]
+        _unique(features, p, "feature names")  # a repeated label column too, before parsing
         block = body[keep]
         X = _numeric(
-            block, p, sample_ids, features, samples_are_rows=True, lines=range(2, len(body) + 2)
+            block,
+            p,
+            sample_ids,
+            features,
+            samples_are_rows=True,
+            lines=range(above + 2, len(body) + above + 2),
         )
     else:
         lab_row: int | None = None
@@ -136,10 +157,20 @@ def read_expression(
             label_values = body.iloc[lab_row, 1:].tolist()
         rows = [i for i in range(len(row_names)) if i != lab_row]
         sample_ids = header[1:]
+        if "" in sample_ids:
+            raise DataError(
+                f"{p}, line {above + 1}: column {sample_ids.index('') + 2} of the header has no "
+                "sample id; give every column a name."
+            )
         features = [row_names[i] for i in rows]
         block = body.iloc[rows, 1:]
         X = _numeric(
-            block, p, sample_ids, features, samples_are_rows=False, lines=[i + 2 for i in rows]
+            block,
+            p,
+            sample_ids,
+            features,
+            samples_are_rows=False,
+            lines=[i + above + 2 for i in rows],
         )
     _unique(sample_ids, p, "sample ids")
     _unique(features, p, "feature names")
@@ -150,7 +181,11 @@ def read_expression(
             source=str(p) if isinstance(labels, Mapping) else f"labels {labels}",
             what=f"samples of {p}",
         )
-    meta = None if label_values is not None else {"label_hint": _label_hint(header, row_names)}
+    # The orientation is kept (a run stores it) so that new tables without the labels that
+    # decided it are read the same way round.
+    meta: dict[str, Any] = {"orientation": orient}
+    if label_values is None:
+        meta["label_hint"] = _label_hint(header, row_names)
     return build_tabular(
         X, sample_ids, features, label_values, source=str(p), class_names=class_names, meta=meta
     )
@@ -165,214 +200,6 @@ def _label_hint(header: Sequence[str], row_names: Sequence[str]) -> str:
             name = found[0]
             return f"the table has {where} {name!r}: add --label-col {name}, or give --labels FILE"
     return hint
-
-
-def build_tabular(
-    X: np.ndarray,
-    sample_ids: Sequence[str],
-    features: Sequence[str],
-    label_values: Sequence[Any] | None,
-    *,
-    source: str,
-    class_names: Sequence[str] | None = None,
-    min_class_size: int = 1,
-    meta: dict[str, Any] | None = None,
-) -> TabularDataset:
-    """Drop unlabelled (NA) and odd-label samples with a warning, encode labels, build."""
-    ids = np.asarray(sample_ids).astype(str)
-    codes: np.ndarray | None = None
-    names: list[str] = []
-    if label_values is not None:
-        vals = np.asarray([_clean_label(v) for v in label_values], dtype=object)
-        keep = np.array([v is not None for v in vals], dtype=bool)
-        if not keep.all():
-            warnings.warn(
-                f"{source}: {int((~keep).sum())} samples without a label dropped "
-                f"(e.g. {ids[~keep][:3].tolist()}).",
-                AttnscopeWarning,
-                stacklevel=3,
-            )
-        if min_class_size > 1 and keep.any():
-            uniq, counts = np.unique(vals[keep].astype(str), return_counts=True)
-            rare = set(uniq[counts < min_class_size].tolist())
-            if rare and len(uniq) - len(rare) >= 2:
-                odd = keep & np.isin(vals.astype(str), list(rare))
-                warnings.warn(
-                    f"{source}: dropped {int(odd.sum())} sample(s) with an odd label "
-                    + ", ".join(f"{s}={v!r}" for s, v in zip(ids[odd][:5], vals[odd][:5]))
-                    + f" (fewer than {min_class_size} samples share it).",
-                    AttnscopeWarning,
-                    stacklevel=3,
-                )
-                keep &= ~odd
-        ids, X, vals = ids[keep], X[keep], vals[keep]
-        arr = vals.astype(str)
-        try:
-            typed: np.ndarray = arr.astype(np.float64)
-        except ValueError:
-            typed = arr
-        codes, names = encode_labels(typed, class_names=class_names, source=source)
-    return TabularDataset(
-        labels=codes,
-        sample_ids=ids,
-        class_names=names,
-        truth=None,
-        meta={"source": source, **(meta or {})},
-        X=X,
-        feature_names=np.asarray(features).astype(str),
-    )
-
-
-def read_class_row_table(path: PathLike, *, min_class_size: int = 2) -> TabularDataset:
-    """Read a genes x samples table whose row 1 holds sample ids and row 2 the class.
-
-    This is the layout of ``shared/data/expression/TCGA_*_PAM50.tsv``: the first cell of
-    each row names it (``id``, ``class-ERstatus``, then one gene per row). Labels are
-    stripped of surrounding white space (a stray carriage return included). Samples whose
-    label is missing, or shared by fewer than ``min_class_size`` samples while at least two
-    real classes remain, are dropped with an :class:`AttnscopeWarning`.
-
-    Parameters
-    ----------
-    path : str or Path
-    min_class_size : int, default 2
-
-    Returns
-    -------
-    TabularDataset
-        ``X`` of shape (n_samples, n_genes); ``meta["label_name"]`` is row 2's first cell.
-    """
-    import pandas as pd
-
-    p = need_file(path, "expression table")
-    sep = sniff_sep(p)
-    try:
-        frame = read_csv(
-            p, sep=sep, header=None, dtype=str, engine="python" if sep == r"\s+" else "c"
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{p}: could not parse the table ({one_line(exc)}).") from exc
-    if frame.shape[0] < 3 or frame.shape[1] < 2:
-        raise DataError(
-            f"{p}: expected row 1 = sample ids, row 2 = classes, then one row per gene; "
-            f"found {frame.shape[0]} rows x {frame.shape[1]} columns."
-        )
-    sample_ids = frame.iloc[0, 1:].fillna("").str.strip().tolist()
-    label_values = frame.iloc[1, 1:].tolist()
-    features = frame.iloc[2:, 0].fillna("").str.strip().tolist()
-    X = _numeric(
-        frame.iloc[2:, 1:],
-        p,
-        sample_ids,
-        features,
-        samples_are_rows=False,
-        lines=range(3, frame.shape[0] + 1),
-    )
-    _unique(sample_ids, p, "sample ids")
-    _unique(features, p, "feature names")
-    return build_tabular(
-        X,
-        sample_ids,
-        features,
-        label_values,
-        source=str(p),
-        min_class_size=min_class_size,
-        meta={"label_name": str(frame.iloc[1, 0]).strip()},
-    )
-
-
-def read_h5ad(path: PathLike, *, label_key: str | None = None) -> TabularDataset:
-    """Read an AnnData ``.h5ad`` file (cells/samples x genes) via anndata.
-
-    Parameters
-    ----------
-    path : str or Path
-    label_key : str, optional
-        Column of ``obs`` holding the class; None reads unlabelled data.
-
-    Returns
-    -------
-    TabularDataset
-        ``X`` of shape (n_obs, n_vars) (sparse matrices are densified), ids from
-        ``obs_names``, features from ``var_names``.
-    """
-    import anndata
-
-    p = need_file(path, "h5ad file")
-    try:
-        with warnings.catch_warnings():
-            # anndata warns of repeated obs/var names; from_anndata refuses them, naming them.
-            warnings.filterwarnings("ignore", message=".*names are not unique")
-            adata = anndata.read_h5ad(p)
-    except Exception as exc:  # h5py/anndata raise many types on a damaged HDF5 file
-        raise DataError(
-            f"{p}: not a readable h5ad file ({type(exc).__name__}: {one_line(exc)}); write it "
-            "again with anndata."
-        ) from exc
-    return from_anndata(adata, label_key=label_key, source=str(p))
-
-
-def from_anndata(
-    adata: Any,
-    *,
-    label_key: str | None = None,
-    layer: str | None = None,
-    source: str = "AnnData",
-) -> TabularDataset:
-    """Convert an in-memory ``anndata.AnnData`` (obs x var) into a TabularDataset.
-
-    Parameters
-    ----------
-    adata : AnnData
-        ``X`` (or ``layers[layer]``) of shape (n_obs, n_vars), dense or sparse (sparse is
-        densified to float32).
-    label_key : str, optional
-        Column of ``obs`` holding the class; None gives unlabelled data.
-    layer : str, optional
-        Read ``adata.layers[layer]`` instead of ``adata.X``.
-    source : str
-        Named in error messages.
-
-    Returns
-    -------
-    TabularDataset
-        ids from ``obs_names``, features from ``var_names``.
-    """
-    if layer is None:
-        X = adata.X
-    elif layer in adata.layers:
-        X = adata.layers[layer]
-    else:
-        raise DataError(
-            f"{source}: no layer {layer!r}; layers are {list(adata.layers.keys())} "
-            "(layer=None reads adata.X)."
-        )
-    if X is None:
-        raise DataError(f"{source}: adata.X is empty; give layer= naming a layer.")
-    from attnscope._utils.memory import check_memory
-
-    check_memory(
-        float(adata.n_obs) * adata.n_vars * 4.0,
-        what=f"{source}: the dense {adata.n_obs} x {adata.n_vars} float32 matrix",
-        fix="subset the cells or genes first (e.g. adata[:, genes].write_h5ad(...)).",
-    )
-    X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
-    X = np.asarray(X, dtype=np.float32)
-    sample_ids = adata.obs_names.astype(str).tolist()
-    features = adata.var_names.astype(str).tolist()
-    _check_finite_named(X, source, sample_ids, features)
-    _unique(sample_ids, source, "obs names (sample ids)")
-    _unique(features, source, "var names (features)")
-    values: list[Any] | None = None
-    if label_key is not None:
-        if label_key not in adata.obs.columns:
-            # Unlabelled cells: a run fitted with --label-col reads new data without it.
-            raise UnlabelledSamplesError(
-                f"{source}: obs has no column {label_key!r}; columns are "
-                f"{list(adata.obs.columns)}. Give --label-col KEY (label_key= in Python)."
-            )
-        values = adata.obs[label_key].astype(object).tolist()
-    return build_tabular(X, sample_ids, features, values, source=source)
 
 
 def read_pancan(folder: PathLike) -> TabularDataset:
@@ -393,16 +220,53 @@ def read_pancan(folder: PathLike) -> TabularDataset:
     return read_expression(data, labels=lab, orientation="samples_by_features")
 
 
-def _header(path: Path, sep: str) -> list[str]:
+def _drop_trailing_empty(path: Path, header: list[str], body: Any) -> list[str]:
+    """Drop a nameless last column without values (a delimiter ending every line)."""
+    width = body.shape[1]
+    if width < 2 or not body[body.columns[-1]].isna().all():
+        return header
+    if len(header) == width and header[-1] == "":
+        body.drop(columns=body.columns[-1], inplace=True)
+        return header[:-1]
+    if len(header) == width - 1:  # R's unnamed row-name column, or a trailing delimiter?
+        raise DataError(
+            f"{path}: every data row ends with an empty field that the header does not have "
+            "(a delimiter at the end of each line?); remove it, or name that column."
+        )
+    return header
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _header(path: Path, sep: str) -> tuple[list[str], int]:
+    """The header row's fields and the number of blank lines above it."""
+    blank = 0
     with open_text(path) as fh:
-        first = fh.readline().rstrip("\r\n")
+        for line in fh:
+            first = line.rstrip("\r\n")
+            if first.strip():
+                break
+            blank += 1
+        else:
+            first = ""
     if sep == r"\s+":
-        return first.split()
-    return [c.strip() for c in next(csv.reader([first], delimiter=sep))]
+        return first.split(), blank
+    return [c.strip() for c in next(csv.reader([first], delimiter=sep))], blank
 
 
 def _col_index(path: Path, header: list[str], name: str) -> int:
     lower = [h.lower() for h in header]
+    same = [j + 1 for j, h in enumerate(header) if h == name]
+    if len(same) > 1:
+        raise DataError(
+            f"{path}: columns {same} are all named {name!r}; rename or remove the repeats."
+        )
     if name in header:
         return header.index(name)
     if name.lower() in lower:
@@ -443,10 +307,16 @@ def _orientation(
             return "samples_by_features"
         if label_col.lower() in [r.lower() for r in row_names]:
             return "features_by_samples"
-        raise DataError(
+        numbers = sum(_is_number(h) for h in header[1:])
+        fix = (
+            "The first line holds numbers, not column names: add a header row."
+            if numbers > len(header[1:]) / 2
+            else "Give --label-col NAME (label_col= in Python)."
+        )
+        # Unlabelled samples: a run fitted with --label-col reads new tables without it.
+        raise UnlabelledSamplesError(
             f"{path}: label column {label_col!r} not found; columns are {header[:20]} "
-            f"and the first column starts {row_names[:5]}. "
-            "Give --label-col NAME (label_col= in Python)."
+            f"and the first column starts {row_names[:5]}. {fix}"
         )
     if sample_col is not None:
         return "samples_by_features"
@@ -462,84 +332,3 @@ def _orientation(
         return "features_by_samples" if in_cols > in_rows else "samples_by_features"
     n_rows, n_cols = body.shape
     return "features_by_samples" if n_rows > n_cols - 1 else "samples_by_features"
-
-
-def _numeric(
-    block: Any,
-    path: Path,
-    sample_ids: list[str],
-    features: list[str],
-    *,
-    samples_are_rows: bool,
-    lines: Sequence[int],
-) -> np.ndarray:
-    """Numeric matrix (n_samples, n_features) from a data block; DataError on bad cells."""
-    import pandas as pd
-
-    conv = (
-        block.apply(pd.to_numeric, errors="coerce")
-        if (block.dtypes == np.dtype(object)).any()
-        else block
-    )
-    values = conv.to_numpy(dtype=np.float64)
-    bad_text = block.notna().to_numpy() & np.isnan(values)
-    if bad_text.any():
-        r, c = (int(i) for i in np.argwhere(bad_text)[0])
-        s, f = (r, c) if samples_are_rows else (c, r)
-        label_like = [
-            n for n in (sample_ids[s], features[f]) if str(n).strip().lower() in _LABEL_NAMES
-        ]
-        hint = (
-            f" The table has a {label_like[0]!r} row/column: pass --label-col {label_like[0]} "
-            "(label_col=) to use it as the labels."
-            if label_like
-            else " " + (number_hint(block.iat[r, c]) or "Fix or remove non-numeric entries.")
-        )
-        raise DataError(
-            f"{path}, line {lines[r]}: value {block.iat[r, c]!r} is not a "
-            f"number (sample {sample_ids[s]!r}, feature {features[f]!r}; "
-            f"{int(bad_text.sum())} such cells).{hint}"
-        )
-    X = values if samples_are_rows else values.T
-    _check_finite_named(X, path, sample_ids, features)
-    return np.ascontiguousarray(X, dtype=np.float32)
-
-
-def _check_finite_named(
-    X: np.ndarray, path: Path | str, samples: list[str], feats: list[str]
-) -> None:
-    bad = ~np.isfinite(X)
-    if bad.any():
-        s, f = (int(i) for i in np.argwhere(bad)[0])
-        raise DataError(
-            f"{path}: {int(bad.sum())} missing (NaN/empty) or infinite values; first at "
-            f"sample {samples[s]!r}, feature {feats[f]!r}. Impute or drop them first."
-        )
-    huge = np.abs(X) > np.finfo(np.float32).max
-    if huge.any():
-        s, f = (int(i) for i in np.argwhere(huge)[0])
-        raise DataError(
-            f"{path}: value {X[s, f]:g} (sample {samples[s]!r}, feature {feats[f]!r}) is beyond "
-            "the float32 range (about 3.4e38) the models use; rescale (e.g. log) the data."
-        )
-
-
-def _unique(names: Sequence[str], path: Path | str, what: str) -> None:
-    uniq, counts = np.unique(np.asarray(names, dtype=str), return_counts=True)
-    if (counts > 1).any():
-        dup = uniq[counts > 1][:3].tolist()
-        raise DataError(
-            f"{path}: duplicate {what} {dup} ({int((counts > 1).sum())} repeated); they must be "
-            "unique: rename them or aggregate the repeats."
-        )
-
-
-def _clean_label(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value).strip()
-    if text.lower() in MISSING_LABELS:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return text

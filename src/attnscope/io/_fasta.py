@@ -49,7 +49,7 @@ def read_fasta(
         Take the label from the header instead. An int is the index of the field after
         splitting the header (without ``>``) on ``|`` when it holds one, else on whitespace
         (field 0 is the id). A str such as ``"label"`` or ``"label="`` takes the value of the
-        ``label=<value>`` field.
+        ``label=<value>`` field. With ``labels``, a str names the labels file's column.
     length : int, optional
         Pad with 0 / truncate to this length (default: the longest record).
     class_names : sequence of str, optional
@@ -76,10 +76,13 @@ def read_fasta(
     >>> data = read_fasta("peaks.fa", labels="peaks.labels.tsv")  # doctest: +SKIP
     """
     p = need_file(path, "FASTA file")
+    label_file_col: str | None = None
     if labels is not None and label_field is not None:
-        raise DataError(
-            "give --labels FILE or --label-col FIELD (labels= or label_field=), not both."
-        )
+        if isinstance(labels, Mapping) or not isinstance(label_field, str):
+            raise DataError(
+                "give --labels FILE or --label-col FIELD (labels= or label_field=), not both."
+            )
+        label_file_col, label_field = label_field, None  # the labels file's column
     headers: list[str] = []
     head_lines: list[int] = []
     chunks: list[list[str]] = []
@@ -117,7 +120,7 @@ def read_fasta(
     values: list[Any] | None = header_labels
     source = f"{p} (header field {label_field!r})"
     if labels is not None:
-        mapping = labels if isinstance(labels, Mapping) else read_label_file(labels)
+        mapping = labels if isinstance(labels, Mapping) else read_label_file(labels, label_file_col)
         source = f"labels {labels}" if not isinstance(labels, Mapping) else f"{p} labels"
         values = labels_for(ids, mapping, source=source, what=f"records of {p.name}")
     codes: np.ndarray | None = None
@@ -221,6 +224,11 @@ def _ids_and_labels(
         for h, line in zip(headers, head_lines):
             found = [f[len(key) :] for f in _FIELD_SPLIT.split(h) if f.startswith(key)]
             if not found or not found[0]:
+                if re.search(rf"(^|[|\s;]){re.escape(key[:-1])}\s*=", h):  # 'label = 1'
+                    raise DataError(
+                        f"{path}, line {line}: header {h!r}: the {key!r} field has no value "
+                        f"next to '='; write it without spaces, e.g. '{key}1'."
+                    )
                 # The records carry no labels (new data for a run fitted on labelled
                 # headers reads unlabelled: :mod:`attnscope.run._stored`).
                 raise UnlabelledSamplesError(

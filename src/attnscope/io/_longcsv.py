@@ -11,6 +11,7 @@ dropped. Stays keep the order in which their ids first appear.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +37,9 @@ def _sep(path: Path) -> str:
         return "\t"
     with open_text(path) as fh:
         first = fh.readline()
-    return "\t" if first.count("\t") > first.count(",") else ","
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > counts[","] else ","
 
 
 def read_long_timeseries(
@@ -95,6 +98,13 @@ def read_long_timeseries(
         )
     if table.empty:
         raise DataError(f"{path} has a header but no observations.")
+    for column in ("id", "variable"):  # a blank one became the stay or variable 'nan'
+        blank = table[lower[column]].isna().to_numpy()
+        if blank.any():
+            raise DataError(
+                f"{path}, line {int(np.argmax(blank)) + 2}: the {column} is {_MISSING} "
+                f"({int(blank.sum())} such lines); fix or remove the line."
+            )
     ids = table[lower["id"]].astype(str).str.strip().to_numpy()
     var = table[lower["variable"]].astype(str).str.strip().to_numpy()
     t_hours, ok = parse_times(table[lower["time"]].to_numpy())
@@ -106,7 +116,12 @@ def read_long_timeseries(
             if cell == _MISSING
             else f"time {cell} is neither a number of hours nor HH:MM"
         )
-        raise DataError(f"{path}, line {bad + 2}: {what}; fix or remove the line.")
+        fix = number_hint(table[lower["time"]].iloc[bad]) or (
+            "Dates are not read: write hours since the start of each stay."
+            if re.search(r"\d-\d", cell)
+            else "Fix or remove the line."
+        )
+        raise DataError(f"{path}, line {bad + 2}: {what}. {fix}")
     value = pd.to_numeric(table[lower["value"]], errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
@@ -137,6 +152,7 @@ def read_long_timeseries(
     lookup = {v: k for k, v in enumerate(names)}
     var_idx = np.fromiter((lookup.get(v, -1) for v in var.tolist()), np.int64, len(var))
     use = var_idx >= 0
+    _warn_dropped(path, ids, var, t_hours, value, use)
     if hours is None:
         # The bin holding the latest observation is the last bin.
         latest = float(t_hours[use].max()) if use.any() else 0.0
@@ -208,6 +224,49 @@ def read_long_timeseries(
 
 
 _MISSING = "missing (empty or NA)"
+
+
+def _warn_dropped(
+    path: Path,
+    ids: np.ndarray,
+    var: np.ndarray,
+    t_hours: np.ndarray,
+    value: np.ndarray,
+    use: np.ndarray,
+) -> None:
+    """Warn about observations the grid drops or merges without saying so.
+
+    Times before 0 fall outside the grid; one (id, time, variable)
+    written twice with different values is averaged into one bin.
+    """
+    import pandas as pd
+
+    outside = use & (t_hours < 0)  # (those after an ``hours`` given are cut on purpose)
+    if outside.any():
+        row = int(np.argmax(outside))
+        warnings.warn(
+            f"{path}: {int(outside.sum())} observations at times before 0 h were dropped (first: "
+            f"line {row + 2}, stay {ids[row]!r}, time {t_hours[row]:g} h); times are hours "
+            "from the start of each stay: shift them if the stays start before 0.",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
+    keys = pd.DataFrame({"id": ids, "time": t_hours, "variable": var, "value": value})
+    repeated = keys.duplicated(["id", "time", "variable"], keep=False).to_numpy()
+    clash = np.zeros(len(keys), dtype=bool)
+    if repeated.any():  # only the repeated keys are grouped (a hash pass over all lines)
+        part = keys[repeated]
+        spread = part.groupby(["id", "time", "variable"], sort=False)["value"].transform("nunique")
+        clash[np.flatnonzero(repeated)] = spread.to_numpy() > 1
+    if clash.any():
+        row = int(np.argmax(clash))
+        warnings.warn(
+            f"{path}: {int(clash.sum())} lines give one stay, time and variable different "
+            f"values (first: line {row + 2}, stay {ids[row]!r}, time {t_hours[row]:g} h, "
+            f"{var[row]!r}); they are averaged. Remove the duplicates if that is wrong.",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
 
 
 def _cell(value: Any) -> str:

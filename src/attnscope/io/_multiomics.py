@@ -11,8 +11,9 @@ import numpy as np
 
 from attnscope.data import MultiOmicsDataset, TabularDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
-from attnscope.io._expression import Orientation, _clean_label, read_expression
-from attnscope.io._seqtable import PathLike, find_column, open_text, read_frame, read_label_file
+from attnscope.io._expression import Orientation, read_expression
+from attnscope.io._seqtable import PathLike, open_text, read_frame, read_label_file
+from attnscope.io._tabular import _clean_label
 
 __all__ = ["read_mogonet", "read_multiomics"]
 
@@ -251,17 +252,7 @@ def read_multiomics(
 def _label_mapping(labels: PathLike | Mapping[str, Any], label_col: str | None) -> dict[str, Any]:
     if isinstance(labels, Mapping):
         return {str(k): v for k, v in labels.items()}
-    if label_col is None:
-        return read_label_file(labels)
-    frame = read_frame(labels, dtype=str)
-    col = find_column(list(frame.columns), [label_col.lower()])
-    if col is None:
-        raise DataError(
-            f"{labels}: label column {label_col!r} not found; columns are "
-            f"{list(frame.columns)}. Give --label-col NAME (label_col= in Python)."
-        )
-    first = frame.columns[0]
-    return dict(zip(frame[first].astype(str).str.strip(), frame[col]))
+    return read_label_file(labels, label_col)
 
 
 def _orientation(path: PathLike, mapping: Mapping[str, Any]) -> Orientation | None:

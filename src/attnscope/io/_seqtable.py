@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -101,13 +102,19 @@ def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None
     return None
 
 
-def read_label_file(path: PathLike) -> dict[str, str]:
-    """Read an ``id,label`` file (tab, comma or whitespace; header row optional).
+def is_dna_field(text: str) -> bool:
+    """Whether a table field can only be a DNA sequence (8 or more bases, N allowed)."""
+    return re.fullmatch(r"[ACGTNacgtn]{8,}", text.strip()) is not None
+
+
+def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]:
+    """Read an ``id,label`` file (tab, comma, semicolon or whitespace; header row optional).
 
     A first row that reads like column names (``id``/``sample``/empty first field, or
     ``label``/``class``/``y`` further on) is taken as the header. A file of more than two
-    columns needs a header naming one label column (it is used); without one, which field
-    is the label is not guessed (DataError naming the line).
+    columns needs a header naming one label column (it is used), or ``column`` naming it
+    (``--label-col``: the first row is then the header); which field is the label is never
+    guessed (DataError naming the line). Ids are the first column.
     """
     p = need_file(path, "labels file")
     out: dict[str, str] = {}
@@ -116,7 +123,7 @@ def read_label_file(path: PathLike) -> dict[str, str]:
         rows = list(fh)
     if not any(r.strip() for r in rows):
         raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
-    delim = "\t" if "\t" in rows[0] else ("," if "," in rows[0] else None)
+    delim = next((d for d in "\t,;" if d in rows[0]), None)
     label_at = 1
     for lineno, line in enumerate(rows, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -132,6 +139,9 @@ def read_label_file(path: PathLike) -> dict[str, str]:
                 "write one 'id<TAB>label' pair per line."
             )
         names = [x.lower() for x in parts]
+        if column is not None and not out and label_at == 1 and lineno == _first(rows):
+            label_at = _named_field(p, parts, column)
+            continue  # header row, named by --label-col
         if (
             not out
             and lineno == 1
@@ -163,6 +173,26 @@ def read_label_file(path: PathLike) -> dict[str, str]:
     return out
 
 
+def _first(rows: list[str]) -> int:
+    """Line number of the first row that is neither blank nor a '#' comment."""
+    return next(k for k, r in enumerate(rows, 1) if r.strip() and not r.lstrip().startswith("#"))
+
+
+def _named_field(path: Path, header: list[str], column: str) -> int:
+    """Index of ``column`` in a labels file's header (exact, else any case; not the ids)."""
+    lower = [h.lower() for h in header]
+    for k, hit in enumerate(header):
+        if k and hit == column:
+            return k
+    for k, hit in enumerate(lower):
+        if k and hit == column.lower():
+            return k
+    raise DataError(
+        f"{path}, line 1: no column {column!r} after the ids; the labels file has columns "
+        f"{header[:8]}. Give --label-col one of them (label_col= in Python)."
+    )
+
+
 def _label_field(path: Path, header: list[str]) -> int:
     """Index of the label column of a labels file's header (the second of two)."""
     if len(header) == 2:
@@ -173,7 +203,8 @@ def _label_field(path: Path, header: list[str]) -> int:
     if len(hits) != 1:
         raise DataError(
             f"{path}, line 1: the labels file has columns {header[:8]}; which one is the label? "
-            "Keep two columns (id, label), or name one column 'label'."
+            "Name it with --label-col NAME, keep two columns (id, label), or name one "
+            "column 'label'."
         )
     return hits[0]
 
@@ -240,6 +271,11 @@ def read_sequence_table(
     columns = list(frame.columns)
     seq_c = sequence_col or find_column(columns, _SEQ_NAMES)
     if seq_c is None or seq_c not in frame.columns:
+        if sequence_col is None and any(is_dna_field(str(c)) for c in columns):
+            raise DataError(
+                f"{p}, line 1: {columns[:4]} is a row of data, not column names; add a "
+                "header row naming the columns (e.g. id,seq,label)."
+            )
         raise DataError(
             f"{p}: no sequence column {'named ' + repr(sequence_col) if sequence_col else ''}"
             f"found; columns are {columns}. Name it seq or sequence (sequence_col= in Python)."

@@ -10,15 +10,14 @@ from attnscope.run._commands import (
     RUN_FILES,
     check_complete,
     checkpoint_dir,
-    evaluate_run,
     fit_run,
     load_data,
     load_model,
-    predict_run,
     save_test_predictions,
 )
 from attnscope.run._config import read_config, write_config
 from attnscope.run._explain import explain_run, held_out, trust_run
+from attnscope.run._predict import evaluate_run, predict_run
 from attnscope.run._shard import sharded
 
 __all__ = [

@@ -1,5 +1,6 @@
-"""Run directories: what ``attnscope fit / predict / evaluate`` read and write.
+"""Run directories: what ``attnscope fit`` writes, and how every command opens one.
 
+Using a run on new data (``predict`` / ``evaluate``) is :mod:`attnscope.run._predict`.
 A run directory holds ``config.toml`` (everything to reproduce the run),
 ``model.safetensors`` + ``model.json``, ``metrics.json``, ``split.json``,
 ``attributions/*.npz``, ``trust.json`` and ``report.html``. Work is done in memory and
@@ -9,7 +10,6 @@ leaves no half-written run behind.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from contextlib import nullcontext
@@ -24,13 +24,13 @@ from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
 __all__ = [
+    "RUN_FILES",
     "check_complete",
     "checkpoint_dir",
-    "evaluate_run",
     "fit_run",
     "load_data",
-    "predict_run",
-    "prediction_target",
+    "load_model",
+    "no_run",
     "save_test_predictions",
 ]
 
@@ -240,9 +240,7 @@ def fit_run(
                 "params": {
                     k: list(v) if isinstance(v, tuple) else v for k, v in est.get_params().items()
                 },
-                "data": data_config
-                if data_config is not None
-                else {"path": str(Path(str(data_path)).resolve()), **reader_options},
+                "data": _data_table(data, data_path, data_config, reader_options),
             },
         )
         write_json(
@@ -252,6 +250,41 @@ def fit_run(
         write_json(building / "metrics.json", summary)
     shutil.rmtree(saved, ignore_errors=True)  # the run is complete: nothing to resume
     return summary
+
+
+def _data_table(
+    data: Dataset,
+    data_path: Any,
+    data_config: dict[str, Any] | None,
+    reader_options: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``[data]`` table: how the data was read, with the orientation an expression
+    table was read in (new tables without the labels that decided it are read alike)."""
+    table = (
+        dict(data_config)
+        if data_config is not None
+        else {"path": str(Path(str(data_path)).resolve()), **reader_options}
+    )
+    orientation = data.meta.get("orientation")
+    if isinstance(orientation, str) and "orientation" not in table and _expression_file(table):
+        table["orientation"] = orientation
+    return table
+
+
+def _expression_file(table: dict[str, Any]) -> bool:
+    """Whether ``[data]`` names one expression table (the reader that takes an orientation;
+    a PANCAN folder or a named data set reads one too, but takes none)."""
+    from attnscope.io import detect_format
+
+    fmt = table.get("format")
+    if fmt:
+        return str(fmt).lower().replace("-", "_") == "expression"
+    if not isinstance(table.get("path"), str):
+        return False
+    try:
+        return detect_format(table["path"]) == "expression"
+    except (DataError, ConfigError, OSError):
+        return False
 
 
 def checkpoint_dir(out: str | Path) -> Path:
@@ -316,154 +349,3 @@ def save_test_predictions(out: str | Path, estimator: Any, test: Dataset) -> Pat
             np.savez(fh, sample_ids=test.sample_ids.astype(str), y_true=y_true, proba=proba)
 
     return write_with(Path(out) / "test_predictions.npz", _write)
-
-
-#: Suffixes of the predictions table (text; comma-separated for .csv, else tab-separated).
-PREDICTION_SUFFIXES = (".tsv", ".csv", ".txt", ".tab")
-
-
-def prediction_target(run: str | Path, output: str | Path | None, *, force: bool) -> Path:
-    """The file ``predict`` writes: ``output`` or ``RUN/predictions.tsv``, checked up front.
-
-    A text table only (a ``.parquet`` or ``.xlsx`` name got tab-separated text, and
-    ``-o RUN/model.json --force`` replaced the run's model), never a directory, and an
-    existing file only with ``force``.
-    """
-    target = Path(output) if output is not None else Path(run) / "predictions.tsv"
-    if target.is_dir():
-        raise ConfigError(f"{target} is a directory; give --output a file name (e.g. p.tsv).")
-    if target.suffix.lower() not in PREDICTION_SUFFIXES:
-        raise ConfigError(
-            f"--output {target}: predictions are a text table; name the file .tsv "
-            "(tab-separated) or .csv (comma-separated)."
-        )
-    if target.exists() and not force:
-        raise ConfigError(f"{target} exists; pass --force to overwrite it or choose --output.")
-    return target
-
-
-def predict_run(
-    run: str | Path,
-    data_path: str | Path,
-    *,
-    output: str | Path | None = None,
-    data_format: str | None = None,
-    force: bool = False,
-) -> tuple[Path, int]:
-    """Write ``sample_id, predicted, proba_<class>...``; return (path, n).
-
-    Tab-separated, or comma-separated when ``output`` ends in ``.csv``.
-    """
-    import pandas as pd
-
-    from attnscope._utils.files import write_text
-
-    target = prediction_target(run, output, force=force)
-    est = load_model(run)
-    data = _read_new(run, data_path, data_format, labels_needed=False)
-    proba = est.predict_proba(data)
-    table = pd.DataFrame(proba, columns=[f"proba_{c}" for c in est.classes_])
-    table.insert(0, "predicted", est.classes_[proba.argmax(axis=1)])
-    table.insert(0, "sample_id", data.sample_ids)
-    sep = "," if target.name.lower().endswith(".csv") else "\t"
-    write_text(target, table.to_csv(sep=sep, index=False, float_format="%.6g"))
-    return target, len(table)
-
-
-def evaluate_run(
-    run: str | Path,
-    data_path: str | Path | Dataset,
-    *,
-    data_format: str | None = None,
-    trust: bool = True,
-    methods: list[str] | None = None,
-    n_samples: int = 200,
-    random_state: int = 0,
-    all_samples: bool = False,
-    device: str | None = None,
-    on_metrics: Any = None,
-    progress: Any = None,
-) -> dict[str, Any]:
-    """Predictive metrics into ``metrics.json`` and the trust table into ``trust.json``.
-
-    Only the samples the run did not train on are scored (``split.json``) unless
-    ``all_samples``; ``metrics["scope"]`` says which. Every option is checked before
-    anything is written. ``on_metrics(metrics)`` is called before the (slower) trust table
-    starts; ``progress`` is passed to :func:`attnscope.trust.trust_table`.
-    """
-    from attnscope.run._explain import held_out, trust_run
-
-    run = Path(run)
-    est = load_model(run)
-    if n_samples < 1:
-        raise ConfigError(f"n_samples must be positive, got {n_samples}.")
-    if methods:
-        from attnscope.explain import canonical_method
-
-        methods = [canonical_method(m, est) for m in methods]
-    data = _read_new(run, data_path, data_format, labels_needed=True)
-    data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
-    metrics = {**est.evaluate(data), "scope": scope}
-    previous = _read_json(run / "metrics.json")
-    write_json(run / "metrics.json", {**previous, "evaluate": metrics})
-    if on_metrics is not None:
-        on_metrics(metrics)
-    rows: list[dict[str, Any]] = []
-    if trust:
-        result = trust_run(
-            run,
-            data,
-            methods=methods,
-            n_samples=n_samples,
-            all_samples=True,  # already restricted above
-            random_state=random_state,
-            device=device,
-            force=True,
-            progress=progress,
-            estimator=est,
-        )
-        result["scope"] = scope
-        write_json(run / "trust.json", result)
-        rows = result["rows"]
-    return {"metrics": metrics, "trust": rows}
-
-
-def _read_new(
-    run: str | Path,
-    data_path: str | Path | Dataset,
-    data_format: str | None,
-    *,
-    labels_needed: bool,
-) -> Dataset:
-    """``data_path`` read with the run's stored reader options (see :mod:`._stored`)."""
-    if isinstance(data_path, Dataset):
-        return data_path
-    from attnscope.run._stored import read_with_stored_labels, stored_reader_options
-
-    return read_with_stored_labels(
-        lambda options: load_data(data_path, data_format=data_format, **options),
-        stored_reader_options(run),
-        labels_needed=labels_needed,
-        layout_from_labels=lambda: _expression_layout(data_path, data_format),
-        source=str(data_path),
-    )
-
-
-def _expression_layout(data_path: str | Path, data_format: str | None) -> bool:
-    """Whether ``data_path`` is an expression matrix (its orientation may rest on labels);
-    True when the format cannot be told (no unlabelled retry then)."""
-    from attnscope.io import detect_format
-
-    try:
-        return (data_format or detect_format(data_path)) == "expression"
-    except (DataError, ConfigError, OSError):
-        return True
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except json.JSONDecodeError:
-        return {}

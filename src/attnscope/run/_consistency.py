@@ -38,18 +38,25 @@ measured in the same call.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
 
 from attnscope.errors import ConfigError, DataError
-from attnscope.run._batched import BATCHED_METHODS, _run_batched
+from attnscope.run._batched import _run_batched
+from attnscope.run._checks import (
+    CLI_OPTIONS,
+    _namer,
+    check_counts,
+    check_maps_memory,
+    study_path,
+)
 from attnscope.run._generic import _run_generic, _time_standalone
 from attnscope.run._study import SeedStudy
 
-__all__ = ["CONSISTENCY_METRICS", "run_consistency"]
+__all__ = ["CLI_OPTIONS", "CONSISTENCY_METRICS", "run_consistency"]
 
 #: Per-sample metrics reported for every method.
 CONSISTENCY_METRICS = ("spearman", "kendall", "jaccard", "top_agreement", "cv_top")
@@ -136,6 +143,7 @@ def run_consistency(
     device: str | None = None,
     engine: str = "local",
     address: str | None = None,
+    option_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Train ``n_variants`` seed variants of ``model`` and measure explanation consistency.
 
@@ -185,6 +193,9 @@ def run_consistency(
         the figures equal the local run's.
     address : str, optional
         Ray cluster to join (``"auto"``, ``"ray://host:10001"``); default a local Ray.
+    option_names : mapping, optional
+        Parameter -> the option that set it, for error messages (the CLI passes
+        :data:`CLI_OPTIONS`); default the parameter names.
 
     Returns
     -------
@@ -201,16 +212,17 @@ def run_consistency(
     from attnscope.explain import canonical_method
     from attnscope.metrics._consistency import consistency_summary
 
-    if n_variants < 2:
-        raise ConfigError(f"n_variants must be at least 2 to compare variants, got {n_variants}.")
-    if n_explain is not None and n_explain < 1:
-        raise ConfigError(f"n_explain must be at least 1 (or None: all), got {n_explain}.")
-    if top_k < 1:
-        raise ConfigError(f"top_k must be at least 1, got {top_k}.")
-    if n_jobs < 1 and n_jobs != -1:
-        raise ConfigError(f"n_jobs must be positive (or -1 for all cores), got {n_jobs}.")
-    if engine not in ("local", "ray"):
-        raise ConfigError(f"engine must be 'local' or 'ray', got {engine!r}.")
+    opt = _namer(option_names)
+    check_counts(
+        data,
+        opt,
+        n_variants=n_variants,
+        n_explain=n_explain,
+        top_k=top_k,
+        ig_steps=ig_steps,
+        n_jobs=n_jobs,
+        engine=engine,
+    )
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
@@ -221,28 +233,18 @@ def run_consistency(
     methods = [canonical_method(m, template) for m in methods]
     if not methods:
         raise ConfigError("give at least one attribution method.")
+    path = study_path(model, methods, batched=batched, engine=engine, name=opt)
     data = template.as_dataset(data)
     train, val, test, normalised = _split(data, test_size, val_size, split_seed)
     explain_idx = _explain_subset(test, n_explain, split_seed)
+    check_maps_memory(test, n_variants, len(explain_idx), len(methods), opt)
     seeds = [int(random_state) + i for i in range(n_variants)]
-    path = "batched" if batched and model == "attn_lstm" else "generic"
     study = SeedStudy(
         template, train, val, test, explain_idx, seeds, methods, ig_steps, random_state
     )
     if path == "batched":
-        unknown = sorted(set(methods) - set(BATCHED_METHODS))
-        if unknown:
-            raise ConfigError(
-                f"methods {unknown} are not available on the batched attention-LSTM path; "
-                f"use {', '.join(BATCHED_METHODS)}, or batched=False."
-            )
         runner = _ray_runner(address) if engine == "ray" else _run_batched
         run = runner(study, member_chunk=member_chunk, sample_chunk=sample_chunk)
-    elif engine == "ray":
-        raise ConfigError(
-            f"engine='ray' runs the batched attention-LSTM path; model {model!r} "
-            "(or batched=False) runs locally: use engine='local' with n_jobs."
-        )
     else:
         run = _run_generic(study, n_jobs=n_jobs)
     standalone, standalone_cpu = (

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._utils.files import write_json, write_text, write_with
+from attnscope._utils.files import check_writable, write_json, write_text, write_with
 from attnscope.data import Dataset, GenotypeDataset, TabularDataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.run._biology import enrichment_output, genotype_inputs, resolve_gene_sets
@@ -140,6 +140,7 @@ def explain_run(
     out = run / "attributions" / f"{name}.npz"
     if out.exists() and not force:
         raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+    check_writable(out.parent, fix="move it away: the run keeps its attributions in that folder.")
     if n_samples is not None and n_samples < 1:
         raise ConfigError(f"--n-samples must be positive, got {n_samples}.")
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
@@ -222,6 +223,10 @@ def trust_run(
     out = run / "trust.json"
     if out.exists() and not force:
         raise ConfigError(f"{out} exists; pass --force to overwrite it.")
+    if methods is not None and not methods:
+        raise ConfigError("--methods names no method; give some, or leave it out for all.")
+    if n_samples < 1:
+        raise ConfigError(f"--n-samples (n_samples) must be positive, got {n_samples}.")
     est = estimator if estimator is not None else load_model(run)
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     rows = trust_table(
@@ -233,6 +238,13 @@ def trust_run(
         device=device,
         progress=progress,
     )
+    refused = [r for r in rows if str(r.get("status", "")).startswith("not applicable")]
+    if methods and len(refused) == len(rows):  # an empty table would replace trust.json
+        why = "; ".join(f"{r['method']}: {r['status'][16:].rstrip('.')}" for r in rows)
+        raise ConfigError(
+            f"no method of --methods applies to this model ({why}); choose others, or leave "
+            "--methods out for every method that applies."
+        )
     result = {
         "scope": scope,
         "n_samples": min(n_samples, len(dataset)),

@@ -19,6 +19,9 @@ __all__ = ["read_with_stored_labels", "stored_reader_options"]
 
 #: The stored options that name the training data's labels.
 LABEL_OPTIONS = ("labels", "label_col")
+#: Stored options that fix the layout labels would otherwise decide (an expression
+#: table's orientation): used only when the data is read without the stored labels.
+LAYOUT_OPTIONS = ("orientation",)
 
 
 def stored_reader_options(run: str | Path) -> dict[str, Any]:
@@ -54,7 +57,9 @@ def read_with_stored_labels(
     layout_from_labels : callable
         Whether the labels decide the data's layout (an expression matrix's orientation,
         tables per modality): reading without them could silently transpose, so no
-        fallback. Called only when the stored labels miss samples (it may sniff the file).
+        fallback unless ``stored`` fixes the layout (:data:`LAYOUT_OPTIONS`, which are
+        used only then). Called only when the stored labels miss samples (it may sniff
+        the file).
     source : str
         The data, for messages.
 
@@ -69,8 +74,9 @@ def read_with_stored_labels(
     DataError
         The stored labels miss some samples and the data cannot be read without them.
     """
+    layout = {k: stored[k] for k in LAYOUT_OPTIONS if k in stored}
     try:
-        return read(stored)
+        return read({k: v for k, v in stored.items() if k not in layout})
     except UnlabelledSamplesError as error:
         if not any(k in stored for k in LABEL_OPTIONS):
             raise
@@ -80,13 +86,15 @@ def read_with_stored_labels(
             own = f"label column {stored['label_col']!r}"
             fix = "--label-col NAME naming its label column, or --labels FILE"
         hint = f"{error} That {own} is the run's own (from fit); for other data pass {fix}."
-        if labels_needed or layout_from_labels():
+        if labels_needed or (not layout and layout_from_labels()):
             raise DataError(hint) from None
         rest = {k: v for k, v in stored.items() if k not in LABEL_OPTIONS}
         try:
             data = read(rest)
-        except DataError:
+        except UnlabelledSamplesError:
             raise DataError(hint) from None
+        # Any other DataError is the file's own fault (a NaN, a decimal comma): it is
+        # raised as it is, not hidden behind the label hint.
     own = "labels file does not cover" if "labels" in stored else "label column is not in"
     warnings.warn(
         f"the run's {own} {source}; read it unlabelled",

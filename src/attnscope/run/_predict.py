@@ -1,0 +1,171 @@
+"""Using a fitted run on data: ``attnscope predict`` and ``attnscope evaluate``.
+
+New data is read with the run's stored reader options (:mod:`attnscope.run._stored`) and
+aligned to the model's input schema by the estimator; every option is checked before
+anything is written, and each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from attnscope._utils.files import write_json
+from attnscope.data import Dataset
+from attnscope.errors import ConfigError, DataError
+from attnscope.run._commands import load_data, load_model
+
+__all__ = ["PREDICTION_SUFFIXES", "evaluate_run", "predict_run", "prediction_target"]
+
+
+#: Suffixes of the predictions table (text; comma-separated for .csv, else tab-separated).
+PREDICTION_SUFFIXES = (".tsv", ".csv", ".txt", ".tab")
+
+
+def prediction_target(run: str | Path, output: str | Path | None, *, force: bool) -> Path:
+    """The file ``predict`` writes: ``output`` or ``RUN/predictions.tsv``, checked up front.
+
+    A text table only (a ``.parquet`` or ``.xlsx`` name got tab-separated text, and
+    ``-o RUN/model.json --force`` replaced the run's model), never a directory, and an
+    existing file only with ``force``.
+    """
+    target = Path(output) if output is not None else Path(run) / "predictions.tsv"
+    if target.is_dir():
+        raise ConfigError(f"{target} is a directory; give --output a file name (e.g. p.tsv).")
+    if target.suffix.lower() not in PREDICTION_SUFFIXES:
+        raise ConfigError(
+            f"--output {target}: predictions are a text table; name the file .tsv "
+            "(tab-separated) or .csv (comma-separated)."
+        )
+    if target.exists() and not force:
+        raise ConfigError(f"{target} exists; pass --force to overwrite it or choose --output.")
+    return target
+
+
+def predict_run(
+    run: str | Path,
+    data_path: str | Path,
+    *,
+    output: str | Path | None = None,
+    data_format: str | None = None,
+    force: bool = False,
+) -> tuple[Path, int]:
+    """Write ``sample_id, predicted, proba_<class>...``; return (path, n).
+
+    Tab-separated, or comma-separated when ``output`` ends in ``.csv``.
+    """
+    import pandas as pd
+
+    from attnscope._utils.files import write_text
+
+    target = prediction_target(run, output, force=force)
+    est = load_model(run)
+    data = _read_new(run, data_path, data_format, labels_needed=False)
+    proba = est.predict_proba(data)
+    table = pd.DataFrame(proba, columns=[f"proba_{c}" for c in est.classes_])
+    table.insert(0, "predicted", est.classes_[proba.argmax(axis=1)])
+    table.insert(0, "sample_id", data.sample_ids)
+    sep = "," if target.name.lower().endswith(".csv") else "\t"
+    write_text(target, table.to_csv(sep=sep, index=False, float_format="%.6g"))
+    return target, len(table)
+
+
+def evaluate_run(
+    run: str | Path,
+    data_path: str | Path | Dataset,
+    *,
+    data_format: str | None = None,
+    trust: bool = True,
+    methods: list[str] | None = None,
+    n_samples: int = 200,
+    random_state: int = 0,
+    all_samples: bool = False,
+    device: str | None = None,
+    on_metrics: Any = None,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Predictive metrics into ``metrics.json`` and the trust table into ``trust.json``.
+
+    Only the samples the run did not train on are scored (``split.json``) unless
+    ``all_samples``; ``metrics["scope"]`` says which. Every option is checked before
+    anything is written. ``on_metrics(metrics)`` is called before the (slower) trust table
+    starts; ``progress`` is passed to :func:`attnscope.trust.trust_table`.
+    """
+    from attnscope.run._explain import held_out, trust_run
+
+    run = Path(run)
+    est = load_model(run)
+    if n_samples < 1:
+        raise ConfigError(f"--n-samples (n_samples) must be positive, got {n_samples}.")
+    if methods:
+        from attnscope.explain import canonical_method
+
+        methods = [canonical_method(m, est) for m in methods]
+    data = _read_new(run, data_path, data_format, labels_needed=True)
+    data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
+    metrics = {**est.evaluate(data), "scope": scope}
+    if on_metrics is not None:
+        on_metrics(metrics)
+    rows: list[dict[str, Any]] = []
+    if trust:
+        result = trust_run(
+            run,
+            data,
+            methods=methods,
+            n_samples=n_samples,
+            all_samples=True,  # already restricted above
+            random_state=random_state,
+            device=device,
+            force=True,
+            progress=progress,
+            estimator=est,
+        )
+        result["scope"] = scope
+        write_json(run / "trust.json", result)
+        rows = result["rows"]
+    # Written once the trust table succeeded too: a refused --methods leaves the run as it was.
+    previous = _read_json(run / "metrics.json")
+    write_json(run / "metrics.json", {**previous, "evaluate": metrics})
+    return {"metrics": metrics, "trust": rows}
+
+
+def _read_new(
+    run: str | Path,
+    data_path: str | Path | Dataset,
+    data_format: str | None,
+    *,
+    labels_needed: bool,
+) -> Dataset:
+    """``data_path`` read with the run's stored reader options (see :mod:`._stored`)."""
+    if isinstance(data_path, Dataset):
+        return data_path
+    from attnscope.run._stored import read_with_stored_labels, stored_reader_options
+
+    return read_with_stored_labels(
+        lambda options: load_data(data_path, data_format=data_format, **options),
+        stored_reader_options(run),
+        labels_needed=labels_needed,
+        layout_from_labels=lambda: _expression_layout(data_path, data_format),
+        source=str(data_path),
+    )
+
+
+def _expression_layout(data_path: str | Path, data_format: str | None) -> bool:
+    """Whether ``data_path`` is an expression matrix (its orientation may rest on labels);
+    True when the format cannot be told (no unlabelled retry then)."""
+    from attnscope.io import detect_format
+
+    try:
+        return (data_format or detect_format(data_path)) == "expression"
+    except (DataError, ConfigError, OSError):
+        return True
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError:
+        return {}
