@@ -187,7 +187,7 @@ def class_indices(model: Any, target: Any, n: int) -> np.ndarray:
         raise ConfigError(
             f"target must be one class or one per sample ({n}), got an array of shape {t.shape}."
         )
-    if t.dtype.kind in "fc" and np.all(np.isfinite(t)) and np.all(np.asarray(t) == np.round(t)):
+    if t.dtype.kind == "f" and np.all(np.isfinite(t)) and np.all(t == np.round(t)):
         t = t.astype(np.int64)
     if t.dtype.kind in "iub":
         idx = t.astype(np.int64)
