@@ -20,42 +20,25 @@ from torch import Tensor, nn
 from attnscope.core import (
     AttributionSpec,
     batched_forward,
-    logits_of,
     module_device,
-    module_dtype,
     seeded,
 )
 from attnscope.data import ArrayDataset, Dataset
 from attnscope.errors import ConfigError, DataError
+from attnscope.explain._adapter_inputs import (
+    INPUT_KINDS,
+    Blocks,
+    check_same_blocks,
+    infer_kind,
+    input_blocks,
+    is_several,
+    label_codes,
+    labels_of,
+    several_kind_error,
+    split_inputs,
+)
 
 __all__ = ["INPUT_KINDS", "TorchModel", "as_model", "infer_kind", "wrap_module"]
-
-#: What a wrapped module can take, samples first.
-INPUT_KINDS: dict[str, str] = {
-    "table": "float (n, n_features)",
-    "onehot": "float one-hot DNA (n, 4, length), channels first as attnscope's CNN",
-    "tokens": "integer token ids (n, length) that feed an embedding layer",
-    "timeseries": "float (n, n_times, n_variables)",
-}
-
-
-def infer_kind(X: Any) -> str:
-    """The input kind of a plain array, by a documented rule.
-
-    Integer arrays are ``tokens``; float 2-D arrays are ``table``; float 3-D arrays with 4
-    on the second axis are ``onehot``; other float 3-D arrays are ``timeseries``.
-    """
-    arr = np.asarray(getattr(X, "X", X))
-    if arr.dtype.kind in "iub":
-        return "tokens"
-    if arr.ndim == 2:
-        return "table"
-    if arr.ndim == 3:
-        return "onehot" if arr.shape[1] == 4 else "timeseries"
-    raise DataError(
-        f"cannot tell what a model takes from an array of shape {arr.shape}; wrap the model "
-        f"with wrap_module(module, kind=...) with kind in {sorted(INPUT_KINDS)}."
-    )
 
 
 def wrap_module(
@@ -78,7 +61,11 @@ def wrap_module(
         (see :func:`attnscope.core.logits_of`); also inside a tuple, a dict or a
         ``ModelOutput``. Any floating dtype (inputs are cast to it).
     kind : {"table", "onehot", "tokens", "timeseries"}
-        What ``module`` takes (see :data:`INPUT_KINDS`).
+        What ``module`` takes (see :data:`INPUT_KINDS`). A module of several table inputs,
+        ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict (or
+        list) of arrays, or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
+        input, in the forward's order; attributions cover every input's features side by
+        side, named ``"input:feature"``.
     embedding : nn.Module or str, optional
         For ``kind="tokens"``: the embedding layer inside ``module`` (or its name in
         ``module.named_modules()``). Gradient methods differentiate its output;
@@ -203,6 +190,19 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self._check_kind()
         if isinstance(X, ArrayDataset):
             data = X
+        elif is_several(X):
+            if self.kind != "table":
+                raise several_kind_error(self.kind)
+            matrix, blocks, feature_names = input_blocks(X, getattr(self, "input_blocks_", None))
+            n = len(matrix)
+            data = ArrayDataset(
+                labels=None,
+                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(n).astype(str))),
+                class_names=[],
+                truth=None,
+                meta={"inputs": blocks, "feature_names": feature_names},
+                X=matrix,
+            )
         else:
             data = ArrayDataset(
                 labels=None,
@@ -212,16 +212,20 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 meta={},
                 X=self._array_from(X),
             )
+        given = data.meta.get("inputs")
+        check_same_blocks(getattr(self, "input_blocks_", None), given)
+        if given and not hasattr(self, "input_blocks_"):
+            self.input_blocks_ = [(str(k), int(w)) for k, w in given]
         if not hasattr(self, "n_outputs_") and self.classes is None:
-            probe = torch.as_tensor(self._input_array(data.X[:1]))
-            self.n_outputs_ = int(batched_forward(self.module, (probe,)).shape[1])
+            probe = self._make_inputs(data.subset(slice(0, 1)))
+            self.n_outputs_ = int(batched_forward(self.module, probe).shape[1])
         names = list(self.classes_)
-        labels = y if y is not None else _labels_of(X, names)
+        labels = y if y is not None else labels_of(X, names)
         from dataclasses import replace
 
         if labels is None:
             return replace(data, class_names=names)
-        codes = _codes(np.asarray(labels), names)
+        codes = label_codes(np.asarray(labels), names)
         return replace(data, labels=codes, class_names=names)
 
     def _array_from(self, X: Any) -> np.ndarray:
@@ -248,46 +252,33 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             raise DataError(f"kind={self.kind!r} takes numbers, got dtype {X.dtype}.")
         return X.astype(np.float32)
 
+    def _blocks(self, data: Dataset) -> Blocks | None:
+        """The layout of several inputs: the data's own, else the one the model was given."""
+        blocks = data.meta.get("inputs") or getattr(self, "input_blocks_", None)
+        return [(str(k), int(w)) for k, w in blocks] if blocks else None
+
     def _make_inputs(self, data: Dataset) -> tuple[Tensor, ...]:
-        return (torch.as_tensor(self._input_array(np.asarray(data.X))),)  # type: ignore[attr-defined]
+        x = torch.as_tensor(self._input_array(np.asarray(data.X)))  # type: ignore[attr-defined]
+        return split_inputs(x, self._blocks(data))
 
     def _codes(self, data: Dataset) -> np.ndarray:
         return data.y
 
     def attribution_spec(self, data: Dataset) -> AttributionSpec:
         """Describe the wrapped module to attribution methods (see :class:`AttributionSpec`)."""
+        from attnscope.explain._adapter_spec import array_spec, token_spec
+
         self._check_kind()
-        (x,) = self._make_inputs(data)
-        x = x.to(module_device(self.module))
+        device = module_device(self.module)
         if self.kind == "tokens":
-            return self._token_spec(x)
-        module, dtype = self.module, module_dtype(self.module)
-
-        def forward(inp: Tensor) -> Tensor:  # float32 in and out, the module's dtype inside
-            return logits_of(module(inp.to(dtype))).float()
-
-        base = self._baseline_tensor(x)
-        onehot = self.kind == "onehot"
-
-        def remove(raw: tuple[Tensor, ...], mask: Tensor) -> tuple[Tensor, ...]:
-            full = mask.unsqueeze(1).expand_as(raw[0]) if onehot else mask
-            return (torch.where(full, base.to(raw[0].device).expand_as(raw[0]), raw[0]),)
-
-        def to_features(attrs: tuple[Tensor, ...]) -> np.ndarray:
-            a = attrs[0].detach()
-            return (a.sum(dim=1) if onehot else a).float().cpu().numpy()
-
-        n_features = x.shape[-1] if onehot else int(np.prod(x.shape[1:]))
-        return AttributionSpec(
-            inputs=(x,),
-            forward=forward,
-            baselines=(base,),
-            to_features=to_features,
-            raw_inputs=(x,),
-            raw_forward=forward,
-            remove=remove,
-            feature_names=np.arange(n_features).astype(str) if x.ndim == 2 or onehot else None,
-            meta={"feature_axis": "position" if onehot else "feature", "one_hot": onehot},
+            (tokens,) = self._make_inputs(data)
+            layer = self._embedding_layer()
+            return token_spec(self.module, layer, tokens.to(device), int(self.pad_token))
+        x = torch.as_tensor(self._input_array(np.asarray(data.X))).to(device)  # type: ignore[attr-defined]
+        blocks = self._blocks(data)
+        names = data.meta.get("feature_names") if blocks else None
+        return array_spec(
+            self.module, x, self._baseline_tensor(x), blocks, self.kind == "onehot", names
         )
 
     def _baseline_tensor(self, x: Tensor) -> Tensor:
@@ -300,46 +291,6 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return x.float().mean(dim=0, keepdim=True)
         t = torch.as_tensor(np.asarray(b, dtype=np.float32), device=x.device)
         return t.expand(1, *x.shape[1:]).clone() if t.dim() < x.dim() else t
-
-    def _token_spec(self, tokens: Tensor) -> AttributionSpec:
-        module, layer = self.module, self._embedding_layer()
-        assert_layer = layer if layer is not None else nn.Identity()
-        pad = torch.full_like(tokens[:1], int(self.pad_token))
-        with torch.no_grad():
-            embedded = assert_layer(tokens).detach().float()
-            pad_embedded = assert_layer(pad).detach().float()
-
-        def raw_forward(ids: Tensor) -> Tensor:
-            return logits_of(module(ids)).float()
-
-        def forward(emb: Tensor, ids: Tensor) -> Tensor:
-            # Replace the embedding layer's output by ``emb`` (what gradients flow into),
-            # in the layer's own dtype (float32 attributions of a bfloat16 model).
-            handle = assert_layer.register_forward_hook(lambda _m, _i, out: emb.to(out.dtype))
-            try:
-                return raw_forward(ids)
-            finally:
-                handle.remove()
-
-        def remove(raw: tuple[Tensor, ...], mask: Tensor) -> tuple[Tensor, ...]:
-            return (torch.where(mask, torch.full_like(raw[0], int(self.pad_token)), raw[0]),)
-
-        return AttributionSpec(
-            inputs=(embedded,),
-            forward=forward,
-            baselines=(pad_embedded,),
-            to_features=lambda attrs: attrs[0].detach().sum(dim=-1).float().cpu().numpy(),
-            raw_inputs=(tokens,),
-            raw_forward=raw_forward,
-            remove=remove,
-            feature_names=np.arange(tokens.shape[1]).astype(str),
-            additional_args=(tokens,),
-            layer=layer,
-            layer_inputs=(tokens,),
-            layer_forward=raw_forward,
-            layer_baselines=(pad,),
-            meta={"feature_axis": "token"},
-        )
 
     # -- prediction and retraining ----------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -388,29 +339,10 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         params = self.get_params(deep=False)
         params["module"] = copy.deepcopy(self.module)
         clone = type(self)(**params)
-        if hasattr(self, "n_outputs_"):
-            clone.n_outputs_ = self.n_outputs_
+        for fitted in ("n_outputs_", "input_blocks_"):
+            if hasattr(self, fitted):
+                setattr(clone, fitted, getattr(self, fitted))
         return clone
-
-
-def _labels_of(X: Any, names: list[str]) -> np.ndarray | None:
-    """Labels carried by an attnscope Dataset, as names (None for arrays)."""
-    if isinstance(X, Dataset) and X.labels is not None:
-        return np.asarray(X.class_names)[X.labels]
-    return None
-
-
-def _codes(y: np.ndarray, names: list[str]) -> np.ndarray:
-    """Labels as logit columns: integer indices, or names in ``names``."""
-    if y.dtype.kind in "iu":
-        if y.size and (y.min() < 0 or y.max() >= len(names)):
-            raise DataError(f"labels must be class indices in 0..{len(names) - 1}.")
-        return y.astype(np.int64)
-    lut = {n: i for i, n in enumerate(names)}
-    unknown = sorted({str(v) for v in y} - set(lut))
-    if unknown:
-        raise DataError(f"labels {unknown[:5]} are not among the classes {names}.")
-    return np.array([lut[str(v)] for v in y], dtype=np.int64)
 
 
 def as_model(model: Any, data: Any = None) -> Any:
