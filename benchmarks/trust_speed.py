@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_results
 from _speed_pairs import (
     PAIRS,
+    TIMING,
     ig_pair,
     shap_pairs,
     surrogate_pairs,
@@ -171,6 +172,11 @@ def markdown(results: dict) -> str:
         "seconds per sample of the network evaluations the method needs (the same rows "
         "through the model, nothing else; `benchmarks/_floor.py`); *ceiling* = peer / "
         "floor, the largest ratio any implementation making those evaluations could reach.",
+        *(
+            ["", f"Timing: {results['settings']['timing']}."]
+            if "timing" in results.get("settings", {})
+            else []
+        ),
         "",
         "| model | task | peer | threads | n ours | n peer | s/sample ours | s/sample peer "
         "| ratio | ours / floor | ceiling | agreement | note |",
@@ -308,6 +314,7 @@ def main() -> None:
                 "threads": args.threads,
                 "table_threads": args.table_threads or args.threads,
                 "quick": args.quick,
+                "timing": TIMING,
             },
         )
 

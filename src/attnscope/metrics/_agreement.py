@@ -20,11 +20,9 @@ __all__ = [
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis, ties given their average rank (scipy's ``rankdata``).
+    """Ranks along the last axis, ties given their average rank: scipy's ``rankdata``.
 
-    One stable sort in torch; a tie group's first and last sorted positions come from
-    running maxima and minima of its boundaries. A row holding NaN is all NaN, as scipy's
-    default ``nan_policy='propagate'`` gives.
+    A row holding NaN is all NaN (``nan_policy='propagate'``).
 
     Parameters
     ----------
@@ -35,23 +33,9 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     ndarray of shape (..., n), float64
         Ranks from 1 to n.
     """
-    import torch
+    from scipy.stats import rankdata
 
-    t = torch.as_tensor(np.ascontiguousarray(x))
-    f = t.shape[-1]
-    srt, order = torch.sort(t, dim=-1, stable=True)
-    pos = torch.arange(f).expand_as(srt)
-    new = torch.ones_like(srt, dtype=torch.bool)
-    new[..., 1:] = srt[..., 1:] != srt[..., :-1]
-    first = torch.where(new, pos, torch.zeros_like(pos)).cummax(dim=-1).values
-    last_new = torch.ones_like(new)
-    last_new[..., :-1] = new[..., 1:]
-    last_rev = torch.where(last_new, pos, torch.full_like(pos, f)).flip(-1).cummin(dim=-1)
-    avg = (first + last_rev.values.flip(-1)).to(torch.float64) / 2 + 1
-    ranks = torch.empty_like(avg).scatter_(-1, order, avg)
-    if t.is_floating_point():
-        ranks = ranks.masked_fill(torch.isnan(t).any(dim=-1, keepdim=True), float("nan"))
-    return ranks.numpy()
+    return np.asarray(rankdata(x, axis=-1), dtype=np.float64)
 
 
 def centred_ranks(a: np.ndarray) -> np.ndarray:

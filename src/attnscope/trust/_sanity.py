@@ -94,7 +94,10 @@ def _mean_rho(original: np.ndarray, new: np.ndarray) -> float:
     """
     flat = np.abs(np.asarray(new, dtype=np.float64)).reshape(len(new), -1)
     rho = correlation_of_centred(original, centred_ranks(flat))
-    rho = np.where(np.isnan(rho) & (np.ptp(flat, axis=1) == 0), 0.0, rho)
+    undefined = np.isnan(rho)
+    if not undefined.any():
+        return float(rho.mean())
+    rho = np.where(undefined & (np.ptp(flat, axis=1) == 0), 0.0, rho)
     return float(np.nanmean(rho)) if np.isfinite(rho).any() else float("nan")
 
 
