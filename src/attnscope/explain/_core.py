@@ -180,7 +180,8 @@ def class_indices(model: Any, target: Any, n: int) -> np.ndarray:
     """
     try:
         classes = [str(c) for c in np.asarray(model.classes_)]
-    except Exception:  # no class list yet (a wrapped module before as_dataset): no range check
+    except (ConfigError, AttributeError):  # no class list yet (a wrapped module before
+        # as_dataset, or an object without classes_): no range check
         classes = []
     t = np.asarray(target)
     if t.ndim > 1 or (t.ndim == 1 and len(t) != n):
