@@ -39,8 +39,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import row, write_results
+from _genotype_config import PAPER
 
-PROJ_INIT, PROJ_EPS, PROJ_L1 = 0.01, 1e-3, 1e-4
+#: The reproduction setting is ``_genotype_config.PAPER`` (shared with the planted protocol).
+PROJ_INIT, PROJ_EPS, PROJ_L1 = PAPER["proj_init"], PAPER["proj_eps"], PAPER["proj_l1"]
 TYR_CM = 44.06  # MGI: Tyr, chromosome 7, 44.06 cM
 #: Ablations of the paper (layers 1-6, heads 1-4, MAF 0.01-0.4, MLM on/off), reduced grid,
 #: plus the optimiser setting this implementation changes (plain AdamW on E and F, with
@@ -402,18 +404,7 @@ def main() -> None:
     args.n_ablations = args.ablations or (3 if quick else len(ABLATIONS))
     args.mice_controls = 200 if quick else 236
     # The E and F settings were chosen on validation splits (see the module docstring).
-    cfg = {
-        "epochs": 4 if quick else 10,
-        "pretrain_epochs": 1,
-        "patience": 3,
-        "monitor": "loss",
-        "min_epochs": 3,
-        "lr": 1e-3,
-        "batch_size": 32,
-        "proj_init": PROJ_INIT,
-        "proj_eps": PROJ_EPS,
-        "proj_l1": PROJ_L1,
-    }
+    cfg = {**PAPER, "epochs": 4 if quick else PAPER["epochs"]}
     root = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "genotypes"
     geno = read_plink(root / "hapmap3" / "hapmap3")
     geno = replace(geno, labels=None, class_names=[])
