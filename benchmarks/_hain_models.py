@@ -68,7 +68,9 @@ def baselines(seed: int) -> dict[str, Any]:
         "random_forest": RandomForestClassifier(n_estimators=500, random_state=seed, n_jobs=1),
         "logreg_l1": make_pipeline(
             StandardScaler(),
-            LogisticRegression(penalty="l1", C=0.1, solver="liblinear", max_iter=2000),
+            LogisticRegression(
+                penalty="l1", C=0.1, solver="liblinear", max_iter=2000, random_state=seed
+            ),
         ),
         "logreg_l2": make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000)),
         "mlp": make_pipeline(
