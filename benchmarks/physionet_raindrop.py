@@ -83,6 +83,10 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     # the head also reads the boosting baseline's per-variable summaries (wide path)
     "b256_summary": {"summary_branch": True},
     "b256_lr1e-2_summary": {"lr": 1e-2, "summary_branch": True},
+    # the summaries pass a tanh layer before the head (a non-linear wide path)
+    "b256_lr1e-2_summary_h16": {"lr": 1e-2, "summary_branch": True, "summary_hidden": 16},
+    "b256_lr1e-2_summary_h64": {"lr": 1e-2, "summary_branch": True, "summary_hidden": 64},
+    "b256_summary_h64": {"summary_branch": True, "summary_hidden": 64},
 }
 
 

@@ -139,12 +139,26 @@ def test_summary_branch_reads_the_baseline_summaries(tiny_ts):
     with torch.no_grad():
         wide.head_w[..., -1] = 1.0
     assert not torch.allclose(wide(v, k, s).logits, plain(v, k, s).logits)
+    # summary_hidden: the head reads tanh(W summaries + b), the context and statics as before
+    deep = AttentionLSTM(
+        n_vars, s.shape[1], 2, seeds=[1], dropout=0.0, summary_branch=True, summary_hidden=3
+    ).eval()
+    assert deep.head_w.shape[-1] == plain.head_w.shape[-1] + 3
+    with torch.no_grad():
+        deep.head_w[..., : plain.head_w.shape[-1]] = 0.0
+    z = torch.tanh(torch.as_tensor(got) @ deep.wide_w[0].T + deep.wide_b[0])
+    want = z @ deep.head_w[0, :, -3:].T + deep.head_b[0]
+    torch.testing.assert_close(deep(v, k, s).logits, want, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(
     ("options", "min_epochs"),
-    [({}, 0), ({"delta": True, "static_to_lstm": True, "clip": 3.0, "summary_branch": True}, 3)],
-    ids=["plain", "options_min_epochs"],
+    [
+        ({}, 0),
+        ({"delta": True, "static_to_lstm": True, "clip": 3.0, "summary_branch": True}, 3),
+        ({"summary_branch": True, "summary_hidden": 5}, 0),
+    ],
+    ids=["plain", "options_min_epochs", "summary_hidden"],
 )
 def test_ensemble_member_equals_standalone_training(tiny_ts, options, min_epochs):
     from attnscope.data import train_val_test_split

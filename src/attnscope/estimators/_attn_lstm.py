@@ -171,6 +171,9 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         The head also reads each variable's mean, min, max, last value and observed share
         (the gradient-boosting baseline's summaries) beside the attention context. The
         attention map then covers only the recurrent path; gradient methods see both.
+    summary_hidden : int, default 0
+        With ``summary_branch``: pass the summaries through a tanh layer of this many
+        units before the head (0: a linear wide path).
     epochs, patience, lr : int, int, float, default 30, 6, 3e-3
     **train_params
         Training options of :class:`~attnscope.estimators.BaseClassifier`
@@ -196,6 +199,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         static_to_lstm: bool = False,
         clip: float | None = None,
         summary_branch: bool = False,
+        summary_hidden: int = 0,
         monitor: str = "auroc",
         epochs: int = 30,
         patience: int = 6,
@@ -211,6 +215,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         self.static_to_lstm = static_to_lstm
         self.clip = clip
         self.summary_branch = summary_branch
+        self.summary_hidden = summary_hidden
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
         return {
@@ -223,6 +228,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             "static_to_lstm": bool(self.static_to_lstm),
             "clip": None if self.clip is None else float(self.clip),
             "summary_branch": bool(self.summary_branch),
+            "summary_hidden": int(self.summary_hidden),
             "seed": int(self.random_state),
         }
 
@@ -296,6 +302,7 @@ def _options(spec: dict[str, Any]) -> dict[str, Any]:
         "static_to_lstm": bool(spec.get("static_to_lstm", False)),
         "clip": spec.get("clip"),
         "summary_branch": bool(spec.get("summary_branch", False)),
+        "summary_hidden": int(spec.get("summary_hidden", 0)),
     }
 
 

@@ -15,7 +15,8 @@ The network (RETAIN-like, two levels):
 3. the context ``sum_t alpha[t] h_t`` with the static descriptors feeds a linear head;
    with ``summary_branch`` the head also reads each variable's mean, minimum, maximum and
    last observed value and its observed share over the stay (a wide path beside the
-   attention, differentiable in the values; the recurrent path still reaches every cell).
+   attention, differentiable in the values; the recurrent path still reaches every cell);
+   with ``summary_hidden`` > 0 these summaries first pass a tanh layer of that width.
 
 The attention over feature-time pairs is ``A[t, v] = alpha[t] * beta[t, v]``; it sums to
 one over all cells of a sample, which makes maps of different models comparable.
@@ -199,6 +200,9 @@ class AttentionLSTM(nn.Module):
         Clamp the (normalised) values to ``[-clip, clip]`` before use.
     summary_branch : bool, default False
         Feed the head 5 summaries per variable as well (see :func:`series_summaries`).
+    summary_hidden : int, default 0
+        With ``summary_branch``: the summaries pass a tanh layer of this many units
+        before the head (0: they enter the head directly, a linear wide path).
     """
 
     #: ``forward`` takes a 3-D batch once for all members (see :func:`fit_ensemble`).
@@ -216,6 +220,8 @@ class AttentionLSTM(nn.Module):
     head_w: nn.Parameter
     head_b: nn.Parameter
     w_static: nn.Parameter
+    wide_w: nn.Parameter
+    wide_b: nn.Parameter
 
     def __init__(
         self,
@@ -233,6 +239,7 @@ class AttentionLSTM(nn.Module):
         static_to_lstm: bool = False,
         clip: float | None = None,
         summary_branch: bool = False,
+        summary_hidden: int = 0,
     ) -> None:
         super().__init__()
         self.n_variables, self.n_members, self.hidden = n_variables, n_members, hidden
@@ -247,7 +254,11 @@ class AttentionLSTM(nn.Module):
         self.delta, self.static_to_lstm = bool(delta), bool(static_to_lstm) and n_static > 0
         self.clip = None if clip is None else float(clip)
         self.summary_branch = bool(summary_branch)
-        head_in = hidden + n_static + (5 * n_variables if self.summary_branch else 0)
+        self.summary_hidden = int(summary_hidden) if self.summary_branch else 0
+        if self.summary_hidden < 0:
+            raise ValueError(f"summary_hidden must be >= 0, got {summary_hidden}")
+        n_wide = self.summary_hidden or 5 * n_variables
+        head_in = hidden + n_static + (n_wide if self.summary_branch else 0)
         self.n_channels = 3 if self.delta else 2
         d, e = self.n_channels * n_variables, attention_dim
         lstm_bound = 1.0 / math.sqrt(hidden)  # PyTorch's nn.LSTM default
@@ -269,6 +280,10 @@ class AttentionLSTM(nn.Module):
         }
         if self.static_to_lstm:
             shapes["w_static"] = ((4 * hidden, n_static), lstm_bound)
+        if self.summary_hidden:
+            wide_bound = 1.0 / math.sqrt(5 * n_variables)
+            shapes["wide_w"] = ((self.summary_hidden, 5 * n_variables), wide_bound)
+            shapes["wide_b"] = ((self.summary_hidden,), wide_bound)
         for name, (shape, bound) in shapes.items():
             members = [self._init(name, shape, bound, seed) for seed in seeds]
             self.register_parameter(name, nn.Parameter(torch.stack(members)))
@@ -344,6 +359,9 @@ class AttentionLSTM(nn.Module):
         wide = [static, series_summaries(values, mask)] if self.summary_branch else [static]
         if shared:
             wide = [w.unsqueeze(0).expand(self.n_members, *w.shape) for w in wide]
+        if self.summary_hidden:
+            z = torch.einsum("mbi,moi->mbo", wide[1], self.wide_w) + self.wide_b[:, None, :]
+            wide[1] = torch.tanh(z)
         features = self.dropout(torch.cat([context, *wide], dim=-1))
         logits = torch.einsum("mbf,mcf->mbc", features, self.head_w) + self.head_b[:, None, :]
         cell = alpha.unsqueeze(-1) * beta
@@ -372,6 +390,7 @@ class AttentionLSTM(nn.Module):
             static_to_lstm=self.static_to_lstm,
             clip=self.clip,
             summary_branch=self.summary_branch,
+            summary_hidden=self.summary_hidden,
         )
         single.load_state_dict(self.member_state(index))
         return single.eval()
