@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GB", "markdown", "parse_selection_log"]
+__all__ = ["GB", "markdown", "parse_selection_log", "selection_rounds"]
 
 GB = "gradient boosting (summary features)"
 
@@ -40,6 +40,13 @@ def parse_selection_log(path: Path, candidates: dict[str, Any]) -> dict[str, Any
     }  # fmt: skip
 
 
+def selection_rounds(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The selection rounds of a results file, in order (older files: a log, then a file)."""
+    if "selection_rounds" in results:
+        return list(results["selection_rounds"])
+    return [r for r in (results.get("selection_log"), results.get("selection")) if r]
+
+
 def markdown(results: dict[str, Any]) -> str:
     """Docs section from ``benchmarks/results/physionet_raindrop.json``."""
     rows = results["rows"]
@@ -62,37 +69,27 @@ def markdown(results: dict[str, Any]) -> str:
             )
     for name, auroc in results.get("published", {}).get("auroc", {}).items():
         lines.append(f"| {name} (published, sets a+b+c) | {auroc:.1f} | | 5 |")
-    log = results.get("selection_log") or {}
-    sel = results.get("selection") or {}
-    if log:
-        cands = ", ".join(f"{k} {100 * v:.1f}" for k, v in log["validation_auroc_mean"].items())
-        splits = sorted({s for v in log["validation_auroc"].values() for s in v})
+    rounds = selection_rounds(results)
+    for k, rnd in enumerate(rounds, 1):
+        if "validation_auroc_mean" in rnd:  # parsed from a printed log
+            cands = ", ".join(f"{n} {100 * v:.1f}" for n, v in rnd["validation_auroc_mean"].items())
+            splits = sorted({s for v in rnd["validation_auroc"].values() for s in v})
+            how = f"a `--select` run on splits {', '.join(splits)}, one seed per candidate"
+        else:
+            cands = ", ".join(f"{n} {100 * v['auroc']:.2f}" for n, v in rnd["validation"].items())
+            how = f"`{rnd['command']}`, splits {rnd['splits']}"
+        later = " (run after the earlier rounds' test figures were known)" if k > 1 else ""
         lines += [
             "",
-            f"{'Selection round 1: a' if sel else 'A'}ttention-LSTM setting chosen on the "
-            f"validation parts only (a `--select` run on splits {', '.join(splits)}, one seed "
-            f"per candidate; mean validation AUROC: {cands}); chosen **{log['chosen']}**.",
-        ]
-    if sel:
-        cands = ", ".join(f"{k} {100 * v['auroc']:.2f}" for k, v in sel["validation"].items())
-        lines += [
-            "",
-            f"{'Selection round 2: s' if log else 'S'}etting chosen on the validation parts "
-            f"only (`{sel['command']}`, splits {sel['splits']}): validation AUROC {cands}; "
-            f"chosen **{sel['chosen']}**."
-            + (
-                " Round 2 was run after round 1's test gap to boosting was known; its choice "
-                "still reads the validation parts only."
-                if log
-                else ""
-            ),
+            f"Selection round {k}{later}: setting chosen on the validation parts only ({how}; "
+            f"mean validation AUROC: {cands}); chosen **{rnd['chosen']}**.",
         ]
     settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
     for name, params in settings.items():
         lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
     attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
     gb = by.get((GB, "auroc"))
-    chosen = (sel or log).get("chosen")
+    chosen = rounds[-1].get("chosen") if rounds else None
     picked = [r for r in attn if r.get("setting") == chosen and r.get("members", 1) > 1]
     picked = picked or [r for r in attn if r.get("setting") == chosen]
     if picked and gb:

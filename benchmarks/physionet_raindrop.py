@@ -5,12 +5,13 @@ Usage::
     python benchmarks/physionet_raindrop.py [--quick] [--splits 1,2,3,4,5]
         [--candidates b256] [--members 3] [--epochs 20] [--patience 4] [--batch-size 256]
         [--jobs 2] [--cache /tmp/physionet_ab.npz] [--skip gru,boosting]
-        [--select --selection-out FILE] [--selection FILE]
+        [--select --selection-out FILE] [--selection FILE ...]
 
 ``--select`` fits the candidate settings on the given splits and scores them on the
 validation parts only (the test parts are not read); it writes ``--selection-out`` and no
-results file. The main run then fits the chosen setting, records the selection file
-given with ``--selection`` beside the results, and scores every model on the test parts.
+results file. The main run then fits the chosen setting, records the selection rounds
+given with ``--selection`` (in order: a ``--select`` run's JSON file, or its printed log),
+and scores every model on the test parts.
 
 Protocol. ``raindrop_splits.csv`` holds the five train/val/test splits (9,590 / 1,199 /
 1,199 stays) on which GRU-D, Raindrop, mTAND, ViTST, Warpformer and MTM report in-hospital
@@ -218,6 +219,15 @@ def _over_splits(results: list[dict[str, Any]], probs: Any, part: str) -> dict[s
     return vals
 
 
+def selection_round(path: Path) -> dict[str, Any]:
+    """One recorded selection round: a ``--select`` run's JSON file, or its printed log."""
+    import json
+
+    if path.suffix == ".json":
+        return {"source": path.name, **json.loads(path.read_text())}
+    return {"source": path.name, **parse_selection_log(path, CANDIDATES)}
+
+
 def selection_record(results: list[dict[str, Any]], args: argparse.Namespace) -> dict:
     """Validation AUROC/AUPRC (mean over splits) of every candidate, GRU and boosting."""
     val: dict[str, Any] = {}
@@ -321,8 +331,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/physionet_ab.npz"))
     parser.add_argument("--select", action="store_true", help="validation parts only")
     parser.add_argument("--selection-out", type=Path)
-    parser.add_argument("--selection", type=Path, help="a --select run's file to record")
-    parser.add_argument("--selection-log", type=Path, help="a --select run's printed output")
+    parser.add_argument(
+        "--selection",
+        type=Path,
+        action="append",
+        default=[],
+        help="a --select run's JSON file or printed log, one per selection round, in order",
+    )
     args = parser.parse_args(argv)
     args.splits = [int(s) for s in args.splits.split(",")]
     args.candidates = [c for c in args.candidates.split(",") if c]
@@ -370,10 +385,7 @@ def main(argv: list[str] | None = None) -> None:
             "protocol": "sets a+b+c, Raindrop's 5 splits (MTM paper, Table 3)",
         },
         validation=selection["validation"],
-        selection=json.loads(args.selection.read_text()) if args.selection else None,
-        selection_log=parse_selection_log(args.selection_log, CANDIDATES)
-        if args.selection_log
-        else None,
+        selection_rounds=[selection_round(path) for path in args.selection],
         split_counts={str(r["split"]): r["counts"] for r in results},
         budget=budget,
         data={"cache": str(args.cache), "source": str(DATA), "sets": ["a", "b"]},
