@@ -95,12 +95,13 @@ def markdown(results: dict[str, Any]) -> str:
     if picked and gb:
         best = picked[0]  # the validation-chosen setting's ensemble, not the best test row
         gap = 100 * (best["mean"] - gb["mean"])
-        word = "beats" if gap > 0 else "trails"
+        word = "is above" if gap > 0 else "trails"
+        level = " (a tie: well within the split std)" if abs(gap) < 0.25 * 100 * gb["std"] else ""
         lines += [
             "",
             f"The validation-chosen attention-LSTM ({best['variant']}) {word} gradient "
-            f"boosting by {abs(gap):.1f} AUROC points on test (split std "
-            f"{100 * gb['std']:.1f}).",
+            f"boosting by {abs(gap):.2f} AUROC points on test{level}; split std "
+            f"{100 * gb['std']:.1f}.",
         ]
     diffs = [r for r in rows if r["metric"] == "paired_auroc_difference"]
     if diffs:
