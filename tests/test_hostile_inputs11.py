@@ -76,3 +76,34 @@ def test_fit_still_refuses_one_class(tmp_path, capsys):
     argv = ["fit", str(new), "--model", "mlp", "--label-col", "label", "--out"]
     line = one_error(run([*argv, str(tmp_path / "r"), *_FIT]), capsys.readouterr().err)
     assert "only 1 class" in line
+
+
+# ------------------------------------------------------------------------- VCF ploidy
+def _vcf(path: Path, calls: list[str]) -> Path:
+    head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
+    samples = [f"s{k}" for k in range(len(calls))]
+    body = "".join(
+        f"X\t{100 * (j + 1)}\trs{j}\tA\tG\t.\tPASS\t.\tGT\t" + "\t".join(calls) + "\n"
+        for j in range(3)
+    )
+    path.write_text(head + "\t".join(samples) + "\n" + body)
+    return path
+
+
+def test_haploid_calls_read_as_homozygous_like_plink(tmp_path):
+    """A male's chrX '1' counted one ALT copy: half a female's '1/1', unlike PLINK's 2."""
+    from attnscope.io import read_vcf
+
+    data = read_vcf(_vcf(tmp_path / "x.vcf", ["0", "1", "1/1", "0/1", ".", "2", "0|0"]))
+    assert data.genotypes[:, 0].tolist() == [0, 2, 2, 1, -1, 2, 0]
+
+
+@pytest.mark.parametrize("call", ["0/1/1", "1|1|1|0"])
+def test_polyploid_calls_are_refused_naming_line_and_sample(tmp_path, capsys, call):
+    """'0/1/1' was capped at 2 copies and read as '1/1'."""
+    path = _vcf(tmp_path / "p.vcf", ["0/0", "0/1", call, "1/1"])
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "mlp", "--out", str(out), *_FIT]
+    line = one_error(run(argv), capsys.readouterr().err, out)
+    assert f"{path}, line 3, sample s2: genotype {call!r} has {len(call) // 2 + 1} alleles" in line
+    assert "reads diploid calls" in line
