@@ -28,12 +28,15 @@ from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
+    as_array,
     check_same_blocks,
+    check_shape,
     infer_kind,
     input_blocks,
     is_several,
     label_codes,
     labels_of,
+    probe_width,
     several_kind_error,
     split_inputs,
 )
@@ -91,6 +94,8 @@ def wrap_module(
     >>> model = wrap_module(net, kind="tokens", embedding=net.embed)  # doctest: +SKIP
     >>> trust_table(model, X, y)  # doctest: +SKIP
     """
+    if classes is not None and len(set(map(str, classes))) < len(list(classes)):
+        raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")
     name = embedding if isinstance(embedding, str) or embedding is None else None
     if isinstance(embedding, nn.Module):
         found = [n for n, m in module.named_modules() if m is embedding]
@@ -188,6 +193,10 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         their values). ``y`` holds class indices in logit order or names in ``classes``.
         """
         self._check_kind()
+        if type(X).__name__ == "AnnData":
+            from attnscope.io import from_anndata
+
+            X = from_anndata(X)
         if isinstance(X, ArrayDataset):
             data = X
         elif is_several(X):
@@ -204,22 +213,23 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 X=matrix,
             )
         else:
+            array = self._array_from(X)
             data = ArrayDataset(
                 labels=None,
-                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(len(X)).astype(str))),
+                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(len(array)).astype(str))),
                 class_names=[],
                 truth=getattr(X, "truth", None),
                 meta={},
-                X=self._array_from(X),
+                X=array,
             )
         given = data.meta.get("inputs")
         check_same_blocks(getattr(self, "input_blocks_", None), given)
         if given and not hasattr(self, "input_blocks_"):
             self.input_blocks_ = [(str(k), int(w)) for k, w in given]
+        width = self._probe(data)
         if not hasattr(self, "n_outputs_") and self.classes is None:
-            probe = self._make_inputs(data.subset(slice(0, 1)))
-            self.n_outputs_ = int(batched_forward(self.module, probe).shape[1])
-        names = list(self.classes_)
+            self.n_outputs_ = width
+        names = [str(c) for c in self.classes_]
         labels = y if y is not None else labels_of(X, names)
         from dataclasses import replace
 
@@ -227,6 +237,11 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return replace(data, class_names=names)
         codes = label_codes(np.asarray(labels), names)
         return replace(data, labels=codes, class_names=names)
+
+    def _probe(self, data: Dataset) -> int:
+        """The module's number of outputs, from one sample (see :func:`probe_width`)."""
+        inputs = self._make_inputs(data.subset(slice(0, 1)))
+        return probe_width(self.module, inputs, self.classes)
 
     def _array_from(self, X: Any) -> np.ndarray:
         if isinstance(X, Dataset):
@@ -241,7 +256,10 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 if getattr(X, attr, None) is not None:
                     return np.asarray(getattr(X, attr))
             raise DataError(f"a wrapped module cannot take {X.modality} data.")
-        return np.asarray(X)
+        array = as_array(X)
+        if array.ndim >= 2:
+            check_shape(array, self.kind)
+        return array
 
     def _input_array(self, X: np.ndarray) -> np.ndarray:
         if self.kind == "tokens":
@@ -282,26 +300,24 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _baseline_tensor(self, x: Tensor) -> Tensor:
-        b = self.baseline
-        if b is None:
-            return torch.zeros(1, *x.shape[1:], device=x.device)
-        if isinstance(b, str):
-            if b != "mean":
-                raise ConfigError(f"baseline must be a number, an array or 'mean', got {b!r}.")
-            return x.float().mean(dim=0, keepdim=True)
-        t = torch.as_tensor(np.asarray(b, dtype=np.float32), device=x.device)
-        return t.expand(1, *x.shape[1:]).clone() if t.dim() < x.dim() else t
+        from attnscope.explain._adapter_spec import baseline_tensor
+
+        return baseline_tensor(self.baseline, x)
 
     # -- prediction and retraining ----------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes)."""
+        from attnscope.core import check_finite_logits
+
         data = self.as_dataset(X)
         logits = batched_forward(self.module, self._make_inputs(data), batch_size=256)
+        check_finite_logits(logits, data.sample_ids)
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class names."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: it reads the number of classes
+        return self.classes_[proba.argmax(axis=1)]
 
     def fit(self, X: Any, y: Any | None = None) -> TorchModel:
         """Re-initialise the wrapped module and train it on ``X`` (attnscope's one loop).
@@ -312,6 +328,12 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         from attnscope.train import TrainConfig, fit_module
 
         data = self.as_dataset(X, y)
+        if not any(p.requires_grad for p in self.module.parameters()):
+            raise ConfigError(
+                "the module has no trainable parameters, so it cannot be retrained (the "
+                "trust table's label randomisation retrains a copy): pass "
+                "label_randomisation=False to trust_table."
+            )
         config = TrainConfig(
             epochs=int(self.epochs),
             lr=float(self.lr),
@@ -356,8 +378,10 @@ def as_model(model: Any, data: Any = None) -> Any:
         kind = infer_kind(data)
         if kind == "tokens":
             raise ConfigError(
-                "a model that takes token ids needs its embedding layer: pass "
-                "wrap_module(net, kind='tokens', embedding=net.<embedding layer>)."
+                "the data are integers, which a plain module is taken to read as token ids; "
+                "for a table of integer values (genotype dosages, counts) pass "
+                "wrap_module(net, kind='table'), for token ids wrap_module(net, "
+                "kind='tokens', embedding=net.<embedding layer>)."
             )
         return wrap_module(model, kind=kind)
     check_is_fitted(model)

@@ -11,7 +11,7 @@ and the module receives its tensors split back in order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -20,13 +20,19 @@ from torch import Tensor
 from attnscope.data import Dataset, MultiOmicsDataset
 from attnscope.errors import ConfigError, DataError
 
+if TYPE_CHECKING:
+    from torch import nn
+
 __all__ = [
     "INPUT_KINDS",
     "Blocks",
+    "as_array",
     "check_same_blocks",
+    "check_shape",
     "infer_kind",
     "input_blocks",
     "is_several",
+    "probe_width",
     "several_kind_error",
     "split_inputs",
 ]
@@ -54,7 +60,7 @@ def infer_kind(X: Any) -> str:
     """
     if is_several(X):
         return "table"
-    arr = np.asarray(getattr(X, "X", X))
+    arr = as_array(getattr(X, "X", X))
     if arr.dtype.kind in "iub":
         return "tokens"
     if arr.ndim == 2:
@@ -65,6 +71,39 @@ def infer_kind(X: Any) -> str:
         f"cannot tell what a model takes from an array of shape {arr.shape}; wrap the model "
         f"with wrap_module(module, kind=...) with kind in {sorted(INPUT_KINDS)}."
     )
+
+
+def as_array(X: Any, what: str = "X") -> np.ndarray:
+    """``X`` as a numpy array: a tensor detached to the CPU, a sparse matrix made dense.
+
+    Raises DataError for what numpy cannot make one array of (rows of different lengths,
+    nested lists of tables).
+    """
+    if isinstance(X, Tensor):
+        return X.detach().cpu().numpy()
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse
+        return np.asarray(X.toarray())
+    try:
+        return np.asarray(X)
+    except ValueError as exc:
+        raise DataError(
+            f"{what} cannot be read as one array ({exc}); give a numeric array of shape "
+            "(n_samples, ...), or, for a module of several inputs, a dict or list of arrays "
+            "(one table per input)."
+        ) from None
+
+
+def check_shape(X: np.ndarray, kind: str, what: str = "X") -> None:
+    """DataError when ``X`` has no samples or features, or not the shape ``kind`` takes."""
+    if X.ndim >= 1 and X.shape[0] == 0:
+        raise DataError(f"{what} has no samples (shape {X.shape}); give at least one sample.")
+    if X.ndim >= 2 and 0 in X.shape[1:]:
+        raise DataError(f"{what} has no features (shape {X.shape}).")
+    if (kind in ("onehot", "timeseries") and X.ndim != 3) or (kind == "onehot" and X.shape[1] != 4):
+        raise DataError(
+            f"kind={kind!r} takes {INPUT_KINDS[kind]}; {what} has shape {X.shape}. Pass the "
+            f"kind the module takes: one of {sorted(INPUT_KINDS)}."
+        )
 
 
 def is_several(X: Any) -> bool:
@@ -107,7 +146,7 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
         names = {}
     if not parts:
         raise DataError("no inputs given: pass one array per input of the module.")
-    arrays = {k: np.asarray(v) for k, v in parts.items()}
+    arrays = {k: as_array(v, f"input {k!r}") for k, v in parts.items()}
     n = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
     for k, a in arrays.items():
         if a.ndim != 2:
@@ -122,6 +161,7 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
                 f"the inputs cover different numbers of samples ({n}); give the same samples, "
                 "in the same order, to every input."
             )
+        check_shape(a, "table", f"input {k!r}")
     blocks = [(k, int(a.shape[1])) for k, a in arrays.items()]
     matrix = np.concatenate([a.astype(np.float32) for a in arrays.values()], axis=1)
     feature_names = np.concatenate(
@@ -167,14 +207,75 @@ def labels_of(X: Any, names: list[str]) -> np.ndarray | None:
     return None
 
 
-def label_codes(y: np.ndarray, names: list[str]) -> np.ndarray:
-    """Labels as logit columns: integer indices, or names in ``names``."""
-    if y.dtype.kind in "iu":
+def label_codes(y: Any, names: list[str]) -> np.ndarray:
+    """Labels as logit columns, shape (n_samples,): class indices, or names in ``names``.
+
+    Whole floats (``1.0``) and booleans are indices; NaN is a missing label (refused).
+    """
+    y = as_array(y, "y")
+    names = [str(c) for c in names]
+    if y.ndim != 1:
+        raise DataError(
+            f"y must hold one label per sample, shape (n_samples,); got shape {y.shape} "
+            "(one-hot rows? give y.argmax(axis=1))."
+        )
+    if y.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(y))
+        if missing.size:
+            raise DataError(
+                f"{missing.size} labels are missing (NaN), the first at sample {missing[0]}; "
+                "drop those samples or give their labels."
+            )
+        if np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+    if y.dtype.kind in "iub":
+        y = y.astype(np.int64)
         if y.size and (y.min() < 0 or y.max() >= len(names)):
-            raise DataError(f"labels must be class indices in 0..{len(names) - 1}.")
-        return y.astype(np.int64)
+            raise DataError(
+                f"labels must be class indices in 0..{len(names) - 1} (the model's classes "
+                f"{names}); got values from {y.min()} to {y.max()}."
+            )
+        return y
     lut = {n: i for i, n in enumerate(names)}
     unknown = sorted({str(v) for v in y} - set(lut))
     if unknown:
-        raise DataError(f"labels {unknown[:5]} are not among the classes {names}.")
+        raise DataError(
+            f"labels {unknown[:5]} are not among the classes {names} (the model's, in logit "
+            "order); give class indices, or name the classes: wrap_module(net, kind=..., "
+            "classes=[...])."
+        )
     return np.array([lut[str(v)] for v in y], dtype=np.int64)
+
+
+def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = None) -> int:
+    """The number of logits ``module`` gives for ``inputs`` (one sample).
+
+    A module given data it cannot take (too few features, one table for a forward of two
+    inputs) fails inside its own forward: that becomes a DataError naming the inputs it
+    was given, and a ``classes`` list of another length a ConfigError.
+    """
+    from attnscope.core import batched_forward, module_device
+
+    if module_device(module).type == "meta":
+        raise ConfigError(
+            "the module's parameters are on the 'meta' device (no values): load its weights "
+            "(e.g. module.to_empty(device='cpu'), then load_state_dict) first."
+        )
+    try:
+        width = int(batched_forward(module, inputs).shape[1])
+    except (ConfigError, DataError):
+        raise
+    except Exception as exc:
+        shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
+        raise DataError(
+            f"the module's forward failed on one sample of the data, given {len(inputs)} "
+            f"input(s) of shape {shapes}: {type(exc).__name__}: {exc}. Give the data the "
+            "module takes: its number of features, and for a forward of several inputs a "
+            "dict or list of tables, one per input in its order."
+        ) from exc
+    if classes is not None and len(classes) != width:
+        raise ConfigError(
+            f"classes names {len(classes)} classes ({list(classes)}) but the module gives "
+            f"{width} logits; give one name per logit, in logit order."
+        )
+    return width

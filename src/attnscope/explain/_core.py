@@ -72,7 +72,7 @@ def available_methods(estimator: Any = None) -> list[str]:
 
 def predicted_targets(spec: Any, batch_size: int = 256, precision: str | None = None) -> np.ndarray:
     """Predicted class per sample from ``spec.raw_forward`` (batched, no grad)."""
-    from attnscope.core import autocast, iter_batches
+    from attnscope.core import autocast, check_finite_logits, iter_batches
 
     n = spec.n_samples
     parts = []
@@ -80,7 +80,9 @@ def predicted_targets(spec: Any, batch_size: int = 256, precision: str | None = 
     with torch.no_grad(), autocast(device, precision):
         for sl in iter_batches(n, batch_size):
             parts.append(spec.raw_forward(*(t[sl] for t in spec.raw_inputs)).float())
-    return torch.cat(parts).argmax(dim=1).cpu().numpy()
+    logits = torch.cat(parts)
+    check_finite_logits(logits)  # argmax of NaN is class 0: every map would be NaN
+    return logits.argmax(dim=1).cpu().numpy()
 
 
 def attribute_spec(
