@@ -291,3 +291,47 @@ def test_data_of_the_wrong_shape_for_its_kind_is_named(kind, data, phrase):
 def test_a_module_on_the_meta_device_is_named():
     with pytest.raises(ConfigError, match="'meta' device"):
         attribute(_net().to("meta"), _A, method="saliency")
+
+
+# ------------------------------------------------------------- options of the wrong type
+@pytest.mark.parametrize(
+    ("method", "options", "phrase"),
+    [
+        ("ig", {"n_steps": "10"}, "n_steps must be a whole number >= 1 (default 50), got '10'"),
+        ("ig", {"n_steps": 10**9}, "n_steps must be at most 10000"),
+        ("smoothgrad", {"nt_samples": 0}, "nt_samples must be a whole number >= 1"),
+        ("smoothgrad", {"noise_level": float("nan")}, "noise_level must be a finite number >= 0"),
+        ("lime", {"n_samples": "x"}, "lime: n_samples must be a whole number >= 1"),
+        ("occlusion", {"window": "a"}, "occlusion: window must be a whole number >= 1"),
+    ],
+)
+def test_method_options_of_the_wrong_type_are_config_errors(method, options, phrase):
+    """They were TypeError, ZeroDivisionError, ValueError or MemoryError inside the method."""
+    with pytest.raises(ConfigError) as info:
+        attribute(_net(), _A, method=method, **options)
+    assert phrase in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "phrase"),
+    [
+        ({"n_samples": "10"}, "n_samples must be a whole number >= 1, got '10'"),
+        ({"n_samples": 5.5}, "n_samples must be a whole number >= 1, got 5.5"),
+        ({"sanity_samples": 0}, "sanity_samples must be a whole number >= 1"),
+        ({"label_epochs": 0}, "label_epochs must be a whole number >= 1"),
+        ({"method_options": [1]}, "method_options must be a dict keyed by method name"),
+        ({"method_options": {"saliency": 3}}, "method_options['saliency'] must be a dict"),
+        ({"method_options": {"ig": {"n_stepz": 3}}}, "has no option 'n_stepz'"),
+        ({"method_samples": {"saliency": "x"}}, "method_samples['saliency'] must be a whole"),
+        ({"fractions": [0.1]}, "fractions must be at least two shares of the features"),
+        ({"fractions": [0.5, 0.1, 1.0], "k": 0.1}, "fractions must increase"),
+        ({"methods": "saliency"}, "methods must be a list of method names, e.g. ['saliency']"),
+    ],
+)
+def test_trust_table_options_of_the_wrong_type_are_config_errors(options, phrase):
+    """Crashes (TypeError, AttributeError, ValueError), or a NaN deletion AUC (one fraction),
+    a label check of a model trained 0 epochs, an option typo reported as 'not applicable'."""
+    kwargs = {"methods": ["saliency"], **options}
+    with pytest.raises(ConfigError) as info:
+        trust_table(_net(), _A, _Y, **kwargs)
+    assert phrase in str(info.value)

@@ -29,6 +29,7 @@ __all__ = [
     "attribute_spec",
     "available_methods",
     "canonical_method",
+    "check_method_options",
     "register_method",
 ]
 
@@ -109,19 +110,11 @@ def attribute_spec(
     from attnscope.core import autocast, eval_mode, frozen, placed, seeded
 
     name = canonical_method(method, model)
-    extra = dict(getattr(model, "attribution_methods", {}) or {})
-    fn = extra.get(name, METHODS.get(name))
-    if fn is None:  # pragma: no cover - canonical_method checked it
-        raise ConfigError(f"unknown attribution method {method!r}.")
+    fn = _method_function(model, name)
     module = model.module_
     random_state = options.pop("random_state", 0)
-    accepted, open_ended = _options_of(fn)
-    unknown = sorted(set(options) - set(accepted)) if not open_ended else []
-    if unknown:
-        raise ConfigError(
-            f"{name} has no option {', '.join(map(repr, unknown))}; its options are "
-            f"{', '.join(accepted) or 'none'}."
-        )
+    check_method_options(model, name, options)
+    accepted, _ = _options_of(fn)
     if "random_state" in accepted:
         options["random_state"] = random_state
     n = spec.n_samples
@@ -154,6 +147,53 @@ def attribute_spec(
         meta=meta,
         base_values=base_values,
     )
+
+
+def _method_function(model: Any, name: str) -> Callable[..., Any]:
+    extra = dict(getattr(model, "attribution_methods", {}) or {})
+    fn = extra.get(name, METHODS.get(name))
+    if fn is None:  # pragma: no cover - canonical_method checked it
+        raise ConfigError(f"unknown attribution method {name!r}.")
+    return fn
+
+
+def check_method_options(model: Any, method: str, options: dict[str, Any]) -> None:
+    """ConfigError for an option ``method`` does not take (e.g. ``n_stepz``), or one unlike
+    its default (``n_steps='10'``, ``nt_samples=0``); ``random_state`` is every method's."""
+    name = canonical_method(method, model)
+    fn = _method_function(model, name)
+    given = {k: v for k, v in options.items() if k != "random_state"}
+    accepted, open_ended = _options_of(fn)
+    unknown = sorted(set(given) - set(accepted)) if not open_ended else []
+    if unknown:
+        raise ConfigError(
+            f"{name} has no option {', '.join(map(repr, unknown))}; its options are "
+            f"{', '.join(accepted) or 'none'}."
+        )
+    _check_option_values(name, fn, given)
+
+
+def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+    """ConfigError for an option unlike its default: a count (int default) must be a whole
+    number >= 1 (or a sequence, e.g. a window per axis), a level (float default) a finite
+    number >= 0; text ('10'), booleans and None are refused (they failed deep inside)."""
+    params = inspect.signature(fn).parameters
+    for key, value in options.items():
+        default = params[key].default if key in params else None
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            continue
+        if isinstance(value, list | tuple | np.ndarray) and isinstance(default, int):
+            continue
+        number = isinstance(value, int | float | np.integer | np.floating)
+        if isinstance(default, int):
+            if isinstance(value, bool) or not number or not float(value).is_integer() or value < 1:
+                raise ConfigError(
+                    f"{name}: {key} must be a whole number >= 1 (default {default}), got {value!r}."
+                )
+        elif isinstance(value, bool) or not number or not np.isfinite(value) or value < 0:
+            raise ConfigError(
+                f"{name}: {key} must be a finite number >= 0 (default {default}), got {value!r}."
+            )
 
 
 @functools.cache
