@@ -28,15 +28,18 @@ from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
+    align_frames,
     as_array,
     check_same_blocks,
     check_shape,
+    check_wrap_options,
     infer_kind,
     input_blocks,
     is_several,
     label_codes,
     labels_of,
     probe_width,
+    sample_ids_of,
     several_kind_error,
     split_inputs,
 )
@@ -94,8 +97,7 @@ def wrap_module(
     >>> model = wrap_module(net, kind="tokens", embedding=net.embed)  # doctest: +SKIP
     >>> trust_table(model, X, y)  # doctest: +SKIP
     """
-    if classes is not None and len(set(map(str, classes))) < len(list(classes)):
-        raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")
+    check_wrap_options(module, classes, pad_token, train_params)
     name = embedding if isinstance(embedding, str) or embedding is None else None
     if isinstance(embedding, nn.Module):
         found = [n for n, m in module.named_modules() if m is embedding]
@@ -206,7 +208,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             n = len(matrix)
             data = ArrayDataset(
                 labels=None,
-                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(n).astype(str))),
+                sample_ids=sample_ids_of(X, n),
                 class_names=[],
                 truth=None,
                 meta={"inputs": blocks, "feature_names": feature_names},
@@ -216,10 +218,10 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             array = self._array_from(X)
             data = ArrayDataset(
                 labels=None,
-                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(len(array)).astype(str))),
+                sample_ids=sample_ids_of(X, len(array)),
                 class_names=[],
                 truth=getattr(X, "truth", None),
-                meta={},
+                meta={"feature_names": align_frames({"X": X})[1].get("X")},
                 X=array,
             )
         given = data.meta.get("inputs")
@@ -265,6 +267,14 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if self.kind == "tokens":
             if X.dtype.kind not in "iu":
                 raise DataError("kind='tokens' takes integer token ids.")
+            vocab = getattr(self._embedding_layer(), "num_embeddings", None)
+            if vocab is not None and X.size and (X.min() < 0 or X.max() >= vocab):
+                i, j = np.argwhere((X < 0) | (X >= vocab))[0][:2]
+                raise DataError(
+                    f"token id {X[i, j]} (sample {i}, position {j}) is outside the embedding "
+                    f"layer's vocabulary (ids 0..{vocab - 1}); encode the data as the module "
+                    "was trained."
+                )
             return X.astype(np.int64)
         if X.dtype.kind not in "fiub":
             raise DataError(f"kind={self.kind!r} takes numbers, got dtype {X.dtype}.")
@@ -294,7 +304,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return token_spec(self.module, layer, tokens.to(device), int(self.pad_token))
         x = torch.as_tensor(self._input_array(np.asarray(data.X))).to(device)  # type: ignore[attr-defined]
         blocks = self._blocks(data)
-        names = data.meta.get("feature_names") if blocks else None
+        names = data.meta.get("feature_names")  # several inputs', or a DataFrame's columns
         return array_spec(
             self.module, x, self._baseline_tensor(x), blocks, self.kind == "onehot", names
         )

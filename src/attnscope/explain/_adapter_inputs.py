@@ -26,13 +26,16 @@ if TYPE_CHECKING:
 __all__ = [
     "INPUT_KINDS",
     "Blocks",
+    "align_frames",
     "as_array",
     "check_same_blocks",
     "check_shape",
+    "check_wrap_options",
     "infer_kind",
     "input_blocks",
     "is_several",
     "probe_width",
+    "sample_ids_of",
     "several_kind_error",
     "split_inputs",
 ]
@@ -84,13 +87,19 @@ def as_array(X: Any, what: str = "X") -> np.ndarray:
     if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse
         return np.asarray(X.toarray())
     try:
-        return np.asarray(X)
+        array = np.asarray(X)
     except ValueError as exc:
         raise DataError(
             f"{what} cannot be read as one array ({exc}); give a numeric array of shape "
             "(n_samples, ...), or, for a module of several inputs, a dict or list of arrays "
             "(one table per input)."
         ) from None
+    if array.ndim == 0:
+        raise DataError(
+            f"{what} is a {type(X).__name__}, not an array of samples; give an array of shape "
+            "(n_samples, ...) (to read a file: attnscope.io.read_data(path))."
+        )
+    return array
 
 
 def check_shape(X: np.ndarray, kind: str, what: str = "X") -> None:
@@ -146,6 +155,8 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
         names = {}
     if not parts:
         raise DataError("no inputs given: pass one array per input of the module.")
+    parts, frame_names = align_frames(parts)
+    names = {**frame_names, **names}
     arrays = {k: as_array(v, f"input {k!r}") for k, v in parts.items()}
     n = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
     for k, a in arrays.items():
@@ -168,6 +179,48 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
         [[f"{k}:{f}" for f in names.get(k, np.arange(w).astype(str))] for k, w in blocks]
     ).astype(str)
     return matrix, blocks, feature_names
+
+
+def align_frames(parts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Tables given as pandas DataFrames, in the first one's sample order, and their columns.
+
+    DataFrames are matched by their index (sample ids), not by position: the same samples
+    listed in another order are reordered; other samples, or a repeated id, are refused.
+    """
+    frames = {k: v for k, v in parts.items() if hasattr(v, "index") and hasattr(v, "columns")}
+    columns = {k: np.asarray(v.columns).astype(str) for k, v in frames.items()}
+    if len(frames) < 2:
+        return parts, columns
+    (first_key, first), *rest = frames.items()
+    order = first.index
+    out = dict(parts)
+    for k, frame in [(first_key, first), *rest]:
+        if not frame.index.is_unique:
+            twice = frame.index[frame.index.duplicated()].tolist()[:3]
+            raise DataError(f"input {k!r} lists samples {twice} more than once.")
+        if not frame.index.equals(order):
+            missing = order.difference(frame.index).tolist()[:3]
+            extra = frame.index.difference(order).tolist()[:3]
+            if missing or extra:
+                raise DataError(
+                    f"input {k!r} does not hold the samples of input {first_key!r} (missing "
+                    f"{missing}, not in {first_key!r}: {extra}); give every input the same "
+                    "samples (the DataFrames' index)."
+                )
+            out[k] = frame.loc[order]
+    return out, columns
+
+
+def sample_ids_of(X: Any, n: int) -> np.ndarray:
+    """Sample ids of ``X``: a Dataset's, a DataFrame's index (or the first DataFrame's of
+    several inputs), else ``"0"``, ``"1"``, ..."""
+    ids = getattr(X, "sample_ids", None)
+    if ids is None and isinstance(X, Mapping | list | tuple):
+        first = next(iter(X.values() if isinstance(X, Mapping) else X), None)
+        ids = getattr(first, "index", None) if hasattr(first, "columns") else None
+    elif ids is None and hasattr(X, "columns"):
+        ids = X.index
+    return np.arange(n).astype(str) if ids is None else np.asarray(ids).astype(str)
 
 
 def split_inputs(x: Tensor, blocks: Blocks | None) -> tuple[Tensor, ...]:
@@ -262,7 +315,7 @@ def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = No
             "(e.g. module.to_empty(device='cpu'), then load_state_dict) first."
         )
     try:
-        width = int(batched_forward(module, inputs).shape[1])
+        out = batched_forward(module, inputs)
     except (ConfigError, DataError):
         raise
     except Exception as exc:
@@ -273,9 +326,34 @@ def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = No
             "module takes: its number of features, and for a forward of several inputs a "
             "dict or list of tables, one per input in its order."
         ) from exc
+    if out.ndim != 2 or not out.is_floating_point():
+        raise ConfigError(
+            f"the module returned {out.dtype} values of shape {tuple(out.shape)} for one "
+            "sample; return float logits of shape (batch, n_classes) (or (batch,) for a "
+            "binary model's log-odds), not predicted classes or per-position outputs."
+        )
+    width = int(out.shape[1])
     if classes is not None and len(classes) != width:
         raise ConfigError(
             f"classes names {len(classes)} classes ({list(classes)}) but the module gives "
             f"{width} logits; give one name per logit, in logit order."
         )
     return width
+
+
+def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[str, Any]) -> None:
+    """ConfigError for a :func:`wrap_module` argument of the wrong type or range."""
+    from torch import nn
+
+    if not isinstance(module, nn.Module):
+        raise ConfigError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
+    for key, value in train.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in ("epochs", "batch_size") and not (number and value == int(value) >= 1):
+            raise ConfigError(f"{key} must be a whole number >= 1, got {value!r}.")
+        if key == "lr" and not (number and 0 < value < float("inf")):
+            raise ConfigError(f"lr must be a positive number, got {value!r}.")
+    if isinstance(pad_token, bool) or not isinstance(pad_token, int | np.integer):
+        raise ConfigError(f"pad_token must be a token id (an integer), got {pad_token!r}.")
+    if classes is not None and len(set(map(str, classes))) < len(list(classes)):
+        raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")

@@ -99,6 +99,12 @@ def token_spec(
     ``pad_token``.
     """
     embed = layer if layer is not None else nn.Identity()
+    vocab = getattr(embed, "num_embeddings", None)
+    if vocab is not None and not 0 <= int(pad_token) < vocab:
+        raise ConfigError(
+            f"pad_token {pad_token} is not a token of the embedding layer (ids 0..{vocab - 1}); "
+            "give the id the module reads as 'absent'."
+        )
     pad = torch.full_like(tokens[:1], int(pad_token))
     with torch.no_grad():
         embedded = embed(tokens).detach().float()

@@ -209,7 +209,7 @@ def trust_table(
         (precision@k, AUROC, AUPRC; the random expectation in ``random_precision``) and
         seconds per explained sample.
     """
-    from attnscope.core import placed
+    from attnscope.core import eval_mode, placed
     from attnscope.explain import available_methods, canonical_method
     from attnscope.explain._adapter import as_model
     from attnscope.explain._core import check_method_options, predicted_targets
@@ -256,7 +256,9 @@ def trust_table(
         check_method_options(estimator, name, opts)
     caps = dict(SLOW_METHOD_SAMPLES if method_samples is None else method_samples)
     caps = {canonical_method(m, estimator): int(c) for m, c in caps.items()}
-    with placed(estimator.module_, device) as dev:
+    # eval mode throughout: a user's module left in train mode would predict (and be
+    # deleted from) with dropout and batch statistics on (one sample: a BatchNorm error)
+    with placed(estimator.module_, device) as dev, eval_mode(estimator.module_):
         full_data = data
         full_spec = estimator.attribution_spec(data).to(dev)
         # predicted classes once per (model, data), reused by every method
