@@ -231,7 +231,10 @@ def test_labels_as_whole_floats_or_booleans_are_indices():
 @pytest.mark.parametrize(
     ("y", "phrase"),
     [
-        (np.where(_Y == 1, np.nan, 0.0), "10 labels are missing (NaN), the first at sample 1"),
+        (
+            np.where(_Y == 1, np.nan, 0.0),
+            "10 labels are missing (NaN or None), the first at sample 1",
+        ),
         (np.eye(2)[_Y], "one label per sample, shape (n_samples,); got shape (20, 2)"),
         (_Y + 5, "class indices in 0..1 (the model's classes ['0', '1']); got values from 5"),
         (np.array(["a", "b"] * 10), "not among the classes ['0', '1'] (the model's"),

@@ -179,3 +179,18 @@ def test_trust_table_runs_a_module_left_in_train_mode_in_eval_mode():
     assert net.training  # its mode is given back
     assert trained["deletion_auc"] == pytest.approx(rows(net.eval(), 20)["deletion_auc"])
     assert rows(net.train(), 1)["status"] == "ok"
+
+
+def test_labels_as_a_column_a_tensor_or_with_none():
+    """A one-column DataFrame was 'shape (20, 1)', a tensor needing grad a RuntimeError,
+    None a class name 'None' not among the classes."""
+    import pandas as pd
+
+    model = wrap_module(_net(), kind="table", classes=["a", "b"])
+    names = np.where(_Y == 1, "b", "a")
+    for y in (pd.DataFrame({"y": names}), torch.as_tensor(_Y.astype(float)).requires_grad_()):
+        assert model.as_dataset(_A, y).y.tolist() == _Y.tolist()
+    with pytest.raises(
+        DataError, match=r"10 labels are missing \(NaN or None\), the first at sample 1"
+    ):
+        model.as_dataset(_A, np.where(_Y == 1, None, "a"))

@@ -237,7 +237,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         if labels is None:
             return replace(data, class_names=names)
-        codes = label_codes(np.asarray(labels), names)
+        codes = label_codes(labels, names)
         return replace(data, labels=codes, class_names=names)
 
     def _probe(self, data: Dataset) -> int:

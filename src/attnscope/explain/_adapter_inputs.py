@@ -267,18 +267,22 @@ def label_codes(y: Any, names: list[str]) -> np.ndarray:
     """
     y = as_array(y, "y")
     names = [str(c) for c in names]
+    if y.ndim == 2 and y.shape[1] == 1:  # one column (a DataFrame's)
+        y = y[:, 0]
     if y.ndim != 1:
         raise DataError(
             f"y must hold one label per sample, shape (n_samples,); got shape {y.shape} "
             "(one-hot rows? give y.argmax(axis=1))."
         )
-    if y.dtype.kind == "f":
-        missing = np.flatnonzero(np.isnan(y))
+    if y.dtype.kind in "fO":  # NaN, or None among names: missing labels
+        gone = [v is None or (isinstance(v, float) and v != v) for v in y.tolist()]
+        missing = np.flatnonzero(gone)
         if missing.size:
             raise DataError(
-                f"{missing.size} labels are missing (NaN), the first at sample {missing[0]}; "
-                "drop those samples or give their labels."
+                f"{missing.size} labels are missing (NaN or None), the first at sample "
+                f"{missing[0]}; drop those samples or give their labels."
             )
+    if y.dtype.kind == "f":
         if np.all(y == np.round(y)):
             y = y.astype(np.int64)
     if y.dtype.kind in "iub":
