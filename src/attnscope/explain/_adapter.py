@@ -71,7 +71,8 @@ def wrap_module(
         ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict (or
         list) of arrays, or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
         input, in the forward's order; attributions cover every input's features side by
-        side, named ``"input:feature"``.
+        side, named ``"input:feature"``. DataFrames are matched by their index (sample
+        ids), and their columns name the features.
     embedding : nn.Module or str, optional
         For ``kind="tokens"``: the embedding layer inside ``module`` (or its name in
         ``module.named_modules()``). Gradient methods differentiate its output;
