@@ -194,3 +194,22 @@ def test_labels_as_a_column_a_tensor_or_with_none():
         DataError, match=r"10 labels are missing \(NaN or None\), the first at sample 1"
     ):
         model.as_dataset(_A, np.where(_Y == 1, None, "a"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "phrase"),
+    [
+        (lambda x: x[:, :3], "X has 3 features, but MLPClassifier is expecting 5"),
+        (lambda x: np.where(x > 1, np.nan, x), "Input X contains NaN. Impute or drop those"),
+        (lambda x: x[:0], "Found array with 0 sample(s)"),
+    ],
+)
+def test_an_attnscope_table_model_given_odd_arrays_raises_data_error(edit, phrase):
+    """scikit-learn's plain ValueError (the NaN one recommending HistGradientBoosting)."""
+    from attnscope.estimators import MLPClassifier
+
+    est = MLPClassifier(epochs=1, val_size=0.0, random_state=0).fit(_A, _Y)
+    for call in (est.predict_proba, lambda x: attribute(est, x, method="saliency")):
+        with pytest.raises(DataError) as info:
+            call(edit(_A))
+        assert phrase in str(info.value)
