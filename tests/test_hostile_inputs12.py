@@ -5,6 +5,8 @@ data (DataFrames of several inputs, token ids, outputs that are not logits, trai
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -213,3 +215,28 @@ def test_an_attnscope_table_model_given_odd_arrays_raises_data_error(edit, phras
         with pytest.raises(DataError) as info:
             call(edit(_A))
         assert phrase in str(info.value)
+
+
+def test_samples_absent_from_a_modality_warn_that_they_are_zeros():
+    """A multi-omics set's absent rows (zeros) reached the module silently as measurements."""
+    from attnscope.data import MultiOmicsDataset
+    from attnscope.errors import AttnscopeWarning
+
+    present = np.ones((20, 2), bool)
+    present[:3, 1] = False
+    data = MultiOmicsDataset(
+        labels=_Y,
+        sample_ids=np.arange(20).astype(str),
+        class_names=["0", "1"],
+        truth=None,
+        meta={},
+        omics={"a": _A, "b": np.where(present[:, 1:], _B, 0.0).astype(np.float32)},
+        feature_names={"a": np.arange(5).astype(str), "b": np.arange(3).astype(str)},
+        present=present,
+    )
+    with pytest.warns(AttnscopeWarning, match=r"absent from a modality \(\{'b': 3\} of 20\)"):
+        attribute(_net(_Two), data, method="saliency")
+    complete = data.subset(np.flatnonzero(data.present.all(axis=1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AttnscopeWarning)
+        assert attribute(_net(_Two), complete, method="saliency").values.shape == (17, 8)

@@ -146,6 +146,7 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
     if isinstance(X, MultiOmicsDataset):
         parts = dict(X.omics)
         names = {m: np.asarray(X.feature_names[m]).astype(str) for m in parts}
+        _warn_absent(X)
     elif isinstance(X, Mapping):
         parts = {str(k): v for k, v in X.items()}
         names = {}
@@ -179,6 +180,27 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
         [[f"{k}:{f}" for f in names.get(k, np.arange(w).astype(str))] for k, w in blocks]
     ).astype(str)
     return matrix, blocks, feature_names
+
+
+def _warn_absent(X: MultiOmicsDataset) -> None:
+    """Warn that samples absent from a modality reach the module as rows of zeros."""
+    import warnings
+
+    from attnscope.errors import AttnscopeWarning
+
+    present = np.asarray(X.present, dtype=bool)
+    if present.size == 0 or present.all():
+        return
+    counts = {m: int((~present[:, j]).sum()) for j, m in enumerate(X.omics)}
+    absent = {m: c for m, c in counts.items() if c}
+    warnings.warn(
+        f"samples absent from a modality ({absent} of {len(present)}) reach the module as "
+        "rows of zeros, which a network of several inputs reads as measured values; keep "
+        "complete samples (data.subset(np.flatnonzero(data.present.all(axis=1)))) or "
+        "impute them.",
+        AttnscopeWarning,
+        stacklevel=4,
+    )
 
 
 def align_frames(parts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
