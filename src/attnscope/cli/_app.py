@@ -428,7 +428,7 @@ def _print_metrics(metrics: dict[str, Any]) -> None:
     table.add_column("value", justify="right")
     for key, value in metrics.items():
         if isinstance(value, float):
-            table.add_row(key, f"{value:.4f}")
+            table.add_row(key, "n/a" if value != value else f"{value:.4f}")
     table.caption = str(metrics.get("scope", ""))
     console().print(table)
 

@@ -112,9 +112,11 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
     """The data for a command on ``run``: ``req``, or the run's own when ``req`` is empty.
 
     The run's label options fill in those ``req`` does not give; ``labelled=False``
-    (predict) also reads sequence tables without a label column.
+    (predict) also reads sequence tables without a label column. New labels may hold
+    one class (see :func:`attnscope.data.labels_of_new_data`).
     """
     from attnscope.cli._data import DataRequest, load_request
+    from attnscope.data import labels_of_new_data
     from attnscope.errors import ConfigError
     from attnscope.run import read_config
     from attnscope.run._commands import check_complete, no_run
@@ -138,5 +140,7 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
                 f"{run} was fitted on {gone[0]}, which is no longer there (moved or deleted?); "
                 "give the data after the run (e.g. attnscope predict RUN DATA)."
             )
-        return load_request(req.merged(stored), labelled=labelled)
-    return load_request(req, defaults=stored.options, labelled=labelled)
+        with labels_of_new_data():
+            return load_request(req.merged(stored), labelled=labelled)
+    with labels_of_new_data():
+        return load_request(req, defaults=stored.options, labelled=labelled)

@@ -17,12 +17,13 @@ import torch
 from torch import Tensor, nn
 
 from attnscope.core._output import ModelOutput
-from attnscope.errors import ConfigError
+from attnscope.errors import ConfigError, DataError
 
 __all__ = [
     "PRECISIONS",
     "autocast",
     "batched_forward",
+    "check_finite_logits",
     "eval_mode",
     "frozen",
     "iter_batches",
@@ -207,6 +208,23 @@ def iter_batches(n: int, batch_size: int) -> Iterator[slice]:
     size = max(1, int(batch_size))
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
+
+
+def check_finite_logits(logits: Tensor, sample_ids: Any = None) -> None:
+    """DataError when a model's logits (n_samples, n_classes) hold NaN or inf.
+
+    Such outputs have no predicted class or probability: every attribution, deletion
+    curve and metric computed from them would be NaN or arbitrary (argmax of NaN is 0).
+    """
+    bad = ~torch.isfinite(logits.detach()).reshape(len(logits), -1).all(dim=1)
+    if bool(bad.any()):
+        first = int(torch.nonzero(bad)[0, 0])
+        name = f"sample {sample_ids[first]}" if sample_ids is not None else f"sample {first}"
+        raise DataError(
+            f"the model's outputs are NaN or inf for {int(bad.sum())} of {len(logits)} "
+            f"samples (first: {name}); check the model's weights and the scale of the inputs "
+            "(a NaN logit has no predicted class)."
+        )
 
 
 def logits_of(output: Any) -> Tensor:

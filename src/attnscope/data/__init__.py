@@ -11,7 +11,12 @@ from attnscope.data._containers import (
     TabularDataset,
     TimeSeriesDataset,
 )
-from attnscope.data._encode import decode_labels, encode_labels, encode_sequences
+from attnscope.data._encode import (
+    decode_labels,
+    encode_labels,
+    encode_sequences,
+    labels_of_new_data,
+)
 from attnscope.data._lazy import LazyGenotypes
 from attnscope.data._schema import align_to_schema, input_schema
 from attnscope.data._split import (
@@ -45,6 +50,7 @@ __all__ = [
     "input_schema",
     "kfold_indices",
     "kmer_sets",
+    "labels_of_new_data",
     "near_duplicate_pairs",
     "near_duplicate_share",
     "run_split",

@@ -8,7 +8,9 @@ with ``0`` or truncated to a fixed length.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 
@@ -21,6 +23,7 @@ __all__ = [
     "encode_labels",
     "encode_sequences",
     "invalid_dna_chars",
+    "labels_of_new_data",
 ]
 
 _IUPAC_AMBIGUOUS = "RYSWKMBDHVN"
@@ -147,6 +150,25 @@ def _check_padding(lengths: np.ndarray, ids: Sequence[str] | None, source: str) 
         )
 
 
+_NEW_DATA: ContextVar[bool] = ContextVar("attnscope_labels_of_new_data", default=False)
+
+
+@contextmanager
+def labels_of_new_data() -> Iterator[None]:
+    """Within it, labels are read for a model already fitted: one class is enough.
+
+    Training needs two classes (:func:`encode_labels` refuses fewer), but new data for a
+    fitted model (``attnscope predict`` / ``evaluate``) may hold one: its labels are
+    matched to the model's classes by name. Every reader's labels go through
+    :func:`encode_labels`, so this covers them all.
+    """
+    token = _NEW_DATA.set(True)
+    try:
+        yield
+    finally:
+        _NEW_DATA.reset(token)
+
+
 def encode_labels(
     values: Sequence[object] | np.ndarray,
     *,
@@ -164,7 +186,8 @@ def encode_labels(
     class_names : sequence of str, optional
         Fixed class order; default sorted unique values (numbers sorted numerically).
     min_classes : int, default 2
-        Fewer distinct classes raises DataError (a classifier needs two).
+        Fewer distinct classes raises DataError (a classifier needs two); not checked
+        within :func:`labels_of_new_data` (data for a fitted model).
     ids : sequence of str, optional
         Sample ids, to name the sample of a missing label ('NA', 'nan', ...: an error).
 
@@ -196,7 +219,7 @@ def encode_labels(
         unknown = sorted(set(as_str.tolist()) - set(names))
         if unknown:
             raise DataError(f"{source}: labels {unknown[:5]} are not among the classes {names}.")
-    if len(names) < min_classes:
+    if len(names) < min_classes and not _NEW_DATA.get():
         raise DataError(
             f"{source}: only {len(names)} class ({names}) found; a classifier needs at "
             "least two classes. Check the label column or the labels file."

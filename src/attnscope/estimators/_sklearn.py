@@ -105,10 +105,13 @@ def table_from_arrays(
         X = align_columns(X, fitted)
     ids = getattr(X, "index", None)
     kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
-    if reset:  # scikit-learn's "requires y to be passed" when y is None
-        arr, y = validate_data(est, X, y, **kwargs)
-    else:
-        arr = validate_data(est, X, **kwargs)
+    try:
+        if reset:  # scikit-learn's "requires y to be passed" when y is None
+            arr, y = validate_data(est, X, y, **kwargs)
+        else:
+            arr = validate_data(est, X, **kwargs)
+    except ValueError as exc:  # scikit-learn's own words, as attnscope's DataError
+        raise _data_error(exc) from None
     names = getattr(est, "feature_names_in_", None)
     spec_names = getattr(est, "spec_", {}).get("feature_names")
     if names is not None:
@@ -137,6 +140,20 @@ def table_from_arrays(
         X=np.ascontiguousarray(arr, dtype=np.float32),
         feature_names=feature_names,
     )
+
+
+def _data_error(exc: ValueError) -> DataError:
+    """scikit-learn's input error (a ValueError) as a DataError in its words; for NaN or inf
+    its first line and attnscope's fix (the rest recommends other estimators)."""
+    if isinstance(exc, DataError):
+        return exc
+    text = str(exc).strip() or type(exc).__name__
+    first = text.splitlines()[0]
+    if "NaN" in first or "infinity" in first:
+        return DataError(
+            f"{first} Impute or drop those values first; attnscope's models take none."
+        )
+    return DataError(text)
 
 
 def _from_anndata(

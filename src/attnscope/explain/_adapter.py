@@ -28,12 +28,18 @@ from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
+    align_frames,
+    as_array,
     check_same_blocks,
+    check_shape,
+    check_wrap_options,
     infer_kind,
     input_blocks,
     is_several,
     label_codes,
     labels_of,
+    probe_width,
+    sample_ids_of,
     several_kind_error,
     split_inputs,
 )
@@ -65,7 +71,8 @@ def wrap_module(
         ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict (or
         list) of arrays, or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
         input, in the forward's order; attributions cover every input's features side by
-        side, named ``"input:feature"``.
+        side, named ``"input:feature"``. DataFrames are matched by their index (sample
+        ids), and their columns name the features.
     embedding : nn.Module or str, optional
         For ``kind="tokens"``: the embedding layer inside ``module`` (or its name in
         ``module.named_modules()``). Gradient methods differentiate its output;
@@ -91,6 +98,7 @@ def wrap_module(
     >>> model = wrap_module(net, kind="tokens", embedding=net.embed)  # doctest: +SKIP
     >>> trust_table(model, X, y)  # doctest: +SKIP
     """
+    check_wrap_options(module, classes, pad_token, train_params)
     name = embedding if isinstance(embedding, str) or embedding is None else None
     if isinstance(embedding, nn.Module):
         found = [n for n, m in module.named_modules() if m is embedding]
@@ -188,6 +196,10 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         their values). ``y`` holds class indices in logit order or names in ``classes``.
         """
         self._check_kind()
+        if type(X).__name__ == "AnnData":
+            from attnscope.io import from_anndata
+
+            X = from_anndata(X)
         if isinstance(X, ArrayDataset):
             data = X
         elif is_several(X):
@@ -197,36 +209,42 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             n = len(matrix)
             data = ArrayDataset(
                 labels=None,
-                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(n).astype(str))),
+                sample_ids=sample_ids_of(X, n),
                 class_names=[],
                 truth=None,
                 meta={"inputs": blocks, "feature_names": feature_names},
                 X=matrix,
             )
         else:
+            array = self._array_from(X)
             data = ArrayDataset(
                 labels=None,
-                sample_ids=np.asarray(getattr(X, "sample_ids", np.arange(len(X)).astype(str))),
+                sample_ids=sample_ids_of(X, len(array)),
                 class_names=[],
                 truth=getattr(X, "truth", None),
-                meta={},
-                X=self._array_from(X),
+                meta={"feature_names": align_frames({"X": X})[1].get("X")},
+                X=array,
             )
         given = data.meta.get("inputs")
         check_same_blocks(getattr(self, "input_blocks_", None), given)
         if given and not hasattr(self, "input_blocks_"):
             self.input_blocks_ = [(str(k), int(w)) for k, w in given]
+        width = self._probe(data)
         if not hasattr(self, "n_outputs_") and self.classes is None:
-            probe = self._make_inputs(data.subset(slice(0, 1)))
-            self.n_outputs_ = int(batched_forward(self.module, probe).shape[1])
-        names = list(self.classes_)
+            self.n_outputs_ = width
+        names = [str(c) for c in self.classes_]
         labels = y if y is not None else labels_of(X, names)
         from dataclasses import replace
 
         if labels is None:
             return replace(data, class_names=names)
-        codes = label_codes(np.asarray(labels), names)
+        codes = label_codes(labels, names)
         return replace(data, labels=codes, class_names=names)
+
+    def _probe(self, data: Dataset) -> int:
+        """The module's number of outputs, from one sample (see :func:`probe_width`)."""
+        inputs = self._make_inputs(data.subset(slice(0, 1)))
+        return probe_width(self.module, inputs, self.classes)
 
     def _array_from(self, X: Any) -> np.ndarray:
         if isinstance(X, Dataset):
@@ -241,12 +259,23 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 if getattr(X, attr, None) is not None:
                     return np.asarray(getattr(X, attr))
             raise DataError(f"a wrapped module cannot take {X.modality} data.")
-        return np.asarray(X)
+        array = as_array(X)
+        if array.ndim >= 2:
+            check_shape(array, self.kind)
+        return array
 
     def _input_array(self, X: np.ndarray) -> np.ndarray:
         if self.kind == "tokens":
             if X.dtype.kind not in "iu":
                 raise DataError("kind='tokens' takes integer token ids.")
+            vocab = getattr(self._embedding_layer(), "num_embeddings", None)
+            if vocab is not None and X.size and (X.min() < 0 or X.max() >= vocab):
+                i, j = np.argwhere((X < 0) | (X >= vocab))[0][:2]
+                raise DataError(
+                    f"token id {X[i, j]} (sample {i}, position {j}) is outside the embedding "
+                    f"layer's vocabulary (ids 0..{vocab - 1}); encode the data as the module "
+                    "was trained."
+                )
             return X.astype(np.int64)
         if X.dtype.kind not in "fiub":
             raise DataError(f"kind={self.kind!r} takes numbers, got dtype {X.dtype}.")
@@ -276,32 +305,30 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return token_spec(self.module, layer, tokens.to(device), int(self.pad_token))
         x = torch.as_tensor(self._input_array(np.asarray(data.X))).to(device)  # type: ignore[attr-defined]
         blocks = self._blocks(data)
-        names = data.meta.get("feature_names") if blocks else None
+        names = data.meta.get("feature_names")  # several inputs', or a DataFrame's columns
         return array_spec(
             self.module, x, self._baseline_tensor(x), blocks, self.kind == "onehot", names
         )
 
     def _baseline_tensor(self, x: Tensor) -> Tensor:
-        b = self.baseline
-        if b is None:
-            return torch.zeros(1, *x.shape[1:], device=x.device)
-        if isinstance(b, str):
-            if b != "mean":
-                raise ConfigError(f"baseline must be a number, an array or 'mean', got {b!r}.")
-            return x.float().mean(dim=0, keepdim=True)
-        t = torch.as_tensor(np.asarray(b, dtype=np.float32), device=x.device)
-        return t.expand(1, *x.shape[1:]).clone() if t.dim() < x.dim() else t
+        from attnscope.explain._adapter_spec import baseline_tensor
+
+        return baseline_tensor(self.baseline, x)
 
     # -- prediction and retraining ----------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes)."""
+        from attnscope.core import check_finite_logits
+
         data = self.as_dataset(X)
         logits = batched_forward(self.module, self._make_inputs(data), batch_size=256)
+        check_finite_logits(logits, data.sample_ids)
         return torch.softmax(logits, dim=1).numpy()
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class names."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # first: it reads the number of classes
+        return self.classes_[proba.argmax(axis=1)]
 
     def fit(self, X: Any, y: Any | None = None) -> TorchModel:
         """Re-initialise the wrapped module and train it on ``X`` (attnscope's one loop).
@@ -312,6 +339,12 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         from attnscope.train import TrainConfig, fit_module
 
         data = self.as_dataset(X, y)
+        if not any(p.requires_grad for p in self.module.parameters()):
+            raise ConfigError(
+                "the module has no trainable parameters, so it cannot be retrained (the "
+                "trust table's label randomisation retrains a copy): pass "
+                "label_randomisation=False to trust_table."
+            )
         config = TrainConfig(
             epochs=int(self.epochs),
             lr=float(self.lr),
@@ -356,8 +389,10 @@ def as_model(model: Any, data: Any = None) -> Any:
         kind = infer_kind(data)
         if kind == "tokens":
             raise ConfigError(
-                "a model that takes token ids needs its embedding layer: pass "
-                "wrap_module(net, kind='tokens', embedding=net.<embedding layer>)."
+                "the data are integers, which a plain module is taken to read as token ids; "
+                "for a table of integer values (genotype dosages, counts) pass "
+                "wrap_module(net, kind='table'), for token ids wrap_module(net, "
+                "kind='tokens', embedding=net.<embedding layer>)."
             )
         return wrap_module(model, kind=kind)
     check_is_fitted(model)

@@ -11,7 +11,7 @@ and the module receives its tensors split back in order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -20,13 +20,22 @@ from torch import Tensor
 from attnscope.data import Dataset, MultiOmicsDataset
 from attnscope.errors import ConfigError, DataError
 
+if TYPE_CHECKING:
+    from torch import nn
+
 __all__ = [
     "INPUT_KINDS",
     "Blocks",
+    "align_frames",
+    "as_array",
     "check_same_blocks",
+    "check_shape",
+    "check_wrap_options",
     "infer_kind",
     "input_blocks",
     "is_several",
+    "probe_width",
+    "sample_ids_of",
     "several_kind_error",
     "split_inputs",
 ]
@@ -54,7 +63,7 @@ def infer_kind(X: Any) -> str:
     """
     if is_several(X):
         return "table"
-    arr = np.asarray(getattr(X, "X", X))
+    arr = as_array(getattr(X, "X", X))
     if arr.dtype.kind in "iub":
         return "tokens"
     if arr.ndim == 2:
@@ -65,6 +74,45 @@ def infer_kind(X: Any) -> str:
         f"cannot tell what a model takes from an array of shape {arr.shape}; wrap the model "
         f"with wrap_module(module, kind=...) with kind in {sorted(INPUT_KINDS)}."
     )
+
+
+def as_array(X: Any, what: str = "X") -> np.ndarray:
+    """``X`` as a numpy array: a tensor detached to the CPU, a sparse matrix made dense.
+
+    Raises DataError for what numpy cannot make one array of (rows of different lengths,
+    nested lists of tables).
+    """
+    if isinstance(X, Tensor):
+        return X.detach().cpu().numpy()
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse
+        return np.asarray(X.toarray())
+    try:
+        array = np.asarray(X)
+    except ValueError as exc:
+        raise DataError(
+            f"{what} cannot be read as one array ({exc}); give a numeric array of shape "
+            "(n_samples, ...), or, for a module of several inputs, a dict or list of arrays "
+            "(one table per input)."
+        ) from None
+    if array.ndim == 0:
+        raise DataError(
+            f"{what} is a {type(X).__name__}, not an array of samples; give an array of shape "
+            "(n_samples, ...) (to read a file: attnscope.io.read_data(path))."
+        )
+    return array
+
+
+def check_shape(X: np.ndarray, kind: str, what: str = "X") -> None:
+    """DataError when ``X`` has no samples or features, or not the shape ``kind`` takes."""
+    if X.ndim >= 1 and X.shape[0] == 0:
+        raise DataError(f"{what} has no samples (shape {X.shape}); give at least one sample.")
+    if X.ndim >= 2 and 0 in X.shape[1:]:
+        raise DataError(f"{what} has no features (shape {X.shape}).")
+    if (kind in ("onehot", "timeseries") and X.ndim != 3) or (kind == "onehot" and X.shape[1] != 4):
+        raise DataError(
+            f"kind={kind!r} takes {INPUT_KINDS[kind]}; {what} has shape {X.shape}. Pass the "
+            f"kind the module takes: one of {sorted(INPUT_KINDS)}."
+        )
 
 
 def is_several(X: Any) -> bool:
@@ -98,6 +146,7 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
     if isinstance(X, MultiOmicsDataset):
         parts = dict(X.omics)
         names = {m: np.asarray(X.feature_names[m]).astype(str) for m in parts}
+        _warn_absent(X)
     elif isinstance(X, Mapping):
         parts = {str(k): v for k, v in X.items()}
         names = {}
@@ -107,7 +156,9 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
         names = {}
     if not parts:
         raise DataError("no inputs given: pass one array per input of the module.")
-    arrays = {k: np.asarray(v) for k, v in parts.items()}
+    parts, frame_names = align_frames(parts)
+    names = {**frame_names, **names}
+    arrays = {k: as_array(v, f"input {k!r}") for k, v in parts.items()}
     n = {k: a.shape[0] if a.ndim else 0 for k, a in arrays.items()}
     for k, a in arrays.items():
         if a.ndim != 2:
@@ -122,12 +173,76 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
                 f"the inputs cover different numbers of samples ({n}); give the same samples, "
                 "in the same order, to every input."
             )
+        check_shape(a, "table", f"input {k!r}")
     blocks = [(k, int(a.shape[1])) for k, a in arrays.items()]
     matrix = np.concatenate([a.astype(np.float32) for a in arrays.values()], axis=1)
     feature_names = np.concatenate(
         [[f"{k}:{f}" for f in names.get(k, np.arange(w).astype(str))] for k, w in blocks]
     ).astype(str)
     return matrix, blocks, feature_names
+
+
+def _warn_absent(X: MultiOmicsDataset) -> None:
+    """Warn that samples absent from a modality reach the module as rows of zeros."""
+    import warnings
+
+    from attnscope.errors import AttnscopeWarning
+
+    present = np.asarray(X.present, dtype=bool)
+    if present.size == 0 or present.all():
+        return
+    counts = {m: int((~present[:, j]).sum()) for j, m in enumerate(X.omics)}
+    absent = {m: c for m, c in counts.items() if c}
+    warnings.warn(
+        f"samples absent from a modality ({absent} of {len(present)}) reach the module as "
+        "rows of zeros, which a network of several inputs reads as measured values; keep "
+        "complete samples (data.subset(np.flatnonzero(data.present.all(axis=1)))) or "
+        "impute them.",
+        AttnscopeWarning,
+        stacklevel=4,
+    )
+
+
+def align_frames(parts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Tables given as pandas DataFrames, in the first one's sample order, and their columns.
+
+    DataFrames are matched by their index (sample ids), not by position: the same samples
+    listed in another order are reordered; other samples, or a repeated id, are refused.
+    """
+    frames = {k: v for k, v in parts.items() if hasattr(v, "index") and hasattr(v, "columns")}
+    columns = {k: np.asarray(v.columns).astype(str) for k, v in frames.items()}
+    if len(frames) < 2:
+        return parts, columns
+    (first_key, first), *rest = frames.items()
+    order = first.index
+    out = dict(parts)
+    for k, frame in [(first_key, first), *rest]:
+        if not frame.index.is_unique:
+            twice = frame.index[frame.index.duplicated()].tolist()[:3]
+            raise DataError(f"input {k!r} lists samples {twice} more than once.")
+        if not frame.index.equals(order):
+            missing = order.difference(frame.index).tolist()[:3]
+            extra = frame.index.difference(order).tolist()[:3]
+            if missing or extra:
+                raise DataError(
+                    f"input {k!r} does not hold the samples of input {first_key!r} (missing "
+                    f"{missing}, not in {first_key!r}: {extra}); give every input the same "
+                    "samples (the DataFrames' index)."
+                )
+            out[k] = frame.loc[order]
+    return out, columns
+
+
+def sample_ids_of(X: Any, n: int) -> np.ndarray:
+    """Sample ids of ``X``: a Dataset's, a DataFrame's index (or the first DataFrame's of
+    several inputs), else ``"0"``, ``"1"``, ..."""
+    ids = getattr(X, "sample_ids", None)
+    if ids is None and isinstance(X, Mapping | list | tuple):
+        first = next(iter(X.values() if isinstance(X, Mapping) else X), None)
+        ids = getattr(first, "index", None) if hasattr(first, "columns") else None
+    elif ids is None and hasattr(X, "columns"):
+        ids = X.index
+    return np.arange(n).astype(str) if ids is None else np.asarray(ids).astype(str)
 
 
 def split_inputs(x: Tensor, blocks: Blocks | None) -> tuple[Tensor, ...]:
@@ -167,14 +282,104 @@ def labels_of(X: Any, names: list[str]) -> np.ndarray | None:
     return None
 
 
-def label_codes(y: np.ndarray, names: list[str]) -> np.ndarray:
-    """Labels as logit columns: integer indices, or names in ``names``."""
-    if y.dtype.kind in "iu":
+def label_codes(y: Any, names: list[str]) -> np.ndarray:
+    """Labels as logit columns, shape (n_samples,): class indices, or names in ``names``.
+
+    Whole floats (``1.0``) and booleans are indices; NaN is a missing label (refused).
+    """
+    y = as_array(y, "y")
+    names = [str(c) for c in names]
+    if y.ndim == 2 and y.shape[1] == 1:  # one column (a DataFrame's)
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise DataError(
+            f"y must hold one label per sample, shape (n_samples,); got shape {y.shape} "
+            "(one-hot rows? give y.argmax(axis=1))."
+        )
+    if y.dtype.kind in "fO":  # NaN, or None among names: missing labels
+        gone = [v is None or (isinstance(v, float) and v != v) for v in y.tolist()]
+        missing = np.flatnonzero(gone)
+        if missing.size:
+            raise DataError(
+                f"{missing.size} labels are missing (NaN or None), the first at sample "
+                f"{missing[0]}; drop those samples or give their labels."
+            )
+    if y.dtype.kind == "f":
+        if np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+    if y.dtype.kind in "iub":
+        y = y.astype(np.int64)
         if y.size and (y.min() < 0 or y.max() >= len(names)):
-            raise DataError(f"labels must be class indices in 0..{len(names) - 1}.")
-        return y.astype(np.int64)
+            raise DataError(
+                f"labels must be class indices in 0..{len(names) - 1} (the model's classes "
+                f"{names}); got values from {y.min()} to {y.max()}."
+            )
+        return y
     lut = {n: i for i, n in enumerate(names)}
     unknown = sorted({str(v) for v in y} - set(lut))
     if unknown:
-        raise DataError(f"labels {unknown[:5]} are not among the classes {names}.")
+        raise DataError(
+            f"labels {unknown[:5]} are not among the classes {names} (the model's, in logit "
+            "order); give class indices, or name the classes: wrap_module(net, kind=..., "
+            "classes=[...])."
+        )
     return np.array([lut[str(v)] for v in y], dtype=np.int64)
+
+
+def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = None) -> int:
+    """The number of logits ``module`` gives for ``inputs`` (one sample).
+
+    A module given data it cannot take (too few features, one table for a forward of two
+    inputs) fails inside its own forward: that becomes a DataError naming the inputs it
+    was given, and a ``classes`` list of another length a ConfigError.
+    """
+    from attnscope.core import batched_forward, module_device
+
+    if module_device(module).type == "meta":
+        raise ConfigError(
+            "the module's parameters are on the 'meta' device (no values): load its weights "
+            "(e.g. module.to_empty(device='cpu'), then load_state_dict) first."
+        )
+    try:
+        out = batched_forward(module, inputs)
+    except (ConfigError, DataError):
+        raise
+    except Exception as exc:
+        shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
+        raise DataError(
+            f"the module's forward failed on one sample of the data, given {len(inputs)} "
+            f"input(s) of shape {shapes}: {type(exc).__name__}: {exc}. Give the data the "
+            "module takes: its number of features, and for a forward of several inputs a "
+            "dict or list of tables, one per input in its order."
+        ) from exc
+    if out.ndim != 2 or not out.is_floating_point():
+        raise ConfigError(
+            f"the module returned {out.dtype} values of shape {tuple(out.shape)} for one "
+            "sample; return float logits of shape (batch, n_classes) (or (batch,) for a "
+            "binary model's log-odds), not predicted classes or per-position outputs."
+        )
+    width = int(out.shape[1])
+    if classes is not None and len(classes) != width:
+        raise ConfigError(
+            f"classes names {len(classes)} classes ({list(classes)}) but the module gives "
+            f"{width} logits; give one name per logit, in logit order."
+        )
+    return width
+
+
+def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[str, Any]) -> None:
+    """ConfigError for a :func:`wrap_module` argument of the wrong type or range."""
+    from torch import nn
+
+    if not isinstance(module, nn.Module):
+        raise ConfigError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
+    for key, value in train.items():
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if key in ("epochs", "batch_size") and not (number and value == int(value) >= 1):
+            raise ConfigError(f"{key} must be a whole number >= 1, got {value!r}.")
+        if key == "lr" and not (number and 0 < value < float("inf")):
+            raise ConfigError(f"lr must be a positive number, got {value!r}.")
+    if isinstance(pad_token, bool) or not isinstance(pad_token, int | np.integer):
+        raise ConfigError(f"pad_token must be a token id (an integer), got {pad_token!r}.")
+    if classes is not None and len(set(map(str, classes))) < len(list(classes)):
+        raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")

@@ -14,9 +14,10 @@ import torch
 from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec, logits_of, module_dtype
+from attnscope.errors import ConfigError
 from attnscope.explain._adapter_inputs import Blocks, split_inputs
 
-__all__ = ["array_spec", "token_spec"]
+__all__ = ["array_spec", "baseline_tensor", "token_spec"]
 
 
 def array_spec(
@@ -98,6 +99,12 @@ def token_spec(
     ``pad_token``.
     """
     embed = layer if layer is not None else nn.Identity()
+    vocab = getattr(embed, "num_embeddings", None)
+    if vocab is not None and not 0 <= int(pad_token) < vocab:
+        raise ConfigError(
+            f"pad_token {pad_token} is not a token of the embedding layer (ids 0..{vocab - 1}); "
+            "give the id the module reads as 'absent'."
+        )
     pad = torch.full_like(tokens[:1], int(pad_token))
     with torch.no_grad():
         embedded = embed(tokens).detach().float()
@@ -134,3 +141,34 @@ def token_spec(
         layer_baselines=(pad,),
         meta={"feature_axis": "token"},
     )
+
+
+def baseline_tensor(b: Any, x: Tensor) -> Tensor:
+    """The reference input of shape (1, ...) from ``wrap_module(baseline=)`` and data ``x``.
+
+    ``None`` is zeros, ``"mean"`` the mean sample of ``x``; a number or an array (one value
+    per feature) is broadcast to one sample. ConfigError for NaN, inf or a shape that does
+    not fit one sample.
+    """
+    if b is None:
+        return torch.zeros(1, *x.shape[1:], device=x.device)
+    if isinstance(b, str):
+        if b != "mean":
+            raise ConfigError(f"baseline must be a number, an array or 'mean', got {b!r}.")
+        return x.float().mean(dim=0, keepdim=True)
+    try:
+        values = np.asarray(b.detach().cpu() if torch.is_tensor(b) else b, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"baseline must be a number, an array or 'mean', got {type(b).__name__}."
+        ) from None
+    if not np.isfinite(values).all():
+        raise ConfigError("baseline holds NaN or inf; give finite reference values.")
+    t = torch.as_tensor(values, device=x.device)
+    try:
+        return t.expand(1, *x.shape[1:]).clone() if t.dim() < x.dim() else t.expand_as(x[:1])
+    except RuntimeError:
+        raise ConfigError(
+            f"baseline of shape {tuple(values.shape)} does not fit one sample of shape "
+            f"{tuple(x.shape[1:])}; give a number, one value per feature, or 'mean'."
+        ) from None

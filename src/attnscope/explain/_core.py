@@ -29,6 +29,7 @@ __all__ = [
     "attribute_spec",
     "available_methods",
     "canonical_method",
+    "check_method_options",
     "register_method",
 ]
 
@@ -72,7 +73,7 @@ def available_methods(estimator: Any = None) -> list[str]:
 
 def predicted_targets(spec: Any, batch_size: int = 256, precision: str | None = None) -> np.ndarray:
     """Predicted class per sample from ``spec.raw_forward`` (batched, no grad)."""
-    from attnscope.core import autocast, iter_batches
+    from attnscope.core import autocast, check_finite_logits, iter_batches
 
     n = spec.n_samples
     parts = []
@@ -80,7 +81,9 @@ def predicted_targets(spec: Any, batch_size: int = 256, precision: str | None = 
     with torch.no_grad(), autocast(device, precision):
         for sl in iter_batches(n, batch_size):
             parts.append(spec.raw_forward(*(t[sl] for t in spec.raw_inputs)).float())
-    return torch.cat(parts).argmax(dim=1).cpu().numpy()
+    logits = torch.cat(parts)
+    check_finite_logits(logits)  # argmax of NaN is class 0: every map would be NaN
+    return logits.argmax(dim=1).cpu().numpy()
 
 
 def attribute_spec(
@@ -107,19 +110,11 @@ def attribute_spec(
     from attnscope.core import autocast, eval_mode, frozen, placed, seeded
 
     name = canonical_method(method, model)
-    extra = dict(getattr(model, "attribution_methods", {}) or {})
-    fn = extra.get(name, METHODS.get(name))
-    if fn is None:  # pragma: no cover - canonical_method checked it
-        raise ConfigError(f"unknown attribution method {method!r}.")
+    fn = _method_function(model, name)
     module = model.module_
     random_state = options.pop("random_state", 0)
-    accepted, open_ended = _options_of(fn)
-    unknown = sorted(set(options) - set(accepted)) if not open_ended else []
-    if unknown:
-        raise ConfigError(
-            f"{name} has no option {', '.join(map(repr, unknown))}; its options are "
-            f"{', '.join(accepted) or 'none'}."
-        )
+    check_method_options(model, name, options)
+    accepted, _ = _options_of(fn)
     if "random_state" in accepted:
         options["random_state"] = random_state
     n = spec.n_samples
@@ -152,6 +147,53 @@ def attribute_spec(
         meta=meta,
         base_values=base_values,
     )
+
+
+def _method_function(model: Any, name: str) -> Callable[..., Any]:
+    extra = dict(getattr(model, "attribution_methods", {}) or {})
+    fn = extra.get(name, METHODS.get(name))
+    if fn is None:  # pragma: no cover - canonical_method checked it
+        raise ConfigError(f"unknown attribution method {name!r}.")
+    return fn
+
+
+def check_method_options(model: Any, method: str, options: dict[str, Any]) -> None:
+    """ConfigError for an option ``method`` does not take (e.g. ``n_stepz``), or one unlike
+    its default (``n_steps='10'``, ``nt_samples=0``); ``random_state`` is every method's."""
+    name = canonical_method(method, model)
+    fn = _method_function(model, name)
+    given = {k: v for k, v in options.items() if k != "random_state"}
+    accepted, open_ended = _options_of(fn)
+    unknown = sorted(set(given) - set(accepted)) if not open_ended else []
+    if unknown:
+        raise ConfigError(
+            f"{name} has no option {', '.join(map(repr, unknown))}; its options are "
+            f"{', '.join(accepted) or 'none'}."
+        )
+    _check_option_values(name, fn, given)
+
+
+def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
+    """ConfigError for an option unlike its default: a count (int default) must be a whole
+    number >= 1 (or a sequence, e.g. a window per axis), a level (float default) a finite
+    number >= 0; text ('10'), booleans and None are refused (they failed deep inside)."""
+    params = inspect.signature(fn).parameters
+    for key, value in options.items():
+        default = params[key].default if key in params else None
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            continue
+        if isinstance(value, list | tuple | np.ndarray) and isinstance(default, int):
+            continue
+        number = isinstance(value, int | float | np.integer | np.floating)
+        if isinstance(default, int):
+            if isinstance(value, bool) or not number or not float(value).is_integer() or value < 1:
+                raise ConfigError(
+                    f"{name}: {key} must be a whole number >= 1 (default {default}), got {value!r}."
+                )
+        elif isinstance(value, bool) or not number or not np.isfinite(value) or value < 0:
+            raise ConfigError(
+                f"{name}: {key} must be a finite number >= 0 (default {default}), got {value!r}."
+            )
 
 
 @functools.cache

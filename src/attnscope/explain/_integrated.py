@@ -20,9 +20,12 @@ from torch import Tensor
 
 from attnscope.errors import ConfigError
 
-__all__ = ["path_integral", "quadrature", "target_gradients"]
+__all__ = ["MAX_STEPS", "path_integral", "quadrature", "target_gradients"]
 
 #: Approximation rules of the path integral (captum's names).
+#: Most path points of one integral (the CLI's --ig-steps bound, run._checks.MAX_IG_STEPS).
+MAX_STEPS = 10_000
+
 RULES = ("gausslegendre", "riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid")
 
 
@@ -42,6 +45,8 @@ def quadrature(method: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
     n = int(n_steps)
     if n < 1 or (method == "riemann_trapezoid" and n < 2):
         raise ConfigError(f"n_steps must be >= 1 (>= 2 for riemann_trapezoid), got {n_steps}.")
+    if n > MAX_STEPS:  # Gauss-Legendre nodes take n x n memory: 1e6 steps were a MemoryError
+        raise ConfigError(f"n_steps must be at most {MAX_STEPS}, got {n_steps}.")
     if method == "gausslegendre":
         nodes, w = np.polynomial.legendre.leggauss(n)
         return 0.5 * (nodes + 1.0), 0.5 * w

@@ -1,9 +1,13 @@
 """Genotypes (GT) from a small VCF file, plain or gzip-compressed.
 
-Dosage = number of non-reference alleles in GT, capped at 2: ``0/0`` -> 0, ``0|1`` -> 1,
-``1/1`` -> 2, ``1/2`` (multi-allelic) -> 2, haploid ``1`` -> 1. A call with any missing
-allele (``./.``, ``.``, ``0/.``) is -1. Phased (``|``) and unphased (``/``) calls are read
-alike. The whole file is held in memory: for large cohorts convert to PLINK and use
+Dosage = number of non-reference alleles in GT: ``0/0`` -> 0, ``0|1`` -> 1, ``1/1`` -> 2,
+``1/2`` (multi-allelic) -> 2. A haploid call (a male's chrX, chrY or mitochondria) is read
+as homozygous, as PLINK 1.9 and plink2 import it: ``0`` -> 0, ``1`` -> 2, so that one
+genotype matrix holds 0/1/2 dosages and a VCF reads as its ``plink --vcf`` conversion. A
+call of three or more alleles (``0/1/1``, polyploid) is refused naming its line and sample:
+capped at 2 it would read as ``1/1``. A call with any missing allele (``./.``, ``.``,
+``0/.``) is -1. Phased (``|``) and unphased (``/``) calls are read alike. The whole file is
+held in memory: for large cohorts convert to PLINK and use
 :class:`attnscope.io.PlinkReader`.
 """
 
@@ -27,14 +31,20 @@ _GT_FIRST = re.compile(r"\t([^\t:]*)")
 _ALLELE_SPLIT = re.compile(r"[/|]")
 
 
+#: :func:`_decode_gt` of a call with more than two alleles (refused by :func:`read_vcf`).
+_POLYPLOID = -2
+
+
 def _decode_gt(gt: str) -> int | None:
-    """Dosage of one GT string; None when it is not a genotype."""
+    """Dosage of one GT string (haploid as homozygous); None when it is not a genotype."""
     alleles = _ALLELE_SPLIT.split(gt.strip())
     if any(a in {".", ""} for a in alleles):
         return -1
     if not all(a.isdigit() for a in alleles):
         return None
-    return min(2, sum(a != "0" for a in alleles))
+    if len(alleles) > 2:
+        return _POLYPLOID
+    return sum(a != "0" for a in alleles) * (3 - len(alleles))
 
 
 def _open_text(path: Path) -> Any:
@@ -66,9 +76,10 @@ def read_vcf(
     -------
     GenotypeDataset
         ``genotypes`` of shape (n_samples, n_variants), int8 non-reference allele counts
-        (capped at 2), -1 = missing. Variants without an ID (``.``) or with a repeated ID
-        are named ``chrom:pos:ref:alt``. ``meta`` holds ``alleles`` (n_variants, 2: REF,
-        ALT), ``counted_allele="ALT"`` and ``position_unit="bp"``.
+        (0 to 2; haploid calls as homozygous), -1 = missing. Variants without an ID
+        (``.``) or with a repeated ID are named ``chrom:pos:ref:alt``. ``meta`` holds
+        ``alleles`` (n_variants, 2: REF, ALT), ``counted_allele="ALT"`` and
+        ``position_unit="bp"``.
     """
     if pheno_col is not None and labels is None:
         raise DataError(
@@ -162,11 +173,19 @@ def read_vcf(
     lut = np.empty(uniq.size, dtype=np.int8)
     for u, gt in enumerate(uniq.tolist()):
         value = _decode_gt(gt)
-        if value is None:
-            row = int(np.argmax((inverse.reshape(table.shape) == u).any(axis=1)))
+        if value is None or value == _POLYPLOID:
+            row, col = (int(i) for i in np.argwhere(inverse.reshape(table.shape) == u)[0])
+            where = f"{path}, line {line_no[row]}, sample {samples[col]}"
+            if value is None:
+                raise DataError(
+                    f"{where}: genotype {gt!r} is not a GT call; expected allele indices "
+                    "separated by '/' or '|' (e.g. 0/1, 1|1, ./.)."
+                )
             raise DataError(
-                f"{path}, line {line_no[row]}: genotype {gt!r} is not a GT call; expected "
-                "allele indices separated by '/' or '|' (e.g. 0/1, 1|1, ./.)."
+                f"{where}: genotype {gt!r} has {len(_ALLELE_SPLIT.split(gt))} alleles; "
+                "attnscope reads diploid calls (0 to 2 copies of ALT; haploid ones as "
+                "homozygous, as PLINK does), and a polyploid count capped at 2 would read "
+                "as 1/1. Keep diploid samples or variants only (e.g. bcftools view -s/-t)."
             )
         lut[u] = value
     dosages = lut[inverse.reshape(table.shape)].T.copy()

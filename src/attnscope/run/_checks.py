@@ -13,6 +13,7 @@ import numpy as np
 
 from attnscope._utils.memory import check_memory
 from attnscope.errors import ConfigError
+from attnscope.explain._integrated import MAX_STEPS
 from attnscope.run._batched import BATCHED_METHODS
 
 __all__ = ["CLI_OPTIONS", "MAX_IG_STEPS", "check_counts", "check_maps_memory", "study_path"]
@@ -29,7 +30,7 @@ CLI_OPTIONS = {
     "batched": "--batched",
 }
 #: Integrated-gradients steps beyond which the rule gains nothing (and memory runs out).
-MAX_IG_STEPS = 10_000
+MAX_IG_STEPS = MAX_STEPS
 
 Namer = Callable[..., str]
 

@@ -104,7 +104,7 @@ def evaluate_run(
         methods = [canonical_method(m, est) for m in methods]
     data = _read_new(run, data_path, data_format, labels_needed=True)
     data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
-    metrics = {**est.evaluate(data), "scope": scope}
+    metrics = {**_scores(est, data), "scope": scope}
     if on_metrics is not None:
         on_metrics(metrics)
     rows: list[dict[str, Any]] = []
@@ -130,6 +130,34 @@ def evaluate_run(
     return {"metrics": metrics, "trust": rows}
 
 
+def _scores(est: Any, data: Dataset) -> dict[str, Any]:
+    """``est.evaluate(data)``; scored samples of one class get AUROC/AUPRC NaN and a note.
+
+    A new file may hold one class (``labels_of_new_data``): accuracy and F1 are computed,
+    AUROC and AUPRC are not (they rank one class against another); ``note`` says so.
+    """
+    import warnings
+
+    import numpy as np
+
+    from attnscope.errors import AttnscopeWarning
+
+    with warnings.catch_warnings():  # sklearn's balanced accuracy on one class
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        metrics = dict(est.evaluate(data))
+    # the true classes, in the model's order (data.y codes the file's own class list)
+    present = np.flatnonzero(np.asarray(metrics["confusion_matrix"]).sum(axis=1))
+    if present.size < 2:
+        only = ", ".join(repr(str(est.classes_[int(c)])) for c in present)
+        metrics["note"] = (
+            f"the {len(data)} scored samples are all of class {only}: AUROC and AUPRC need "
+            "samples of two classes and are left out (n/a, null in metrics.json); accuracy, "
+            "balanced accuracy (the recall of that class) and F1 are computed."
+        )
+        warnings.warn(metrics["note"], AttnscopeWarning, stacklevel=3)
+    return metrics
+
+
 def _read_new(
     run: str | Path,
     data_path: str | Path | Dataset,
@@ -140,15 +168,17 @@ def _read_new(
     """``data_path`` read with the run's stored reader options (see :mod:`._stored`)."""
     if isinstance(data_path, Dataset):
         return data_path
+    from attnscope.data import labels_of_new_data
     from attnscope.run._stored import read_with_stored_labels, stored_reader_options
 
-    return read_with_stored_labels(
-        lambda options: load_data(data_path, data_format=data_format, **options),
-        stored_reader_options(run),
-        labels_needed=labels_needed,
-        layout_from_labels=lambda: _expression_layout(data_path, data_format),
-        source=str(data_path),
-    )
+    with labels_of_new_data():  # new data may hold one class (named by the model's)
+        return read_with_stored_labels(
+            lambda options: load_data(data_path, data_format=data_format, **options),
+            stored_reader_options(run),
+            labels_needed=labels_needed,
+            layout_from_labels=lambda: _expression_layout(data_path, data_format),
+            source=str(data_path),
+        )
 
 
 def _expression_layout(data_path: str | Path, data_format: str | None) -> bool:

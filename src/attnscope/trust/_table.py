@@ -78,6 +78,64 @@ def _truth_for(data: Any) -> np.ndarray | None:
     return None if truth is None else np.asarray(truth)
 
 
+def _count(name: str, value: Any) -> int:
+    """``value`` as a whole number >= 1, else a ConfigError naming ``name``."""
+    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool
+    )
+    if not number or not np.isfinite(value) or value != int(value) or value < 1:
+        raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}.")
+    return int(value)
+
+
+def _check_options(
+    *,
+    n_samples: Any,
+    sanity_samples: Any,
+    stability_samples: Any,
+    label_epochs: Any,
+    k: Any,
+    fractions: Any,
+    methods: Any,
+    method_options: Any,
+    method_samples: Any,
+) -> np.ndarray:
+    """ConfigError naming the first option of the wrong type or range; the fractions."""
+    for name, value in (
+        ("n_samples", n_samples),
+        ("sanity_samples", sanity_samples),
+        ("stability_samples", stability_samples),
+        ("label_epochs", label_epochs),
+    ):
+        _count(name, value)
+    if isinstance(methods, str):
+        raise ConfigError(f"methods must be a list of method names, e.g. [{methods!r}].")
+    for name, value in (("method_options", method_options), ("method_samples", method_samples)):
+        if value is not None and not isinstance(value, Mapping):
+            raise ConfigError(f"{name} must be a dict keyed by method name, got {value!r}.")
+    for method, opts in (method_options or {}).items():
+        if not isinstance(opts, Mapping):
+            raise ConfigError(
+                f"method_options[{method!r}] must be a dict of options, got {opts!r} "
+                "(e.g. {'integrated_gradients': {'n_steps': 32}})."
+            )
+    for method, cap in (method_samples or {}).items():
+        _count(f"method_samples[{method!r}]", cap)
+    try:
+        fr = np.linspace(0.0, 1.0, 11) if fractions is None else np.asarray(fractions, float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"fractions must be numbers in [0, 1], got {fractions!r}.") from None
+    if fr.ndim != 1 or fr.size < 2 or not (np.all(fr >= 0) and np.all(fr <= 1)):
+        raise ConfigError(
+            f"fractions must be at least two shares of the features in [0, 1], got {fractions!r}."
+        )
+    if np.any(np.diff(fr) <= 0):
+        raise ConfigError(f"fractions must increase, got {fractions!r}.")
+    if isinstance(k, bool) or not isinstance(k, int | float) or not 0 < k <= 1:
+        raise ConfigError(f"k must be a share of the features in (0, 1], got {k!r}.")
+    return fr
+
+
 def trust_table(
     estimator: Any,
     data: Any,
@@ -151,10 +209,10 @@ def trust_table(
         (precision@k, AUROC, AUPRC; the random expectation in ``random_precision``) and
         seconds per explained sample.
     """
-    from attnscope.core import placed
+    from attnscope.core import eval_mode, placed
     from attnscope.explain import available_methods, canonical_method
     from attnscope.explain._adapter import as_model
-    from attnscope.explain._core import predicted_targets
+    from attnscope.explain._core import check_method_options, predicted_targets
     from attnscope.metrics._truth import truth_recovery
     from attnscope.trust._faithfulness import _ranks
     from attnscope.trust._sanity import (
@@ -168,14 +226,22 @@ def trust_table(
     from attnscope.trust._shard import sharded_attribution, sharded_masked_scores
     from attnscope.trust._stability import max_sensitivity
 
+    fr = _check_options(
+        n_samples=n_samples,
+        sanity_samples=sanity_samples,
+        stability_samples=stability_samples,
+        label_epochs=label_epochs,
+        k=k,
+        fractions=fractions,
+        methods=methods,
+        method_options=method_options,
+        method_samples=method_samples,
+    )
     estimator = as_model(estimator, data)
     data = estimator.as_dataset(data, y)
-    if n_samples < 1:
-        raise ConfigError(f"n_samples must be positive, got {n_samples}.")
     rng = check_random_state(random_state)
     if len(data) > n_samples:
         data = data.subset(np.sort(rng.choice(len(data), size=n_samples, replace=False)))
-    fr = np.linspace(0.0, 1.0, 11) if fractions is None else np.asarray(fractions, dtype=float)
     k_idx = np.flatnonzero(np.isclose(fr, k))
     if k_idx.size == 0:
         raise ConfigError(f"fractions must contain k={k} (comprehensiveness/sufficiency).")
@@ -186,9 +252,13 @@ def trust_table(
         # 'ixg,input_x_gradient' or a repeat: one row each (rows were computed twice)
         names = list(dict.fromkeys(canonical_method(m, estimator) for m in methods))
     options = {canonical_method(m, estimator): dict(v) for m, v in (method_options or {}).items()}
+    for name, opts in options.items():  # a typo (n_stepz) is the caller's, not 'not applicable'
+        check_method_options(estimator, name, opts)
     caps = dict(SLOW_METHOD_SAMPLES if method_samples is None else method_samples)
     caps = {canonical_method(m, estimator): int(c) for m, c in caps.items()}
-    with placed(estimator.module_, device) as dev:
+    # eval mode throughout: a user's module left in train mode would predict (and be
+    # deleted from) with dropout and batch statistics on (one sample: a BatchNorm error)
+    with placed(estimator.module_, device) as dev, eval_mode(estimator.module_):
         full_data = data
         full_spec = estimator.attribution_spec(data).to(dev)
         # predicted classes once per (model, data), reused by every method
