@@ -177,9 +177,9 @@ def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, A
     """ConfigError for an option unlike its default: a count (int default) must be a whole
     number >= 1 (or a sequence, e.g. a window per axis), a level (float default) a finite
     number >= 0; text ('10'), booleans and None are refused (they failed deep inside)."""
-    params = inspect.signature(fn).parameters
+    defaults = _defaults_of(fn)
     for key, value in options.items():
-        default = params[key].default if key in params else None
+        default = defaults.get(key)
         if isinstance(default, bool) or not isinstance(default, int | float):
             continue
         if isinstance(value, list | tuple | np.ndarray) and isinstance(default, int):
@@ -194,6 +194,12 @@ def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, A
             raise ConfigError(
                 f"{name}: {key} must be a finite number >= 0 (default {default}), got {value!r}."
             )
+
+
+@functools.cache
+def _defaults_of(fn: Callable[..., Any]) -> dict[str, Any]:
+    """A method's keyword options with their defaults (read once per method)."""
+    return {k: p.default for k, p in inspect.signature(fn).parameters.items()}
 
 
 @functools.cache
