@@ -240,3 +240,23 @@ def test_samples_absent_from_a_modality_warn_that_they_are_zeros():
     with warnings.catch_warnings():
         warnings.simplefilter("error", AttnscopeWarning)
         assert attribute(_net(_Two), complete, method="saliency").values.shape == (17, 8)
+
+
+def test_dataframe_text_columns_are_named_and_mixed_numbers_read() -> None:
+    """A text column (numbers stored as text) is named; numbers mixed with booleans are read
+    as one float table (numpy made them objects, refused as 'dtype object')."""
+    import pandas as pd
+
+    from attnscope.explain import attribute, wrap_module
+
+    net = torch.nn.Linear(3, 2)
+    text = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["1", "2", "x"], "c": [0.0, 1.0, 2.0]})
+    with pytest.raises(DataError, match=r"not numbers: \['b'\]"):
+        attribute(wrap_module(net, kind="table"), text)
+    with pytest.raises(DataError, match=r"input 'rna' has columns that are not numbers"):
+        attribute(wrap_module(net, kind="table"), {"rna": text, "meth": text})
+    mixed = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1, 2, 3], "c": [True, False, True]})
+    attr = attribute(wrap_module(net, kind="table"), mixed, method="input_x_gradient")
+    want = mixed.to_numpy(dtype=np.float32) * net.weight.detach().numpy()[attr.target]
+    np.testing.assert_allclose(attr.values, want, rtol=1e-5)
+    assert attr.feature_names.tolist() == ["a", "b", "c"]

@@ -76,8 +76,11 @@ def infer_kind(X: Any) -> str:
     )
 
 
-def as_array(X: Any, what: str = "X") -> np.ndarray:
+def as_array(X: Any, what: str = "X", *, features: bool = True) -> np.ndarray:
     """``X`` as a numpy array: a tensor detached to the CPU, a sparse matrix made dense.
+
+    With ``features`` (data, not labels), a DataFrame's text columns are named in a
+    DataError and numbers mixed with booleans become one float table.
 
     Raises DataError for what numpy cannot make one array of (rows of different lengths,
     nested lists of tables).
@@ -86,6 +89,20 @@ def as_array(X: Any, what: str = "X") -> np.ndarray:
         return X.detach().cpu().numpy()
     if hasattr(X, "toarray") and hasattr(X, "nnz"):  # scipy.sparse
         return np.asarray(X.toarray())
+    dtypes = getattr(X, "dtypes", None)
+    if features and dtypes is not None and hasattr(X, "columns"):  # a DataFrame's text columns
+        text = [
+            str(c) for c, t in zip(X.columns, list(dtypes)) if getattr(t, "kind", "O") not in "fiub"
+        ]
+        if text:
+            raise DataError(
+                f"{what} has columns that are not numbers: {text[:5]}"
+                f"{' ...' if len(text) > 5 else ''}; convert them (pandas.to_numeric) or drop "
+                "them (ids and labels are not features)."
+            )
+        kinds = {t.kind for t in list(dtypes)}
+        if len(kinds) > 1:  # mixed numbers and booleans: one float table, not objects
+            return np.asarray(X.to_numpy(dtype=np.float64))
     try:
         array = np.asarray(X)
     except ValueError as exc:
@@ -287,7 +304,7 @@ def label_codes(y: Any, names: list[str]) -> np.ndarray:
 
     Whole floats (``1.0``) and booleans are indices; NaN is a missing label (refused).
     """
-    y = as_array(y, "y")
+    y = as_array(y, "y", features=False)
     names = [str(c) for c in names]
     if y.ndim == 2 and y.shape[1] == 1:  # one column (a DataFrame's)
         y = y[:, 0]
