@@ -32,16 +32,18 @@ from attnscope.explain._adapter_inputs import (
     as_array,
     check_same_blocks,
     check_shape,
-    check_wrap_options,
     infer_kind,
     input_blocks,
     is_several,
-    label_codes,
-    labels_of,
-    probe_width,
     sample_ids_of,
     several_kind_error,
     split_inputs,
+)
+from attnscope.explain._adapter_labels import (
+    check_wrap_options,
+    label_codes,
+    labels_of,
+    probe_width,
 )
 
 __all__ = ["INPUT_KINDS", "TorchModel", "as_model", "infer_kind", "wrap_module"]

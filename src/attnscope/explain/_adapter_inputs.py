@@ -17,11 +17,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnscope.data import Dataset, MultiOmicsDataset
+from attnscope.data import MultiOmicsDataset
 from attnscope.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
-    from torch import nn
+    pass
 
 __all__ = [
     "INPUT_KINDS",
@@ -30,11 +30,9 @@ __all__ = [
     "as_array",
     "check_same_blocks",
     "check_shape",
-    "check_wrap_options",
     "infer_kind",
     "input_blocks",
     "is_several",
-    "probe_width",
     "sample_ids_of",
     "several_kind_error",
     "split_inputs",
@@ -290,113 +288,3 @@ def several_kind_error(kind: str) -> ConfigError:
         f"several inputs are supported for kind='table' (one table per input); this model "
         f"is kind={kind!r}. Wrap a module that takes one tensor, or tables."
     )
-
-
-def labels_of(X: Any, names: list[str]) -> np.ndarray | None:
-    """Labels carried by an attnscope Dataset, as names (None for arrays)."""
-    if isinstance(X, Dataset) and X.labels is not None:
-        return np.asarray(X.class_names)[X.labels]
-    return None
-
-
-def label_codes(y: Any, names: list[str]) -> np.ndarray:
-    """Labels as logit columns, shape (n_samples,): class indices, or names in ``names``.
-
-    Whole floats (``1.0``) and booleans are indices; NaN is a missing label (refused).
-    """
-    y = as_array(y, "y", features=False)
-    names = [str(c) for c in names]
-    if y.ndim == 2 and y.shape[1] == 1:  # one column (a DataFrame's)
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise DataError(
-            f"y must hold one label per sample, shape (n_samples,); got shape {y.shape} "
-            "(one-hot rows? give y.argmax(axis=1))."
-        )
-    if y.dtype.kind in "fO":  # NaN, or None among names: missing labels
-        gone = [v is None or (isinstance(v, float) and v != v) for v in y.tolist()]
-        missing = np.flatnonzero(gone)
-        if missing.size:
-            raise DataError(
-                f"{missing.size} labels are missing (NaN or None), the first at sample "
-                f"{missing[0]}; drop those samples or give their labels."
-            )
-    if y.dtype.kind == "f":
-        if np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-    if y.dtype.kind in "iub":
-        y = y.astype(np.int64)
-        if y.size and (y.min() < 0 or y.max() >= len(names)):
-            raise DataError(
-                f"labels must be class indices in 0..{len(names) - 1} (the model's classes "
-                f"{names}); got values from {y.min()} to {y.max()}."
-            )
-        return y
-    lut = {n: i for i, n in enumerate(names)}
-    unknown = sorted({str(v) for v in y} - set(lut))
-    if unknown:
-        raise DataError(
-            f"labels {unknown[:5]} are not among the classes {names} (the model's, in logit "
-            "order); give class indices, or name the classes: wrap_module(net, kind=..., "
-            "classes=[...])."
-        )
-    return np.array([lut[str(v)] for v in y], dtype=np.int64)
-
-
-def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = None) -> int:
-    """The number of logits ``module`` gives for ``inputs`` (one sample).
-
-    A module given data it cannot take (too few features, one table for a forward of two
-    inputs) fails inside its own forward: that becomes a DataError naming the inputs it
-    was given, and a ``classes`` list of another length a ConfigError.
-    """
-    from attnscope.core import batched_forward, module_device
-
-    if module_device(module).type == "meta":
-        raise ConfigError(
-            "the module's parameters are on the 'meta' device (no values): load its weights "
-            "(e.g. module.to_empty(device='cpu'), then load_state_dict) first."
-        )
-    try:
-        out = batched_forward(module, inputs)
-    except (ConfigError, DataError):
-        raise
-    except Exception as exc:
-        shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
-        raise DataError(
-            f"the module's forward failed on one sample of the data, given {len(inputs)} "
-            f"input(s) of shape {shapes}: {type(exc).__name__}: {exc}. Give the data the "
-            "module takes: its number of features, and for a forward of several inputs a "
-            "dict or list of tables, one per input in its order."
-        ) from exc
-    if out.ndim != 2 or not out.is_floating_point():
-        raise ConfigError(
-            f"the module returned {out.dtype} values of shape {tuple(out.shape)} for one "
-            "sample; return float logits of shape (batch, n_classes) (or (batch,) for a "
-            "binary model's log-odds), not predicted classes or per-position outputs."
-        )
-    width = int(out.shape[1])
-    if classes is not None and len(classes) != width:
-        raise ConfigError(
-            f"classes names {len(classes)} classes ({list(classes)}) but the module gives "
-            f"{width} logits; give one name per logit, in logit order."
-        )
-    return width
-
-
-def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[str, Any]) -> None:
-    """ConfigError for a :func:`wrap_module` argument of the wrong type or range."""
-    from torch import nn
-
-    if not isinstance(module, nn.Module):
-        raise ConfigError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
-    for key, value in train.items():
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if key in ("epochs", "batch_size") and not (number and value == int(value) >= 1):
-            raise ConfigError(f"{key} must be a whole number >= 1, got {value!r}.")
-        if key == "lr" and not (number and 0 < value < float("inf")):
-            raise ConfigError(f"lr must be a positive number, got {value!r}.")
-    if isinstance(pad_token, bool) or not isinstance(pad_token, int | np.integer):
-        raise ConfigError(f"pad_token must be a token id (an integer), got {pad_token!r}.")
-    if classes is not None and len(set(map(str, classes))) < len(list(classes)):
-        raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")
