@@ -55,10 +55,10 @@ def test_several_inputs_equal_captum_on_the_tuple_of_tensors() -> None:
     np.testing.assert_allclose(attr.values, want, atol=1e-6)
     assert list(attr.feature_names[:2]) == ["rna:0", "rna:1"]
     assert list(attr.feature_names[-1:]) == ["meth:2"]
-    # a list is taken in the forward's order, named input0, input1
-    listed = attribute(model, [rna, meth], method="integrated_gradients", n_steps=16)
+    # a tuple is taken in the forward's order (captum's convention; a list is rows)
+    listed = attribute(model, (rna, meth), method="integrated_gradients", n_steps=16)
     np.testing.assert_allclose(listed.values, attr.values, atol=1e-7)
-    assert infer_kind([rna, meth]) == "table"
+    assert infer_kind((rna, meth)) == "table"
     # a plain module is wrapped by its data's kind, several tables included
     plain = attribute(net, {"rna": rna, "meth": meth}, method="integrated_gradients", n_steps=16)
     np.testing.assert_allclose(plain.values, attr.values, atol=1e-7)
@@ -144,8 +144,33 @@ def test_several_inputs_errors() -> None:
         model.as_dataset({"rna": rna, "meth": meth[:, :, None]})
     model.as_dataset({"rna": rna, "meth": meth})
     with pytest.raises(DataError, match="same inputs"):
-        model.as_dataset({"meth": meth, "rna": rna})
+        model.as_dataset({"b": meth, "a": rna})
     with pytest.raises(DataError, match="features"):
         model.predict_proba(np.hstack([rna, meth, meth]))
     with pytest.raises(ConfigError, match="kind='table'"):
         wrap_module(net, kind="timeseries").as_dataset({"rna": rna, "meth": meth})
+
+
+def test_dict_keys_follow_the_forward_arguments_and_a_failed_call_keeps_no_layout() -> None:
+    """Keys naming the forward's arguments are put in its order (not paired by position);
+    a first call that fails in the module leaves no layout behind; a list is rows."""
+    net, rna, meth, _ = _data()
+    with torch.no_grad():
+        want = torch.softmax(net(torch.as_tensor(rna), torch.as_tensor(meth)), 1).numpy()
+    model = wrap_module(net, kind="table")
+    with pytest.raises(DataError):  # widths 5 and 3 given to the wrong arguments
+        model.predict_proba({"a": meth, "b": rna})
+    assert not hasattr(model, "input_blocks_")
+    got = model.predict_proba({"meth": meth, "rna": rna})  # the forward's names, other order
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    assert model.input_blocks_ == [("rna", 5), ("meth", 3)]
+    attr = attribute(model, {"meth": meth, "rna": rna}, method="saliency")
+    assert attr.feature_names[0] == "rna:0" and attr.feature_names[-1] == "meth:2"
+    # a tuple first (unnamed), then the names: adopted
+    other = wrap_module(TwoOmicsNet(), kind="table")
+    other.predict_proba((rna, meth))
+    other.predict_proba({"rna": rna, "meth": meth})
+    assert other.input_blocks_ == [("rna", 5), ("meth", 3)]
+    # a list of per-sample rows is one table, as before
+    single = wrap_module(nn.Linear(5, 2), kind="table")
+    np.testing.assert_allclose(single.predict_proba(list(rna)), single.predict_proba(rna))

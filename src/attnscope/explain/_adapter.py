@@ -10,6 +10,7 @@ forward may return logits, a tuple whose first item is the logits, or a ``ModelO
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,7 +24,7 @@ from attnscope.core import (
     module_device,
     seeded,
 )
-from attnscope.data import ArrayDataset, Dataset
+from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
@@ -32,6 +33,7 @@ from attnscope.explain._adapter_inputs import (
     as_array,
     check_same_blocks,
     check_shape,
+    in_forward_order,
     infer_kind,
     input_blocks,
     is_several,
@@ -70,9 +72,11 @@ def wrap_module(
         ``ModelOutput``. Any floating dtype (inputs are cast to it).
     kind : {"table", "onehot", "tokens", "timeseries"}
         What ``module`` takes (see :data:`INPUT_KINDS`). A module of several table inputs,
-        ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict (or
-        list) of arrays, or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
-        input, in the forward's order; attributions cover every input's features side by
+        ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict of
+        arrays (keys naming the forward's arguments are put in its order; other keys are
+        taken in the dict's order), a tuple of arrays (captum's convention; a list is rows
+        of samples), or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
+        input; attributions cover every input's features side by
         side, named ``"input:feature"``. DataFrames are matched by their index (sample
         ids), and their columns name the features.
     embedding : nn.Module or str, optional
@@ -207,7 +211,13 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         elif is_several(X):
             if self.kind != "table":
                 raise several_kind_error(self.kind)
-            matrix, blocks, feature_names = input_blocks(X, getattr(self, "input_blocks_", None))
+            order = None
+            if isinstance(X, Mapping):
+                X = in_forward_order(X, self.module)
+            elif isinstance(X, MultiOmicsDataset):
+                order = list(in_forward_order(X.omics, self.module))
+            stored = getattr(self, "input_blocks_", None)
+            matrix, blocks, feature_names = input_blocks(X, stored, order)
             n = len(matrix)
             data = ArrayDataset(
                 labels=None,
@@ -228,10 +238,11 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 X=array,
             )
         given = data.meta.get("inputs")
-        check_same_blocks(getattr(self, "input_blocks_", None), given)
-        if given and not hasattr(self, "input_blocks_"):
+        stored = getattr(self, "input_blocks_", None)
+        check_same_blocks(stored, given)
+        width = self._probe(data)  # the layout is kept only once the module took it
+        if given and (stored is None or stored != given):
             self.input_blocks_ = [(str(k), int(w)) for k, w in given]
-        width = self._probe(data)
         if not hasattr(self, "n_outputs_") and self.classes is None:
             self.n_outputs_ = width
         names = [str(c) for c in self.classes_]

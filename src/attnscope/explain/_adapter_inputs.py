@@ -30,6 +30,7 @@ __all__ = [
     "as_array",
     "check_same_blocks",
     "check_shape",
+    "in_forward_order",
     "infer_kind",
     "input_blocks",
     "is_several",
@@ -56,7 +57,7 @@ def infer_kind(X: Any) -> str:
 
     Integer arrays are ``tokens``; float 2-D arrays are ``table``; float 3-D arrays with 4
     on the second axis are ``onehot``; other float 3-D arrays are ``timeseries``. Several
-    tables (a dict, list or tuple of arrays, or a multi-omics set) are ``table``: one per
+    tables (a dict or tuple of arrays, or a multi-omics set) are ``table``: one per
     input of the module.
     """
     if is_several(X):
@@ -106,7 +107,7 @@ def as_array(X: Any, what: str = "X", *, features: bool = True) -> np.ndarray:
     except ValueError as exc:
         raise DataError(
             f"{what} cannot be read as one array ({exc}); give a numeric array of shape "
-            "(n_samples, ...), or, for a module of several inputs, a dict or list of arrays "
+            "(n_samples, ...), or, for a module of several inputs, a dict or tuple of arrays "
             "(one table per input)."
         ) from None
     if array.ndim == 0:
@@ -131,24 +132,49 @@ def check_shape(X: np.ndarray, kind: str, what: str = "X") -> None:
 
 
 def is_several(X: Any) -> bool:
-    """Whether ``X`` holds several inputs (a dict, list or tuple of arrays, or multi-omics)."""
-    if isinstance(X, MultiOmicsDataset):
+    """Whether ``X`` holds several inputs: a dict or a tuple of arrays (captum's convention
+    for a forward of several tensors), or a multi-omics set. A list is rows of samples."""
+    if isinstance(X, MultiOmicsDataset | Mapping):
         return True
-    if isinstance(X, Mapping):
-        return True
-    return isinstance(X, (list, tuple)) and len(X) > 0 and all(hasattr(a, "shape") for a in X)
+    return isinstance(X, tuple) and len(X) > 0 and all(hasattr(a, "shape") for a in X)
 
 
-def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks, np.ndarray]:
+def in_forward_order(X: Mapping[str, Any], module: Any) -> Mapping[str, Any]:
+    """A dict of inputs keyed by the names of ``module.forward``'s arguments, in that order.
+
+    Keys that are exactly the forward's positional argument names are put in its order
+    (``{"meth": M, "rna": R}`` for ``forward(self, rna, meth)``); other keys keep the dict's
+    order (the module then takes them positionally in that order).
+    """
+    import inspect
+
+    try:
+        params = inspect.signature(module.forward).parameters.values()
+    except (TypeError, ValueError):
+        return X
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in params if p.kind in kinds]
+    keys = [str(k) for k in X]
+    if sorted(keys) != sorted(names) or keys == names:
+        return X
+    by = {str(k): v for k, v in X.items()}
+    return {name: by[name] for name in names}
+
+
+def input_blocks(
+    X: Any, like: Blocks | None = None, order: list[str] | None = None
+) -> tuple[np.ndarray, Blocks, np.ndarray]:
     """Several table inputs as one matrix with their layout.
 
     Parameters
     ----------
-    X : dict of str -> array, list or tuple of arrays, or MultiOmicsDataset
+    X : dict of str -> array, tuple of arrays, or MultiOmicsDataset
         Each of shape (n_samples, n_features_i), in the order the module's forward takes
-        them (dict insertion order; a list's inputs are named ``input0``, ``input1``, ...).
+        them (dict insertion order; a tuple's inputs are named ``input0``, ``input1``, ...).
     like : list of (str, int), optional
-        The inputs a model was given first: a list of as many inputs takes their names.
+        The inputs a model was given first: a tuple of as many inputs takes their names.
+    order : list of str, optional
+        The modalities of a multi-omics set in the module's argument order.
 
     Returns
     -------
@@ -159,7 +185,7 @@ def input_blocks(X: Any, like: Blocks | None = None) -> tuple[np.ndarray, Blocks
         ``"name:feature"`` (a multi-omics set's own feature names, else column indices).
     """
     if isinstance(X, MultiOmicsDataset):
-        parts = dict(X.omics)
+        parts = {m: X.omics[m] for m in (order or X.omics)}
         names = {m: np.asarray(X.feature_names[m]).astype(str) for m in parts}
         _warn_absent(X)
     elif isinstance(X, Mapping):
@@ -274,7 +300,13 @@ def split_inputs(x: Tensor, blocks: Blocks | None) -> tuple[Tensor, ...]:
 
 
 def check_same_blocks(stored: Blocks | None, given: Blocks | None) -> None:
-    """Refuse data laid out differently from the inputs the model was first given."""
+    """Refuse data laid out differently from the inputs the model was first given.
+
+    Inputs first given unnamed (a tuple: ``input0``, ...) match any names of the same widths.
+    """
+    unnamed = stored and all(k == f"input{i}" for i, (k, _) in enumerate(stored))
+    if unnamed and given and [w for _, w in stored] == [w for _, w in given]:  # type: ignore[union-attr]
+        return
     if stored and given and [tuple(b) for b in stored] != [tuple(b) for b in given]:
         raise DataError(
             f"these inputs are {given}, but the model was given {stored} first; pass the "

@@ -94,7 +94,7 @@ def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = No
             f"the module's forward failed on one sample of the data, given {len(inputs)} "
             f"input(s) of shape {shapes}: {type(exc).__name__}: {exc}. Give the data the "
             "module takes: its number of features, and for a forward of several inputs a "
-            "dict or list of tables, one per input in its order."
+            "dict or tuple of tables, one per input in its order."
         ) from exc
     if out.ndim != 2 or not out.is_floating_point():
         raise ConfigError(
