@@ -260,3 +260,37 @@ def test_dataframe_text_columns_are_named_and_mixed_numbers_read() -> None:
     want = mixed.to_numpy(dtype=np.float32) * net.weight.detach().numpy()[attr.target]
     np.testing.assert_allclose(attr.values, want, rtol=1e-5)
     assert attr.feature_names.tolist() == ["a", "b", "c"]
+
+
+def test_review_round_whole_floats_numpy_scalars_masked_logits_names_and_float64_fit() -> None:
+    """Whole floats reach a method as ints (nt_samples=4.0 was a TypeError deep inside);
+    numpy scalars are numbers; a -inf logit is a masked class, not an error; a table
+    Dataset's feature names name the map; a float64 module retrains (label randomisation)."""
+    from attnscope.core import check_finite_logits
+    from attnscope.data import TabularDataset
+
+    net = _net()
+    model = wrap_module(net, kind="table")
+    assert attribute(model, _A, method="smoothgrad", nt_samples=4.0).values.shape == _A.shape
+    wrap_module(net, kind="table", epochs=np.int64(2), lr=np.float32(1e-3))
+    with pytest.raises(ConfigError, match="epochs must be a whole number"):
+        wrap_module(net, kind="table", epochs=float("inf"))
+    masked = torch.tensor([[0.0, float("-inf")], [1.0, 2.0]])
+    check_finite_logits(masked)  # no error
+    for bad in ([[float("-inf"), float("-inf")]], [[float("nan"), 0.0]], [[float("inf"), 0.0]]):
+        with pytest.raises(DataError, match="NaN or inf"):
+            check_finite_logits(torch.tensor(bad))
+    table = TabularDataset(
+        labels=_Y,
+        sample_ids=np.array([f"s{i}" for i in range(len(_A))]),
+        class_names=["a", "b"],
+        truth=None,
+        meta={},
+        X=_A,
+        feature_names=np.array(["TP53", "BRCA1", "ESR1", "GATA3", "MYC"]),
+    )
+    named = attribute(wrap_module(net, kind="table", classes=["a", "b"]), table, method="saliency")
+    assert named.feature_names.tolist() == ["TP53", "BRCA1", "ESR1", "GATA3", "MYC"]
+    wide = _net().double()
+    wrap_module(wide, kind="table", epochs=1).fit(_A, _Y)
+    assert next(wide.parameters()).dtype == torch.float64

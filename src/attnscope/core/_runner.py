@@ -211,12 +211,15 @@ def iter_batches(n: int, batch_size: int) -> Iterator[slice]:
 
 
 def check_finite_logits(logits: Tensor, sample_ids: Any = None) -> None:
-    """DataError when a model's logits (n_samples, n_classes) hold NaN or inf.
+    """DataError when a model's logits (n_samples, n_classes) hold NaN or +inf, or a sample's
+    are all -inf (a -inf logit alone is a masked class, with probability 0).
 
     Such outputs have no predicted class or probability: every attribution, deletion
     curve and metric computed from them would be NaN or arbitrary (argmax of NaN is 0).
     """
-    bad = ~torch.isfinite(logits.detach()).reshape(len(logits), -1).all(dim=1)
+    z = logits.detach().reshape(len(logits), -1)
+    # -inf is a masked class (softmax 0); NaN, +inf or every class masked has no answer
+    bad = (torch.isnan(z) | (z == float("inf"))).any(dim=1) | (z == float("-inf")).all(dim=1)
     if bool(bad.any()):
         first = int(torch.nonzero(bad)[0, 0])
         name = f"sample {sample_ids[first]}" if sample_ids is not None else f"sample {first}"

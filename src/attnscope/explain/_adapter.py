@@ -22,6 +22,7 @@ from attnscope.core import (
     AttributionSpec,
     batched_forward,
     module_device,
+    module_dtype,
     seeded,
 )
 from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset
@@ -234,7 +235,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 sample_ids=sample_ids_of(X, len(array)),
                 class_names=[],
                 truth=getattr(X, "truth", None),
-                meta={"feature_names": align_frames({"X": X})[1].get("X")},
+                meta={"feature_names": _feature_names(X, array)},
                 X=array,
             )
         given = data.meta.get("inputs")
@@ -371,9 +372,13 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 if callable(reset):
                     reset()
             gen = torch.Generator().manual_seed(int(self.random_state))
+            dtype = module_dtype(self.module)  # a float64 or bfloat16 module trains as it is
+            inputs = tuple(
+                t.to(dtype) if t.is_floating_point() else t for t in self._make_inputs(data)
+            )
             self.history_ = fit_module(
                 self.module,
-                self._make_inputs(data),
+                inputs,
                 torch.as_tensor(data.y),
                 config=config,
                 generator=gen,
@@ -389,6 +394,15 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if hasattr(self, fitted):
                 setattr(clone, fitted, getattr(self, fitted))
         return clone
+
+
+def _feature_names(X: Any, array: np.ndarray) -> np.ndarray | None:
+    """A DataFrame's columns, or a table Dataset's own feature names (genes), if any."""
+    names = align_frames({"X": X})[1].get("X")
+    own = getattr(X, "feature_names", None) if isinstance(X, Dataset) else None
+    if names is None and own is not None and array.ndim == 2 and len(own) == array.shape[1]:
+        names = np.asarray(own).astype(str)
+    return names
 
 
 def as_model(model: Any, data: Any = None) -> Any:

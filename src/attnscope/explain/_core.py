@@ -171,6 +171,7 @@ def check_method_options(model: Any, method: str, options: dict[str, Any]) -> No
             f"{', '.join(accepted) or 'none'}."
         )
     _check_option_values(name, fn, given)
+    options.update(given)  # whole floats as ints
 
 
 def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, Any]) -> None:
@@ -186,10 +187,17 @@ def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, A
             continue
         number = isinstance(value, int | float | np.integer | np.floating)
         if isinstance(default, int):
-            if isinstance(value, bool) or not number or not float(value).is_integer() or value < 1:
+            if (
+                isinstance(value, bool)
+                or not number
+                or not np.isfinite(value)
+                or not float(value).is_integer()
+                or value < 1
+            ):
                 raise ConfigError(
                     f"{name}: {key} must be a whole number >= 1 (default {default}), got {value!r}."
                 )
+            options[key] = int(value)  # 4.0 or np.int64(4): the method gets an int
         elif isinstance(value, bool) or not number or not np.isfinite(value) or value < 0:
             raise ConfigError(
                 f"{name}: {key} must be a finite number >= 0 (default {default}), got {value!r}."

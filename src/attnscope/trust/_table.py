@@ -131,7 +131,8 @@ def _check_options(
         )
     if np.any(np.diff(fr) <= 0):
         raise ConfigError(f"fractions must increase, got {fractions!r}.")
-    if isinstance(k, bool) or not isinstance(k, int | float) or not 0 < k <= 1:
+    real = isinstance(k, int | float | np.integer | np.floating) and not isinstance(k, bool)
+    if not real or not 0 < k <= 1:
         raise ConfigError(f"k must be a share of the features in (0, 1], got {k!r}.")
     return fr
 
