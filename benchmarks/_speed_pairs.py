@@ -18,12 +18,13 @@ from _floor import model_floor
 PAIRS: list[dict[str, Any]] = []
 
 
-#: How a pair is timed: calls shorter than this are repeated (after a warm-up call).
+#: How a pair is timed: both sides alike, after one warm-up call each.
 WARM_BUDGET_S = 2.0
 WARM_REPEATS = 5
 TIMING = (
-    f"each side: one call; when it took under {WARM_BUDGET_S / WARM_REPEATS:g} s it was a "
-    f"warm-up and the time is the median of {WARM_REPEATS} more calls"
+    "each side: one warm-up call, then the median of "
+    f"{WARM_REPEATS} calls when both warm-up calls took under "
+    f"{WARM_BUDGET_S / WARM_REPEATS:g} s, else one call (the same rule for both sides)"
 )
 
 
@@ -33,17 +34,18 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - start
 
 
-def timed_warm(fn: Callable[[], Any]) -> tuple[Any, float]:
-    """The output of ``fn`` and its seconds per call, by the rule in :data:`TIMING`.
+def timed_pair(ours: Callable[[], Any], theirs: Callable[[], Any]) -> tuple[Any, float, Any, float]:
+    """Outputs and seconds per call of both sides, by the rule in :data:`TIMING`.
 
-    A single cold call of a few milliseconds mostly times first-call costs (caches, lazy
-    imports, allocator warm-up) and the machine's noise; both sides of a pair get the
-    same rule.
+    Each side's first call is a warm-up (caches, lazy imports, allocator) and is not timed;
+    short calls are repeated, and the number of timed calls is the same on both sides.
     """
-    out, first = timed(fn)
-    if first * WARM_REPEATS > WARM_BUDGET_S:
-        return out, first
-    return out, float(np.median([timed(fn)[1] for _ in range(WARM_REPEATS)]))
+    a, first_a = timed(ours)
+    b, first_b = timed(theirs)
+    k = WARM_REPEATS if max(first_a, first_b) * WARM_REPEATS <= WARM_BUDGET_S else 1
+    s_a = float(np.median([timed(ours)[1] for _ in range(k)]))
+    s_b = float(np.median([timed(theirs)[1] for _ in range(k)]))
+    return a, s_a, b, s_b
 
 
 def _rho(a: np.ndarray, b: np.ndarray) -> float:
@@ -81,8 +83,7 @@ def pair(
         "threads": torch.get_num_threads(),  # both sides and the floor run at these
     }
     try:
-        (a, n_ours), s_ours = timed_warm(ours)
-        (b, n_peer), s_peer = timed_warm(theirs)
+        (a, n_ours), s_ours, (b, n_peer), s_peer = timed_pair(ours, theirs)
         per_ours, per_peer = s_ours / n_ours, s_peer / n_peer
         entry.update(
             n_ours=n_ours,
