@@ -10,7 +10,6 @@ forward may return logits, a tuple whose first item is the logits, or a ``ModelO
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,22 +24,21 @@ from attnscope.core import (
     module_dtype,
     seeded,
 )
-from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset
+from attnscope.data import ArrayDataset, Dataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
-    align_frames,
     as_array,
     check_same_blocks,
     check_shape,
-    in_forward_order,
     infer_kind,
-    input_blocks,
     is_several,
     sample_ids_of,
+    several_inputs_dataset,
     several_kind_error,
     split_inputs,
+    table_feature_names,
 )
 from attnscope.explain._adapter_labels import (
     check_wrap_options,
@@ -212,22 +210,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         elif is_several(X):
             if self.kind != "table":
                 raise several_kind_error(self.kind)
-            order = None
-            if isinstance(X, Mapping):
-                X = in_forward_order(X, self.module)
-            elif isinstance(X, MultiOmicsDataset):
-                order = list(in_forward_order(X.omics, self.module))
-            stored = getattr(self, "input_blocks_", None)
-            matrix, blocks, feature_names = input_blocks(X, stored, order)
-            n = len(matrix)
-            data = ArrayDataset(
-                labels=None,
-                sample_ids=sample_ids_of(X, n),
-                class_names=[],
-                truth=None,
-                meta={"inputs": blocks, "feature_names": feature_names},
-                X=matrix,
-            )
+            data = several_inputs_dataset(X, self.module, getattr(self, "input_blocks_", None))
         else:
             array = self._array_from(X)
             data = ArrayDataset(
@@ -235,7 +218,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 sample_ids=sample_ids_of(X, len(array)),
                 class_names=[],
                 truth=getattr(X, "truth", None),
-                meta={"feature_names": _feature_names(X, array)},
+                meta={"feature_names": table_feature_names(X, array)},
                 X=array,
             )
         given = data.meta.get("inputs")
@@ -394,15 +377,6 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if hasattr(self, fitted):
                 setattr(clone, fitted, getattr(self, fitted))
         return clone
-
-
-def _feature_names(X: Any, array: np.ndarray) -> np.ndarray | None:
-    """A DataFrame's columns, or a table Dataset's own feature names (genes), if any."""
-    names = align_frames({"X": X})[1].get("X")
-    own = getattr(X, "feature_names", None) if isinstance(X, Dataset) else None
-    if names is None and own is not None and array.ndim == 2 and len(own) == array.shape[1]:
-        names = np.asarray(own).astype(str)
-    return names
 
 
 def as_model(model: Any, data: Any = None) -> Any:

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnscope.data import MultiOmicsDataset
+from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset
 from attnscope.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -35,8 +35,10 @@ __all__ = [
     "input_blocks",
     "is_several",
     "sample_ids_of",
+    "several_inputs_dataset",
     "several_kind_error",
     "split_inputs",
+    "table_feature_names",
 ]
 
 #: (name, width) of each input of a module with several table inputs, in argument order.
@@ -320,3 +322,35 @@ def several_kind_error(kind: str) -> ConfigError:
         f"several inputs are supported for kind='table' (one table per input); this model "
         f"is kind={kind!r}. Wrap a module that takes one tensor, or tables."
     )
+
+
+def several_inputs_dataset(X: Any, module: Any, stored: Blocks | None) -> ArrayDataset:
+    """Several table inputs of ``module`` as one :class:`ArrayDataset` (``meta["inputs"]``).
+
+    A dict keyed by the forward's argument names, or a multi-omics set's modalities named
+    so, is put in the forward's order (:func:`in_forward_order`); ``stored`` is the layout
+    the model was given first (see :func:`input_blocks`).
+    """
+    order = None
+    if isinstance(X, Mapping):
+        X = in_forward_order(X, module)
+    elif isinstance(X, MultiOmicsDataset):
+        order = list(in_forward_order(X.omics, module))
+    matrix, blocks, feature_names = input_blocks(X, stored, order)
+    return ArrayDataset(
+        labels=None,
+        sample_ids=sample_ids_of(X, len(matrix)),
+        class_names=[],
+        truth=None,
+        meta={"inputs": blocks, "feature_names": feature_names},
+        X=matrix,
+    )
+
+
+def table_feature_names(X: Any, array: np.ndarray) -> np.ndarray | None:
+    """A DataFrame's columns, or a table Dataset's own feature names (genes), if any."""
+    names = align_frames({"X": X})[1].get("X")
+    own = getattr(X, "feature_names", None) if isinstance(X, Dataset) else None
+    if names is None and own is not None and array.ndim == 2 and len(own) == array.shape[1]:
+        names = np.asarray(own).astype(str)
+    return names
