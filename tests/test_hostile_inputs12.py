@@ -294,3 +294,15 @@ def test_review_round_whole_floats_numpy_scalars_masked_logits_names_and_float64
     wide = _net().double()
     wrap_module(wide, kind="table", epochs=1).fit(_A, _Y)
     assert next(wide.parameters()).dtype == torch.float64
+
+
+def test_metrics_of_one_class_raise_no_sklearn_warning() -> None:
+    """Samples of one class (a new file): balanced accuracy is that class's recall, AUROC
+    NaN, and no sklearn warning leaks from the library (only the CLI path filtered it)."""
+    from attnscope.metrics import classification_metrics
+
+    proba = np.tile([0.3, 0.7], (5, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = classification_metrics(np.ones(5, dtype=int), proba)
+    assert out["balanced_accuracy"] == 1.0 and np.isnan(out["auroc"])

@@ -42,6 +42,8 @@ def classification_metrics(
     dict of str -> float
         AUROC/AUPRC are NaN when a class is absent from ``y_true``.
     """
+    import warnings
+
     from sklearn import metrics as skm
 
     y_true = np.asarray(y_true).astype(np.int64)
@@ -59,7 +61,10 @@ def classification_metrics(
         if name == "accuracy":
             out[name] = float(skm.accuracy_score(y_true, pred))
         elif name == "balanced_accuracy":
-            out[name] = float(skm.balanced_accuracy_score(y_true, pred))
+            with warnings.catch_warnings():  # samples of one class: the recall of that class
+                warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+                warnings.filterwarnings("ignore", message="A single label was found")
+                out[name] = float(skm.balanced_accuracy_score(y_true, pred))
         elif name in ("f1_macro", "f1_weighted"):
             out[name] = float(
                 skm.f1_score(y_true, pred, average=name[3:], labels=np.arange(k), zero_division=0)
