@@ -11,9 +11,7 @@ import typer
 from attnscope import __version__
 from attnscope.cli._common import console, parse_sets, read_config
 from attnscope.cli._options import (
-    AllSamplesOpt,
     ClassOpt,
-    DataArg,
     DeviceOpt,
     FitDataArg,
     FormatOpt,
@@ -24,7 +22,6 @@ from attnscope.cli._options import (
     PhenoOpt,
     SplitOpt,
     request,
-    run_data,
 )
 from attnscope.cli._warnings import install as install_warning_lines
 from attnscope.errors import ConfigError
@@ -311,126 +308,33 @@ def fit(
     if summary.get("verdict"):
         con.print(f"verdict: {summary['verdict']}", markup=False)
     if report:
-        _write_report(out)
+        from attnscope.cli._report import report_line
+
+        report_line(out)
     con.print(f"run directory: {out}")
 
 
-def _write_report(run: Path) -> None:
-    from attnscope.report import write_report
+def _register_optional_commands() -> None:
+    """Commands living in their own modules (explain/trust, consistency, report)."""
+    import importlib
 
-    path = write_report(run)
-    if path is None:
-        raise ConfigError("the HTML report is not available in this version.")
-    console().print(f"report: {path}")
-
-
-# ------------------------------------------------------------------------------- predict
-@app.command()
-def predict(
-    run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
-    data: DataArg = None,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            help="File to write: .csv comma-separated; .tsv, .txt or .tab tab-separated.",
-        ),
-    ] = None,
-    format_: FormatOpt = None,
-    labels: LabelsOpt = None,
-    label_col: LabelColOpt = None,
-    names: NamesOpt = None,
-    split: SplitOpt = None,
-    modality: ModalityOpt = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing output file.")] = False,
-) -> None:
-    """Predict classes and probabilities for DATA; writes a TSV."""
-    from attnscope.run._predict import predict_run, prediction_target
-
-    prediction_target(run, output, force=force)  # before the data is read
-    req = request(
-        data,
-        format=format_,
-        labels=labels,
-        label_col=label_col,
-        names=names,
-        split=split,
-        modalities=modality,
-    )
-    path, n = predict_run(run, run_data(run, req, labelled=False), output=output, force=force)
-    console().print(f"wrote {n} predictions to {path}")
+    for module in (
+        "attnscope.cli._evaluate",
+        "attnscope.cli._explain",
+        "attnscope.cli._consistency",
+        "attnscope.cli._report",
+        "attnscope.cli._motifs",
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                continue
+            raise
+        mod.register(app)
 
 
-# ------------------------------------------------------------------------------ evaluate
-@app.command()
-def evaluate(
-    run: Annotated[Path, typer.Argument(help="Run directory written by 'attnscope fit'.")],
-    data: DataArg = None,
-    format_: FormatOpt = None,
-    labels: LabelsOpt = None,
-    label_col: LabelColOpt = None,
-    names: NamesOpt = None,
-    split: SplitOpt = None,
-    class_: ClassOpt = None,
-    modality: ModalityOpt = None,
-    trust: Annotated[bool, typer.Option(help="Also compute the explanation trust table.")] = True,
-    methods: Annotated[
-        str | None, typer.Option(help="Comma-separated attribution methods for the trust table.")
-    ] = None,
-    n_samples: Annotated[int, typer.Option(help="Samples used for the trust table.")] = 200,
-    all_samples: AllSamplesOpt = False,
-    device: DeviceOpt = None,
-    report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
-) -> None:
-    """Predictive metrics (metrics.json), then explanation trust figures (trust.json).
-
-    Only the samples the run did not train on are scored unless --all-samples.
-    """
-    from attnscope.cli._explain import trust_progress, trust_rows_table
-    from attnscope.run import evaluate_run
-
-    req = request(
-        data,
-        format=format_,
-        labels=labels,
-        label_col=label_col,
-        names=names,
-        split=split,
-        classes=class_,
-        modalities=modality,
-    )
-    dataset = run_data(run, req)
-    chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
-    with trust_progress(run, chosen, enabled=trust) as progress:
-        result = evaluate_run(
-            run,
-            dataset,
-            trust=trust,
-            n_samples=n_samples,
-            methods=chosen,
-            all_samples=all_samples,
-            device=device,
-            on_metrics=_print_metrics,
-            progress=progress,
-        )
-    if result.get("trust"):
-        console().print(trust_rows_table(result["trust"]))
-    if report:
-        _write_report(run)
-
-
-def _print_metrics(metrics: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    table = Table(title="predictive metrics")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for key, value in metrics.items():
-        if isinstance(value, float):
-            table.add_row(key, "n/a" if value != value else f"{value:.4f}")
-    table.caption = str(metrics.get("scope", ""))
-    console().print(table)
+_register_optional_commands()
 
 
 # ---------------------------------------------------------------------------- datasets
@@ -451,28 +355,6 @@ def datasets_cmd(
     con = console()
     for item in listing():
         con.print("\t".join(str(item.get(k, "")) for k in ("name", "modality", "shape", "source")))
-
-
-def _register_optional_commands() -> None:
-    """Commands living in their own modules (explain/trust, consistency, report)."""
-    import importlib
-
-    for module in (
-        "attnscope.cli._explain",
-        "attnscope.cli._consistency",
-        "attnscope.cli._report",
-        "attnscope.cli._motifs",
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name == module:
-                continue
-            raise
-        mod.register(app)
-
-
-_register_optional_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["register"]
+__all__ = ["register", "report_line"]
 
 
 def register(app: typer.Typer) -> None:
@@ -32,3 +32,11 @@ def register(app: typer.Typer) -> None:
         console().print(
             f"report: {path} ({size / 1e6:.2f} MB, {time.perf_counter() - start:.1f} s)"
         )
+
+
+def report_line(run: Path) -> None:
+    """Write ``RUN/report.html`` and print its path (``fit --report``, ``evaluate --report``)."""
+    from attnscope.cli._common import console
+    from attnscope.report import write_report
+
+    console().print(f"report: {write_report(run)}")
