@@ -31,11 +31,23 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
 from attnscope.core import ModelOutput
+from attnscope.models._genotype_tokens import (
+    CLS,
+    GENOTYPE_OFFSET,
+    MASK,
+    MEAN,
+    MISSING,
+    N_TOKENS,
+    PAD,
+    VOCAB_SIZE,
+    genotype_tokens,
+    uint8_tokens,
+)
+from attnscope.models._hemera_memory import hemera_memory_estimate
 
 __all__ = [
     "CLS",
@@ -54,36 +66,6 @@ __all__ = [
     "sinusoidal_encoding",
     "uint8_tokens",
 ]
-
-#: Token vocabulary. Genotype ``g`` in {0, 1, 2} (copies of the counted allele) is token
-#: ``GENOTYPE_OFFSET + g``; a missing call is ``MISSING``; ``MASK`` replaces a token hidden
-#: for MLM pre-training; ``CLS`` is prepended by the model; ``PAD`` is unused by SNP
-#: arrays (fixed length) and kept for compatibility with other token models. ``MEAN`` is
-#: not a real token: it embeds to the *mean training embedding* of its SNP (the baseline of
-#: layer integrated gradients) and never appears in data.
-PAD, MASK, CLS, MISSING = 0, 1, 2, 3
-GENOTYPE_OFFSET = 4
-N_TOKENS = 7  # real tokens: PAD, MASK, CLS, MISSING, 0, 1, 2
-MEAN = 7
-VOCAB_SIZE = 8
-
-
-def genotype_tokens(genotypes: Tensor) -> Tensor:
-    """Dosages (b, n) in {-1, 0, 1, 2} (-1 = missing) -> tokens (b, n), int64."""
-    g = genotypes.long()
-    return torch.where(g < 0, torch.full_like(g, MISSING), g + GENOTYPE_OFFSET)
-
-
-def uint8_tokens(genotypes: np.ndarray) -> Tensor:
-    """Dosages (b, n) int8 in {-1, 0, 1, 2} -> tokens (b, n) uint8, without an int64 copy.
-
-    Equal to ``genotype_tokens(torch.from_numpy(g)).to(torch.uint8)``; a 379K-SNP cohort
-    stays one byte per genotype.
-    """
-    g = np.asarray(genotypes)
-    tok = (g + GENOTYPE_OFFSET).astype(np.uint8)
-    tok[g < 0] = MISSING
-    return torch.from_numpy(tok)
 
 
 def sinusoidal_encoding(positions: Tensor, dim: int) -> Tensor:
@@ -408,45 +390,3 @@ class HEMERA(nn.Module):
         if mlm:
             extras["mlm_logits"] = self.mlm_head(self.mlm_norm(x[:, 1:]))
         return ModelOutput(logits=logits, attention={"cls": w, "snp": snp_w[:, 1:]}, extras=extras)
-
-
-def hemera_memory_estimate(
-    n_snps: int,
-    batch_size: int,
-    *,
-    dim: int = 36,
-    n_layers: int = 1,
-    heads: int = 1,
-    k: int = 36,
-    ff_mult: int = 2,
-    attention: str = "linformer",
-    mlm: bool = False,
-) -> int:
-    """Upper estimate (bytes) of one training step's memory above the interpreter.
-
-    Counts parameters with gradients and two AdamW moments (x4), the activations kept for
-    the backward pass, ``(36 + 2 * ff_mult)`` (b, n, d) float tensors per layer where every
-    token is a query, 6 for a [CLS]-only last layer, 4 for the embedding, and 5 copies of
-    each attention matrix (b, h, queries, keys). The coefficients were calibrated against
-    the peak memory measured at 10K and 50K SNPs (``benchmarks/hemera_scale.py``) and
-    rounded up. Used to refuse settings (full attention) that cannot fit before trying.
-
-    Returns
-    -------
-    int
-    """
-    n = n_snps + 1
-    per_layer_attn = (
-        2 * n * k + 4 * dim * dim + 2 * dim if attention == "linformer" else 4 * dim * dim
-    )
-    n_params = VOCAB_SIZE * dim + n_layers * (per_layer_attn + 2 * ff_mult * dim * dim) + 2 * n
-    params = 4 * 4 * n_params
-    keys = k if attention == "linformer" else n
-    act = 4 * batch_size * n * dim + 2 * batch_size * n
-    for i in range(n_layers):
-        full = mlm or i < n_layers - 1
-        act += (36 + 2 * ff_mult if full else 6) * batch_size * n * dim
-        act += 5 * batch_size * heads * (n if full else 1) * keys
-    if mlm:
-        act += 6 * batch_size * n * N_TOKENS
-    return int(params + 4 * act)
