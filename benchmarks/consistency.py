@@ -5,7 +5,8 @@ Usage::
     python benchmarks/consistency.py [--quick] [--seeds 100] [--tasks mortality,severity]
         [--epochs 30] [--patience 6] [--hidden 16] [--attention-dim 16] [--batch-size 64]
         [--no-delta] [--step-hours 1] [--n-explain 200] [--gru-seeds 3] [--other-seeds 10]
-        [--threads 1] [--skip-other] [--tuning-log FILE]
+        [--threads 1] [--skip-other] [--tuning-log FILE] [--set KEY=VALUE ...]
+        [--ensemble-size 5]
 
 Each call replaces the rows of the data sets it runs and keeps the others, so tasks can be
 run one at a time; ``tasks.<name>.command`` (and ``tasks.<name>.params``) in the results
@@ -13,7 +14,10 @@ file record each call. The attention-LSTM settings (time-since-last-observation 
 attention units, batch size, up to 30 epochs with early stopping after 6 stale epochs on
 validation AUROC) were chosen on the validation share with
 ``benchmarks/consistency_tune.py`` (5 variants per setting, test share unused);
-``--tuning-log`` stores that search in the results file.
+``--tuning-log`` stores that search in the results file. ``--set`` changes any other
+estimator parameter (``--set summary_branch=true``). Besides each variant's own test AUROC,
+the variants are scored as seed ensembles (their mean probability): all N at once, and in
+disjoint groups of ``--ensemble-size`` (the ensemble size the validation search scored).
 
 Data: PhysioNet/CinC Challenge 2012 set-a (Silva et al. 2012; PhysioNet, ODC-By 1.0), 4,000
 stays, hourly grid over 48 h, 36 variables (values + observed masks; the attention-LSTM
@@ -75,7 +79,7 @@ def summary_features(data: Any) -> np.ndarray:
     return np.concatenate([*feats, count, np.asarray(data.static, dtype=np.float64)], axis=1)
 
 
-def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, float]]:
+def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, Any]]:
     """Logistic regression and gradient boosting on summary features; AUROC/AUPRC on test."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
@@ -102,8 +106,38 @@ def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, float]]:
             "auroc": float(auroc[0]),
             "auprc": float(auprc[0]),
             "seconds": time.perf_counter() - start,
+            "proba": proba[0],
         }
     return out
+
+
+def bootstrap_auroc_difference(
+    y: np.ndarray, score_a: np.ndarray, score_b: np.ndarray, n_boot: int = 2000, seed: int = 0
+) -> dict[str, float]:
+    """AUROC(a) - AUROC(b) on one test set, with a paired bootstrap over its samples.
+
+    Both models are scored on the same resampled test samples (resamples holding one class
+    only are drawn again); 95% percentile interval and the share of resamples where a is
+    not better.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    diffs: list[float] = []
+    while len(diffs) < n_boot:
+        idx = rng.integers(0, n, n)
+        if np.unique(y[idx]).size < 2:
+            continue
+        diffs.append(roc_auc_score(y[idx], score_a[idx]) - roc_auc_score(y[idx], score_b[idx]))
+    d = np.asarray(diffs)
+    return {
+        "difference": float(roc_auc_score(y, score_a) - roc_auc_score(y, score_b)),
+        "ci_low": float(np.percentile(d, 2.5)),
+        "ci_high": float(np.percentile(d, 97.5)),
+        "share_not_better": float(np.mean(d <= 0)),
+        "n_boot": n_boot,
+    }
 
 
 def split_data(data: Any) -> tuple[Any, Any, Any]:
@@ -119,8 +153,8 @@ def gru_runs(train: Any, val: Any, test: Any, params: dict[str, Any], seeds: int
     from attnscope.run._consistency import _predictive
 
     aurocs, auprcs, secs = [], [], []
-    lstm_only = ("attention_dim", "window", "delta", "static_to_lstm", "clip")
-    keep = {k: v for k, v in params.items() if k not in lstm_only}
+    own = GRUClassifier().get_params()  # the attention-LSTM's other options do not apply
+    keep = {k: v for k, v in params.items() if k in own}
     for seed in range(seeds):
         start = time.perf_counter()
         est = GRUClassifier(random_state=seed, **keep).fit(train, validation_data=val)
@@ -245,7 +279,15 @@ def record_earlier(path: Path, note: str = "") -> None:
 
 #: The attention-LSTM settings of this benchmark: the estimator's own defaults, so the CLI
 #: (``attnscope fit --model attn_lstm``) trains the model benchmarked here.
-SETTINGS = ("hidden", "attention_dim", "window", "epochs", "patience", "lr", "batch_size")
+SETTINGS: tuple[str, ...] = (
+    "hidden",
+    "attention_dim",
+    "window",
+    "epochs",
+    "patience",
+    "lr",
+    "batch_size",
+)
 SETTINGS += ("dropout", "delta")
 
 
@@ -270,6 +312,22 @@ def main() -> None:
     ap.add_argument("--attention-dim", type=int, default=d["attention_dim"])
     ap.add_argument("--batch-size", type=int, default=d["batch_size"])
     ap.add_argument("--tuning-log", help="JSON lines of benchmarks/consistency_tune.py to record")
+    ap.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="another AttnLSTMClassifier parameter (value read as JSON, else text); repeatable",
+    )
+    ap.add_argument("--setting", default="", help="name of the setting (a tuning row)")
+    ap.add_argument("--rule", default="", help="how the setting was chosen (recorded)")
+    ap.add_argument(
+        "--ensemble-size",
+        type=int,
+        default=5,
+        help="seeds per ensemble in the grouped ensemble rows (the size validated)",
+    )
     ap.add_argument("--n-explain", type=int, default=200)
     ap.add_argument("--other-seeds", type=int, default=10)
     ap.add_argument("--gru-seeds", type=int, default=3)
@@ -299,6 +357,7 @@ def main() -> None:
         "patience": args.patience,
         "batch_size": args.batch_size,
         "delta": d["delta"] and not args.no_delta,
+        **_parse_sets(args.sets),
     }
     n_seeds = 8 if args.quick else args.seeds
     n_explain = 40 if args.quick else args.n_explain
@@ -327,7 +386,8 @@ def main() -> None:
         gru = gru_runs(train, val, test, params, 1 if args.quick else args.gru_seeds)
         rows.append(row(dataset, "gru", "auroc", gru["auroc"], sum(gru["seconds"])))
         rows.append(row(dataset, "gru", "auprc", gru["auprc"], sum(gru["seconds"])))
-        print(task, "baselines", base, "gru", gru, flush=True)
+        shown = {k: {m: v for m, v in r.items() if m != "proba"} for k, r in base.items()}
+        print(task, "baselines", shown, "gru", gru, flush=True)
         res = run_consistency(
             data,
             model="attn_lstm",
@@ -339,6 +399,18 @@ def main() -> None:
             random_state=0,
         )
         rows.extend(study_rows(dataset, "attn_lstm", res))
+        if res["split"]["n_test"] != len(test):
+            raise SystemExit("the study's test share differs from the baselines' split")
+        ens = ensemble_rows(dataset, "attn_lstm", res, np.asarray(test.y), args.ensemble_size)
+        rows.extend(ens)
+        # the seed ensemble against gradient boosting on the same test stays (binary tasks)
+        comparison = {}
+        if res["proba"].shape[-1] == 2:
+            comparison = bootstrap_auroc_difference(
+                np.asarray(test.y),
+                res["proba"].mean(axis=0)[:, 1],
+                base["gradient_boosting"]["proba"][:, 1],
+            )
         extra["tasks"][task] = {
             "n_variants": n_seeds,
             "split": res["split"],
@@ -352,6 +424,9 @@ def main() -> None:
             "step_hours": args.step_hours,
             "epochs": params["epochs"],
             "params": dict(params),
+            "setting": args.setting,
+            "ensemble_vs_gradient_boosting": comparison,
+            "rule": args.rule,
             "n_explain": n_explain,
             "examples": _jsonable(res["examples"]),
         }
@@ -372,6 +447,55 @@ def main() -> None:
     if previous.get("earlier_runs"):
         extra["earlier_runs"] = previous["earlier_runs"]
     write_results("consistency", kept + rows, **extra)
+
+
+def _parse_sets(items: list[str]) -> dict[str, Any]:
+    """``["summary_branch=true", "lr=0.01"]`` -> ``{"summary_branch": True, "lr": 0.01}``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: --set {item!r}: expected KEY=VALUE.")
+        try:
+            out[key.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            out[key.strip()] = text
+    return out
+
+
+def ensemble_rows(
+    dataset: str, variant: str, res: dict[str, Any], y_test: np.ndarray, size: int
+) -> list[dict[str, Any]]:
+    """AUROC/AUPRC of the variants as seed ensembles (mean probability).
+
+    One row for all N variants (the library's ``ensemble_auroc``) and one over the disjoint
+    groups of ``size`` consecutive variants (mean +- std over groups).
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    proba = np.asarray(res["proba"])  # (N, n_test, C), binary tasks here
+    n = len(proba)
+    pred = res["predictive"]
+    rows = [
+        row(dataset, f"{variant} ({n}-seed ensemble)", "auroc", pred["ensemble_auroc"], 0.0),
+        row(dataset, f"{variant} ({n}-seed ensemble)", "auprc", pred["ensemble_auprc"], 0.0),
+    ]
+    groups = proba[: (n // size) * size].reshape(n // size, size, *proba.shape[1:]).mean(axis=1)
+    if len(groups) and proba.shape[-1] == 2:
+        auroc = [roc_auc_score(y_test, g[:, 1]) for g in groups]
+        auprc = [average_precision_score(y_test, g[:, 1]) for g in groups]
+        name = f"{variant} ({size}-seed ensembles)"
+        rows.append(row(dataset, name, "auroc", auroc, 0.0, groups=len(groups)))
+        rows.append(row(dataset, name, "auprc", auprc, 0.0, groups=len(groups)))
+    return rows
+
+
+def _changes(line: dict[str, Any]) -> dict[str, Any]:
+    """A tuning line's options that differ from the estimator's defaults."""
+    from attnscope.estimators import AttnLSTMClassifier
+
+    d = AttnLSTMClassifier().get_params()
+    return {k: v for k, v in line.get("config", {}).items() if k not in d or d[k] != v}
 
 
 def _concat(a: Any, b: Any) -> Any:
@@ -457,13 +581,35 @@ def markdown(results: dict) -> str:
     lines += ["", "| task | model | AUROC | AUPRC | n |", "|---|---|---|---|---|"]
     datasets = sorted({r["dataset"] for r in rows})
     for ds in datasets:
-        for model in ("attn_lstm", "gru", "gradient_boosting", "logistic_regression", "attngen"):
+        ensembles = sorted(
+            {r["variant"] for r in rows if r["dataset"] == ds and "ensemble" in r["variant"]}
+        )
+        baselines = ("gru", "gradient_boosting", "logistic_regression", "attngen")
+        for model in ("attn_lstm", *ensembles, *baselines):
             a, p = get(ds, model, "auroc"), get(ds, model, "auprc")
             if a and p:
                 lines.append(
                     f"| {ds} | {model} | {a['mean']:.3f} ± {a['std']:.3f} | "
                     f"{p['mean']:.3f} ± {p['std']:.3f} | {a['n']} |"
                 )
+    if any("ensemble" in r["variant"] for r in rows):
+        lines += [
+            "",
+            "Seed ensembles: the variants' mean probability, all of them at once (n = 1) and "
+            "in disjoint groups of consecutive seeds (n = groups); the rows above them are "
+            "single models (n = variants).",
+        ]
+    for task, info in sorted(results.get("tasks", {}).items()):
+        if info.get("setting"):
+            lines.append(f"- {task}: setting `{info['setting']}`; {info.get('rule', '')}")
+        c = info.get("ensemble_vs_gradient_boosting")
+        if c:
+            lines.append(
+                f"- {task}: the {info['n_variants']}-seed ensemble minus gradient boosting, "
+                f"AUROC {c['difference']:+.3f} (95% paired bootstrap interval over the test "
+                f"stays {c['ci_low']:+.3f} to {c['ci_high']:+.3f}; not better in "
+                f"{100 * c['share_not_better']:.1f}% of {c['n_boot']} resamples)."
+            )
     lines += [
         "",
         "Per-sample consistency across variants (mean over explained samples):",
@@ -564,22 +710,24 @@ def markdown(results: dict) -> str:
             f"{tuning[0].get('members', 5)} seed variants per setting "
             "(`benchmarks/consistency_tune.py`); validation AUROC, mean ± std over variants:",
             "",
-            "| setting | changes | val AUROC | best epochs |",
-            "|---|---|---|---|",
+            "| setting | changes | val AUROC | val AUROC, 5-seed ensemble | best epochs |",
+            "|---|---|---|---|---|",
         ]
         refs = [t["reference_val_auroc"] for t in tuning if t.get("reference_val_auroc")]
         for t in tuning:
+            ens = t.get("val_auroc_averaged")
             lines.append(
-                f"| {t['name']} | `{json.dumps(t.get('changes', {}))}` | "
-                f"{t['val_auroc_mean']:.3f} ± {t['val_auroc_std']:.3f} | {t['best_epochs']} |"
+                f"| {t['name']} | `{json.dumps(t.get('changes', _changes(t)))}` | "
+                f"{t['val_auroc_mean']:.3f} ± {t['val_auroc_std']:.3f} | "
+                f"{'' if ens is None else f'{ens:.3f}'} | {t['best_epochs']} |"
             )
         if refs:
             lines += [
                 "",
                 "Summary-feature baselines fitted on the training share, on the same validation "
                 f"share: gradient boosting {refs[0]['gradient_boosting']:.3f}, logistic "
-                f"regression {refs[0]['logistic_regression']:.3f}. `base` is the previous "
-                "setting; the benchmark uses the last row's setting.",
+                f"regression {refs[0]['logistic_regression']:.3f}. `base` is the first "
+                "setting; the setting each task uses is named above the consistency table.",
             ]
     lines += [
         "",

@@ -276,6 +276,23 @@ def test_generic_path_on_another_model():
     ]
     assert res["per_sample"]["integrated_gradients"]["spearman"].shape == (res["split"]["n_test"],)
     assert len(res["predictive"]["auroc"]) == 2
+    # the seed ensemble: sklearn's AUROC of the variants' mean probability (and no variant's)
+    from sklearn.metrics import roc_auc_score
+
+    proba = res["proba"]
+    assert proba.shape == (2, res["split"]["n_test"], 2)
+    assert np.allclose(proba.sum(-1), 1.0, atol=1e-5)
+    from attnscope.data import train_val_test_split
+
+    sp = res["split"]
+    te = train_val_test_split(
+        data.y, val_size=sp["val_size"], test_size=sp["test_size"], random_state=sp["split_seed"]
+    )[2]
+    y_test = data.y[te]
+    for i in range(2):
+        assert np.isclose(roc_auc_score(y_test, proba[i, :, 1]), res["predictive"]["auroc"][i])
+    expected = roc_auc_score(y_test, proba.mean(0)[:, 1])
+    assert np.isclose(res["predictive"]["ensemble_auroc"], expected)
 
 
 def test_cli_consistency_on_simulated_series(tmp_path, tiny_ts):
@@ -307,6 +324,8 @@ def test_cli_consistency_on_simulated_series(tmp_path, tiny_ts):
     section = section[: section.index("</section>")]
     assert section.count('class="plotly-graph-div"') == 1 + 3 + 1  # violins, 3 spreads, AUROC
     assert "3 variants of attn_lstm differing only in their random seed" in section
+    ensemble = summary["predictive"]["ensemble_auroc"]
+    assert f"(a seed ensemble): {ensemble:.3f}" in section and "proba" not in summary
     assert "overview.png" not in html and 'id="notes"' not in html
     mean = summary["summary"]["attention"]["spearman"]["mean"]
     assert f'data-v="{float(mean)!r}"' in section  # the summary table's first cell

@@ -54,7 +54,8 @@ def write_consistency(result: dict[str, Any], out: Path, *, plots: bool = True) 
     from attnscope._utils.files import write_json, write_text
     from attnscope.pl._consistency import consistency_distribution, consistency_overview
 
-    summary = {k: v for k, v in result.items() if k not in ("per_sample", "sample_ids", "target")}
+    arrays = ("per_sample", "sample_ids", "target", "proba")  # the TSV holds the per-sample ones
+    summary = {k: v for k, v in result.items() if k not in arrays}
     written = [write_json(out / "consistency.json", _jsonable(summary))]
     cols = ["sample_id", "target"]
     columns: list[np.ndarray] = [np.asarray(result["sample_ids"]), np.asarray(result["target"])]
@@ -188,7 +189,8 @@ def register(app: typer.Typer) -> None:
         con.print(table)
         t = result["timing"]
         con.print(
-            f"AUROC {pred['auroc_mean']:.3f} ± {pred['auroc_std']:.3f} over variants; "
+            f"AUROC {pred['auroc_mean']:.3f} ± {pred['auroc_std']:.3f} over variants "
+            f"({pred['ensemble_auroc']:.3f} as one {seeds}-seed ensemble); "
             f"training {t['per_variant_seconds']:.2f} s per variant"
             + (f" vs {t['standalone_seconds']:.2f} s standalone" if t["standalone_seconds"] else "")
         )

@@ -91,7 +91,11 @@ def consistency_section(ctx: RunContext) -> Section | None:
         f"{split.get('n_explained', '?')} test samples explained by each variant."
     )
     if isinstance(pred.get("auroc_mean"), int | float):
-        lead += f" Test AUROC {pred['auroc_mean']:.3f} ± {pred.get('auroc_std') or 0:.3f}."
+        lead += f" Test AUROC {pred['auroc_mean']:.3f} ± {pred.get('auroc_std') or 0:.3f}"
+        if isinstance(pred.get("ensemble_auroc"), int | float):  # absent in older runs
+            ensemble = pred["ensemble_auroc"]
+            lead += f"; the variants' mean probability (a seed ensemble): {ensemble:.3f}"
+        lead += "."
     parts = [f'<p class="lead" id="consistency-lead">{esc(lead)}</p>', _summary_table(study)]
     per_tsv = folder / "per_sample.tsv"
     if per_tsv.is_file():

@@ -200,7 +200,9 @@ def run_consistency(
     Returns
     -------
     dict
-        ``predictive`` (per-variant AUROC/AUPRC and their mean/std), ``per_sample``
+        ``predictive`` (per-variant AUROC/AUPRC, their mean/std, and ``ensemble_auroc`` /
+        ``ensemble_auprc`` of the variants' mean probability), ``proba`` (test
+        probabilities of every variant, shape (n_variants, n_test, n_classes)), ``per_sample``
         (method -> metric -> array of shape (n_explain,); ``sample_ids``),
         ``per_variant`` (method -> mean agreement of each variant with the others),
         ``summary`` (method -> metric -> mean/median/quartiles), ``relation``
@@ -253,6 +255,8 @@ def run_consistency(
 
     y_test = np.asarray(test.y)
     auroc, auprc = _predictive(y_test, run["proba"])
+    # the variants as one seed ensemble: their mean probability
+    ens_auroc, ens_auprc = _predictive(y_test, run["proba"].mean(axis=0, keepdims=True))
     start = time.perf_counter()
     per_sample: dict[str, dict[str, np.ndarray]] = {}
     per_variant: dict[str, np.ndarray] = {}
@@ -307,7 +311,10 @@ def run_consistency(
             "auroc_std": float(auroc.std(ddof=1)),
             "auprc_mean": float(auprc.mean()),
             "auprc_std": float(auprc.std(ddof=1)),
+            "ensemble_auroc": float(ens_auroc[0]),
+            "ensemble_auprc": float(ens_auprc[0]),
         },
+        "proba": run["proba"],
         "summary": summary,
         "relation": relation,
         "per_sample": per_sample,
