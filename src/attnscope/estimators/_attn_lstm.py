@@ -10,10 +10,12 @@ from torch import Tensor, nn
 
 from attnscope.core import AttributionSpec
 from attnscope.data import TimeSeriesDataset
-from attnscope.errors import DataError
+from attnscope.errors import ConfigError, DataError
 from attnscope.estimators._base import BaseClassifier
+from attnscope.models._ensemble import MemberEnsemble
 from attnscope.models.attn_lstm import AttentionLSTM
 from attnscope.models.baselines import TimeSeriesGRU
+from attnscope.train import History
 
 __all__ = ["AttnLSTMClassifier", "GRUClassifier"]
 
@@ -106,7 +108,7 @@ class _TimeSeriesClassifier(BaseClassifier):
             return module(v, m, s).logits
 
         attention = None
-        if isinstance(module, AttentionLSTM):
+        if isinstance(module, AttentionLSTM | MemberEnsemble):
 
             def attention(v: Tensor, m: Tensor, s: Tensor) -> dict[str, Tensor]:
                 return dict(module(v, m, s).attention)
@@ -174,6 +176,13 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
     summary_hidden : int, default 0
         With ``summary_branch``: pass the summaries through a tanh layer of this many
         units before the head (0: a linear wide path).
+    n_members : int, default 1
+        A seed ensemble: members start from the weights (and draw the batch orders) of
+        standalone fits with ``random_state``, ``random_state + 1``, ...; they train at
+        once as one batched network, each early-stopping on the validation share. The
+        prediction is the members' mean probability; the attention maps are the
+        members' mean maps; gradient methods explain the ensemble's log mean
+        probability. ``history_.members`` keeps each member's training record.
     epochs, patience, lr : int, int, float, default 30, 6, 3e-3
     **train_params
         Training options of :class:`~attnscope.estimators.BaseClassifier`
@@ -200,6 +209,7 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         clip: float | None = None,
         summary_branch: bool = False,
         summary_hidden: int = 0,
+        n_members: int = 1,
         monitor: str = "auroc",
         epochs: int = 30,
         patience: int = 6,
@@ -216,8 +226,12 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         self.clip = clip
         self.summary_branch = summary_branch
         self.summary_hidden = summary_hidden
+        self.n_members = n_members
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
+        from attnscope.estimators._params import check_params
+
+        check_params(self.name, self.get_params())  # also for a directly built estimator
         return {
             **self._base_spec(data),
             "hidden": self.hidden,
@@ -229,11 +243,18 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             "clip": None if self.clip is None else float(self.clip),
             "summary_branch": bool(self.summary_branch),
             "summary_hidden": int(self.summary_hidden),
+            "n_members": int(self.n_members),
             "seed": int(self.random_state),
         }
 
     def _build_module(self, spec: dict[str, Any], seeds: list[int] | None = None) -> nn.Module:
-        seeds = [int(spec["seed"])] if seeds is None else [int(s) for s in seeds]
+        """The network of ``spec``; with ``seeds``, the raw member-axis network of them."""
+        if seeds is None:
+            n_members = int(spec.get("n_members", 1))
+            seeds = [int(spec["seed"]) + k for k in range(n_members)]
+            if n_members > 1:
+                return MemberEnsemble(self._build_module(spec, seeds=seeds))
+        seeds = [int(s) for s in seeds]
         return AttentionLSTM(
             spec["n_variables"],
             spec["n_static"],
@@ -247,6 +268,31 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
             **_options(spec),
         )
 
+    def _fit_network(self, module: nn.Module, *args: Any, **kwargs: Any) -> History:
+        """A seed ensemble trains its members at once (:func:`~attnscope.train.fit_members`)."""
+        if not isinstance(module, MemberEnsemble):
+            return super()._fit_network(module, *args, **kwargs)
+        from attnscope.train import ensemble_history, fit_members
+
+        if kwargs.get("sample_weight") is not None:
+            raise ConfigError(
+                "sample_weight is not supported with n_members > 1; use class_weight, or "
+                "n_members=1."
+            )
+        members = cast(AttentionLSTM, module.members)
+        inputs, y = args
+        histories = fit_members(
+            members,
+            inputs,
+            y,
+            seeds=list(members.seeds),
+            config=kwargs["config"],
+            val_inputs=kwargs["val_inputs"],
+            val_y=kwargs["val_y"],
+            class_weight=kwargs["class_weight"],
+        )
+        return ensemble_history(histories)
+
     # -- seed ensembles (the consistency study) ---------------------------------------
     def build_members(self, data: Any, seeds: list[int]) -> AttentionLSTM:
         """An untrained network with one member per seed, shaped for ``data``.
@@ -255,6 +301,11 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         ``random_state=seeds[i]`` would start from; train all of them at once with
         :func:`attnscope.train.fit_members`.
         """
+        if int(self.n_members) != 1:
+            raise ConfigError(
+                f"n_members={self.n_members}: a seed study trains single models; leave "
+                "n_members at 1 (the study's variants are its seeds)."
+            )
         self.classes_ = np.asarray(data.class_names)
         return cast(AttentionLSTM, self._build_module(self._module_spec(data), seeds=seeds))
 

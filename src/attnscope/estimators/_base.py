@@ -152,6 +152,10 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _check_data(self, data: Dataset) -> None:
         """Check a (fitted) model can take ``data``; raise DataError otherwise."""
 
+    def _fit_network(self, module: nn.Module, *args: Any, **kwargs: Any) -> History:
+        """Train ``module`` in place (:func:`attnscope.train.fit_module`; a hook)."""
+        return fit_module(module, *args, **kwargs)
+
     def attribution_spec(self, data: Dataset) -> AttributionSpec:
         """Describe the network to attribution methods (see :class:`AttributionSpec`)."""
         raise NotImplementedError
@@ -264,7 +268,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             gen = torch.Generator().manual_seed(int(self.random_state))
             val_inputs = self._make_inputs(val) if val is not None else None
             val_y = torch.as_tensor(self._codes(val)) if val is not None else None
-            self.history_: History = fit_module(
+            self.history_: History = self._fit_network(
                 module,
                 self._make_inputs(train),
                 torch.as_tensor(train.y),

@@ -134,6 +134,7 @@ PARAMS: dict[str, Param] = {
     },
     "hidden": Param("ints", 1, 1 << 20),
     "summary_hidden": _int(0, 1 << 20),
+    "n_members": _int(1, 1024),
     "channels": Param("ints", 1, 1 << 20),
     "max_features": _int(1, _INF, optional=True),
     # regularisation

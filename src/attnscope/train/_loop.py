@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from torch import Tensor, nn
 
 from attnscope.core import iter_batches, resolve_device
 from attnscope.train._config import TrainConfig
+from attnscope.train._history import History, ensemble_history
 from attnscope.train._loop_parts import (
     _BestState,
     _clip_per_member,
@@ -44,6 +44,7 @@ __all__ = [
     "History",
     "LossFn",
     "cross_entropy_loss",
+    "ensemble_history",
     "fit_members",
     "fit_module",
     "member_cross_entropy",
@@ -54,27 +55,6 @@ __all__ = [
 #: ``loss_fn(module, batch_inputs, batch_y, class_weight, epoch) -> scalar loss``; a loss
 #: that supports per-sample weights also takes ``sample_weight=`` (a (B,) tensor).
 LossFn = Callable[[nn.Module, Sequence[Tensor], Tensor, "Tensor | None", int], Tensor]
-
-
-@dataclass
-class History:
-    """Per-epoch record of a fit and which epoch's weights were kept."""
-
-    epochs: list[dict[str, float]] = field(default_factory=list)
-    best_epoch: int = -1
-    best_score: float = float("nan")
-    stopped_early: bool = False
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form (saved with the model)."""
-        return {
-            "epochs": self.epochs,
-            "best_epoch": self.best_epoch,
-            "best_score": self.best_score,
-            "stopped_early": self.stopped_early,
-            "seconds": self.seconds,
-        }
 
 
 def fit_module(
