@@ -87,6 +87,15 @@ def markdown(results: dict[str, Any]) -> str:
     settings = {r["setting"]: r["params"] for r in rows if "setting" in r}
     for name, params in settings.items():
         lines += ["", f"Setting `{name}`: attention-LSTM defaults with {params}."]
+    members = max((int(r.get("members", 1)) for r in rows if "setting" in r), default=1)
+    if members > 1:
+        lines += [
+            "",
+            f"An ensemble row is what `AttnLSTMClassifier(n_members={members}, ...)` trains "
+            f"(CLI: `attnscope fit --model attn_lstm --set n_members={members}` plus the "
+            "setting's options, on data normalised on the training part): the same batched "
+            "training of the same seeds (tests/test_attn_lstm_ensemble.py).",
+        ]
     attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
     gb = by.get((GB, "auroc"))
     chosen = rounds[-1].get("chosen") if rounds else None

@@ -132,3 +132,19 @@ def test_cli_fits_and_evaluates_an_ensemble(shares, tmp_path, capsys):
     scores = metrics["evaluate"]
     assert scores["n_samples"] == 20 and 0.0 <= scores["auroc"] <= 1.0
     assert len(metrics["history"]["members"]) == 2
+
+
+def test_the_estimator_trains_the_benchmarks_ensemble(shares):
+    """``fit --set n_members=M`` reproduces the M-seed chunk of the seed study and of the
+    Raindrop benchmark (``run._batched._train_chunk``), dropout included."""
+    from attnscope.estimators import AttnLSTMClassifier
+    from attnscope.io import TimeSeriesNormalizer
+    from attnscope.run._batched import _train_chunk
+
+    norm = TimeSeriesNormalizer().fit(shares[0])  # as the benchmarks give it
+    train, val, test = (norm.transform(d) for d in shares)
+    template = AttnLSTMClassifier(random_state=5, **SMALL)
+    _, logits, _, _ = _train_chunk(template, train, val, test, [5, 6], 0, 5)
+    est = AttnLSTMClassifier(n_members=2, random_state=5, **SMALL).fit(train, validation_data=val)
+    chunk = torch.softmax(logits, -1).mean(0).numpy()
+    np.testing.assert_allclose(est.predict_proba(test), chunk, atol=1e-5)
