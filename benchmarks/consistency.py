@@ -425,6 +425,7 @@ def main() -> None:
             "epochs": params["epochs"],
             "params": dict(params),
             "setting": args.setting,
+            "ensemble_size": args.ensemble_size,
             "ensemble_vs_gradient_boosting": comparison,
             "rule": args.rule,
             "n_explain": n_explain,
@@ -491,11 +492,13 @@ def ensemble_rows(
 
 
 def _changes(line: dict[str, Any]) -> dict[str, Any]:
-    """A tuning line's options that differ from the estimator's defaults."""
+    """Options of a tuning line's ``config`` (a task's ``params``) off the estimator's
+    defaults."""
     from attnscope.estimators import AttnLSTMClassifier
 
     d = AttnLSTMClassifier().get_params()
-    return {k: v for k, v in line.get("config", {}).items() if k not in d or d[k] != v}
+    given = line.get("config", line.get("params", {}))
+    return {k: v for k, v in given.items() if k not in d or d[k] != v}
 
 
 def _concat(a: Any, b: Any) -> Any:
@@ -601,7 +604,12 @@ def markdown(results: dict) -> str:
         ]
     for task, info in sorted(results.get("tasks", {}).items()):
         if info.get("setting"):
-            lines.append(f"- {task}: setting `{info['setting']}`; {info.get('rule', '')}")
+            sets = "".join(f" --set {k}={json.dumps(v)}" for k, v in _changes(info).items())
+            lines.append(
+                f"- {task}: setting `{info['setting']}`; {info.get('rule', '')} From the "
+                f"command line, one seed ensemble of it: `attnscope fit DATA --model attn_lstm"
+                f"{sets} --set n_members={info.get('ensemble_size', 5)}`."
+            )
         c = info.get("ensemble_vs_gradient_boosting")
         if c:
             lines.append(
