@@ -1,0 +1,92 @@
+"""Hostile inputs, round 10: --force onto folders attnscope did not write or onto the data
+itself, run directories edited after ``fit``, tables without features, and a user's module
+given odd tables or returning probabilities.
+
+CLI cases assert exit status 2, one ``error:`` line naming the fault and that nothing was
+written or deleted; library cases assert the DataError / ConfigError and its key phrase.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _hostile import one_error
+from attnscope.cli import run
+
+_GENES = [f"G{k}" for k in range(6)]
+_X = np.round(np.random.default_rng(13).normal(size=(20, 6)), 3)
+
+
+def _table(path: Path, genes: list[str] = _GENES) -> Path:
+    rows = [",".join(["sample", "label", *genes])]
+    rows += [f"p{i},{'ab'[i % 2]}," + ",".join(map(str, _X[i, : len(genes)])) for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+_FIT = ["--model", "mlp", "--label-col", "label", "--set", "epochs=1", "--set", "val_size=0",
+        "--set", "hidden=[8]", "--no-baselines"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run13")
+    out = folder / "run"
+    assert run(["fit", str(_table(folder / "expr.csv")), "--out", str(out), *_FIT]) == 0
+    return out
+
+
+# ---------------------------------------------------------------- --force and its --out
+def test_force_never_replaces_the_folder_holding_the_data(tmp_path, capsys):
+    """``fit data/ --out data --force`` deleted the data folder (the run replaced it)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data = _table(folder / "expr.csv")
+    (folder / "summary.json").write_text("{}")  # looks like attnscope's own folder too
+    code = run(["fit", str(data), "--out", str(folder), "--force", *_FIT])
+    line = one_error(code, capsys.readouterr().err)
+    assert f"--out {folder} holds the input {data}" in line
+    assert sorted(p.name for p in folder.iterdir()) == ["expr.csv", "summary.json"]
+
+
+def test_force_never_replaces_a_folder_of_the_users_files(tmp_path, capsys):
+    """``--out ~/project --force`` deleted every file in it; also ``simulate --force``."""
+    data = _table(tmp_path / "expr.csv")
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a week of work")
+    for argv in (
+        ["fit", str(data), "--out", str(mine), "--force", *_FIT],
+        ["simulate", "expression", "--out", str(mine), "--force", "--n-samples", "20"],
+    ):
+        line = one_error(run(argv), capsys.readouterr().err)
+        assert f"{mine} is not a folder attnscope wrote (it holds ['notes.txt'])" in line
+        assert (mine / "notes.txt").read_text() == "a week of work"
+
+
+def test_simulate_force_replaces_the_folder_whole(tmp_path, run_dir, capsys):
+    """``simulate --out RUN --force`` wrote data.npz among the run's files (a mixed folder)."""
+    out = tmp_path / "old_run"
+    shutil.copytree(run_dir, out)
+    sets = ["n_genes=10", "n_pathways=3", "pathway_size=[2,3]"]
+    argv = ["simulate", "expression", "--out", str(out), "--force", "--n-samples", "20"]
+    argv += [a for s in sets for a in ("--set", s)]
+    assert run(argv) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["data.npz", "summary.json"]
+
+
+def test_demo_force_replaces_an_earlier_demo(tmp_path, monkeypatch):
+    """The demo's own data.npz is an input of its fit: a --force re-run must not refuse it."""
+    from attnscope.cli._demo import run_demo
+
+    # The trust table and the report are not what is tested here (and take seconds).
+    monkeypatch.setattr("attnscope.run.trust_run", lambda *a, **k: {"rows": []})
+    monkeypatch.setattr("attnscope.report.write_report", lambda run: Path(run) / "report.html")
+    out = tmp_path / "demo"
+    run_demo(out, n_samples=30, length=20, epochs=1, trust_samples=2)
+    run_demo(out, n_samples=30, length=20, epochs=1, trust_samples=2, force=True)
+    assert (out / "data.npz").is_file() and (out / "model.json").is_file()
