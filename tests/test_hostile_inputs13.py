@@ -8,6 +8,7 @@ written or deleted; library cases assert the DataError / ConfigError and its key
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -90,3 +91,77 @@ def test_demo_force_replaces_an_earlier_demo(tmp_path, monkeypatch):
     run_demo(out, n_samples=30, length=20, epochs=1, trust_samples=2)
     run_demo(out, n_samples=30, length=20, epochs=1, trust_samples=2, force=True)
     assert (out / "data.npz").is_file() and (out / "model.json").is_file()
+
+
+# ------------------------------------------------------------- run files edited after fit
+def _edit_json(name: str, change):
+    def edit(folder: Path) -> None:
+        path = folder / name
+        path.write_text(json.dumps(change(json.loads(path.read_text()))))
+
+    return edit
+
+
+def _schema(meta: dict, **changes) -> dict:
+    return {**meta, "input_schema": {**meta["input_schema"], **changes}}
+
+
+#: id, edit of a copy of the run, expected phrase of the one error line.
+EDITED_RUNS = [
+    (  # predict wrote two probability columns named 'a'
+        "classes_repeated",
+        _edit_json("model.json", lambda m: {**m, "classes": ["a", "a"]}),
+        "model.json: 'classes' ['a', 'a'] repeats a name",
+    ),
+    (  # predict: internal ValueError (shape of passed values)
+        "classes_one_too_many",
+        _edit_json("model.json", lambda m: {**m, "classes": ["a", "b", "c"]}),
+        "model.json: 'classes' names 3 classes ['a', 'b', 'c'] but the network's 'spec' has 2",
+    ),
+    (  # explain/trust: internal RuntimeError; predict blamed the data's columns
+        "feature_names_cut",
+        _edit_json("model.json", lambda m: _schema(m, feature_names=_GENES[:2])),
+        "model.json: 'input_schema' lists 2 feature names but the network's 'spec' takes 6",
+    ),
+    (  # every sample, training ones included, was scored as held-out
+        "split_without_train",
+        _edit_json("split.json", lambda s: {"test": s["test"]}),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (
+        "split_train_emptied",
+        _edit_json("split.json", lambda s: {**s, "train": []}),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (  # numbers never match the string ids: nothing was excluded
+        "split_train_numbers",
+        _edit_json("split.json", lambda s: {**s, "train": list(range(len(s["train"])))}),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"), [c[1:] for c in EDITED_RUNS], ids=[c[0] for c in EDITED_RUNS]
+)
+@pytest.mark.parametrize("command", ["explain", "evaluate"])
+def test_run_files_edited_after_fit_are_one_error(
+    run_dir, tmp_path, capsys, edit, expected, command
+):
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    edit(edited)
+    before = sorted(p.name for p in edited.iterdir())
+    extra = ["--method", "saliency"] if command == "explain" else ["--no-trust"]
+    line = one_error(run([command, str(edited), *extra]), capsys.readouterr().err)
+    assert expected in line and str(edited) in line
+    assert sorted(p.name for p in edited.iterdir()) == before  # nothing written
+
+
+def test_predict_refuses_classes_that_do_not_match_the_network(run_dir, tmp_path, capsys):
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    _edit_json("model.json", lambda m: {**m, "classes": ["a", "b", "c"]})(edited)
+    out = tmp_path / "p.tsv"
+    line = one_error(run(["predict", str(edited), "-o", str(out)]), capsys.readouterr().err)
+    assert "'classes' names 3 classes" in line and not out.exists()
