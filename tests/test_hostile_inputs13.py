@@ -165,3 +165,34 @@ def test_predict_refuses_classes_that_do_not_match_the_network(run_dir, tmp_path
     out = tmp_path / "p.tsv"
     line = one_error(run(["predict", str(edited), "-o", str(out)]), capsys.readouterr().err)
     assert "'classes' names 3 classes" in line and not out.exists()
+
+
+# ------------------------------------------------------------------ tables without features
+def test_a_table_of_ids_and_labels_only_is_one_error(tmp_path, capsys):
+    """It was an internal TypeError (numpy bitwise_and on an empty block)."""
+    path = tmp_path / "labels_only.csv"
+    path.write_text("sample,label\n" + "".join(f"p{i},{'ab'[i % 2]}\n" for i in range(10)))
+    out = tmp_path / "run"
+    line = one_error(run(["fit", str(path), "--out", str(out), *_FIT]), capsys.readouterr().err)
+    assert f"{path}: the table has no feature columns" in line
+
+
+def test_an_h5ad_without_genes_is_refused_not_trained(tmp_path):
+    """An AnnData of 0 genes trained a model on nothing and reported its metrics."""
+    import anndata
+    import pandas as pd
+
+    from attnscope.data import TabularDataset
+    from attnscope.errors import DataError
+    from attnscope.io import read_h5ad
+
+    obs = pd.DataFrame({"label": ["a", "b"] * 5}, index=[f"c{i}" for i in range(10)])
+    path = tmp_path / "empty.h5ad"
+    anndata.AnnData(X=np.zeros((10, 0), np.float32), obs=obs).write_h5ad(path)
+    with pytest.raises(DataError, match=r"empty\.h5ad: the table has no feature columns"):
+        read_h5ad(path, label_key="label")
+    with pytest.raises(DataError, match=r"X has no features \(shape \(3, 0\)\)"):
+        TabularDataset(
+            labels=None, sample_ids=np.array(["a", "b", "c"]), class_names=[], truth=None,
+            meta={}, X=np.zeros((3, 0)), feature_names=np.zeros(0, str),
+        )  # fmt: skip
