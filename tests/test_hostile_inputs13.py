@@ -196,3 +196,26 @@ def test_an_h5ad_without_genes_is_refused_not_trained(tmp_path):
             labels=None, sample_ids=np.array(["a", "b", "c"]), class_names=[], truth=None,
             meta={}, X=np.zeros((3, 0)), feature_names=np.zeros(0, str),
         )  # fmt: skip
+
+
+# --------------------------------------------------------- numbers beyond 64 bits or floats
+def test_a_count_beyond_64_bits_is_not_an_internal_error(run_dir, tmp_path, capsys):
+    """``--n-samples 99999999999999999999``: np.isfinite raised TypeError (internal error)."""
+    edited = tmp_path / "copy"
+    shutil.copytree(run_dir, edited)
+    argv = ["trust", str(edited), "--methods", "saliency", "--n-samples", "9" * 20]
+    assert run(argv) == 0, capsys.readouterr().err  # every held-out sample, as for 1000
+    assert json.loads((edited / "trust.json").read_text())["rows"][0]["n_samples"] == 4
+
+
+def test_numbers_beyond_float_range_are_config_errors():
+    import torch
+
+    from attnscope.errors import ConfigError
+    from attnscope.explain import attribute, wrap_module
+
+    net = torch.nn.Linear(6, 2)
+    with pytest.raises(ConfigError, match="noise_level must be a finite number >= 0"):
+        attribute(net, _X.astype(np.float32), method="smoothgrad", noise_level=10**400)
+    with pytest.raises(ConfigError, match="epochs must be a whole number >= 1"):
+        wrap_module(net, kind="table", epochs=10**400)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from torch import Tensor, nn
 
+from attnscope._utils.numbers import is_finite_number
 from attnscope.data import Dataset
 from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import as_array
@@ -118,11 +119,7 @@ def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[st
     if not isinstance(module, nn.Module):
         raise ConfigError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
     for key, value in train.items():
-        number = (
-            isinstance(value, int | float | np.integer | np.floating)
-            and not isinstance(value, bool)
-            and bool(np.isfinite(value))
-        )
+        number = is_finite_number(value)
         if key in ("epochs", "batch_size") and not (number and value == int(value) >= 1):
             raise ConfigError(f"{key} must be a whole number >= 1, got {value!r}.")
         if key == "lr" and not (number and 0 < value < float("inf")):
