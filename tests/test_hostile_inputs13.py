@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -219,3 +220,35 @@ def test_numbers_beyond_float_range_are_config_errors():
         attribute(net, _X.astype(np.float32), method="smoothgrad", noise_level=10**400)
     with pytest.raises(ConfigError, match="epochs must be a whole number >= 1"):
         wrap_module(net, kind="table", epochs=10**400)
+
+
+# --------------------------------------------------------------- a user's module, odd cases
+def test_a_dataframe_with_repeated_column_names_is_refused():
+    """Five columns named 'c' gave five attributions all named 'c' (merged by name later)."""
+    import pandas as pd
+    import torch
+
+    from attnscope.errors import DataError
+    from attnscope.explain import attribute, wrap_module
+
+    model = wrap_module(torch.nn.Linear(6, 2), kind="table")
+    frame = pd.DataFrame(_X.astype(np.float32), columns=["c", "c", "d", "e", 1, "1"])
+    with pytest.raises(DataError, match=r"X has repeated column names \['1', 'c'\]"):
+        attribute(model, frame, method="saliency")
+
+
+def test_a_module_returning_probabilities_warns():
+    """Softmax outputs were read as logits and softmaxed again, silently flattening scores."""
+    import torch
+
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.explain import attribute, wrap_module
+
+    torch.manual_seed(0)
+    probs = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.Softmax(dim=-1))
+    with pytest.warns(AttnscopeWarning, match="outputs for one sample look like probabilities"):
+        attribute(wrap_module(probs, kind="table"), _X.astype(np.float32), method="saliency")
+    logits = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.LogSoftmax(dim=-1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log-probabilities are logits: no warning
+        attribute(wrap_module(logits, kind="table"), _X.astype(np.float32), method="saliency")
