@@ -259,6 +259,7 @@ def test_consistency_without_static_descriptors_and_one_explained_sample(tmp_pat
     data = _long_series(tmp_path / "series.csv")
     out = tmp_path / "study"
     out.mkdir()
+    (out / "consistency.json").write_text("{}")  # an earlier study
     (out / "stale.txt").write_text("from an earlier study")
     argv = ["consistency", str(data), "--out", str(out), *_CONSISTENCY, "--methods",
             "attention,input_x_gradient", "--n-explain", "1", "--force"]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -112,22 +112,70 @@ def check_writable(path: str | os.PathLike[str], fix: str = "choose another --ou
         raise ConfigError(f"{out}: cannot write there, {base} is read-only for this user; {fix}")
 
 
-def check_out_dir(out: Path, force: bool) -> None:
-    """Refuse a file, a non-empty folder without ``force``, or a place that is not writable."""
+#: What attnscope writes at the top of an output folder (a run, a simulated data set, a
+#: consistency study, motifs): ``--force`` replaces only a folder holding one of them.
+OUTPUT_MARKERS = frozenset(
+    {"model.json", "model.safetensors", "config.toml", "metrics.json", "split.json",
+     "test_predictions.npz", "trust.json", "attributions", "report.html", "data.npz",
+     "summary.json", "consistency.json", "per_sample.tsv", "plots", "patterns.tsv",
+     "patterns.json", "logos"}
+)  # fmt: skip
+
+
+def check_out_dir(
+    out: Path, force: bool, inputs: Iterable[str | os.PathLike[str] | None] = ()
+) -> None:
+    """Refuse a file, a non-empty folder without ``force``, or a place that is not writable.
+
+    With ``force`` a non-empty folder is replaced only when attnscope wrote it (it holds
+    one of :data:`OUTPUT_MARKERS`) and holds none of ``inputs`` (the command's data,
+    labels, config): ``--force`` never deletes the user's own files.
+    """
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out} exists and is not a directory; choose another --out.")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ConfigError(
-            f"{out} already exists and is not empty; pass --force to overwrite it "
-            "or choose another --out."
-        )
+    for given in inputs:
+        if given is None or isinstance(given, bool) or not isinstance(given, str | os.PathLike):
+            continue
+        where = Path(given).resolve()
+        if not where.exists():  # an option that is not a path (a label column, a format)
+            continue
+        if where == out.resolve() or out.resolve() in where.parents:
+            raise ConfigError(
+                f"--out {out} holds the input {given}: writing there would replace it; "
+                "choose an --out outside the data's folder."
+            )
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise ConfigError(
+                f"{out} already exists and is not empty; pass --force to overwrite it "
+                "or choose another --out."
+            )
+        if not any((out / name).exists() for name in OUTPUT_MARKERS):
+            first = sorted(p.name for p in out.iterdir())[:3]
+            raise ConfigError(
+                f"{out} is not a folder attnscope wrote (it holds {first}); --force replaces "
+                "only a run, study or data folder of attnscope: choose another --out, or "
+                "move those files away first."
+            )
     check_writable(out)
 
 
 def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Create an output directory, refusing to reuse a non-empty one without ``force``."""
+    """Create an output directory, refusing to reuse a non-empty one without ``force``.
+
+    With ``force`` the folder attnscope wrote before is emptied first: it is replaced
+    whole, never mixed with the new files.
+    """
+    import shutil
+
     out = Path(path)
     check_out_dir(out, force)
+    if force and out.is_dir():
+        for old in out.iterdir():
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -154,7 +202,12 @@ COMPLETE_MARKER = "model.json"
 
 
 @contextmanager
-def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
+def atomic_dir(
+    path: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+) -> Iterator[Path]:
     """Build a directory in a hidden sibling folder; rename it onto ``path`` on success.
 
     A failure or an interrupt (Ctrl-C, SIGTERM turned into an exception) inside the body
@@ -164,13 +217,14 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     Raises
     ------
     ConfigError
-        ``path`` exists (and is not an empty folder) without ``force``, is a file, or its
-        parent folder cannot be written.
+        ``path`` exists (and is not an empty folder) without ``force``, is a file, is a
+        folder attnscope did not write or one holding ``inputs``, or its parent folder
+        cannot be written (:func:`check_out_dir`).
     """
     import shutil
 
     out = Path(path)
-    check_out_dir(out, force)
+    check_out_dir(out, force, inputs)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))

@@ -151,7 +151,8 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--methods is empty; give e.g. attention,integrated_gradients.")
         if address is not None and engine != "ray":
             raise ConfigError("--address joins a Ray cluster; add --engine ray.")
-        check_out_dir(out, force)  # a file, a non-empty folder or a read-only place: at once
+        inputs = [data, labels]  # --force never replaces the data's own folder
+        check_out_dir(out, force, inputs)  # a file, a non-empty folder, a read-only place
         from attnscope.estimators import make_estimator
 
         params = parse_sets(set_)
@@ -175,7 +176,7 @@ def register(app: typer.Typer) -> None:
             address=address,
             option_names=CLI_OPTIONS,
         )
-        with atomic_dir(out, force=force) as building:  # replaced whole, or not at all
+        with atomic_dir(out, force=force, inputs=inputs) as building:  # whole, or not at all
             write_consistency(result, building)
         directory = out
         pred = result["predictive"]

@@ -54,6 +54,8 @@ def run_demo(
     start = time.perf_counter()
     directory = Path(out)
     data = simulate_dna(n_samples, length=length, random_state=random_state)
+    if force and (directory / "model.json").is_file():  # an earlier demo: its data is remade
+        (directory / "data.npz").unlink(missing_ok=True)
     fitted = fit_run(
         data,
         model="cnn",

@@ -226,6 +226,8 @@ class TabularDataset(Dataset):
         self.X = np.asarray(self.X, dtype=np.float32)
         if self.X.ndim != 2:
             raise DataError(f"X must be 2-D (samples, features), got shape {self.X.shape}.")
+        if self.X.shape[1] == 0:
+            raise DataError(f"X has no features (shape {self.X.shape}); give at least one.")
         _check_finite(self.X, self.sample_ids)
         _check_rows(self.X, self.sample_ids, "X")
         self.feature_names = _check_names(self.feature_names, self.X.shape[1], "feature")

@@ -50,6 +50,7 @@ def rebuild(
             f"{where}: unknown {klass.__name__} parameter(s) {unknown} (written by another "
             "attnscope version, or edited); remove them or re-run the fit."
         )
+    _check_meta(meta, where)
     est = klass(**meta["params"])
     est.spec_ = meta["spec"]
     est.classes_ = np.asarray(meta["classes"])
@@ -78,6 +79,35 @@ def rebuild(
     if meta.get("history"):
         est.history_ = History(**meta["history"])
     return est
+
+
+def _check_meta(meta: dict[str, Any], where: Path) -> None:
+    """DataError when model.json's classes, spec and input schema disagree (an edit)."""
+    classes, spec, schema = meta["classes"], meta["spec"], meta.get("input_schema")
+    fix = "the file was edited or comes from another run: re-run the fit."
+    names = [str(c) for c in classes]
+    if len(set(names)) != len(names):
+        raise DataError(f"{where}: 'classes' {names} repeats a name; {fix}")
+    n_classes = spec.get("n_classes")
+    if isinstance(n_classes, int) and n_classes != len(names):
+        raise DataError(
+            f"{where}: 'classes' names {len(names)} classes {names[:5]} but the network's "
+            f"'spec' has {n_classes} outputs; {fix}"
+        )
+    if schema is None:
+        return
+    if not isinstance(schema, dict):
+        raise DataError(f"{where}: 'input_schema' is not a JSON object; {fix}")
+    features, n_features = schema.get("feature_names"), spec.get("n_features")
+    if features is not None and (
+        not isinstance(features, list)
+        or (isinstance(n_features, int) and len(features) != n_features)
+    ):
+        count = len(features) if isinstance(features, list) else type(features).__name__
+        raise DataError(
+            f"{where}: 'input_schema' lists {count} feature names but the network's 'spec' "
+            f"takes {n_features} features; {fix}"
+        )
 
 
 def _state_difference(want: dict[str, Tensor], have: dict[str, Tensor]) -> str:

@@ -254,6 +254,14 @@ def align_frames(parts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.nd
     """
     frames = {k: v for k, v in parts.items() if hasattr(v, "index") and hasattr(v, "columns")}
     columns = {k: np.asarray(v.columns).astype(str) for k, v in frames.items()}
+    for k, names in columns.items():
+        uniq, counts = np.unique(names, return_counts=True)
+        if (counts > 1).any():  # an attribution per name would mix the repeated columns
+            where = "X" if k == "X" else f"input {k!r}"
+            raise DataError(
+                f"{where} has repeated column names {uniq[counts > 1][:5].tolist()}; feature "
+                "names must be unique (attributions are reported by name): rename or drop them."
+            )
     if len(frames) < 2:
         return parts, columns
     (first_key, first), *rest = frames.items()

@@ -7,13 +7,15 @@ runs.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 from torch import Tensor, nn
 
+from attnscope._utils.numbers import is_finite_number
 from attnscope.data import Dataset
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.explain._adapter_inputs import as_array
 
 __all__ = ["check_wrap_options", "label_codes", "labels_of", "probe_width"]
@@ -103,6 +105,21 @@ def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = No
             "binary model's log-odds), not predicted classes or per-position outputs."
         )
     width = int(out.shape[1])
+    row = out[0].detach().double()
+    if (
+        width > 1
+        and bool((row >= 0).all() and (row <= 1).all())
+        and abs(float(row.sum()) - 1) < 1e-5
+    ):
+        shown = [round(v, 3) for v in row.tolist()[:4]]
+        warnings.warn(
+            f"the module's outputs for one sample look like probabilities ({shown}: "
+            "each in [0, 1], summing to 1); attnscope reads them as logits and applies "
+            "softmax again, which flattens predictions, deletion curves and gradients: "
+            "return the logits (drop the final softmax).",
+            AttnscopeWarning,
+            stacklevel=4,
+        )
     if classes is not None and len(classes) != width:
         raise ConfigError(
             f"classes names {len(classes)} classes ({list(classes)}) but the module gives "
@@ -118,11 +135,7 @@ def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[st
     if not isinstance(module, nn.Module):
         raise ConfigError(f"module must be a torch.nn.Module, got {type(module).__name__}.")
     for key, value in train.items():
-        number = (
-            isinstance(value, int | float | np.integer | np.floating)
-            and not isinstance(value, bool)
-            and bool(np.isfinite(value))
-        )
+        number = is_finite_number(value)
         if key in ("epochs", "batch_size") and not (number and value == int(value) >= 1):
             raise ConfigError(f"{key} must be a whole number >= 1, got {value!r}.")
         if key == "lr" and not (number and 0 < value < float("inf")):

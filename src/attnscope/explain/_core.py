@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from attnscope._utils.numbers import is_finite_number
 from attnscope.core import auto_batch_size
 from attnscope.errors import ConfigError
 from attnscope.explain._attribution import Attribution
@@ -185,20 +186,14 @@ def _check_option_values(name: str, fn: Callable[..., Any], options: dict[str, A
             continue
         if isinstance(value, list | tuple | np.ndarray) and isinstance(default, int):
             continue
-        number = isinstance(value, int | float | np.integer | np.floating)
+        number = is_finite_number(value)
         if isinstance(default, int):
-            if (
-                isinstance(value, bool)
-                or not number
-                or not np.isfinite(value)
-                or not float(value).is_integer()
-                or value < 1
-            ):
+            if not number or not float(value).is_integer() or value < 1:
                 raise ConfigError(
                     f"{name}: {key} must be a whole number >= 1 (default {default}), got {value!r}."
                 )
             options[key] = int(value)  # 4.0 or np.int64(4): the method gets an int
-        elif isinstance(value, bool) or not number or not np.isfinite(value) or value < 0:
+        elif not number or value < 0:
             raise ConfigError(
                 f"{name}: {key} must be a finite number >= 0 (default {default}), got {value!r}."
             )

@@ -33,6 +33,8 @@ def build_tabular(
     meta: dict[str, Any] | None = None,
 ) -> TabularDataset:
     """Drop unlabelled (NA) and odd-label samples with a warning, encode labels, build."""
+    if np.ndim(X) == 2 and np.shape(X)[1] == 0:
+        _no_features(source)
     ids = np.asarray(sample_ids).astype(str)
     codes: np.ndarray | None = None
     names: list[str] = []
@@ -276,6 +278,14 @@ def _clean_label(value: Any) -> str | None:
     return text
 
 
+def _no_features(source: Any) -> None:
+    raise DataError(
+        f"{source}: the table has no feature columns, only sample ids (and labels); a model "
+        "needs measured features: check the separator of a text table, or give the data "
+        "matrix itself."
+    )
+
+
 def _numeric(
     block: Any,
     path: Path,
@@ -287,6 +297,9 @@ def _numeric(
 ) -> np.ndarray:
     """Numeric matrix (n_samples, n_features) from a data block; DataError on bad cells."""
     import pandas as pd
+
+    if not len(features):
+        _no_features(path)
 
     conv = (
         block.apply(pd.to_numeric, errors="coerce")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope._utils.files import atomic_dir, check_writable, write_json
+from attnscope._utils.files import atomic_dir, check_out_dir, write_json
 from attnscope.data import Dataset, run_split
 from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
@@ -95,14 +95,17 @@ def load_data(
     return read_data(p, format=data_format, **options)
 
 
-def _check_new_dir(out: Path, force: bool) -> None:
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ConfigError(
-            f"{out} already exists and is not empty; pass --force or choose another --out."
-        )
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out} exists and is not a directory.")
-    check_writable(out)
+def _input_paths(*sources: Any) -> list[str]:
+    """Every path named in ``sources`` (a path, a Dataset, or dicts/lists of options)."""
+    found: list[str] = []
+    for src in sources:
+        if isinstance(src, dict):
+            found += _input_paths(*src.values())
+        elif isinstance(src, list | tuple):
+            found += _input_paths(*src)
+        elif isinstance(src, str | Path) and str(src):
+            found.append(str(src))
+    return found
 
 
 def fit_run(
@@ -162,7 +165,8 @@ def fit_run(
     from attnscope.train import checkpointing, is_main_process
 
     out = Path(out)
-    _check_new_dir(out, force)
+    inputs = _input_paths(data_path, reader_options, data_config)
+    check_out_dir(out, force, inputs)  # --force never replaces the data or user files
     check_shares(test_size=test_size)
     reader_options = dict(reader_options or {})
     est = make_estimator(model, params)
@@ -224,7 +228,7 @@ def fit_run(
     if not is_main_process():  # under torchrun, rank 0 alone writes the run
         return summary
     # The run is built in a hidden sibling folder and renamed into place when complete.
-    with atomic_dir(out, force=force) as building:
+    with atomic_dir(out, force=force, inputs=inputs) as building:
         est.save(building)
         if test is not None:
             save_test_predictions(building, est, test)

@@ -52,12 +52,14 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
             split = json.loads(split_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             split = exc
-        if not isinstance(split, dict) or not isinstance(split.get("train", []), list):
+        listed = split.get("train") if isinstance(split, dict) else None
+        # fit always writes every training id as a string: anything else was edited or cut
+        if not (isinstance(listed, list) and listed and all(isinstance(s, str) for s in listed)):
             raise DataError(
                 f"{split_path} is damaged (not a JSON object with a 'train' list of sample "
                 "ids), so the training samples cannot be excluded; re-run the fit."
             )
-        train = {str(s) for s in split.get("train", [])}
+        train = set(listed)
     ids = np.asarray(data.sample_ids).astype(str)
     in_train = np.fromiter((s in train for s in ids), bool, ids.size)
     n_train = int(in_train.sum())

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from attnscope._utils.numbers import is_finite_number
 from attnscope._utils.random import check_random_state
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 
@@ -80,10 +81,7 @@ def _truth_for(data: Any) -> np.ndarray | None:
 
 def _count(name: str, value: Any) -> int:
     """``value`` as a whole number >= 1, else a ConfigError naming ``name``."""
-    number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool
-    )
-    if not number or not np.isfinite(value) or value != int(value) or value < 1:
+    if not is_finite_number(value) or value != int(value) or value < 1:
         raise ConfigError(f"{name} must be a whole number >= 1, got {value!r}.")
     return int(value)
 

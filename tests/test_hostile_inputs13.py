@@ -1,0 +1,254 @@
+"""Hostile inputs, round 10: --force onto folders attnscope did not write or onto the data
+itself, run directories edited after ``fit``, tables without features, and a user's module
+given odd tables or returning probabilities.
+
+CLI cases assert exit status 2, one ``error:`` line naming the fault and that nothing was
+written or deleted; library cases assert the DataError / ConfigError and its key phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _hostile import one_error
+from attnscope.cli import run
+
+_GENES = [f"G{k}" for k in range(6)]
+_X = np.round(np.random.default_rng(13).normal(size=(20, 6)), 3)
+
+
+def _table(path: Path, genes: list[str] = _GENES) -> Path:
+    rows = [",".join(["sample", "label", *genes])]
+    rows += [f"p{i},{'ab'[i % 2]}," + ",".join(map(str, _X[i, : len(genes)])) for i in range(20)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+_FIT = ["--model", "mlp", "--label-col", "label", "--set", "epochs=1", "--set", "val_size=0",
+        "--set", "hidden=[8]", "--no-baselines"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run13")
+    out = folder / "run"
+    assert run(["fit", str(_table(folder / "expr.csv")), "--out", str(out), *_FIT]) == 0
+    return out
+
+
+# ---------------------------------------------------------------- --force and its --out
+def test_force_never_replaces_the_folder_holding_the_data(tmp_path, capsys):
+    """``fit data/ --out data --force`` deleted the data folder (the run replaced it)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data = _table(folder / "expr.csv")
+    (folder / "summary.json").write_text("{}")  # looks like attnscope's own folder too
+    code = run(["fit", str(data), "--out", str(folder), "--force", *_FIT])
+    line = one_error(code, capsys.readouterr().err)
+    assert f"--out {folder} holds the input {data}" in line
+    assert sorted(p.name for p in folder.iterdir()) == ["expr.csv", "summary.json"]
+
+
+def test_force_never_replaces_a_folder_of_the_users_files(tmp_path, capsys):
+    """``--out ~/project --force`` deleted every file in it; also ``simulate --force``."""
+    data = _table(tmp_path / "expr.csv")
+    mine = tmp_path / "project"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("a week of work")
+    for argv in (
+        ["fit", str(data), "--out", str(mine), "--force", *_FIT],
+        ["simulate", "expression", "--out", str(mine), "--force", "--n-samples", "20"],
+    ):
+        line = one_error(run(argv), capsys.readouterr().err)
+        assert f"{mine} is not a folder attnscope wrote (it holds ['notes.txt'])" in line
+        assert (mine / "notes.txt").read_text() == "a week of work"
+
+
+def test_simulate_force_replaces_the_folder_whole(tmp_path, run_dir, capsys):
+    """``simulate --out RUN --force`` wrote data.npz among the run's files (a mixed folder)."""
+    out = tmp_path / "old_run"
+    shutil.copytree(run_dir, out)
+    sets = ["n_genes=10", "n_pathways=3", "pathway_size=[2,3]"]
+    argv = ["simulate", "expression", "--out", str(out), "--force", "--n-samples", "20"]
+    argv += [a for s in sets for a in ("--set", s)]
+    assert run(argv) == 0, capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["data.npz", "summary.json"]
+
+
+def test_demo_force_replaces_an_earlier_demo(tmp_path, monkeypatch):
+    """The demo's own data.npz is an input of its fit: a --force re-run must not refuse it."""
+    from attnscope.cli._demo import run_demo
+
+    # The trust table and the report are not what is tested here (and take seconds).
+    monkeypatch.setattr("attnscope.run.trust_run", lambda *a, **k: {"rows": []})
+    monkeypatch.setattr("attnscope.report.write_report", lambda run: Path(run) / "report.html")
+    out = tmp_path / "demo"
+    run_demo(out, n_samples=30, length=20, epochs=1, trust_samples=2)
+    run_demo(out, n_samples=30, length=20, epochs=1, trust_samples=2, force=True)
+    assert (out / "data.npz").is_file() and (out / "model.json").is_file()
+
+
+# ------------------------------------------------------------- run files edited after fit
+def _edit_json(name: str, change):
+    def edit(folder: Path) -> None:
+        path = folder / name
+        path.write_text(json.dumps(change(json.loads(path.read_text()))))
+
+    return edit
+
+
+def _schema(meta: dict, **changes) -> dict:
+    return {**meta, "input_schema": {**meta["input_schema"], **changes}}
+
+
+#: id, edit of a copy of the run, expected phrase of the one error line.
+EDITED_RUNS = [
+    (  # predict wrote two probability columns named 'a'
+        "classes_repeated",
+        _edit_json("model.json", lambda m: {**m, "classes": ["a", "a"]}),
+        "model.json: 'classes' ['a', 'a'] repeats a name",
+    ),
+    (  # predict: internal ValueError (shape of passed values)
+        "classes_one_too_many",
+        _edit_json("model.json", lambda m: {**m, "classes": ["a", "b", "c"]}),
+        "model.json: 'classes' names 3 classes ['a', 'b', 'c'] but the network's 'spec' has 2",
+    ),
+    (  # explain/trust: internal RuntimeError; predict blamed the data's columns
+        "feature_names_cut",
+        _edit_json("model.json", lambda m: _schema(m, feature_names=_GENES[:2])),
+        "model.json: 'input_schema' lists 2 feature names but the network's 'spec' takes 6",
+    ),
+    (  # every sample, training ones included, was scored as held-out
+        "split_without_train",
+        _edit_json("split.json", lambda s: {"test": s["test"]}),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (
+        "split_train_emptied",
+        _edit_json("split.json", lambda s: {**s, "train": []}),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (  # numbers never match the string ids: nothing was excluded
+        "split_train_numbers",
+        _edit_json("split.json", lambda s: {**s, "train": list(range(len(s["train"])))}),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"), [c[1:] for c in EDITED_RUNS], ids=[c[0] for c in EDITED_RUNS]
+)
+@pytest.mark.parametrize("command", ["explain", "evaluate"])
+def test_run_files_edited_after_fit_are_one_error(
+    run_dir, tmp_path, capsys, edit, expected, command
+):
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    edit(edited)
+    before = sorted(p.name for p in edited.iterdir())
+    extra = ["--method", "saliency"] if command == "explain" else ["--no-trust"]
+    line = one_error(run([command, str(edited), *extra]), capsys.readouterr().err)
+    assert expected in line and str(edited) in line
+    assert sorted(p.name for p in edited.iterdir()) == before  # nothing written
+
+
+def test_predict_refuses_classes_that_do_not_match_the_network(run_dir, tmp_path, capsys):
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    _edit_json("model.json", lambda m: {**m, "classes": ["a", "b", "c"]})(edited)
+    out = tmp_path / "p.tsv"
+    line = one_error(run(["predict", str(edited), "-o", str(out)]), capsys.readouterr().err)
+    assert "'classes' names 3 classes" in line and not out.exists()
+
+
+# ------------------------------------------------------------------ tables without features
+def test_a_table_of_ids_and_labels_only_is_one_error(tmp_path, capsys):
+    """It was an internal TypeError (numpy bitwise_and on an empty block)."""
+    path = tmp_path / "labels_only.csv"
+    path.write_text("sample,label\n" + "".join(f"p{i},{'ab'[i % 2]}\n" for i in range(10)))
+    out = tmp_path / "run"
+    line = one_error(run(["fit", str(path), "--out", str(out), *_FIT]), capsys.readouterr().err)
+    assert f"{path}: the table has no feature columns" in line
+
+
+def test_an_h5ad_without_genes_is_refused_not_trained(tmp_path):
+    """An AnnData of 0 genes trained a model on nothing and reported its metrics."""
+    import anndata
+    import pandas as pd
+
+    from attnscope.data import TabularDataset
+    from attnscope.errors import DataError
+    from attnscope.io import read_h5ad
+
+    obs = pd.DataFrame({"label": ["a", "b"] * 5}, index=[f"c{i}" for i in range(10)])
+    path = tmp_path / "empty.h5ad"
+    anndata.AnnData(X=np.zeros((10, 0), np.float32), obs=obs).write_h5ad(path)
+    with pytest.raises(DataError, match=r"empty\.h5ad: the table has no feature columns"):
+        read_h5ad(path, label_key="label")
+    with pytest.raises(DataError, match=r"X has no features \(shape \(3, 0\)\)"):
+        TabularDataset(
+            labels=None, sample_ids=np.array(["a", "b", "c"]), class_names=[], truth=None,
+            meta={}, X=np.zeros((3, 0)), feature_names=np.zeros(0, str),
+        )  # fmt: skip
+
+
+# --------------------------------------------------------- numbers beyond 64 bits or floats
+def test_a_count_beyond_64_bits_is_not_an_internal_error(run_dir, tmp_path, capsys):
+    """``--n-samples 99999999999999999999``: np.isfinite raised TypeError (internal error)."""
+    edited = tmp_path / "copy"
+    shutil.copytree(run_dir, edited)
+    argv = ["trust", str(edited), "--methods", "saliency", "--n-samples", "9" * 20]
+    assert run(argv) == 0, capsys.readouterr().err  # every held-out sample, as for 1000
+    assert json.loads((edited / "trust.json").read_text())["rows"][0]["n_samples"] == 4
+
+
+def test_numbers_beyond_float_range_are_config_errors():
+    import torch
+
+    from attnscope.errors import ConfigError
+    from attnscope.explain import attribute, wrap_module
+
+    net = torch.nn.Linear(6, 2)
+    with pytest.raises(ConfigError, match="noise_level must be a finite number >= 0"):
+        attribute(net, _X.astype(np.float32), method="smoothgrad", noise_level=10**400)
+    with pytest.raises(ConfigError, match="epochs must be a whole number >= 1"):
+        wrap_module(net, kind="table", epochs=10**400)
+
+
+# --------------------------------------------------------------- a user's module, odd cases
+def test_a_dataframe_with_repeated_column_names_is_refused():
+    """Five columns named 'c' gave five attributions all named 'c' (merged by name later)."""
+    import pandas as pd
+    import torch
+
+    from attnscope.errors import DataError
+    from attnscope.explain import attribute, wrap_module
+
+    model = wrap_module(torch.nn.Linear(6, 2), kind="table")
+    frame = pd.DataFrame(_X.astype(np.float32), columns=["c", "c", "d", "e", 1, "1"])
+    with pytest.raises(DataError, match=r"X has repeated column names \['1', 'c'\]"):
+        attribute(model, frame, method="saliency")
+
+
+def test_a_module_returning_probabilities_warns():
+    """Softmax outputs were read as logits and softmaxed again, silently flattening scores."""
+    import torch
+
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.explain import attribute, wrap_module
+
+    torch.manual_seed(0)
+    probs = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.Softmax(dim=-1))
+    with pytest.warns(AttnscopeWarning, match="outputs for one sample look like probabilities"):
+        attribute(wrap_module(probs, kind="table"), _X.astype(np.float32), method="saliency")
+    logits = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.LogSoftmax(dim=-1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log-probabilities are logits: no warning
+        attribute(wrap_module(logits, kind="table"), _X.astype(np.float32), method="saliency")
