@@ -50,6 +50,18 @@ def _fit_small(class_weighted: bool) -> tuple[dict[str, torch.Tensor], dict]:
     return {k: v.detach().clone() for k, v in net.state_dict().items()}, hist.to_dict()
 
 
+def _fit_ensemble() -> dict[str, torch.Tensor]:
+    """A 2-member attention-LSTM seed ensemble (fit_members under the process group)."""
+    from attnscope.estimators import AttnLSTMClassifier
+    from attnscope.sim import simulate_timeseries
+
+    data = simulate_timeseries(90, n_times=6, n_variables=3, window=(3, 6), random_state=1)
+    est = AttnLSTMClassifier(
+        n_members=2, hidden=5, attention_dim=4, dropout=0.0, epochs=3, batch_size=16
+    ).fit(data)
+    return {k: v.detach().clone() for k, v in est.module_.state_dict().items()}
+
+
 def _ig(run: Path) -> np.ndarray:
     from attnscope.estimators import BaseClassifier
     from attnscope.explain import attribute
@@ -153,6 +165,7 @@ def _worker(rank: int, init: str, out: str) -> None:
     dist.init_process_group("gloo", init_method=init, rank=rank, world_size=WORLD)
     try:
         result = {"plain": _fit_small(False), "weighted": _fit_small(True)}
+        result["ensemble"] = _fit_ensemble()
         _fit_run(Path(out) / "run")
         dist.barrier()
         result["ig"] = _ig(Path(out) / "single_run")
@@ -203,6 +216,14 @@ def test_two_gloo_ranks_train_the_weights_of_one_process(two_ranks, case):
             [e["train_loss"] for e in history["epochs"]],
             rtol=1e-5,
         )
+
+
+def test_two_ranks_train_the_seed_ensemble_of_one_process(two_ranks):
+    _, ranks = two_ranks
+    weights = _fit_ensemble()
+    for rank in ranks:
+        for key, value in weights.items():
+            torch.testing.assert_close(rank["ensemble"][key], value, atol=1e-5, rtol=1e-4)
 
 
 def test_rank_zero_alone_writes_the_run_and_its_model_equals_one_process(two_ranks):
