@@ -134,6 +134,23 @@ EDITED_RUNS = [
         _edit_json("split.json", lambda s: {**s, "train": []}),
         "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
     ),
+    (  # internal UnicodeDecodeError
+        "model_json_binary",
+        lambda d: (d / "model.json").write_bytes(b"\x00\xba\xff{}"),
+        "model.json is not UTF-8 text (byte 1 is 0xba)",
+    ),
+    (  # internal UnicodeDecodeError
+        "split_json_binary",
+        lambda d: (d / "split.json").write_bytes(b"\x00\xba\xff{}"),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (  # internal UnicodeDecodeError
+        "config_latin1",
+        lambda d: (d / "config.toml").write_bytes(
+            b"# caf\xe9\n" + (d / "config.toml").read_bytes()
+        ),
+        "config.toml is not UTF-8 text (byte 0xe9 at offset 5)",
+    ),
     (  # numbers never match the string ids: nothing was excluded
         "split_train_numbers",
         _edit_json("split.json", lambda s: {**s, "train": list(range(len(s["train"])))}),
@@ -252,3 +269,57 @@ def test_a_module_returning_probabilities_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # log-probabilities are logits: no warning
         attribute(wrap_module(logits, kind="table"), _X.astype(np.float32), method="saliency")
+
+
+def test_a_config_that_is_a_folder_or_binary_is_named(run_dir, tmp_path, capsys):
+    """``--config DIR`` printed 'error: Is a directory'; a binary file was an internal error."""
+    data = _table(tmp_path / "expr.csv")
+    binary = tmp_path / "cfg.toml"
+    binary.write_bytes(b'model = "mlp"\n\x00\xba\xff')
+    for config, phrase in ((tmp_path, "is a folder; give the TOML file itself"),
+                           (binary, "is not UTF-8 text (byte 0xba at offset 15)")):  # fmt: skip
+        argv = ["fit", str(data), "--config", str(config), "--out", str(tmp_path / "r"), *_FIT]
+        line = one_error(run(argv), capsys.readouterr().err, tmp_path / "r")
+        assert f"config file {config} {phrase}" in line
+
+
+def test_report_on_a_run_with_a_binary_config_notes_it(run_dir, tmp_path):
+    """The report crashed with UnicodeDecodeError; every other damaged file is a note."""
+    from attnscope.report._context import load_run
+
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    (edited / "config.toml").write_bytes(b"\x00\xba\xff")
+    context = load_run(edited)
+    assert context.config == {} and "config.toml is not UTF-8 text" in context.notes[0]
+
+
+# --------------------------------------------------------------------- readers' messages
+def test_reader_messages_quote_the_value_as_written(tmp_path):
+    """A PhysioNet outcome 'yes' was reported as 'is nan'; a .bim position as np.str_('x')."""
+    from _hostile import seed, write_seed
+    from attnscope.errors import DataError
+    from attnscope.io import read_data
+
+    physionet = seed("physionet_folder")
+    folder = tmp_path / "icu"
+    folder.mkdir()
+    write_seed(physionet, folder, [])
+    outcomes = folder / "Outcomes-a.txt"
+    rows = outcomes.read_text().splitlines()
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",yes"  # RecordID 101
+    rows[3] = rows[3].rsplit(",", 1)[0] + ","
+    outcomes.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"In-hospital_death of RecordID 101 is 'yes'; expected"):
+        read_data(folder / "set-a")
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",1"
+    outcomes.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"In-hospital_death of RecordID 102 is empty; expected"):
+        read_data(folder / "set-a")
+    plink = tmp_path / "plink"
+    plink.mkdir()
+    write_seed(seed("plink_bim"), plink, [])
+    bim = plink / "c.bim"
+    bim.write_text(bim.read_text().replace(" 200 ", " x "))
+    with pytest.raises(DataError, match=r"line 2 has base-pair position 'x'; expected an integer"):
+        read_data(plink / "c")

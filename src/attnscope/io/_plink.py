@@ -160,7 +160,7 @@ class PlinkReader:
         except ValueError as exc:
             bad = next(k for k, v in enumerate(bp) if not v.lstrip("-").isdigit())
             raise DataError(
-                f"{self.bim_path}: line {bad + 1} has base-pair position {bp[bad]!r}; "
+                f"{self.bim_path}: line {bad + 1} has base-pair position {str(bp[bad])!r}; "
                 "expected an integer in column 4."
             ) from exc
         cm = pd.to_numeric(self.bim["cm"], errors="coerce").to_numpy(dtype=float)
