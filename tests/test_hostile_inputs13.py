@@ -323,3 +323,12 @@ def test_reader_messages_quote_the_value_as_written(tmp_path):
     bim.write_text(bim.read_text().replace(" 200 ", " x "))
     with pytest.raises(DataError, match=r"line 2 has base-pair position 'x'; expected an integer"):
         read_data(plink / "c")
+
+
+def test_evaluate_replaces_a_metrics_json_that_is_not_an_object(run_dir, tmp_path, capsys):
+    """``[1, 2]`` in metrics.json crashed evaluate's merge (dict() of a list of ints)."""
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    (edited / "metrics.json").write_text("[1, 2]")
+    assert run(["evaluate", str(edited), "--no-trust"]) == 0, capsys.readouterr().err
+    assert set(json.loads((edited / "metrics.json").read_text())) == {"evaluate"}
