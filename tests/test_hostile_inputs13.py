@@ -332,3 +332,61 @@ def test_evaluate_replaces_a_metrics_json_that_is_not_an_object(run_dir, tmp_pat
     (edited / "metrics.json").write_text("[1, 2]")
     assert run(["evaluate", str(edited), "--no-trust"]) == 0, capsys.readouterr().err
     assert set(json.loads((edited / "metrics.json").read_text())) == {"evaluate"}
+
+
+# ------------------------------------------------------------ the estimators in Python
+def _mlp(**params):
+    from attnscope.estimators import MLPClassifier
+
+    return MLPClassifier(**{"epochs": 1, "hidden": [4], "val_size": 0, **params})
+
+
+_Y = np.array(["a", "b"] * 10)
+
+
+@pytest.mark.parametrize(
+    ("params", "phrase"),
+    [
+        ({"epochs": "10"}, "MLPClassifier(epochs='10'): epochs must be an integer in [0,"),
+        ({"lr": float("nan")}, "MLPClassifier(lr=nan): lr must be a number in (0, 10]"),
+        ({"dropout": 1.5}, "MLPClassifier(dropout=1.5): dropout must be a number in [0, 1)"),
+    ],
+)
+def test_parameters_set_in_python_are_checked_when_fitting(params, phrase):
+    """They were checked on the CLI only: ``epochs='10'`` was a TypeError in TrainConfig."""
+    from attnscope.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        _mlp(**params).fit(_X, _Y)
+    assert phrase in str(info.value)
+    with pytest.raises(ConfigError, match=r"MLPClassifier\(epochs='x'\)"):
+        _mlp().set_params(epochs="x").fit(_X, _Y)
+
+
+def test_whole_floats_and_one_width_fit_as_on_the_cli():
+    """``epochs=2.0`` (range() of a float) and ``hidden=8`` (iterating an int) were TypeErrors."""
+    est = _mlp(epochs=2.0, hidden=8, batch_size=8.0).fit(_X, _Y)
+    assert est.spec_["hidden"] == [8] and len(est.history_.epochs) == 2
+    assert est.get_params()["epochs"] == 2.0  # the parameter stays as given (scikit-learn)
+
+
+@pytest.mark.parametrize(
+    ("y", "phrase"),
+    [
+        (np.array(["a", "b", None] * 6 + ["a", "b"], dtype=object),
+         "y holds 6 missing label(s) (None or NaN), the first at sample 2"),
+        (np.array([1, "1", "a", "b"] * 5, dtype=object),
+         "y mixes text and numbers (e.g. '1' and 1)"),
+        (np.linspace(0, 1, 20), "Unknown label type: continuous"),
+    ],
+)  # fmt: skip
+def test_labels_that_are_not_classes_are_data_errors_in_fit_and_score(y, phrase):
+    """None / mixed types were TypeErrors in np.unique; a continuous y sklearn's ValueError."""
+    from attnscope.errors import DataError
+
+    with pytest.raises(DataError) as info:
+        _mlp().fit(_X, y)
+    assert phrase in str(info.value)
+    if "continuous" not in phrase:
+        with pytest.raises(DataError, match=r"y (holds|mixes)"):
+            _mlp().fit(_X, _Y).score(_X, y)
