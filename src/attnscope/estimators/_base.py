@@ -208,9 +208,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             validation_share_fits,
         )
 
-        # Parameters set in Python (MLPClassifier(epochs="10"), set_params) are checked as
-        # the CLI's are; a dict class_weight is checked by scikit-learn's helper.
-        given = {k: v for k, v in self.get_params().items() if not isinstance(v, dict)}
+        given = {k: v for k, v in self.get_params().items() if not isinstance(v, dict)}  # as --set
         check_params(self.name, given, estimator=type(self).__name__)
         self.__dict__.pop("classes_", None)  # a refit forgets the previous labels
         if is_anndata(X) or layer is not None:
