@@ -390,3 +390,29 @@ def test_labels_that_are_not_classes_are_data_errors_in_fit_and_score(y, phrase)
     if "continuous" not in phrase:
         with pytest.raises(DataError, match=r"y (holds|mixes)"):
             _mlp().fit(_X, _Y).score(_X, y)
+
+
+# ------------------------------------------------------------------- one class per file
+def _fasta(path: Path, prefix: str, n: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    path.write_text(
+        "".join(f">{prefix}{i}\n{''.join(rng.choice(list('ACGT'), 30))}\n" for i in range(n))
+    )
+    return path
+
+
+def test_a_class_file_run_evaluates_new_sequences_of_one_class(tmp_path, capsys):
+    """``evaluate RUN --class pos=new.fa`` was refused ('give one file per class'), so a run
+    fitted on class files could not score new labelled data of one class (docs/cli.md)."""
+    pos, neg = _fasta(tmp_path / "pos.fa", "p", 12, 0), _fasta(tmp_path / "neg.fa", "n", 12, 1)
+    out = tmp_path / "run"
+    argv = ["fit", str(pos), str(neg), "--model", "cnn", "--out", str(out), "--set",
+            "epochs=1", "--set", "val_size=0", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    new = _fasta(tmp_path / "new.fa", "x", 6, 2)
+    assert run(["evaluate", str(out), "--class", f"pos={new}", "--no-trust"]) == 0
+    scored = json.loads((out / "metrics.json").read_text())["evaluate"]
+    assert scored["n_samples"] == 6 and scored["auroc"] is None
+    capsys.readouterr()
+    code = run(["fit", "--class", f"pos={new}", "--model", "cnn", "--out", str(tmp_path / "r")])
+    assert "one class file given" in one_error(code, capsys.readouterr().err)  # fit needs two
