@@ -416,3 +416,35 @@ def test_a_class_file_run_evaluates_new_sequences_of_one_class(tmp_path, capsys)
     capsys.readouterr()
     code = run(["fit", "--class", f"pos={new}", "--model", "cnn", "--out", str(tmp_path / "r")])
     assert "one class file given" in one_error(code, capsys.readouterr().err)  # fit needs two
+
+
+# ------------------------------------------------------------------ long time-series tables
+def _long(path: Path, ids: list[str]) -> Path:
+    rng = np.random.default_rng(4)
+    rows = [f"{a},{t},{v},{rng.normal():.3f}" for a in ids for t in (0, 1.5, 3) for v in "AB"]
+    path.write_text("id,time,variable,value\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_long_table_labels_of_other_ids_name_both_and_predict_reads_unlabelled(tmp_path, capsys):
+    """'no stay has a label; check the ids' named neither side, and predict on new stays with
+    the run's labels file failed instead of reading them unlabelled (docs/cli.md)."""
+    from attnscope.errors import UnlabelledSamplesError
+    from attnscope.io import read_long_timeseries
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,outcome\n" + "".join(f"{k:03d},{k % 2}\n" for k in range(12)))
+    padded = _long(tmp_path / "padded.csv", [str(k) for k in range(12)])
+    with pytest.raises(UnlabelledSamplesError) as info:
+        read_long_timeseries(padded, labels=labels)
+    assert "none of its ids (e.g. ['000', '001', '002']) is a stay of" in str(info.value)
+    assert "(e.g. ['0', '1', '2'])" in str(info.value)
+    train = _long(tmp_path / "train.csv", [f"{k:03d}" for k in range(12)])
+    out = tmp_path / "run"
+    argv = ["fit", str(train), "--labels", str(labels), "--model", "attn_lstm", "--out", str(out),
+            "--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    new = _long(tmp_path / "new.csv", ["x1", "x2", "x3"])
+    assert run(["predict", str(out), str(new), "-o", str(tmp_path / "p.tsv")]) == 0
+    assert "read it unlabelled" in capsys.readouterr().err
+    assert (tmp_path / "p.tsv").read_text().count("\n") == 4
