@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _hostile import one_error
+from _hostile import one_error, seed, write_seed
 from attnscope.cli import run
 
 _GENES = [f"G{k}" for k in range(6)]
@@ -297,7 +297,6 @@ def test_report_on_a_run_with_a_binary_config_notes_it(run_dir, tmp_path):
 # --------------------------------------------------------------------- readers' messages
 def test_reader_messages_quote_the_value_as_written(tmp_path):
     """A PhysioNet outcome 'yes' was reported as 'is nan'; a .bim position as np.str_('x')."""
-    from _hostile import seed, write_seed
     from attnscope.errors import DataError
     from attnscope.io import read_data
 
@@ -448,3 +447,22 @@ def test_long_table_labels_of_other_ids_name_both_and_predict_reads_unlabelled(t
     assert run(["predict", str(out), str(new), "-o", str(tmp_path / "p.tsv")]) == 0
     assert "read it unlabelled" in capsys.readouterr().err
     assert (tmp_path / "p.tsv").read_text().count("\n") == 4
+
+
+# ---------------------------------------------------------------------------- genotypes
+def test_a_phenotype_file_of_missing_values_says_so_not_that_ids_differ(tmp_path):
+    """Every phenotype -9 was reported as 'none of the samples has a phenotype ... check that
+    the ids match' though the ids matched."""
+    from attnscope.errors import UnlabelledSamplesError
+    from attnscope.io import read_data
+
+    vcf = write_seed(seed("vcf"), tmp_path, [])
+    pheno = tmp_path / "x.pheno"
+    pheno.write_text("".join(f"s{k} -9\n" for k in range(16)))
+    with pytest.raises(UnlabelledSamplesError) as info:
+        read_data(vcf, labels=pheno)
+    assert "the phenotype of every one of the 16 genotyped samples it lists is" in str(info.value)
+    assert "'-9'" in str(info.value) and "check that the ids match" not in str(info.value)
+    pheno.write_text("".join(f"z{k} {1 + k % 2}\n" for k in range(16)))
+    with pytest.raises(UnlabelledSamplesError, match="check that the ids match"):
+        read_data(vcf, labels=pheno)
