@@ -466,3 +466,28 @@ def test_a_phenotype_file_of_missing_values_says_so_not_that_ids_differ(tmp_path
     pheno.write_text("".join(f"z{k} {1 + k % 2}\n" for k in range(16)))
     with pytest.raises(UnlabelledSamplesError, match="check that the ids match"):
         read_data(vcf, labels=pheno)
+
+
+def test_a_fam_line_removed_by_hand_is_refused_not_read_shifted(tmp_path):
+    """Deleting a .fam line kept the .bed size when the count stayed in the same byte: the
+    cohort was read with the last sample dropped (or, for a middle line, every later sample
+    holding its neighbour's genotypes), silently."""
+    from attnscope.data import GenotypeDataset
+    from attnscope.errors import DataError
+    from attnscope.io import read_plink, write_plink
+
+    rng = np.random.default_rng(5)
+    data = GenotypeDataset(
+        labels=np.arange(10) % 2, sample_ids=np.array([f"s{i}" for i in range(10)]),
+        class_names=["control", "case"], truth=None, meta={},
+        genotypes=rng.integers(1, 3, size=(10, 40)).astype(np.int8),
+        snp_ids=np.array([f"rs{j}" for j in range(40)]),
+        chromosomes=np.array(["1"] * 40), positions=np.arange(1, 41) * 100,
+    )  # fmt: skip
+    prefix = write_plink(tmp_path / "cohort", data)
+    assert read_plink(prefix).genotypes.shape == (10, 40)  # zero padding: read as written
+    fam = Path(f"{prefix}.fam")
+    lines = fam.read_text().splitlines(keepends=True)
+    fam.write_text("".join(lines[:4] + lines[5:]))  # s4 removed by hand: 9 samples, same bytes
+    with pytest.raises(DataError, match=r"holds genotypes beyond the 9 samples cohort\.fam lists"):
+        read_plink(prefix)
