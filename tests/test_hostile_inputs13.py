@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from _hostile import one_error
+from _hostile import one_error, seed, write_seed
 from attnscope.cli import run
 
 _GENES = [f"G{k}" for k in range(6)]
@@ -133,6 +133,23 @@ EDITED_RUNS = [
         "split_train_emptied",
         _edit_json("split.json", lambda s: {**s, "train": []}),
         "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (  # internal UnicodeDecodeError
+        "model_json_binary",
+        lambda d: (d / "model.json").write_bytes(b"\x00\xba\xff{}"),
+        "model.json is not UTF-8 text (byte 1 is 0xba)",
+    ),
+    (  # internal UnicodeDecodeError
+        "split_json_binary",
+        lambda d: (d / "split.json").write_bytes(b"\x00\xba\xff{}"),
+        "split.json is damaged (not a JSON object with a 'train' list of sample ids)",
+    ),
+    (  # internal UnicodeDecodeError
+        "config_latin1",
+        lambda d: (d / "config.toml").write_bytes(
+            b"# caf\xe9\n" + (d / "config.toml").read_bytes()
+        ),
+        "config.toml is not UTF-8 text (byte 0xe9 at offset 5)",
     ),
     (  # numbers never match the string ids: nothing was excluded
         "split_train_numbers",
@@ -252,3 +269,225 @@ def test_a_module_returning_probabilities_warns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # log-probabilities are logits: no warning
         attribute(wrap_module(logits, kind="table"), _X.astype(np.float32), method="saliency")
+
+
+def test_a_config_that_is_a_folder_or_binary_is_named(run_dir, tmp_path, capsys):
+    """``--config DIR`` printed 'error: Is a directory'; a binary file was an internal error."""
+    data = _table(tmp_path / "expr.csv")
+    binary = tmp_path / "cfg.toml"
+    binary.write_bytes(b'model = "mlp"\n\x00\xba\xff')
+    for config, phrase in ((tmp_path, "is a folder; give the TOML file itself"),
+                           (binary, "is not UTF-8 text (byte 0xba at offset 15)")):  # fmt: skip
+        argv = ["fit", str(data), "--config", str(config), "--out", str(tmp_path / "r"), *_FIT]
+        line = one_error(run(argv), capsys.readouterr().err, tmp_path / "r")
+        assert f"config file {config} {phrase}" in line
+
+
+def test_report_on_a_run_with_a_binary_config_notes_it(run_dir, tmp_path):
+    """The report crashed with UnicodeDecodeError; every other damaged file is a note."""
+    from attnscope.report._context import load_run
+
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    (edited / "config.toml").write_bytes(b"\x00\xba\xff")
+    context = load_run(edited)
+    assert context.config == {} and "config.toml is not UTF-8 text" in context.notes[0]
+
+
+# --------------------------------------------------------------------- readers' messages
+def test_reader_messages_quote_the_value_as_written(tmp_path):
+    """A PhysioNet outcome 'yes' was reported as 'is nan'; a .bim position as np.str_('x')."""
+    from attnscope.errors import DataError
+    from attnscope.io import read_data
+
+    physionet = seed("physionet_folder")
+    folder = tmp_path / "icu"
+    folder.mkdir()
+    write_seed(physionet, folder, [])
+    outcomes = folder / "Outcomes-a.txt"
+    rows = outcomes.read_text().splitlines()
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",yes"  # RecordID 101
+    rows[3] = rows[3].rsplit(",", 1)[0] + ","
+    outcomes.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"In-hospital_death of RecordID 101 is 'yes'; expected"):
+        read_data(folder / "set-a")
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",1"
+    outcomes.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"In-hospital_death of RecordID 102 is empty; expected"):
+        read_data(folder / "set-a")
+    plink = tmp_path / "plink"
+    plink.mkdir()
+    write_seed(seed("plink_bim"), plink, [])
+    bim = plink / "c.bim"
+    bim.write_text(bim.read_text().replace(" 200 ", " x "))
+    with pytest.raises(DataError, match=r"line 2 has base-pair position 'x'; expected an integer"):
+        read_data(plink / "c")
+
+
+def test_evaluate_replaces_a_metrics_json_that_is_not_an_object(run_dir, tmp_path, capsys):
+    """``[1, 2]`` in metrics.json crashed evaluate's merge (dict() of a list of ints)."""
+    edited = tmp_path / "edited"
+    shutil.copytree(run_dir, edited)
+    (edited / "metrics.json").write_text("[1, 2]")
+    assert run(["evaluate", str(edited), "--no-trust"]) == 0, capsys.readouterr().err
+    assert set(json.loads((edited / "metrics.json").read_text())) == {"evaluate"}
+
+
+# ------------------------------------------------------------ the estimators in Python
+def _mlp(**params):
+    from attnscope.estimators import MLPClassifier
+
+    return MLPClassifier(**{"epochs": 1, "hidden": [4], "val_size": 0, **params})
+
+
+_Y = np.array(["a", "b"] * 10)
+
+
+@pytest.mark.parametrize(
+    ("params", "phrase"),
+    [
+        ({"epochs": "10"}, "MLPClassifier(epochs='10'): epochs must be an integer in [0,"),
+        ({"lr": float("nan")}, "MLPClassifier(lr=nan): lr must be a number in (0, 10]"),
+        ({"dropout": 1.5}, "MLPClassifier(dropout=1.5): dropout must be a number in [0, 1)"),
+    ],
+)
+def test_parameters_set_in_python_are_checked_when_fitting(params, phrase):
+    """They were checked on the CLI only: ``epochs='10'`` was a TypeError in TrainConfig."""
+    from attnscope.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        _mlp(**params).fit(_X, _Y)
+    assert phrase in str(info.value)
+    with pytest.raises(ConfigError, match=r"MLPClassifier\(epochs='x'\)"):
+        _mlp().set_params(epochs="x").fit(_X, _Y)
+
+
+def test_whole_floats_and_one_width_fit_as_on_the_cli():
+    """``epochs=2.0`` (range() of a float) and ``hidden=8`` (iterating an int) were TypeErrors."""
+    est = _mlp(epochs=2.0, hidden=8, batch_size=8.0).fit(_X, _Y)
+    assert est.spec_["hidden"] == [8] and len(est.history_.epochs) == 2
+    assert est.get_params()["epochs"] == 2.0  # the parameter stays as given (scikit-learn)
+
+
+@pytest.mark.parametrize(
+    ("y", "phrase"),
+    [
+        (np.array(["a", "b", None] * 6 + ["a", "b"], dtype=object),
+         "y holds 6 missing label(s) (None or NaN), the first at sample 2"),
+        (np.array([1, "1", "a", "b"] * 5, dtype=object),
+         "y mixes text and numbers (e.g. '1' and 1)"),
+        (np.linspace(0, 1, 20), "Unknown label type: continuous"),
+    ],
+)  # fmt: skip
+def test_labels_that_are_not_classes_are_data_errors_in_fit_and_score(y, phrase):
+    """None / mixed types were TypeErrors in np.unique; a continuous y sklearn's ValueError."""
+    from attnscope.errors import DataError
+
+    with pytest.raises(DataError) as info:
+        _mlp().fit(_X, y)
+    assert phrase in str(info.value)
+    if "continuous" not in phrase:
+        with pytest.raises(DataError, match=r"y (holds|mixes)"):
+            _mlp().fit(_X, _Y).score(_X, y)
+
+
+# ------------------------------------------------------------------- one class per file
+def _fasta(path: Path, prefix: str, n: int, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    path.write_text(
+        "".join(f">{prefix}{i}\n{''.join(rng.choice(list('ACGT'), 30))}\n" for i in range(n))
+    )
+    return path
+
+
+def test_a_class_file_run_evaluates_new_sequences_of_one_class(tmp_path, capsys):
+    """``evaluate RUN --class pos=new.fa`` was refused ('give one file per class'), so a run
+    fitted on class files could not score new labelled data of one class (docs/cli.md)."""
+    pos, neg = _fasta(tmp_path / "pos.fa", "p", 12, 0), _fasta(tmp_path / "neg.fa", "n", 12, 1)
+    out = tmp_path / "run"
+    argv = ["fit", str(pos), str(neg), "--model", "cnn", "--out", str(out), "--set",
+            "epochs=1", "--set", "val_size=0", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    new = _fasta(tmp_path / "new.fa", "x", 6, 2)
+    assert run(["evaluate", str(out), "--class", f"pos={new}", "--no-trust"]) == 0
+    scored = json.loads((out / "metrics.json").read_text())["evaluate"]
+    assert scored["n_samples"] == 6 and scored["auroc"] is None
+    capsys.readouterr()
+    code = run(["fit", "--class", f"pos={new}", "--model", "cnn", "--out", str(tmp_path / "r")])
+    assert "one class file given" in one_error(code, capsys.readouterr().err)  # fit needs two
+
+
+# ------------------------------------------------------------------ long time-series tables
+def _long(path: Path, ids: list[str]) -> Path:
+    rng = np.random.default_rng(4)
+    rows = [f"{a},{t},{v},{rng.normal():.3f}" for a in ids for t in (0, 1.5, 3) for v in "AB"]
+    path.write_text("id,time,variable,value\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_long_table_labels_of_other_ids_name_both_and_predict_reads_unlabelled(tmp_path, capsys):
+    """'no stay has a label; check the ids' named neither side, and predict on new stays with
+    the run's labels file failed instead of reading them unlabelled (docs/cli.md)."""
+    from attnscope.errors import UnlabelledSamplesError
+    from attnscope.io import read_long_timeseries
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,outcome\n" + "".join(f"{k:03d},{k % 2}\n" for k in range(12)))
+    padded = _long(tmp_path / "padded.csv", [str(k) for k in range(12)])
+    with pytest.raises(UnlabelledSamplesError) as info:
+        read_long_timeseries(padded, labels=labels)
+    assert "none of its ids (e.g. ['000', '001', '002']) is a stay of" in str(info.value)
+    assert "(e.g. ['0', '1', '2'])" in str(info.value)
+    train = _long(tmp_path / "train.csv", [f"{k:03d}" for k in range(12)])
+    out = tmp_path / "run"
+    argv = ["fit", str(train), "--labels", str(labels), "--model", "attn_lstm", "--out", str(out),
+            "--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    new = _long(tmp_path / "new.csv", ["x1", "x2", "x3"])
+    assert run(["predict", str(out), str(new), "-o", str(tmp_path / "p.tsv")]) == 0
+    assert "read it unlabelled" in capsys.readouterr().err
+    assert (tmp_path / "p.tsv").read_text().count("\n") == 4
+
+
+# ---------------------------------------------------------------------------- genotypes
+def test_a_phenotype_file_of_missing_values_says_so_not_that_ids_differ(tmp_path):
+    """Every phenotype -9 was reported as 'none of the samples has a phenotype ... check that
+    the ids match' though the ids matched."""
+    from attnscope.errors import UnlabelledSamplesError
+    from attnscope.io import read_data
+
+    vcf = write_seed(seed("vcf"), tmp_path, [])
+    pheno = tmp_path / "x.pheno"
+    pheno.write_text("".join(f"s{k} -9\n" for k in range(16)))
+    with pytest.raises(UnlabelledSamplesError) as info:
+        read_data(vcf, labels=pheno)
+    assert "the phenotype of every one of the 16 genotyped samples it lists is" in str(info.value)
+    assert "'-9'" in str(info.value) and "check that the ids match" not in str(info.value)
+    pheno.write_text("".join(f"z{k} {1 + k % 2}\n" for k in range(16)))
+    with pytest.raises(UnlabelledSamplesError, match="check that the ids match"):
+        read_data(vcf, labels=pheno)
+
+
+def test_a_fam_line_removed_by_hand_is_refused_not_read_shifted(tmp_path):
+    """Deleting a .fam line kept the .bed size when the count stayed in the same byte: the
+    cohort was read with the last sample dropped (or, for a middle line, every later sample
+    holding its neighbour's genotypes), silently."""
+    from attnscope.data import GenotypeDataset
+    from attnscope.errors import DataError
+    from attnscope.io import read_plink, write_plink
+
+    rng = np.random.default_rng(5)
+    data = GenotypeDataset(
+        labels=np.arange(10) % 2, sample_ids=np.array([f"s{i}" for i in range(10)]),
+        class_names=["control", "case"], truth=None, meta={},
+        genotypes=rng.integers(1, 3, size=(10, 40)).astype(np.int8),
+        snp_ids=np.array([f"rs{j}" for j in range(40)]),
+        chromosomes=np.array(["1"] * 40), positions=np.arange(1, 41) * 100,
+    )  # fmt: skip
+    prefix = write_plink(tmp_path / "cohort", data)
+    assert read_plink(prefix).genotypes.shape == (10, 40)  # zero padding: read as written
+    fam = Path(f"{prefix}.fam")
+    lines = fam.read_text().splitlines(keepends=True)
+    fam.write_text("".join(lines[:4] + lines[5:]))  # s4 removed by hand: 9 samples, same bytes
+    with pytest.raises(DataError, match=r"holds genotypes beyond the 9 samples cohort\.fam lists"):
+        read_plink(prefix)

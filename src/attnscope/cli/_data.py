@@ -181,7 +181,7 @@ def load_request(
         raise ConfigError("no data given; pass DATA (a file or folder) or --modality / --class.")
     with spinner(f"reading {req.describe()}"):
         data = read_with_stored_labels(
-            lambda options: _read(req, options),
+            lambda options: _read(req, options, one_class=defaults is not None),
             inherited,
             labels_needed=labelled,
             layout_from_labels=lambda: _layout_from_labels(req),
@@ -191,11 +191,11 @@ def load_request(
     return data
 
 
-def _read(req: DataRequest, inherited: dict[str, Any]) -> Any:
+def _read(req: DataRequest, inherited: dict[str, Any], *, one_class: bool = False) -> Any:
     if req.modalities:
         return _read_tables(req, inherited)
     if req.classes or len(req.paths) > 1:
-        return _read_class_files(req)
+        return _read_class_files(req, one_class=one_class)
     return _read_one(req.paths[0], req.format, req.options, inherited)
 
 
@@ -248,8 +248,12 @@ def _read_tables(req: DataRequest, defaults: dict[str, Any]) -> Any:
     )
 
 
-def _read_class_files(req: DataRequest) -> Any:
-    """One class per file: ``--class NAME=FILE`` or several DATA files named by their stem."""
+def _read_class_files(req: DataRequest, *, one_class: bool = False) -> Any:
+    """One class per file: ``--class NAME=FILE`` or several DATA files named by their stem.
+
+    ``one_class``: new data for a run (predict, evaluate, ...) may be one class file, e.g.
+    ``evaluate RUN --class pos=new_pos.fa`` (fit needs two classes).
+    """
     import numpy as np
 
     from attnscope.data import SequenceDataset
@@ -273,7 +277,7 @@ def _read_class_files(req: DataRequest) -> Any:
                 f"classes {other!r} and {name!r} name the same file {path}; give each class "
                 "its own file."
             )
-    if len(classes) < 2:
+    if len(classes) < 2 and not (one_class and req.classes):
         raise ConfigError(
             "one class file given; give one file per class (fit pos.fa neg.fa, or "
             "--class pos=pos.fa --class neg=neg.fa)."

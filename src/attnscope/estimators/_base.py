@@ -205,12 +205,15 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         Returns ``self``.
         """
+        from attnscope.estimators._params import check_params
         from attnscope.estimators._sklearn import (
             class_weight_vector,
             is_anndata,
             validation_share_fits,
         )
 
+        given = {k: v for k, v in self.get_params().items() if not isinstance(v, dict)}  # as --set
+        check_params(self.name, given, estimator=type(self).__name__)
         self.__dict__.pop("classes_", None)  # a refit forgets the previous labels
         if is_anndata(X) or layer is not None:
             from attnscope.estimators._sklearn import table_from_arrays
@@ -322,7 +325,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             return logits_of(module(*xs))
 
         with eval_mode(module):
-            return auto_batch_size(forward, inputs, grad=False, max_rows=max(256, self.batch_size))
+            return auto_batch_size(
+                forward, inputs, grad=False, max_rows=max(256, int(self.batch_size))
+            )
 
     def _align(self, data: Dataset) -> Dataset:
         """Hook: reorder a fitted model's input features by name (tables)."""
@@ -345,6 +350,9 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if y is not None and not isinstance(X, Dataset) and not isinstance(y, str):
             from sklearn.metrics import accuracy_score
 
+            from attnscope.estimators._sklearn import checked_labels
+
+            y = checked_labels(y)  # None or NaN among the labels: a DataError, not a TypeError
             return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
         data = self.as_dataset(X, y)
         pred = self.predict_proba(data).argmax(axis=1)

@@ -38,14 +38,16 @@ def param_names(cls: type[BaseClassifier]) -> list[str]:
 
 
 def train_config(est: BaseClassifier) -> TrainConfig:
+    """The training options of ``est`` (checked by ``fit``: whole floats such as
+    ``epochs=2.0`` become ints here, the estimator's own parameters stay as given)."""
     return TrainConfig(
-        epochs=est.epochs,
-        batch_size=est.batch_size,
+        epochs=int(est.epochs),
+        batch_size=int(est.batch_size),
         lr=est.lr,
         weight_decay=est.weight_decay,
         optimizer=est.optimizer,
         amsgrad=est.amsgrad,
-        patience=est.patience,
+        patience=int(est.patience),
         monitor=est.monitor,
         min_epochs=int(est.min_epochs),
         clip_grad_norm=est.clip_grad_norm,

@@ -249,7 +249,9 @@ class HEMERAClassifier(BaseClassifier):
         idx = self._snp_index(data)
         g = data.genotypes if idx is None else data.genotypes[:, idx]
         if isinstance(g, LazyGenotypes):
-            return (token_stream(g, self.stream_chunk_mb, self.batch_size, self.stream_workers),)
+            return (
+                token_stream(g, self.stream_chunk_mb, int(self.batch_size), self.stream_workers),
+            )
         # uint8 keeps 379K-SNP cohorts small in memory; the model casts to long per batch.
         return (uint8_tokens(np.asarray(g)),)
 

@@ -124,7 +124,7 @@ class MLPClassifier(BaseClassifier):
         return {
             "n_features": int(data.n_features),
             "n_classes": len(self.classes_),
-            "hidden": [int(h) for h in self.hidden],
+            "hidden": [int(h) for h in np.atleast_1d(self.hidden)],  # hidden=8: one layer
             "dropout": self.dropout,
             "feature_names": data.feature_names.tolist(),
         }

@@ -239,12 +239,17 @@ def _check_one(model: str, key: str, value: Any, spec: Param) -> Any:
 
 
 def check_params(
-    model: str, params: Mapping[str, Any], *, source: str | None = None
+    model: str,
+    params: Mapping[str, Any],
+    *,
+    source: str | None = None,
+    estimator: str | None = None,
 ) -> dict[str, Any]:
     """Check ``params`` against :data:`PARAMS`; return them with integral floats as ints.
 
     ``source`` names where the values were written (a ``--config`` file): the error then
-    names it and its ``[params]`` key instead of the ``--set`` option.
+    names it and its ``[params]`` key instead of the ``--set`` option; ``estimator`` (a
+    class name, from ``fit``) names the Python parameter instead.
 
     Raises
     ------
@@ -260,6 +265,10 @@ def check_params(
         try:
             out[key] = _check_one(model, key, value, spec)
         except ConfigError:
+            if estimator is not None:
+                raise ConfigError(
+                    f"{estimator}({key}={value!r}): {key} must be {spec.describe()}."
+                ) from None
             if source is None:
                 raise
             raise ConfigError(

@@ -35,15 +35,47 @@ def is_anndata(X: Any) -> bool:
     return mod is not None and isinstance(X, mod.AnnData)
 
 
+def checked_labels(y: Any) -> np.ndarray:
+    """``y`` as an array; DataError for a missing label (None, NaN) or text mixed with numbers.
+
+    Both ended in ``np.unique`` as a TypeError ('<' not supported between 'NoneType' and
+    'str'), or NaN became a class of its own.
+    """
+    arr = np.asarray(y)
+    if arr.dtype.kind == "f" or arr.dtype == object:
+        import pandas as pd
+
+        missing = np.asarray(pd.isna(arr)).reshape(-1)
+        if missing.any():
+            raise DataError(
+                f"y holds {int(missing.sum())} missing label(s) (None or NaN), the first at "
+                f"sample {int(np.argmax(missing))}; drop those samples or give their labels."
+            )
+    if arr.dtype == object:
+        text = np.fromiter((isinstance(v, str) for v in arr.reshape(-1)), bool, arr.size)
+        if text.any() and not text.all():
+            flat = arr.reshape(-1)
+            raise DataError(
+                f"y mixes text and numbers (e.g. {flat[np.argmax(text)]!r} and "
+                f"{flat[np.argmin(text)]!r}); give every label the same type (e.g. "
+                "y.astype(str))."
+            )
+    return arr
+
+
 def fit_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Check classification targets; return ``(classes, codes)`` with ``classes`` as np.unique.
 
-    Raises scikit-learn's ``ValueError("Unknown label type: ...")`` for continuous targets.
+    Raises DataError (a ValueError, in scikit-learn's words: "Unknown label type: ...") for
+    continuous targets, and :func:`checked_labels`' errors.
     """
     from sklearn.utils.multiclass import check_classification_targets
 
-    y = np.asarray(y)
-    check_classification_targets(y)
+    y = checked_labels(y)
+    try:
+        check_classification_targets(y)
+    except ValueError as exc:
+        raise DataError(f"{exc} attnscope classifies: give class labels.") from None
     classes, codes = np.unique(y, return_inverse=True)
     return classes, codes.reshape(-1).astype(np.int64)
 
@@ -122,7 +154,9 @@ def table_from_arrays(
         feature_names = np.array([f"f{j}" for j in range(arr.shape[1])])
     labels, class_names = None, [str(c) for c in getattr(est, "classes_", [])]
     if y is not None:
-        classes, labels = fit_labels(y) if reset else np.unique(np.asarray(y), return_inverse=True)
+        classes, labels = (
+            fit_labels(y) if reset else np.unique(checked_labels(y), return_inverse=True)
+        )
         class_names = [str(c) for c in classes]
         if reset:
             est.classes_ = classes
@@ -170,7 +204,9 @@ def _from_anndata(
     if y is not None and key is None:
         from dataclasses import replace
 
-        classes, codes = fit_labels(y) if reset else np.unique(np.asarray(y), return_inverse=True)
+        classes, codes = (
+            fit_labels(y) if reset else np.unique(checked_labels(y), return_inverse=True)
+        )
         if len(codes) != len(data):
             raise DataError(f"y has {len(codes)} labels for {len(data)} observations.")
         data = replace(data, labels=codes.reshape(-1), class_names=[str(c) for c in classes])

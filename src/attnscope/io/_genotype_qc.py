@@ -305,6 +305,14 @@ def read_phenotype(
     lookup = pd.Series(codes, index=pd.Index(ids))
     aligned = lookup.reindex(np.asarray(sample_ids).astype(str)).to_numpy()
     labels = np.where(np.isnan(aligned.astype(float)), -1, aligned).astype(np.int64)
+    listed = np.isin(np.asarray(sample_ids).astype(str), ids)
+    if (labels < 0).all() and listed.any():  # the ids match; the values are all missing
+        shown = raw[np.isin(ids, np.asarray(sample_ids).astype(str))][0]
+        raise UnlabelledSamplesError(
+            f"phenotype file {path}: the phenotype of every one of the {int(listed.sum())} "
+            f"genotyped samples it lists is missing (e.g. {shown!r}: -9, NA, or 0 in 1/2 "
+            "case-control coding); give their phenotypes, or another column (--label-col)."
+        )
     if (labels < 0).all():
         raise UnlabelledSamplesError(
             f"phenotype file {path}: none of the {len(sample_ids)} genotyped samples has a "

@@ -330,5 +330,11 @@ def _stay_labels(
             f"labels file {lpath}: id {keys[keys.duplicated()].iloc[0]!r} appears twice; "
             "keep one row per stay."
         )
+    if not keys.isin(sample_ids).any():  # other data than the labels': a run reads it unlabelled
+        raise UnlabelledSamplesError(
+            f"labels file {lpath}: none of its ids (e.g. {keys.head(3).tolist()}) is a stay of "
+            f"{path} (e.g. {np.asarray(sample_ids)[:3].tolist()}); check that the labels belong "
+            "to these data (ids are compared as written: '001' is not '1')."
+        )
     series = pd.Series(lab[col].to_numpy(), index=keys.to_numpy())
     return series.reindex(sample_ids).to_numpy(dtype=object)

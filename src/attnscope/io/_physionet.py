@@ -351,9 +351,12 @@ def _labels(
     if task == "mortality":
         bad = ~np.isin(row, (0.0, 1.0))
         if bad.any():
+            rid = record_ids[np.argmax(bad)]
+            cell = table[need].reindex([rid]).iloc[0]  # as written (to_numeric made it NaN)
+            written = "empty" if pd.isna(cell) or not str(cell).strip() else repr(str(cell))
             raise DataError(
-                f"outcomes file {path}: In-hospital_death of RecordID "
-                f"{int(record_ids[np.argmax(bad)])} is {row[np.argmax(bad)]}; expected 0 or 1."
+                f"outcomes file {path}: In-hospital_death of RecordID {int(rid)} is "
+                f"{written}; expected 0 or 1."
             )
         return row.astype(np.int64), ["survived", "died"], np.ones(len(row), bool), {}
     valid_all = col.to_numpy(dtype=float)

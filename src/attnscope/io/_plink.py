@@ -122,6 +122,20 @@ def _check_bed(bed: Path, n_samples: int, n_snps: int, fam: Path, bim: Path) -> 
             "bytes; the three files do not belong together (or one is truncated). "
             "Use the .bim and .fam written with this .bed."
         )
+    used = n_samples % 4
+    if used and n_snps:  # the last byte of every SNP holds 4 - used padding slots (zeros)
+        width = (n_samples + 3) // 4
+        rows = np.memmap(bed, np.uint8, "r", offset=3, shape=(n_snps, width))
+        last = np.asarray(rows[: min(n_snps, 2000), -1])
+        filled = (last & ((0xFF << (2 * used)) & 0xFF)) != 0
+        if filled.mean() > 0.5:  # genotypes beyond the last .fam sample: a line is missing
+            raise DataError(
+                f"{bed} holds genotypes beyond the {n_samples} samples {fam.name} lists (in "
+                f"{int(filled.sum())} of {filled.size} SNPs the padding after the last sample "
+                f"is not empty): a line of {fam.name} was removed, so every later sample would "
+                "get another's genotypes. Use the .fam written with this .bed (plink "
+                "--remove to drop samples)."
+            )
 
 
 class PlinkReader:
@@ -160,7 +174,7 @@ class PlinkReader:
         except ValueError as exc:
             bad = next(k for k, v in enumerate(bp) if not v.lstrip("-").isdigit())
             raise DataError(
-                f"{self.bim_path}: line {bad + 1} has base-pair position {bp[bad]!r}; "
+                f"{self.bim_path}: line {bad + 1} has base-pair position {str(bp[bad])!r}; "
                 "expected an integer in column 4."
             ) from exc
         cm = pd.to_numeric(self.bim["cm"], errors="coerce").to_numpy(dtype=float)

@@ -180,9 +180,11 @@ def load_run(run: str | Path) -> RunContext:
     config_text = None
     config: dict[str, Any] = {}
     if (path / "config.toml").is_file():
-        config_text = (path / "config.toml").read_text(encoding="utf-8")
         try:
+            config_text = (path / "config.toml").read_text(encoding="utf-8")
             config = tomllib.loads(config_text)
+        except UnicodeDecodeError as exc:
+            notes.append(f"config.toml is not UTF-8 text ({exc.reason} at byte {exc.start}).")
         except tomllib.TOMLDecodeError as exc:
             notes.append(f"config.toml could not be parsed ({exc}).")
     attributions: dict[str, Any] = {}

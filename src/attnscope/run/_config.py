@@ -19,6 +19,15 @@ def read_config(path: Path | None) -> dict[str, Any]:
         config = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} not found.") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(
+            f"config file {path} is a folder; give the TOML file itself (e.g. RUN/config.toml)."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); give a TOML file: model = NAME, [params] and [data] tables."
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid TOML ({exc}); correct that line, or re-run 'attnscope fit' "

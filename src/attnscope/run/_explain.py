@@ -50,7 +50,7 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     if split_path.is_file():
         try:
             split = json.loads(split_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             split = exc
         listed = split.get("train") if isinstance(split, dict) else None
         # fit always writes every training id as a string: anything else was edited or cut

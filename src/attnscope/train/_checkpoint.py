@@ -44,6 +44,11 @@ def load_checkpoint(directory: str | Path) -> tuple[dict[str, Any], dict[str, An
         raise DataError(
             f"{meta_path} is not valid JSON (line {exc.lineno}); re-run the fit."
         ) from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{meta_path} is not UTF-8 text (byte {exc.start} is 0x{exc.object[exc.start]:02x}): "
+            "damaged or not the model's description; re-run the fit."
+        ) from exc
     if not isinstance(meta, dict):
         raise DataError(
             f"{meta_path} holds a JSON {type(meta).__name__}, not the model's description "
