@@ -229,9 +229,6 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         self.n_members = n_members
 
     def _module_spec(self, data: Any) -> dict[str, Any]:
-        from attnscope.estimators._params import check_params
-
-        check_params(self.name, self.get_params())  # also for a directly built estimator
         return {
             **self._base_spec(data),
             "hidden": self.hidden,

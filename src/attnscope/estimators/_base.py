@@ -153,8 +153,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Check a (fitted) model can take ``data``; raise DataError otherwise."""
 
     def _fit_network(self, module: nn.Module, *args: Any, **kwargs: Any) -> History:
-        """Train ``module`` in place (:func:`attnscope.train.fit_module`; a hook)."""
-        return fit_module(module, *args, **kwargs)
+        return fit_module(module, *args, **kwargs)  # a hook: seed ensembles train otherwise
 
     def attribution_spec(self, data: Dataset) -> AttributionSpec:
         """Describe the network to attribution methods (see :class:`AttributionSpec`)."""
@@ -188,8 +187,8 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Train on ``X`` (a Dataset, arrays with labels ``y``, or an AnnData).
 
         A stratified ``val_size`` share is held out for early stopping unless
-        ``validation_data`` is given (or the data are too few to give every class a
-        validation sample: then all are trained on, with a warning).
+        ``validation_data`` is given (too few samples for one of every class in it: all
+        train, with a warning).
 
         Parameters
         ----------
@@ -314,20 +313,16 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ).numpy()
 
     def _inference_batch(self, inputs: tuple[Tensor, ...]) -> int:
-        """Samples per inference pass: at most max(256, batch_size), within the memory budget.
-
-        A wide model (thousands of attention tokens per sample) gets smaller batches, so
-        prediction never asks for more memory than the budget (``ATTNSCOPE_MEMORY_BUDGET``).
-        """
+        """Samples per inference pass: at most max(256, batch_size), within the memory budget
+        (``ATTNSCOPE_MEMORY_BUDGET``): a wide model gets smaller batches."""
         module = self.module_
 
         def forward(*xs: Tensor) -> Tensor:
             return logits_of(module(*xs))
 
+        rows = max(256, int(self.batch_size))
         with eval_mode(module):
-            return auto_batch_size(
-                forward, inputs, grad=False, max_rows=max(256, int(self.batch_size))
-            )
+            return auto_batch_size(forward, inputs, grad=False, max_rows=rows)
 
     def _align(self, data: Dataset) -> Dataset:
         """Hook: reorder a fitted model's input features by name (tables)."""
