@@ -47,8 +47,15 @@ def test_prediction_is_the_members_mean_probability(ensemble, shares):
     assert ensemble.module_.members.seeds == [2, 3, 4]
     hist = ensemble.history_
     assert len(hist.members) == 3 and hist.to_dict()["members"] == hist.members
-    best = sorted(m["best_epoch"] for m in hist.members)
-    assert hist.best_epoch == best[1]  # the median member's
+    # no single kept epoch: each member kept its own; the time is the whole training's
+    assert hist.best_epoch == -1
+    assert np.isclose(hist.seconds, sum(m["seconds"] for m in hist.members))
+    from attnscope.pl._metrics import kept_epochs, training_history
+
+    kept = kept_epochs(hist.to_dict())
+    assert kept == sorted({m["best_epoch"] for m in hist.members})
+    legend = [t.get_text() for t in training_history(hist.to_dict()).get_legend().get_texts()]
+    assert f"members' kept epochs {', '.join(str(e + 1) for e in kept)}" in legend
 
 
 def test_a_member_is_the_standalone_fit_of_its_seed(shares):
@@ -114,6 +121,11 @@ def test_ensemble_options_are_checked(shares):
         )
     with pytest.raises(ConfigError, match="a seed study trains single models"):
         AttnLSTMClassifier(n_members=2).build_members(train, [0, 1])
+    from attnscope.run._consistency import run_consistency
+
+    for batched in (True, False):  # neither path: variants would share members
+        with pytest.raises(ConfigError, match="n_members=2: a seed study trains single"):
+            run_consistency(train, model="attn_lstm", params={"n_members": 2}, batched=batched)
 
 
 def test_cli_fits_and_evaluates_an_ensemble(shares, tmp_path, capsys):
@@ -132,6 +144,11 @@ def test_cli_fits_and_evaluates_an_ensemble(shares, tmp_path, capsys):
     scores = metrics["evaluate"]
     assert scores["n_samples"] == 20 and 0.0 <= scores["auroc"] <= 1.0
     assert len(metrics["history"]["members"]) == 2
+    from attnscope.report import build_report
+
+    html = build_report(out)
+    assert "(mean over the 2 seed-ensemble members still training)" in html
+    assert "the members kept the weights of epochs" in html
 
 
 def test_the_estimator_trains_the_benchmarks_ensemble(shares):

@@ -298,11 +298,8 @@ class AttnLSTMClassifier(_TimeSeriesClassifier):
         ``random_state=seeds[i]`` would start from; train all of them at once with
         :func:`attnscope.train.fit_members`.
         """
-        if int(self.n_members) != 1:
-            raise ConfigError(
-                f"n_members={self.n_members}: a seed study trains single models; leave "
-                "n_members at 1 (the study's variants are its seeds)."
-            )
+        if int(self.n_members) != 1:  # run_consistency refuses it first
+            raise ConfigError(f"n_members={self.n_members}: a seed study trains single models.")
         self.classes_ = np.asarray(data.class_names)
         return cast(AttentionLSTM, self._build_module(self._module_spec(data), seeds=seeds))
 

@@ -238,11 +238,12 @@ def training_history(
         lines on it, other numeric keys (``val_accuracy``, ``val_auroc``, ...) dashed on
         its twin; the kept epoch is a vertical dotted line.
     """
+    kept: list[int] = []  # the epoch(s) whose weights were kept: one, or one per member
     if isinstance(history, Mapping):
         epochs = list(history.get("epochs") or [])
-        best = history.get("best_epoch")
+        kept = kept_epochs(history)
     else:
-        epochs, best = list(history), None
+        epochs = list(history)
     if not epochs:
         raise DataError("the history holds no epochs; fit the model first.")
     x = np.arange(1, len(epochs) + 1)
@@ -266,9 +267,13 @@ def training_history(
         twin.set_ylabel("validation metric")
         h2, l2 = twin.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    if isinstance(best, int | float) and 0 <= best < len(epochs):
-        ax.axvline(int(best) + 1, color="0.5", ls=":", lw=1)
-        labels = [*labels, f"kept epoch {int(best) + 1}"]
+    kept = [e for e in kept if e < len(epochs)]
+    for e in kept:
+        ax.axvline(e + 1, color="0.5", ls=":", lw=1)
+    if kept:
+        shown = ", ".join(str(e + 1) for e in kept)
+        several = isinstance(history, Mapping) and history.get("members")
+        labels = [*labels, f"members' kept epochs {shown}" if several else f"kept epoch {shown}"]
         handles = [*handles, ax.lines[-1]]
     if len(x) <= 20:
         ax.set_xticks(x)
@@ -282,3 +287,11 @@ def training_history(
     )
     ax.set_title("training history")
     return ax
+
+
+def kept_epochs(history: Mapping[str, Any]) -> list[int]:
+    """The epochs (from 0) whose weights a fit kept: ``best_epoch``, or for a seed ensemble
+    (``members``) each member's, sorted and distinct; empty when none was kept."""
+    members = history.get("members") or []
+    given = [m.get("best_epoch") for m in members] if members else [history.get("best_epoch")]
+    return sorted({int(e) for e in given if isinstance(e, int | float) and e >= 0})

@@ -167,7 +167,7 @@ def data_section(ctx: RunContext) -> Section | None:
 def performance_section(ctx: RunContext) -> Section | None:
     """Metric table, confusion matrix, ROC/PR curves and the training history."""
     from attnscope.pl._interactive import roc_pr_figure
-    from attnscope.pl._metrics import confusion_heatmap, training_history
+    from attnscope.pl._metrics import confusion_heatmap, kept_epochs, training_history
     from attnscope.report._html import plotly_html
 
     parts: list[str] = []
@@ -210,10 +210,15 @@ def performance_section(ctx: RunContext) -> Section | None:
         )
     if ctx.history.get("epochs"):
         ax = training_history(ctx.history)
-        best = ctx.history.get("best_epoch")
+        kept = ", ".join(str(e + 1) for e in kept_epochs(ctx.history))
         cap = "losses and validation metrics per epoch"
-        if isinstance(best, int):
-            cap += f"; the weights of epoch {best + 1} were kept"
+        if ctx.history.get("members"):
+            cap += (
+                f" (mean over the {len(ctx.history['members'])} seed-ensemble members still "
+                f"training); the members kept the weights of epochs {kept}"
+            )
+        elif kept:
+            cap += f"; the weights of epoch {kept} were kept"
         figs.append(figure_html(ax, cap))
     if figs:
         parts.append(f'<div class="grid">{"".join(figs)}</div>')

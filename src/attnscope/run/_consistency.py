@@ -232,6 +232,12 @@ def run_consistency(
     if device is not None:
         params["device"] = device
     template = make_estimator(model, params)
+    members = template.get_params().get("n_members", 1)
+    if int(members) != 1:  # neighbouring variants would share members
+        raise ConfigError(
+            f"n_members={members}: a seed study trains single models (its variants are its "
+            "seeds); leave n_members at 1."
+        )
     methods = [canonical_method(m, template) for m in methods]
     if not methods:
         raise ConfigError("give at least one attribution method.")

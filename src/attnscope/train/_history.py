@@ -41,10 +41,11 @@ class History:
 def ensemble_history(histories: Sequence[History]) -> History:
     """One record of a seed ensemble trained by :func:`fit_members`.
 
-    ``epochs`` averages each numeric entry over the members that trained that epoch;
-    ``best_epoch`` is the median of the members' best epochs (rounded down), ``best_score``
-    the mean of their best scores, ``stopped_early`` whether all stopped early; each
-    member's history is kept in ``members``.
+    ``epochs`` averages each numeric entry over the members still training at that epoch
+    (a curve steps where a member stops); ``best_epoch`` is -1 (each member kept its own
+    epoch: see ``members``), ``best_score`` the mean of the members' best scores,
+    ``stopped_early`` whether all stopped early, ``seconds`` the whole training's (each
+    member's record holds its share); each member's history is kept in ``members``.
     """
     length = max((len(h.epochs) for h in histories), default=0)
     epochs: list[dict[str, float]] = []
@@ -52,12 +53,11 @@ def ensemble_history(histories: Sequence[History]) -> History:
         rows = [h.epochs[e] for h in histories if e < len(h.epochs)]
         keys = dict.fromkeys(k for r in rows for k in r)
         epochs.append({k: float(np.mean([r[k] for r in rows if k in r])) for k in keys})
-    best = [h.best_epoch for h in histories]
     return History(
         epochs=epochs,
-        best_epoch=int(np.floor(np.median(best))) if best else -1,
+        best_epoch=-1,
         best_score=float(np.mean([h.best_score for h in histories])),
         stopped_early=all(h.stopped_early for h in histories),
-        seconds=max((h.seconds for h in histories), default=0.0),
+        seconds=float(sum(h.seconds for h in histories)),
         members=[h.to_dict() for h in histories],
     )
