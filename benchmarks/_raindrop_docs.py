@@ -91,10 +91,12 @@ def markdown(results: dict[str, Any]) -> str:
     if members > 1:
         lines += [
             "",
-            f"An ensemble row is what `AttnLSTMClassifier(n_members={members}, ...)` trains "
-            f"(CLI: `attnscope fit --model attn_lstm --set n_members={members}` plus the "
-            "setting's options, on data normalised on the training part): the same batched "
-            "training of the same seeds (tests/test_attn_lstm_ensemble.py).",
+            f"An ensemble row of split s is what `AttnLSTMClassifier(n_members={members}, "
+            "random_state=100 * s, <the setting's options>).fit(train, validation_data=val)` "
+            "trains on the split's parts normalised on its training part: the same batched "
+            "training of the same seeds (tests/test_attn_lstm_ensemble.py). From the command "
+            f"line, `attnscope fit --model attn_lstm --set n_members={members}` with those "
+            "options trains the same kind of ensemble on its own split of the given file.",
         ]
     attn = [r for r in rows if r["metric"] == "auroc" and r["variant"].startswith("attn_lstm")]
     gb = by.get((GB, "auroc"))

@@ -55,8 +55,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import load_results, row, write_results
-
-METRICS = ("spearman", "kendall", "jaccard", "top_agreement", "cv_top")
+from _consistency_docs import markdown  # noqa: F401 (markdown: readme.py)
+from _consistency_rows import (
+    bootstrap_auroc_difference,
+    ensemble_rows,
+    record_earlier,
+    study_rows,
+)
 
 
 def summary_features(data: Any) -> np.ndarray:
@@ -111,35 +116,6 @@ def baselines(train: Any, test: Any, seed: int) -> dict[str, dict[str, Any]]:
     return out
 
 
-def bootstrap_auroc_difference(
-    y: np.ndarray, score_a: np.ndarray, score_b: np.ndarray, n_boot: int = 2000, seed: int = 0
-) -> dict[str, float]:
-    """AUROC(a) - AUROC(b) on one test set, with a paired bootstrap over its samples.
-
-    Both models are scored on the same resampled test samples (resamples holding one class
-    only are drawn again); 95% percentile interval and the share of resamples where a is
-    not better.
-    """
-    from sklearn.metrics import roc_auc_score
-
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    diffs: list[float] = []
-    while len(diffs) < n_boot:
-        idx = rng.integers(0, n, n)
-        if np.unique(y[idx]).size < 2:
-            continue
-        diffs.append(roc_auc_score(y[idx], score_a[idx]) - roc_auc_score(y[idx], score_b[idx]))
-    d = np.asarray(diffs)
-    return {
-        "difference": float(roc_auc_score(y, score_a) - roc_auc_score(y, score_b)),
-        "ci_low": float(np.percentile(d, 2.5)),
-        "ci_high": float(np.percentile(d, 97.5)),
-        "share_not_better": float(np.mean(d <= 0)),
-        "n_boot": n_boot,
-    }
-
-
 def split_data(data: Any) -> tuple[Any, Any, Any]:
     """The study's split and normalisation (see attnscope.run._consistency)."""
     from attnscope.run._consistency import _split
@@ -163,118 +139,6 @@ def gru_runs(train: Any, val: Any, test: Any, params: dict[str, Any], seeds: int
         aurocs.append(float(auroc[0]))
         auprcs.append(float(auprc[0]))
     return {"auroc": aurocs, "auprc": auprcs, "seconds": secs}
-
-
-def study_rows(dataset: str, variant: str, res: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    t = res["timing"]
-    n = res["n_variants"]
-    pred = res["predictive"]
-    rows.append(row(dataset, variant, "auroc", pred["auroc"], t["train_seconds"]))
-    rows.append(row(dataset, variant, "auprc", pred["auprc"], t["train_seconds"]))
-    for method in res["methods"]:
-        for metric in METRICS:
-            vals = res["per_sample"][method][metric]
-            rows.append(
-                row(
-                    dataset,
-                    f"{variant}/{method}",
-                    metric,
-                    vals,
-                    t["explain_seconds"][method] + t["metric_seconds"] / len(res["methods"]),
-                    unit="samples",
-                    n_variants=n,
-                )
-            )
-        rows.append(
-            row(
-                dataset,
-                f"{variant}/{method}",
-                "spearman_auroc_vs_agreement",
-                res["relation"][method],
-                0.0,
-                unit="variants",
-                n_variants=n,
-            )
-        )
-    rows.append(row(dataset, variant, "train_seconds_per_variant", t["per_variant_seconds"],
-                    t["train_seconds"], n_variants=n))  # fmt: skip
-    if t["standalone_seconds"]:
-        rows.append(row(dataset, variant, "standalone_train_seconds", t["standalone_seconds"],
-                        t["standalone_seconds"]))  # fmt: skip
-        rows.append(row(dataset, variant, "per_variant_over_standalone",
-                        t["per_variant_over_standalone"], 0.0))  # fmt: skip
-    if t.get("standalone_cpu_seconds"):
-        per_cpu = t["per_variant_cpu_seconds"]
-        rows.append(row(dataset, variant, "train_cpu_seconds_per_variant", per_cpu,
-                        t["train_seconds"], n_variants=n))  # fmt: skip
-        rows.append(row(dataset, variant, "standalone_train_cpu_seconds",
-                        t["standalone_cpu_seconds"], t["standalone_seconds"]))  # fmt: skip
-        rows.append(row(dataset, variant, "per_variant_over_standalone_cpu",
-                        t["per_variant_over_standalone_cpu"], 0.0))  # fmt: skip
-    total = t["train_seconds"] + sum(t["explain_seconds"].values()) + t["metric_seconds"]
-    rows.append(row(dataset, variant, "study_seconds_total", total, total, n_variants=n))
-    return rows
-
-
-EARLIER_METRICS = (
-    "auroc",
-    "auprc",
-    "train_seconds_per_variant",
-    "standalone_train_seconds",
-    "per_variant_over_standalone",
-    "per_variant_over_standalone_cpu",
-    "study_seconds_total",
-)
-
-
-def record_earlier(path: Path, note: str = "") -> None:
-    """Add the attention-LSTM figures of an earlier results file to the current one.
-
-    Keeps a run with another setting visible next to the current one (its command,
-    environment and headline rows), e.g. the cheaper previous default.
-    """
-    from attnscope._utils.files import write_json
-
-    old = json.loads(path.read_text())
-    current_path = Path(__file__).resolve().parent / "results" / "consistency.json"
-    current = json.loads(current_path.read_text())
-    now = {(r["dataset"], r["variant"], r["metric"]): r["mean"] for r in current["rows"]}
-    # data sets whose attention-LSTM figures the current file has replaced
-    replaced = {
-        r["dataset"]
-        for r in old["rows"]
-        if r["variant"] == "attn_lstm"
-        and r["metric"] == "auroc"
-        and now.get((r["dataset"], "attn_lstm", "auroc")) != r["mean"]
-    }
-    tasks = old.get("tasks", {})
-    entries = []
-    for dataset in sorted(replaced):
-        task = next((t for t in tasks if dataset.endswith(t)), None)
-        command = (tasks.get(task) or {}).get("command") if task else None
-        rows = [
-            r
-            for r in old["rows"]
-            if r["dataset"] == dataset
-            and r["variant"] in ("attn_lstm", "gradient_boosting")
-            and r["metric"] in EARLIER_METRICS
-        ]
-        entries.append(
-            {
-                "command": command or old["command"],
-                "threads": ((tasks.get(task) or {}).get("timing") or {}).get("threads"),
-                "note": note,
-                "environment": old["environment"],
-                "rows": rows,
-            }
-        )
-    commands = {e["command"] for e in entries}
-    earlier = [e for e in current.get("earlier_runs", []) if e["command"] not in commands]
-    current["earlier_runs"] = [*earlier, *entries]
-    keep = [r for e in entries for r in e["rows"]]
-    write_json(current_path, current)
-    print(f"recorded {len(keep)} rows of {path} in {current_path}")
 
 
 #: The attention-LSTM settings of this benchmark: the estimator's own defaults, so the CLI
@@ -342,6 +206,8 @@ def main() -> None:
     )
     ap.add_argument("--earlier-note", default="", help="with --record-earlier: how to rerun it")
     args = ap.parse_args()
+    if args.ensemble_size < 1:
+        ap.error("--ensemble-size must be at least 1")
     if args.record_earlier:
         record_earlier(Path(args.record_earlier), args.earlier_note)
         return
@@ -464,43 +330,6 @@ def _parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def ensemble_rows(
-    dataset: str, variant: str, res: dict[str, Any], y_test: np.ndarray, size: int
-) -> list[dict[str, Any]]:
-    """AUROC/AUPRC of the variants as seed ensembles (mean probability).
-
-    One row for all N variants (the library's ``ensemble_auroc``) and one over the disjoint
-    groups of ``size`` consecutive variants (mean +- std over groups).
-    """
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    proba = np.asarray(res["proba"])  # (N, n_test, C), binary tasks here
-    n = len(proba)
-    pred = res["predictive"]
-    rows = [
-        row(dataset, f"{variant} ({n}-seed ensemble)", "auroc", pred["ensemble_auroc"], 0.0),
-        row(dataset, f"{variant} ({n}-seed ensemble)", "auprc", pred["ensemble_auprc"], 0.0),
-    ]
-    groups = proba[: (n // size) * size].reshape(n // size, size, *proba.shape[1:]).mean(axis=1)
-    if len(groups) and proba.shape[-1] == 2:
-        auroc = [roc_auc_score(y_test, g[:, 1]) for g in groups]
-        auprc = [average_precision_score(y_test, g[:, 1]) for g in groups]
-        name = f"{variant} ({size}-seed ensembles)"
-        rows.append(row(dataset, name, "auroc", auroc, 0.0, groups=len(groups)))
-        rows.append(row(dataset, name, "auprc", auprc, 0.0, groups=len(groups)))
-    return rows
-
-
-def _changes(line: dict[str, Any]) -> dict[str, Any]:
-    """Options of a tuning line's ``config`` (a task's ``params``) off the estimator's
-    defaults."""
-    from attnscope.estimators import AttnLSTMClassifier
-
-    d = AttnLSTMClassifier().get_params()
-    given = line.get("config", line.get("params", {}))
-    return {k: v for k, v in given.items() if k not in d or d[k] != v}
-
-
 def _concat(a: Any, b: Any) -> Any:
     """Train + validation as one data set (for the baselines that need no early stopping)."""
     from dataclasses import replace
@@ -562,198 +391,6 @@ def other_model(n_seeds: int, extra: dict[str, Any]) -> list[dict[str, Any]]:
         "auroc_mean": res["predictive"]["auroc_mean"],
     }
     return study_rows("sim_dna", "attngen", res)
-
-
-def markdown(results: dict) -> str:
-    """README section from ``benchmarks/results/consistency.json``."""
-    rows = results["rows"]
-
-    def get(dataset: str, variant: str, metric: str) -> dict[str, Any] | None:
-        for r in rows:
-            if (r["dataset"], r["variant"], r["metric"]) == (dataset, variant, metric):
-                return r
-        return None
-
-    lines = ["## Attention consistency across seeds", ""]
-    lines.append(
-        "PhysioNet 2012 set-a (Silva et al. 2012), one stratified 70/10/20 split (seed 0); "
-        "published P12 figures (Raindrop 82.8, mTAND 84.2 AUROC) use other splits. "
-        "Each data set was run by its own call (listed under Cost); the file's top-level "
-        f"command is the last call, `{results['command']}`."
-    )
-    lines += ["", "| task | model | AUROC | AUPRC | n |", "|---|---|---|---|---|"]
-    datasets = sorted({r["dataset"] for r in rows})
-    for ds in datasets:
-        ensembles = sorted(
-            {r["variant"] for r in rows if r["dataset"] == ds and "ensemble" in r["variant"]}
-        )
-        baselines = ("gru", "gradient_boosting", "logistic_regression", "attngen")
-        for model in ("attn_lstm", *ensembles, *baselines):
-            a, p = get(ds, model, "auroc"), get(ds, model, "auprc")
-            if a and p:
-                lines.append(
-                    f"| {ds} | {model} | {a['mean']:.3f} ± {a['std']:.3f} | "
-                    f"{p['mean']:.3f} ± {p['std']:.3f} | {a['n']} |"
-                )
-    if any("ensemble" in r["variant"] for r in rows):
-        lines += [
-            "",
-            "Seed ensembles: the variants' mean probability, all of them at once (n = 1) and "
-            "in disjoint groups of consecutive seeds (n = groups); the rows above them are "
-            "single models (n = variants).",
-        ]
-    for task, info in sorted(results.get("tasks", {}).items()):
-        if info.get("setting"):
-            sets = "".join(f" --set {k}={json.dumps(v)}" for k, v in _changes(info).items())
-            lines.append(
-                f"- {task}: setting `{info['setting']}`; {info.get('rule', '')} From the "
-                f"command line, one seed ensemble of it: `attnscope fit DATA --model attn_lstm"
-                f"{sets} --set n_members={info.get('ensemble_size', 5)}`."
-            )
-        c = info.get("ensemble_vs_gradient_boosting")
-        if c:
-            lines.append(
-                f"- {task}: the {info['n_variants']}-seed ensemble minus gradient boosting, "
-                f"AUROC {c['difference']:+.3f} (95% paired bootstrap interval over the test "
-                f"stays {c['ci_low']:+.3f} to {c['ci_high']:+.3f}; not better in "
-                f"{100 * c['share_not_better']:.1f}% of {c['n_boot']} resamples)."
-            )
-    lines += [
-        "",
-        "Per-sample consistency across variants (mean over explained samples):",
-        "",
-        "| data | model/method | variants | Spearman | Kendall | top-10 Jaccard "
-        "| top-cell agreement | CV (top cells) |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for ds in datasets:
-        for variant in sorted(
-            {r["variant"] for r in rows if r["dataset"] == ds and "/" in r["variant"]}
-        ):
-            vals = [get(ds, variant, m) for m in METRICS]
-            if all(vals):
-                nv = vals[0]["n_variants"]  # type: ignore[index]
-                cells = " | ".join(f"{v['mean']:.3f}" for v in vals)  # type: ignore[index]
-                lines.append(f"| {ds} | {variant} | {nv} | {cells} |")
-    lines += ["", "Is attention less consistent across seeds than integrated gradients?", ""]
-    for ds in datasets:
-        for model in ("attn_lstm", "attngen"):
-            att = get(ds, f"{model}/attention", "spearman")
-            ig = get(ds, f"{model}/integrated_gradients", "spearman")
-            jatt = get(ds, f"{model}/attention", "jaccard")
-            jig = get(ds, f"{model}/integrated_gradients", "jaccard")
-            if att and ig and jatt and jig:
-                lower = (att["mean"] < ig["mean"], jatt["mean"] < jig["mean"])
-                verdict = {
-                    (True, True): "less consistent than IG",
-                    (False, False): "not less consistent than IG",
-                    (True, False): "less consistent than IG by rank correlation, more by "
-                    "top-10 Jaccard",
-                    (False, True): "more consistent than IG by rank correlation, less by "
-                    "top-10 Jaccard",
-                }[lower]
-                lines.append(
-                    f"- {ds}, {model}: attention is {verdict} "
-                    f"(Spearman {att['mean']:.3f} vs {ig['mean']:.3f}, top-10 Jaccard "
-                    f"{jatt['mean']:.3f} vs {jig['mean']:.3f}, {att['n']} samples, "
-                    f"{att['n_variants']} variants)."
-                )
-    lines += [
-        "",
-        "Cost (batched ensemble vs one standalone training, measured in the same run):",
-        "",
-    ]
-    for task, info in sorted(results.get("tasks", {}).items()):
-        t = info.get("timing")
-        if not t:
-            continue
-        n = info["n_variants"]
-        explain = sum(t["explain_seconds"].values())
-        total = t["train_seconds"] + explain + t["metric_seconds"]
-        ratio = t.get("per_variant_over_standalone")
-        est_1000 = 1000 * t["per_variant_seconds"] + (1000 / n) * (explain + t["metric_seconds"])
-        lines.append(
-            f"- {task}: {n} variants trained and analysed in {total / 60:.1f} min "
-            f"({t['per_variant_seconds']:.1f} s training per variant vs "
-            f"{t['standalone_seconds'] or float('nan'):.1f} s for one standalone training, "
-            f"ratio {ratio if ratio is not None else float('nan'):.2f}; "
-            f"{t.get('threads', '?')} thread(s)). N = 1,000: about {est_1000 / 3600:.1f} h "
-            "(estimate: linear extrapolation of this run, not measured)."
-            + (
-                f" CPU time: {t['per_variant_cpu_seconds']:.1f} s per variant vs "
-                f"{t['standalone_cpu_seconds']:.1f} s standalone (ratio "
-                f"{t['per_variant_over_standalone_cpu']:.2f})."
-                if t.get("standalone_cpu_seconds")
-                else ""
-            )
-            + (f" Command: `{info['command']}`." if info.get("command") else "")
-        )
-    for run in results.get("earlier_runs", []):
-        got = {(r["dataset"], r["variant"], r["metric"]): r for r in run["rows"]}
-        for ds in sorted({r["dataset"] for r in run["rows"]}):
-            auc = got.get((ds, "attn_lstm", "auroc"))
-            gb = got.get((ds, "gradient_boosting", "auroc"))
-            total = got.get((ds, "attn_lstm", "study_seconds_total"))
-            cpu = got.get((ds, "attn_lstm", "per_variant_over_standalone_cpu"))
-            if not (auc and total):
-                continue
-            env = run["environment"]
-            lines.append(
-                f"- Earlier run, {ds}, previous setting: attention-LSTM AUROC "
-                f"{auc['mean']:.3f} ± {auc['std']:.3f} ({auc['n']} variants)"
-                + (f" vs gradient boosting {gb['mean']:.3f}" if gb else "")
-                + f"; whole study {total['mean'] / 60:.1f} min on "
-                + f"{run.get('threads') or env.get('threads') or '?'} thread(s)"
-                + (f", per-variant CPU ratio {cpu['mean']:.2f}" if cpu else "")
-                + f". Command: `{run['command']}`"
-                + (f" ({run['note']})" if run.get("note") else "")
-                + "."
-            )
-    tuning = results.get("tuning") or []
-    if tuning:
-        lines += [
-            "",
-            "Attention-LSTM settings were chosen on the validation share only (70% train, "
-            "10% validation of the same split; the test share unused), with "
-            f"{tuning[0].get('members', 5)} seed variants per setting "
-            "(`benchmarks/consistency_tune.py`); validation AUROC, mean ± std over variants:",
-            "",
-            "| setting | changes | val AUROC | val AUROC, 5-seed ensemble | best epochs |",
-            "|---|---|---|---|---|",
-        ]
-        refs = [t["reference_val_auroc"] for t in tuning if t.get("reference_val_auroc")]
-        for t in tuning:
-            ens = t.get("val_auroc_averaged")
-            lines.append(
-                f"| {t['name']} | `{json.dumps(t.get('changes', _changes(t)))}` | "
-                f"{t['val_auroc_mean']:.3f} ± {t['val_auroc_std']:.3f} | "
-                f"{'' if ens is None else f'{ens:.3f}'} | {t['best_epochs']} |"
-            )
-        if refs:
-            lines += [
-                "",
-                "Summary-feature baselines fitted on the training share, on the same validation "
-                f"share: gradient boosting {refs[0]['gradient_boosting']:.3f}, logistic "
-                f"regression {refs[0]['logistic_regression']:.3f}. `base` is the first "
-                "setting; the setting each task uses is named above the consistency table.",
-            ]
-    lines += [
-        "",
-        "Cost caveats: a chunk of 20 batched variants trains until its last member stops "
-        "early (stopped members keep being computed), a standalone run stops at its own "
-        "stopping epoch; wall-clock ratios also depend on the machine's load during each "
-        "part (CPU-time ratios less so).",
-    ]
-    lines += [
-        "",
-        "Caveat: gradient x input and IG maps are products with the input, whose magnitude "
-        "pattern is the same for every variant; that alone lifts their rank agreement across "
-        "variants (Spearman/Kendall over all cells). Top-10 Jaccard and top-cell agreement "
-        "depend less on it.",
-    ]
-    for note in results.get("notes", []):
-        lines.append(f"- note: {note}")
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

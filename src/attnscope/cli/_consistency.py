@@ -54,7 +54,8 @@ def write_consistency(result: dict[str, Any], out: Path, *, plots: bool = True) 
     from attnscope._utils.files import write_json, write_text
     from attnscope.pl._consistency import consistency_distribution, consistency_overview
 
-    arrays = ("per_sample", "sample_ids", "target", "proba")  # the TSV holds the per-sample ones
+    # per_sample.tsv holds the per-sample figures; the variants' test probabilities stay out
+    arrays = ("per_sample", "sample_ids", "target", "proba")
     summary = {k: v for k, v in result.items() if k not in arrays}
     written = [write_json(out / "consistency.json", _jsonable(summary))]
     cols = ["sample_id", "target"]

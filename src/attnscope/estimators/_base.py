@@ -303,7 +303,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return lut[data.y]
 
     def predict_logits(self, X: Any) -> np.ndarray:
-        """Raw class scores, shape (n_samples, n_classes)."""
+        """Class scores (n_samples, n_classes): the logits (a seed ensemble's: log mean proba)."""
         check_is_fitted(self)
         data = self._align(self.as_dataset(X))
         self._check_data(data)
