@@ -165,3 +165,20 @@ def test_the_estimator_trains_the_benchmarks_ensemble(shares):
     est = AttnLSTMClassifier(n_members=2, random_state=5, **SMALL).fit(train, validation_data=val)
     chunk = torch.softmax(logits, -1).mean(0).numpy()
     np.testing.assert_allclose(est.predict_proba(test), chunk, atol=1e-5)
+
+
+def test_numpy_scalar_parameters_as_a_grid_gives_them(shares):
+    """``GridSearchCV`` grids come from np.arange / np.logspace: numpy scalars are numbers."""
+    from attnscope.estimators import AttnLSTMClassifier
+    from attnscope.estimators._params import check_params
+
+    checked = check_params(
+        "attn_lstm", {"n_members": np.int64(2), "lr": np.float32(0.5), "delta": np.True_}
+    )
+    assert checked == {"n_members": 2, "lr": 0.5, "delta": True}
+    assert all(type(v) in (int, float, bool) for v in checked.values())
+    with pytest.raises(ConfigError, match="epochs must be an integer"):
+        check_params("attn_lstm", {"epochs": np.float64(2.5)})
+    train, val, _ = shares
+    est = AttnLSTMClassifier(n_members=np.int64(2), epochs=np.int64(1), hidden=6)
+    assert est.fit(train, validation_data=val).module_.n_members == 2

@@ -11,9 +11,12 @@ the key, the value and the valid range. Parameters not in the table are passed t
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from attnscope.errors import ConfigError
 
@@ -199,14 +202,21 @@ def _fail(model: str, key: str, value: Any, spec: Param) -> ConfigError:
 
 
 def _number(value: Any, integer: bool) -> float | None:
-    """``value`` as a finite number (an int when ``integer``), else None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """``value`` as a finite number (an int when ``integer``), else None.
+
+    numpy scalars count (a grid from ``np.arange`` / ``np.logspace``); booleans do not.
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         return None
-    if not math.isfinite(value):
+    if integer and isinstance(value, numbers.Integral):
+        return int(value)  # exact, however large (the range check follows)
+    try:
+        x = float(value)
+    except OverflowError:  # an int beyond the float range
         return None
-    if integer and float(value) != math.floor(value):
+    if not math.isfinite(x) or (integer and x != math.floor(x)):
         return None
-    return int(value) if integer else float(value)
+    return int(x) if integer else x
 
 
 def _check_one(model: str, key: str, value: Any, spec: Param) -> Any:
@@ -215,8 +225,8 @@ def _check_one(model: str, key: str, value: Any, spec: Param) -> Any:
             return None
         raise _fail(model, key, value, spec)
     if spec.kind == "bool":
-        if isinstance(value, bool):
-            return value
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
         raise _fail(model, key, value, spec)
     if spec.kind == "choice":
         if isinstance(value, str) and value in spec.choices:
