@@ -491,3 +491,17 @@ def test_a_fam_line_removed_by_hand_is_refused_not_read_shifted(tmp_path):
     fam.write_text("".join(lines[:4] + lines[5:]))  # s4 removed by hand: 9 samples, same bytes
     with pytest.raises(DataError, match=r"holds genotypes beyond the 9 samples cohort\.fam lists"):
         read_plink(prefix)
+
+
+def test_report_notes_run_files_that_are_missing(run_dir, tmp_path):
+    """A run without test_predictions.npz or metrics.json was reported without its curves
+    and metrics, and without a word."""
+    from attnscope.report._context import load_run
+
+    for name in ("test_predictions.npz", "metrics.json"):
+        edited = tmp_path / name
+        shutil.copytree(run_dir, edited)
+        (edited / name).unlink()
+        context = load_run(edited)
+        assert context.test_scores is None or name != "test_predictions.npz"
+        assert [n for n in context.notes if n.startswith(f"{name} is missing")], context.notes
