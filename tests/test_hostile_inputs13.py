@@ -505,3 +505,12 @@ def test_report_notes_run_files_that_are_missing(run_dir, tmp_path):
         context = load_run(edited)
         assert context.test_scores is None or name != "test_predictions.npz"
         assert [n for n in context.notes if n.startswith(f"{name} is missing")], context.notes
+
+
+@pytest.mark.parametrize("command", ["trust", "evaluate"])
+def test_an_empty_methods_option_is_refused_not_read_as_all(run_dir, tmp_path, capsys, command):
+    """``--methods ""`` (an empty shell variable) ran every method; ``--methods ,`` was refused."""
+    edited = tmp_path / "copy"
+    shutil.copytree(run_dir, edited)
+    line = one_error(run([command, str(edited), "--methods", ""]), capsys.readouterr().err)
+    assert "--methods names no method" in line and not (edited / "trust.json").exists()

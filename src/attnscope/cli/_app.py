@@ -401,7 +401,7 @@ def evaluate(
         modalities=modality,
     )
     dataset = run_data(run, req)
-    chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+    chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods is not None else None
     with trust_progress(run, chosen, enabled=trust) as progress:
         result = evaluate_run(
             run,
