@@ -514,3 +514,29 @@ def test_an_empty_methods_option_is_refused_not_read_as_all(run_dir, tmp_path, c
     shutil.copytree(run_dir, edited)
     line = one_error(run([command, str(edited), "--methods", ""]), capsys.readouterr().err)
     assert "--methods names no method" in line and not (edited / "trust.json").exists()
+
+
+# ------------------------------------------------- labels as a Series indexed by sample id
+def test_labels_as_a_series_pair_with_the_samples_by_id_not_position():
+    """``y`` indexed by sample ids in another order was used by position: every label
+    belonged to another sample (here every one flipped), silently."""
+    import pandas as pd
+    import torch
+
+    from attnscope.errors import DataError
+    from attnscope.explain import wrap_module
+
+    ids = [f"s{i}" for i in range(20)]
+    X = pd.DataFrame(_X.astype(np.float32), index=ids, columns=_GENES)
+    y = pd.Series(np.array(["a", "b"] * 10), index=ids)
+    model = wrap_module(torch.nn.Linear(6, 2), kind="table", classes=["a", "b"])
+    expected = model.as_dataset(X, y).labels
+    assert (model.as_dataset(X, y.iloc[::-1]).labels == expected).all()
+    assert (model.as_dataset(X, pd.Series(y.to_numpy())).labels == expected).all()  # 0..n-1
+    with pytest.raises(DataError, match=r"y's index does not hold the data's sample ids"):
+        model.as_dataset(X, y.set_axis([f"t{i}" for i in range(20)]))
+    est = _mlp().fit(X, y.iloc[::-1])
+    assert (est.predict(X) == _mlp().fit(X, y).predict(X)).all()  # the same fit
+    assert est.score(X, y.iloc[::-1]) == est.score(X, y)
+    with pytest.raises(DataError, match=r"y's index does not hold the data's sample ids"):
+        _mlp().fit(X, y.set_axis([f"t{i}" for i in range(20)]))

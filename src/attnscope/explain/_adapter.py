@@ -25,6 +25,7 @@ from attnscope.core import (
     seeded,
 )
 from attnscope.data import ArrayDataset, Dataset
+from attnscope.data._labels import align_labels
 from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
@@ -77,7 +78,8 @@ def wrap_module(
         of samples), or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
         input; attributions cover every input's features side by
         side, named ``"input:feature"``. DataFrames are matched by their index (sample
-        ids), and their columns name the features.
+        ids), and their columns name the features; labels given as a pandas Series are
+        paired with the samples by that index too.
     embedding : nn.Module or str, optional
         For ``kind="tokens"``: the embedding layer inside ``module`` (or its name in
         ``module.named_modules()``). Gradient methods differentiate its output;
@@ -230,7 +232,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if not hasattr(self, "n_outputs_") and self.classes is None:
             self.n_outputs_ = width
         names = [str(c) for c in self.classes_]
-        labels = y if y is not None else labels_of(X, names)
+        labels = align_labels(y, data.sample_ids) if y is not None else labels_of(X, names)
         from dataclasses import replace
 
         if labels is None:
