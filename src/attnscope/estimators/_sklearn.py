@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope.data import TabularDataset
-from attnscope.data._labels import align_labels
+from attnscope.data import TabularDataset, align_labels
 from attnscope.errors import AttnscopeWarning, DataError
 
 __all__ = [
