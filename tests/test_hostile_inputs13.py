@@ -540,3 +540,25 @@ def test_labels_as_a_series_pair_with_the_samples_by_id_not_position():
     assert est.score(X, y.iloc[::-1]) == est.score(X, y)
     with pytest.raises(DataError, match=r"y's index does not hold the data's sample ids"):
         _mlp().fit(X, y.set_axis([f"t{i}" for i in range(20)]))
+
+
+# --------------------------------------------------------------------- sequence tables
+def test_a_sequence_table_with_two_label_like_columns_is_not_guessed(tmp_path, capsys):
+    """'label' and 'class' (outcome and tissue, say): the first was taken, silently."""
+    from attnscope.errors import DataError
+    from attnscope.io import read_data
+
+    rng = np.random.default_rng(6)
+    rows = [f"s{i},{''.join(rng.choice(list('ACGT'), 20))},{'ab'[i % 2]},{'xy'[i // 10]}"
+            for i in range(20)]  # fmt: skip
+    path = tmp_path / "seqs.csv"
+    path.write_text("id,seq,label,class\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "cnn", "--out", str(out), "--set", "epochs=1"]
+    line = one_error(run(argv), capsys.readouterr().err, out)
+    assert "columns ['label', 'class'] could each be the label; name it: --label-col NAME" in line
+    assert read_data(path, label_col="class").class_names == ["x", "y"]
+    twice = [",".join([f[0], f[1], f[1][::-1], f[2]]) for f in (r.split(",") for r in rows)]
+    path.write_text("id,seq,sequence,label\n" + "\n".join(twice) + "\n")
+    with pytest.raises(DataError, match=r"columns \['seq', 'sequence'\] could each be the seq"):
+        read_data(path)
