@@ -491,3 +491,74 @@ def test_a_fam_line_removed_by_hand_is_refused_not_read_shifted(tmp_path):
     fam.write_text("".join(lines[:4] + lines[5:]))  # s4 removed by hand: 9 samples, same bytes
     with pytest.raises(DataError, match=r"holds genotypes beyond the 9 samples cohort\.fam lists"):
         read_plink(prefix)
+
+
+def test_report_notes_run_files_that_are_missing(run_dir, tmp_path):
+    """A run without test_predictions.npz or metrics.json was reported without its curves
+    and metrics, and without a word."""
+    from attnscope.report._context import load_run
+
+    for name in ("test_predictions.npz", "metrics.json"):
+        edited = tmp_path / name
+        shutil.copytree(run_dir, edited)
+        (edited / name).unlink()
+        context = load_run(edited)
+        assert context.test_scores is None or name != "test_predictions.npz"
+        assert [n for n in context.notes if n.startswith(f"{name} is missing")], context.notes
+
+
+@pytest.mark.parametrize("command", ["trust", "evaluate"])
+def test_an_empty_methods_option_is_refused_not_read_as_all(run_dir, tmp_path, capsys, command):
+    """``--methods ""`` (an empty shell variable) ran every method; ``--methods ,`` was refused."""
+    edited = tmp_path / "copy"
+    shutil.copytree(run_dir, edited)
+    line = one_error(run([command, str(edited), "--methods", ""]), capsys.readouterr().err)
+    assert "--methods names no method" in line and not (edited / "trust.json").exists()
+
+
+# ------------------------------------------------- labels as a Series indexed by sample id
+def test_labels_as_a_series_pair_with_the_samples_by_id_not_position():
+    """``y`` indexed by sample ids in another order was used by position: every label
+    belonged to another sample (here every one flipped), silently."""
+    import pandas as pd
+    import torch
+
+    from attnscope.errors import DataError
+    from attnscope.explain import wrap_module
+
+    ids = [f"s{i}" for i in range(20)]
+    X = pd.DataFrame(_X.astype(np.float32), index=ids, columns=_GENES)
+    y = pd.Series(np.array(["a", "b"] * 10), index=ids)
+    model = wrap_module(torch.nn.Linear(6, 2), kind="table", classes=["a", "b"])
+    expected = model.as_dataset(X, y).labels
+    assert (model.as_dataset(X, y.iloc[::-1]).labels == expected).all()
+    assert (model.as_dataset(X, pd.Series(y.to_numpy())).labels == expected).all()  # 0..n-1
+    with pytest.raises(DataError, match=r"y's index does not hold the data's sample ids"):
+        model.as_dataset(X, y.set_axis([f"t{i}" for i in range(20)]))
+    est = _mlp().fit(X, y.iloc[::-1])
+    assert (est.predict(X) == _mlp().fit(X, y).predict(X)).all()  # the same fit
+    assert est.score(X, y.iloc[::-1]) == est.score(X, y)
+    with pytest.raises(DataError, match=r"y's index does not hold the data's sample ids"):
+        _mlp().fit(X, y.set_axis([f"t{i}" for i in range(20)]))
+
+
+# --------------------------------------------------------------------- sequence tables
+def test_a_sequence_table_with_two_label_like_columns_is_not_guessed(tmp_path, capsys):
+    """'label' and 'class' (outcome and tissue, say): the first was taken, silently."""
+    from attnscope.errors import DataError
+    from attnscope.io import read_data
+
+    rng = np.random.default_rng(6)
+    rows = [f"s{i},{''.join(rng.choice(list('ACGT'), 20))},{'ab'[i % 2]},{'xy'[i // 10]}"
+            for i in range(20)]  # fmt: skip
+    path = tmp_path / "seqs.csv"
+    path.write_text("id,seq,label,class\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "cnn", "--out", str(out), "--set", "epochs=1"]
+    line = one_error(run(argv), capsys.readouterr().err, out)
+    assert "columns ['label', 'class'] could each be the label; name it: --label-col NAME" in line
+    assert read_data(path, label_col="class").class_names == ["x", "y"]
+    twice = [",".join([f[0], f[1], f[1][::-1], f[2]]) for f in (r.split(",") for r in rows)]
+    path.write_text("id,seq,sequence,label\n" + "\n".join(twice) + "\n")
+    with pytest.raises(DataError, match=r"columns \['seq', 'sequence'\] could each be the seq"):
+        read_data(path)

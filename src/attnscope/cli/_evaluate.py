@@ -106,7 +106,8 @@ def register(app: typer.Typer) -> None:
             modalities=modality,
         )
         dataset = run_data(run, req)
-        chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+        given = None if methods is None else methods.split(",")  # "" is refused, not "all"
+        chosen = None if given is None else [m.strip() for m in given if m.strip()]
         with trust_progress(run, chosen, enabled=trust) as progress:
             result = evaluate_run(
                 run,

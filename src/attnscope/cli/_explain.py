@@ -212,7 +212,9 @@ def register(app: typer.Typer) -> None:
             modalities=modality,
         )
         dataset = run_data(run, req)
-        chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+        chosen = (
+            [m.strip() for m in methods.split(",") if m.strip()] if methods is not None else None
+        )
         with trust_progress(run, chosen) as progress:
             result = trust_run(
                 run,

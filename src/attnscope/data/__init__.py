@@ -17,6 +17,7 @@ from attnscope.data._encode import (
     encode_sequences,
     labels_of_new_data,
 )
+from attnscope.data._labels import align_labels
 from attnscope.data._lazy import LazyGenotypes
 from attnscope.data._schema import align_to_schema, input_schema
 from attnscope.data._split import (
@@ -41,6 +42,7 @@ __all__ = [
     "SequenceDataset",
     "TabularDataset",
     "TimeSeriesDataset",
+    "align_labels",
     "align_to_schema",
     "decode_labels",
     "encode_labels",

@@ -347,7 +347,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
             from attnscope.estimators._sklearn import checked_labels
 
-            y = checked_labels(y)  # None or NaN among the labels: a DataError, not a TypeError
+            y = checked_labels(y, X)  # NaN, None, a Series of other ids: a DataError
             return float(accuracy_score(y, self.predict(X), sample_weight=sample_weight))
         data = self.as_dataset(X, y)
         pred = self.predict_proba(data).argmax(axis=1)

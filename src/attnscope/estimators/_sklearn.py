@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope.data import TabularDataset
+from attnscope.data import TabularDataset, align_labels
 from attnscope.errors import AttnscopeWarning, DataError
 
 __all__ = [
@@ -35,12 +35,15 @@ def is_anndata(X: Any) -> bool:
     return mod is not None and isinstance(X, mod.AnnData)
 
 
-def checked_labels(y: Any) -> np.ndarray:
+def checked_labels(y: Any, X: Any = None) -> np.ndarray:
     """``y`` as an array; DataError for a missing label (None, NaN) or text mixed with numbers.
 
     Both ended in ``np.unique`` as a TypeError ('<' not supported between 'NoneType' and
-    'str'), or NaN became a class of its own.
+    'str'), or NaN became a class of its own. A Series ``y`` indexed by the sample ids of a
+    DataFrame ``X`` is put in ``X``'s order (:func:`attnscope.data._labels.align_labels`).
     """
+    if hasattr(X, "columns"):
+        y = align_labels(y, X.index)
     arr = np.asarray(y)
     if arr.dtype.kind == "f" or arr.dtype == object:
         import pandas as pd
@@ -136,6 +139,8 @@ def table_from_arrays(
     if not reset and fitted is not None and hasattr(X, "columns"):
         X = align_columns(X, fitted)
     ids = getattr(X, "index", None)
+    if y is not None and hasattr(X, "columns"):
+        y = align_labels(y, ids)  # a Series indexed by sample ids pairs by id, not position
     kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
     try:
         if reset:  # scikit-learn's "requires y to be passed" when y is None

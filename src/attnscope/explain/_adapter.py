@@ -24,7 +24,7 @@ from attnscope.core import (
     module_dtype,
     seeded,
 )
-from attnscope.data import ArrayDataset, Dataset
+from attnscope.data import ArrayDataset, Dataset, align_labels
 from attnscope.errors import ConfigError, DataError
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
@@ -76,8 +76,8 @@ def wrap_module(
         taken in the dict's order), a tuple of arrays (captum's convention; a list is rows
         of samples), or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
         input; attributions cover every input's features side by
-        side, named ``"input:feature"``. DataFrames are matched by their index (sample
-        ids), and their columns name the features.
+        side, named ``"input:feature"``. DataFrames (and a Series of labels) are matched
+        by their index (sample ids), and their columns name the features.
     embedding : nn.Module or str, optional
         For ``kind="tokens"``: the embedding layer inside ``module`` (or its name in
         ``module.named_modules()``). Gradient methods differentiate its output;
@@ -230,7 +230,7 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         if not hasattr(self, "n_outputs_") and self.classes is None:
             self.n_outputs_ = width
         names = [str(c) for c in self.classes_]
-        labels = y if y is not None else labels_of(X, names)
+        labels = align_labels(y, data.sample_ids) if y is not None else labels_of(X, names)
         from dataclasses import replace
 
         if labels is None:

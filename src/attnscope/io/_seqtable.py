@@ -102,6 +102,17 @@ def find_column(columns: Sequence[str], candidates: Sequence[str]) -> str | None
     return None
 
 
+def only_column(
+    path: Path, columns: Sequence[str], candidates: Sequence[str], what: str, fix: str
+) -> str | None:
+    """:func:`find_column`, but several matching columns are a DataError naming them (the
+    first was taken: a table with 'label' and 'class' was read by 'label', silently)."""
+    found = [c for c in columns if c.lower().strip() in candidates]
+    if len(found) > 1:
+        raise DataError(f"{path}: columns {found} could each be the {what}; {fix}")
+    return found[0] if found else None
+
+
 def is_dna_field(text: str) -> bool:
     """Whether a table field can only be a DNA sequence (8 or more bases, N allowed)."""
     return re.fullmatch(r"[ACGTNacgtn]{8,}", text.strip()) is not None
@@ -269,7 +280,9 @@ def read_sequence_table(
     p = Path(path)
     frame = read_frame(p, dtype=str)
     columns = list(frame.columns)
-    seq_c = sequence_col or find_column(columns, _SEQ_NAMES)
+    seq_c = sequence_col or only_column(
+        p, columns, _SEQ_NAMES, "sequence", "drop the other one (sequence_col= names it in Python)."
+    )
     if seq_c is None or seq_c not in frame.columns:
         if sequence_col is None and any(is_dna_field(str(c)) for c in columns):
             raise DataError(
@@ -282,7 +295,9 @@ def read_sequence_table(
         )
     lab_c: str | None = None
     if labelled:
-        lab_c = label_col or find_column(columns, _LABEL_NAMES)
+        lab_c = label_col or only_column(
+            p, columns, _LABEL_NAMES, "label", "name it: --label-col NAME (label_col= in Python)."
+        )
         if lab_c is None or lab_c not in frame.columns:
             raise DataError(
                 f"{p}: label column {label_col or '(label/class/y)'} not found; columns are "

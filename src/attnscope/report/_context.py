@@ -105,6 +105,11 @@ class RunContext:
         """
         saved = self.run / "test_predictions.npz"
         if not saved.is_file():
+            if self.split.get("test"):  # fit held samples out and wrote their scores
+                self.notes.append(
+                    f"{saved.name} is missing (the run held out {len(self.split['test'])} "
+                    "samples): the ROC and PR curves are left out; re-run the fit to get them."
+                )
             return None
         unreadable: tuple[type[BaseException], ...] = (ValueError, KeyError, *IO_ERRORS)
         try:
@@ -193,6 +198,8 @@ def load_run(run: str | Path) -> RunContext:
             attributions[npz.stem] = Attribution.load(npz)
         except (DataError, OSError, ValueError, KeyError) as exc:
             notes.append(f"attributions/{npz.name} could not be read ({exc}).")
+    if (path / "model.json").is_file() and not (path / "metrics.json").is_file():
+        notes.append("metrics.json is missing: the training summary and test metrics are left out.")
     return RunContext(
         run=path,
         config_text=config_text,
