@@ -67,7 +67,9 @@ def test_values_plus_base_values_is_the_model_output(adata, mlp, method, options
 
 def test_gradient_shap_adds_up_in_expectation(adata, mlp):
     sub = adata[:12]
-    attr = attribute(mlp, sub, method="gradient_shap", n_samples=200, n_baselines=8)
+    # the gap shrinks as 1/sqrt(draws): 2,000 draws leave it at 2-4% of the output change
+    # (200 left 6-10%, at the threshold: the test flaked with the fixture's thread count)
+    attr = attribute(mlp, sub, method="gradient_shap", n_samples=2000, n_baselines=8)
     fx = _target_logits(mlp, np.asarray(sub.X), attr.target)
     gap = attr.values.sum(axis=1) + attr.base_values - fx
     assert np.abs(gap).mean() < 0.1 * np.abs(fx - attr.base_values).mean()
