@@ -62,7 +62,7 @@ def markdown(results: dict) -> str:
     for task, info in sorted(results.get("tasks", {}).items()):
         if info.get("setting"):
             sets = "".join(f" --set {k}={json.dumps(v)}" for k, v in _changes(info).items())
-            rule = f"{info['rule']} " if info.get("rule") else ""
+            rule = f"{info['rule'].rstrip('.')}. " if info.get("rule") else ""
             lines.append(
                 f"- {task}: setting `{info['setting']}`; {rule}From the "
                 f"command line, one seed ensemble of it: `attnscope fit DATA --model attn_lstm"
@@ -72,7 +72,7 @@ def markdown(results: dict) -> str:
         if c:
             lines.append(
                 f"- {task}: the {info['n_variants']}-seed ensemble minus gradient boosting, "
-                f"AUROC {c['difference']:+.3f} (95% paired bootstrap interval over the test "
+                f"AUROC {c['difference']:+.4f} (95% paired bootstrap interval over the test "
                 f"stays {c['ci_low']:+.3f} to {c['ci_high']:+.3f}; not better in "
                 f"{100 * c['share_not_better']:.1f}% of {c['n_boot']} resamples)."
             )
