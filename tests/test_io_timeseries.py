@@ -141,7 +141,7 @@ def test_record_without_recordid(tmp_path):
     assert "2.txt" in str(info.value)
 
 
-@pytest.mark.parametrize("bad_time", ["1h:30", "12", "07:75"])
+@pytest.mark.parametrize("bad_time", ["1h:30", "12", "07:75", "-00:30", "-1:00"])
 def test_unparsable_time(tmp_path, bad_time):
     lines = [g.format(rid=5) for g in GOOD]
     lines[3] = f"{bad_time},HR,77"

@@ -144,7 +144,7 @@ def read_physionet2012(
             io.BytesIO(b"".join(bodies).replace(b":", b",")),
             header=None,
             names=["hh", "mm", "Parameter", "Value"],
-            dtype={"Parameter": str},
+            dtype={"Parameter": str, "hh": str},  # a sign survives as text ("-00")
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as exc:
@@ -181,7 +181,11 @@ def read_physionet2012(
         rec, row, value, codes = rec[keep_rows], row[keep_rows], value[keep_rows], codes[keep_rows]
         cols = {k: v[keep_rows] for k, v in cols.items()}
     hh, mm = cols["hh"], cols["mm"]
-    ok = np.isfinite(hh) & (hh >= 0) & (hh == np.floor(hh)) & np.isfinite(mm)
+    # "-00:30" parses as 0 hours: a time before admission read as +30 min without this
+    signed = table["hh"].astype(str).str.lstrip().str.startswith("-").to_numpy()
+    if blank.any():
+        signed = signed[keep_rows]
+    ok = np.isfinite(hh) & (hh >= 0) & ~signed & (hh == np.floor(hh)) & np.isfinite(mm)
     ok &= (mm >= 0) & (mm < 60) & (mm == np.floor(mm)) & (codes >= 0)
     if not ok.all():
         bad = int(np.argmax(~ok))
