@@ -83,11 +83,11 @@ def test_fit_still_refuses_one_class(tmp_path, capsys):
 
 
 # ------------------------------------------------------------------------- VCF ploidy
-def _vcf(path: Path, calls: list[str]) -> Path:
+def _vcf(path: Path, calls: list[str], alt: str = "G") -> Path:
     head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t"
     samples = [f"s{k}" for k in range(len(calls))]
     body = "".join(
-        f"X\t{100 * (j + 1)}\trs{j}\tA\tG\t.\tPASS\t.\tGT\t" + "\t".join(calls) + "\n"
+        f"X\t{100 * (j + 1)}\trs{j}\tA\t{alt}\t.\tPASS\t.\tGT\t" + "\t".join(calls) + "\n"
         for j in range(3)
     )
     path.write_text(head + "\t".join(samples) + "\n" + body)
@@ -98,8 +98,18 @@ def test_haploid_calls_read_as_homozygous_like_plink(tmp_path):
     """A male's chrX '1' counted one ALT copy: half a female's '1/1', unlike PLINK's 2."""
     from attnscope.io import read_vcf
 
-    data = read_vcf(_vcf(tmp_path / "x.vcf", ["0", "1", "1/1", "0/1", ".", "2", "0|0"]))
+    data = read_vcf(_vcf(tmp_path / "x.vcf", ["0", "1", "1/1", "0/1", ".", "2", "0|0"], alt="G,T"))
     assert data.genotypes[:, 0].tolist() == [0, 2, 2, 1, -1, 2, 0]
+
+
+@pytest.mark.parametrize(("call", "alt"), [("0/5", "G"), ("2", "G"), ("0/1", ".")])
+def test_a_call_naming_an_allele_alt_does_not_list_is_refused(tmp_path, call, alt):
+    """'0/5' on a line with one ALT allele was read as one ALT copy, silently."""
+    from attnscope.io import read_vcf
+
+    with pytest.raises(DataError, match=r"line 3, sample s1: genotype .* names allele") as info:
+        read_vcf(_vcf(tmp_path / "a.vcf", ["0/0", call], alt=alt))
+    assert f"ALT lists {0 if alt == '.' else 1}" in str(info.value)
 
 
 @pytest.mark.parametrize("call", ["0/1/1", "1|1|1|0"])

@@ -47,6 +47,25 @@ def _decode_gt(gt: str) -> int | None:
     return sum(a != "0" for a in alleles) * (3 - len(alleles))
 
 
+def _check_allele_indices(
+    top: np.ndarray, alt: list[str], table: np.ndarray, path: Path, line_no: list[int], samples: Any
+) -> None:
+    """Refuse a call naming an allele its line's ALT does not list (``0/5`` with one ALT).
+
+    ``top`` (n_variants, n_samples): each call's highest allele index.
+    """
+    n_alt = np.array([0 if a in (".", "") else a.count(",") + 1 for a in alt], dtype=np.int64)
+    over = top > n_alt[:, None]
+    if over.any():
+        row, col = (int(i) for i in np.argwhere(over)[0])
+        raise DataError(
+            f"{path}, line {line_no[row]}, sample {samples[col]}: genotype {table[row, col]!r} "
+            f"names allele {int(top[row, col])}, but ALT lists {int(n_alt[row])} "
+            f"({alt[row]!r}); the line is inconsistent. Fix ALT or the call (bcftools norm "
+            "-m- splits multi-allelic sites)."
+        )
+
+
 def _open_text(path: Path) -> Any:
     from attnscope.io._textio import open_text
 
@@ -171,6 +190,7 @@ def read_vcf(
     table = np.asarray(gts, dtype=str)  # (n_variants, n_samples)
     uniq, inverse = np.unique(table, return_inverse=True)
     lut = np.empty(uniq.size, dtype=np.int8)
+    top = np.zeros(uniq.size, dtype=np.int64)  # the highest allele index of each call
     for u, gt in enumerate(uniq.tolist()):
         value = _decode_gt(gt)
         if value is None or value == _POLYPLOID:
@@ -188,7 +208,10 @@ def read_vcf(
                 "as 1/1. Keep diploid samples or variants only (e.g. bcftools view -s/-t)."
             )
         lut[u] = value
-    dosages = lut[inverse.reshape(table.shape)].T.copy()
+        top[u] = max((int(a) for a in _ALLELE_SPLIT.split(gt.strip()) if a.isdigit()), default=0)
+    inverse = inverse.reshape(table.shape)
+    _check_allele_indices(top[inverse], alt, table, path, line_no, samples)
+    dosages = lut[inverse].T.copy()
 
     snp_ids = np.asarray(ids, dtype=object)
     named = np.asarray([f"{c}:{p}:{r}:{a}" for c, p, r, a in zip(chrom, pos, ref, alt)])
