@@ -174,3 +174,11 @@ def test_dict_keys_follow_the_forward_arguments_and_a_failed_call_keeps_no_layou
     # a list of per-sample rows is one table, as before
     single = wrap_module(nn.Linear(5, 2), kind="table")
     np.testing.assert_allclose(single.predict_proba(list(rna)), single.predict_proba(rna))
+
+
+def test_an_unknown_kind_is_named_when_wrapping() -> None:
+    """kind='images' was accepted by wrap_module and refused only at the first explanation."""
+    with pytest.raises(ConfigError, match=r"kind must be one of .*got 'images'"):
+        wrap_module(torch.nn.Linear(3, 2), kind="images")
+    with pytest.raises(ConfigError, match="kind='tokens' needs the embedding layer"):
+        wrap_module(torch.nn.Linear(3, 2), kind="tokens")

@@ -75,9 +75,9 @@ def wrap_module(
         arrays (keys naming the forward's arguments are put in its order; other keys are
         taken in the dict's order), a tuple of arrays (captum's convention; a list is rows
         of samples), or a :class:`~attnscope.data.MultiOmicsDataset`: one table per
-        input; attributions cover every input's features side by
-        side, named ``"input:feature"``. DataFrames (and a Series of labels) are matched
-        by their index (sample ids), and their columns name the features.
+        input; attributions cover every input's features side by side, named
+        ``"input:feature"``. DataFrames (and a Series of labels) are matched by their
+        index (sample ids), and their columns name the features.
     embedding : nn.Module or str, optional
         For ``kind="tokens"``: the embedding layer inside ``module`` (or its name in
         ``module.named_modules()``). Gradient methods differentiate its output;
@@ -100,8 +100,7 @@ def wrap_module(
 
     Examples
     --------
-    >>> model = wrap_module(net, kind="tokens", embedding=net.embed)  # doctest: +SKIP
-    >>> trust_table(model, X, y)  # doctest: +SKIP
+    >>> trust_table(wrap_module(net, kind="tokens", embedding=net.embed), X, y)  # doctest: +SKIP
     """
     check_wrap_options(module, classes, pad_token, train_params)
     name = embedding if isinstance(embedding, str) or embedding is None else None
@@ -110,7 +109,7 @@ def wrap_module(
         if not found:
             raise ConfigError("embedding must be a layer inside module (not found in it).")
         name = found[0]
-    return TorchModel(
+    model = TorchModel(
         module,
         kind=kind,
         embedding=name,
@@ -119,15 +118,16 @@ def wrap_module(
         pad_token=pad_token,
         **train_params,
     )
+    model._check_kind()  # a typo of kind is named here, not at the first explanation
+    return model
 
 
 class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A user's ``nn.Module`` with the attnscope model contract (see :func:`wrap_module`).
 
-    ``module_`` is the wrapped module itself (already trained), ``attribution_spec(data)``
-    describes it to the attribution methods, and ``fit`` retrains it in place from a fresh
-    initialisation through attnscope's one training loop (used by the trust metrics that
-    retrain a copy made with :func:`sklearn.base.clone`).
+    ``module_`` is the wrapped (trained) module, ``attribution_spec(data)`` describes it to
+    the attribution methods, and ``fit`` retrains it in place from a fresh initialisation
+    through the one training loop (for trust metrics retraining a :func:`~sklearn.base.clone`).
     """
 
     name: ClassVar[str] = "torch"
