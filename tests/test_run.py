@@ -59,6 +59,35 @@ def test_training_samples_alone_are_refused(fitted_run, dna):
         held_out(fitted_run, train)
 
 
+def test_training_samples_under_new_ids_are_still_training_samples(fitted_run, dna):
+    """The same cohort re-exported with new ids was scored whole as held-out."""
+    from dataclasses import replace
+
+    split = json.loads((fitted_run / "split.json").read_text())
+    assert len(split["train_digests"]) == len(split["train"]) == 90
+    renamed = replace(dna, sample_ids=np.char.add("new_", dna.sample_ids.astype(str)))
+    kept, scope = held_out(fitted_run, renamed)
+    index = {s: i for i, s in enumerate(dna.sample_ids)}
+    assert sorted(kept.sample_ids) == sorted("new_" + s for s in split["test"])
+    assert scope == (
+        "held-out: 30 samples (90 training samples of the given data excluded, 90 of them "
+        "under new ids (identical content))"
+    )
+    train = renamed.subset(np.array([index[s] for s in split["train"]]))
+    with pytest.raises(DataError, match="90 of them under new ids"):
+        held_out(fitted_run, train)
+    everything, scope = held_out(fitted_run, renamed, all_samples=True)
+    assert len(everything) == 120 and "of which 90 were used in training, 90 of them" in scope
+    # a run written before digests (ids only) keeps the id rule
+    old = fitted_run.parent / "old_run"
+    if not old.exists():
+        import shutil
+
+        shutil.copytree(fitted_run, old)
+        (old / "split.json").write_text(json.dumps({k: split[k] for k in ("train", "test")}))
+    assert len(held_out(old, renamed)[0]) == 120
+
+
 def test_explain_saves_held_out_values_with_their_inputs(fitted_run, dna):
     _, written = explain_run(fitted_run, dna, method="saliency", force=True)
     test_ids = json.loads((fitted_run / "split.json").read_text())["test"]

@@ -20,6 +20,7 @@ import numpy as np
 
 from attnscope._utils.files import atomic_dir, check_out_dir, write_json
 from attnscope.data import Dataset, run_split
+from attnscope.data._digest import row_digests
 from attnscope.data._split import check_shares
 from attnscope.errors import ConfigError, DataError
 
@@ -247,10 +248,14 @@ def fit_run(
                 "data": _data_table(data, data_path, data_config, reader_options),
             },
         )
-        write_json(
-            building / "split.json",
-            {"train": train.sample_ids.tolist(), "test": test.sample_ids.tolist() if test else []},
-        )
+        split_ids: dict[str, Any] = {
+            "train": train.sample_ids.tolist(),
+            "test": test.sample_ids.tolist() if test else [],
+        }
+        digests = row_digests(train)  # the same samples under new ids are still training ones
+        if digests is not None:
+            split_ids["train_digests"] = digests.tolist()
+        write_json(building / "split.json", split_ids)
         write_json(building / "metrics.json", summary)
     shutil.rmtree(saved, ignore_errors=True)  # the run is complete: nothing to resume
     return summary

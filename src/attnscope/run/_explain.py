@@ -14,6 +14,7 @@ import numpy as np
 
 from attnscope._utils.files import check_writable, write_json, write_text, write_with
 from attnscope.data import Dataset, GenotypeDataset, TabularDataset
+from attnscope.data._digest import row_digests
 from attnscope.errors import ConfigError, DataError
 from attnscope.run._biology import enrichment_output, genotype_inputs, resolve_gene_sets
 
@@ -26,7 +27,9 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     Parameters
     ----------
     run : path
-        Run directory with ``split.json`` (``train`` sample ids).
+        Run directory with ``split.json``: ``train`` sample ids and (runs fitted since
+        content digests were added) ``train_digests``, so a training sample given under
+        another id is excluded too.
     data : Dataset
     all_samples : bool, default False
         Keep every sample, training samples included (the sentence says how many).
@@ -47,6 +50,7 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
 
     split_path = Path(run) / "split.json"
     train: set[str] = set()
+    digests: set[str] = set()
     if split_path.is_file():
         try:
             split = json.loads(split_path.read_text(encoding="utf-8"))
@@ -60,26 +64,35 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
                 "ids), so the training samples cannot be excluded; re-run the fit."
             )
         train = set(listed)
+        given = split.get("train_digests") if isinstance(split, dict) else None
+        digests = set(given) if isinstance(given, list) else set()
     ids = np.asarray(data.sample_ids).astype(str)
     in_train = np.fromiter((s in train for s in ids), bool, ids.size)
-    n_train = int(in_train.sum())
+    copies = np.zeros_like(in_train)  # a training sample's content under another id
+    if digests and not in_train.all():
+        content = row_digests(data)
+        if content is not None:
+            copies = ~in_train & np.fromiter((h in digests for h in content), bool, ids.size)
+    n_id, n_copy = int(in_train.sum()), int(copies.sum())
+    n_train = n_id + n_copy
+    also = f", {n_copy} of them under new ids (identical content)" if n_copy else ""
     if all_samples:
         if n_train:
             return data, (
-                f"ALL samples: {len(data)}, of which {n_train} were used in training "
+                f"ALL samples: {len(data)}, of which {n_train} were used in training{also} "
                 "(--all-samples): these figures are optimistic"
             )
         return data, f"held-out: all {len(data)} given samples (none was used in training)"
     if n_train == len(data):
         raise DataError(
-            f"all {len(data)} given samples were used to train {run}; give held-out data, or "
-            "pass --all-samples (all_samples=True) to score training samples knowingly."
+            f"all {len(data)} given samples were used to train {run}{also}; give held-out "
+            "data, or pass --all-samples (all_samples=True) to score training samples knowingly."
         )
     if n_train == 0:
         return data, f"held-out: all {len(data)} given samples (none was used in training)"
-    return data.subset(np.flatnonzero(~in_train)), (
+    return data.subset(np.flatnonzero(~(in_train | copies))), (
         f"held-out: {len(data) - n_train} samples ({n_train} training samples of the given "
-        "data excluded)"
+        f"data excluded{also})"
     )
 
 
