@@ -78,6 +78,10 @@ def test_training_samples_under_new_ids_are_still_training_samples(fitted_run, d
         held_out(fitted_run, train)
     everything, scope = held_out(fitted_run, renamed, all_samples=True)
     assert len(everything) == 120 and "of which 90 were used in training, 90 of them" in scope
+    # the run's own test ids keep its split, even holding a training sample's content
+    tokens = dna.tokens.copy()
+    tokens[index[split["test"][0]]] = tokens[index[split["train"][0]]]
+    assert len(held_out(fitted_run, replace(dna, tokens=tokens))[0]) == 30
     # a run written before digests (ids only) keeps the id rule
     old = fitted_run.parent / "old_run"
     if not old.exists():

@@ -29,7 +29,7 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     run : path
         Run directory with ``split.json``: ``train`` sample ids and (runs fitted since
         content digests were added) ``train_digests``, so a training sample given under
-        another id is excluded too.
+        an id the run does not know is excluded too (the run's own test ids keep its split).
     data : Dataset
     all_samples : bool, default False
         Keep every sample, training samples included (the sentence says how many).
@@ -51,6 +51,7 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     split_path = Path(run) / "split.json"
     train: set[str] = set()
     digests: set[str] = set()
+    known: set[str] = set()  # the run's own test ids: its split stands for them
     if split_path.is_file():
         try:
             split = json.loads(split_path.read_text(encoding="utf-8"))
@@ -66,15 +67,18 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
         train = set(listed)
         given = split.get("train_digests") if isinstance(split, dict) else None
         digests = set(given) if isinstance(given, list) else set()
+        tested = split.get("test") if isinstance(split, dict) else None
+        known |= set(tested) if isinstance(tested, list) else set()
     ids = np.asarray(data.sample_ids).astype(str)
     in_train = np.fromiter((s in train for s in ids), bool, ids.size)
-    copies = np.zeros_like(in_train)  # a training sample's content under another id
+    copies = np.zeros_like(in_train)  # a training sample's content under an id the run lacks
     if digests and not in_train.all():
         content = row_digests(data)
         if content is not None:
-            copies = ~in_train & np.fromiter((h in digests for h in content), bool, ids.size)
-    n_id, n_copy = int(in_train.sum()), int(copies.sum())
-    n_train = n_id + n_copy
+            new = ~in_train & ~np.fromiter((s in known for s in ids), bool, ids.size)
+            copies = new & np.fromiter((h in digests for h in content), bool, ids.size)
+    n_copy = int(copies.sum())
+    n_train = int(in_train.sum()) + n_copy
     also = f", {n_copy} of them under new ids (identical content)" if n_copy else ""
     if all_samples:
         if n_train:
