@@ -182,3 +182,10 @@ def test_numpy_scalar_parameters_as_a_grid_gives_them(shares):
     train, val, _ = shares
     est = AttnLSTMClassifier(n_members=np.int64(2), epochs=np.int64(1), hidden=6)
     assert est.fit(train, validation_data=val).module_.n_members == 2
+
+
+def test_optional_parameters_pass_the_fit_check():
+    """HEMERA's proj_eps=None (the paper's plain AdamW) was refused by the fit-time check."""
+    from attnscope.estimators._params import check_params
+
+    assert check_params("hemera", {"proj_eps": None})["proj_eps"] is None

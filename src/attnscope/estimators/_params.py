@@ -154,7 +154,7 @@ PARAMS: dict[str, Param] = {
     "gate_l1": _WEIGHT,
     "gate_lr": _positive(),
     "init_C": _positive(optional=True),
-    "proj_eps": _positive(),
+    "proj_eps": _positive(optional=True),  # None: AdamW's own eps (the paper)
     "proj_init": _positive(),
     "position_scale": _positive(),
     # cohorts streamed from disk (HEMERA)
