@@ -1,0 +1,78 @@
+"""Hostile inputs, round 11: a run's split.json edited after ``fit`` (content digests and
+test ids of the wrong type) and expression tables with comment lines above the header.
+
+CLI cases assert exit status 2, one ``error:`` line naming the fault and that nothing was
+written; library cases assert the DataError and its key phrase.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from _hostile import one_error
+from attnscope.cli import run
+
+_GENES = [f"G{k}" for k in range(6)]
+_X = np.round(np.random.default_rng(14).normal(size=(20, 6)), 3)
+
+
+def _table(path: Path, prefix: str = "p", sep: str = ",", above: str = "") -> Path:
+    rows = [sep.join(["sample", "label", *_GENES])]
+    rows += [sep.join([f"{prefix}{i}", "ab"[i % 2], *map(str, _X[i])]) for i in range(20)]
+    path.write_text(above + "\n".join(rows) + "\n")
+    return path
+
+
+_FIT = ["--model", "mlp", "--label-col", "label", "--set", "epochs=1", "--set", "val_size=0",
+        "--set", "hidden=[8]", "--no-baselines"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run14")
+    out = folder / "run"
+    assert run(["fit", str(_table(folder / "expr.csv")), "--out", str(out), *_FIT]) == 0
+    return out
+
+
+# ---------------------------------------------------------------- split.json edited
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("train_digests", "cut"),  # not a list: the content rule was dropped silently
+        ("train_digests", [[1, 2]]),  # unhashable: an internal TypeError
+        ("train_digests", ["0" * 16]),  # one digest for 16 training samples: partly applied
+        ("test", [{"id": 1}]),  # unhashable: an internal TypeError
+    ],
+)
+def test_split_json_edited_digests_are_refused(tmp_path, run_dir, capsys, field, value):
+    """The same cohort under new ids was scored as held-out when ``train_digests`` was not a
+    list (all 20 samples, 16 of them training ones), or crashed when it held lists."""
+    edited = tmp_path / "run"
+    shutil.copytree(run_dir, edited)
+    split = json.loads((edited / "split.json").read_text())
+    assert len(split["train_digests"]) == len(split["train"]) == 16
+    split[field] = value
+    (edited / "split.json").write_text(json.dumps(split))
+    before = sorted(p.name for p in edited.iterdir())
+    renamed = _table(tmp_path / "renamed.csv", prefix="q")
+    code = run(["evaluate", str(edited), str(renamed), "--label-col", "label", "--no-trust"])
+    line = one_error(code, capsys.readouterr().err)
+    assert f"{edited / 'split.json'} is damaged ('{field}'" in line
+    assert "re-run the fit" in line
+    assert sorted(p.name for p in edited.iterdir()) == before
+
+
+def test_split_json_intact_digests_exclude_renamed_training_samples(tmp_path, run_dir, capsys):
+    """The reference: the untouched run excludes its 16 training samples under new ids."""
+    renamed = _table(tmp_path / "renamed.csv", prefix="q")
+    argv = ["evaluate", str(run_dir), str(renamed), "--label-col", "label", "--no-trust"]
+    assert run(argv) == 0
+    assert "4 samples (16 training samples of the given data excluded, 16 of them" in (
+        capsys.readouterr().out
+    )
