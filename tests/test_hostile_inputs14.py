@@ -76,3 +76,43 @@ def test_split_json_intact_digests_exclude_renamed_training_samples(tmp_path, ru
     assert "4 samples (16 training samples of the given data excluded, 16 of them" in (
         capsys.readouterr().out
     )
+
+
+# ---------------------------------------------------------------- comment lines above a table
+@pytest.mark.parametrize("sep", ["\t", ","])
+def test_expression_table_with_comment_lines_above_the_header(tmp_path, sep):
+    """A '# exported by ...' line above the header made a TSV read as whitespace-separated:
+    'the header has 5 fields but rows have 7; fix the header row' (the header was fine)."""
+    from attnscope.io import read_expression
+
+    above = "# exported by tool v1 on 2026-11-30\n#\n"
+    data = read_expression(_table(tmp_path / "c.txt", sep=sep, above=above), label_col="label")
+    assert data.feature_names.tolist() == _GENES
+    assert data.sample_ids.tolist() == [f"p{i}" for i in range(20)]
+    np.testing.assert_allclose(data.X, _X.astype(np.float32))
+
+
+def test_featurecounts_table_reads_after_its_program_line(tmp_path):
+    """featureCounts writes '# Program:featureCounts ...; Command:...' above 'Geneid s1 ...'."""
+    from attnscope.io import read_expression
+
+    samples = [f"s{j}" for j in range(8)]
+    lines = ['# Program:featureCounts v2.0.1; Command:"featureCounts" "-a" "genes.gtf"']
+    lines += ["\t".join(["Geneid", *samples])]
+    lines += ["\t".join([g, *map(str, _X[:8, k])]) for k, g in enumerate(_GENES)]
+    (tmp_path / "counts.tsv").write_text("\n".join(lines) + "\n")
+    labels = {s: "ab"[j % 2] for j, s in enumerate(samples)}
+    data = read_expression(tmp_path / "counts.tsv", labels=labels)
+    assert data.meta["orientation"] == "features_by_samples"
+    assert data.feature_names.tolist() == _GENES and data.sample_ids.tolist() == samples
+    np.testing.assert_allclose(data.X, _X[:8].astype(np.float32))
+
+
+def test_a_header_starting_with_hash_is_still_the_header(tmp_path):
+    """'#sample<TAB>label<TAB>G0...' holds the delimiter: it is the header, not a comment."""
+    from attnscope.io import read_expression
+
+    path = _table(tmp_path / "h.tsv", sep="\t")
+    path.write_text("#" + path.read_text())
+    data = read_expression(path, label_col="label")
+    assert data.feature_names.tolist() == _GENES and len(data) == 20
