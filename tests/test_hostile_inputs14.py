@@ -116,3 +116,19 @@ def test_a_header_starting_with_hash_is_still_the_header(tmp_path):
     path.write_text("#" + path.read_text())
     data = read_expression(path, label_col="label")
     assert data.feature_names.tolist() == _GENES and len(data) == 20
+
+
+# ---------------------------------------------------------------- consistency options
+def test_consistency_methods_given_twice_are_one_method(tmp_path, capsys):
+    """``--methods attention,attention`` listed attention twice in consistency.json (its maps
+    computed twice) while the printed table showed it once."""
+    sim = tmp_path / "ts"
+    assert run(["simulate", "timeseries", "--out", str(sim), "--n-samples", "30", "-q"]) == 0
+    out = tmp_path / "study"
+    argv = ["consistency", str(sim), "--model", "attn_lstm", "--seeds", "2", "--out", str(out),
+            "--methods", "attention,attention", "--set", "epochs=1", "--set", "hidden=4", "-q"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    study = json.loads((out / "consistency.json").read_text())
+    assert study["methods"] == ["attention"]
+    header = (out / "per_sample.tsv").read_text().splitlines()[0].split("\t")
+    assert header.count("attention.spearman") == 1
