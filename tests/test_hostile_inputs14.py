@@ -125,8 +125,8 @@ def test_consistency_methods_given_twice_are_one_method(tmp_path, capsys):
     sim = tmp_path / "ts"
     assert run(["simulate", "timeseries", "--out", str(sim), "--n-samples", "30", "-q"]) == 0
     out = tmp_path / "study"
-    argv = ["consistency", str(sim), "--model", "attn_lstm", "--seeds", "2", "--out", str(out),
-            "--methods", "attention,attention", "--set", "epochs=1", "--set", "hidden=4", "-q"]  # fmt: skip
+    argv = ["consistency", str(sim), "--model", "attn_lstm", "--seeds", "2", "--out", str(out)]
+    argv += ["--methods", "attention,attention", "--set", "epochs=1", "--set", "hidden=4", "-q"]
     assert run(argv) == 0, capsys.readouterr().err
     study = json.loads((out / "consistency.json").read_text())
     assert study["methods"] == ["attention"]
