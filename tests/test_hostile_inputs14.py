@@ -132,3 +132,21 @@ def test_consistency_methods_given_twice_are_one_method(tmp_path, capsys):
     assert study["methods"] == ["attention"]
     header = (out / "per_sample.tsv").read_text().splitlines()[0].split("\t")
     assert header.count("attention.spearman") == 1
+
+
+# ---------------------------------------------------------------- MOGONET folders
+def test_mogonet_missing_value_is_named_plainly(tmp_path):
+    """An 'NA' in labels_tr.csv was named "value np.float64(nan)" in the error."""
+    from attnscope.errors import DataError
+    from attnscope.io import read_mogonet
+
+    for m, width in ((1, 3), (2, 2)):
+        np.savetxt(tmp_path / f"{m}_tr.csv", _X[:, :width], delimiter=",", fmt="%.3f")
+        (tmp_path / f"{m}_featname.csv").write_text("".join(f"f{m}{k}\n" for k in range(width)))
+    labels = [str(i % 2) for i in range(20)]
+    labels[2] = "NA"
+    (tmp_path / "labels_tr.csv").write_text("\n".join(labels) + "\n")
+    with pytest.raises(DataError) as err:
+        read_mogonet(tmp_path, names=["a", "b"])
+    assert "labels_tr.csv, line 3, column 1: value NA/empty is missing" in str(err.value)
+    assert "np.float64" not in str(err.value)
