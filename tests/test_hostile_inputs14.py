@@ -150,3 +150,26 @@ def test_mogonet_missing_value_is_named_plainly(tmp_path):
         read_mogonet(tmp_path, names=["a", "b"])
     assert "labels_tr.csv, line 3, column 1: value NA/empty is missing" in str(err.value)
     assert "np.float64" not in str(err.value)
+
+
+# ---------------------------------------------------------------- --config TOML
+def test_config_parameter_above_params_is_refused(tmp_path, capsys):
+    """``epochs = 1`` written above ``[params]`` was ignored: the fit ran 50 epochs."""
+    config = tmp_path / "cfg.toml"
+    config.write_text('model = "mlp"\nepochs = 1\n\n[params]\nval_size = 0\n')
+    out = tmp_path / "run"
+    argv = ["fit", str(_table(tmp_path / "expr.csv")), "--config", str(config), "--out", str(out)]
+    line = one_error(
+        run([*argv, "--label-col", "label", "--no-baselines"]), capsys.readouterr().err
+    )
+    assert f"{config}: unknown top-level key 'epochs'" in line
+    assert "[params] epochs = ..." in line
+    assert not out.exists()
+
+
+def test_config_of_a_run_is_still_accepted(tmp_path, run_dir, capsys):
+    """A run's own config.toml (attnscope_version, test_size, split_seed, split) still reads."""
+    from attnscope.run._config import read_config
+
+    config = read_config(run_dir / "config.toml")
+    assert config["model"] == "mlp" and config["test_size"] == 0.2
