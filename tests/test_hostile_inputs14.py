@@ -173,3 +173,32 @@ def test_config_of_a_run_is_still_accepted(tmp_path, run_dir, capsys):
 
     config = read_config(run_dir / "config.toml")
     assert config["model"] == "mlp" and config["test_size"] == 0.2
+
+
+# ---------------------------------------------------------------- AnnData labels
+def test_continuous_obs_column_as_labels_is_refused(tmp_path, capsys):
+    """``--label-col n_counts`` (a float obs column) made every value a class; the fit failed
+    with 'the smallest class has 1 samples; at least 3 are needed for this split'."""
+    ad = pytest.importorskip("anndata")
+    import pandas as pd
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    obs = pd.DataFrame(
+        {"cell": pd.Categorical(["a", "b"] * 15, categories=["a", "b", "unused"])},
+        index=[f"c{i}" for i in range(30)],
+    )
+    obs["n_counts"] = rng.normal(1000, 50, size=30)
+    genes = pd.DataFrame(index=[f"g{k}" for k in range(8)])
+    X = sp.csr_matrix(rng.poisson(3, size=(30, 8)).astype(np.int64))  # sparse int counts
+    path = tmp_path / "cells.h5ad"
+    ad.AnnData(X=X, obs=obs, var=genes).write_h5ad(path)
+    out = tmp_path / "run"
+    argv = ["fit", str(path), "--model", "mlp", "--out", str(out), "--set", "epochs=1"]
+    argv += ["--set", "val_size=0", "--no-baselines", "-q"]
+    line = one_error(run([*argv, "--label-col", "n_counts"]), capsys.readouterr().err)
+    assert "30 distinct non-integer values among 30 samples" in line
+    assert "choose a categorical label column" in line and not out.exists()
+    # the categorical column, with a category no cell has, is two classes
+    assert run([*argv, "--label-col", "cell"]) == 0
+    assert json.loads((out / "model.json").read_text())["classes"] == ["a", "b"]
