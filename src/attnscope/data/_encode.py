@@ -205,6 +205,8 @@ def encode_labels(
         )
     if arr.dtype.kind in "iuf":
         uniq = np.unique(arr)
+        if class_names is None and not _NEW_DATA.get():
+            _refuse_continuous(uniq, arr.size, source)
         names = [_fmt_number(u) for u in uniq]
         as_str = np.array([_fmt_number(v) for v in arr])
     else:
@@ -234,6 +236,20 @@ def encode_labels(
 #: the readers (expression drops such samples with a warning; phenotype files add PLINK's
 #: '-9' and '.').
 MISSING_LABELS = frozenset({"", "na", "nan", "n/a", "<na>", "none", "null", "?", "-"})
+
+
+def _refuse_continuous(uniq: np.ndarray, n: int, source: str) -> None:
+    """DataError when numeric labels are a measurement (many distinct non-integer values,
+    e.g. an AnnData ``obs`` column of counts chosen as ``--label-col``), not classes: each
+    value became a class and the fit failed on 'the smallest class has 1 samples'."""
+    fractional = uniq.dtype.kind == "f" and bool(np.any(uniq != np.round(uniq)))
+    if fractional and uniq.size > 10 and uniq.size > n // 2:
+        raise DataError(
+            f"{source}: {uniq.size} distinct non-integer values among {n} samples (e.g. "
+            f"{', '.join(_fmt_number(u) for u in uniq[:3])}): a continuous measure, not "
+            "classes. attnscope trains classifiers: choose a categorical label column, or "
+            "bin the values into classes first."
+        )
 
 
 def _refuse_missing(labels: np.ndarray, source: str, ids: Sequence[str] | None) -> None:

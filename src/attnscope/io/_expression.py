@@ -245,12 +245,15 @@ def _is_number(text: str) -> bool:
 
 
 def _header(path: Path, sep: str) -> tuple[list[str], int]:
-    """The header row's fields and the number of blank lines above it."""
+    """The header row's fields and the number of lines above it: blank ones, and '#'
+    comments without the delimiter (a tool's '# Program:...' line; '#gene<TAB>s1' is the
+    header)."""
     blank = 0
     with open_text(path) as fh:
         for line in fh:
             first = line.rstrip("\r\n")
-            if first.strip():
+            comment = first.lstrip().startswith("#") and sep != r"\s+" and sep not in first
+            if first.strip() and not comment:
                 break
             blank += 1
         else:

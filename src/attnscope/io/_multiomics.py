@@ -144,8 +144,10 @@ def _load_numbers(path: Path) -> np.ndarray:
         bad = ~(np.abs(values) <= np.finfo(np.float32).max)  # NaN, inf, beyond float32
     if bad.any():
         r, c = (int(i) for i in np.argwhere(bad)[0])
+        cell = frame.iat[r, c]
+        shown = "NA/empty" if pd.isna(cell) else repr(str(cell))  # not 'np.float64(nan)'
         raise DataError(
-            f"{path}, line {r + 1}, column {c + 1}: value {frame.iat[r, c]!r} is missing, "
+            f"{path}, line {r + 1}, column {c + 1}: value {shown} is missing, "
             f"infinite, beyond float32 or not a number ({int(bad.sum())} cells); fix or impute "
             "them."
         )

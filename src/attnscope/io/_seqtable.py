@@ -51,9 +51,17 @@ def open_text(path: PathLike) -> IO[str]:
 
 
 def sniff_sep(path: PathLike) -> str:
-    """Delimiter of a text table: tab, comma or semicolon, from the first lines."""
+    """Delimiter of a text table: tab, comma or semicolon, from the first lines (after any
+    '#' comment lines above the table, e.g. featureCounts' '# Program:...' line)."""
+    head: list[str] = []
     with open_text(path) as fh:
-        head = [fh.readline() for _ in range(5)]
+        for k, line in enumerate(fh):
+            if len(head) == 5 or k == 105:
+                break
+            kept = any(h.strip() for h in head)
+            if kept or not line.lstrip().startswith("#"):  # a comment tells no delimiter
+                head.append(line)
+    head += [""] * (5 - len(head))
     sample = "".join(head)
     if not sample.strip():
         raise DataError(f"{path}: the file is empty; give a table with a header row.")

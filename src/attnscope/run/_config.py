@@ -37,6 +37,9 @@ def read_config(path: Path | None) -> dict[str, Any]:
     return config
 
 
+#: Top-level keys: what a user writes, then what ``fit`` adds to a run's config.toml.
+_TOP_KEYS = ("model", "format", "params", "data", "attnscope_version", "test_size", "split_seed",
+             "split")  # fmt: skip
 #: Keys of ``[data]`` whose values are file paths (one string each).
 _DATA_PATHS = ("path", "labels", "pheno")
 #: Keys of ``[data]`` that are tables of ``NAME = "file"``.
@@ -73,6 +76,13 @@ def _check_shape(config: dict[str, Any], path: Path) -> None:
         table = data.get(key, {})
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise wrong(f"[data] {key}", 'a table of NAME = "file"', table)
+    unknown = [key for key in config if key not in _TOP_KEYS]
+    if unknown:  # 'epochs = 3' above [params] was ignored: the fit ran with the default
+        raise ConfigError(
+            f"{path}: unknown top-level key {unknown[0]!r} (the top level holds "
+            f"{', '.join(_TOP_KEYS[:4])}); a model parameter goes under [params] "
+            f"([params] {unknown[0]} = ...), a reader option under [data]: move or remove it."
+        )
 
 
 def write_config(path: Path, config: dict[str, Any]) -> None:

@@ -238,7 +238,8 @@ def run_consistency(
             f"n_members={members}: a seed study trains single models (its variants are its "
             "seeds); leave n_members at 1."
         )
-    methods = [canonical_method(m, template) for m in methods]
+    # one entry per method: 'ig,integrated_gradients' or a repeat computed the maps twice
+    methods = list(dict.fromkeys(canonical_method(m, template) for m in methods))
     if not methods:
         raise ConfigError("give at least one attribution method.")
     path = study_path(model, methods, batched=batched, engine=engine, name=opt)

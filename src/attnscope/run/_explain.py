@@ -64,11 +64,27 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
                 f"{split_path} is damaged (not a JSON object with a 'train' list of sample "
                 "ids), so the training samples cannot be excluded; re-run the fit."
             )
+        assert isinstance(split, dict)
         train = set(listed)
-        given = split.get("train_digests") if isinstance(split, dict) else None
-        digests = set(given) if isinstance(given, list) else set()
-        tested = split.get("test") if isinstance(split, dict) else None
-        known |= set(tested) if isinstance(tested, list) else set()
+        tested = split.get("test", [])
+        if not (isinstance(tested, list) and all(isinstance(s, str) for s in tested)):
+            raise DataError(
+                f"{split_path} is damaged ('test' is not a list of sample ids), so the run's "
+                "own split cannot be told apart; re-run the fit."
+            )
+        known |= set(tested)
+        given = split.get("train_digests")  # absent in runs fitted before digests (id rule)
+        if given is not None and not (
+            isinstance(given, list)
+            and len(given) == len(listed)
+            and all(isinstance(h, str) and len(h) == 16 for h in given)
+        ):
+            raise DataError(
+                f"{split_path} is damaged ('train_digests' is not one 16-digit content digest "
+                f"per training sample, {len(listed)}), so training samples under new ids "
+                "cannot be excluded; re-run the fit."
+            )
+        digests = set(given or ())
     ids = np.asarray(data.sample_ids).astype(str)
     in_train = np.fromiter((s in train for s in ids), bool, ids.size)
     copies = np.zeros_like(in_train)  # a training sample's content under an id the run lacks
