@@ -29,7 +29,8 @@ _FIT = ["--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]
 
 def _table(path: Path, labels: list[str], prefix: str = "p") -> Path:
     rows = [["sample", "label", *_GENES]]
-    rows += [[f"{prefix}{i}", lab, *map(str, _X[i])] for i, lab in enumerate(labels)]
+    shift = 0.0 if prefix == "p" else 0.5  # new samples: not the training rows' content
+    rows += [[f"{prefix}{i}", lab, *map(str, _X[i] + shift)] for i, lab in enumerate(labels)]
     path.write_text("\n".join(",".join(r) for r in rows) + "\n")
     return path
 

@@ -22,9 +22,13 @@ _FIT = ["--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]
 
 
 def _expression(path: Path, ids: list[str] | None = None, label: bool = True) -> Path:
+    shift = 0.0 if ids is None else 0.5  # other ids: new samples, not the training rows
     ids = ids or [f"p{i}" for i in range(24)]
     head = ["sample", *(["label"] if label else []), *_GENES]
-    rows = [[ids[i], *([_LABELS[i]] if label else []), *map(str, _X[i])] for i in range(len(ids))]
+    rows = [
+        [ids[i], *([_LABELS[i]] if label else []), *map(str, _X[i] + shift)]
+        for i in range(len(ids))
+    ]
     path.write_text("\n".join(",".join(r) for r in [head, *rows]) + "\n")
     return path
 
