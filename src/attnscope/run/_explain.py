@@ -59,12 +59,16 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
             split = exc
         listed = split.get("train") if isinstance(split, dict) else None
         # fit always writes every training id as a string: anything else was edited or cut
-        if not (isinstance(listed, list) and listed and all(isinstance(s, str) for s in listed)):
+        if not (
+            isinstance(split, dict)
+            and isinstance(listed, list)
+            and listed
+            and all(isinstance(s, str) for s in listed)
+        ):
             raise DataError(
                 f"{split_path} is damaged (not a JSON object with a 'train' list of sample "
                 "ids), so the training samples cannot be excluded; re-run the fit."
             )
-        assert isinstance(split, dict)
         train = set(listed)
         tested = split.get("test", [])
         if not (isinstance(tested, list) and all(isinstance(s, str) for s in tested)):
