@@ -170,21 +170,26 @@ def fit(
     modality: ModalityOpt = None,
     gene_sets: Annotated[Path | None, typer.Option(help="GMT file of gene sets (HAIN).")] = None,
     pretrain_epochs: Annotated[int | None, typer.Option(help="MLM pre-training epochs.")] = None,
-    test_size: Annotated[float, typer.Option(help="Held-out test share (0 = none).")] = 0.2,
+    test_size: Annotated[
+        float | None,
+        typer.Option(help="Held-out test share (0 = none). [default: 0.2, or --config's]"),
+    ] = None,
     test_split: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--test-split",
-            help="random, or homology (DNA: near-duplicate sequences kept on one side).",
+            help="random, or homology (DNA: near-duplicate sequences kept on one side). "
+            "[default: random, or --config's]",
         ),
-    ] = "random",
+    ] = None,
     seed: Annotated[
-        int,
+        int | None,
         typer.Option(
             help="Seed of the train/test split (the same for every model on the same data) "
-            "and, unless --set random_state=..., of the model."
+            "and, unless --set random_state=..., of the model. [default: 0, or --config's "
+            "split_seed]"
         ),
-    ] = 0,
+    ] = None,
     device: DeviceOpt = None,
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
     baselines: Annotated[
@@ -225,8 +230,13 @@ def fit(
     from attnscope.estimators import make_estimator
     from attnscope.run import fit_run
 
-    check_seed(seed, "--seed")
     cfg = read_config(config)
+    # a run's config.toml re-runs its split too; the command line wins over the file
+    test_size = cfg.get("test_size", 0.2) if test_size is None else test_size
+    test_split = cfg.get("split", "random") if test_split is None else test_split
+    if seed is None:
+        seed = check_seed(cfg.get("split_seed", 0), f"split_seed of {config}")
+    check_seed(seed, "--seed")
     sets = parse_sets(set_)
     params = {**cfg.get("params", {}), **sets}
     if gene_sets is not None:

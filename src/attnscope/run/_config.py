@@ -62,6 +62,11 @@ def _check_shape(config: dict[str, Any], path: Path) -> None:
     for key in ("model", "format"):
         if key in config and not isinstance(config[key], str):
             raise wrong(key, "a string", config[key])
+    if "split" in config and not isinstance(config["split"], str):
+        raise wrong("split", "a string (random or homology)", config["split"])
+    size = config.get("test_size", 0.0)
+    if isinstance(size, bool) or not isinstance(size, (int, float)):
+        raise wrong("test_size", "a number in [0, 1)", size)
     for key in ("params", "data"):
         if key in config and not isinstance(config[key], dict):
             raise wrong(key, f"a table ([{key}])", config[key])
