@@ -65,6 +65,9 @@ def test_simulate_fit_predict_evaluate(tmp_path, simulated, capsys):
         assert (run_dir / name).is_file(), name
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["n_train"] == 160 and metrics["n_test"] == 40
+    # class counts of the whole data set (the report's caption), the training share's beside
+    assert sum(metrics["data"]["class_counts"].values()) == 200
+    assert sum(metrics["data"]["train_class_counts"].values()) == 160
     printed = capsys.readouterr().out
     auroc = metrics["baselines"]["k-mer logistic regression"]["auroc"]
     assert f"baseline k-mer logistic regression: AUROC {auroc:.4f}" in printed

@@ -113,6 +113,11 @@ def test_demo_writes_its_report(demo_run: tuple[Path, dict]) -> None:
     assert "n_filters = 64" in config and "n_filters = 64" in html
     assert 'class="sortable"' in html and "addEventListener('click'" in html
     assert "ROC curve" in html and "precision-recall curve" in html
+    # per class: every sample of the data set (the counts add up to it) and the training share
+    data = html[html.index('id="data"') : html.index('id="performance"')]
+    assert "training share" in data and "whole data set" in data
+    counts = re.findall(r"<td>motif_\d</td><td[^>]*>(\d+)</td>", data)
+    assert len(counts) == 2 and sum(map(int, counts)) == 300  # the fixture's n_samples
     assert '<a href="attributions/input_x_gradient.npz" download>' in html  # the raw file
     assert (run / "attributions" / "input_x_gradient.npz").is_file()
 

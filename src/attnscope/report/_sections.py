@@ -156,10 +156,16 @@ def data_section(ctx: RunContext) -> Section | None:
     counts = described.get("class_counts") or {}
     if counts:
         total = sum(counts.values()) or 1
+        trained = described.get("train_class_counts") or {}
+        head = ["class", "samples", "share"] + (["training share"] if trained else [])
         body += table_html(
-            ["class", "samples", "share"],
-            [(c, int(n), n / total) for c, n in counts.items()],
-            caption="samples per class (whole data set)",
+            head,
+            [
+                (c, int(n), n / total, *([int(trained.get(c, 0))] if trained else []))
+                for c, n in counts.items()
+            ],
+            caption="samples per class (whole data set"
+            + (", and those the model trained on)" if trained else ")"),
         )
     return Section("data", "Data", body + "</div>")
 

@@ -217,7 +217,8 @@ def fit_run(
     )
     summary = {
         "model": model,
-        "data": train.describe() | {"n_samples": len(data)},
+        # the data set as given (class counts of every sample), and the training share's
+        "data": data.describe() | {"train_class_counts": train.describe().get("class_counts")},
         "n_train": len(train),
         "n_test": len(test) if test is not None else 0,
         "seconds": seconds,
