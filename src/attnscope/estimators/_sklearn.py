@@ -24,6 +24,7 @@ __all__ = [
     "class_weight_vector",
     "fit_labels",
     "is_anndata",
+    "sample_weights",
     "table_from_arrays",
     "validation_share_fits",
 ]
@@ -177,6 +178,21 @@ def table_from_arrays(
         X=np.ascontiguousarray(arr, dtype=np.float32),
         feature_names=feature_names,
     )
+
+
+def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
+    """``sample_weight`` checked as scikit-learn does (float32, one per sample, >= 0).
+
+    Raises DataError for weights that are negative, not finite or not one per sample.
+    """
+    from sklearn.utils.validation import _check_sample_weight
+
+    try:
+        return _check_sample_weight(
+            sample_weight, np.zeros((n, 1)), dtype=np.float32, ensure_non_negative=True
+        )
+    except ValueError as exc:
+        raise DataError(f"sample_weight: {exc}") from None
 
 
 def _data_error(exc: ValueError) -> DataError:
