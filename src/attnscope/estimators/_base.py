@@ -120,6 +120,12 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Keyword parameters of every ``__init__`` in the class hierarchy."""
         return param_names(cls)
 
+    def set_params(self, **params: Any) -> BaseClassifier:
+        """scikit-learn's ``set_params``; an unknown name is a ConfigError naming the closest."""
+        from attnscope.estimators._registry import set_params_of
+
+        return set_params_of(self, params)  # type: ignore[no-any-return]
+
     def _train_config(self) -> TrainConfig:
         return train_config(self)
 

@@ -160,6 +160,12 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
         self.verbose = verbose
 
+    def set_params(self, **params: Any) -> TorchModel:
+        """scikit-learn's ``set_params``; an unknown name is a ConfigError naming the closest."""
+        from attnscope.estimators._registry import set_params_of
+
+        return set_params_of(self, params)  # type: ignore[no-any-return]
+
     # -- the contract ----------------------------------------------------------------
     @property
     def module_(self) -> nn.Module:
