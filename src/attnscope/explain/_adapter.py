@@ -333,6 +333,14 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         proba = self.predict_proba(X)  # first: it reads the number of classes
         return self.classes_[proba.argmax(axis=1)]
 
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy; ``y`` holds class indices in logit order or names in ``classes``."""
+        from sklearn.metrics import accuracy_score
+
+        data = self.as_dataset(X, y)
+        pred = self.predict_proba(data).argmax(axis=1)
+        return float(accuracy_score(data.y, pred, sample_weight=sample_weight))
+
     def fit(self, X: Any, y: Any | None = None) -> TorchModel:
         """Re-initialise the wrapped module and train it on ``X`` (attnscope's one loop).
 
