@@ -1,0 +1,126 @@
+"""Hostile inputs, round 13: a user's own PyTorch module and attnscope's estimators inside
+scikit-learn (refits, ``set_params``, ``score``), pandas frames with MultiIndex labels, and
+run folders edited after ``fit``.
+
+CLI cases assert exit status 2, one ``error:`` line naming the fault and that nothing was
+written; library cases assert the DataError / ConfigError and its key phrase.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from attnscope.errors import ConfigError, DataError
+
+_RNG = np.random.default_rng(16)
+_X = _RNG.normal(size=(30, 5)).astype(np.float32)
+_Y = (_X[:, 0] > 0).astype(int)
+
+
+def _mlp(**params):
+    from attnscope.estimators import MLPClassifier
+
+    return MLPClassifier(epochs=1, hidden=[8], val_size=0, **params)
+
+
+def _net() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2))
+
+
+# ---------------------------------------------------------------- estimators refitted
+def test_a_refit_on_other_columns_forgets_the_first_fit():
+    """A refit on 4 columns was refused against the 5 of the first fit (stale ``spec_``)."""
+    labels = np.array(["a", "b"])[_Y]
+    model = _mlp().fit(_X, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(_X[:, :4], labels)
+    assert model.n_features_in_ == 4 and model.predict(_X[:, :4]).shape == (30,)
+
+
+@pytest.mark.parametrize(
+    ("y", "weight", "phrase"),
+    [
+        (np.array(["c"] * 30), None, "only 1 class"),
+        (np.arange(30) % 3, -np.ones(30), "sample_weight: Negative values"),
+    ],
+)
+def test_a_failed_refit_leaves_an_unfitted_model_not_the_old_network(y, weight, phrase):
+    """The old network answered under the new labels (['x', 'y', 'z'] from a network of
+    'a'/'b'), or predict raised an IndexError; a negative weight was a bare ValueError."""
+    from attnscope.errors import NotFittedError
+
+    model = _mlp().fit(_X, np.array(["a", "b"])[_Y])
+    with pytest.raises(DataError, match=phrase):
+        model.fit(_X, y, sample_weight=weight)
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.predict(_X)
+
+
+def test_set_params_with_an_unknown_name_is_a_config_error_with_a_hint():
+    """scikit-learn's bare ValueError became a ConfigError (still a ValueError) naming the
+    closest parameter, for attnscope's estimators, a wrapped module and inside a search."""
+    from sklearn.model_selection import GridSearchCV
+
+    from attnscope.explain import wrap_module
+
+    with pytest.raises(ConfigError, match="no parameter 'hiddn'; did you mean 'hidden'"):
+        _mlp().set_params(hiddn=3)
+    with pytest.raises(ConfigError, match="no parameter 'epoch'; did you mean 'epochs'"):
+        wrap_module(_net(), kind="table").set_params(epoch=3)
+    with pytest.raises(ValueError, match="did you mean 'lr'"):
+        GridSearchCV(_mlp(), {"lrr": [1e-3]}, cv=2).fit(_X, _Y)
+    assert _mlp().set_params(hidden=[3], lr=0.1).lr == 0.1
+
+
+# ---------------------------------------------------------------- a user's module
+def test_score_of_a_wrapped_module_takes_class_indices():
+    """``score(X, y)`` with class indices (as the docs say y holds) raised scikit-learn's
+    'Mix of label input types' ValueError: predict gives the names '0', '1'."""
+    from attnscope.explain import wrap_module
+
+    model = wrap_module(_net(), kind="table")
+    expected = float((model.predict_proba(_X).argmax(axis=1) == _Y).mean())
+    assert model.score(_X, _Y) == pytest.approx(expected)
+    named = wrap_module(_net(), kind="table", classes=["lo", "hi"])
+    assert named.score(_X, np.array(["lo", "hi"])[_Y]) == pytest.approx(expected)
+
+
+def test_a_module_returning_predicted_classes_is_a_config_error():
+    """A forward ending in argmax (int64 classes) became 'does not require grad'."""
+    from attnscope.explain import attribute, wrap_module
+
+    class Argmax(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(5, 2)
+
+        def forward(self, x):
+            return self.lin(x).argmax(1)
+
+    with pytest.raises(ConfigError, match=r"returned torch\.int64 values, not float logits"):
+        attribute(wrap_module(Argmax(), kind="table"), _X, method="integrated_gradients")
+
+
+def test_multiindex_columns_and_rows_name_features_and_samples():
+    """A frame from ``pd.concat({...}, axis=1)`` (MultiIndex columns) or with a MultiIndex
+    of samples crashed with 'setting an array element with a sequence'."""
+    from attnscope.explain import attribute, wrap_module
+
+    parts = {"rna": pd.DataFrame(_X[:, :2], columns=["g1", "g2"]),
+             "meth": pd.DataFrame(_X[:, 2:], columns=["c1", "c2", "c3"])}  # fmt: skip
+    frame = pd.concat(parts, axis=1)
+    frame.index = pd.MultiIndex.from_arrays([["p"] * 30, range(30)])
+    result = attribute(wrap_module(_net(), kind="table"), frame, method="saliency")
+    assert list(result.feature_names) == ["rna:g1", "rna:g2", "meth:c1", "meth:c2", "meth:c3"]
+    assert list(result.sample_ids[:2]) == ["p:0", "p:1"]
+    labels = pd.Series(_Y, index=frame.index)[::-1]  # paired by id, not position
+    model = _mlp().fit(frame.set_axis(list("abcde"), axis=1), labels)
+    assert model.predict(frame.set_axis(list("abcde"), axis=1)).shape == (30,)
