@@ -8,7 +8,10 @@ written; library cases assert the DataError / ConfigError and its key phrase.
 
 from __future__ import annotations
 
+import json
+import shutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +19,8 @@ import pytest
 import torch
 from torch import nn
 
+from _hostile import one_error
+from attnscope.cli import run
 from attnscope.errors import ConfigError, DataError
 
 _RNG = np.random.default_rng(16)
@@ -124,3 +129,74 @@ def test_multiindex_columns_and_rows_name_features_and_samples():
     labels = pd.Series(_Y, index=frame.index)[::-1]  # paired by id, not position
     model = _mlp().fit(frame.set_axis(list("abcde"), axis=1), labels)
     assert model.predict(frame.set_axis(list("abcde"), axis=1)).shape == (30,)
+
+
+# ---------------------------------------------------------------- run folders edited
+_GENES = [f"G{k}" for k in range(6)]
+_FIT = ["--model", "mlp", "--label-col", "label", "--set", "epochs=1", "--set", "val_size=0",
+        "--set", "hidden=[8]", "--no-baselines", "-q"]  # fmt: skip
+
+
+def _table(path: Path) -> Path:
+    values = np.round(np.random.default_rng(16).normal(size=(24, 6)), 3)
+    rows = [",".join(["sample", "label", *_GENES])]
+    rows += [",".join([f"p{i}", "ab"[i % 2], *map(str, values[i])]) for i in range(24)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run16")
+    out = folder / "run"
+    assert run(["fit", str(_table(folder / "expr.csv")), "--out", str(out), *_FIT]) == 0
+    return out
+
+
+def _edited(run_dir: Path, tmp_path: Path, name: str, key: str, value) -> Path:
+    edited = tmp_path / "run"
+    shutil.copytree(run_dir, edited)
+    content = json.loads((edited / name).read_text()) if (edited / name).exists() else {}
+    content[key] = value
+    (edited / name).write_text(json.dumps(content))
+    return edited
+
+
+@pytest.mark.parametrize("value", [{"foo": 1}, [1, 2], {"epochs": "x"}])
+def test_a_model_json_history_edited_is_one_error(run_dir, tmp_path, capsys, value):
+    """model.json's 'history' of the wrong shape was an internal TypeError in predict."""
+    edited = _edited(run_dir, tmp_path, "model.json", "history", value)
+    out = tmp_path / "pred.tsv"
+    code = run(["predict", str(edited), str(_table(tmp_path / "new.csv")), "--output", str(out)])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert "model.json: 'history' is not a training history" in line
+
+
+_ROW = {"method": "saliency", "status": "ok", "n_samples": 4, "deletion_auc": 0.5,
+        "insertion_auc": 0.5, "comprehensiveness": 0.01, "sufficiency": 0.03,
+        "sanity_corr": 0.1, "sanity_pass": True, "label_corr": 0.1, "label_pass": True,
+        "noise_sensitivity": 0.7, "seconds": 0.06, "sanity_threshold": 0.5}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value"),
+    [
+        ("metrics.json", "history", 5),
+        ("metrics.json", "evaluate", "x"),
+        ("metrics.json", "data", [1]),
+        ("metrics.json", "test", 1.5),
+        ("trust.json", "rows", [{**_ROW, "method": 5}]),
+    ],
+)
+def test_report_on_run_files_of_the_wrong_types_notes_it(run_dir, tmp_path, name, key, value):
+    """A hand-edited metrics.json ('history': 5) or trust.json (a method named 5) stopped
+    the report with an internal TypeError or AttributeError; now the section is left out
+    with a note."""
+    edited = _edited(run_dir, tmp_path, name, key, value)
+    target = tmp_path / "r.html"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert run(["report", str(edited), "--out", str(target), "-q"]) == 0
+    html = target.read_text()
+    # a history that is no history is passed over for model.json's; the others cost a section
+    assert ("could not be built" in html) == (key != "history")
