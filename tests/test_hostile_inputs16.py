@@ -200,3 +200,25 @@ def test_report_on_run_files_of_the_wrong_types_notes_it(run_dir, tmp_path, name
     html = target.read_text()
     # a history that is no history is passed over for model.json's; the others cost a section
     assert ("could not be built" in html) == (key != "history")
+
+
+# ---------------------------------------------------------------- AnnData on disk
+def test_a_backed_anndata_sparse_or_without_x_is_read_or_named(tmp_path):
+    """``read_h5ad(path, backed="r")`` with a sparse X crashed with 'setting an array
+    element with a sequence'; one without X raised h5py's KeyError."""
+    import anndata
+    import scipy.sparse as sp
+
+    obs = pd.DataFrame({"label": np.array(["a", "b"])[_Y]}, index=[f"c{i}" for i in range(30)])
+    sparse = anndata.AnnData(X=sp.csc_matrix(_X), obs=obs)
+    sparse.write_h5ad(tmp_path / "sparse.h5ad")
+    backed = anndata.read_h5ad(tmp_path / "sparse.h5ad", backed="r")
+    model = _mlp().fit(backed, "label")
+    in_memory = anndata.read_h5ad(tmp_path / "sparse.h5ad")
+    assert (model.predict_proba(backed) == model.predict_proba(in_memory)).all()
+
+    no_x = anndata.AnnData(X=None, obs=obs, layers={"counts": _X})
+    no_x.write_h5ad(tmp_path / "layer.h5ad")
+    backed = anndata.read_h5ad(tmp_path / "layer.h5ad", backed="r")
+    with pytest.raises(DataError, match=r"adata\.X is empty; give layer="):
+        _mlp().fit(backed, "label")
