@@ -222,3 +222,35 @@ def test_a_backed_anndata_sparse_or_without_x_is_read_or_named(tmp_path):
     backed = anndata.read_h5ad(tmp_path / "layer.h5ad", backed="r")
     with pytest.raises(DataError, match=r"adata\.X is empty; give layer="):
         _mlp().fit(backed, "label")
+
+
+# ---------------------------------------------------------------- simulate --set
+@pytest.mark.parametrize(
+    ("modality", "option", "phrase"),
+    [
+        ("dna", "gc_content=2", "gc_content must lie in [0, 1], got 2"),  # internal ValueError
+        ("dna", "copies=-1", "copies and motif_length must be >= 1"),  # no motif planted
+        ("dna", "mutation_rate=NaN", "mutation_rate=nan: mutation_rate takes a finite number"),
+        ("dna", "length=NaN", "length=nan: length takes a finite number"),  # int vs str
+        ("dna", "n_classes=true", "n_classes takes a finite number"),  # one class, silently
+        ("dna", "motif_length=2.5", "motif_length takes a whole number"),
+        ("dna", "random_state=3", "give the seed as --seed"),
+        ("genotypes", "n_snp=50", "no option 'n_snp'; did you mean 'n_snps'"),
+    ],
+)
+def test_simulate_options_are_checked_by_name_and_type(tmp_path, capsys, modality, option, phrase):
+    """Simulator options reached the simulator unchecked: an internal error, Python's
+    own TypeError text, or (copies=-1, n_classes=true) a data set without its signal."""
+    out = tmp_path / "sim"
+    code = run(["simulate", modality, "--out", str(out), "--n-samples", "10", "--set", option])
+    assert phrase in one_error(code, capsys.readouterr().err, out)
+
+
+def test_simulate_reads_a_whole_float_as_the_whole_number(tmp_path):
+    """``--set n_genes=1e3`` (JSON's float) was an internal AxisError."""
+    from attnscope.io import read_data
+
+    out = tmp_path / "sim"
+    argv = ["simulate", "expression", "--out", str(out), "--n-samples", "10", "-q"]
+    assert run([*argv, "--set", "n_genes=1e2", "--set", "pathway_size=[5,10]"]) == 0
+    assert read_data(out / "data.npz").n_features == 100
