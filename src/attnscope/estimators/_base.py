@@ -32,12 +32,13 @@ from attnscope.data import Dataset, align_to_schema, input_schema, train_val_tes
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.estimators._base_data import param_names, to_dataset, train_config
 from attnscope.estimators._base_persist import rebuild, save_estimator
+from attnscope.estimators._registry import CheckedParams
 from attnscope.train import History, TrainConfig, cross_entropy_loss, fit_module, load_checkpoint
 
 __all__ = ["BaseClassifier"]
 
 
-class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class BaseClassifier(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Common fit / predict / save machinery.
 
     Parameters
@@ -119,12 +120,6 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _get_param_names(cls) -> list[str]:
         """Keyword parameters of every ``__init__`` in the class hierarchy."""
         return param_names(cls)
-
-    def set_params(self, **params: Any) -> BaseClassifier:
-        """scikit-learn's ``set_params``; an unknown name is a ConfigError naming the closest."""
-        from attnscope.estimators._registry import set_params_of
-
-        return set_params_of(self, params)  # type: ignore[no-any-return]
 
     def _train_config(self) -> TrainConfig:
         return train_config(self)

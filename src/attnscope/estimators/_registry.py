@@ -7,7 +7,7 @@ from typing import Any
 
 from attnscope.errors import ConfigError
 
-__all__ = ["ESTIMATORS", "get_estimator_class", "make_estimator", "models_for", "set_params_of"]
+__all__ = ["ESTIMATORS", "CheckedParams", "get_estimator_class", "make_estimator", "models_for"]
 
 #: name -> "module:Class"; later models add one line each.
 ESTIMATORS: dict[str, str] = {
@@ -62,20 +62,19 @@ def _hint(key: str, valid: set[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else f"valid: {', '.join(sorted(valid))}."
 
 
-def set_params_of(est: Any, params: dict[str, Any]) -> Any:
-    """scikit-learn's ``set_params`` on ``est``, an unknown name a ConfigError with a hint.
+class CheckedParams:
+    """Mixin before ``BaseEstimator``: ``set_params`` with an unknown name is a ConfigError
+    naming the closest one (a ValueError, as scikit-learn's own: ``GridSearchCV`` relies
+    on it)."""
 
-    The ConfigError is a ValueError, as scikit-learn's own (``GridSearchCV`` relies on it).
-    """
-    valid = set(est.get_params(deep=True))
-    unknown = [k for k in params if k not in valid and k.split("__")[0] not in valid]
-    if unknown:
-        raise ConfigError(
-            f"{type(est).__name__} has no parameter {unknown[0]!r}; {_hint(unknown[0], valid)}"
-        )
-    from sklearn.base import BaseEstimator
-
-    return BaseEstimator.set_params(est, **params)
+    def set_params(self, **params: Any) -> Any:
+        """scikit-learn's ``set_params``; an unknown name is a ConfigError with a hint."""
+        valid = set(self.get_params(deep=True))  # type: ignore[attr-defined]
+        unknown = [k for k in params if k not in valid and k.split("__")[0] not in valid]
+        if unknown:
+            hint = _hint(unknown[0], valid)
+            raise ConfigError(f"{type(self).__name__} has no parameter {unknown[0]!r}; {hint}")
+        return super().set_params(**params)  # type: ignore[misc]
 
 
 def models_for(modality: str) -> list[str]:

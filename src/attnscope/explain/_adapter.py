@@ -26,6 +26,7 @@ from attnscope.core import (
 )
 from attnscope.data import ArrayDataset, Dataset, align_labels
 from attnscope.errors import ConfigError, DataError
+from attnscope.estimators._registry import CheckedParams
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
@@ -122,7 +123,7 @@ def wrap_module(
     return model
 
 
-class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A user's ``nn.Module`` with the attnscope model contract (see :func:`wrap_module`).
 
     ``module_`` is the wrapped (trained) module, ``attribution_spec(data)`` describes it to
@@ -159,12 +160,6 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.batch_size = batch_size
         self.random_state = random_state
         self.verbose = verbose
-
-    def set_params(self, **params: Any) -> TorchModel:
-        """scikit-learn's ``set_params``; an unknown name is a ConfigError naming the closest."""
-        from attnscope.estimators._registry import set_params_of
-
-        return set_params_of(self, params)  # type: ignore[no-any-return]
 
     # -- the contract ----------------------------------------------------------------
     @property
