@@ -254,3 +254,15 @@ def test_simulate_reads_a_whole_float_as_the_whole_number(tmp_path):
     argv = ["simulate", "expression", "--out", str(out), "--n-samples", "10", "-q"]
     assert run([*argv, "--set", "n_genes=1e2", "--set", "pathway_size=[5,10]"]) == 0
     assert read_data(out / "data.npz").n_features == 100
+
+
+def test_nan_in_a_series_names_its_time_and_variable_not_a_flat_column():
+    """NaN at (time 2, variable 1) of a (time x variable) input was reported as 'column 7'
+    of the flattened sample, with 'before training' while explaining."""
+    from attnscope.explain import attribute, wrap_module
+
+    series = _RNG.normal(size=(6, 4, 3)).astype(np.float32)
+    series[1, 2, 1] = np.nan
+    net = nn.Sequential(nn.Flatten(), nn.Linear(12, 2))
+    with pytest.raises(DataError, match=r"first at sample 1, position \(2, 1\)\); impute or drop"):
+        attribute(wrap_module(net, kind="timeseries"), series, method="saliency")
