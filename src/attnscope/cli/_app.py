@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from attnscope import __version__
-from attnscope.cli._common import console, parse_sets, read_config
+from attnscope.cli._common import console, parse_sets, read_config, simulator_options
 from attnscope.cli._options import (
     ClassOpt,
     DeviceOpt,
@@ -123,7 +123,7 @@ def simulate(
     simulators = getattr(sim, "SIMULATORS", {"dna": sim.simulate_dna})
     if modality not in simulators:
         raise ConfigError(f"unknown modality {modality!r}; choose from {sorted(simulators)}.")
-    options = parse_sets(set_)
+    options = simulator_options(simulators[modality], modality, parse_sets(set_))
     if n_samples is not None:
         if n_samples < 2:  # the simulator's own message names its parameter
             raise ConfigError(f"--n-samples must be at least 2 (a class each), got {n_samples}.")

@@ -9,7 +9,7 @@ from typing import Any
 from attnscope.errors import ConfigError
 from attnscope.run import read_config
 
-__all__ = ["console", "parse_sets", "read_config"]
+__all__ = ["console", "parse_sets", "read_config", "simulator_options"]
 
 
 def console() -> Any:
@@ -44,4 +44,38 @@ def parse_sets(items: list[str] | None) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ConfigError(f"--set expects key=value, got {item!r}.")
         out[key.strip()] = parse_value(value)
+    return out
+
+
+def simulator_options(simulator: Any, modality: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``--set`` options checked against ``simulator``'s keywords and their defaults' types.
+
+    An unknown key is named with the closest one; a keyword whose default is a whole
+    number takes a whole number (``1e3`` is 1000), one whose default is a float a finite
+    number (not ``NaN``, ``Infinity`` or ``true``).
+    """
+    import difflib
+    import inspect
+    import math
+
+    params = inspect.signature(simulator).parameters
+    out = dict(options)
+    for key, value in options.items():
+        if key == "random_state":
+            raise ConfigError("--set random_state=...: give the seed as --seed instead.")
+        if key not in params:
+            names = [p for p in params if p != "random_state"]
+            close = difflib.get_close_matches(key, names, 1)
+            hint = f"did you mean {close[0]!r}?" if close else f"options: {', '.join(names)}."
+            raise ConfigError(f"the {modality} simulator has no option {key!r}; {hint}")
+        default = params[key].default
+        if type(default) not in (int, float):
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise ConfigError(f"--set {key}={value!r}: {key} takes a finite number.")
+        if isinstance(default, int):
+            if value != int(value):
+                raise ConfigError(f"--set {key}={value!r}: {key} takes a whole number.")
+            out[key] = int(value)
     return out

@@ -258,6 +258,11 @@ def logits_of(output: Any) -> Tensor:
             "the model's forward returned a single number for the whole batch; return one "
             "row of logits per sample, shape (batch, n_classes) or (batch,)."
         )
+    if torch.is_tensor(logits) and not logits.is_floating_point():
+        raise ConfigError(
+            f"the model's forward returned {logits.dtype} values, not float logits (predicted "
+            "classes?); return the logits, shape (batch, n_classes) or (batch,), before argmax."
+        )
     if torch.is_tensor(logits):
         if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1):
             half = logits.reshape(-1, 1) / 2

@@ -17,7 +17,7 @@ from attnscope.data._encode import (
     encode_sequences,
     labels_of_new_data,
 )
-from attnscope.data._labels import align_labels
+from attnscope.data._labels import align_labels, id_strings
 from attnscope.data._lazy import LazyGenotypes
 from attnscope.data._schema import align_to_schema, input_schema
 from attnscope.data._split import (
@@ -49,6 +49,7 @@ __all__ = [
     "encode_sequences",
     "homology_groups",
     "homology_split",
+    "id_strings",
     "input_schema",
     "kfold_indices",
     "kmer_sets",

@@ -467,7 +467,7 @@ class ArrayDataset(Dataset):
         if self.X.ndim < 2:
             raise DataError(f"X must have a sample axis and features, got shape {self.X.shape}.")
         if self.X.dtype.kind == "f":
-            _check_finite(self.X.reshape(len(self.X), -1), np.asarray(self.sample_ids))
+            _check_finite(self.X, np.asarray(self.sample_ids))
         _check_rows(self.X, np.asarray(self.sample_ids), "X")
         self._validate_common()
 
@@ -486,15 +486,15 @@ def _check_rows(arr: np.ndarray, sample_ids: np.ndarray, name: str) -> None:
 def _check_finite(arr: np.ndarray, sample_ids: np.ndarray, *, where: str = "the data") -> None:
     bad = ~np.isfinite(arr)
     if bad.any():
-        row, col = (
-            (int(i) for i in np.argwhere(bad)[0][:2])
-            if arr.ndim > 1
-            else (int(np.argwhere(bad)[0][0]), 0)
-        )
+        first = [int(i) for i in np.argwhere(bad)[0]]
+        row = first[0]
+        # a table's column; (time, variable) or (channel, position) of a 3-D sample
+        at = f"column {first[1]}" if arr.ndim == 2 else f"position {tuple(first[1:])}"
         sid = np.asarray(sample_ids)[row] if row < len(sample_ids) else row
         raise DataError(
-            f"{where} holds NaN or inf ({int(bad.sum())} cells; first at sample {sid!s}, "
-            f"column {col}); impute or drop them before training."
+            f"{where} holds NaN or inf ({int(bad.sum())} cells; first at sample {sid!s}"
+            f"{', ' + at if arr.ndim > 1 else ''}); impute or drop them first (attnscope's "
+            "models take none)."
         )
 
 

@@ -8,7 +8,17 @@ import numpy as np
 
 from attnscope.errors import DataError
 
-__all__ = ["align_labels"]
+__all__ = ["align_labels", "id_strings"]
+
+
+def id_strings(values: Any) -> np.ndarray:
+    """Sample ids or column names (a pandas index, any array) as an array of ``str``.
+
+    The levels of a MultiIndex entry (a tuple) are joined by ``":"`` (``"rna:TP53"``).
+    """
+    return np.array(
+        [":".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in values], dtype=str
+    ).reshape(-1)
 
 
 def align_labels(y: Any, sample_ids: Any) -> Any:
@@ -37,8 +47,8 @@ def align_labels(y: Any, sample_ids: Any) -> Any:
     n = len(index)
     if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
         return y  # no ids of its own: by position
-    ids = np.asarray(sample_ids).astype(str)
-    keys = np.asarray(index).astype(str)
+    ids = id_strings(sample_ids)
+    keys = id_strings(index)
     if n == ids.size and (keys == ids).all():
         return y
     if index.is_unique and n == ids.size and set(keys.tolist()) == set(ids.tolist()):

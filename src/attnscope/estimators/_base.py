@@ -32,12 +32,13 @@ from attnscope.data import Dataset, align_to_schema, input_schema, train_val_tes
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.estimators._base_data import param_names, to_dataset, train_config
 from attnscope.estimators._base_persist import rebuild, save_estimator
+from attnscope.estimators._registry import CheckedParams
 from attnscope.train import History, TrainConfig, cross_entropy_loss, fit_module, load_checkpoint
 
 __all__ = ["BaseClassifier"]
 
 
-class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class BaseClassifier(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Common fit / predict / save machinery.
 
     Parameters
@@ -208,12 +209,16 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         from attnscope.estimators._sklearn import (
             class_weight_vector,
             is_anndata,
+            sample_weights,
             validation_share_fits,
         )
 
         given = {k: v for k, v in self.get_params().items() if not isinstance(v, dict)}  # as --set
         check_params(self.name, given, estimator=type(self).__name__)
-        self.__dict__.pop("classes_", None)  # a refit forgets the previous labels
+        # A refit forgets the previous fit whole (labels, network, widths), so that one that
+        # fails leaves an unfitted estimator, not the old network under the new labels.
+        for fitted in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            del self.__dict__[fitted]
         if is_anndata(X) or layer is not None:
             from attnscope.estimators._sklearn import table_from_arrays
 
@@ -238,13 +243,7 @@ class BaseClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             self.n_features_in_ = len(data.feature_names)
             self.feature_names_in_ = np.array([str(f) for f in data.feature_names], dtype=object)
         config = self._train_config()
-        weights = None
-        if sample_weight is not None:
-            from sklearn.utils.validation import _check_sample_weight
-
-            weights = _check_sample_weight(
-                sample_weight, np.zeros((len(data), 1)), dtype=np.float32, ensure_non_negative=True
-            )
+        weights = None if sample_weight is None else sample_weights(sample_weight, len(data))
         if np.unique(labels).size < 2:
             raise DataError("the training labels hold only 1 class; a classifier needs two.")
         cw = class_weight_vector(self.class_weight, np.asarray(self.classes_), labels)

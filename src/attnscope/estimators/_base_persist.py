@@ -77,7 +77,16 @@ def rebuild(
         ) from exc
     est.module_ = module.eval()
     if meta.get("history"):
-        est.history_ = History(**meta["history"])
+        try:
+            history: History | None = History(**meta["history"])
+        except TypeError:  # a list, or keys History does not have
+            history = None
+        if history is None or not isinstance(history.epochs, list):
+            raise DataError(
+                f"{where}: 'history' is not a training history (the file was edited or cut); "
+                "re-run the fit, or remove the 'history' entry."
+            )
+        est.history_ = history
     return est
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from attnscope.data import TabularDataset, align_labels
+from attnscope.data import TabularDataset, align_labels, id_strings
 from attnscope.errors import AttnscopeWarning, DataError
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "class_weight_vector",
     "fit_labels",
     "is_anndata",
+    "sample_weights",
     "table_from_arrays",
     "validation_share_fits",
 ]
@@ -138,7 +139,7 @@ def table_from_arrays(
     fitted = getattr(est, "feature_names_in_", None)
     if not reset and fitted is not None and hasattr(X, "columns"):
         X = align_columns(X, fitted)
-    ids = getattr(X, "index", None)
+    ids = X.index if hasattr(X, "columns") else None  # a DataFrame's (a list has .index too)
     if y is not None and hasattr(X, "columns"):
         y = align_labels(y, ids)  # a Series indexed by sample ids pairs by id, not position
     kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
@@ -165,11 +166,9 @@ def table_from_arrays(
         class_names = [str(c) for c in classes]
         if reset:
             est.classes_ = classes
-    sample_ids = (
-        np.asarray(ids).astype(str)
-        if ids is not None and len(np.unique(np.asarray(ids).astype(str))) == len(arr)
-        else np.arange(len(arr)).astype(str)
-    )
+    sample_ids = np.arange(len(arr)).astype(str)
+    if ids is not None and len(np.unique(given := id_strings(ids))) == len(arr):
+        sample_ids = given
     return TabularDataset(
         labels=None if labels is None else np.asarray(labels).reshape(-1),
         sample_ids=sample_ids,
@@ -179,6 +178,21 @@ def table_from_arrays(
         X=np.ascontiguousarray(arr, dtype=np.float32),
         feature_names=feature_names,
     )
+
+
+def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
+    """``sample_weight`` checked as scikit-learn does (float32, one per sample, >= 0).
+
+    Raises DataError for weights that are negative, not finite or not one per sample.
+    """
+    from sklearn.utils.validation import _check_sample_weight
+
+    try:
+        return _check_sample_weight(
+            sample_weight, np.zeros((n, 1)), dtype=np.float32, ensure_non_negative=True
+        )
+    except ValueError as exc:
+        raise DataError(f"sample_weight: {exc}") from None
 
 
 def _data_error(exc: ValueError) -> DataError:

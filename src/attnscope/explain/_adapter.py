@@ -26,6 +26,7 @@ from attnscope.core import (
 )
 from attnscope.data import ArrayDataset, Dataset, align_labels
 from attnscope.errors import ConfigError, DataError
+from attnscope.estimators._registry import CheckedParams
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
@@ -122,7 +123,7 @@ def wrap_module(
     return model
 
 
-class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A user's ``nn.Module`` with the attnscope model contract (see :func:`wrap_module`).
 
     ``module_`` is the wrapped (trained) module, ``attribution_spec(data)`` describes it to
@@ -326,6 +327,14 @@ class TorchModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Predicted class names."""
         proba = self.predict_proba(X)  # first: it reads the number of classes
         return self.classes_[proba.argmax(axis=1)]
+
+    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """Accuracy; ``y`` holds class indices in logit order or names in ``classes``."""
+        from sklearn.metrics import accuracy_score
+
+        data = self.as_dataset(X, y)
+        pred = self.predict_proba(data).argmax(axis=1)
+        return float(accuracy_score(data.y, pred, sample_weight=sample_weight))
 
     def fit(self, X: Any, y: Any | None = None) -> TorchModel:
         """Re-initialise the wrapped module and train it on ``X`` (attnscope's one loop).

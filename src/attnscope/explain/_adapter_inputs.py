@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset
+from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset, id_strings
 from attnscope.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -253,7 +253,7 @@ def align_frames(parts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, np.nd
     listed in another order are reordered; other samples, or a repeated id, are refused.
     """
     frames = {k: v for k, v in parts.items() if hasattr(v, "index") and hasattr(v, "columns")}
-    columns = {k: np.asarray(v.columns).astype(str) for k, v in frames.items()}
+    columns = {k: id_strings(v.columns) for k, v in frames.items()}
     for k, names in columns.items():
         uniq, counts = np.unique(names, return_counts=True)
         if (counts > 1).any():  # an attribution per name would mix the repeated columns
@@ -293,7 +293,7 @@ def sample_ids_of(X: Any, n: int) -> np.ndarray:
         ids = getattr(first, "index", None) if hasattr(first, "columns") else None
     elif ids is None and hasattr(X, "columns"):
         ids = X.index
-    return np.arange(n).astype(str) if ids is None else np.asarray(ids).astype(str)
+    return np.arange(n).astype(str) if ids is None else id_strings(ids)
 
 
 def split_inputs(x: Tensor, blocks: Blocks | None) -> tuple[Tensor, ...]:

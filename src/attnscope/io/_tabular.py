@@ -202,7 +202,10 @@ def from_anndata(
         ids from ``obs_names``, features from ``var_names``.
     """
     if layer is None:
-        X = adata.X
+        try:
+            X = adata.X
+        except KeyError:  # a backed (on-disk) AnnData without X
+            X = None
     elif layer in adata.layers:
         X = adata.layers[layer]
     else:
@@ -219,6 +222,8 @@ def from_anndata(
         what=f"{source}: the dense {adata.n_obs} x {adata.n_vars} float32 matrix",
         fix="subset the cells or genes first (e.g. adata[:, genes].write_h5ad(...)).",
     )
+    if hasattr(X, "to_memory"):  # backed sparse (read_h5ad(..., backed="r")): read it
+        X = X.to_memory()
     X = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
     X = np.asarray(X, dtype=np.float32)
     sample_ids = adata.obs_names.astype(str).tolist()

@@ -79,8 +79,16 @@ def build_report(run: str | Path) -> str:
     for build in builders:
         try:
             section = build(ctx)
-        except (DataError, ConfigError, ValueError, KeyError, IndexError, OSError) as exc:
-            # a damaged or partial file costs its section, not the report
+        except (
+            DataError,
+            ConfigError,
+            ValueError,
+            KeyError,
+            IndexError,
+            TypeError,
+            AttributeError,
+            OSError,
+        ) as exc:  # a damaged, partial or hand-edited file costs its section, not the report
             name = build.__name__.removesuffix("_section")
             warnings.warn(f"report section {name!r} failed: {exc}", AttnscopeWarning, stacklevel=2)
             ctx.notes.append(f"section {name!r} could not be built ({type(exc).__name__}: {exc}).")

@@ -82,19 +82,23 @@ class RunContext:
     @property
     def classes(self) -> list[str]:
         """Class names in ``predict_proba`` column order."""
+        test = self.metrics.get("test")
         for source in (
             self.model_meta.get("classes"),
-            self.metrics.get("test", {}).get("classes"),
+            test.get("classes") if isinstance(test, dict) else None,
             self.consistency.get("classes"),
         ):
-            if source:
+            if source and isinstance(source, list):  # a hand-edited file may hold anything
                 return [str(c) for c in source]
         return []
 
     @property
     def history(self) -> dict[str, Any]:
-        """Training history (``metrics.json`` or ``model.json``)."""
-        return dict(self.metrics.get("history") or self.model_meta.get("history") or {})
+        """Training history (``metrics.json`` or ``model.json``); {} when neither is one."""
+        for source in (self.metrics.get("history"), self.model_meta.get("history")):
+            if source and isinstance(source, dict):
+                return dict(source)
+        return {}
 
     @cached_property
     def test_scores(self) -> TestScores | None:

@@ -52,6 +52,13 @@ def simulate_dna(
         positions inside motifs (the precision@k a random ranking expects).
     """
     rng = check_random_state(random_state)
+    if not 2 <= n_classes <= n_samples:
+        raise ConfigError(f"n_classes must lie in [2, n_samples={n_samples}], got {n_classes}.")
+    if copies < 1 or motif_length < 1:
+        raise ConfigError(f"copies and motif_length must be >= 1, got {copies}, {motif_length}.")
+    for name, share in (("mutation_rate", mutation_rate), ("gc_content", gc_content)):
+        if not 0 <= share <= 1:  # NaN too
+            raise ConfigError(f"{name} must lie in [0, 1], got {share}.")
     if motifs is None:
         motifs = ["".join(rng.choice(list("ACGT"), motif_length)) for _ in range(n_classes)]
     motifs = [m.upper() for m in motifs]
