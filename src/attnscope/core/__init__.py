@@ -12,7 +12,7 @@ from attnscope.core._chunking import (
     bytes_per_row,
     reused_probes,
 )
-from attnscope.core._fitted import check_is_fitted
+from attnscope.core._fitted import CheckedParams, check_is_fitted, closest_name_hint
 from attnscope.core._output import ModelOutput
 from attnscope.core._runner import (
     PRECISIONS,
@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_MEMORY_BUDGET",
     "PRECISIONS",
     "AttributionSpec",
+    "CheckedParams",
     "ModelOutput",
     "auto_batch_size",
     "autocast",
@@ -42,6 +43,7 @@ __all__ = [
     "bytes_per_row",
     "check_finite_logits",
     "check_is_fitted",
+    "closest_name_hint",
     "eval_mode",
     "frozen",
     "iter_batches",

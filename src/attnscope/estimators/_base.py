@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from attnscope.core import (
     AttributionSpec,
+    CheckedParams,
     auto_batch_size,
     batched_forward,
     check_is_fitted,
@@ -32,7 +33,6 @@ from attnscope.data import Dataset, align_to_schema, input_schema, train_val_tes
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.estimators._base_data import param_names, to_dataset, train_config
 from attnscope.estimators._base_persist import rebuild, save_estimator
-from attnscope.estimators._registry import CheckedParams
 from attnscope.train import History, TrainConfig, cross_entropy_loss, fit_module, load_checkpoint
 
 __all__ = ["BaseClassifier"]

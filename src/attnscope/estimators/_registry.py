@@ -5,9 +5,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from attnscope.core import closest_name_hint
 from attnscope.errors import ConfigError
 
-__all__ = ["ESTIMATORS", "CheckedParams", "get_estimator_class", "make_estimator", "models_for"]
+__all__ = ["ESTIMATORS", "get_estimator_class", "make_estimator", "models_for"]
 
 #: name -> "module:Class"; later models add one line each.
 ESTIMATORS: dict[str, str] = {
@@ -43,7 +44,7 @@ def make_estimator(
     valid = set(klass._get_param_names())
     unknown = sorted(set(params) - valid)
     if unknown:
-        hint = _hint(unknown[0], valid)
+        hint = closest_name_hint(unknown[0], valid)
         if source is not None:
             raise ConfigError(
                 f"{source}: [params] {unknown[0]!r} is not a parameter of model {name!r}; "
@@ -53,28 +54,6 @@ def make_estimator(
     from attnscope.estimators._params import check_params
 
     return klass(**check_params(name, params, source=source))
-
-
-def _hint(key: str, valid: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, sorted(valid), n=1)
-    return f"did you mean {close[0]!r}?" if close else f"valid: {', '.join(sorted(valid))}."
-
-
-class CheckedParams:
-    """Mixin before ``BaseEstimator``: ``set_params`` with an unknown name is a ConfigError
-    naming the closest one (a ValueError, as scikit-learn's own: ``GridSearchCV`` relies
-    on it)."""
-
-    def set_params(self, **params: Any) -> Any:
-        """scikit-learn's ``set_params``; an unknown name is a ConfigError with a hint."""
-        valid = set(self.get_params(deep=True))  # type: ignore[attr-defined]
-        unknown = [k for k in params if k not in valid and k.split("__")[0] not in valid]
-        if unknown:
-            hint = _hint(unknown[0], valid)
-            raise ConfigError(f"{type(self).__name__} has no parameter {unknown[0]!r}; {hint}")
-        return super().set_params(**params)  # type: ignore[misc]
 
 
 def models_for(modality: str) -> list[str]:

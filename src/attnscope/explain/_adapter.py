@@ -19,6 +19,7 @@ from torch import Tensor, nn
 
 from attnscope.core import (
     AttributionSpec,
+    CheckedParams,
     batched_forward,
     module_device,
     module_dtype,
@@ -26,7 +27,6 @@ from attnscope.core import (
 )
 from attnscope.data import ArrayDataset, Dataset, align_labels
 from attnscope.errors import ConfigError, DataError
-from attnscope.estimators._registry import CheckedParams
 from attnscope.explain._adapter_inputs import (
     INPUT_KINDS,
     Blocks,
@@ -40,6 +40,7 @@ from attnscope.explain._adapter_inputs import (
     several_kind_error,
     split_inputs,
     table_feature_names,
+    typed_input,
 )
 from attnscope.explain._adapter_labels import (
     check_wrap_options,
@@ -263,21 +264,8 @@ class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore
         return array
 
     def _input_array(self, X: np.ndarray) -> np.ndarray:
-        if self.kind == "tokens":
-            if X.dtype.kind not in "iu":
-                raise DataError("kind='tokens' takes integer token ids.")
-            vocab = getattr(self._embedding_layer(), "num_embeddings", None)
-            if vocab is not None and X.size and (X.min() < 0 or X.max() >= vocab):
-                i, j = np.argwhere((X < 0) | (X >= vocab))[0][:2]
-                raise DataError(
-                    f"token id {X[i, j]} (sample {i}, position {j}) is outside the embedding "
-                    f"layer's vocabulary (ids 0..{vocab - 1}); encode the data as the module "
-                    "was trained."
-                )
-            return X.astype(np.int64)
-        if X.dtype.kind not in "fiub":
-            raise DataError(f"kind={self.kind!r} takes numbers, got dtype {X.dtype}.")
-        return X.astype(np.float32)
+        layer = self._embedding_layer() if self.kind == "tokens" else None
+        return typed_input(X, self.kind, getattr(layer, "num_embeddings", None))
 
     def _blocks(self, data: Dataset) -> Blocks | None:
         """The layout of several inputs: the data's own, else the one the model was given."""

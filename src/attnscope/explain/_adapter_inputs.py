@@ -1,4 +1,4 @@
-"""What a wrapped module is given: one array, or several tables for a module of several inputs.
+"""What a wrapped module is given: one array, or several tables for a module of several inputs
 
 A user's multi-omics network often takes one tensor per omics, ``net(rna, methylation)``.
 :class:`~attnscope.explain.TorchModel` keeps such inputs side by side in one
@@ -39,6 +39,7 @@ __all__ = [
     "several_kind_error",
     "split_inputs",
     "table_feature_names",
+    "typed_input",
 ]
 
 #: (name, width) of each input of a module with several table inputs, in argument order.
@@ -362,3 +363,22 @@ def table_feature_names(X: Any, array: np.ndarray) -> np.ndarray | None:
     if names is None and own is not None and array.ndim == 2 and len(own) == array.shape[1]:
         names = np.asarray(own).astype(str)
     return names
+
+
+def typed_input(X: np.ndarray, kind: str, vocab: int | None = None) -> np.ndarray:
+    """``X`` in the dtype the module takes: int64 token ids within ``vocab`` (the embedding
+    layer's size) for ``kind='tokens'``, float32 otherwise; DataError naming the fault."""
+    if kind == "tokens":
+        if X.dtype.kind not in "iu":
+            raise DataError("kind='tokens' takes integer token ids.")
+        if vocab is not None and X.size and (X.min() < 0 or X.max() >= vocab):
+            i, j = np.argwhere((X < 0) | (X >= vocab))[0][:2]
+            raise DataError(
+                f"token id {X[i, j]} (sample {i}, position {j}) is outside the embedding "
+                f"layer's vocabulary (ids 0..{vocab - 1}); encode the data as the module "
+                "was trained."
+            )
+        return X.astype(np.int64)
+    if X.dtype.kind not in "fiub":
+        raise DataError(f"kind={kind!r} takes numbers, got dtype {X.dtype}.")
+    return X.astype(np.float32)
