@@ -7,6 +7,7 @@ appends one row per comparison to :data:`PAIRS`.
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from typing import Any
@@ -371,7 +372,9 @@ def shap_pairs(est: Any, data: Any, train_x: np.ndarray, n_kernel: int, draws: i
     spec = est.attribution_spec(data)
     x = spec.inputs[0].detach()
     mean = est.module_.mean.detach().numpy()[None]
-    net = Logits.wrap(est.module_)
+    # a copy: shap's DeepExplainer leaves tensors on the modules it hooks (a ReLU then
+    # holds parameters, which the later MPRT pair counted as one more layer)
+    net = Logits.wrap(copy.deepcopy(est.module_))
     box: dict[str, Any] = {}
 
     def ours_kernel() -> tuple[Any, int]:
