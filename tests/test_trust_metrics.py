@@ -210,6 +210,12 @@ def test_layer_order_is_output_first():
     est, data = ToyTabular(relu_body()), table()
     order = layer_order(est.module_, est.attribution_spec(data))
     assert order == ["body.2", "body.0"]
+    # probed once per layout: a layer given parameters afterwards (as shap's DeepExplainer
+    # does to the modules it hooks) is found by the next call
+    est.module_.body[1].register_parameter("scale", torch.nn.Parameter(torch.ones(1)))
+    assert layer_order(est.module_, est.attribution_spec(data)) == ["body.2", "body.1", "body.0"]
+    del est.module_.body[1].scale
+    assert layer_order(est.module_, est.attribution_spec(data)) == order
 
 
 def test_parameter_randomisation_changes_gradient_maps_but_not_random():
