@@ -77,3 +77,65 @@ def test_config_split_of_the_wrong_type_is_refused(tmp_path, first_run, capsys, 
     code = run(["fit", "--config", str(config), "--out", str(out)])
     err = one_error(code, capsys.readouterr().err)
     assert phrase in err and not out.exists()
+
+
+# ---------------------------------------------------------------- library edge cases
+def test_a_non_number_in_a_jaspar_row_is_named(tmp_path):
+    """``A [ 1 2 x ]`` was refused for its row lengths (the 'x' read as nothing), which sent
+    the user counting columns instead of to the typo."""
+    from attnscope.errors import DataError
+    from attnscope.io import read_jaspar
+
+    path = tmp_path / "m.jaspar"
+    rows = ["A [ 1 2 x ]", "C [ 3 4 5 ]", "G [ 6 7 8 ]", "T [ 9 1 2 ]"]
+    path.write_text(">MA1\tX\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"line 2: 'x' in the row for base A is not a count"):
+        read_jaspar(path)
+    path.write_text(">MA1\tX\n" + "\n".join(r.replace("x", "5") for r in rows) + "\n")
+    assert read_jaspar(path)["MA1"].counts[0].tolist() == [1, 2, 5]
+
+
+def test_a_three_dimensional_table_is_refused_by_kind():
+    """``wrap_module(net, kind='table')`` on (n, 2, 3) arrays returned 3-D attributions, which
+    no table metric (deletion by feature, top features) reads as meant."""
+    import torch
+
+    from attnscope.errors import DataError
+    from attnscope.explain import attribute, wrap_module
+
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(6, 2))
+    x = np.random.default_rng(0).normal(size=(5, 2, 3)).astype(np.float32)
+    with pytest.raises(DataError, match=r"kind='table' takes float \(n, n_features\)"):
+        attribute(wrap_module(net, kind="table"), x, method="saliency")
+    flat = attribute(wrap_module(net, kind="table"), x.reshape(5, 6), method="saliency")
+    assert flat.values.shape == (5, 6)
+
+
+def test_an_empty_method_list_is_a_config_error():
+    """``trust_table(..., methods=[])`` returned an empty table, as if nothing had failed."""
+    import torch
+
+    from attnscope.errors import ConfigError
+    from attnscope.explain import wrap_module
+    from attnscope.trust import trust_table
+
+    x = np.random.default_rng(1).normal(size=(12, 4)).astype(np.float32)
+    with pytest.raises(ConfigError, match="methods is empty"):
+        trust_table(
+            wrap_module(torch.nn.Linear(4, 2), kind="table"), x, np.arange(12) % 2, methods=[]
+        )
+
+
+def test_a_spec_key_deleted_from_model_json_is_one_error(tmp_path, first_run, capsys):
+    """With ``spec.feature_names`` removed, predict worked and explain ended in an internal
+    ``KeyError: 'feature_names'``: every estimator reads its saved spec by key."""
+    import shutil
+
+    edited = tmp_path / "run"
+    shutil.copytree(first_run, edited)
+    meta = json.loads((edited / "model.json").read_text())
+    del meta["spec"]["feature_names"]
+    (edited / "model.json").write_text(json.dumps(meta))
+    line = one_error(run(["explain", str(edited), "--method", "saliency"]), capsys.readouterr().err)
+    assert "model.json: its 'spec' has no 'feature_names'" in line and "re-run the fit" in line
+    assert not (edited / "attributions").exists()

@@ -23,6 +23,20 @@ if TYPE_CHECKING:
 __all__ = ["rebuild", "save_estimator"]
 
 
+class _SavedSpec(dict[str, Any]):
+    """A loaded model's ``spec``: a key it lacks (model.json edited or cut) is a DataError
+    naming the file when the model first needs it, not an internal KeyError."""
+
+    def __init__(self, spec: dict[str, Any], where: Path) -> None:
+        super().__init__(spec)
+        self.where = where
+
+    def __missing__(self, key: str) -> Any:
+        raise DataError(
+            f"{self.where}: its 'spec' has no {key!r} (the file was edited or cut); re-run the fit."
+        )
+
+
 def save_estimator(est: BaseClassifier, directory: str | Path) -> Path:
     check_is_fitted(est)
     from attnscope import __version__
@@ -52,7 +66,7 @@ def rebuild(
         )
     _check_meta(meta, where)
     est = klass(**meta["params"])
-    est.spec_ = meta["spec"]
+    est.spec_ = _SavedSpec(meta["spec"], where)
     est.classes_ = np.asarray(meta["classes"])
     est.input_schema_ = meta.get("input_schema")
     names = (est.input_schema_ or {}).get("feature_names")

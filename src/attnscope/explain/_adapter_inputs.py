@@ -127,7 +127,10 @@ def check_shape(X: np.ndarray, kind: str, what: str = "X") -> None:
         raise DataError(f"{what} has no samples (shape {X.shape}); give at least one sample.")
     if X.ndim >= 2 and 0 in X.shape[1:]:
         raise DataError(f"{what} has no features (shape {X.shape}).")
-    if (kind in ("onehot", "timeseries") and X.ndim != 3) or (kind == "onehot" and X.shape[1] != 4):
+    wrong = (kind in ("onehot", "timeseries") and X.ndim != 3) or (
+        kind in ("table", "tokens") and X.ndim != 2  # a 3-D 'table' gave 3-D attributions
+    )
+    if wrong or (kind == "onehot" and X.shape[1] != 4):
         raise DataError(
             f"kind={kind!r} takes {INPUT_KINDS[kind]}; {what} has shape {X.shape}. Pass the "
             f"kind the module takes: one of {sorted(INPUT_KINDS)}."

@@ -139,7 +139,14 @@ def _parse_jaspar(lines: list[str], path: Path) -> dict[str, Motif]:
                     f"{path}, line {k}: row for base {text[0]!r}, expected {expected} "
                     "(rows must be A, C, G, T)."
                 )
-            rows.append([float(x) for x in _NUM.findall(text.lstrip("ACGTacgt"))])
+            fields = re.sub(r"[\[\],]", " ", text.lstrip("ACGTacgt")).split()
+            bad = [f for f in fields if not _NUM.fullmatch(f)]
+            if bad:  # findall read 'x' as nothing: the row only looked one count short
+                raise DataError(
+                    f"{path}, line {k}: {bad[0]!r} in the row for base {expected} is not a "
+                    "count; a JASPAR row holds numbers only, e.g. A [ 87 167 281 ]."
+                )
+            rows.append([float(x) for x in fields])
         _add(motifs, _motif(mid, name, rows, path, start), path, start)
     return motifs
 

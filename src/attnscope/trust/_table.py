@@ -108,6 +108,8 @@ def _check_options(
         _count(name, value)
     if isinstance(methods, str):
         raise ConfigError(f"methods must be a list of method names, e.g. [{methods!r}].")
+    if methods is not None and hasattr(methods, "__len__") and len(methods) == 0:  # silent
+        raise ConfigError("methods is empty; give method names, or None for the default set.")
     for name, value in (("method_options", method_options), ("method_samples", method_samples)):
         if value is not None and not isinstance(value, Mapping):
             raise ConfigError(f"{name} must be a dict keyed by method name, got {value!r}.")
