@@ -167,7 +167,8 @@ def surrogate_pairs(name: str, est: Any, data: Any, n_peer: int, draws: int) -> 
     from attnscope.explain._perturbation import _surrogate_groups
 
     spec = est.attribution_spec(data)
-    ids, n_groups = _surrogate_groups(spec, None, None, 100)
+    # KernelSHAP's default windows (<= draws / 4 groups), given to both methods and to captum
+    ids, n_groups = _surrogate_groups(spec, None, None, min(100, max(2, draws // 4)))
     mask = torch.as_tensor(ids).unsqueeze(0)
     box: dict[str, Any] = {}
     for method, cls, init in (
@@ -185,7 +186,7 @@ def surrogate_pairs(name: str, est: Any, data: Any, n_peer: int, draws: int) -> 
     ):
 
         def ours(method: str = method, box: dict[str, Any] = box) -> tuple[Any, int]:
-            attr = attribute(est, data, method=method, n_samples=draws)
+            attr = attribute(est, data, method=method, n_samples=draws, groups=ids)
             box["target"] = attr.target
             return attr.values, len(data)
 
@@ -220,6 +221,7 @@ def surrogate_pairs(name: str, est: Any, data: Any, n_peer: int, draws: int) -> 
                         data.subset(np.arange(len(b))),
                         method=method,
                         n_samples=draws,
+                        groups=ids,
                         random_state=1,
                     ).values,
                 ),
