@@ -139,3 +139,15 @@ def test_a_spec_key_deleted_from_model_json_is_one_error(tmp_path, first_run, ca
     line = one_error(run(["explain", str(edited), "--method", "saliency"]), capsys.readouterr().err)
     assert "model.json: its 'spec' has no 'feature_names'" in line and "re-run the fit" in line
     assert not (edited / "attributions").exists()
+
+
+def test_a_seed_study_past_the_largest_seed_names_both_options(tmp_path, capsys):
+    """``consistency --seed 4294967295 --seeds 2`` failed on the second variant's model with
+    ``random_state must be an integer in [0, 4294967295], got 4294967296``: an option the
+    user never gave."""
+    data = _table(tmp_path / "expr.csv")
+    out = tmp_path / "study"
+    argv = ["consistency", str(data), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    line = one_error(run([*argv, "--seed", "4294967295", "--seeds", "2"]), capsys.readouterr().err)
+    assert "--seed 4294967295 with --seeds 2 runs past the largest seed" in line
+    assert "start at --seed 4294967294 or lower" in line and not out.exists()

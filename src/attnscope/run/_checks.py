@@ -28,6 +28,7 @@ CLI_OPTIONS = {
     "engine": "--engine",
     "ig_steps": "--ig-steps",
     "batched": "--batched",
+    "random_state": "--seed",
 }
 #: Integrated-gradients steps beyond which the rule gains nothing (and memory runs out).
 MAX_IG_STEPS = MAX_STEPS
@@ -79,11 +80,21 @@ def check_counts(
     ig_steps: int,
     n_jobs: int,
     engine: str,
+    random_state: int = 0,
 ) -> None:
     """ConfigError naming the first count or choice out of range."""
+    from attnscope._utils.random import MAX_SEED, check_seed
+
     if n_variants < 2:
         raise ConfigError(
             f"{name('n_variants')} must be at least 2 to compare variants, got {n_variants}."
+        )
+    first = check_seed(random_state, name("random_state"))
+    if first + n_variants - 1 > MAX_SEED:  # the last variant's seed, not a model's error
+        raise ConfigError(
+            f"{name('random_state')} {first} with {name('n_variants')} {n_variants} runs past "
+            f"the largest seed {MAX_SEED}; start at {name('random_state')} "
+            f"{MAX_SEED - n_variants + 1} or lower."
         )
     if n_explain is not None and n_explain < 1:
         raise ConfigError(

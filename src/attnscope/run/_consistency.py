@@ -224,6 +224,7 @@ def run_consistency(
         ig_steps=ig_steps,
         n_jobs=n_jobs,
         engine=engine,
+        random_state=random_state,
     )
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
