@@ -218,6 +218,31 @@ def test_layer_order_is_output_first():
     assert layer_order(est.module_, est.attribution_spec(data)) == order
 
 
+def test_layer_order_cache_never_keeps_a_model_alive():
+    """The cache is weak on the module and holds only the forward's code: a forward that is
+    a partial over the module (no code) is not cached, and a dropped model is collected."""
+    import functools
+    import gc
+    from types import SimpleNamespace
+
+    from attnscope.trust._sanity import _ORDERS
+
+    net = relu_body()
+    x = torch.randn(3, net[0].in_features)
+    partial = SimpleNamespace(raw_forward=functools.partial(net.forward), raw_inputs=(x,))
+    assert layer_order(net, partial) == ["2", "0"] and net not in _ORDERS
+
+    def spec_of(module: nn.Module) -> SimpleNamespace:
+        return SimpleNamespace(raw_forward=lambda t: module(t), raw_inputs=(x,))
+
+    closure = spec_of(net)
+    assert layer_order(net, closure) == ["2", "0"] and net in _ORDERS
+    before = len(_ORDERS)
+    del net, partial, closure
+    gc.collect()
+    assert len(_ORDERS) == before - 1
+
+
 def test_parameter_randomisation_changes_gradient_maps_but_not_random():
     est, data = ToyTabular(relu_body(seed=2)), table(40, seed=3)
     before = [p.detach().clone() for p in est.module_.parameters()]

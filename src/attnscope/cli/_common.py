@@ -54,9 +54,10 @@ def simulator_options(simulator: Any, modality: str, options: dict[str, Any]) ->
     number takes a whole number (``1e3`` is 1000), one whose default is a float a finite
     number (not ``NaN``, ``Infinity`` or ``true``).
     """
-    import difflib
     import inspect
     import math
+
+    from attnscope.core import closest_name_hint
 
     params = inspect.signature(simulator).parameters
     out = dict(options)
@@ -64,9 +65,7 @@ def simulator_options(simulator: Any, modality: str, options: dict[str, Any]) ->
         if key == "random_state":
             raise ConfigError("--set random_state=...: give the seed as --seed instead.")
         if key not in params:
-            names = [p for p in params if p != "random_state"]
-            close = difflib.get_close_matches(key, names, 1)
-            hint = f"did you mean {close[0]!r}?" if close else f"options: {', '.join(names)}."
+            hint = closest_name_hint(key, {p for p in params if p != "random_state"})
             raise ConfigError(f"the {modality} simulator has no option {key!r}; {hint}")
         default = params[key].default
         if type(default) not in (int, float):

@@ -297,15 +297,14 @@ def kernel_shap(
 
     By default features are joined into at most ``min(max_features, n_samples // 4)``
     consecutive windows (unless every coalition of them fits in ``n_samples``): the
-    constrained regression then has at least 4 draws per unknown. (With 200 draws and
-    100 groups it interpolated its draws: two seeds' maps on 200-bp DNA correlated at
-    0.06.) Raise ``n_samples`` for finer groups.
+    constrained regression then has at least 4 draws per unknown (with as many groups as
+    draw pairs it interpolates its draws, and maps from two seeds hardly agree). Raise
+    ``n_samples`` for finer groups.
     """
-    from attnscope.explain._surrogate import kernel_shap_values
+    from attnscope.explain._surrogate import enumerates_all, kernel_shap_values
 
     draws = _check_draws(n_samples)
-    size = int(np.prod(feature_shape(spec)))
-    if not (size <= 20 and 2**size - 2 <= draws):
+    if not enumerates_all(int(np.prod(feature_shape(spec))), draws):
         max_features = min(int(max_features), max(2, draws // 4))
     ids, n_groups = _surrogate_groups(spec, groups, window, max_features)
     rows = _forward_rows(spec, batch_size, memory_budget)

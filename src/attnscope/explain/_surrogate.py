@@ -22,6 +22,12 @@ from attnscope.core import iter_batches
 __all__ = ["kernel_shap_values", "lime_values", "shapley_coalitions"]
 
 
+def enumerates_all(n_groups: int, n_samples: int) -> bool:
+    """Whether ``n_samples`` draws cover every proper, non-empty coalition of ``n_groups``
+    (then KernelSHAP enumerates them and its values are exact)."""
+    return int(n_groups) <= 20 and 2 ** int(n_groups) - 2 <= int(n_samples)
+
+
 def shapley_coalitions(n_groups: int, n_samples: int, batch: int) -> tuple[Tensor, Tensor]:
     """KernelSHAP coalitions and their regression weights.
 
@@ -48,7 +54,7 @@ def shapley_coalitions(n_groups: int, n_samples: int, batch: int) -> tuple[Tenso
     weights : Tensor of shape (b, S'), float64
     """
     m = int(n_groups)
-    if m <= 20 and 2**m - 2 <= n_samples:
+    if enumerates_all(m, n_samples):
         codes = torch.arange(1, 2**m - 1)
         z = ((codes[:, None] >> torch.arange(m)) & 1).float()
         k = z.sum(1).double()
@@ -126,7 +132,7 @@ def kernel_shap_values(
     n = int(spec.raw_inputs[0].shape[0])
     m = int(n_groups)
     out = np.empty((n, *fshape), dtype=np.float32)
-    per = min(int(n_samples), 2**m - 2 if m <= 20 else int(n_samples)) + 2
+    per = (2**m - 2 if enumerates_all(m, n_samples) else int(n_samples)) + 2
     tgt_all = torch.as_tensor(np.asarray(target), dtype=torch.long)
     with torch.no_grad():
         for sl in iter_batches(n, _chunk_rows(spec, rows, per)):

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from attnscope._utils.memory import check_memory
+from attnscope._utils.random import MAX_SEED, check_seed
 from attnscope.errors import ConfigError
 from attnscope.explain._integrated import MAX_STEPS
 from attnscope.run._batched import BATCHED_METHODS
@@ -83,8 +84,6 @@ def check_counts(
     random_state: int = 0,
 ) -> None:
     """ConfigError naming the first count or choice out of range."""
-    from attnscope._utils.random import MAX_SEED, check_seed
-
     if n_variants < 2:
         raise ConfigError(
             f"{name('n_variants')} must be at least 2 to compare variants, got {n_variants}."

@@ -76,12 +76,15 @@ def layer_order(module: nn.Module, spec: Any) -> list[str]:
         (name, id(m), sum(1 for _ in m.parameters(recurse=False)))
         for name, m in module.named_modules()
     )
-    forward = getattr(spec.raw_forward, "__code__", spec.raw_forward)
+    # the forward's code only: a value that referenced the module would keep its own
+    # weak key alive; a forward without code (a partial) is probed every time
+    forward = getattr(spec.raw_forward, "__code__", None)
     known = _ORDERS.get(module)
-    if known is not None and known[0] == layout and known[1] is forward:
+    if forward is not None and known is not None and known[:2] == (layout, forward):
         return list(known[2])
     order = _probe_order(module, spec)
-    _ORDERS[module] = (layout, forward, order)
+    if forward is not None:
+        _ORDERS[module] = (layout, forward, order)
     return list(order)
 
 
