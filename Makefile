@@ -9,6 +9,9 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	# tangermeme: the reference the DeepLiftShap and ISM tests compare with (its own pins
+	# would replace torch, so without its dependencies; the ones the tests need are in dev)
+	$(PY) -m pip install -q -c constraints.txt --no-deps tangermeme
 	touch $(STAMP)
 
 install: $(STAMP)
