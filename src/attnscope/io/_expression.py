@@ -6,6 +6,7 @@ h5ad / AnnData, class-row tables and the shared table builder are :mod:`._tabula
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 
 from attnscope.data import TabularDataset
-from attnscope.errors import DataError, UnlabelledSamplesError
+from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
     labels_for,
@@ -52,7 +53,10 @@ def read_expression(
 
     The first column holds the row names (sample ids or feature names) unless
     ``sample_col`` names another; a header one field shorter than the rows (R's
-    ``write.csv`` style) is accepted.
+    ``write.csv`` style) is accepted. A samples-by-features table whose first column is
+    the label column (``class,g1,g2,...``) or holds measurements (numbers, some with
+    decimals) has no id column: its samples are named by their data row, ``"1"`` to
+    ``"n"``, with an :class:`AttnscopeWarning`.
 
     Parameters
     ----------
@@ -125,20 +129,26 @@ def read_expression(
     orient = _orientation(p, orientation, header, row_names, label_col, sample_col, mapping, body)
     label_values: list[Any] | None = None
     if orient == "samples_by_features":
-        id_idx = 0 if sample_col is None else _col_index(p, header, sample_col)
-        drop = {id_idx}
+        id_idx: int | None = 0 if sample_col is None else _col_index(p, header, sample_col)
+        drop = set()
         if label_col is not None:
             lab_idx = _col_index(p, header, label_col)
             drop.add(lab_idx)
             label_values = body[lab_idx].tolist()
+        if sample_col is None:
+            id_idx = _id_column(p, header, body, is_label=0 in drop)
+        if id_idx is None:
+            sample_ids = [str(i) for i in range(1, len(body) + 1)]
+        else:
+            drop.add(id_idx)
+            blank = np.flatnonzero(body[id_idx].isna().to_numpy())
+            if blank.size:
+                raise DataError(
+                    f"{p}, line {int(blank[0]) + above + 2}: no sample id in column "
+                    f"{id_idx + 1} ({blank.size} such rows); give every row an id."
+                )
+            sample_ids = body[id_idx].astype(str).str.strip().tolist()
         keep = [j for j in range(len(header)) if j not in drop]
-        blank = np.flatnonzero(body[id_idx].isna().to_numpy())
-        if blank.size:
-            raise DataError(
-                f"{p}, line {int(blank[0]) + above + 2}: no sample id in column {id_idx + 1} "
-                f"({blank.size} such rows); give every row an id."
-            )
-        sample_ids = body[id_idx].astype(str).str.strip().tolist()
         features = [header[j] for j in keep]
         _unique(features, p, "feature names")  # a repeated label column too, before parsing
         block = body[keep]
@@ -234,6 +244,28 @@ def _drop_trailing_empty(path: Path, header: list[str], body: Any) -> list[str]:
             "(a delimiter at the end of each line?); remove it, or name that column."
         )
     return header
+
+
+def _id_column(path: Path, header: list[str], body: Any, *, is_label: bool) -> int | None:
+    """0 when the first column names the samples (rows); None when it cannot: it is the
+    label column, or it holds measurements (numbers, some with decimals: ids such as
+    ``1`` or ``001`` are whole). Samples are then named by their data row, with a warning."""
+    import pandas as pd
+
+    if is_label:
+        what = "the label column"
+    else:
+        values = pd.to_numeric(body[0], errors="coerce").to_numpy(dtype=float)
+        if not (np.isfinite(values).all() and (values != np.round(values)).any()):
+            return 0
+        what = f"measurements ({header[0]!r}: {body[0].iloc[0]}, ...), a feature"
+    warnings.warn(
+        f"{path}: no sample id column (the first column is {what}); samples are named by "
+        f"their data row, 1 to {len(body)}. Add an id column first to name them.",
+        AttnscopeWarning,
+        stacklevel=3,
+    )
+    return None
 
 
 def _is_number(text: str) -> bool:
