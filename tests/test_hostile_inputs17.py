@@ -54,3 +54,80 @@ def test_whole_number_ids_still_name_samples(tmp_path, recwarn):
     assert list(data.sample_ids) == ids
     assert list(data.feature_names) == ["g1", "g2", "g3"]
     assert not [w for w in recwarn if issubclass(w.category, AttnscopeWarning)]
+
+
+# -- genotypes as allele-count tables (PLINK --export A, R/BGLR matrices) -------------------
+_G = np.random.default_rng(18).integers(0, 3, size=(10, 5))
+
+
+def _raw(path: Path, pheno: list[str], cells: np.ndarray | None = None) -> Path:
+    cells = _G.astype(str) if cells is None else cells
+    snps = [f"rs{j}_A" for j in range(cells.shape[1])]
+    rows = [" ".join(["FID", "IID", "PAT", "MAT", "SEX", "PHENOTYPE", *snps])]
+    rows += [" ".join([f"f{i}", f"s{i}", "0", "0", "1", pheno[i], *cells[i]])
+             for i in range(len(cells))]  # fmt: skip
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_plink_raw_is_detected_and_reads_counts_and_phenotype(tmp_path):
+    from attnscope.io import detect_format, read_data
+
+    cells = _G.astype(str)
+    cells[3, 2] = "NA"
+    pheno = ["1", "2"] * 4 + ["-9", "2"]
+    path = _raw(tmp_path / "cohort.raw", pheno, cells)
+    assert detect_format(path) == "dosage"
+    assert detect_format(path.rename(tmp_path / "cohort.txt")) == "dosage"  # by its header
+    with pytest.warns(AttnscopeWarning, match="1 samples without a label"):
+        data = read_data(tmp_path / "cohort.txt")
+    expected = _G.copy()
+    expected[3, 2] = -1
+    keep = np.array(pheno) != "-9"
+    np.testing.assert_array_equal(data.genotypes, expected[keep])
+    assert list(data.sample_ids) == [f"s{i}" for i in range(10) if keep[i]]
+    assert data.class_names == ["control", "case"]
+    assert list(data.labels) == [0, 1, 0, 1, 0, 1, 0, 1, 1]
+    assert list(data.snp_ids) == [f"rs{j}_A" for j in range(5)]
+    assert list(data.positions) == [1, 2, 3, 4, 5]
+
+
+def test_count_table_with_labels_file_and_pheno_column(tmp_path):
+    from attnscope.io import read_data
+
+    table = tmp_path / "snps.csv"
+    rows = [",".join(["subject", *[f"m{j}" for j in range(5)]])]
+    rows += [",".join([f"A{i}", *_G[i].astype(str)]) for i in range(10)]
+    table.write_text("\n".join(rows) + "\n")
+    pheno = tmp_path / "pheno.csv"
+    pheno.write_text("id,coat\n" + "\n".join(f"A{i},{'wb'[i % 2]}" for i in range(10)) + "\n")
+    data = read_data(table, format="dosage", labels=pheno, label_col="coat")
+    np.testing.assert_array_equal(data.genotypes, _G)
+    assert data.class_names == ["b", "w"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "phrase"), [("0.37", "imputed dosage"), ("3", "0, 1 or 2 copies"), ("AG", "0, 1 or 2")]
+)
+def test_a_cell_that_is_not_a_count_is_named(tmp_path, cell, phrase):
+    from attnscope.errors import DataError
+    from attnscope.io import read_dosage
+
+    cells = _G.astype(str)
+    cells[4, 1] = cell
+    path = _raw(tmp_path / "c.raw", ["1"] * 10, cells)
+    with pytest.raises(DataError, match=f"line 6, sample 's4', SNP 'rs1_A'.*{phrase}"):
+        read_dosage(path)
+
+
+def test_hemera_on_a_count_table_read_as_expression_names_the_format(tmp_path, capsys):
+    from _hostile import one_error
+    from attnscope.cli import run
+
+    table = tmp_path / "snps.csv"
+    rows = [",".join(["id", "label", *[f"m{j}" for j in range(5)]])]
+    rows += [",".join([f"A{i}", "ab"[i % 2], *_G[i].astype(str)]) for i in range(10)]
+    table.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["fit", str(table), "--model", "hemera", "--label-col", "label", "--out", str(out)]
+    assert "--format dosage" in one_error(run(argv), capsys.readouterr().err, out)

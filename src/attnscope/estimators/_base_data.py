@@ -56,6 +56,20 @@ def train_config(est: BaseClassifier) -> TrainConfig:
     )
 
 
+def _counts_hint(est: BaseClassifier, data: Dataset) -> str:
+    """A table of allele counts given to a genotype model: how to read it as genotypes."""
+    values = getattr(data, "X", None)
+    if est.dataset_type.modality != "genotype" or not isinstance(values, np.ndarray):
+        return ""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or not np.isin(finite, (0, 1, 2)).all():
+        return ""
+    return (
+        " This table holds only 0, 1 and 2: if they are allele counts, read it as "
+        "genotypes with --format dosage (attnscope.io.read_dosage)."
+    )
+
+
 def to_dataset(est: BaseClassifier, X: Any, y: Any | None, *, reset: bool = False) -> Dataset:
     if isinstance(X, Dataset):
         if not isinstance(X, est.dataset_type):
@@ -70,6 +84,7 @@ def to_dataset(est: BaseClassifier, X: Any, y: Any | None, *, reset: bool = Fals
                     if fits
                     else "."
                 )
+                + _counts_hint(est, X)
             )
         if y is not None and not (
             X.labels is not None and np.array_equal(np.asarray(y), X.labels)

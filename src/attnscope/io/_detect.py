@@ -25,6 +25,7 @@ FORMATS: dict[str, str] = {
     "plink": "PLINK prefix with .bed/.bim/.fam",
     "vcf": ".vcf or .vcf.gz",
     "hapmap": "HapMap genotype table (.hmp.txt; GAPIT / TASSEL)",
+    "dosage": "allele counts 0/1/2, a sample per row: PLINK --export A (.raw) or CSV/TSV",
     "physionet": "PhysioNet 2012 folder of .txt records or set-a.tar.gz",
     "longcsv": "CSV with columns id, time, variable, value",
     "npz": "attnscope's own .npz data file, or the folder 'attnscope simulate' wrote",
@@ -45,11 +46,11 @@ def detect_format(path: PathLike) -> str:
     (``1_tr.csv`` + ``labels_tr.csv``), PANCAN (``data.csv`` +
     ``labels.csv``), Genomic Benchmarks (``train/<class>/*.txt``), PhysioNet 2012 (``.txt``
     records or ``set-a.tar.gz``). Files: by extension (``.fa``, ``.h5ad``, ``.vcf``,
-    ``.npz``, ``.bed/.bim/.fam``, ``.tar.gz``, ``.hmp.txt``), else by content: a ``>`` first
-    line is FASTA (``.seq`` files too); HapMap's ``rs# alleles chrom pos`` header is
-    ``hapmap``; a header with id, time, variable, value is ``longcsv``; a
-    ``seq``/``sequence`` column is ``seqtable`` (DeepBind's ``.seq`` layout); any other table
-    is ``expression``. A path without extension whose
+    ``.npz``, ``.bed/.bim/.fam``, ``.tar.gz``, ``.hmp.txt``, ``.raw``), else by content: a
+    ``>`` first line is FASTA (``.seq`` files too); HapMap's ``rs# alleles chrom pos`` header
+    is ``hapmap``; PLINK's ``FID IID PAT MAT SEX PHENOTYPE`` is ``dosage``; a header with id,
+    time, variable, value is ``longcsv``; a ``seq``/``sequence`` column is ``seqtable``
+    (DeepBind's ``.seq`` layout); any other table is ``expression``. A path without extension whose
     ``.bed`` exists is a PLINK prefix.
 
     Raises
@@ -120,6 +121,8 @@ def _detect_file(p: Path) -> str | None:
         return "plink"
     if base.endswith((".hmp.txt", ".hmp")):
         return "hapmap"
+    if base.endswith(".raw"):
+        return "dosage"
     if name.endswith((".tar.gz", ".tgz", ".tar")):
         return "physionet"
     first = _first_line(p)
@@ -131,6 +134,10 @@ def _detect_file(p: Path) -> str | None:
 
     if is_hapmap_header(first):
         return "hapmap"
+    from attnscope.io._dosage import is_plink_raw_header
+
+    if is_plink_raw_header(first):
+        return "dosage"
     if not base.endswith((*_TABLE_EXT, ".seq")) and not first:
         return None
     delim = next((d for d in "\t,;" if d in first), None)
@@ -187,6 +194,7 @@ _READERS: dict[str, str] = {
     "plink": "read_plink",
     "vcf": "read_vcf",
     "hapmap": "read_hapmap",
+    "dosage": "read_dosage",
     "physionet": "read_physionet2012",
     "longcsv": "read_long_timeseries",
     "npz": "read_dataset",
@@ -206,6 +214,7 @@ GENERIC_OPTIONS: dict[str, dict[str, str]] = {
     "plink": {"labels": "labels", "label_col": "pheno_col", "stream": "lazy"},
     "vcf": {"labels": "labels", "label_col": "pheno_col"},
     "hapmap": {"labels": "labels", "label_col": "pheno_col"},
+    "dosage": {"labels": "labels", "label_col": "pheno_col"},
     "physionet": {"labels": "outcomes"},
     "longcsv": {"labels": "labels", "label_col": "label_col"},
     "npz": {},

@@ -1,0 +1,163 @@
+"""Genotypes as a table of allele counts, one sample per row.
+
+Two layouts: PLINK's ``--export A`` / ``--recode A`` file (``.raw``: ``FID IID PAT MAT SEX
+PHENOTYPE`` then one column per SNP, named ``ID_ALLELE`` after the counted allele; ``NA``
+missing), and any CSV/TSV whose first column names the samples and whose other columns
+hold 0, 1 or 2 copies of one allele per SNP (R / BGLR-style matrices). Neither layout
+says where a SNP lies: chromosomes are ``"0"`` (PLINK's unknown) and positions are the
+column order (``meta["position_unit"] = "column"``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attnscope.data import GenotypeDataset
+from attnscope.errors import DataError
+from attnscope.io._genotype_qc import _MISSING_TOKENS, code_phenotype, sample_labels
+from attnscope.io._seqtable import need_file, sniff_sep
+from attnscope.io._textio import read_csv
+
+__all__ = ["PLINK_RAW_COLUMNS", "is_plink_raw_header", "read_dosage"]
+
+#: The six columns before the SNPs in PLINK's ``--export A`` output.
+PLINK_RAW_COLUMNS = ("FID", "IID", "PAT", "MAT", "SEX", "PHENOTYPE")
+
+
+def is_plink_raw_header(first_line: str) -> bool:
+    """True when a header line starts with the six sample columns of PLINK's ``.raw``."""
+    return tuple(first_line.split()[:6]) == PLINK_RAW_COLUMNS
+
+
+def read_dosage(
+    path: str | os.PathLike[str],
+    *,
+    labels: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    pheno_col: str | None = None,
+) -> GenotypeDataset:
+    """Read a samples x SNPs table of allele counts (0, 1, 2) into genotypes.
+
+    Parameters
+    ----------
+    path : path-like
+        PLINK ``.raw`` file (``plink2 --export A``) or a CSV/TSV (gzip ok) whose first
+        column holds the sample ids and whose other columns are SNPs. Missing calls: an
+        empty field, ``NA``, ``NaN``, ``.`` or ``-9``.
+    labels : path-like or mapping, optional
+        Phenotype file (see :func:`attnscope.io.read_phenotype`) or a mapping sample id ->
+        label; samples without a label are dropped with a warning. Default: a ``.raw``
+        file's ``PHENOTYPE`` column (1/2 or 0/1 coded, -9 missing), else unlabelled.
+    pheno_col : str, optional
+        Phenotype column of a ``labels`` file with a header.
+
+    Returns
+    -------
+    GenotypeDataset
+        ``genotypes`` of shape (n_samples, n_snps), int8: the counts as written, -1
+        missing; ``snp_ids`` the column names; ``meta["counted_allele"]`` is ``"column
+        suffix"`` for ``.raw`` files (``rs12_A`` counts A), else ``"as written"``.
+
+    Raises
+    ------
+    DataError
+        A count other than 0, 1 or 2 (an imputed dosage such as 0.37 included: round it
+        to a hard call first), a missing sample id, or repeated sample or SNP names (line,
+        sample and SNP named).
+
+    Examples
+    --------
+    >>> data = read_dosage("cohort.raw")  # plink2 --bfile cohort --export A  # doctest: +SKIP
+    >>> data = read_dosage("snps.csv", labels="pheno.csv", pheno_col="coat")  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    p = need_file(path, "genotype table")
+    sep = sniff_sep(p)
+    try:
+        frame = read_csv(
+            p,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(
+            f"{p}: the table is empty; give a header row and one row per sample."
+        ) from exc
+    cols = [str(c).strip() for c in frame.columns]
+    plink = tuple(cols[:6]) == PLINK_RAW_COLUMNS
+    first_snp = 6 if plink else 1
+    if frame.empty or len(cols) <= first_snp:
+        raise DataError(f"{p}: no {'sample rows' if frame.empty else 'SNP columns'}; "
+                        "expected one row per sample and one column per SNP.")  # fmt: skip
+    id_col = 1 if plink else 0
+    samples = frame.iloc[:, id_col].str.strip().to_numpy(dtype=str)
+    snp_ids = np.asarray(cols[first_snp:], dtype=str)
+    for names, what, where in ((samples, "sample id", "rows"), (snp_ids, "SNP", "columns")):
+        uniq, counts = np.unique(names, return_counts=True)
+        if (counts > 1).any() or "" in uniq:
+            bad = "''" if "" in uniq else repr(str(uniq[counts > 1][0]))
+            raise DataError(f"{p}: {what} {bad} is empty or repeated; give unique {where} names.")
+    genotypes = _counts(p, frame.iloc[:, first_snp:].to_numpy(dtype=str), samples, snp_ids)
+    codes: np.ndarray | None = None
+    class_names: list[str] = []
+    if labels is not None:
+        codes, class_names, keep = sample_labels(labels, samples, source=str(p), column=pheno_col)
+        genotypes, samples = genotypes[keep], samples[keep]
+    elif plink:
+        pheno = frame["PHENOTYPE"].str.strip().to_numpy(dtype=str)
+        if (code_phenotype(pheno, source=f"{p} (PHENOTYPE)")[0] >= 0).any():
+            by_sample = dict(zip(samples.tolist(), pheno.tolist(), strict=True))
+            codes, class_names, keep = sample_labels(by_sample, samples, source=f"{p} (PHENOTYPE)")
+            genotypes, samples = genotypes[keep], samples[keep]
+    return GenotypeDataset(
+        labels=codes,
+        sample_ids=samples,
+        class_names=class_names,
+        truth=None,
+        meta={
+            "source": str(p),
+            "format": "dosage",
+            "counted_allele": "column suffix" if plink else "as written",
+            "position_unit": "column",
+        },
+        genotypes=genotypes,
+        snp_ids=snp_ids,
+        chromosomes=np.full(snp_ids.size, "0"),
+        positions=np.arange(1, snp_ids.size + 1, dtype=np.int64),
+    )
+
+
+def _counts(path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray) -> np.ndarray:
+    """Allele counts (n_samples, n_snps) int8, -1 missing, from the table's text cells."""
+    import pandas as pd
+
+    uniq, inverse = np.unique(np.char.strip(cells), return_inverse=True)
+    number = pd.to_numeric(pd.Series(uniq), errors="coerce").to_numpy(dtype=float)
+    values = np.full(uniq.size, -2, dtype=np.int8)  # -2: not a count
+    for count in (0, 1, 2):
+        values[number == count] = count
+    values[np.isin(np.char.lower(uniq), [*_MISSING_TOKENS, ""])] = -1
+    out = values[inverse.reshape(cells.shape)]
+    bad = np.argwhere(out == -2)
+    if bad.size:
+        r, c = bad[0]
+        cell = str(cells[r, c]).strip()
+        imputed = float(number[inverse.reshape(cells.shape)[r, c]])
+        hint = (
+            "an imputed dosage: round it to a hard call (plink2 --export A with "
+            "--hard-call-threshold, or round() in R / pandas)"
+            if 0 <= imputed <= 2  # NaN (text) compares False
+            else "counts must be 0, 1 or 2 copies of one allele (NA or empty when missing)"
+        )
+        raise DataError(
+            f"{path}, line {r + 2}, sample {str(samples[r])!r}, SNP {str(snps[c])!r}: "
+            f"{cell!r} is not an allele count; {hint}."
+        )
+    return out
