@@ -88,7 +88,7 @@ def test_plink_raw_is_detected_and_reads_counts_and_phenotype(tmp_path):
     assert list(data.sample_ids) == [f"s{i}" for i in range(10) if keep[i]]
     assert data.class_names == ["control", "case"]
     assert list(data.labels) == [0, 1, 0, 1, 0, 1, 0, 1, 1]
-    assert list(data.snp_ids) == [f"rs{j}_A" for j in range(5)]
+    assert list(data.snp_ids) == [f"rs{j}" for j in range(5)]
     assert list(data.positions) == [1, 2, 3, 4, 5]
 
 
@@ -131,3 +131,27 @@ def test_hemera_on_a_count_table_read_as_expression_names_the_format(tmp_path, c
     out = tmp_path / "run"
     argv = ["fit", str(table), "--model", "hemera", "--label-col", "label", "--out", str(out)]
     assert "--format dosage" in one_error(run(argv), capsys.readouterr().err, out)
+
+
+def test_raw_column_suffix_is_the_counted_allele_checked_at_prediction(tmp_path, capsys):
+    from _hostile import one_error
+    from attnscope.cli import run
+    from attnscope.io import read_dosage
+
+    pheno = ["1", "2"] * 10
+    cells = np.random.default_rng(19).integers(0, 3, size=(20, 5)).astype(str)
+    train = _raw(tmp_path / "train.raw", pheno, cells)
+    data = read_dosage(train)
+    assert list(data.snp_ids) == [f"rs{j}" for j in range(5)]
+    assert list(data.meta["alleles"][:, 0]) == ["A"] * 5
+    out = tmp_path / "run"
+    small = ["epochs=1", "pretrain_epochs=0", "dim=4", "k=4"]
+    argv = ["fit", str(train), "--model", "hemera", "--out", str(out), "--no-baselines", "-q"]
+    argv += [arg for pair in small for arg in ("--set", pair)]
+    assert run(argv) == 0
+    flipped = tmp_path / "new.raw"
+    flipped.write_text(train.read_text().replace("rs2_A", "rs2_G"))
+    predictions = tmp_path / "p.tsv"
+    code = run(["predict", str(out), str(flipped), "--output", str(predictions)])
+    line = one_error(code, capsys.readouterr().err, predictions)
+    assert "rs2" in line and "G" in line

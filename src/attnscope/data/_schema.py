@@ -153,7 +153,7 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
 
 
 #: Which column of ``meta["alleles"]`` (n_snps, 2) the dosages count, by ``counted_allele``.
-_COUNTED_COLUMN = {"ALT": 1, "A1": 0, "minor": 0}
+_COUNTED_COLUMN = {"ALT": 1, "A1": 0, "minor": 0, "column suffix": 0}
 
 
 def _counted_alleles(data: GenotypeDataset) -> np.ndarray | None:

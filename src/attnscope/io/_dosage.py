@@ -59,8 +59,11 @@ def read_dosage(
     -------
     GenotypeDataset
         ``genotypes`` of shape (n_samples, n_snps), int8: the counts as written, -1
-        missing; ``snp_ids`` the column names; ``meta["counted_allele"]`` is ``"column
-        suffix"`` for ``.raw`` files (``rs12_A`` counts A), else ``"as written"``.
+        missing. Columns named ``ID_ALLELE`` (every ``.raw`` file; elsewhere when each
+        suffix is made of A/C/G/T, as BGLR's ``rs3683945_G``) give ``snp_ids`` ``ID`` and
+        ``meta["alleles"][:, 0]`` the counted allele (``counted_allele="column suffix"``):
+        a new file counting another allele of a SNP is then refused at prediction, as
+        for the other genotype readers. Other names are kept whole.
 
     Raises
     ------
@@ -105,6 +108,7 @@ def read_dosage(
             bad = "''" if "" in uniq else repr(str(uniq[counts > 1][0]))
             raise DataError(f"{p}: {what} {bad} is empty or repeated; give unique {where} names.")
     genotypes = _counts(p, frame.iloc[:, first_snp:].to_numpy(dtype=str), samples, snp_ids)
+    snp_ids, counted = _split_allele(snp_ids, any_suffix=plink)
     codes: np.ndarray | None = None
     class_names: list[str] = []
     if labels is not None:
@@ -124,14 +128,40 @@ def read_dosage(
         meta={
             "source": str(p),
             "format": "dosage",
-            "counted_allele": "column suffix" if plink else "as written",
             "position_unit": "column",
+            **(
+                {"counted_allele": "as written"}
+                if counted is None  # the columns do not say which allele they count
+                else {
+                    "counted_allele": "column suffix",
+                    "alleles": np.stack([counted, np.full_like(counted, "")], axis=1),
+                }
+            ),
         },
         genotypes=genotypes,
         snp_ids=snp_ids,
         chromosomes=np.full(snp_ids.size, "0"),
         positions=np.arange(1, snp_ids.size + 1, dtype=np.int64),
     )
+
+
+def _split_allele(names: np.ndarray, *, any_suffix: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """SNP ids and counted alleles from ``ID_ALLELE`` column names (``rs12_A`` -> rs12, A).
+
+    PLINK's ``.raw`` always names columns so (``any_suffix``); another table only when every
+    suffix is made of A, C, G, T (BGLR's ``rs3683945_G``). Names kept whole (and None)
+    when a column has no suffix or two columns would get one id.
+    """
+    import re
+
+    pattern = r"^(.+)_([^_]+)$" if any_suffix else r"^(.+)_([ACGTacgt]+)$"
+    parts = [re.match(pattern, name) for name in names.tolist()]
+    if not all(parts):
+        return names, None
+    ids = np.array([m.group(1) for m in parts if m], dtype=str)
+    if np.unique(ids).size != ids.size:
+        return names, None
+    return ids, np.char.upper(np.array([m.group(2) for m in parts if m], dtype=str))
 
 
 def _counts(path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray) -> np.ndarray:
