@@ -155,3 +155,18 @@ def test_raw_column_suffix_is_the_counted_allele_checked_at_prediction(tmp_path,
     code = run(["predict", str(out), str(flipped), "--output", str(predictions)])
     line = one_error(code, capsys.readouterr().err, predictions)
     assert "rs2" in line and "G" in line
+
+
+def test_labels_file_without_ids_says_so(tmp_path):
+    """Zeng et al.'s .target files: one-hot labels in record order, no ids."""
+    from attnscope.errors import DataError
+    from attnscope.io._seqtable import read_label_file
+
+    target = tmp_path / "valid.target"
+    target.write_text("1\t0\n0\t1\n0\t1\n")
+    with pytest.raises(DataError, match="line 3: id '0' repeats line 2; the first column holds"):
+        read_label_file(target)
+    repeated = tmp_path / "ids.tsv"
+    repeated.write_text("s1\ta\ns2\tb\ns1\tb\n")
+    with pytest.raises(DataError, match="repeats line 1; give one label per id"):
+        read_label_file(repeated)

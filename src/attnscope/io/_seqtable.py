@@ -182,8 +182,16 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
             )
         sid, label = parts[0], parts[label_at]
         if sid in out:
+            like_labels = sid in {label, *out.values()}  # '1<TAB>0': labels, no ids
             raise DataError(
-                f"{p}, line {lineno}: id {sid!r} repeats line {lines[sid]}; give one label per id."
+                f"{p}, line {lineno}: id {sid!r} repeats line {lines[sid]}; "
+                + (
+                    "the first column holds label values, not ids: a labels file pairs "
+                    "each sample id (a FASTA record name, a table's sample id) with its "
+                    "label; add the ids as its first column."
+                    if like_labels
+                    else "give one label per id."
+                )
             )
         out[sid] = label
         lines[sid] = lineno
