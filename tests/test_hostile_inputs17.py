@@ -170,3 +170,18 @@ def test_labels_file_without_ids_says_so(tmp_path):
     repeated.write_text("s1\ta\ns2\tb\ns1\tb\n")
     with pytest.raises(DataError, match="repeats line 1; give one label per id"):
         read_label_file(repeated)
+
+
+def test_piped_tables_keep_their_column_names(capsys):
+    """Off a terminal rich drew 80 columns: a trust table's names were cut to 'dele…'."""
+    from rich.table import Table
+
+    from attnscope.cli._common import console
+
+    names = [f"column_number_{k}" for k in range(12)]
+    table = Table(*names)
+    table.add_row(*[f"{k}.000" for k in range(12)])
+    console().print(table)
+    out = capsys.readouterr().out
+    assert all(name in out for name in names)
+    assert max(len(line) for line in out.splitlines()) < 400  # the content's width, not 10,000

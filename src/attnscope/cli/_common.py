@@ -13,14 +13,27 @@ __all__ = ["console", "parse_sets", "read_config", "simulator_options"]
 
 
 def console() -> Any:
-    """A rich console on stdout (plain text when piped, silent under ``--quiet``)."""
+    """A rich console on stdout (plain text when piped, silent under ``--quiet``).
+
+    Piped to a file or another program, tables take the width their cells need: rich's
+    80-column default cut every column name of a trust table to four letters in a log.
+    """
     from rich.console import Console
 
     from attnscope.cli._ui import STATE
 
+    piped = not sys.stdout.isatty()
     return Console(
-        highlight=False, soft_wrap=not sys.stdout.isatty(), quiet=STATE["verbosity"] == 0
+        highlight=False,
+        soft_wrap=piped,
+        quiet=STATE["verbosity"] == 0,
+        width=PIPED_WIDTH if piped else None,
     )
+
+
+#: Console width off a terminal: wide enough that no table is cut (tables take their
+#: content's width, not this one).
+PIPED_WIDTH = 10_000
 
 
 def parse_value(text: str) -> Any:
