@@ -328,3 +328,17 @@ def test_benchmark_val_chosen_setting_uses_validation_only():
     assert np.isclose(r["mean"], (0.70 + 0.88) / 2) and r["values"] == [0.70, 0.88]
     del recs[0]["attngen_mask0.10"]["val_accuracy"]  # units from before: no row
     assert _attngen_rows.val_chosen_rows("d", recs, "sweep") == []
+
+
+def test_noise_sensitivity_is_undefined_for_methods_reading_tokens(fitted, motif_data):
+    """Noise added to the embeddings never reaches token ids: attention, occlusion and LIG
+    maps would not move, and a 0 would read as perfectly stable."""
+    from attnscope.explain import METHOD_READS
+    from attnscope.trust import max_sensitivity
+
+    data = motif_data.subset(np.arange(6))
+    for method in ("attention", "occlusion", "layer_integrated_gradients", "lime"):
+        assert METHOD_READS[method] in ("raw", "layer")
+        assert np.isnan(max_sensitivity(fitted, data, method=method, n_perturb=2)).all()
+    saliency = max_sensitivity(fitted, data, method="saliency", n_perturb=2)
+    assert np.isfinite(saliency).all() and (saliency > 0).all()

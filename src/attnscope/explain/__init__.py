@@ -24,6 +24,7 @@ from attnscope.explain._aggregate import (
 from attnscope.explain._attribution import Attribution
 from attnscope.explain._core import (
     ALIASES,
+    METHOD_READS,
     METHODS,
     attribute,
     attribute_spec,
@@ -46,6 +47,7 @@ __all__ = [
     "ALIASES",
     "INPUT_KINDS",
     "METHODS",
+    "METHOD_READS",
     "Attribution",
     "GroupScores",
     "MotifPattern",

@@ -14,7 +14,7 @@ from attnscope.explain._core import feature_shape, register_method
 __all__ = ["attention"]
 
 
-@register_method("attention")
+@register_method("attention", reads="raw")
 def attention(
     estimator: Any,
     spec: Any,

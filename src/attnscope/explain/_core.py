@@ -26,6 +26,7 @@ from attnscope.explain._attribution import Attribution
 __all__ = [
     "ALIASES",
     "METHODS",
+    "METHOD_READS",
     "attribute",
     "attribute_spec",
     "available_methods",
@@ -38,15 +39,24 @@ __all__ = [
 METHODS: dict[str, Callable[..., tuple[np.ndarray, dict[str, Any]]]] = {}
 #: short name -> registered name
 ALIASES: dict[str, str] = {}
+#: name -> the spec inputs the method evaluates the model on: ``"inputs"`` (the
+#: attribution inputs, e.g. embeddings), ``"raw"`` (``raw_inputs``: tokens, the model's
+#: own input) or ``"layer"`` (``layer_inputs``). Input-noise metrics use it to tell whether
+#: a method saw the noise (tokens cannot be perturbed).
+METHOD_READS: dict[str, str] = {}
 
 
 def register_method(
-    name: str, *, aliases: tuple[str, ...] = ()
+    name: str, *, aliases: tuple[str, ...] = (), reads: str = "inputs"
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator adding an attribution method (and its short names) to :data:`METHODS`."""
+    """Decorator adding an attribution method (and its short names) to :data:`METHODS`;
+    ``reads`` is its entry in :data:`METHOD_READS`."""
+    if reads not in ("inputs", "raw", "layer"):
+        raise ValueError(f"reads must be 'inputs', 'raw' or 'layer', got {reads!r}.")
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         METHODS[name] = fn
+        METHOD_READS[name] = reads
         for alias in aliases:
             ALIASES[alias] = name
         return fn

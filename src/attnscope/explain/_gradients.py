@@ -190,7 +190,7 @@ def integrated_gradients(
     return values, meta | ({"n_shuffles": k} if shuffles is not None else {})
 
 
-@register_method("layer_integrated_gradients", aliases=("lig",))
+@register_method("layer_integrated_gradients", aliases=("lig",), reads="layer")
 def layer_integrated_gradients(
     estimator: Any,
     spec: Any,

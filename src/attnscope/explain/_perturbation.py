@@ -116,7 +116,7 @@ def _forward_rows(spec: Any, batch_size: int | None, memory_budget: float | None
     )
 
 
-@register_method("feature_ablation")
+@register_method("feature_ablation", reads="raw")
 def feature_ablation(
     estimator: Any,
     spec: Any,
@@ -148,7 +148,7 @@ def feature_ablation(
     return values, {"n_groups": len(names)}
 
 
-@register_method("occlusion")
+@register_method("occlusion", reads="raw")
 def occlusion(
     estimator: Any,
     spec: Any,
@@ -218,7 +218,7 @@ def _check_draws(n_samples: int) -> int:
     return int(n_samples)
 
 
-@register_method("lime")
+@register_method("lime", reads="raw")
 def lime(
     estimator: Any,
     spec: Any,
@@ -270,7 +270,7 @@ def lime(
     return values, {"n_samples": draws, "n_groups": n_groups}
 
 
-@register_method("kernel_shap")
+@register_method("kernel_shap", reads="raw")
 def kernel_shap(
     estimator: Any,
     spec: Any,
@@ -317,7 +317,7 @@ def kernel_shap(
     }
 
 
-@register_method("ism")
+@register_method("ism", reads="raw")
 def ism(
     estimator: Any,
     spec: Any,

@@ -27,48 +27,68 @@ def max_sensitivity(
     """Largest relative change of the attribution under small input noise (Yeh et al. 2019).
 
     Each perturbed copy adds uniform noise in ``[-r, r]`` with ``r = radius x (max - min)``
-    of each model input (``spec.inputs``: one-hot, expression, embeddings); the raw inputs
-    move with it when they are the same tensors (CNN, MLP). All copies are attributed in
-    one call. The explained class stays the original one.
+    of each model input (``spec.inputs``: one-hot, expression, embeddings); the raw and
+    layer inputs move with it when they are the same tensors (CNN, MLP). All copies are
+    attributed in one call. The explained class stays the original one.
 
     Returns
     -------
     ndarray of shape (n_samples,)
         ``max_p ||a(x + e_p) - a(x)|| / ||a(x)||`` (lower is more stable; NaN where
-        the original attribution is all zero).
+        the original attribution is all zero). All NaN when the method evaluates the
+        model on inputs the noise cannot reach (its :data:`~attnscope.explain.METHOD_READS`
+        entry names token ids, e.g. attention, occlusion or LIME on AttnGen or HEMERA):
+        such a method's map would not change, and 0 would read as perfectly stable.
     """
-    from attnscope.explain import attribute_spec, without_base_values
+    from attnscope.explain import (
+        METHOD_READS,
+        attribute_spec,
+        canonical_method,
+        without_base_values,
+    )
 
     if n_perturb < 1 or radius <= 0:
         raise ConfigError("n_perturb must be >= 1 and radius > 0.")
     data = estimator.as_dataset(data)
     spec = estimator.attribution_spec(data)
+    n = int(spec.inputs[0].shape[0])
+    reads = METHOD_READS.get(canonical_method(method, estimator), "inputs")
+    seen = {"inputs": spec.inputs, "raw": spec.raw_inputs, "layer": spec.layer_inputs}[reads]
+    noisy_ids = {id(t) for t in spec.inputs}
+    if not all(id(t) in noisy_ids for t in seen):  # e.g. token ids: noise cannot reach them
+        return np.full(n, np.nan)
     if attribution is None:
         with without_base_values():
             attribution = attribute_spec(
                 estimator, spec, method=method, random_state=random_state, **options
             )
-    n = int(spec.inputs[0].shape[0])
     gen = torch.Generator().manual_seed(int(random_state))
-    noisy = []
+    noisy = {}
     for t in spec.inputs:
         r = float(radius * (t.max() - t.min()).clamp_min(1e-12))
         rep = t.detach().repeat(n_perturb, *([1] * (t.ndim - 1)))
-        noisy.append(rep + (torch.rand(rep.shape, generator=gen) * 2 - 1) * r)
-    raw_map = {id(t): i for i, t in enumerate(spec.inputs)}
-    raw = tuple(
-        noisy[raw_map[id(t)]] if id(t) in raw_map else t.repeat(n_perturb, *([1] * (t.ndim - 1)))
-        for t in spec.raw_inputs
-    )
+        noisy[id(t)] = rep + (torch.rand(rep.shape, generator=gen) * 2 - 1) * r
+
+    def perturbed(t: torch.Tensor) -> torch.Tensor:
+        """The noisy copies of an attribution input; other tensors repeated as they are."""
+        if id(t) in noisy:
+            return noisy[id(t)]
+        return t.repeat(n_perturb, *([1] * (t.ndim - 1)))
+
+    raw = tuple(perturbed(t) for t in spec.raw_inputs)
     extra = tuple(
         a.repeat(n_perturb, *([1] * (a.ndim - 1)))
         if torch.is_tensor(a) and a.ndim and a.shape[0] == n
         else a
         for a in spec.additional_args
     )
-    layer_inputs = tuple(t.repeat(n_perturb, *([1] * (t.ndim - 1))) for t in spec.layer_inputs)
+    layer_inputs = tuple(perturbed(t) for t in spec.layer_inputs)
     big = replace(
-        spec, inputs=tuple(noisy), raw_inputs=raw, additional_args=extra, layer_inputs=layer_inputs
+        spec,
+        inputs=tuple(noisy[id(t)] for t in spec.inputs),
+        raw_inputs=raw,
+        additional_args=extra,
+        layer_inputs=layer_inputs,
     )
     target = np.tile(attribution.target, n_perturb)
     with without_base_values():
