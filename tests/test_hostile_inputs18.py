@@ -1,4 +1,4 @@
-"""Hostile inputs, round 13 (lead): expression tables without a sample id column.
+"""Hostile inputs, round 13 (lead): files as users bring them (SRBCT, PLINK .raw, Zeng .target).
 
 ``class,g1,g2,...`` (scikit-learn style, e.g. the SRBCT file) and ``g1,...,label`` tables
 were read with their first column as sample ids: the first refused its repeated labels as
