@@ -189,3 +189,14 @@ def test_optional_parameters_pass_the_fit_check():
     from attnscope.estimators._params import check_params
 
     assert check_params("hemera", {"proj_eps": None})["proj_eps"] is None
+
+
+def test_noise_sensitivity_reaches_methods_reading_the_series(ensemble, shares):
+    """attention and occlusion evaluate (values, mask, static): the noise on the values
+    reaches them, so their noise sensitivity is measured (token models' is undefined)."""
+    from attnscope.trust import max_sensitivity
+
+    test = shares[2].subset(np.arange(4))
+    for method in ("attention", "occlusion"):
+        sens = max_sensitivity(ensemble, test, method=method, n_perturb=2)
+        assert np.isfinite(sens).all() and (sens > 0).all(), method

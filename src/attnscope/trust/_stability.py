@@ -55,7 +55,7 @@ def max_sensitivity(
     reads = METHOD_READS.get(canonical_method(method, estimator), "inputs")
     seen = {"inputs": spec.inputs, "raw": spec.raw_inputs, "layer": spec.layer_inputs}[reads]
     noisy_ids = {id(t) for t in spec.inputs}
-    if not all(id(t) in noisy_ids for t in seen):  # e.g. token ids: noise cannot reach them
+    if seen and not any(id(t) in noisy_ids for t in seen):  # token ids: noise cannot reach
         return np.full(n, np.nan)
     if attribution is None:
         with without_base_values():
