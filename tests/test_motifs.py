@@ -263,6 +263,14 @@ def test_motifs_command_writes_the_pattern_table(tmp_path, capsys):
     assert run([*args, str(jaspar)]) == 2  # RUN/motifs exists: --force needed
     assert "--force" in capsys.readouterr().err
     assert run([*args, str(jaspar), "--force", "--target", "nope"]) == 2
+    # without DATA: the run's own data, so the same sequences and patterns
+    own = ["motifs", str(tmp_path / "run"), "--n-leiden-runs", "2", "--motifs", str(jaspar)]
+    assert run([*own, "--force"]) == 0
+    again = json.loads((out / "patterns.json").read_text())
+    assert again["options"]["n"] == 150
+    assert [p["consensus"] for p in again["patterns"]] == [
+        p["consensus"] for p in saved["patterns"]
+    ]
 
 
 def test_discover_motifs_short_windows_still_find_patterns():

@@ -26,7 +26,7 @@ def _target_index(target: str | None, class_names: list[str]) -> int:
 
 def run_motifs(
     run: Path,
-    data: Path,
+    data: Path | None = None,
     *,
     target: str | None = None,
     method: str = "hypothetical_contributions",
@@ -43,6 +43,8 @@ def run_motifs(
 
     The sequences of the class are those labelled so (by DATA, ``labels`` or the run's
     labels file) or, for unlabelled sequences, those the model predicts as the class.
+    Without ``data``, the run's own data, training sequences included (motifs are what the
+    model learned, and modisco needs many seqlets; ``n_sequences`` counts them).
 
     Returns
     -------
@@ -75,11 +77,12 @@ def run_motifs(
             f"{run} holds a {est.name} model of {est.dataset_type.modality} data; motif "
             f"discovery needs the run of a DNA model ({', '.join(models_for('sequence'))})."
         )
-    req = request([Path(data)], format=data_format, labels=labels)
+    req = request(None if data is None else [Path(data)], format=data_format, labels=labels)
     dataset = est.as_dataset(run_data(Path(run), req, labelled=False))
+    source = f"{run} (its data)" if data is None else data
     if getattr(dataset, "tokens", None) is None:
-        raise DataError(f"{data}: motif discovery needs DNA sequences; this data is not DNA.")
-    _check_window(data, dataset.tokens.shape[1], discover_motifs)
+        raise DataError(f"{source}: motif discovery needs DNA sequences; this data is not DNA.")
+    _check_window(source, dataset.tokens.shape[1], discover_motifs)
     out = Path(run) / "motifs"
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ConfigError(f"{out} already exists and is not empty; pass --force to overwrite it.")
@@ -95,11 +98,11 @@ def run_motifs(
     rows = np.flatnonzero(codes == idx)
     if rows.size == 0:
         how = "labelled" if selected_by == "label" else "predicted as"
-        raise DataError(f"{data}: no sequence is {how} class {classes[idx]!r}.")
+        raise DataError(f"{source}: no sequence is {how} class {classes[idx]!r}.")
     bases = (dataset.tokens[rows] >= 1) & (dataset.tokens[rows] <= 4)  # A, C, G, T
     if not bases.any():
         raise DataError(
-            f"{data}: the {rows.size} sequences of class {classes[idx]!r} hold no "
+            f"{source}: the {rows.size} sequences of class {classes[idx]!r} hold no "
             "A, C, G or T (only N or nothing), so there is no motif to find; give real sequences."
         )
     if rows.size > n_samples:
@@ -137,7 +140,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def motifs(
         run: Annotated[Path, typer.Argument(help="Run directory of a DNA model.")],
-        data: Annotated[Path, typer.Argument(help="DNA sequences to explain (format detected).")],
+        data: Annotated[
+            Path | None,
+            typer.Argument(
+                help="DNA sequences to explain (format detected); default: the run's own "
+                "data, training sequences included.",
+                show_default=False,
+            ),
+        ] = None,
         target: Annotated[
             str | None, typer.Option(help="Class to explain (name or index; default the last).")
         ] = None,
