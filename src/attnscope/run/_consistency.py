@@ -17,7 +17,7 @@ maps are compared by magnitude (see :mod:`attnscope.metrics._consistency`).
 
 Two paths:
 
-- ``model="attn_lstm"`` with ``batched=True``: all variants train as one
+- ``model="attn_lstm"`` (``batched`` not ``False``): all variants train as one
   :class:`~attnscope.models.attn_lstm.AttentionLSTM` ensemble
   (:func:`attnscope.train.fit_members`), in member chunks of ``member_chunk``
   (:mod:`attnscope.run._batched`; in this process or on Ray, ``engine``);
@@ -138,7 +138,7 @@ def run_consistency(
     sample_chunk: int = 16,
     time_standalone: bool = True,
     random_state: int = 0,
-    batched: bool = True,
+    batched: bool | None = None,
     n_jobs: int = 1,
     device: str | None = None,
     engine: str = "local",
@@ -180,8 +180,10 @@ def run_consistency(
     time_standalone : bool, default True
         Also time one standalone training of the same model (first seed).
     random_state : int, default 0
-    batched : bool, default True
-        Use the ensemble path where the model has one (``attn_lstm``).
+    batched : bool, optional
+        ``None`` (default): the ensemble path where the model has one (``attn_lstm``), the
+        generic path otherwise; ``True`` insists on the ensemble path (a ConfigError for a
+        model without one); ``False``: the generic path for every model.
     n_jobs : int, default 1
         Processes for the generic path.
     device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
