@@ -7,10 +7,14 @@ written (``one_error``); library cases assert the DataError / ConfigError and it
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 from _hostile import one_error
 from attnscope.cli import run
@@ -18,6 +22,7 @@ from attnscope.errors import ConfigError
 
 _GENES = [f"G{k}" for k in range(6)]
 _X = np.round(np.random.default_rng(17).normal(size=(24, 6)), 3)
+_X5 = np.random.default_rng(5).normal(size=(20, 5)).astype(np.float32)
 _LABELS = ["tumor" if k % 2 else "normal" for k in range(24)]
 
 
@@ -50,3 +55,70 @@ def test_an_explicit_batched_for_a_model_without_one_is_refused(tmp_path, capsys
     table = read_expression(tmp_path / "e.csv", label_col="label")
     with pytest.raises(ConfigError, match="batched=True trains attn_lstm variants"):
         run_consistency(table, model="mlp", n_variants=2, top_k=3, batched=True)
+
+
+# ------------------------------------------------------------------- a module's probabilities
+class _Functional(nn.Module):
+    """``torch.sigmoid`` in the forward, then a squeeze: no ``nn.Sigmoid`` to look for."""
+
+    def __init__(self, final) -> None:
+        super().__init__()
+        self.lin = nn.Linear(5, 1)
+        self.final = final
+
+    def forward(self, x):
+        x = x.clone()
+        x[:, 4] = 0.0  # a forward writing into its input still runs
+        return self.final(self.lin(x)).squeeze(-1)
+
+
+def _sigmoid_net() -> nn.Module:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 1), nn.Sigmoid())
+    for p in net.parameters():  # frozen weights: the graph still shows the sigmoid
+        p.requires_grad_(False)
+    return net
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (_sigmoid_net, "ends in a sigmoid (torch's Sigmoid): a probability in [0, 1]"),
+        (lambda: _Functional(torch.sigmoid), "every sample would be predicted class 1"),
+        (lambda: _Functional(nn.LogSigmoid()), "every sample would be predicted class 0"),
+    ],
+    ids=["nn-sigmoid-frozen", "torch-sigmoid-squeezed", "log-sigmoid"],
+)
+def test_a_single_output_ending_in_a_sigmoid_is_refused(make, phrase):
+    """A sigmoid probability of shape (n, 1) was read as log-odds with no warning: every
+    sample was predicted class 1 (p > 0), and every probability-based figure was wrong."""
+    from attnscope.explain import wrap_module
+
+    with pytest.raises(ConfigError, match=re.escape(phrase)) as info:
+        wrap_module(make(), kind="table").predict(_X5)
+    assert "return the logit" in str(info.value)
+
+
+def test_genuine_single_logits_in_the_unit_interval_are_read_as_log_odds():
+    """A logit model whose outputs all lie in [0, 1] is not taken for probabilities."""
+    from attnscope.explain import wrap_module
+
+    class Shifted(nn.Module):
+        def forward(self, x):
+            return 0.5 + 0.01 * x[:, :1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        proba = wrap_module(Shifted(), kind="table").predict_proba(_X5)
+    assert proba.shape == (len(_X5), 2) and (proba[:, 1] > 0.5).all()
+
+
+def test_several_outputs_ending_in_a_sigmoid_warn():
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.explain import wrap_module
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(5, 3), nn.Sigmoid())
+    phrase = r"3 outputs end in a sigmoid .* \(drop the final Sigmoid\)"
+    with pytest.warns(AttnscopeWarning, match=phrase):
+        assert wrap_module(net, kind="table").predict(_X5).shape == (len(_X5),)
