@@ -26,9 +26,9 @@ _X5 = np.random.default_rng(5).normal(size=(20, 5)).astype(np.float32)
 _LABELS = ["tumor" if k % 2 else "normal" for k in range(24)]
 
 
-def _expression(path: Path, n: int = 24) -> Path:
-    head = ["sample", "label", *_GENES]
-    rows = [[f"p{i}", _LABELS[i], *map(str, _X[i])] for i in range(n)]
+def _expression(path: Path, n: int = 24, label: bool = True) -> Path:
+    head = ["sample", *(["label"] if label else []), *_GENES]
+    rows = [[f"p{i}", *([_LABELS[i]] if label else []), *map(str, _X[i])] for i in range(n)]
     path.write_text("\n".join(",".join(r) for r in [head, *rows]) + "\n")
     return path
 
@@ -122,3 +122,24 @@ def test_several_outputs_ending_in_a_sigmoid_warn():
     phrase = r"3 outputs end in a sigmoid .* \(drop the final Sigmoid\)"
     with pytest.warns(AttnscopeWarning, match=phrase):
         assert wrap_module(net, kind="table").predict(_X5).shape == (len(_X5),)
+
+
+# ------------------------------------------------------------------- labels files
+def test_extra_ids_of_a_labels_file_are_ignored_by_every_table_reader(tmp_path, capsys):
+    """read_expression ignored labelled ids missing from the table, read_multiomics refused
+    them ('labelled samples are absent from every table'): one labels file, two answers."""
+    from attnscope.io import read_expression, read_multiomics
+
+    expr = _expression(tmp_path / "e.csv", label=False)
+    sheet = tmp_path / "cohort.csv"  # the whole cohort: 24 in the table, 3 more
+    rows = [f"p{i},{_LABELS[i]}" for i in range(24)] + ["q1,tumor", "q2,normal", "q3,tumor"]
+    sheet.write_text("id,label\n" + "\n".join(rows) + "\n")
+    one = read_expression(expr, labels=sheet)
+    both = read_multiomics({"rna": expr}, labels=sheet)
+    assert one.sample_ids.tolist() == both.sample_ids.tolist() == [f"p{i}" for i in range(24)]
+    assert (np.asarray(one.class_names)[one.labels] == np.asarray(_LABELS)).all()
+    assert (np.asarray(both.class_names)[both.labels] == np.asarray(_LABELS)).all()
+    out = tmp_path / "run"
+    argv = ["fit", "--modality", f"rna={expr}", "--labels", str(sheet), "--model", "fusion"]
+    assert run([*argv, "--set", "epochs=1", "--no-baselines", "--out", str(out)]) == 0
+    assert (out / "model.json").is_file()
