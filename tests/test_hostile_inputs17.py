@@ -143,3 +143,20 @@ def test_extra_ids_of_a_labels_file_are_ignored_by_every_table_reader(tmp_path, 
     argv = ["fit", "--modality", f"rna={expr}", "--labels", str(sheet), "--model", "fusion"]
     assert run([*argv, "--set", "epochs=1", "--no-baselines", "--out", str(out)]) == 0
     assert (out / "model.json").is_file()
+
+
+# ------------------------------------------------------------------- attribution files edited
+def test_cross_attention_names_its_last_axis_by_the_attended_modality():
+    """Its Attribution carried every modality's feature names (28) for a last axis of the
+    attended modality's features (12): a frame or a report named the columns wrongly."""
+    from attnscope.estimators import FusionClassifier
+    from attnscope.explain import attribute
+    from attnscope.sim import simulate_multiomics
+
+    dims = {"a": 7, "b": 5}
+    data = simulate_multiomics(20, modalities=dims, informative={"a": 2}, random_state=0)
+    model = FusionClassifier(dim=4, epochs=1, val_size=0, random_state=0).fit(data)
+    cross = attribute(model, data.subset(np.arange(4)), method="cross_attention")
+    target = cross.meta["pair"].split("->")[1]
+    assert cross.feature_names.tolist() == cross.meta["col_names"]
+    assert len(cross.feature_names) == cross.values.shape[-1] == data.omics[target].shape[1]
