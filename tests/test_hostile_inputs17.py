@@ -146,6 +146,39 @@ def test_extra_ids_of_a_labels_file_are_ignored_by_every_table_reader(tmp_path, 
 
 
 # ------------------------------------------------------------------- attribution files edited
+@pytest.mark.parametrize(
+    ("edit", "phrase"),
+    [
+        ({"values": lambda v: v[:, :3]}, "feature_names has shape (6,) for a last feature axis"),
+        ({"feature_names": lambda f: f[:2]}, "feature_names has shape (2,) for a last feature"),
+        ({"sample_ids": lambda s: s[:1]}, "sample_ids has shape (1,) for 4 samples"),
+        ({"values": lambda v: v.astype(str)}, "values must be numbers of shape"),
+    ],
+    ids=["values-narrowed", "names-cut", "ids-cut", "text-values"],
+)
+def test_an_attribution_file_whose_arrays_disagree_is_damaged(tmp_path, edit, phrase):
+    """An attributions .npz edited so that its names no longer fit its values loaded, and
+    the report labelled 3 columns with the first 3 of 6 gene names (or ran off the end)."""
+    from attnscope.errors import DataError
+    from attnscope.explain import Attribution
+
+    good = Attribution(
+        values=np.ones((4, 6), np.float32),
+        method="saliency",
+        target=np.zeros(4, int),
+        feature_names=np.array(_GENES),
+        sample_ids=np.array(["a", "b", "c", "d"]),
+    )
+    path = good.save(tmp_path / "saliency.npz")
+    arrays = dict(np.load(path))
+    for key, change in edit.items():
+        arrays[key] = change(arrays[key])
+    np.savez(path, **arrays)
+    with pytest.raises(DataError, match=re.escape(phrase)) as info:
+        Attribution.load(path)
+    assert "is damaged or not an attribution file" in str(info.value)
+
+
 def test_cross_attention_names_its_last_axis_by_the_attended_modality():
     """Its Attribution carried every modality's feature names (28) for a last axis of the
     attended modality's features (12): a frame or a report named the columns wrongly."""
