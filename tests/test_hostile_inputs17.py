@@ -193,3 +193,45 @@ def test_cross_attention_names_its_last_axis_by_the_attended_modality():
     target = cross.meta["pair"].split("->")[1]
     assert cross.feature_names.tolist() == cross.meta["col_names"]
     assert len(cross.feature_names) == cross.values.shape[-1] == data.omics[target].shape[1]
+
+
+@pytest.fixture(scope="module")
+def explained_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("run17")
+    out = folder / "run"
+    fit = ["fit", str(_expression(folder / "e.csv")), "--label-col", "label", "--model", "mlp"]
+    assert run([*fit, "--set", "epochs=1", "--no-baselines", "--out", str(out), "-q"]) == 0
+    assert run(["explain", str(out), "--method", "saliency", "--gene-sets", "none", "-q"]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("edit", "phrase"),
+    [
+        ({"target": lambda t: t + 5}, "explains class index 5, but the model has 2 classes"),
+        ({"values": lambda v: np.full_like(v, np.nan)}, "holds no finite value"),
+        ({k: (lambda a: a[:0]) for k in ("values", "target", "sample_ids", "base_values")},
+         "holds no samples"),
+    ],
+    ids=["foreign-class", "all-nan", "no-samples"],
+)  # fmt: skip
+def test_report_leaves_out_attributions_that_do_not_fit_the_run(
+    explained_run, tmp_path, edit, phrase
+):
+    """An attributions file explaining class 5 of a binary model was drawn under a class
+    '5'; one of NaNs was clustered (scipy's distance-matrix warning) into an empty map; one
+    of no samples stopped the section with 'cannot reshape array of size 0'."""
+    import shutil
+
+    from attnscope.report._context import load_run
+
+    edited = tmp_path / "run"
+    shutil.copytree(explained_run, edited)
+    npz = edited / "attributions" / "saliency.npz"
+    arrays = dict(np.load(npz))
+    for key, change in edit.items():
+        arrays[key] = change(arrays[key])
+    np.savez(npz, **arrays)
+    ctx = load_run(edited)
+    assert "saliency" not in ctx.attributions
+    assert any(f"saliency.npz {phrase}" in note for note in ctx.notes), ctx.notes
