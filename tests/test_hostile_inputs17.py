@@ -235,3 +235,31 @@ def test_report_leaves_out_attributions_that_do_not_fit_the_run(
     ctx = load_run(edited)
     assert "saliency" not in ctx.attributions
     assert any(f"saliency.npz {phrase}" in note for note in ctx.notes), ctx.notes
+
+
+# ------------------------------------------------------------------- outputs onto inputs
+@pytest.mark.parametrize("how", ["run-data", "data-given", "labels", "python"])
+def test_predict_never_writes_over_its_own_input(explained_run, tmp_path, capsys, how):
+    """``predict RUN -o data.csv --force`` replaced the run's training table (or the
+    labels file) with its predictions: --force is for earlier output, not the data."""
+    from attnscope.run import predict_run
+
+    data = explained_run.parent / "e.csv"
+    before = data.read_bytes()
+    if how == "python":
+        with pytest.raises(ConfigError, match="writing there would replace it, --force or not"):
+            predict_run(explained_run, data, output=data, force=True)
+        assert data.read_bytes() == before
+        return
+    target, argv = data, ["predict", str(explained_run)]
+    if how == "data-given":
+        argv.append(str(data))
+    if how == "labels":
+        target = tmp_path / "labels.csv"
+        target.write_text("id,label\n" + "".join(f"p{i},{_LABELS[i]}\n" for i in range(24)))
+        argv += [str(data), "--labels", str(target)]
+        before = target.read_bytes()
+    code = run([*argv, "--output", str(target), "--force"])
+    err = one_error(code, capsys.readouterr().err)
+    assert f"--output {target} is the input" in err and "choose another --output" in err
+    assert target.read_bytes() == before
