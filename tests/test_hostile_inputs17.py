@@ -57,6 +57,28 @@ def test_an_explicit_batched_for_a_model_without_one_is_refused(tmp_path, capsys
         run_consistency(table, model="mlp", n_variants=2, top_k=3, batched=True)
 
 
+def test_a_random_state_among_the_study_params_is_refused(tmp_path, capsys, monkeypatch):
+    """``--set random_state=5`` was dropped without a word: the study ran seeds 0, 1, ...
+    and its figures were those of --seed 0."""
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("variants were trained before the options were checked")
+
+    monkeypatch.setattr("attnscope.run._consistency.SeedStudy", no_training)
+    out = tmp_path / "study"
+    data = str(_expression(tmp_path / "e.csv"))
+    argv = ["consistency", data, "--label-col", "label", "--model", "mlp", "--seeds", "2"]
+    code = run([*argv, "--set", "random_state=5", "--top-k", "3", "--out", str(out)])
+    err = one_error(code, capsys.readouterr().err, out)
+    assert "random_state=5 among the model parameters" in err and "--seed 5." in err
+    from attnscope.io import read_expression
+    from attnscope.run._consistency import run_consistency
+
+    table = read_expression(tmp_path / "e.csv", label_col="label")
+    with pytest.raises(ConfigError, match=r"start them there: random_state=5\."):
+        run_consistency(table, model="mlp", n_variants=2, top_k=3, params={"random_state": 5})
+
+
 # ------------------------------------------------------------------- a module's probabilities
 class _Functional(nn.Module):
     """``torch.sigmoid`` in the forward, then a squeeze: no ``nn.Sigmoid`` to look for."""

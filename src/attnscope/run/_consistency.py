@@ -159,7 +159,7 @@ def run_consistency(
         Attribution methods; ``attention`` needs a model that returns attention.
     params : dict, optional
         Estimator hyper-parameters (``epochs``, ``hidden``, ...); ``random_state`` is set
-        per variant.
+        per variant (a different one here is a ConfigError: give it as ``random_state``).
     test_size, val_size : float, default 0.2 and 0.1
         The fixed stratified 70/10/20 split (``split_seed``), the same for all variants.
     split_seed : int, default 0
@@ -231,7 +231,13 @@ def run_consistency(
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
-    params.pop("random_state", None)
+    own = params.pop("random_state", random_state)
+    if own != random_state:  # every variant sets its own: the value would be ignored
+        raise ConfigError(
+            f"random_state={own!r} among the model parameters: a seed study gives each "
+            f"variant its own ({opt('random_state')}, +1, +2, ...); start them there: "
+            f"{opt('random_state', own)}."
+        )
     if device is not None:
         params["device"] = device
     template = make_estimator(model, params)
