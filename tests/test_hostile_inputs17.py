@@ -285,3 +285,17 @@ def test_predict_never_writes_over_its_own_input(explained_run, tmp_path, capsys
     err = one_error(code, capsys.readouterr().err)
     assert f"--output {target} is the input" in err and "choose another --output" in err
     assert target.read_bytes() == before
+
+
+def test_labels_matching_no_record_show_the_labels_ids(tmp_path, capsys):
+    """A labels file whose ids kept FASTA's '>' matched no record, and the error showed
+    only the records' ids: the '>' in the labels file was left to be guessed."""
+    fasta = tmp_path / "s.fa"
+    fasta.write_text("".join(f">r{i} some text\nACGTACGTAC\n" for i in range(8)))
+    labels = tmp_path / "l.tsv"
+    labels.write_text("".join(f">r{i}\t{'ab'[i % 2]}\n" for i in range(8)))
+    out = tmp_path / "run"
+    code = run(["fit", str(fasta), "--labels", str(labels), "--model", "cnn", "--out", str(out)])
+    err = one_error(code, capsys.readouterr().err, out)
+    assert "8 of 8 records of s.fa have no label (e.g. ['r0', 'r1', 'r2'])" in err
+    assert "the labels' ids are e.g. ['>r0', '>r1', '>r2']." in err

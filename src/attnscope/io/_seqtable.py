@@ -258,7 +258,7 @@ def join_labels(
         raise UnlabelledSamplesError(
             f"{source}: {len(missing)} of {len(ids)} {what} have no label "
             f"(e.g. {missing[:3]}); add them to the labels file or remove them"
-            + ("." if keep.any() else " (the ids must be the same in both).")
+            + ("." if keep.any() else f"; the labels' ids are e.g. {list(labels)[:3]}.")
         )
     if missing:
         warnings.warn(
