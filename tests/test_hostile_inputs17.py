@@ -299,3 +299,44 @@ def test_labels_matching_no_record_show_the_labels_ids(tmp_path, capsys):
     err = one_error(code, capsys.readouterr().err, out)
     assert "8 of 8 records of s.fa have no label (e.g. ['r0', 'r1', 'r2'])" in err
     assert "the labels' ids are e.g. ['>r0', '>r1', '>r2']." in err
+
+
+# ------------------------------------------------------------------- a study's files edited
+@pytest.fixture(scope="module")
+def study_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("study17")
+    out = folder / "study"
+    argv = ["consistency", str(_expression(folder / "e.csv")), "--label-col", "label"]
+    argv += ["--model", "mlp", "--seeds", "2", "--methods", "saliency", "--top-k", "3"]
+    assert run([*argv, "--set", "epochs=1", "--out", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("edit", "phrase"),
+    [
+        (lambda lines: [*lines[:-1], lines[-1][: len(lines[-1]) // 2]], "fields where the header"),
+        (lambda lines: [lines[0], lines[1].replace("\t", "\tx\t", 1), *lines[2:]], "8 fields"),
+        (lambda lines: [lines[0], "\t".join([*lines[1].split("\t")[:-1], "abc"]), *lines[2:]],
+         "could not convert string to float: 'abc'"),
+    ],
+    ids=["cut-short", "extra-field", "text-value"],
+)  # fmt: skip
+def test_a_damaged_per_sample_table_is_named_not_dropped_row_by_row(
+    study_dir, tmp_path, edit, phrase
+):
+    """Rows of the wrong length were skipped without a word (a study cut short drew fewer
+    samples than it explained); a text value stopped the whole consistency section."""
+    import shutil
+
+    from attnscope.report._consistency import consistency_section
+    from attnscope.report._context import load_run
+
+    edited = tmp_path / "study"
+    shutil.copytree(study_dir, edited)
+    table = edited / "per_sample.tsv"
+    table.write_text("\n".join(edit(table.read_text().splitlines())) + "\n")
+    ctx = load_run(edited)
+    section = consistency_section(ctx)
+    assert section is not None and "consistency-violins" not in section.body
+    assert any(phrase in n and "per-sample violins are left out" in n for n in ctx.notes)
