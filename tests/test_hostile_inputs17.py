@@ -340,3 +340,38 @@ def test_a_damaged_per_sample_table_is_named_not_dropped_row_by_row(
     section = consistency_section(ctx)
     assert section is not None and "consistency-violins" not in section.body
     assert any(phrase in n and "per-sample violins are left out" in n for n in ctx.notes)
+
+
+# ------------------------------------------------------------------- attnscope's own .npz edited
+@pytest.mark.parametrize(
+    ("key", "change", "phrase"),
+    [
+        ("truth", lambda t: t[:3], "truth has shape (3,); expected (6,) (one flag per feature)"),
+        ("labels", lambda y: y + 5, "label codes must lie in [0, 2)"),
+        ("feature_names", lambda f: f[:2], "expected 6 feature names, found 2"),
+    ],
+    ids=["truth-cut", "labels-shifted", "names-cut"],
+)
+def test_an_edited_data_npz_names_the_file_and_its_fault(tmp_path, capsys, key, change, phrase):
+    """A truth mask of 3 flags for 6 features was read without a word (truth recovery then
+    scored the wrong cells); the other faults were named without the file."""
+    from attnscope.data import TabularDataset
+    from attnscope.io import write_dataset
+
+    data = TabularDataset(
+        labels=np.arange(24) % 2,
+        sample_ids=np.array([f"p{i}" for i in range(24)]),
+        class_names=["a", "b"],
+        truth=np.array([True, True, False, False, False, False]),
+        meta={},
+        X=_X.astype(np.float32),
+        feature_names=np.array(_GENES),
+    )
+    path = write_dataset(data, tmp_path / "d.npz")
+    arrays = dict(np.load(path))
+    arrays[key] = change(arrays[key])
+    np.savez(path, **arrays)
+    out = tmp_path / "run"
+    code = run(["fit", str(path), "--model", "mlp", "--out", str(out)])
+    err = one_error(code, capsys.readouterr().err, out)
+    assert err.startswith(f"error: {path}: ") and phrase in err, err
