@@ -349,12 +349,14 @@ def test_a_damaged_per_sample_table_is_named_not_dropped_row_by_row(
         ("truth", lambda t: t[:3], "truth has shape (3,); expected (6,) (one flag per feature)"),
         ("labels", lambda y: y + 5, "label codes must lie in [0, 2)"),
         ("feature_names", lambda f: f[:2], "expected 6 feature names, found 2"),
+        ("labels", lambda y: y + 0.5, "labels must be whole class codes 0..1, got float64"),
     ],
-    ids=["truth-cut", "labels-shifted", "names-cut"],
+    ids=["truth-cut", "labels-shifted", "names-cut", "labels-fractional"],
 )
 def test_an_edited_data_npz_names_the_file_and_its_fault(tmp_path, capsys, key, change, phrase):
     """A truth mask of 3 flags for 6 features was read without a word (truth recovery then
-    scored the wrong cells); the other faults were named without the file."""
+    scored the wrong cells), and labels 0.5 / 1.5 were cut to classes 0 / 1; the other
+    faults were named without the file."""
     from attnscope.data import TabularDataset
     from attnscope.io import write_dataset
 

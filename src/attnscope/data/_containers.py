@@ -127,6 +127,14 @@ class Dataset:
             labels = np.asarray(self.labels)
             if labels.shape != (n,):
                 raise DataError(f"labels have shape {labels.shape}, expected ({n},).")
+            if labels.dtype.kind not in "iub" and not (
+                labels.dtype.kind == "f" and np.array_equal(labels, np.round(labels))
+            ):
+                shown = labels[:3].tolist()
+                raise DataError(
+                    f"labels must be whole class codes 0..{len(self.class_names) - 1}, got "
+                    f"{labels.dtype} values such as {shown} (encode the classes first)."
+                )
             if labels.size and (labels.min() < 0 or labels.max() >= len(self.class_names)):
                 raise DataError(
                     f"label codes must lie in [0, {len(self.class_names)}); "
