@@ -160,6 +160,25 @@ def check_out_dir(
     check_writable(out)
 
 
+def check_out_file(
+    target: Path, inputs: Iterable[str | os.PathLike[str] | None], option: str = "--output"
+) -> None:
+    """Refuse an output file that would replace one of ``inputs`` (the command's data,
+    labels): the file itself, or an existing file inside an input folder; ``--force``
+    replaces earlier output, never the user's data."""
+    where = target.resolve()
+    for given in inputs:
+        if given is None or not isinstance(given, str | os.PathLike) or not str(given):
+            continue
+        src = Path(given).resolve()
+        if where == src or (src.is_dir() and src in where.parents and where.exists()):
+            what = "is" if where == src else "is a file of"
+            raise ConfigError(
+                f"{option} {target} {what} the input {given}: writing there would replace "
+                f"it, --force or not; choose another {option}."
+            )
+
+
 def prepare_out_dir(path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Create an output directory, refusing to reuse a non-empty one without ``force``.
 

@@ -112,8 +112,12 @@ def register(app: typer.Typer) -> None:
         label_col: LabelColOpt = None,
         seed: Annotated[int, typer.Option(help="First seed; variants use seed..seed+N-1.")] = 0,
         batched: Annotated[
-            bool, typer.Option(help="Train attn_lstm variants as one batched ensemble.")
-        ] = True,
+            bool | None,
+            typer.Option(
+                help="Train attn_lstm variants as one batched ensemble (the default for "
+                "attn_lstm; an error for a model without one); --no-batched: one by one."
+            ),
+        ] = None,
         jobs: Annotated[int, typer.Option(help="Processes for the generic path.")] = 1,
         engine: Annotated[
             str, typer.Option(help="'local', or 'ray': chunks of variants on Ray workers.")

@@ -122,6 +122,13 @@ class DataRequest:
         """Nothing names data (no file, class file or modality table)."""
         return not (self.paths or self.classes or self.modalities)
 
+    @property
+    def files(self) -> list[str]:
+        """Every file or folder the request reads: data, class files, tables, labels."""
+        labels = self.options.get("labels")
+        extra = [labels] if isinstance(labels, str) else []
+        return [*self.paths, *self.classes.values(), *self.modalities.values(), *extra]
+
     def merged(self, other: DataRequest) -> DataRequest:
         """``self`` with ``other``'s options filled in; ``other``'s files when ``self`` has none."""
         files = other if self.empty else self

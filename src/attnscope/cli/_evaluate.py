@@ -21,6 +21,7 @@ from attnscope.cli._options import (
     SplitOpt,
     request,
     run_data,
+    run_data_files,
 )
 from attnscope.cli._report import report_line
 
@@ -54,7 +55,6 @@ def register(app: typer.Typer) -> None:
         """Predict classes and probabilities for DATA; writes a TSV."""
         from attnscope.run._predict import predict_run, prediction_target
 
-        prediction_target(run, output, force=force)  # before the data is read
         req = request(
             data,
             format=format_,
@@ -64,6 +64,8 @@ def register(app: typer.Typer) -> None:
             split=split,
             modalities=modality,
         )
+        # before the data is read; never onto the data or its labels
+        prediction_target(run, output, force=force, inputs=run_data_files(run, req))
         path, n = predict_run(run, run_data(run, req, labelled=False), output=output, force=force)
         console().print(f"wrote {n} predictions to {path}")
 

@@ -115,21 +115,16 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
     (predict) also reads sequence tables without a label column. New labels may hold
     one class (see :func:`attnscope.data.labels_of_new_data`).
     """
-    from attnscope.cli._data import DataRequest, load_request
+    from attnscope.cli._data import load_request
     from attnscope.data import labels_of_new_data
     from attnscope.errors import ConfigError
-    from attnscope.run import read_config
     from attnscope.run._commands import check_complete, no_run
 
     run = Path(run)
     if not run.is_dir():
         raise no_run(run)
     check_complete(run)  # before its data: without config.toml it would be read unlabelled
-    path = run / "config.toml"
-    section = read_config(path) if path.is_file() else {}
-    stored = DataRequest.from_config(section.get("data", {}), base=run)
-    if section.get("format") and not stored.format:
-        stored.format = section["format"]
+    stored = _stored_request(run)
     if req.empty:
         if stored.empty:
             raise ConfigError(f"{run} does not say which data it was fitted on; pass DATA.")
@@ -144,3 +139,29 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
             return load_request(req.merged(stored), labelled=labelled)
     with labels_of_new_data():
         return load_request(req, defaults=stored.options, labelled=labelled)
+
+
+def _stored_request(run: Path) -> Any:
+    """The data a run was fitted on, from its ``config.toml`` ``[data]`` table."""
+    from attnscope.cli._data import DataRequest
+    from attnscope.run import read_config
+
+    path = run / "config.toml"
+    section = read_config(path) if path.is_file() else {}
+    stored = DataRequest.from_config(section.get("data", {}), base=run)
+    if section.get("format") and not stored.format:
+        stored.format = section["format"]
+    return stored
+
+
+def run_data_files(run: Path, req: Any) -> list[str]:
+    """The files :func:`run_data` reads for ``req`` (the run's own when ``req`` names
+    none), for outputs that must not replace them; what an unreadable run would name is
+    left to :func:`run_data` to report."""
+    from attnscope.errors import ConfigError, DataError
+
+    try:
+        stored = _stored_request(Path(run))
+    except (ConfigError, DataError, OSError):
+        return req.files
+    return req.merged(stored).files

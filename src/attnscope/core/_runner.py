@@ -27,10 +27,12 @@ __all__ = [
     "eval_mode",
     "frozen",
     "iter_batches",
+    "last_op",
     "logits_of",
     "module_device",
     "module_dtype",
     "placed",
+    "raw_logits",
     "resolve_device",
     "seeded",
 ]
@@ -242,6 +244,18 @@ def logits_of(output: Any) -> Tensor:
     single output, halved). A single column would have a softmax of 1 whatever the input,
     which leaves every probability-based trust figure flat.
     """
+    logits = raw_logits(output)
+    if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1):
+        half = logits.reshape(-1, 1) / 2
+        return torch.cat([-half, half], dim=1)
+    return logits
+
+
+def raw_logits(output: Any) -> Tensor:
+    """The logits tensor of a forward's output as the model returned it (no reshaping):
+    a Tensor, a :class:`ModelOutput`'s, a tuple's first item, or the ``logits`` entry of a
+    dict or attribute of an output object; ConfigError for anything else (see
+    :func:`logits_of`)."""
     logits: Any
     if isinstance(output, ModelOutput):
         logits = output.logits
@@ -264,15 +278,35 @@ def logits_of(output: Any) -> Tensor:
             "classes?); return the logits, shape (batch, n_classes) or (batch,), before argmax."
         )
     if torch.is_tensor(logits):
-        if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1):
-            half = logits.reshape(-1, 1) / 2
-            return torch.cat([-half, half], dim=1)
         return logits
     raise ConfigError(
         f"the model's forward returned {type(output).__name__}; return the logits as a Tensor "
         "(or a ModelOutput, a dict with a 'logits' entry, or a tuple whose first item is the "
         "logits)."
     )
+
+
+#: Autograd nodes that only reshape, select, copy or cast: the op before them made the values.
+_PASS_THROUGH = frozenset(
+    "Alias Clone Expand Permute Reshape ReshapeAlias Select Slice Squeeze T ToCopy "
+    "Transpose UnsafeView Unsqueeze View".split()
+)
+
+
+def last_op(tensor: Tensor) -> str | None:
+    """The last op that computed ``tensor``'s values, from its autograd graph, past
+    reshapes, selections, copies and casts: ``"Sigmoid"`` for a forward ending in
+    ``nn.Sigmoid`` or ``torch.sigmoid`` (then ``.squeeze(-1)``), ``"Softmax"``,
+    ``"Addmm"`` for a final ``nn.Linear``; None where ``tensor`` has no graph (computed
+    under ``torch.no_grad`` or from nothing that requires gradients).
+    """
+    fn = tensor.grad_fn
+    while fn is not None:
+        name = re.sub(r"Backward\d*$", "", fn.name())
+        if name not in _PASS_THROUGH:
+            return name
+        fn = next((f for f, _ in fn.next_functions if f is not None), None)
+    return None
 
 
 def batched_forward(

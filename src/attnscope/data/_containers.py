@@ -127,6 +127,14 @@ class Dataset:
             labels = np.asarray(self.labels)
             if labels.shape != (n,):
                 raise DataError(f"labels have shape {labels.shape}, expected ({n},).")
+            if labels.dtype.kind not in "iub" and not (
+                labels.dtype.kind == "f" and np.array_equal(labels, np.round(labels))
+            ):
+                shown = labels[:3].tolist()
+                raise DataError(
+                    f"labels must be whole class codes 0..{len(self.class_names) - 1}, got "
+                    f"{labels.dtype} values such as {shown} (encode the classes first)."
+                )
             if labels.size and (labels.min() < 0 or labels.max() >= len(self.class_names)):
                 raise DataError(
                     f"label codes must lie in [0, {len(self.class_names)}); "
@@ -134,6 +142,19 @@ class Dataset:
                 )
             self.labels = labels.astype(np.int64)
         self.class_names = [str(c) for c in self.class_names]
+
+    def _check_truth(self, feature_shape: tuple[int, ...]) -> None:
+        """DataError unless ``truth`` is one flag per feature (``feature_shape``) or per
+        sample and feature: a mask of other cells scores truth recovery against them."""
+        if self.truth is None:
+            return
+        self.truth = np.asarray(self.truth)
+        n = len(self.sample_ids)
+        if self.truth.shape not in (feature_shape, (n, *feature_shape)):
+            raise DataError(
+                f"truth has shape {self.truth.shape}; expected {feature_shape} (one flag per "
+                f"feature) or {(n, *feature_shape)} (per sample)."
+            )
 
     def degenerate(self) -> str | None:
         """Why these samples carry no usable signal (a sentence), or None.
@@ -180,6 +201,7 @@ class SequenceDataset(Dataset):
         self.tokens = self.tokens.astype(np.uint8)
         _check_rows(self.tokens, self.sample_ids, "tokens")
         self._validate_common()
+        self._check_truth(self.tokens.shape[1:])
 
     @property
     def length(self) -> int:
@@ -232,6 +254,7 @@ class TabularDataset(Dataset):
         _check_rows(self.X, self.sample_ids, "X")
         self.feature_names = _check_names(self.feature_names, self.X.shape[1], "feature")
         self._validate_common()
+        self._check_truth(self.X.shape[1:])
 
     @property
     def n_features(self) -> int:
@@ -292,6 +315,7 @@ class GenotypeDataset(Dataset):
         if self.chromosomes.shape != (m,) or self.positions.shape != (m,):
             raise DataError(f"chromosomes and positions must each have {m} entries, one per SNP.")
         self._validate_common()
+        self._check_truth((m,))
 
     @property
     def on_disk(self) -> bool:
@@ -374,6 +398,7 @@ class TimeSeriesDataset(Dataset):
         if self.times.shape != (t,):
             raise DataError(f"times must have {t} entries, one per grid step.")
         self._validate_common()
+        self._check_truth((t, v))
 
     def describe(self) -> dict[str, Any]:
         _, t, v = self.values.shape

@@ -275,4 +275,5 @@ def _cross_attention_method(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Cross-attention map (n_samples, n_A, n_B) of ``pair`` = "A->B" (default the first)."""
     key, weights, rows, cols = estimator._cross_map(spec.raw_inputs, pair)
-    return weights, {"pair": key, "row_names": rows.tolist(), "col_names": cols.tolist()}
+    names = {"row_names": rows.tolist(), "col_names": cols.tolist(), "feature_names": cols}
+    return weights, {"pair": key, **names}  # the last axis is B's features, not every one

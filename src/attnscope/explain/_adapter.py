@@ -70,7 +70,8 @@ def wrap_module(
         A trained classifier: ``module(x)`` returns logits of shape (batch, n_classes),
         or a binary model's log-odds of shape (batch,) or (batch, 1), read as two classes
         (see :func:`attnscope.core.logits_of`); also inside a tuple, a dict or a
-        ``ModelOutput``. Any floating dtype (inputs are cast to it).
+        ``ModelOutput``. Any floating dtype (inputs are cast to it). A single output
+        ending in a sigmoid (a probability) is a ConfigError: return the logit.
     kind : {"table", "onehot", "tokens", "timeseries"}
         What ``module`` takes (see :data:`INPUT_KINDS`). A module of several table inputs,
         ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict of

@@ -11,6 +11,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import torch
 from torch import Tensor, nn
 
 from attnscope._utils.numbers import is_finite_number
@@ -120,12 +121,70 @@ def probe_width(module: nn.Module, inputs: tuple[Tensor, ...], classes: Any = No
             AttnscopeWarning,
             stacklevel=4,
         )
+    check_final_op(module, inputs)
     if classes is not None and len(classes) != width:
         raise ConfigError(
             f"classes names {len(classes)} classes ({list(classes)}) but the module gives "
             f"{width} logits; give one name per logit, in logit order."
         )
     return width
+
+
+#: Final ops that make probabilities (or their logarithm) of logits, by the name in
+#: messages; read as logits, a single one predicts one class for every sample.
+_PROBABILITY_OPS = {
+    "Sigmoid": ("a sigmoid", "a probability in [0, 1]", 1),
+    "Hardsigmoid": ("a hard sigmoid", "a probability in [0, 1]", 1),
+    "LogSigmoid": ("a log-sigmoid", "a log-probability <= 0", 0),
+}
+
+
+def _final_op(module: nn.Module, inputs: tuple[Tensor, ...]) -> tuple[str | None, int]:
+    """The op ending ``module``'s forward on ``inputs`` (see :func:`attnscope.core.last_op`)
+    and its raw number of outputs per sample; ``(None, 0)`` where one forward with
+    gradients cannot tell (the probe's own forward reports a failing module)."""
+    from attnscope.core import eval_mode, last_op, module_device, module_dtype, raw_logits
+
+    dev, dtype = module_device(module), module_dtype(module)
+    # a non-leaf copy that requires grad: a graph even from frozen weights, and a forward
+    # writing into its input in place still runs
+    batch = [
+        t.detach().to(dev, dtype).requires_grad_().clone() if t.is_floating_point() else t.to(dev)
+        for t in inputs
+    ]
+    try:
+        with eval_mode(module), torch.enable_grad():
+            raw = raw_logits(module(*batch))
+    except Exception:
+        return None, 0
+    return last_op(raw), 1 if raw.ndim == 1 else int(raw.shape[-1])
+
+
+def check_final_op(module: nn.Module, inputs: tuple[Tensor, ...]) -> None:
+    """ConfigError for a single output that ends in a sigmoid (a probability read as
+    log-odds: one predicted class for every sample); a warning for several outputs that do
+    (probabilities read as logits).
+
+    The module's graph says so, not its values: a genuine logit may lie in [0, 1] too.
+    """
+    op, width = _final_op(module, inputs)
+    if op not in _PROBABILITY_OPS:
+        return
+    what, values, cls = _PROBABILITY_OPS[op]
+    if width == 1:
+        raise ConfigError(
+            f"the module's single output ends in {what} (torch's {op}): {values}, while "
+            "attnscope reads one output per sample as a binary model's log-odds, so every "
+            f"sample would be predicted class {cls}; return the logit: drop the final {op} "
+            "(e.g. nn.Sequential(*net[:-1])) and train with BCEWithLogitsLoss."
+        )
+    warnings.warn(
+        f"the module's {width} outputs end in {what} (torch's {op}), each {values}, "
+        "which attnscope reads as logits and applies softmax to, flattening predictions, "
+        f"deletion curves and gradients: return the logits (drop the final {op}).",
+        AttnscopeWarning,
+        stacklevel=5,
+    )
 
 
 def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[str, Any]) -> None:

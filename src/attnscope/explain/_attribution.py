@@ -71,6 +71,19 @@ class Attribution:
         n = self.values.shape[0]
         if self.target.shape[0] != n:
             raise DataError(f"target has {self.target.shape[0]} entries for {n} samples.")
+        if self.values.dtype.kind not in "fiu" or self.values.ndim < 2:
+            raise DataError(
+                f"values must be numbers of shape (n_samples, *features), got "
+                f"{self.values.dtype} of shape {self.values.shape}."
+            )
+        if self.sample_ids is not None and np.shape(self.sample_ids) != (n,):
+            raise DataError(f"sample_ids has shape {np.shape(self.sample_ids)} for {n} samples.")
+        names = None if self.feature_names is None else np.shape(self.feature_names)
+        if names is not None and names != self.values.shape[-1:]:
+            raise DataError(
+                f"feature_names has shape {names} for a last feature axis of "
+                f"{self.values.shape[-1]}."
+            )
         if self.base_values is not None:
             base = np.asarray(self.base_values, dtype=np.float64)
             self.base_values = np.broadcast_to(base, (n,)).copy() if base.size == 1 else base

@@ -17,7 +17,7 @@ from attnscope.data import TabularDataset
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
-    labels_for,
+    join_labels,
     need_file,
     open_text,
     read_label_file,
@@ -185,7 +185,7 @@ def read_expression(
     _unique(sample_ids, p, "sample ids")
     _unique(features, p, "feature names")
     if mapping is not None:
-        label_values = labels_for(
+        label_values, _ = join_labels(
             sample_ids,
             mapping,
             source=str(p) if isinstance(labels, Mapping) else f"labels {labels}",

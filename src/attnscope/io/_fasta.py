@@ -15,7 +15,7 @@ from attnscope.data._encode import alphabet_fix, invalid_dna_chars
 from attnscope.errors import DataError, UnlabelledSamplesError
 from attnscope.io._seqtable import (
     PathLike,
-    labels_for,
+    join_labels,
     need_file,
     open_text,
     read_label_file,
@@ -122,7 +122,7 @@ def read_fasta(
     if labels is not None:
         mapping = labels if isinstance(labels, Mapping) else read_label_file(labels, label_file_col)
         source = f"labels {labels}" if not isinstance(labels, Mapping) else f"{p} labels"
-        values = labels_for(ids, mapping, source=source, what=f"records of {p.name}")
+        values, _ = join_labels(ids, mapping, source=source, what=f"records of {p.name}")
     codes: np.ndarray | None = None
     names: list[str] = []
     if values is not None:

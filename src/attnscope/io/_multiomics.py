@@ -12,7 +12,13 @@ import numpy as np
 from attnscope.data import MultiOmicsDataset, TabularDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._expression import Orientation, read_expression
-from attnscope.io._seqtable import PathLike, open_text, read_frame, read_label_file
+from attnscope.io._seqtable import (
+    PathLike,
+    join_labels,
+    open_text,
+    read_frame,
+    read_label_file,
+)
 from attnscope.io._tabular import _clean_label
 
 __all__ = ["read_mogonet", "read_multiomics"]
@@ -165,7 +171,9 @@ def read_multiomics(
     Each table is read with :func:`attnscope.io.read_expression` (either orientation,
     detected from the labelled ids). The samples are the labelled ones present in at
     least one table, in the labels' order; a sample missing from a table gets a zero row
-    there and ``present[i, m] = False``.
+    there and ``present[i, m] = False``. Labels and samples meet as in every reader
+    (:func:`attnscope.io._seqtable.join_labels`): labelled ids in no table are ignored;
+    samples of the tables without a label are dropped with a warning naming them.
 
     Parameters
     ----------
@@ -184,8 +192,7 @@ def read_multiomics(
     Raises
     ------
     DataError
-        A table whose sample ids match no labelled sample; labelled samples absent from
-        every table (named); one class only.
+        A table whose sample ids match no labelled sample; one class only.
     """
     if not tables:
         raise DataError("give at least one modality table: tables={'mRNA': 'expr.csv', ...}.")
@@ -202,24 +209,16 @@ def read_multiomics(
             )
         read[name] = read_expression(path, orientation=orient)
     present_ids = set().union(*(set(d.sample_ids.tolist()) for d in read.values()))
-    absent = [k for k in mapping if k not in present_ids]
-    if absent:
-        raise DataError(
-            f"{source}: {len(absent)} labelled samples are absent from every table "
-            f"(e.g. {absent[:5]}); remove them from the labels or add their data."
-        )
-    unlabelled = present_ids - set(mapping)
-    if unlabelled:
+    # the labels' order; their ids in no table are ignored, the tables' unlabelled dropped
+    order = [k for k in mapping if k in present_ids] + sorted(present_ids - set(mapping))
+    _, keep = join_labels(
+        order, mapping, source=source, what="samples of the tables", unlabelled="drop"
+    )
+    labelled = [k for k, kept in zip(order, keep) if kept]
+    ids = [k for k in labelled if _clean_label(mapping[k]) is not None]
+    if len(ids) < len(labelled):
         warnings.warn(
-            f"{len(unlabelled)} samples in the tables have no label and were dropped "
-            f"(e.g. {sorted(unlabelled)[:3]}).",
-            AttnscopeWarning,
-            stacklevel=2,
-        )
-    ids = [k for k in mapping if _clean_label(mapping[k]) is not None]
-    if len(ids) < len(mapping):
-        warnings.warn(
-            f"{source}: {len(mapping) - len(ids)} samples with a missing label dropped.",
+            f"{source}: {len(labelled) - len(ids)} samples with a missing label dropped.",
             AttnscopeWarning,
             stacklevel=2,
         )

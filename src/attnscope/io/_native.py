@@ -90,8 +90,11 @@ def read_dataset(path: str | Path) -> Dataset:
         raise DataError(f"{p} not found.")
     try:
         return _read_dataset(p)
-    except DataError:
-        raise
+    except DataError as exc:
+        if str(exc).startswith(str(p)):
+            raise
+        # the containers' checks do not know the file: name it
+        raise type(exc)(f"{p}: {exc}") from exc
     except (
         OSError,
         EOFError,

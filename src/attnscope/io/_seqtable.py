@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -17,7 +18,7 @@ import numpy as np
 
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import alphabet_fix, invalid_dna_chars
-from attnscope.errors import DataError, UnlabelledSamplesError
+from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._textio import one_line, read_csv
 from attnscope.io._textio import open_text as _open_text
 
@@ -236,17 +237,45 @@ def _label_field(path: Path, header: list[str]) -> int:
     return hits[0]
 
 
-def labels_for(
-    ids: Sequence[str], labels: Mapping[str, Any], *, source: str, what: str = "sequences"
-) -> list[Any]:
-    """Labels of ``ids`` from a mapping; DataError naming the ids that have none."""
-    missing = [i for i in ids if i not in labels]
-    if missing:
+def join_labels(
+    ids: Sequence[str],
+    labels: Mapping[str, Any],
+    *,
+    source: str,
+    what: str = "sequences",
+    unlabelled: str = "error",
+) -> tuple[list[Any], np.ndarray]:
+    """Labels of ``ids`` from a mapping id -> label: how every labels file meets its data.
+
+    Ids of ``labels`` that are not among ``ids`` are ignored: a labels file or clinical
+    sheet may cover a whole cohort of which the data hold a part. Ids without a label are
+    refused (:class:`UnlabelledSamplesError` naming them, ``unlabelled="error"``) or
+    dropped with an :class:`AttnscopeWarning` naming them (``"drop"``); no id with a label
+    at all is a DataError either way.
+
+    Returns
+    -------
+    values : list
+        The labels of the kept ids, in the order of ``ids``.
+    keep : ndarray of bool, shape (len(ids),)
+        The ids that have a label.
+    """
+    keep = np.fromiter((i in labels for i in ids), bool, count=len(ids))
+    missing = [i for i, k in zip(ids, keep) if not k]
+    if missing and (unlabelled == "error" or len(missing) == len(ids)):
         raise UnlabelledSamplesError(
             f"{source}: {len(missing)} of {len(ids)} {what} have no label "
-            f"(e.g. {missing[:3]}); add them to the labels file or remove them."
+            f"(e.g. {missing[:3]}); add them to the labels file or remove them"
+            + ("." if keep.any() else f"; the labels' ids are e.g. {list(labels)[:3]}.")
         )
-    return [labels[i] for i in ids]
+    if missing:
+        warnings.warn(
+            f"{source}: {len(missing)} of {len(ids)} {what} have no label and were dropped "
+            f"(e.g. {missing[:3]}).",
+            AttnscopeWarning,
+            stacklevel=3,
+        )
+    return [labels[i] for i, k in zip(ids, keep) if k], keep
 
 
 def read_sequence_table(

@@ -37,12 +37,29 @@ def read_per_sample(path: Path) -> tuple[list[str], dict[str, dict[str, np.ndarr
     -------
     ids : list of str
     per_sample : dict of str -> dict of str -> ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    DataError
+        A row of another length than the header or a value that is not a number (a file
+        cut short or edited), naming the line.
     """
+    from attnscope.errors import DataError
+
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh, delimiter="\t"))
     if not rows or rows[0][:2] != ["sample_id", "target"]:
         return [], {}
-    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    header, body = rows[0], rows[1:]
+    for line, row in enumerate(body, start=2):
+        problem = f"{len(row)} fields where the header has {len(header)}"
+        if len(row) == len(header):
+            try:
+                [float(v) for v in row[2:] if v != ""]
+                continue
+            except ValueError as exc:
+                problem = str(exc)
+        raise DataError(f"{path.name}, line {line}: {problem} (cut short or edited?)")
     ids = [r[0] for r in body]
     out: dict[str, dict[str, np.ndarray]] = {}
     for c, name in enumerate(header[2:], start=2):
@@ -99,7 +116,13 @@ def consistency_section(ctx: RunContext) -> Section | None:
     parts = [f'<p class="lead" id="consistency-lead">{esc(lead)}</p>', _summary_table(study)]
     per_tsv = folder / "per_sample.tsv"
     if per_tsv.is_file():
-        ids, per_sample = read_per_sample(per_tsv)
+        from attnscope.errors import DataError
+
+        try:
+            ids, per_sample = read_per_sample(per_tsv)
+        except (DataError, OSError, UnicodeDecodeError) as exc:  # the other views still draw
+            ctx.notes.append(f"{exc}; the per-sample violins are left out.")
+            ids, per_sample = [], {}
         if per_sample:
             fig = consistency_violins_figure(per_sample, sample_ids=ids)
             parts.append(

@@ -204,7 +204,7 @@ def load_run(run: str | Path) -> RunContext:
             notes.append(f"attributions/{npz.name} could not be read ({exc}).")
     if (path / "model.json").is_file() and not (path / "metrics.json").is_file():
         notes.append("metrics.json is missing: the training summary and test metrics are left out.")
-    return RunContext(
+    ctx = RunContext(
         run=path,
         config_text=config_text,
         config=config,
@@ -216,3 +216,24 @@ def load_run(run: str | Path) -> RunContext:
         attributions=attributions,
         notes=notes,
     )
+    for stem, attr in list(attributions.items()):
+        problem = _unusable(attr, ctx.classes)
+        if problem:  # an edited or foreign file: drawn, it would say something untrue
+            del attributions[stem]
+            notes.append(
+                f"attributions/{stem}.npz {problem}; it is left out: run 'attnscope explain' again."
+            )
+    return ctx
+
+
+def _unusable(attr: Any, classes: list[str]) -> str | None:
+    """What makes a loaded attribution unfit for this run's report, or None."""
+    if attr.n_samples == 0:
+        return "holds no samples"
+    target = np.asarray(attr.target)
+    if classes and (target.min() < 0 or target.max() >= len(classes)):
+        bad = int(target[(target < 0) | (target >= len(classes))][0])
+        return f"explains class index {bad}, but the model has {len(classes)} classes {classes}"
+    if not np.isfinite(np.asarray(attr.values, dtype=np.float64)).any():
+        return "holds no finite value"
+    return None

@@ -119,11 +119,18 @@ def check_counts(
 
 
 def study_path(
-    model: str, methods: Sequence[str], *, batched: bool, engine: str, name: Namer
+    model: str, methods: Sequence[str], *, batched: bool | None, engine: str, name: Namer
 ) -> str:
     """``"batched"`` (attention-LSTM ensemble) or ``"generic"``; ConfigError when the
-    methods or the engine do not fit that path."""
-    path = "batched" if batched and model == "attn_lstm" else "generic"
+    methods or the engine do not fit that path, or when ``batched=True`` asks for the
+    ensemble path of a model that has none (``None``: the ensemble where there is one)."""
+    if batched and model != "attn_lstm":
+        raise ConfigError(
+            f"{name('batched', True)} trains attn_lstm variants as one batched ensemble; "
+            f"model {model!r} has no batched path and trains its variants one by one: "
+            f"drop {name('batched', True)} (or use --model attn_lstm)."
+        )
+    path = "batched" if batched is not False and model == "attn_lstm" else "generic"
     unknown = sorted(set(methods) - set(BATCHED_METHODS)) if path == "batched" else []
     if unknown:
         raise ConfigError(

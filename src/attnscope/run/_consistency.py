@@ -17,7 +17,7 @@ maps are compared by magnitude (see :mod:`attnscope.metrics._consistency`).
 
 Two paths:
 
-- ``model="attn_lstm"`` with ``batched=True``: all variants train as one
+- ``model="attn_lstm"`` (``batched`` not ``False``): all variants train as one
   :class:`~attnscope.models.attn_lstm.AttentionLSTM` ensemble
   (:func:`attnscope.train.fit_members`), in member chunks of ``member_chunk``
   (:mod:`attnscope.run._batched`; in this process or on Ray, ``engine``);
@@ -138,7 +138,7 @@ def run_consistency(
     sample_chunk: int = 16,
     time_standalone: bool = True,
     random_state: int = 0,
-    batched: bool = True,
+    batched: bool | None = None,
     n_jobs: int = 1,
     device: str | None = None,
     engine: str = "local",
@@ -159,7 +159,7 @@ def run_consistency(
         Attribution methods; ``attention`` needs a model that returns attention.
     params : dict, optional
         Estimator hyper-parameters (``epochs``, ``hidden``, ...); ``random_state`` is set
-        per variant.
+        per variant (a different one here is a ConfigError: give it as ``random_state``).
     test_size, val_size : float, default 0.2 and 0.1
         The fixed stratified 70/10/20 split (``split_seed``), the same for all variants.
     split_seed : int, default 0
@@ -180,8 +180,10 @@ def run_consistency(
     time_standalone : bool, default True
         Also time one standalone training of the same model (first seed).
     random_state : int, default 0
-    batched : bool, default True
-        Use the ensemble path where the model has one (``attn_lstm``).
+    batched : bool, optional
+        ``None`` (default): the ensemble path where the model has one (``attn_lstm``), the
+        generic path otherwise; ``True`` insists on the ensemble path (a ConfigError for a
+        model without one); ``False``: the generic path for every model.
     n_jobs : int, default 1
         Processes for the generic path.
     device : {"cpu", "cuda", "cuda:N", "mps", "auto"}, optional
@@ -229,7 +231,13 @@ def run_consistency(
     if getattr(data, "labels", None) is None:
         raise DataError("the consistency study needs labelled data (a task with outcomes).")
     params = dict(params or {})
-    params.pop("random_state", None)
+    own = params.pop("random_state", random_state)
+    if own != random_state:  # every variant sets its own: the value would be ignored
+        raise ConfigError(
+            f"random_state={own!r} among the model parameters: a seed study gives each "
+            f"variant its own ({opt('random_state')}, +1, +2, ...); start them there: "
+            f"{opt('random_state', own)}."
+        )
     if device is not None:
         params["device"] = device
     template = make_estimator(model, params)

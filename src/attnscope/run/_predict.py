@@ -23,14 +23,20 @@ __all__ = ["PREDICTION_SUFFIXES", "evaluate_run", "predict_run", "prediction_tar
 PREDICTION_SUFFIXES = (".tsv", ".csv", ".txt", ".tab")
 
 
-def prediction_target(run: str | Path, output: str | Path | None, *, force: bool) -> Path:
+def prediction_target(
+    run: str | Path, output: str | Path | None, *, force: bool, inputs: Any = ()
+) -> Path:
     """The file ``predict`` writes: ``output`` or ``RUN/predictions.tsv``, checked up front.
 
     A text table only (a ``.parquet`` or ``.xlsx`` name got tab-separated text, and
-    ``-o RUN/model.json --force`` replaced the run's model), never a directory, and an
-    existing file only with ``force``.
+    ``-o RUN/model.json --force`` replaced the run's model), never a directory, never one
+    of ``inputs`` (the data predicted and its labels; ``-o data.csv --force`` replaced the
+    data with its predictions), and an existing file only with ``force``.
     """
+    from attnscope._utils.files import check_out_file
+
     target = Path(output) if output is not None else Path(run) / "predictions.tsv"
+    check_out_file(target, inputs)
     if target.is_dir():
         raise ConfigError(f"{target} is a directory; give --output a file name (e.g. p.tsv).")
     if target.suffix.lower() not in PREDICTION_SUFFIXES:
@@ -59,7 +65,8 @@ def predict_run(
 
     from attnscope._utils.files import write_text
 
-    target = prediction_target(run, output, force=force)
+    given = [data_path] if isinstance(data_path, str | Path) else []
+    target = prediction_target(run, output, force=force, inputs=given)
     est = load_model(run)
     data = _read_new(run, data_path, data_format, labels_needed=False)
     proba = est.predict_proba(data)
