@@ -40,7 +40,7 @@ def test_label_col_names_the_column_of_a_labels_file(tmp_path):
     argv = ["fit", str(_bare(tmp_path / "e.csv")), "--labels", str(_sheet(tmp_path / "s.csv"))]
     assert run([*argv, "--label-col", "diagnosis", "--model", "mlp", "--out", str(out), *_FIT]) == 0
     from attnscope.io import read_data
-    from attnscope.io._seqtable import read_label_file
+    from attnscope.io._labelfile import read_label_file
 
     data = read_data(tmp_path / "e.csv", labels=tmp_path / "s.csv", label_col="diagnosis")
     assert [data.class_names[c] for c in data.labels] == _LABELS

@@ -160,7 +160,7 @@ def test_raw_column_suffix_is_the_counted_allele_checked_at_prediction(tmp_path,
 def test_labels_file_without_ids_says_so(tmp_path):
     """Zeng et al.'s .target files: one-hot labels in record order, no ids."""
     from attnscope.errors import DataError
-    from attnscope.io._seqtable import read_label_file
+    from attnscope.io._labelfile import read_label_file
 
     target = tmp_path / "valid.target"
     target.write_text("1\t0\n0\t1\n0\t1\n")

@@ -3,14 +3,12 @@
 from attnscope.data._containers import (
     ALPHABET,
     PAD,
-    ArrayDataset,
     Dataset,
     GenotypeDataset,
-    MultiOmicsDataset,
     SequenceDataset,
     TabularDataset,
-    TimeSeriesDataset,
 )
+from attnscope.data._containers_more import ArrayDataset, MultiOmicsDataset, TimeSeriesDataset
 from attnscope.data._encode import (
     decode_labels,
     encode_labels,

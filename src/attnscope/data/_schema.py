@@ -32,11 +32,10 @@ from attnscope.data._containers import (
     PAD,
     Dataset,
     GenotypeDataset,
-    MultiOmicsDataset,
     SequenceDataset,
     TabularDataset,
-    TimeSeriesDataset,
 )
+from attnscope.data._containers_more import MultiOmicsDataset, TimeSeriesDataset
 from attnscope.errors import AttnscopeWarning, DataError
 
 __all__ = ["align_to_schema", "input_schema"]

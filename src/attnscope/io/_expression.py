@@ -15,12 +15,11 @@ import numpy as np
 
 from attnscope.data import TabularDataset
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
+from attnscope.io._labelfile import join_labels, read_label_file
 from attnscope.io._seqtable import (
     PathLike,
-    join_labels,
     need_file,
     open_text,
-    read_label_file,
     sniff_sep,
 )
 from attnscope.io._tabular import _LABEL_NAMES, _numeric, _unique, build_tabular

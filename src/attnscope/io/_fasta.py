@@ -13,12 +13,11 @@ from attnscope._utils.files import write_text
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import alphabet_fix, invalid_dna_chars
 from attnscope.errors import DataError, UnlabelledSamplesError
+from attnscope.io._labelfile import join_labels, read_label_file
 from attnscope.io._seqtable import (
     PathLike,
-    join_labels,
     need_file,
     open_text,
-    read_label_file,
 )
 
 __all__ = ["read_fasta", "write_fasta"]

@@ -12,12 +12,11 @@ import numpy as np
 from attnscope.data import MultiOmicsDataset, TabularDataset, encode_labels
 from attnscope.errors import AttnscopeWarning, DataError
 from attnscope.io._expression import Orientation, read_expression
+from attnscope.io._labelfile import join_labels, read_label_file
 from attnscope.io._seqtable import (
     PathLike,
-    join_labels,
     open_text,
     read_frame,
-    read_label_file,
 )
 from attnscope.io._tabular import _clean_label
 
@@ -172,7 +171,7 @@ def read_multiomics(
     detected from the labelled ids). The samples are the labelled ones present in at
     least one table, in the labels' order; a sample missing from a table gets a zero row
     there and ``present[i, m] = False``. Labels and samples meet as in every reader
-    (:func:`attnscope.io._seqtable.join_labels`): labelled ids in no table are ignored;
+    (:func:`attnscope.io._labelfile.join_labels`): labelled ids in no table are ignored;
     samples of the tables without a label are dropped with a warning naming them.
 
     Parameters
