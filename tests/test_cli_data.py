@@ -68,9 +68,11 @@ def test_relative_labels_path_survives_moving(dna, tmp_path, monkeypatch, capsys
     stored = tomllib.loads((tmp_path / "from_cfg" / "config.toml").read_text())
     assert stored["data"]["labels"] == str(dna / "labels.tsv")
     # a sequence table: the run's --labels does not apply there and is not used
-    assert run(["evaluate", "run", str(dna / "table.csv"), "--no-trust"]) == 0
+    assert run(["evaluate", "run", str(dna / "table.csv"), "--no-trust", "--force"]) == 0
     capsys.readouterr()
-    code = run(["evaluate", "run", str(dna / "table.csv"), "--labels", str(dna / "labels.tsv")])
+    code = run(
+        ["evaluate", "run", str(dna / "table.csv"), "--labels", str(dna / "labels.tsv"), "--force"]
+    )
     assert code == 2 and "--labels does not apply to seqtable" in capsys.readouterr().err
 
 

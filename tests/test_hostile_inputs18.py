@@ -185,3 +185,26 @@ def test_piped_tables_keep_their_column_names(capsys):
     out = capsys.readouterr().out
     assert all(name in out for name in names)
     assert max(len(line) for line in out.splitlines()) < 400  # the content's width, not 10,000
+
+
+def test_evaluate_replaces_an_earlier_evaluation_only_with_force(tmp_path, capsys):
+    """evaluate rewrote trust.json (from 'trust' or an earlier evaluate) and metrics.json's
+    evaluate entry without --force, while 'trust' refused the same overwrite."""
+    from _hostile import one_error
+    from attnscope.cli import run
+
+    table = tmp_path / "t.csv"
+    rows = ["id,label,g1,g2,g3"]
+    rows += [f"s{i},{'ab'[i % 2]},{i % 3},{i % 5},{i % 7}" for i in range(30)]
+    table.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    fit = ["fit", str(table), "--model", "mlp", "--label-col", "label", "--out", str(out)]
+    assert run([*fit, "--set", "epochs=1", "--no-baselines", "-q"]) == 0
+    evaluate = ["evaluate", str(out), "--methods", "saliency", "--n-samples", "3", "-q"]
+    assert run(evaluate) == 0
+    before = {f: (out / f).read_text() for f in ("trust.json", "metrics.json")}
+    line = one_error(run([*evaluate, "--all-samples"]), capsys.readouterr().err)
+    assert "--force" in line and "trust.json" in line
+    assert {f: (out / f).read_text() for f in before} == before
+    assert run([*evaluate, "--all-samples", "--force"]) == 0
+    assert (out / "metrics.json").read_text() != before["metrics.json"]

@@ -353,7 +353,7 @@ def test_a_file_named_like_the_attributions_folder_is_named(table_run, tmp_path,
     [
         (["trust", "{run}", "--methods", "attention", "--force"], "no method of --methods applies"),
         (
-            ["evaluate", "{run}", "{data}", "--methods", "attention"],
+            ["evaluate", "{run}", "{data}", "--methods", "attention", "--force"],
             "MLPClassifier has no attention",
         ),
         (["trust", "{run}", "--methods", ",", "--force"], "--methods names no method"),

@@ -45,7 +45,8 @@ def test_evaluate_scores_held_out_samples_only(fitted_run, dna):
         result["metrics"]["scope"]
         == "held-out: 30 samples (90 training samples of the given data excluded)"
     )
-    everything = evaluate_run(fitted_run, dna, trust=False, all_samples=True)["metrics"]
+    everything = evaluate_run(fitted_run, dna, trust=False, all_samples=True, force=True)
+    everything = everything["metrics"]
     assert everything["n_samples"] == 120 and everything["scope"].startswith("ALL samples: 120")
     saved = json.loads((fitted_run / "metrics.json").read_text())["evaluate"]
     assert saved["scope"].startswith("ALL samples")

@@ -89,6 +89,9 @@ def register(app: typer.Typer) -> None:
         all_samples: AllSamplesOpt = False,
         device: DeviceOpt = None,
         report: Annotated[bool, typer.Option(help="Also write report.html.")] = False,
+        force: Annotated[
+            bool, typer.Option(help="Replace an earlier evaluation and trust.json.")
+        ] = False,
     ) -> None:
         """Predictive metrics (metrics.json), then explanation trust figures (trust.json).
 
@@ -121,6 +124,7 @@ def register(app: typer.Typer) -> None:
                 device=device,
                 on_metrics=_print_metrics,
                 progress=progress,
+                force=force,
             )
         if result.get("trust"):
             console().print(trust_rows_table(result["trust"]))

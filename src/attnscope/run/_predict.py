@@ -91,13 +91,16 @@ def evaluate_run(
     device: str | None = None,
     on_metrics: Any = None,
     progress: Any = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Predictive metrics into ``metrics.json`` and the trust table into ``trust.json``.
 
     Only the samples the run did not train on are scored (``split.json``) unless
     ``all_samples``; ``metrics["scope"]`` says which. Every option is checked before
-    anything is written. ``on_metrics(metrics)`` is called before the (slower) trust table
-    starts; ``progress`` is passed to :func:`attnscope.trust.trust_table`.
+    anything is written; an earlier evaluation (``metrics.json``'s ``evaluate`` entry) or
+    trust table (``trust.json``, from ``trust`` too) is replaced only with ``force``.
+    ``on_metrics(metrics)`` is called before the (slower) trust table starts;
+    ``progress`` is passed to :func:`attnscope.trust.trust_table`.
     """
     from attnscope.run._explain import held_out, trust_run
 
@@ -111,6 +114,15 @@ def evaluate_run(
         methods = [canonical_method(m, est) for m in methods]
     data = _read_new(run, data_path, data_format, labels_needed=True)
     data, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
+    if not force:
+        kept = [run / "trust.json"] if trust and (run / "trust.json").exists() else []
+        if "evaluate" in _read_json(run / "metrics.json"):
+            kept.append(run / "metrics.json")
+        if kept:
+            raise ConfigError(
+                f"{' and '.join(map(str, kept))}: an earlier evaluation or trust table would "
+                "be replaced; pass --force to replace it (--no-trust keeps trust.json)."
+            )
     metrics = {**_scores(est, data), "scope": scope}
     if on_metrics is not None:
         on_metrics(metrics)
