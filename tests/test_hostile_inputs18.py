@@ -208,3 +208,16 @@ def test_evaluate_replaces_an_earlier_evaluation_only_with_force(tmp_path, capsy
     assert {f: (out / f).read_text() for f in before} == before
     assert run([*evaluate, "--all-samples", "--force"]) == 0
     assert (out / "metrics.json").read_text() != before["metrics.json"]
+
+
+def test_fit_with_no_epoch_says_the_model_is_untrained(tmp_path, capsys):
+    from attnscope.cli import run
+
+    table = tmp_path / "t.csv"
+    rows = ["id,label,g1,g2"] + [f"s{i},{'ab'[i % 2]},{i % 3},{i % 5}" for i in range(20)]
+    table.write_text("\n".join(rows) + "\n")
+    argv = ["fit", str(table), "--model", "mlp", "--label-col", "label", "--no-baselines"]
+    assert run([*argv, "--out", str(tmp_path / "r0"), "--set", "epochs=0"]) == 0
+    assert "epochs=0: no training epoch ran" in capsys.readouterr().out
+    assert run([*argv, "--out", str(tmp_path / "r1"), "--set", "epochs=1"]) == 0
+    assert "no training epoch" not in capsys.readouterr().out

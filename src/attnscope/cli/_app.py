@@ -307,6 +307,11 @@ def fit(
         return
     con = console()
     con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
+    if params.get("epochs") == 0:
+        con.print(
+            "  epochs=0: no training epoch ran; the saved model is its starting point "
+            "(initial weights, or the init_C regression where the model has one)"
+        )
     for key, value in summary.get("test", {}).items():
         if isinstance(value, float):
             con.print(f"  test {key}: {value:.4f}")

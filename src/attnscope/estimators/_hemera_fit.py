@@ -203,7 +203,11 @@ def gate_probe_init(
     if not C > 0:
         raise ConfigError(f"init_C must be a positive number (or None), got {C}.")
     if len(np.unique(y)) != 2:
-        raise ConfigError("init_C (HEMERA) fits a binary logistic regression: it needs 2 classes.")
+        raise ConfigError(
+            "init_C (HEMERA) fits a binary logistic regression: it needs 2 classes, the "
+            f"training labels have {len(np.unique(y))}; give a binary trait (e.g. one class "
+            "against the rest) or init_C=None."
+        )
     called = (tokens >= GENOTYPE_OFFSET) & (tokens < N_TOKENS)
     dosage = torch.where(called, tokens.long() - GENOTYPE_OFFSET, 0).double()
     mean = dosage.sum(0) / called.sum(0).clamp_min(1)
