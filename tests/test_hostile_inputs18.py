@@ -221,3 +221,17 @@ def test_fit_with_no_epoch_says_the_model_is_untrained(tmp_path, capsys):
     assert "epochs=0: no training epoch ran" in capsys.readouterr().out
     assert run([*argv, "--out", str(tmp_path / "r1"), "--set", "epochs=1"]) == 0
     assert "no training epoch" not in capsys.readouterr().out
+
+
+def test_count_table_names_repeated_samples_and_snps(tmp_path):
+    from attnscope.errors import DataError
+    from attnscope.io import read_dosage
+
+    path = _raw(tmp_path / "c.raw", ["1"] * 10)
+    text = path.read_text()
+    path.write_text(text.replace("s3 ", "s2 ", 1))
+    with pytest.raises(DataError, match=r"duplicate sample ids \['s2'\]"):
+        read_dosage(path)
+    path.write_text(text.replace("rs1_A", "rs0_A", 1))
+    with pytest.raises(DataError, match=r"duplicate SNP ids \['rs0_A'\]"):
+        read_dosage(path)

@@ -21,6 +21,7 @@ from attnscope.data import GenotypeDataset
 from attnscope.errors import DataError
 from attnscope.io._genotype_qc import _MISSING_TOKENS, code_phenotype, sample_labels
 from attnscope.io._seqtable import need_file, sniff_sep
+from attnscope.io._tabular import _unique
 from attnscope.io._textio import read_csv
 
 __all__ = ["PLINK_RAW_COLUMNS", "is_plink_raw_header", "read_dosage"]
@@ -85,6 +86,7 @@ def read_dosage(
         frame = read_csv(
             p,
             sep=sep,
+            header=None,  # the header row as written: pandas renames repeated names (.1)
             dtype=str,
             keep_default_na=False,
             **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
@@ -93,7 +95,8 @@ def read_dosage(
         raise DataError(
             f"{p}: the table is empty; give a header row and one row per sample."
         ) from exc
-    cols = [str(c).strip() for c in frame.columns]
+    cols = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:].set_axis(cols, axis=1)
     plink = tuple(cols[:6]) == PLINK_RAW_COLUMNS
     first_snp = 6 if plink else 1
     if frame.empty or len(cols) <= first_snp:
@@ -102,11 +105,11 @@ def read_dosage(
     id_col = 1 if plink else 0
     samples = frame.iloc[:, id_col].str.strip().to_numpy(dtype=str)
     snp_ids = np.asarray(cols[first_snp:], dtype=str)
-    for names, what, where in ((samples, "sample id", "rows"), (snp_ids, "SNP", "columns")):
-        uniq, counts = np.unique(names, return_counts=True)
-        if (counts > 1).any() or "" in uniq:
-            bad = "''" if "" in uniq else repr(str(uniq[counts > 1][0]))
-            raise DataError(f"{p}: {what} {bad} is empty or repeated; give unique {where} names.")
+    blank = np.flatnonzero(samples == "")
+    if blank.size:
+        raise DataError(f"{p}, line {int(blank[0]) + 2}: no sample id; give every row an id.")
+    _unique(samples.tolist(), p, "sample ids")
+    _unique(snp_ids.tolist(), p, "SNP ids")
     genotypes = _counts(p, frame.iloc[:, first_snp:].to_numpy(dtype=str), samples, snp_ids)
     snp_ids, counted = _split_allele(snp_ids, any_suffix=plink)
     codes: np.ndarray | None = None
@@ -152,16 +155,13 @@ def _split_allele(names: np.ndarray, *, any_suffix: bool) -> tuple[np.ndarray, n
     suffix is made of A, C, G, T (BGLR's ``rs3683945_G``). Names kept whole (and None)
     when a column has no suffix or two columns would get one id.
     """
-    import re
+    import pandas as pd
 
     pattern = r"^(.+)_([^_]+)$" if any_suffix else r"^(.+)_([ACGTacgt]+)$"
-    parts = [re.match(pattern, name) for name in names.tolist()]
-    if not all(parts):
+    parts = pd.Series(names).str.extract(pattern)
+    if parts.isna().any().any() or parts[0].duplicated().any():
         return names, None
-    ids = np.array([m.group(1) for m in parts if m], dtype=str)
-    if np.unique(ids).size != ids.size:
-        return names, None
-    return ids, np.char.upper(np.array([m.group(2) for m in parts if m], dtype=str))
+    return parts[0].to_numpy(dtype=str), parts[1].str.upper().to_numpy(dtype=str)
 
 
 def _counts(path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray) -> np.ndarray:
@@ -174,12 +174,13 @@ def _counts(path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray
     for count in (0, 1, 2):
         values[number == count] = count
     values[np.isin(np.char.lower(uniq), [*_MISSING_TOKENS, ""])] = -1
-    out = values[inverse.reshape(cells.shape)]
+    inverse = inverse.reshape(cells.shape)
+    out = values[inverse]
     bad = np.argwhere(out == -2)
     if bad.size:
         r, c = bad[0]
         cell = str(cells[r, c]).strip()
-        imputed = float(number[inverse.reshape(cells.shape)[r, c]])
+        imputed = float(number[inverse[r, c]])
         hint = (
             "an imputed dosage: round it to a hard call (plink2 --export A with "
             "--hard-call-threshold, or round() in R / pandas)"
