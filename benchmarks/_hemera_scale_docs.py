@@ -7,6 +7,11 @@ from typing import Any
 
 __all__ = ["markdown"]
 
+#: HEMERA's cohort (27,254 people x 378,866 SNPs) fitted by ``attnscope fit --stream`` with
+#: the CLI's test share and the estimator's validation share: the plan's sizes.
+PLAN = {"n_people": 27_254, "n_snps": 378_866, "test_size": 0.2, "val_size": 0.1}
+PLAN_RANKS = (1, 4, 8, 16, 32)
+
 
 def markdown(results: dict[str, Any]) -> str:
     """README section generated from ``results/hemera_scale.json``."""
@@ -47,7 +52,7 @@ def markdown(results: dict[str, Any]) -> str:
             ]
     for (dataset, _), metrics in by_key.items():
         if dataset.startswith("cohort") and "epoch_seconds_derived" in metrics:
-            lines += ["", *_cohort_lines(metrics)]
+            lines += ["", *_cohort_lines(metrics), "", *_plan_lines(metrics)]
     return "\n".join(lines) + "\n"
 
 
@@ -87,4 +92,32 @@ def _cohort_lines(metrics: dict[str, Any]) -> list[str]:
         f"{metrics['forward_seconds_per_sample']['mean']:.2f} s |",
         f"| one epoch: QC + {r['n_fit']:,} trained + {r['n_val']:,} validated (**derived**) | "
         f"{r['mean'] / 3600:.1f} h |",
+    ]
+
+
+def _plan_lines(metrics: dict[str, Any]) -> list[str]:
+    """Hours per epoch of HEMERA's cohort on N data-parallel ranks, from the measured parts."""
+    r = metrics["epoch_seconds_derived"]
+    n_train = round(PLAN["n_people"] * (1 - PLAN["test_size"]))
+    n_val = round(n_train * PLAN["val_size"])
+    n_fit, n_test = n_train - n_val, PLAN["n_people"] - n_train
+    qc = metrics["qc_pass_seconds"]["mean"] * n_fit / r["n_fit"]  # one pass over the people
+    train = metrics["train_seconds_per_sample"]["mean"] + metrics["read_seconds_per_sample"]["mean"]
+    forward = metrics["forward_seconds_per_sample"]["mean"] + r["first_fetch_seconds"] / min(
+        256, r["n_samples"]
+    )
+    hours = [(qc + n_fit * train / n + n_val * forward) / 3600 for n in PLAN_RANKS]
+    return [
+        f"**Plan (an estimate from the rows above, not measured):** HEMERA's cohort, "
+        f"{PLAN['n_people']:,} x {PLAN['n_snps']:,}, through `attnscope fit --stream` (test "
+        f"share {PLAN['test_size']}: {n_train:,} trained on, of which {n_val:,} validate; "
+        f"{n_fit:,} fitted). Per epoch on N ranks = QC pass ({qc:.0f} s, every rank) + "
+        f"{n_fit:,} x {train:.2f} s / N (training and reading, split by DDP) + {n_val:,} x "
+        f"{forward:.2f} s (validation, every rank); scoring the {n_test:,} test people adds "
+        f"{n_test * forward / 3600:.1f} h once. A GPU rank is faster per individual; measure "
+        "it with `python benchmarks/hemera_scale.py --cohort --device cuda --batches 20`.",
+        "",
+        "| ranks N | " + " | ".join(str(n) for n in PLAN_RANKS) + " |",
+        "|---|" + "---:|" * len(PLAN_RANKS),
+        "| hours per epoch (estimate) | " + " | ".join(f"{h:.1f}" for h in hours) + " |",
     ]
