@@ -187,6 +187,20 @@ def test_pretrain_mlm_learns() -> None:
     assert losses[-1] < losses[0] - 0.1
 
 
+def test_pretrain_mlm_reports_each_epoch_when_verbose(capsys) -> None:
+    # minutes of pre-training on a cohort were silent, even with --verbose
+    tok = genotype_tokens(torch.as_tensor(_genotypes(16, 10)))
+    opts = {"mask_token": MASK, "maskable": range(4, 7), "epochs": 2, "batch_size": 8}
+    pretrain_mlm(HEMERA(10, 2), tok, verbose=True, **opts)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" mlm_loss=")[0] for line in lines] == [
+        "pre-training (MLM): epoch 1/2",
+        "pre-training (MLM): epoch 2/2",
+    ]
+    pretrain_mlm(HEMERA(10, 2), tok, **opts)
+    assert capsys.readouterr().err == ""
+
+
 # -- estimator ---------------------------------------------------------------------------
 def test_qc_mask() -> None:
     g = np.array([[0, 0, 2, -1], [0, 1, 2, -1], [0, 1, 2, 1], [0, 0, 2, 0]], dtype=np.int8)

@@ -87,6 +87,22 @@ def test_without_validation_the_last_epoch_is_kept():
     assert history.best_epoch == 2 and not history.stopped_early
 
 
+def test_verbose_fit_off_a_terminal_writes_one_line_per_epoch(capsys):
+    # a log file or batch job gets a plain line per epoch, not a bar nor silence
+    module = _Linear()
+    x, y = _blobs(64, 2)
+    xv, yv = _blobs(32, 3)
+    config = TrainConfig(epochs=3, batch_size=16, verbose=True)
+    fit_module(module, (x,), y, config=config, val_inputs=(xv,), val_y=yv)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(" train_loss=")[0] for line in lines] == [
+        f"training: epoch {k}/3" for k in (1, 2, 3)
+    ]
+    assert all("val_loss=" in line and line.endswith(" s)") for line in lines)
+    fit_module(module, (x,), y, config=TrainConfig(epochs=2, batch_size=16))
+    assert capsys.readouterr().err == ""  # quiet unless verbose
+
+
 def test_train_config_rejects_bad_values():
     with pytest.raises(ConfigError, match="optimizer"):
         TrainConfig(optimizer="sgd")

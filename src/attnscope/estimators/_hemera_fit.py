@@ -165,6 +165,7 @@ def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
             device=est.device,
             generator=gen,
             parameters=est._param_groups(module),
+            verbose=bool(est.verbose),
         )
         # The frequencies are data, not weights: keep them as set above.
 

@@ -2,11 +2,13 @@
 
 Used by :func:`attnscope.train._loop._train` only: the batch fetcher (streamed inputs read
 ahead, batches sharded under DDP), the best weights per member, the validation scores of
-an epoch, the rich progress bar and per-member gradient clipping.
+an epoch, the epoch progress (a bar on a terminal, lines elsewhere) and per-member
+gradient clipping.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,7 +102,9 @@ def _has_batchnorm(module: nn.Module) -> bool:
 
 
 class _RichProgress:
-    def __init__(self, total: int) -> None:
+    """A transient bar on a terminal: epochs done, elapsed time, the last epoch's losses."""
+
+    def __init__(self, total: int, label: str = "training") -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -110,7 +114,7 @@ class _RichProgress:
         )
 
         self._p = Progress(
-            TextColumn("training"),
+            TextColumn(label),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -118,7 +122,7 @@ class _RichProgress:
             transient=True,
         )
         self._p.start()
-        self._task = self._p.add_task("fit", total=total, info="")
+        self._task = self._p.add_task(label, total=total, info="")
 
     def update(self, n: int, **info: float) -> None:
         self._p.update(self._task, advance=n, info=" ".join(f"{k}={v}" for k, v in info.items()))
@@ -127,12 +131,35 @@ class _RichProgress:
         self._p.stop()
 
 
-def _progress(verbose: bool, total: int) -> _RichProgress | None:
+class _LineProgress:
+    """Off a terminal (a log file, a batch job): one plain line per epoch on stderr."""
+
+    def __init__(self, total: int, label: str = "training") -> None:
+        self._total, self._label, self._done = total, label, 0
+        self._start = time.perf_counter()
+
+    def update(self, n: int, **info: float) -> None:
+        import sys
+
+        self._done += n
+        parts = [f"{self._label}: epoch {self._done}/{self._total}"]
+        parts += [f"{k}={v}" for k, v in info.items()]
+        parts.append(f"({time.perf_counter() - self._start:.0f} s)")
+        print(" ".join(parts), file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(
+    verbose: bool, total: int, label: str = "training"
+) -> _RichProgress | _LineProgress | None:
+    """The epoch progress of a verbose fit: a bar on a terminal, plain lines elsewhere."""
     import sys
 
-    if not verbose or not sys.stderr.isatty():
+    if not verbose:
         return None
-    return _RichProgress(total)
+    return _RichProgress(total, label) if sys.stderr.isatty() else _LineProgress(total, label)
 
 
 def _clip_per_member(params: list[nn.Parameter], max_norm: float) -> None:

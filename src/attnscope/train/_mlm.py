@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from attnscope.core import iter_batches, resolve_device
 from attnscope.errors import ConfigError
 from attnscope.train._loop import History
+from attnscope.train._loop_parts import _progress
 from attnscope.train._stream import batch_fetcher
 
 __all__ = ["mask_tokens", "pretrain_mlm"]
@@ -74,6 +75,7 @@ def pretrain_mlm(
     device: str = "cpu",
     generator: torch.Generator | None = None,
     parameters: Sequence[nn.Parameter] | Sequence[dict[str, Any]] | None = None,
+    verbose: bool = False,
 ) -> History:
     """Stage-1 pre-training: predict hidden tokens (AdamW with AMSGrad).
 
@@ -96,6 +98,8 @@ def pretrain_mlm(
     parameters : sequence of Parameter or of dict, optional
         What to optimise (dicts: optimiser parameter groups); default every trainable
         parameter of ``module``.
+    verbose : bool, default False
+        Report each epoch (a bar on a terminal, a line on stderr elsewhere).
 
     Returns
     -------
@@ -119,6 +123,7 @@ def pretrain_mlm(
     opt = torch.optim.AdamW(groups, lr=lr, weight_decay=weight_decay, amsgrad=True)
     history = History()
     n = int(tokens.shape[0])
+    progress = _progress(verbose, epochs, "pre-training (MLM)")
     for epoch in range(epochs):
         module.train()
         order = torch.randperm(n, generator=generator)
@@ -155,6 +160,10 @@ def pretrain_mlm(
                 "mlm_accuracy": correct / max(count, 1),
             }
         )
+        if progress is not None:
+            progress.update(1, mlm_loss=round(loss_sum / max(count, 1), 4))
+    if progress is not None:
+        progress.close()
     history.best_epoch = epochs - 1
     module.eval()
     history.seconds = time.perf_counter() - start
