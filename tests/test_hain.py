@@ -205,6 +205,48 @@ def test_soft_clusters_when_names_do_not_match(sim):
     assert attribute(est, small, method="hierarchical").values.shape == (60, 200)
 
 
+@pytest.mark.parametrize("soft", [False, True])
+def test_sqrt_size_pooling_scales_each_group_token_by_its_size(soft):
+    # out(p) = W p + b, so scaling group s's pooled values by sqrt(n_s) scales W p by it
+    if soft:
+        gi, si = torch.arange(5).repeat_interleave(2), torch.arange(2).repeat(5)
+    else:
+        gi, si = torch.tensor([0, 1, 1, 2, 3, 4]), torch.tensor([0, 0, 1, 1, 1, 2])
+    sizes = torch.bincount(si).float()
+    opts = {"dim": 8, "n_heads": 2, "key_dim": 4, "soft_clusters": soft}
+    torch.manual_seed(0)
+    mean = HAIN(5, 2, gi, si, len(sizes), **opts).eval()
+    scaled = HAIN(5, 2, gi, si, len(sizes), pool_scale="sqrt_size", **opts).eval()
+    scaled.load_state_dict(mean.state_dict())  # the gain is not a saved weight
+    z = torch.randn(3, 5)
+    (tok_mean, a_mean), (tok_scaled, a_scaled) = mean.genes(z), scaled.genes(z)
+    offset = mean.genes.group_embedding + mean.genes.out.bias.view(1, 1, -1)
+    torch.testing.assert_close(a_scaled, a_mean)  # attention is untouched
+    torch.testing.assert_close(
+        tok_scaled - offset, (tok_mean - offset) * sizes.sqrt().view(1, -1, 1)
+    )
+
+
+def test_pool_scale_auto_scales_soft_clusters_only(fitted, sim):
+    assert fitted.spec_["pool_scale"] == "mean"  # gene sets
+    soft = HAINClassifier(dim=8, n_clusters=3, epochs=1).fit(sim.subset(np.arange(60)))
+    assert soft.spec_["pool_scale"] == "sqrt_size"
+    gain = soft.module_.genes.pool_gain.flatten()  # every cluster holds all 200 genes
+    torch.testing.assert_close(gain, torch.full((3,), 200**0.5))
+
+
+def test_pool_scale_is_saved_with_the_model(sim, tmp_path):
+    train = sim.subset(np.arange(60))
+    est = HAINClassifier(dim=8, n_clusters=3, epochs=2, pool_scale="sqrt_size").fit(train)
+    assert est.spec_["pool_scale"] == "sqrt_size"
+    est.save(tmp_path / "run")
+    loaded = get_estimator_class("hain").load(tmp_path / "run")
+    x = sim.subset(np.arange(60, 80))
+    np.testing.assert_allclose(loaded.predict_proba(x), est.predict_proba(x), atol=1e-6)
+    with pytest.raises(ConfigError, match="pool_scale"):
+        HAINClassifier(pool_scale="sum", epochs=1).fit(train)
+
+
 def test_bad_params_raise_config_error(sim):
     with pytest.raises(ConfigError, match="multiple of n_heads"):
         HAINClassifier(dim=10, n_heads=4, epochs=1).fit(sim.subset(np.arange(40)))

@@ -65,6 +65,13 @@ class HAINClassifier(BaseClassifier):
         the nearest other-class prototype (subtracted).
     sparsity_weight : float, default 0.0
         Weight of the mean entropy of the gene attention inside each group.
+    pool_scale : {"auto", "mean", "sqrt_size"}, default "auto"
+        A group token is the attention-weighted mean of its genes' values; ``"sqrt_size"``
+        multiplies it by the square root of the group's size, so that a large group does
+        not start with a token that barely varies between samples (see
+        :class:`attnscope.models.hain.GenePooling`). ``"auto"``: ``"sqrt_size"`` with soft
+        clusters (each holds every gene), ``"mean"`` with gene sets. Chosen on inner
+        validation splits of Golub and SRBCT training folds (docs/tutorials/expression.md).
     dropout : float, default 0.1
     epochs, batch_size, lr, ..., verbose
         Training options of :class:`~attnscope.estimators.BaseClassifier`
@@ -97,6 +104,7 @@ class HAINClassifier(BaseClassifier):
         cluster_weight: float = 0.5,
         separation_weight: float = 0.05,
         sparsity_weight: float = 0.0,
+        pool_scale: str = "auto",
         dropout: float = 0.1,
         epochs: int = 100,
         batch_size: int = 64,
@@ -143,6 +151,7 @@ class HAINClassifier(BaseClassifier):
         self.cluster_weight = cluster_weight
         self.separation_weight = separation_weight
         self.sparsity_weight = sparsity_weight
+        self.pool_scale = pool_scale
         self.dropout = dropout
 
     _dataset_from_arrays = MLPClassifier._dataset_from_arrays  # type: ignore[assignment]
@@ -181,6 +190,7 @@ class HAINClassifier(BaseClassifier):
             if coverage >= self.min_coverage and len(groups) > 1:
                 spec.update(
                     grouping="gene_sets",
+                    pool_scale="mean" if self.pool_scale == "auto" else str(self.pool_scale),
                     group_names=groups,
                     gene_index=gi.tolist(),
                     group_index=si.tolist(),
@@ -195,6 +205,7 @@ class HAINClassifier(BaseClassifier):
                 stacklevel=3,
             )
         spec["group_names"] = [f"cluster_{k}" for k in range(int(self.n_clusters))]
+        spec["pool_scale"] = "sqrt_size" if self.pool_scale == "auto" else str(self.pool_scale)
         return spec
 
     def _build_module(self, spec: dict[str, Any]) -> nn.Module:

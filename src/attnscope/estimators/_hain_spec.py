@@ -81,6 +81,10 @@ def check_params(est: HAINClassifier) -> None:
     for key in ("n_heads", "dim", "key_dim", "n_clusters", "prototypes_per_class"):
         if int(getattr(est, key)) < 1:
             raise ConfigError(f"{key} must be a positive integer, got {getattr(est, key)!r}.")
+    if est.pool_scale not in ("auto", "mean", "sqrt_size"):
+        raise ConfigError(
+            f"pool_scale must be 'auto', 'mean' or 'sqrt_size', got {est.pool_scale!r}."
+        )
     if est.dim % est.n_heads:
         raise ConfigError(
             f"dim ({est.dim}) must be a multiple of n_heads ({est.n_heads}); "
@@ -109,6 +113,7 @@ def build_module(est: HAINClassifier, spec: dict[str, Any]) -> nn.Module:
         prototypes_per_class=spec["prototypes_per_class"],
         dropout=spec["dropout"],
         soft_clusters=soft,
+        pool_scale=spec.get("pool_scale", "mean"),  # models saved before the option: mean
     )
 
 

@@ -77,6 +77,11 @@ class GenePooling(nn.Module):
     soft_clusters : bool
         Add ``log softmax`` of a learned gene -> group assignment to the scores (used when
         every gene is paired with every cluster, i.e. no gene sets).
+    pool_scale : {"mean", "sqrt_size"}, default "mean"
+        ``"mean"``: a group token pools its genes' values as an attention-weighted mean.
+        ``"sqrt_size"``: that mean times the square root of the group's size, so that under
+        spread attention a token's sample-to-sample spread does not shrink with the group
+        (a mean of 7,129 independent genes is ~84x smaller than one gene).
     """
 
     gene_index: Tensor
@@ -93,6 +98,7 @@ class GenePooling(nn.Module):
         n_heads: int,
         key_dim: int,
         soft_clusters: bool,
+        pool_scale: str = "mean",
     ) -> None:
         super().__init__()
         self.n_groups = n_groups
@@ -100,6 +106,9 @@ class GenePooling(nn.Module):
         self.key_dim = key_dim
         self.register_buffer("gene_index", gene_index.long())
         self.register_buffer("group_index", group_index.long())
+        sizes = torch.bincount(group_index.long(), minlength=n_groups).clamp_min(1).float()
+        gain = sizes.sqrt() if pool_scale == "sqrt_size" else torch.ones(n_groups)
+        self.register_buffer("pool_gain", gain.view(1, n_groups, 1), persistent=False)
         self.gene_vector = nn.Parameter(torch.randn(n_genes, dim) / math.sqrt(dim))
         self.gene_embedding = nn.Parameter(0.1 * torch.randn(n_genes, dim) / math.sqrt(dim))
         self.query = nn.Parameter(torch.randn(n_groups, n_heads, key_dim) / math.sqrt(key_dim))
@@ -142,13 +151,13 @@ class GenePooling(nn.Module):
             values = z.unsqueeze(-1) * self.value(self.gene_vector) + self.value(
                 self.gene_embedding
             )  # B G H
-            pooled = (grid_alpha * values.unsqueeze(2)).sum(1)  # B S H
+            pooled = (grid_alpha * values.unsqueeze(2)).sum(1) * self.pool_gain  # B S H
             return self.group_embedding + self.out(pooled), grid_alpha.view(b, -1, h)
         zp = z[:, gi].unsqueeze(-1)  # B P 1
         alpha = segment_softmax(zp * slope + shift, si, self.n_groups)  # B P H
         values = zp * self.value(self.gene_vector)[gi] + self.value(self.gene_embedding)[gi]
         pooled = z.new_zeros((z.shape[0], self.n_groups, h)).index_add(1, si, alpha * values)
-        return self.group_embedding + self.out(pooled), alpha
+        return self.group_embedding + self.out(pooled * self.pool_gain), alpha
 
 
 class TransformerBlock(nn.Module):
@@ -231,6 +240,8 @@ class HAIN(nn.Module):
     dropout : float, default 0.1
     soft_clusters : bool, default False
         Pairs list every gene with every cluster and a learned assignment weights them.
+    pool_scale : {"mean", "sqrt_size"}, default "mean"
+        How a group token pools its genes (see :class:`GenePooling`).
 
     Notes
     -----
@@ -259,6 +270,7 @@ class HAIN(nn.Module):
         prototypes_per_class: int = 3,
         dropout: float = 0.1,
         soft_clusters: bool = False,
+        pool_scale: str = "mean",
     ) -> None:
         super().__init__()
         self.n_genes, self.n_groups = n_genes, n_groups
@@ -273,6 +285,7 @@ class HAIN(nn.Module):
             n_heads=n_heads,
             key_dim=key_dim,
             soft_clusters=soft_clusters,
+            pool_scale=pool_scale,
         )
         self.block = TransformerBlock(dim, n_heads, dropout=dropout)
         self.pool = AttentionPool(dim, n_heads, key_dim)
@@ -335,7 +348,7 @@ class HAIN(nn.Module):
         z = (x - self.mean) / self.scale
         tokens, alpha = gp(z)
         _, beta = self.pool(self.block(tokens))
-        sent = alpha * z[:, gi].unsqueeze(-1) * gp.value(gp.gene_vector)[gi]  # B P H
+        sent = alpha * z[:, gi].unsqueeze(-1) * gp.value(gp.gene_vector)[gi] * gp.pool_gain[0, si]
         norm = (sent @ gp.out.weight.T).norm(dim=-1)  # B P
         flow = norm * beta.mean(-1)[:, si]
         return gp.per_gene(flow)
