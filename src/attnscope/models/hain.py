@@ -86,6 +86,7 @@ class GenePooling(nn.Module):
 
     gene_index: Tensor
     group_index: Tensor
+    pool_gain: Tensor
 
     def __init__(
         self,
