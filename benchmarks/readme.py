@@ -23,6 +23,7 @@ ORDER = [
     "trust_speed",
     "attngen",
     "hain",
+    "hain_pool_scale",
     "hemera",
     "hemera_scale",
     "consistency",
