@@ -262,7 +262,7 @@ def _long_rows(edit=lambda i, r: r, sep: str = ",") -> str:
         (
             lambda i, r: [r[0], r[1].replace(".", ","), *r[2:]],
             ";",
-            "time '1,5' is neither a number of hours nor HH:MM. It has a decimal comma",
+            "time '1,5' is neither a number of hours nor HH:MM[:SS]. It has a decimal comma",
         ),
         (
             lambda i, r: [r[0], f"2020-01-01 0{r[1][0]}:00", *r[2:]],

@@ -275,6 +275,20 @@ def test_long_csv_bad_input(tmp_path):
         read_long_timeseries(path)
 
 
+def test_clock_times_with_seconds(tmp_path):
+    # exports from hospital systems write HH:MM:SS; they were refused
+    from attnscope.io._timegrid import parse_times
+
+    hours, ok = parse_times(["00:30:00", "36:15:30", "1:05", "2.5", "01:60:00", "1:2:3", "7:00:60"])
+    assert ok.tolist() == [True, True, True, True, False, False, False]
+    np.testing.assert_allclose(hours[:4], [0.5, 36 + 15 / 60 + 30 / 3600, 1 + 5 / 60, 2.5])
+    path = tmp_path / "long.csv"
+    path.write_text("id,time,variable,value\na,00:00:00,hr,70\na,01:30:00,hr,80\n")
+    data = read_long_timeseries(path)
+    assert data.values.shape == (1, 2, 1)
+    np.testing.assert_allclose(data.values[0, :, 0], [70, 80])
+
+
 def test_grid_edges():
     values, mask, times = grid_observations(
         np.array([0, 0, 0, 0]),

@@ -1,8 +1,8 @@
 """Clinical time series in long format: one row per observation (id, time, variable, value).
 
 The table needs the columns ``id``, ``time``, ``variable`` and ``value`` (any case; comma
-or tab separated). ``time`` is numeric hours since the start of the stay or ``HH:MM``
-(hours may exceed 24). Observations are gridded exactly as PhysioNet records are (see
+or tab separated). ``time`` is numeric hours since the start of the stay, ``HH:MM`` or
+``HH:MM:SS`` (hours may exceed 24). Observations are gridded exactly as PhysioNet records are (see
 :func:`attnscope.io.grid_observations`): bin means, an observed mask, forward fill within a
 stay and 0 before the first observation; negative times and times after ``hours`` are
 dropped. Stays keep the order in which their ids first appear.
@@ -114,7 +114,7 @@ def read_long_timeseries(
         what = (
             f"the time is {_MISSING}"
             if cell == _MISSING
-            else f"time {cell} is neither a number of hours nor HH:MM"
+            else f"time {cell} is neither a number of hours nor HH:MM[:SS]"
         )
         fix = number_hint(table[lower["time"]].iloc[bad]) or (
             "Dates are not read: write hours since the start of each stay."

@@ -34,12 +34,13 @@ __all__ = ["TimeSeriesNormalizer", "forward_fill", "grid_observations", "parse_t
 
 
 def parse_times(raw: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Parse times given as numeric hours or ``HH:MM`` strings.
+    """Parse times given as numeric hours, ``HH:MM`` or ``HH:MM:SS`` strings.
 
     Parameters
     ----------
     raw : array-like of shape (n,)
-        Numbers (hours) or strings such as ``"36:15"`` (hours may exceed 24) or ``"1.5"``.
+        Numbers (hours) or strings such as ``"36:15"`` (hours may exceed 24),
+        ``"36:15:30"`` or ``"1.5"``.
 
     Returns
     -------
@@ -56,13 +57,11 @@ def parse_times(raw: Any) -> tuple[np.ndarray, np.ndarray]:
         return hours, np.isfinite(hours)
     s = s.astype(str).str.strip()
     numeric = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
-    hh, sep, mm = (part for _, part in s.str.partition(":").items())
-    h = pd.to_numeric(hh, errors="coerce").to_numpy(dtype=float)
-    m = pd.to_numeric(mm, errors="coerce").to_numpy(dtype=float)
-    clock_ok = (sep == ":").to_numpy() & (mm.str.len() == 2).to_numpy()
-    clock_ok &= np.isfinite(h) & (h >= 0) & (h == np.floor(h))
-    clock_ok &= (m >= 0) & (m < 60) & (m == np.floor(m))
-    hours = np.where(clock_ok, h + m / 60.0, numeric)
+    clock = s.str.extract(r"^(\d+):(\d{2})(?::(\d{2}(?:\.\d+)?))?$")
+    h, m, sec = (pd.to_numeric(clock[k], errors="coerce").to_numpy(dtype=float) for k in range(3))
+    sec = np.where(np.isnan(sec), 0.0, sec)
+    clock_ok = np.isfinite(h) & (m < 60) & (sec < 60)
+    hours = np.where(clock_ok, h + m / 60.0 + sec / 3600.0, numeric)
     ok = np.isfinite(hours)
     return np.where(ok, hours, np.nan), ok
 
