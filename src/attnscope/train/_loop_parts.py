@@ -8,6 +8,7 @@ gradient clipping.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -139,8 +140,6 @@ class _LineProgress:
         self._start = time.perf_counter()
 
     def update(self, n: int, **info: float) -> None:
-        import sys
-
         self._done += n
         parts = [f"{self._label}: epoch {self._done}/{self._total}"]
         parts += [f"{k}={v}" for k, v in info.items()]
@@ -155,8 +154,6 @@ def _progress(
     verbose: bool, total: int, label: str = "training"
 ) -> _RichProgress | _LineProgress | None:
     """The epoch progress of a verbose fit: a bar on a terminal, plain lines elsewhere."""
-    import sys
-
     if not verbose:
         return None
     return _RichProgress(total, label) if sys.stderr.isatty() else _LineProgress(total, label)
