@@ -103,6 +103,14 @@ def test_verbose_fit_off_a_terminal_writes_one_line_per_epoch(capsys):
     assert capsys.readouterr().err == ""  # quiet unless verbose
 
 
+def test_verbose_fit_reports_on_rank_zero_only(capsys, monkeypatch):
+    # under torchrun every rank runs the loop: one log line per epoch, not one per rank
+    monkeypatch.setenv("RANK", "1")
+    x, y = _blobs(32, 2)
+    fit_module(_Linear(), (x,), y, config=TrainConfig(epochs=2, batch_size=16, verbose=True))
+    assert capsys.readouterr().err == ""
+
+
 def test_train_config_rejects_bad_values():
     with pytest.raises(ConfigError, match="optimizer"):
         TrainConfig(optimizer="sgd")

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from attnscope.core import batched_forward
 from attnscope.train._config import TrainConfig
+from attnscope.train._distributed import is_main_process
 from attnscope.train._losses import member_scores
 
 
@@ -153,8 +154,9 @@ class _LineProgress:
 def _progress(
     verbose: bool, total: int, label: str = "training"
 ) -> _RichProgress | _LineProgress | None:
-    """The epoch progress of a verbose fit: a bar on a terminal, plain lines elsewhere."""
-    if not verbose:
+    """The epoch progress of a verbose fit: a bar on a terminal, plain lines elsewhere;
+    under torchrun only rank 0 reports."""
+    if not verbose or not is_main_process():
         return None
     return _RichProgress(total, label) if sys.stderr.isatty() else _LineProgress(total, label)
 
