@@ -245,6 +245,8 @@ def test_pool_scale_is_saved_with_the_model(sim, tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(x), est.predict_proba(x), atol=1e-6)
     with pytest.raises(ConfigError, match="pool_scale"):
         HAINClassifier(pool_scale="sum", epochs=1).fit(train)
+    with pytest.raises(ValueError, match="pool_scale"):  # the network alone checks it too
+        HAIN(3, 2, torch.arange(3), torch.zeros(3, dtype=torch.long), 1, pool_scale="sum")
 
 
 def test_bad_params_raise_config_error(sim):

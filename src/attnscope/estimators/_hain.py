@@ -34,6 +34,7 @@ from attnscope.estimators._hain_spec import (
     check_params,
     gene_set_pairs,
     make_loss_fn,
+    pool_scale_for,
 )
 from attnscope.estimators._mlp import MLPClassifier, robust_scale
 
@@ -190,7 +191,7 @@ class HAINClassifier(BaseClassifier):
             if coverage >= self.min_coverage and len(groups) > 1:
                 spec.update(
                     grouping="gene_sets",
-                    pool_scale="mean" if self.pool_scale == "auto" else str(self.pool_scale),
+                    pool_scale=pool_scale_for(self, "gene_sets"),
                     group_names=groups,
                     gene_index=gi.tolist(),
                     group_index=si.tolist(),
@@ -205,7 +206,7 @@ class HAINClassifier(BaseClassifier):
                 stacklevel=3,
             )
         spec["group_names"] = [f"cluster_{k}" for k in range(int(self.n_clusters))]
-        spec["pool_scale"] = "sqrt_size" if self.pool_scale == "auto" else str(self.pool_scale)
+        spec["pool_scale"] = pool_scale_for(self, "soft_clusters")
         return spec
 
     def _build_module(self, spec: dict[str, Any]) -> nn.Module:

@@ -23,7 +23,14 @@ from attnscope.train import weighted_cross_entropy
 if TYPE_CHECKING:
     from attnscope.estimators._hain import HAINClassifier
 
-__all__ = ["OTHER", "build_module", "check_params", "gene_set_pairs", "make_loss_fn"]
+__all__ = [
+    "OTHER",
+    "build_module",
+    "check_params",
+    "gene_set_pairs",
+    "make_loss_fn",
+    "pool_scale_for",
+]
 
 OTHER = "OTHER"
 
@@ -75,6 +82,16 @@ def gene_set_pairs(
     gene_index = np.concatenate(genes) if genes else np.zeros(0, np.int64)
     group_index = np.repeat(np.arange(len(genes)), [len(g) for g in genes]).astype(np.int64)
     return gene_index, group_index, names
+
+
+#: What ``pool_scale="auto"`` means for each grouping (chosen on inner validation splits:
+#: benchmarks/hain_pool_scale.py).
+AUTO_POOL_SCALE = {"gene_sets": "mean", "soft_clusters": "sqrt_size"}
+
+
+def pool_scale_for(est: HAINClassifier, grouping: str) -> str:
+    """The pooling a model of this grouping is built with (``"auto"`` resolved)."""
+    return AUTO_POOL_SCALE[grouping] if est.pool_scale == "auto" else str(est.pool_scale)
 
 
 def check_params(est: HAINClassifier) -> None:

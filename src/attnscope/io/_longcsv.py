@@ -2,10 +2,10 @@
 
 The table needs the columns ``id``, ``time``, ``variable`` and ``value`` (any case; comma
 or tab separated). ``time`` is numeric hours since the start of the stay, ``HH:MM`` or
-``HH:MM:SS`` (hours may exceed 24). Observations are gridded exactly as PhysioNet records are (see
-:func:`attnscope.io.grid_observations`): bin means, an observed mask, forward fill within a
-stay and 0 before the first observation; negative times and times after ``hours`` are
-dropped. Stays keep the order in which their ids first appear.
+``HH:MM:SS`` (hours may exceed 24). Observations are gridded exactly as PhysioNet records
+are (see :func:`attnscope.io.grid_observations`): bin means, an observed mask, forward fill
+within a stay and 0 before the first observation; negative times and times after ``hours``
+are dropped. Stays keep the order in which their ids first appear.
 """
 
 from __future__ import annotations

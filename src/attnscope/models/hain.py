@@ -101,6 +101,8 @@ class GenePooling(nn.Module):
         pool_scale: str = "mean",
     ) -> None:
         super().__init__()
+        if pool_scale not in ("mean", "sqrt_size"):
+            raise ValueError(f"pool_scale must be 'mean' or 'sqrt_size', got {pool_scale!r}.")
         self.n_groups = n_groups
         self.n_heads = n_heads
         self.key_dim = key_dim

@@ -124,46 +124,48 @@ def pretrain_mlm(
     history = History()
     n = int(tokens.shape[0])
     progress = _progress(verbose, epochs, "pre-training (MLM)")
-    for epoch in range(epochs):
-        module.train()
-        order = torch.randperm(n, generator=generator)
-        fetch = batch_fetcher([tokens], order, batch_size)  # a RowStream is read ahead
-        loss_sum, correct, count = 0.0, 0, 0
-        for sl in iter_batches(n, batch_size):
-            (batch,) = fetch(order[sl])
-            masked, hidden = mask_tokens(
-                batch,
-                mask_token=mask_token,
-                mask_fraction=mask_fraction,
-                maskable=maskable,
-                generator=generator,
+    try:
+        for epoch in range(epochs):
+            module.train()
+            order = torch.randperm(n, generator=generator)
+            fetch = batch_fetcher([tokens], order, batch_size)  # a RowStream is read ahead
+            loss_sum, correct, count = 0.0, 0, 0
+            for sl in iter_batches(n, batch_size):
+                (batch,) = fetch(order[sl])
+                masked, hidden = mask_tokens(
+                    batch,
+                    mask_token=mask_token,
+                    mask_fraction=mask_fraction,
+                    maskable=maskable,
+                    generator=generator,
+                )
+                if not bool(hidden.any()):
+                    continue
+                logits = module(masked.to(dev), mlm=True).extras["mlm_logits"]
+                hid = hidden.to(dev)
+                target = batch.to(dev).long()[hid]
+                loss = F.cross_entropy(logits[hid], target)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if clip_grad_norm:
+                    nn.utils.clip_grad_norm_(params, clip_grad_norm)
+                opt.step()
+                k = int(target.numel())
+                loss_sum += float(loss.detach()) * k
+                correct += int((logits[hid].argmax(-1) == target).sum())
+                count += k
+            history.epochs.append(
+                {
+                    "epoch": float(epoch),
+                    "mlm_loss": loss_sum / max(count, 1),
+                    "mlm_accuracy": correct / max(count, 1),
+                }
             )
-            if not bool(hidden.any()):
-                continue
-            logits = module(masked.to(dev), mlm=True).extras["mlm_logits"]
-            hid = hidden.to(dev)
-            target = batch.to(dev).long()[hid]
-            loss = F.cross_entropy(logits[hid], target)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if clip_grad_norm:
-                nn.utils.clip_grad_norm_(params, clip_grad_norm)
-            opt.step()
-            k = int(target.numel())
-            loss_sum += float(loss.detach()) * k
-            correct += int((logits[hid].argmax(-1) == target).sum())
-            count += k
-        history.epochs.append(
-            {
-                "epoch": float(epoch),
-                "mlm_loss": loss_sum / max(count, 1),
-                "mlm_accuracy": correct / max(count, 1),
-            }
-        )
+            if progress is not None:
+                progress.update(1, mlm_loss=round(loss_sum / max(count, 1), 4))
+    finally:
         if progress is not None:
-            progress.update(1, mlm_loss=round(loss_sum / max(count, 1), 4))
-    if progress is not None:
-        progress.close()
+            progress.close()
     history.best_epoch = epochs - 1
     module.eval()
     history.seconds = time.perf_counter() - start
