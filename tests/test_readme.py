@@ -68,3 +68,21 @@ def test_benchmark_tables_match_results_files():
     for heading in headings:
         assert f"[{heading}](docs/benchmarks.md#{module._anchor(heading)})" in text, heading
     assert "| method |" not in text, "benchmark tables belong in docs/benchmarks.md"
+
+
+def test_prose_outside_the_generated_page_types_no_benchmark_figures():
+    """A score with three decimals (0.788) in the README's or a docs page's prose is a
+    hand-typed benchmark figure that goes stale; such figures live only in the generated
+    docs/benchmarks.md (and the README's generated block)."""
+    pages = [README, *sorted((README.parent / "docs").rglob("*.md"))]
+    typed = []
+    for page in pages:
+        if page.name == "benchmarks.md":
+            continue
+        text = re.sub(
+            r"<!-- BENCHMARKS:START -->.*?<!-- BENCHMARKS:END -->", "", page.read_text(), flags=re.S
+        )
+        text = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)  # code blocks
+        text = re.sub(r"`[^`\n]*`", "", text)  # inline code
+        typed += [f"{page.name}: {m}" for m in re.findall(r"(?<![\w.])[01]\.\d{3}(?![\w.])", text)]
+    assert not typed, typed
