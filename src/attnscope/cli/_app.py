@@ -9,7 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from attnscope import __version__
-from attnscope.cli._common import console, parse_sets, read_config, simulator_options
+from attnscope.cli._common import (
+    console,
+    other_settings,
+    parse_sets,
+    read_config,
+    simulator_options,
+)
 from attnscope.cli._options import (
     ClassOpt,
     DeviceOpt,
@@ -160,6 +166,14 @@ def fit(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Model parameter key=value (repeatable).")
     ] = None,
+    setting: Annotated[
+        str | None,
+        typer.Option(
+            help="Named parameter set a benchmark ran (hemera: paper, gated; fusion: paper, "
+            "attention); --set and [params] values override it. [default: the model's "
+            "defaults, or --config's setting]"
+        ),
+    ] = None,
     format_: FormatOpt = None,
     labels: LabelsOpt = None,
     pheno: PhenoOpt = None,
@@ -274,10 +288,12 @@ def fit(
     name = model or cfg.get("model")
     if not name:
         raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
+    setting = setting or cfg.get("setting")
     written = {k: v for k, v in params.items() if k in cfg.get("params", {}) and k not in sets}
     if written:  # the config's own values first: an error names the file and its key
         make_estimator(name, written, source=str(config))
-    make_estimator(name, params)  # names, types, ranges and device, before any data is read
+    # names, types, ranges and device, before any data is read; params win over the setting
+    make_estimator(name, params, setting=setting)
     if Path(out).is_dir() and any(Path(out).iterdir()) and not force:
         raise ConfigError(
             f"{out} already exists and is not empty; pass --force or choose another --out."
@@ -300,6 +316,7 @@ def fit(
         baselines=baselines,
         resume=resume,
         checkpoint=checkpoint,
+        setting=setting,
     )
     from attnscope.train import is_main_process
 
@@ -322,6 +339,8 @@ def fit(
         )
     if summary.get("verdict"):
         con.print(f"verdict: {summary['verdict']}", markup=False)
+        for line in other_settings(name, setting, summary):
+            con.print(line, markup=False)
     if report:
         from attnscope.cli._report import report_line
 

@@ -9,9 +9,11 @@ from attnscope.estimators._hain import HAINClassifier
 from attnscope.estimators._hemera import HEMERAClassifier
 from attnscope.estimators._mlp import MLPClassifier
 from attnscope.estimators._registry import ESTIMATORS, get_estimator_class, make_estimator
+from attnscope.estimators._settings import SETTINGS, Setting, setting_params
 
 __all__ = [
     "ESTIMATORS",
+    "SETTINGS",
     "AttnGenClassifier",
     "AttnLSTMClassifier",
     "BaseClassifier",
@@ -21,7 +23,9 @@ __all__ = [
     "HAINClassifier",
     "HEMERAClassifier",
     "MLPClassifier",
+    "Setting",
     "get_estimator_class",
     "make_estimator",
+    "setting_params",
     "without_modalities",
 ]

@@ -79,7 +79,8 @@ class FusionClassifier(BaseClassifier):
         Token dimension (small: multi-omics cohorts have a few hundred samples).
     n_heads : int, default 2
     n_layers : int, default 1
-        Self-attention blocks per modality.
+        Self-attention blocks per modality (0: none; the feature and modality attention
+        pools remain).
     cross_pairs : "all" or list of (str, str), default "all"
         Modality pairs that exchange cross-attention (both directions).
     use_cross : bool, default True

@@ -188,9 +188,12 @@ PARAMS: dict[str, Param] = {
 
 
 #: Where one model reads a shared name differently: model -> name -> type and range.
-#: ``hidden`` is the MLP's list of layer widths but one state size elsewhere.
+#: ``hidden`` is the MLP's list of layer widths but one state size elsewhere; fusion may
+#: have no self-attention block.
 BY_MODEL: dict[str, dict[str, Param]] = {
-    model: {"hidden": _int(1, 1 << 20)} for model in ("attn_lstm", "gru", "attngen")
+    **{model: {"hidden": _int(1, 1 << 20)} for model in ("attn_lstm", "gru", "attngen")},
+    # fusion without self-attention blocks keeps its feature and modality attention pools
+    "fusion": {"n_layers": _int(0, 1 << 20)},
 }
 
 

@@ -32,14 +32,23 @@ def get_estimator_class(name: str) -> Any:
 
 
 def make_estimator(
-    name: str, params: dict[str, Any] | None = None, *, source: str | None = None
+    name: str,
+    params: dict[str, Any] | None = None,
+    *,
+    setting: str | None = None,
+    source: str | None = None,
 ) -> Any:
     """Instantiate ``name`` with ``params``, rejecting unknown parameter names.
 
-    ``source`` names the file the parameters were written in (a ``--config`` TOML): errors
-    then name it and the ``[params]`` key.
+    ``setting`` names a parameter set of :data:`~attnscope.estimators.SETTINGS` laid under
+    ``params`` (``params`` win). ``source`` names the file the parameters were written in
+    (a ``--config`` TOML): errors then name it and the ``[params]`` key.
     """
     klass = get_estimator_class(name)
+    if setting is not None:
+        from attnscope.estimators._settings import setting_params
+
+        params = {**setting_params(name, setting), **(params or {})}
     params = dict(params or {})
     valid = set(klass._get_param_names())
     unknown = sorted(set(params) - valid)

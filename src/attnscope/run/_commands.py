@@ -125,8 +125,12 @@ def fit_run(
     baselines: bool = True,
     resume: bool = False,
     checkpoint: bool = True,
+    setting: str | None = None,
 ) -> dict[str, Any]:
     """Read data, fit ``model`` on a stratified train split and write the run directory.
+
+    ``setting`` names a parameter set of :data:`attnscope.estimators.SETTINGS` laid under
+    ``params``; it is recorded in ``config.toml`` and ``metrics.json``.
 
     The split depends only on ``split_seed`` and the data, never on the model, so two
     models fitted on one file are tested on the same samples. ``data_path`` may be a
@@ -170,7 +174,7 @@ def fit_run(
     check_out_dir(out, force, inputs)  # --force never replaces the data or user files
     check_shares(test_size=test_size)
     reader_options = dict(reader_options or {})
-    est = make_estimator(model, params)
+    est = make_estimator(model, params, setting=setting)
     data = load_data(data_path, data_format=data_format, **reader_options)
     start = time.perf_counter()
     split_info: dict[str, Any] = {"method": "none"}
@@ -217,6 +221,7 @@ def fit_run(
     )
     summary = {
         "model": model,
+        "setting": setting,
         # the data set as given (class counts of every sample), and the training share's
         "data": data.describe() | {"train_class_counts": train.describe().get("class_counts")},
         "n_train": len(train),
@@ -239,6 +244,7 @@ def fit_run(
             {
                 "attnscope_version": __version__,
                 "model": model,
+                "setting": setting,
                 "format": data_format,
                 "test_size": test_size,
                 "split_seed": split_seed,
@@ -324,9 +330,11 @@ def _compare(
         return extra
     best = max(scores.values(), key=lambda v: np.nan_to_num(v["auroc"], nan=-1.0))
     margin = verdict_margin(best["auroc"], test.y)
+    auroc = float(test_metrics.get("auroc", np.nan))
     return {
         "baselines": scores,
-        "verdict": verdict(model, float(test_metrics.get("auroc", np.nan)), scores, margin),
+        "verdict": verdict(model, auroc, scores, margin),
+        "earns_place": bool(auroc - best["auroc"] > margin),  # False for a NaN AUROC
         "verdict_rule": (
             f"margin {margin:.3f} AUROC = Hanley-McNeil standard error of the best baseline's "
             f"AUROC on these {len(test)} held-out samples (at least 0.01): a smaller "

@@ -38,8 +38,8 @@ def read_config(path: Path | None) -> dict[str, Any]:
 
 
 #: Top-level keys: what a user writes, then what ``fit`` adds to a run's config.toml.
-_TOP_KEYS = ("model", "format", "params", "data", "attnscope_version", "test_size", "split_seed",
-             "split")  # fmt: skip
+_TOP_KEYS = ("model", "format", "params", "data", "setting", "attnscope_version", "test_size",
+             "split_seed", "split")  # fmt: skip
 #: Keys of ``[data]`` whose values are file paths (one string each).
 _DATA_PATHS = ("path", "labels", "pheno")
 #: Keys of ``[data]`` that are tables of ``NAME = "file"``.
@@ -59,7 +59,7 @@ def _check_shape(config: dict[str, Any], path: Path) -> None:
             "or re-run 'attnscope fit' if it is a run's config."
         )
 
-    for key in ("model", "format"):
+    for key in ("model", "format", "setting"):
         if key in config and not isinstance(config[key], str):
             raise wrong(key, "a string", config[key])
     if "split" in config and not isinstance(config["split"], str):
