@@ -132,3 +132,19 @@ def test_the_cli_guide_lists_every_setting():
     for model, named in SETTINGS.items():
         for name in named:
             assert f"| `{model}` | `{name}` |" in guide, (model, name)
+
+
+def test_the_hain_benchmark_trains_hain_with_its_defaults_or_the_long_setting():
+    import sys
+
+    bench = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    sys.path.insert(0, bench)
+    try:
+        from _hain_models import HAIN_GRID, hain
+    finally:
+        sys.path.remove(bench)
+    from attnscope.estimators import HAINClassifier
+
+    ran = hain(None, quick=False, seed=0).get_params()
+    assert ran == HAINClassifier(random_state=0).get_params()
+    assert HAIN_GRID == {"default": {}, "200_epochs_no_early_stop": setting_params("hain", "long")}

@@ -169,8 +169,8 @@ def fit(
     setting: Annotated[
         str | None,
         typer.Option(
-            help="Named parameter set a benchmark ran (hemera: paper, gated; fusion: paper, "
-            "attention); --set and [params] values override it. [default: the model's "
+            help="Named parameter set a benchmark ran (hain: long; hemera: paper, gated; "
+            "fusion: paper, attention); --set and [params] values override it. [default: the model's "
             "defaults, or --config's setting]"
         ),
     ] = None,

@@ -50,7 +50,7 @@ class HAINClassifier(BaseClassifier):
         GMT file or mapping of gene sets; features are matched by name (case-insensitive).
         None, or a coverage below ``min_coverage``, uses ``n_clusters`` learned soft gene
         clusters instead (with an :class:`AttnscopeWarning` in the second case).
-    n_heads : int, default 8
+    n_heads : int, default 4
     dim : int, default 32
         Token and sample-vector width (a multiple of ``n_heads``).
     key_dim : int, default 8
@@ -76,7 +76,8 @@ class HAINClassifier(BaseClassifier):
     dropout : float, default 0.1
     epochs, batch_size, lr, ..., verbose
         Training options of :class:`~attnscope.estimators.BaseClassifier`
-        (defaults here: ``epochs=100``, ``patience=20``, ``monitor="loss"``).
+        (defaults here: ``epochs=100``, ``batch_size=32``, ``patience=20``,
+        ``monitor="loss"``: the settings of ``benchmarks/hain.py``).
 
     Attributes
     ----------
@@ -94,7 +95,7 @@ class HAINClassifier(BaseClassifier):
         self,
         *,
         gene_sets: str | Path | dict[str, list[str]] | None = None,
-        n_heads: int = 8,
+        n_heads: int = 4,
         dim: int = 32,
         key_dim: int = 8,
         n_clusters: int = 8,
@@ -108,7 +109,7 @@ class HAINClassifier(BaseClassifier):
         pool_scale: str = "auto",
         dropout: float = 0.1,
         epochs: int = 100,
-        batch_size: int = 64,
+        batch_size: int = 32,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         optimizer: str = "adam",

@@ -67,6 +67,15 @@ _FUSION_COMMON: dict[str, Any] = {
 
 #: model name -> setting name -> :class:`Setting`.
 SETTINGS: dict[str, dict[str, Setting]] = {
+    "hain": {
+        "long": Setting(
+            {"epochs": 200, "patience": 200, "val_size": 0.0},
+            "200 epochs without early stopping (on ~50 samples a 10% validation share is a "
+            "handful)",
+            "benchmarks/hain.py: per outer fold, this or the defaults, whichever scores "
+            "higher on an inner split of the training fold",
+        ),
+    },
     "hemera": {
         "paper": Setting(
             _HEMERA_PAPER,
