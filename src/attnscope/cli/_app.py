@@ -170,8 +170,8 @@ def fit(
         str | None,
         typer.Option(
             help="Named parameter set a benchmark ran (hain: long; hemera: paper, gated; "
-            "fusion: paper, attention); --set and [params] values override it. [default: the model's "
-            "defaults, or --config's setting]"
+            "fusion: paper, attention); --set and [params] values override it. "
+            "[default: the model's defaults, or --config's setting]"
         ),
     ] = None,
     format_: FormatOpt = None,
