@@ -118,13 +118,14 @@ def test_fit_refuses_an_unknown_setting_before_reading_data(tmp_path, capsys):
 
 
 def test_a_model_that_does_not_earn_its_place_names_its_other_settings():
-    from attnscope.cli._common import other_settings
+    from attnscope.cli._common import settings_hint
 
-    lines = other_settings("hemera", "paper", {"earns_place": False})
+    lines = settings_hint("hemera", "paper", {"earns_place": False})
     assert any(line.strip().startswith("gated:") for line in lines)
     assert not any(line.strip().startswith("paper:") for line in lines)
-    assert other_settings("hemera", None, {"earns_place": True}) == []
-    assert other_settings("cnn", None, {"earns_place": False}) == []
+    assert settings_hint("hemera", None, {"earns_place": True}) == []
+    assert settings_hint("hemera", None, {}) == []  # runs written before the flag
+    assert settings_hint("cnn", None, {"earns_place": False}) == []
 
 
 def test_the_cli_guide_lists_every_setting():
@@ -148,3 +149,16 @@ def test_the_hain_benchmark_trains_hain_with_its_defaults_or_the_long_setting():
     ran = hain(None, quick=False, seed=0).get_params()
     assert ran == HAINClassifier(random_state=0).get_params()
     assert HAIN_GRID == {"default": {}, "200_epochs_no_early_stop": setting_params("hain", "long")}
+
+
+def test_the_report_names_the_setting_and_the_others_after_a_losing_verdict():
+    from types import SimpleNamespace
+
+    from attnscope.report._sections import _settings_note
+
+    lost = SimpleNamespace(model_name="hemera", metrics={"setting": "paper", "earns_place": False})
+    html = _settings_note(lost)  # type: ignore[arg-type]
+    assert "Setting: <b>paper</b>" in html and "<b>gated</b>" in html
+    assert "<li><b>paper</b>" not in html
+    won = SimpleNamespace(model_name="hemera", metrics={"earns_place": True})
+    assert _settings_note(won) == ""  # type: ignore[arg-type]

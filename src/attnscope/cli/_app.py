@@ -11,9 +11,9 @@ import typer
 from attnscope import __version__
 from attnscope.cli._common import (
     console,
-    other_settings,
     parse_sets,
     read_config,
+    settings_hint,
     simulator_options,
 )
 from attnscope.cli._options import (
@@ -339,7 +339,7 @@ def fit(
         )
     if summary.get("verdict"):
         con.print(f"verdict: {summary['verdict']}", markup=False)
-        for line in other_settings(name, setting, summary):
+        for line in settings_hint(name, setting, summary):
             con.print(line, markup=False)
     if report:
         from attnscope.cli._report import report_line

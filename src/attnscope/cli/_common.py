@@ -93,13 +93,11 @@ def simulator_options(simulator: Any, modality: str, options: dict[str, Any]) ->
     return out
 
 
-def other_settings(model: str, used: str | None, summary: dict[str, Any]) -> list[str]:
+def settings_hint(model: str, used: str | None, summary: dict[str, Any]) -> list[str]:
     """Lines naming ``model``'s other named settings when it did not earn its place."""
-    from attnscope.estimators import SETTINGS
+    from attnscope.estimators import other_settings
 
-    if summary.get("earns_place", True):
-        return []
-    others = {k: s for k, s in SETTINGS.get(model, {}).items() if k != used}
+    others = other_settings(model, used) if summary.get("earns_place") is False else {}
     if not others:
         return []
     lines = [f"  other settings of {model} (attnscope fit ... --setting NAME):"]

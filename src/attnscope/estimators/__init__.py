@@ -9,7 +9,7 @@ from attnscope.estimators._hain import HAINClassifier
 from attnscope.estimators._hemera import HEMERAClassifier
 from attnscope.estimators._mlp import MLPClassifier
 from attnscope.estimators._registry import ESTIMATORS, get_estimator_class, make_estimator
-from attnscope.estimators._settings import SETTINGS, Setting, setting_params
+from attnscope.estimators._settings import SETTINGS, Setting, other_settings, setting_params
 
 __all__ = [
     "ESTIMATORS",
@@ -26,6 +26,7 @@ __all__ = [
     "Setting",
     "get_estimator_class",
     "make_estimator",
+    "other_settings",
     "setting_params",
     "without_modalities",
 ]

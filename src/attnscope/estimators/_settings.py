@@ -18,7 +18,7 @@ from typing import Any
 
 from attnscope.errors import ConfigError
 
-__all__ = ["SETTINGS", "Setting", "setting_params"]
+__all__ = ["SETTINGS", "Setting", "other_settings", "setting_params"]
 
 
 @dataclass(frozen=True)
@@ -153,3 +153,12 @@ def setting_params(model: str, name: str) -> dict[str, Any]:
             "(docs/cli.md, 'Named settings')."
         )
     return dict(known[name].params)
+
+
+def other_settings(model: str, used: str | None) -> dict[str, Setting]:
+    """The named settings of ``model`` other than ``used`` (empty when it has none).
+
+    What ``fit`` and the report list under a verdict that says the model does not earn
+    its place.
+    """
+    return {k: s for k, s in SETTINGS.get(model, {}).items() if k != used}

@@ -100,6 +100,7 @@ def _baselines(ctx: RunContext) -> str:
     parts = []
     if isinstance(verdict, str) and verdict:
         parts.append(f'<p class="lead" id="verdict"><b>Verdict:</b> {esc(verdict)}</p>')
+    parts.append(_settings_note(ctx))
     if isinstance(baselines, dict) and baselines:
         keys = ("accuracy", "auroc", "auprc", "seconds")
         test = _test_metrics(ctx)
@@ -117,6 +118,26 @@ def _baselines(ctx: RunContext) -> str:
                 table_id="baselines",
             )
         )
+    return "".join(parts)
+
+
+def _settings_note(ctx: RunContext) -> str:
+    """The named setting the run trained with; the model's others when it lost."""
+    from attnscope.estimators import other_settings
+
+    used = ctx.metrics.get("setting")
+    used = used if isinstance(used, str) else None
+    parts = [f'<p id="setting">Setting: <b>{esc(used)}</b></p>'] if used else []
+    if ctx.metrics.get("earns_place") is False:
+        items = "".join(
+            f"<li><b>{esc(k)}</b>: {esc(s.summary)} ({esc(s.source)})</li>"
+            for k, s in other_settings(ctx.model_name, used).items()
+        )
+        if items:
+            parts.append(
+                f"<p>Other settings of {esc(ctx.model_name)} (<code>attnscope fit ... "
+                f'--setting NAME</code>):</p><ul id="other-settings">{items}</ul>'
+            )
     return "".join(parts)
 
 
