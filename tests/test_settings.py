@@ -162,3 +162,30 @@ def test_the_report_names_the_setting_and_the_others_after_a_losing_verdict():
     assert "<li><b>paper</b>" not in html
     won = SimpleNamespace(model_name="hemera", metrics={"earns_place": True})
     assert _settings_note(won) == ""  # type: ignore[arg-type]
+
+
+def test_a_run_remade_from_its_config_keeps_a_none_over_the_setting(tmp_path, capsys):
+    """TOML has no null: init_C=None over the gated setting's 0.1 must survive config.toml."""
+    from attnscope.cli import run
+
+    rng = np.random.default_rng(4)
+    cells = rng.integers(0, 3, size=(30, 6))
+    lines = ["FID IID PAT MAT SEX PHENOTYPE " + " ".join(f"rs{j}_A" for j in range(6))]
+    lines += [
+        f"f{i} s{i} 0 0 0 {1 + i % 2} " + " ".join(map(str, row)) for i, row in enumerate(cells)
+    ]
+    raw = tmp_path / "cohort.raw"
+    raw.write_text("\n".join(lines) + "\n")
+    first, again = tmp_path / "run", tmp_path / "again"
+    small = ["--set", "epochs=1", "--set", "dim=4", "--set", "k=4", "--no-baselines", "-q"]
+    argv = ["fit", str(raw), "--model", "hemera", "--setting", "gated", "--out", str(first)]
+    assert run([*argv, "--set", "init_C=none", *small]) == 0, capsys.readouterr().err
+    config = first / "config.toml"
+    assert tomllib.loads(config.read_text())["params"]["init_C"] == "none"
+    assert run(["fit", "--config", str(config), "--out", str(again), "-q"]) == 0
+    params = tomllib.loads((again / "config.toml").read_text())["params"]
+    assert params["init_C"] == "none" and params["snp_gate"] is True and params["epochs"] == 1
+    from attnscope.estimators import HEMERAClassifier
+
+    remade = HEMERAClassifier.load(again)
+    assert remade.init_C is None and remade.snp_gate is True

@@ -34,7 +34,14 @@ def read_config(path: Path | None) -> dict[str, Any]:
             "if it is a run's config."
         ) from exc
     _check_shape(config, Path(path))
+    if isinstance(config.get("params"), dict):  # TOML has no null: "none", as in --set k=none
+        config["params"] = {k: _none(v) for k, v in config["params"].items()}
     return config
+
+
+def _none(value: Any) -> Any:
+    """None for the string ``"none"`` (any case), else ``value``."""
+    return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
 
 #: Top-level keys: what a user writes, then what ``fit`` adds to a run's config.toml.
@@ -91,7 +98,12 @@ def _check_shape(config: dict[str, Any], path: Path) -> None:
 
 
 def write_config(path: Path, config: dict[str, Any]) -> None:
-    """Write ``config`` as TOML atomically (None values dropped: TOML has no null)."""
+    """Write ``config`` as TOML atomically.
+
+    TOML has no null: a None model parameter is written as ``"none"`` (read back as None,
+    as ``--set key=none`` is), so a run re-made from its config gets None where a default
+    or a named setting holds a value; other None values are dropped.
+    """
     import tomli_w
 
     from attnscope._utils.files import write_text
@@ -107,4 +119,7 @@ def write_config(path: Path, config: dict[str, Any]) -> None:
             return obj.item()
         return obj
 
+    if isinstance(config.get("params"), dict):
+        params = {k: "none" if v is None else v for k, v in config["params"].items()}
+        config = {**config, "params": params}
     write_text(path, tomli_w.dumps(clean(config)))
