@@ -52,10 +52,6 @@ GRID: dict[str, dict[str, Any]] = {
 }
 
 
-#: Inner-CV evidence of the last :func:`select` call (written into the results' settings).
-EVIDENCE: dict[str, Any] = {}
-
-
 def fit(train: MultiOmicsDataset, seed: int, params: dict[str, Any]) -> Any:
     from attnscope.estimators._fusion import FusionClassifier
 
@@ -76,38 +72,47 @@ def uniformity(est: Any, data: MultiOmicsDataset) -> dict[str, float]:
     return out
 
 
-def select(train: MultiOmicsDataset, scores: Any) -> tuple[str, dict[str, Any]]:
-    """Pick a ``GRID`` entry by inner 3-fold CV AUROC on ``train``; evidence per candidate."""
+def select(
+    train: MultiOmicsDataset,
+    scores: Any,
+    base: dict[str, Any] | None = None,
+    grid: dict[str, dict[str, Any]] | None = None,
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Pick a ``grid`` entry (default ``GRID``) over ``base`` (default ``FUSION_ATTN``) by
+    mean inner 3-fold CV AUROC on ``train``; the chosen name, its parameters and the
+    evidence (every candidate's score, and the untrained start of ``base``)."""
     from sklearn.model_selection import StratifiedKFold
 
+    base = FUSION_ATTN if base is None else base
+    grid = GRID if grid is None else grid
     cv = StratifiedKFold(3, shuffle=True, random_state=0)
     evidence: dict[str, Any] = {"protocol": "ROSMAP given train split, StratifiedKFold(3, 0)"}
     folds = list(cv.split(np.zeros(len(train)), train.y))
-    start = [
-        scores(
-            train.subset(va).y,
-            fit(train.subset(tr), 0, {**FUSION_ATTN, "epochs": 0}).predict_proba(train.subset(va)),
-        )["auroc"]
-        for tr, va in folds
-    ]
-    evidence["start_val_auroc"] = float(np.mean(start))
+
+    def inner_auroc(params: dict[str, Any]) -> float:
+        return float(
+            np.mean(
+                [
+                    scores(
+                        train.subset(va).y,
+                        fit(train.subset(tr), 0, params).predict_proba(train.subset(va)),
+                    )["auroc"]
+                    for tr, va in folds
+                ]
+            )
+        )
+
+    evidence["start_val_auroc"] = inner_auroc({**base, "epochs": 0})
     best, best_auc = "", -np.inf
-    for name, extra in GRID.items():
+    for name, extra in grid.items():
         t0 = time.perf_counter()
-        aucs = [
-            scores(
-                train.subset(va).y,
-                fit(train.subset(tr), 0, {**FUSION_ATTN, **extra}).predict_proba(train.subset(va)),
-            )["auroc"]
-            for tr, va in folds
-        ]
-        evidence[name] = {"val_auroc": float(np.mean(aucs)), "seconds": time.perf_counter() - t0}
+        auc = inner_auroc({**base, **extra})
+        evidence[name] = {"val_auroc": auc, "seconds": time.perf_counter() - t0}
         print(f"select {name}: {evidence[name]}", flush=True)
-        if np.mean(aucs) > best_auc:
-            best, best_auc = name, float(np.mean(aucs))
+        if auc > best_auc:
+            best, best_auc = name, auc
     evidence["chosen"] = best
-    EVIDENCE.update(evidence)
-    return best, {**FUSION_ATTN, **GRID[best]}
+    return best, {**base, **grid[best]}, evidence
 
 
 def given(
