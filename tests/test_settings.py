@@ -74,17 +74,25 @@ def test_an_unknown_setting_lists_the_models_settings(model, listed):
         make_estimator(model, setting="fast")
 
 
-def test_fit_records_the_setting_and_its_values(tmp_path, capsys):
-    from attnscope.cli import run
-
-    rng = np.random.default_rng(3)
-    cells = rng.integers(0, 3, size=(30, 6))
+def _cohort(tmp_path: Path, seed: int = 3) -> Path:
+    """A PLINK .raw table of 30 people x 6 SNPs with a binary phenotype."""
+    cells = np.random.default_rng(seed).integers(0, 3, size=(30, 6))
     lines = ["FID IID PAT MAT SEX PHENOTYPE " + " ".join(f"rs{j}_A" for j in range(6))]
     lines += [
         f"f{i} s{i} 0 0 0 {1 + i % 2} " + " ".join(map(str, row)) for i, row in enumerate(cells)
     ]
     raw = tmp_path / "cohort.raw"
     raw.write_text("\n".join(lines) + "\n")
+    return raw
+
+
+SMALL = ["--set", "epochs=1", "--set", "dim=4", "--set", "k=4", "--no-baselines", "-q"]
+
+
+def test_fit_records_the_setting_and_its_values(tmp_path, capsys):
+    from attnscope.cli import run
+
+    raw = _cohort(tmp_path)
     out = tmp_path / "run"
     argv = ["fit", str(raw), "--model", "hemera", "--setting", "gated", "--out", str(out)]
     argv += ["--set", "epochs=1", "--set", "dim=4", "--set", "k=4", "--no-baselines", "-q"]
@@ -118,7 +126,7 @@ def test_fit_refuses_an_unknown_setting_before_reading_data(tmp_path, capsys):
 
 
 def test_a_model_that_does_not_earn_its_place_names_its_other_settings():
-    from attnscope.cli._common import settings_hint
+    from attnscope.cli._settings import settings_hint
 
     lines = settings_hint("hemera", "paper", {"earns_place": False})
     assert any(line.strip().startswith("gated:") for line in lines)
@@ -168,18 +176,10 @@ def test_a_run_remade_from_its_config_keeps_a_none_over_the_setting(tmp_path, ca
     """TOML has no null: init_C=None over the gated setting's 0.1 must survive config.toml."""
     from attnscope.cli import run
 
-    rng = np.random.default_rng(4)
-    cells = rng.integers(0, 3, size=(30, 6))
-    lines = ["FID IID PAT MAT SEX PHENOTYPE " + " ".join(f"rs{j}_A" for j in range(6))]
-    lines += [
-        f"f{i} s{i} 0 0 0 {1 + i % 2} " + " ".join(map(str, row)) for i, row in enumerate(cells)
-    ]
-    raw = tmp_path / "cohort.raw"
-    raw.write_text("\n".join(lines) + "\n")
+    raw = _cohort(tmp_path, seed=4)
     first, again = tmp_path / "run", tmp_path / "again"
-    small = ["--set", "epochs=1", "--set", "dim=4", "--set", "k=4", "--no-baselines", "-q"]
     argv = ["fit", str(raw), "--model", "hemera", "--setting", "gated", "--out", str(first)]
-    assert run([*argv, "--set", "init_C=none", *small]) == 0, capsys.readouterr().err
+    assert run([*argv, "--set", "init_C=none", *SMALL]) == 0, capsys.readouterr().err
     config = first / "config.toml"
     assert tomllib.loads(config.read_text())["params"]["init_C"] == "none"
     assert run(["fit", "--config", str(config), "--out", str(again), "-q"]) == 0
@@ -189,3 +189,92 @@ def test_a_run_remade_from_its_config_keeps_a_none_over_the_setting(tmp_path, ca
 
     remade = HEMERAClassifier.load(again)
     assert remade.init_C is None and remade.snp_gate is True
+
+
+def test_a_user_config_names_a_setting_and_its_params_win(tmp_path, capsys):
+    from attnscope.cli import run
+
+    raw = _cohort(tmp_path)
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text('model = "hemera"\nsetting = "gated"\n[params]\nepochs = 1\ndim = 4\nk = 4\n')
+    out = tmp_path / "run"
+    assert (
+        run(["fit", str(raw), "--config", str(cfg), "--out", str(out), "--no-baselines", "-q"]) == 0
+    )
+    config = tomllib.loads((out / "config.toml").read_text())
+    assert config["setting"] == "gated" and config["params"]["snp_gate"] is True
+    assert config["params"]["epochs"] == 1 and config["params"]["batch_size"] == 64
+
+
+def test_a_runs_config_with_another_setting_trains_that_setting(tmp_path, capsys):
+    """A run's config.toml holds every value of its run; a new --setting must still apply,
+    with the run's own changes (epochs, dim, k) kept."""
+    from attnscope.cli import run
+
+    raw = _cohort(tmp_path)
+    first, second = tmp_path / "first", tmp_path / "second"
+    argv = ["fit", str(raw), "--model", "hemera", "--setting", "gated", "--out", str(first)]
+    assert run([*argv, "--set", "pretrain_epochs=0", *SMALL]) == 0, capsys.readouterr().err
+    config = first / "config.toml"
+    argv = ["fit", "--config", str(config), "--setting", "paper", "--out", str(second), "-q"]
+    assert run([*argv, "--set", "pretrain_epochs=0"]) == 0, capsys.readouterr().err
+    params = tomllib.loads((second / "config.toml").read_text())["params"]
+    assert params["snp_gate"] is False and params["init_C"] == "none"
+    assert params["batch_size"] == 32 and params["proj_l1"] == 1e-4  # the paper setting
+    assert (params["epochs"], params["dim"], params["k"]) == (1, 4, 4)  # the run's own
+
+
+@pytest.mark.parametrize(
+    ("top", "phrase"),
+    [
+        ('setting = "fast"', "cfg.toml: setting = 'fast'"),
+        ("setting = 3", "setting must be a string"),
+        ('settings = "gated"', "did you mean 'setting'"),
+        ('[params]\nsetting = "gated"', "--setting NAME"),
+    ],
+)
+def test_a_bad_setting_in_a_config_is_one_error_naming_it(tmp_path, capsys, top, phrase):
+    from _hostile import one_error
+    from attnscope.cli import run
+
+    cfg = tmp_path / "cfg.toml"
+    cfg.write_text(f'model = "hemera"\n{top}\n')
+    out = tmp_path / "run"
+    code = run(["fit", str(_cohort(tmp_path)), "--config", str(cfg), "--out", str(out)])
+    assert phrase in one_error(code, capsys.readouterr().err, out)
+
+
+def test_an_error_about_a_value_the_setting_supplied_says_where_it_came_from(tmp_path, capsys):
+    from _hostile import one_error
+    from attnscope.cli import run
+
+    out = tmp_path / "run"
+    argv = ["fit", str(_cohort(tmp_path)), "--model", "hemera", "--setting", "gated"]
+    code = run([*argv, "--set", "pretrain_epochs=1", "--out", str(out), *SMALL])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert "init_C=0.1 comes from --setting gated" in line and "--set init_C=" in line
+
+
+def test_earns_place_is_the_verdicts_rule_and_none_without_a_comparison():
+    from attnscope.run._baselines import earns_place
+
+    base = {"lr": {"auroc": 0.90}, "rf": {"auroc": float("nan")}}
+    assert earns_place(0.92, base, 0.01) is True
+    assert earns_place(0.905, base, 0.01) is False  # within the margin
+    assert earns_place(float("nan"), base, 0.01) is None
+    assert earns_place(0.95, {"rf": {"auroc": float("nan")}}, 0.01) is None
+
+
+def test_hain_defaults_are_the_values_its_figures_were_measured_with():
+    """The HAIN figures of docs/benchmarks.md (409bfbc, b9e34f2, f0f7b3f) ran these values;
+    a change of the defaults must come with a re-run."""
+    from attnscope.estimators import HAINClassifier
+
+    params = HAINClassifier().get_params()
+    measured = {"n_heads": 4, "batch_size": 32, "dim": 32, "epochs": 100, "patience": 20}
+    assert {k: params[k] for k in measured} == measured
+
+
+def test_settings_are_read_only():
+    with pytest.raises(TypeError):
+        SETTINGS["hemera"]["gated"].params["epochs"] = 1  # type: ignore[index]

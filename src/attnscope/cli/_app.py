@@ -13,7 +13,6 @@ from attnscope.cli._common import (
     console,
     parse_sets,
     read_config,
-    settings_hint,
     simulator_options,
 )
 from attnscope.cli._options import (
@@ -28,6 +27,13 @@ from attnscope.cli._options import (
     PhenoOpt,
     SplitOpt,
     request,
+)
+from attnscope.cli._settings import (
+    SETTING_HELP,
+    checked_setting,
+    own_params,
+    print_fit_summary,
+    setting_source,
 )
 from attnscope.cli._warnings import install as install_warning_lines
 from attnscope.errors import ConfigError
@@ -166,14 +172,7 @@ def fit(
     set_: Annotated[
         list[str] | None, typer.Option("--set", help="Model parameter key=value (repeatable).")
     ] = None,
-    setting: Annotated[
-        str | None,
-        typer.Option(
-            help="Named parameter set a benchmark ran (hain: long; hemera: paper, gated; "
-            "fusion: paper, attention); --set and [params] values override it. "
-            "[default: the model's defaults, or --config's setting]"
-        ),
-    ] = None,
+    setting: Annotated[str | None, typer.Option(help=SETTING_HELP)] = None,
     format_: FormatOpt = None,
     labels: LabelsOpt = None,
     pheno: PhenoOpt = None,
@@ -252,7 +251,7 @@ def fit(
         seed = check_seed(cfg.get("split_seed", 0), f"split_seed of {config}")
     check_seed(seed, "--seed")
     sets = parse_sets(set_)
-    params = {**cfg.get("params", {}), **sets}
+    params = {**own_params(model or cfg.get("model"), setting, cfg), **sets}
     if gene_sets is not None:
         params["gene_sets"] = str(gene_sets.expanduser().resolve())
     elif isinstance(params.get("gene_sets"), str) and config is not None:
@@ -288,7 +287,7 @@ def fit(
     name = model or cfg.get("model")
     if not name:
         raise ConfigError("no model given; pass --model NAME or set model = '...' in --config.")
-    setting = setting or cfg.get("setting")
+    setting = checked_setting(name, setting, cfg, config)
     written = {k: v for k, v in params.items() if k in cfg.get("params", {}) and k not in sets}
     if written:  # the config's own values first: an error names the file and its key
         make_estimator(name, written, source=str(config))
@@ -302,50 +301,35 @@ def fit(
     from attnscope.run import checkpoint_dir
 
     STATE["checkpoint"] = checkpoint_dir(out) if checkpoint else None  # for Ctrl-C's message
-    summary = fit_run(
-        dataset,
-        model=name,
-        out=out,
-        params=params,
-        data_format=req.format,
-        test_size=test_size,
-        split_seed=seed,
-        split=test_split,
-        force=force,
-        data_config=req.config(),
-        baselines=baselines,
-        resume=resume,
-        checkpoint=checkpoint,
-        setting=setting,
-    )
+    try:
+        summary = fit_run(
+            dataset,
+            model=name,
+            out=out,
+            params=params,
+            data_format=req.format,
+            test_size=test_size,
+            split_seed=seed,
+            split=test_split,
+            force=force,
+            data_config=req.config(),
+            baselines=baselines,
+            resume=resume,
+            checkpoint=checkpoint,
+            setting=setting,
+        )
+    except ConfigError as exc:  # a value the setting supplied: say so, and how to override
+        raise setting_source(exc, name, setting, params) from exc
     from attnscope.train import is_main_process
 
     if not is_main_process():  # torchrun: rank 0 wrote the run and reports it
         return
-    con = console()
-    con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
-    if params.get("epochs") == 0:
-        con.print(
-            "  epochs=0: no training epoch ran; the saved model is its starting point "
-            "(initial weights, or the init_C regression where the model has one)"
-        )
-    for key, value in summary.get("test", {}).items():
-        if isinstance(value, float):
-            con.print(f"  test {key}: {value:.4f}")
-    for base, row in summary.get("baselines", {}).items():
-        con.print(
-            f"  baseline {base}: AUROC {row['auroc']:.4f}, AUPRC {row['auprc']:.4f}, "
-            f"accuracy {row['accuracy']:.4f} ({row['seconds']:.1f} s)"
-        )
-    if summary.get("verdict"):
-        con.print(f"verdict: {summary['verdict']}", markup=False)
-        for line in settings_hint(name, setting, summary):
-            con.print(line, markup=False)
+    print_fit_summary(name, setting, params, summary)
     if report:
         from attnscope.cli._report import report_line
 
         report_line(out)
-    con.print(f"run directory: {out}")
+    console().print(f"run directory: {out}")
 
 
 def _register_optional_commands() -> None:

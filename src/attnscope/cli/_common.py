@@ -91,14 +91,3 @@ def simulator_options(simulator: Any, modality: str, options: dict[str, Any]) ->
                 raise ConfigError(f"--set {key}={value!r}: {key} takes a whole number.")
             out[key] = int(value)
     return out
-
-
-def settings_hint(model: str, used: str | None, summary: dict[str, Any]) -> list[str]:
-    """Lines naming ``model``'s other named settings when it did not earn its place."""
-    from attnscope.estimators import other_settings
-
-    others = other_settings(model, used) if summary.get("earns_place") is False else {}
-    if not others:
-        return []
-    lines = [f"  other settings of {model} (attnscope fit ... --setting NAME):"]
-    return lines + [f"    {k}: {s.summary} ({s.source})" for k, s in others.items()]

@@ -144,7 +144,8 @@ def init_from_data(est: HEMERAClassifier, module: nn.Module, data: Any) -> None:
             )
         if not isinstance(tokens, Tensor):
             raise ConfigError(
-                "init_C needs the training cohort in memory (read it with lazy=False)."
+                "init_C needs the training cohort in memory: read it with lazy=False "
+                "(command line: --no-stream), or set init_C=None."
             )
         gate_probe_init(
             model, tokens, np.asarray(data.y), float(est.init_C), int(est.random_state or 0)

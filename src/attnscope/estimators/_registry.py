@@ -52,6 +52,12 @@ def make_estimator(
     params = dict(params or {})
     valid = set(klass._get_param_names())
     unknown = sorted(set(params) - valid)
+    if unknown == ["setting"] or (unknown and unknown[0] == "setting"):
+        where = f"{source}: [params] setting" if source is not None else "setting"
+        raise ConfigError(
+            f"{where} is not a parameter of model {name!r}: a named setting is chosen with "
+            '--setting NAME, or setting = "NAME" at the top of a config file.'
+        )
     if unknown:
         hint = closest_name_hint(unknown[0], valid)
         if source is not None:

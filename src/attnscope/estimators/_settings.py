@@ -4,16 +4,18 @@ A setting is a partial parameter dict laid under the user's own values
 (``make_estimator(name, params, setting=...)``; ``attnscope fit --setting NAME``; ``setting =
 "NAME"`` in a config), so ``--setting gated --set epochs=20`` is the gated setting trained
 longer. Each setting is exactly what a benchmark row of ``docs/benchmarks.md`` used; the
-tests compare every one with the parameters its results file records, so the command line
-and the published figure cannot drift apart.
+tests compare every one with the parameters its results file records (or, where the file
+records none, with the benchmark's own grid), so the command line and the published figure
+cannot drift apart.
 
-Models without an entry have one setting: their defaults (the benchmarks use them).
+Every model also has the setting ``"defaults"``: its own defaults.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from attnscope.errors import ConfigError
@@ -38,6 +40,9 @@ class Setting:
     params: Mapping[str, Any] = field(default_factory=dict)
     summary: str = ""
     source: str = ""
+
+    def __post_init__(self) -> None:  # read-only: every caller gets setting_params' copy
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
 
 _HEMERA_PAPER: dict[str, Any] = {

@@ -317,12 +317,27 @@ def verdict_margin(auroc: float, y_true: np.ndarray) -> float:
     return max(0.01, float(np.sqrt(max(var, 0.0))))
 
 
+def _best_baseline(baselines: dict[str, dict[str, float]]) -> tuple[float, str] | None:
+    """(AUROC, name) of the best baseline with a finite AUROC; None when there is none."""
+    ranked = [(v["auroc"], k) for k, v in baselines.items() if np.isfinite(v.get("auroc", np.nan))]
+    return max(ranked) if ranked else None
+
+
+def earns_place(auroc: float, baselines: dict[str, dict[str, float]], margin: float) -> bool | None:
+    """Whether ``auroc`` beats the best baseline's by more than ``margin`` (the verdict's
+    rule); None when there is nothing to compare (no finite AUROC on either side)."""
+    best = _best_baseline(baselines)
+    if best is None or not np.isfinite(auroc):
+        return None
+    return bool(auroc - best[0] > margin)
+
+
 def verdict(model: str, auroc: float, baselines: dict[str, dict[str, float]], margin: float) -> str:
     """One plain sentence: does ``model`` beat the best baseline by more than ``margin``?"""
-    ranked = [(v["auroc"], k) for k, v in baselines.items() if np.isfinite(v.get("auroc", np.nan))]
-    if not ranked or not np.isfinite(auroc):
+    ranked = _best_baseline(baselines)
+    if ranked is None or not np.isfinite(auroc):
         return f"{model}: no AUROC to compare with the baselines on this split."
-    best, name = max(ranked)
+    best, name = ranked
     d = auroc - best
     head = f"{model} (AUROC {auroc:.3f})"
     ref = f"the best baseline, {name} ({best:.3f})"

@@ -323,7 +323,7 @@ def _compare(
     model: str, train: Dataset, test: Dataset, test_metrics: dict[str, Any], seed: int
 ) -> dict[str, Any]:
     """``baselines``, ``verdict`` (and ``verdict_rule``, ``association``) for metrics.json."""
-    from attnscope.run._baselines import fit_baselines, verdict, verdict_margin
+    from attnscope.run._baselines import earns_place, fit_baselines, verdict, verdict_margin
 
     scores, extra = fit_baselines(train, test, random_state=seed)
     if not scores:
@@ -334,7 +334,7 @@ def _compare(
     return {
         "baselines": scores,
         "verdict": verdict(model, auroc, scores, margin),
-        "earns_place": bool(auroc - best["auroc"] > margin),  # False for a NaN AUROC
+        "earns_place": earns_place(auroc, scores, margin),  # None: nothing to compare
         "verdict_rule": (
             f"margin {margin:.3f} AUROC = Hanley-McNeil standard error of the best baseline's "
             f"AUROC on these {len(test)} held-out samples (at least 0.01): a smaller "

@@ -40,8 +40,8 @@ def read_config(path: Path | None) -> dict[str, Any]:
 
 
 def _none(value: Any) -> Any:
-    """None for the string ``"none"`` (any case), else ``value``."""
-    return None if isinstance(value, str) and value.strip().lower() == "none" else value
+    """None for the string ``"none"`` or ``"null"`` (any case), else ``value``."""
+    return None if isinstance(value, str) and value.strip().lower() in ("none", "null") else value
 
 
 #: Top-level keys: what a user writes, then what ``fit`` adds to a run's config.toml.
@@ -90,9 +90,12 @@ def _check_shape(config: dict[str, Any], path: Path) -> None:
             raise wrong(f"[data] {key}", 'a table of NAME = "file"', table)
     unknown = [key for key in config if key not in _TOP_KEYS]
     if unknown:  # 'epochs = 3' above [params] was ignored: the fit ran with the default
+        from attnscope.core import closest_name_hint
+
+        hint = closest_name_hint(unknown[0], set(_TOP_KEYS[:5]))
         raise ConfigError(
             f"{path}: unknown top-level key {unknown[0]!r} (the top level holds "
-            f"{', '.join(_TOP_KEYS[:4])}); a model parameter goes under [params] "
+            f"{', '.join(_TOP_KEYS[:5])}; {hint}); a model parameter goes under [params] "
             f"([params] {unknown[0]} = ...), a reader option under [data]: move or remove it."
         )
 

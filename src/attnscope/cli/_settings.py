@@ -1,0 +1,134 @@
+"""``fit --setting NAME``: which named setting a fit uses, and what the user's own values are.
+
+A setting lies under the user's values (``[params]`` of a config, then ``--set``). A run's
+own ``config.toml`` holds every parameter value of its run, so with a new ``--setting`` it
+would hide the setting entirely; there only the values the run changed from its own setting
+count as the user's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from attnscope.errors import ConfigError
+from attnscope.estimators import SETTINGS, make_estimator, other_settings, setting_params
+
+__all__ = [
+    "SETTING_HELP",
+    "checked_setting",
+    "own_params",
+    "print_fit_summary",
+    "setting_source",
+    "settings_hint",
+]
+
+SETTING_HELP = (
+    "Named parameter set a benchmark ran ("
+    + "; ".join(f"{model}: {', '.join(named)}" for model, named in SETTINGS.items())
+    + "); --set and \\[params] values override it. [default: the model's defaults, or "
+    "--config's setting]"
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, a TOML list equal to a tuple default."""
+    if isinstance(a, Sequence) and not isinstance(a, str):
+        a = list(a)
+    if isinstance(b, Sequence) and not isinstance(b, str):
+        b = list(b)
+    return bool(a == b)
+
+
+def own_params(model: str | None, given: str | None, config: dict[str, Any]) -> dict[str, Any]:
+    """The ``[params]`` of ``config`` that are the user's own.
+
+    All of them, except in a run's own config.toml given with another ``--setting``: then
+    the values equal to what the run's setting (or the defaults) supplied are left out, so
+    the new setting applies; the run's ``random_state`` stays.
+    """
+    stored = dict(config.get("params", {}))
+    if model is None or given is None or "attnscope_version" not in config:
+        return stored
+    if given == config.get("setting"):
+        return stored
+    try:
+        base = make_estimator(model, setting=config.get("setting")).get_params()
+    except ConfigError:  # an unknown model or setting: the checks that follow name it
+        return stored
+    return {
+        k: v
+        for k, v in stored.items()
+        if k == "random_state" or k not in base or not _same(base[k], v)
+    }
+
+
+def checked_setting(
+    model: str, given: str | None, config: dict[str, Any], path: Path | None
+) -> str | None:
+    """``--setting`` or else the config's ``setting``, checked against ``model``'s settings."""
+    setting = given if given is not None else config.get("setting")
+    if setting is None:
+        return None
+    try:
+        setting_params(model, setting)
+    except ConfigError as exc:
+        where = f"{path}: setting = {setting!r}" if given is None else f"--setting {setting}"
+        raise ConfigError(f"{where}: {exc}") from exc
+    return setting
+
+
+def setting_source(
+    exc: ConfigError, model: str, setting: str | None, params: dict[str, Any]
+) -> ConfigError:
+    """``exc``, saying which value named in it came from the setting and how to override it."""
+    if setting is None:
+        return exc
+    supplied = {k: v for k, v in setting_params(model, setting).items() if k not in params}
+    named = [k for k in supplied if re.search(rf"\b{re.escape(k)}\b", str(exc))]
+    if not named:
+        return exc
+    key = named[0]
+    return ConfigError(
+        f"{exc} ({key}={supplied[key]!r} comes from --setting {setting}; override it with "
+        f"--set {key}=...)"
+    )
+
+
+def settings_hint(model: str, used: str | None, summary: dict[str, Any]) -> list[str]:
+    """Lines naming ``model``'s other named settings when it did not earn its place."""
+    others = other_settings(model, used) if summary.get("earns_place") is False else {}
+    if not others:
+        return []
+    lines = [f"  other settings of {model} (attnscope fit ... --setting NAME):"]
+    return lines + [f"    {k}: {s.summary} ({s.source})" for k, s in others.items()]
+
+
+def print_fit_summary(
+    name: str, setting: str | None, params: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    """What ``fit`` prints: time, held-out metrics, baselines, the verdict and, under a
+    losing verdict, the model's other named settings."""
+    from attnscope.cli._common import console
+
+    con = console()
+    con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
+    if params.get("epochs") == 0:
+        con.print(
+            "  epochs=0: no training epoch ran; the saved model is its starting point "
+            "(initial weights, or the init_C regression where the model has one)"
+        )
+    for key, value in summary.get("test", {}).items():
+        if isinstance(value, float):
+            con.print(f"  test {key}: {value:.4f}")
+    for base, row in summary.get("baselines", {}).items():
+        con.print(
+            f"  baseline {base}: AUROC {row['auroc']:.4f}, AUPRC {row['auprc']:.4f}, "
+            f"accuracy {row['accuracy']:.4f} ({row['seconds']:.1f} s)"
+        )
+    if summary.get("verdict"):
+        con.print(f"verdict: {summary['verdict']}", markup=False)
+        for line in settings_hint(name, setting, summary):
+            con.print(line, markup=False)
