@@ -75,6 +75,27 @@ def hemera_rankings(est: Any, test: Any, n_explain: int, n_steps: int) -> dict[s
     }
 
 
+def all_snp_rankings(
+    est: Any, data: Any, test: Any, args: Any
+) -> tuple[dict[str, np.ndarray], float]:
+    """:func:`hemera_rankings` over every SNP of ``data`` (those QC dropped score 0), and
+    the seconds LIG took."""
+    kept = np.flatnonzero(np.isin(data.snp_ids, est.spec_["snp_ids"]))
+    ranks = hemera_rankings(est, test, args.n_explain, args.n_steps)
+    seconds = float(ranks.pop("_seconds")[0])
+    scores: dict[str, np.ndarray] = {}
+    for name, sc in ranks.items():
+        full = np.zeros(data.n_snps)
+        full[kept] = sc
+        scores[name] = full
+    return scores, seconds
+
+
+def dosages(data: Any) -> np.ndarray:
+    """Allele dosages as float32, missing calls (negative) as 0: the regressions' input."""
+    return np.maximum(data.genotypes, 0).astype(np.float32)
+
+
 def split(data: Any, seed: int, test_size: float = 0.3) -> tuple[Any, Any]:
     from attnscope.data import train_val_test_split
 

@@ -4,17 +4,17 @@ ablations on chromosomes 1-3, and BGLR mice albino vs the rest."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from _common import row
 from _hemera_models import (
+    all_snp_rankings,
     binary_metrics,
     cv_folds,
+    dosages,
     fit_hemera,
-    hemera_rankings,
     locus_scores,
     logistic,
     split,
@@ -69,8 +69,7 @@ def run_simulated(geno: Any, args: Any, rows: list[dict[str, Any]], cfg: dict[st
                     add((setting, "hemera", m), v, fit_s)
                 # Fine-tuning epochs in the kept model (counted from 1).
                 add((setting, "hemera", "epochs_kept"), est.history_.best_epoch + 1, 0.0)
-                g_tr = np.maximum(train.genotypes, 0).astype(np.float32)
-                g_te = np.maximum(test.genotypes, 0).astype(np.float32)
+                g_tr, g_te = dosages(train), dosages(test)
                 scores: dict[str, np.ndarray] = {}
                 for pen in ("l1", "l2"):
                     t0 = time.perf_counter()
@@ -83,13 +82,8 @@ def run_simulated(geno: Any, args: Any, rows: list[dict[str, Any]], cfg: dict[st
                 t0 = time.perf_counter()
                 scores["trend_test"] = trend_test(train.genotypes, train.y)
                 t_s = time.perf_counter() - t0
-                kept = np.flatnonzero(np.isin(data.snp_ids, est.spec_["snp_ids"]))
-                ranks = hemera_rankings(est, test, args.n_explain, args.n_steps)
-                lig_s = float(ranks.pop("_seconds")[0])
-                for name, sc in ranks.items():  # map back to all SNPs (QC-dropped score 0)
-                    full = np.zeros(data.n_snps)
-                    full[kept] = sc
-                    scores[name] = full
+                ranks, lig_s = all_snp_rankings(est, data, test, args)
+                scores.update(ranks)
                 rec = locus_scores(data, causal, scores, args)
                 print(
                     f"  fold {fold} hemera auc {res[(setting, 'hemera', 'auroc')][-1]:.3f} "
@@ -122,28 +116,15 @@ def run_simulated(geno: Any, args: Any, rows: list[dict[str, Any]], cfg: dict[st
 def run_ablations(geno: Any, args: Any, rows: list[dict[str, Any]], cfg: dict[str, Any]) -> None:
     from attnscope.sim import simulate_phenotype
 
-    keep = np.isin(geno.chromosomes, ["1", "2", "3"])
-    sub = replace(
-        geno,
-        genotypes=geno.genotypes[:, keep],
-        snp_ids=geno.snp_ids[keep],
-        chromosomes=geno.chromosomes[keep],
-        positions=geno.positions[keep],
-    )
+    sub = geno.select_snps(np.isin(geno.chromosomes, ["1", "2", "3"]))
     data = simulate_phenotype(sub, n_causal=args.n_causal, heritability=args.h2, random_state=0)
     causal = np.asarray(data.meta["causal_index"])
     train, test = split(data, 0)
     for name, delta in ABLATIONS[: args.n_ablations]:
         est, fit_s = fit_hemera(train, {**cfg, **delta}, 0)
         auc = binary_metrics(test.y, est.predict_proba(test)[:, 1])["auroc"]
-        kept = np.flatnonzero(np.isin(data.snp_ids, est.spec_["snp_ids"]))
-        ranks = hemera_rankings(est, test, args.n_explain, args.n_steps)
-        ranks.pop("_seconds")
-        scores = {}
-        for k in ("lig", "lig_mean_abs"):
-            full = np.zeros(data.n_snps)
-            full[kept] = ranks[k]
-            scores[k] = full
+        ranks, _ = all_snp_rankings(est, data, test, args)
+        scores = {k: ranks[k] for k in ("lig", "lig_mean_abs")}
         rec = locus_scores(data, causal, scores, args)
         print(
             f"[ablation {name}] auc {auc:.3f} ({fit_s:.0f}s, {est.spec_['n_snps']} SNPs); "
@@ -186,8 +167,7 @@ def run_mice(args: Any, rows: list[dict[str, Any]], cfg: dict[str, Any]) -> None
     scores: dict[str, np.ndarray] = {}
     aucs = {"hemera": binary_metrics(test.y, est.predict_proba(test)[:, 1])["auroc"]}
     secs = {"hemera": fit_s}
-    g_tr = np.maximum(train.genotypes, 0).astype(np.float32)
-    g_te = np.maximum(test.genotypes, 0).astype(np.float32)
+    g_tr, g_te = dosages(train), dosages(test)
     for pen in ("l1", "l2"):
         t0 = time.perf_counter()
         lr = logistic(g_tr, train.y, pen, 0)
@@ -195,13 +175,8 @@ def run_mice(args: Any, rows: list[dict[str, Any]], cfg: dict[str, Any]) -> None
         secs[f"lr_{pen}"] = time.perf_counter() - t0
         scores[f"lr_{pen}_coef"] = np.abs(lr.coef_[0])
     scores["trend_test"] = trend_test(train.genotypes, train.y)
-    kept = np.flatnonzero(np.isin(data.snp_ids, est.spec_["snp_ids"]))
-    ranks = hemera_rankings(est, test, args.n_explain, args.n_steps)
-    lig_s = float(ranks.pop("_seconds")[0])
-    for name, sc in ranks.items():
-        full = np.zeros(data.n_snps)
-        full[kept] = sc
-        scores[name] = full
+    ranks, lig_s = all_snp_rankings(est, data, test, args)
+    scores.update(ranks)
     for name, auc in aucs.items():
         rows.append(
             row(

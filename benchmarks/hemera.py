@@ -79,14 +79,7 @@ def main() -> None:
     geno = read_plink(root / "hapmap3" / "hapmap3")
     geno = replace(geno, labels=None, class_names=[])
     if quick:
-        keep = np.isin(geno.chromosomes, [str(c) for c in range(1, 8)])
-        geno = replace(
-            geno,
-            genotypes=geno.genotypes[:, keep],
-            snp_ids=geno.snp_ids[keep],
-            chromosomes=geno.chromosomes[keep],
-            positions=geno.positions[keep],
-        )
+        geno = geno.select_snps(np.isin(geno.chromosomes, [str(c) for c in range(1, 8)]))
     rows: list[dict[str, Any]] = []
     t0 = time.perf_counter()
     run_simulated(geno, args, rows, cfg)
