@@ -31,16 +31,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import write_results
-from _speed_pairs import (
-    PAIRS,
-    TIMING,
-    ig_pair,
-    shap_pairs,
-    surrogate_pairs,
-    tangermeme_pairs,
-    timed,
-)
+from _speed_captum import ig_pair, surrogate_pairs
+from _speed_pairs import PAIRS, TIMING, timed
 from _speed_quantus import quantus_pairs
+from _speed_shap import shap_pairs
+from _speed_tangermeme import tangermeme_pairs
 
 
 def models(args: argparse.Namespace) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
