@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from _floor import model_floor
-from _speed_pairs import pair, rho
+from _speed_pairs import attnscope_side, pair, rho
 
 
 def _presence_captum(spec: Any, cls: Any, target: np.ndarray, n: int, **kw: Any) -> np.ndarray:
@@ -66,11 +66,7 @@ def surrogate_pairs(name: str, est: Any, data: Any, n_peer: int, draws: int) -> 
             },
         ),
     ):
-
-        def ours(method: str = method, box: dict[str, Any] = box) -> tuple[Any, int]:
-            attr = attribute(est, data, method=method, n_samples=draws, groups=ids)
-            box["target"] = attr.target
-            return attr.values, len(data)
+        ours = attnscope_side(est, data, box, method, n_samples=draws, groups=ids)
 
         def theirs(
             cls: Any = cls, init: dict[str, Any] = init, box: dict[str, Any] = box
@@ -125,15 +121,9 @@ def ig_pair(est: Any, data: Any, n_peer: int, threads: int | None = None) -> Non
     from captum.attr import IntegratedGradients
 
     from attnscope.core import auto_batch_size
-    from attnscope.explain import attribute
 
     spec = est.attribution_spec(data)
     box: dict[str, Any] = {}
-
-    def ours() -> tuple[Any, int]:
-        attr = attribute(est, data, method="integrated_gradients", n_steps=50)
-        box["target"] = attr.target
-        return attr.values, len(data)
 
     def theirs() -> tuple[Any, int]:
         rows = auto_batch_size(spec.forward, spec.inputs)
@@ -160,7 +150,7 @@ def ig_pair(est: Any, data: Any, n_peer: int, threads: int | None = None) -> Non
             "ctcf",
             "integrated_gradients",
             "captum IntegratedGradients",
-            ours,
+            attnscope_side(est, data, box, "integrated_gradients", n_steps=50),
             theirs,
             lambda a, b: {"max_abs": float(np.abs(a[: len(b)] - b).max())},
             note="50 Gauss-Legendre steps from the all-zero baseline; captum with "

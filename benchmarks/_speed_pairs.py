@@ -107,6 +107,21 @@ def pair(
     print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in entry.items()}, flush=True)
 
 
+def attnscope_side(
+    est: Any, data: Any, box: dict[str, Any], method: str, **options: Any
+) -> Callable[[], tuple[Any, int]]:
+    """attnscope's side of a pair: ``attribute`` on all of ``data``; it leaves its targets
+    in ``box["target"]`` for the peer's side, which runs after it."""
+    from attnscope.explain import attribute
+
+    def ours() -> tuple[Any, int]:
+        attr = attribute(est, data, method=method, **options)
+        box["target"] = attr.target
+        return attr.values, len(data)
+
+    return ours
+
+
 class Logits:
     """An ``nn.Module`` returning the estimator module's logits (peers want a Tensor)."""
 

@@ -7,15 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from _speed_pairs import Logits, pair, rho
+from _speed_pairs import Logits, attnscope_side, pair, rho
 
 
 def shap_pairs(est: Any, data: Any, train_x: np.ndarray, n_kernel: int, draws: int) -> None:
     """attnscope KernelSHAP / DeepLiftShap vs shap's KernelExplainer / DeepExplainer (MLP)."""
     import shap
     import torch
-
-    from attnscope.explain import attribute
 
     spec = est.attribution_spec(data)
     x = spec.inputs[0].detach()
@@ -24,11 +22,6 @@ def shap_pairs(est: Any, data: Any, train_x: np.ndarray, n_kernel: int, draws: i
     # holds parameters, which the later MPRT pair counted as one more layer)
     net = Logits.wrap(copy.deepcopy(est.module_))
     box: dict[str, Any] = {}
-
-    def ours_kernel() -> tuple[Any, int]:
-        attr = attribute(est, data, method="kernel_shap", n_samples=draws)
-        box["target"] = attr.target
-        return attr.values, len(data)
 
     def theirs_kernel() -> tuple[Any, int]:
         t = box["target"]
@@ -47,16 +40,11 @@ def shap_pairs(est: Any, data: Any, train_x: np.ndarray, n_kernel: int, draws: i
         "srbct",
         "kernel_shap",
         "shap KernelExplainer",
-        ours_kernel,
+        attnscope_side(est, data, box, "kernel_shap", n_samples=draws),
         theirs_kernel,
         lambda a, b: {"rho": rho(a[: len(b)], b), "max_abs": float(np.abs(a[: len(b)] - b).max())},
         note=f"{draws} draws, background = the training mean (the removed value)",
     )
-
-    def ours_deep() -> tuple[Any, int]:
-        attr = attribute(est, data, method="deeplift_shap", baselines=train_x[:20])
-        box["target"] = attr.target
-        return attr.values, len(data)
 
     def theirs_deep() -> tuple[Any, int]:
         explainer = shap.DeepExplainer(net, torch.as_tensor(train_x[:20], dtype=torch.float32))
@@ -72,7 +60,7 @@ def shap_pairs(est: Any, data: Any, train_x: np.ndarray, n_kernel: int, draws: i
         "srbct",
         "deeplift_shap",
         "shap DeepExplainer",
-        ours_deep,
+        attnscope_side(est, data, box, "deeplift_shap", baselines=train_x[:20]),
         theirs_deep,
         lambda a, b: {"rho": rho(a, b), "max_abs": float(np.abs(a - b).max())},
         note="the same 20 training rows as references",

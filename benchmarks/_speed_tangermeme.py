@@ -7,24 +7,17 @@ from typing import Any
 import numpy as np
 
 from _floor import model_floor
-from _speed_pairs import Logits, pair, rho
+from _speed_pairs import Logits, attnscope_side, pair, rho
 
 
 def tangermeme_pairs(est: Any, data: Any, n_ism: int, n_dls: int) -> None:
     """attnscope ISM / DeepLiftShap vs tangermeme on the DNA CNN."""
     import torch
 
-    from attnscope.explain import attribute
-
     spec = est.attribution_spec(data)
     x = spec.inputs[0].detach()
     net = Logits.wrap(est.module_)
     box: dict[str, Any] = {}
-
-    def ours_ism() -> tuple[Any, int]:
-        attr = attribute(est, data, method="ism", reduce="mean")
-        box["target"] = attr.target
-        return attr.values, len(data)
 
     def theirs_ism() -> tuple[Any, int]:
         from tangermeme.saturation_mutagenesis import saturation_mutagenesis
@@ -41,17 +34,12 @@ def tangermeme_pairs(est: Any, data: Any, n_ism: int, n_dls: int) -> None:
         "ctcf",
         "ism",
         "tangermeme",
-        ours_ism,
+        attnscope_side(est, data, box, "ism", reduce="mean"),
         theirs_ism,
         lambda a, b: {"max_abs": float(np.abs(a[: len(b)] - b).max()), "rho": rho(a[: len(b)], b)},
         note="saturation mutagenesis, mean change over the 3 alternative bases",
         floor=lambda: model_floor(est, data, 3 * int(x.shape[-1]) + 1, grad=False, n=n_ism),
     )
-
-    def ours_dls() -> tuple[Any, int]:
-        attr = attribute(est, data, method="deeplift_shap", n_baselines=10)
-        box["target"] = attr.target
-        return attr.values, len(data)
 
     def theirs_dls() -> tuple[Any, int]:
         from tangermeme.deep_lift_shap import deep_lift_shap
@@ -75,7 +63,7 @@ def tangermeme_pairs(est: Any, data: Any, n_ism: int, n_dls: int) -> None:
         "ctcf",
         "deeplift_shap",
         "tangermeme",
-        ours_dls,
+        attnscope_side(est, data, box, "deeplift_shap", n_baselines=10),
         theirs_dls,
         lambda a, b: {"rho": rho(a[: len(b)], b)},
         note="10 references each: ours random data rows, tangermeme dinucleotide shuffles "
