@@ -43,32 +43,9 @@ def findings(get: Any, tier: str, datasets: list[str]) -> list[str]:
             + f"; reached by {', '.join(found) if found else 'no method'}."
         )
     for ds in datasets:
-        top = get(
-            tier,
-            ds,
-            "attngen_mask0.10",
-            "masked_accuracy",
-            ranking="gradient",
-            order="top",
-            m=10,
-        )
-        rnd = get(
-            tier,
-            ds,
-            "attngen_mask0.10",
-            "masked_accuracy",
-            ranking="gradient",
-            order="random",
-            m=10,
-        )
-        low = get(
-            tier,
-            ds,
-            "attngen_mask0.10",
-            "masked_accuracy",
-            ranking="gradient",
-            order="bottom",
-            m=10,
+        top, rnd, low = (
+            get(tier, ds, "attngen_mask0.10", "masked_accuracy", ranking="gradient", order=o, m=10)
+            for o in ("top", "random", "bottom")
         )
         if top and rnd and low:
             out.append(

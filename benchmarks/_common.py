@@ -13,6 +13,16 @@ from typing import Any
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def threads_option(parser: Any) -> None:
+    """Add ``--threads`` (torch threads, default 1) to an ``argparse`` parser."""
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1: on a shared 2-core machine, 2 threads wait on each other)",
+    )
+
+
 def environment(device: str = "cpu") -> dict[str, Any]:
     """Python, torch, threads and device, recorded in every results file."""
     import torch

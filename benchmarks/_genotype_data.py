@@ -27,22 +27,7 @@ def cohort(name: str, quick: bool) -> Any:
         keep &= np.cumsum(keep) <= 600
         n = min(n, 200)
     rows = np.sort(np.random.default_rng(0).choice(len(g), n, replace=False))
-    return subset_snps(replace(g, labels=None, class_names=[]), keep).subset(rows)
-
-
-def subset_snps(g: Any, keep: np.ndarray) -> Any:
-    meta = dict(g.meta)
-    for k in ("cm_positions", "alleles"):
-        if k in meta and meta[k] is not None and len(meta[k]) == keep.size:
-            meta[k] = np.asarray(meta[k])[keep]
-    return replace(
-        g,
-        genotypes=g.genotypes[:, keep],
-        snp_ids=g.snp_ids[keep],
-        chromosomes=g.chromosomes[keep],
-        positions=g.positions[keep],
-        meta=meta,
-    )
+    return replace(g, labels=None, class_names=[]).select_snps(keep).subset(rows)
 
 
 def ld_neighbours(g: Any) -> list[np.ndarray]:

@@ -48,7 +48,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import row, write_results
 from _genotype_config import GATED, GRID, LD_R2, LD_WINDOW, PAPER, TOP, VAL_SEEDS
-from _genotype_data import cohort, ld_neighbours, planted, subset_snps
+from _genotype_data import cohort, ld_neighbours, planted
 from _genotype_docs import markdown  # noqa: F401 (markdown: readme.py)
 from _genotype_rankings import (
     fit_hemera,
@@ -189,7 +189,7 @@ def albino(configs: dict[str, dict], args: Any, rows: list) -> None:
     from attnscope.datasets import load_bglr_mice
 
     d = load_bglr_mice("albino")
-    d = subset_snps(d, (d.chromosomes != "X") & (np.arange(d.n_snps) % 3 == 0))
+    d = d.select_snps((d.chromosomes != "X") & (np.arange(d.n_snps) % 3 == 0))
     rng = np.random.default_rng(0)
     cases = np.flatnonzero(d.y == 1)
     ctrl = rng.choice(np.flatnonzero(d.y == 0), 336 if not args.quick else 100, replace=False)

@@ -138,6 +138,14 @@ def _run_child(args: list[str], timeout: float) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _not_run(
+    dataset: str, name: str, seconds: float, status: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The row of a step that did not run (refused by the estimate, or failed): peak RSS NaN
+    and ``status`` saying why."""
+    return row(dataset, name, "peak_rss_gb", float("nan"), seconds, status=status, **extra)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10K and 50K SNPs only")
@@ -192,17 +200,7 @@ def main() -> None:
                 name = f"{variant}_b{batch}"
                 if est > BUDGET:
                     print(f"{n_snps} {name}: refused (estimate {est / 1e9:.1f} GB)", flush=True)
-                    rows.append(
-                        row(
-                            f"sim_{n_snps}",
-                            name,
-                            "peak_rss_gb",
-                            float("nan"),
-                            0.0,
-                            status="refused_by_estimate",
-                            **extra,
-                        )
-                    )
+                    rows.append(_not_run(f"sim_{n_snps}", name, 0.0, "refused_by_estimate", extra))
                     continue
                 steps = 2 if n_snps <= 50_000 else 1
                 t0 = time.perf_counter()
@@ -210,17 +208,7 @@ def main() -> None:
                 wall = time.perf_counter() - t0
                 if "error" in res:
                     print(f"{n_snps} {name}: {res['error']}", flush=True)
-                    rows.append(
-                        row(
-                            f"sim_{n_snps}",
-                            name,
-                            "peak_rss_gb",
-                            float("nan"),
-                            wall,
-                            status=res["error"],
-                            **extra,
-                        )
-                    )
+                    rows.append(_not_run(f"sim_{n_snps}", name, wall, res["error"], extra))
                     continue
                 print(f"{n_snps} {name}: {res}", flush=True)
                 ok = {"status": "ok", **extra, "rss_before_model_gb": res["rss_before_model"] / 1e9}
@@ -241,17 +229,7 @@ def main() -> None:
     print(f"stream: {res}", flush=True)
     extra = {"n_snps": n_stream, "batch_size": 8, "n_samples_file": 256}
     if "error" in res:
-        rows.append(
-            row(
-                f"plink_{n_stream}",
-                "stream_b8",
-                "peak_rss_gb",
-                float("nan"),
-                wall,
-                status=res["error"],
-                **extra,
-            )
-        )
+        rows.append(_not_run(f"plink_{n_stream}", "stream_b8", wall, res["error"], extra))
     else:
         extra.update(
             status="ok",

@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import row, write_results
+from _common import row, threads_option, write_results
 
 METRICS = (
     "deletion_auc",
@@ -237,12 +237,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small version (minutes)")
     parser.add_argument("--parts", default="dna_sim,ctcf,expr_sim")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch threads (1: on a shared 2-core machine, 2 threads wait on each other)",
-    )
+    threads_option(parser)
     args = parser.parse_args()
     import torch
 

@@ -30,17 +30,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import write_results
-from _speed_pairs import (
-    PAIRS,
-    TIMING,
-    ig_pair,
-    shap_pairs,
-    surrogate_pairs,
-    tangermeme_pairs,
-    timed,
-)
+from _common import threads_option, write_results
+from _speed_captum import ig_pair, surrogate_pairs
+from _speed_pairs import PAIRS, TIMING, timed
 from _speed_quantus import quantus_pairs
+from _speed_shap import shap_pairs
+from _speed_tangermeme import tangermeme_pairs
 
 
 def models(args: argparse.Namespace) -> dict[str, tuple[Any, Any, dict[str, Any]]]:
@@ -234,12 +229,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="torch threads (1: on a shared 2-core machine, 2 threads wait on each other)",
-    )
+    threads_option(parser)
     parser.add_argument("--skip-table", action="store_true")
     parser.add_argument(
         "--table-threads",

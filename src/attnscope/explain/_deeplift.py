@@ -8,7 +8,8 @@ instead of silently wrong attributions.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ from torch import Tensor, nn
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method, slice_args
 from attnscope.explain._gradient_runs import (
+    _attribute,
     _baselines,
     _delta_meta,
     _reference_rows,
@@ -25,7 +27,7 @@ from attnscope.explain._gradient_runs import (
     _run,
     _shuffles,
 )
-from attnscope.explain._reference import _device, complete, single_references
+from attnscope.explain._reference import complete_spec, shared_references, single_references
 from attnscope.explain._shuffle import per_reference
 
 __all__ = ["deeplift", "deeplift_shap"]
@@ -43,10 +45,20 @@ class _SpecModule(nn.Module):
         return self._forward(*args)
 
 
+@contextmanager
+def _quiet_hooks() -> Iterator[None]:
+    """Silence captum's notice about the hooks DeepLift sets."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
+
+
 def _check_deeplift(estimator: Any, spec: Any) -> _SpecModule:
-    """Refuse architectures where captum's DeepLift rules would be wrong."""
+    """Refuse inputs without gradients and architectures where captum's DeepLift rules would
+    be wrong."""
     from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR
 
+    _rows(spec, 1, None)  # float inputs needed
     module = estimator.module_
     if spec.meta.get("deeplift") is False:
         raise ConfigError(f"{type(estimator).__name__} declares DeepLift unsupported; use IG.")
@@ -103,13 +115,11 @@ def deeplift(
     """
     from captum.attr import DeepLift
 
-    _rows(spec, 1, None)  # float inputs needed
     model = _check_deeplift(estimator, spec)
     base = _baselines(spec, baselines)
     dl = DeepLift(model)
     rows = _rows(spec, batch_size, memory_budget)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
+    with _quiet_hooks():
         values, deltas = _run(
             spec,
             target,
@@ -123,9 +133,7 @@ def deeplift(
             rows,
         )
     refs = single_references(spec, base)
-    return values, _delta_meta(deltas) | complete(
-        spec.forward, target, refs, spec.additional_args, rows, device=_device(spec)
-    )
+    return values, _delta_meta(deltas) | complete_spec(spec, target, refs, rows)
 
 
 @register_method("deeplift_shap")
@@ -151,7 +159,6 @@ def deeplift_shap(
     """
     from captum.attr import DeepLiftShap
 
-    _rows(spec, 1, None)  # float inputs needed
     model = _check_deeplift(estimator, spec)
     shuffles = _shuffles(spec, baselines, n_shuffles, random_state)
     if shuffles is not None:
@@ -160,9 +167,7 @@ def deeplift_shap(
         values, deltas = deeplift_per_reference(
             model, spec, target, shuffles, rows, return_convergence_delta=True
         )
-        base = complete(
-            spec.forward, target, (shuffles,), spec.additional_args, rows, device=_device(spec)
-        )
+        base = complete_spec(spec, target, (shuffles,), rows)
         return values, {"n_shuffles": k, **_delta_meta(deltas), **base}
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     if int(refs[0].shape[0]) < 2:
@@ -170,29 +175,12 @@ def deeplift_shap(
     k = int(refs[0].shape[0])
     dls = DeepLiftShap(model)
     chunk = max(1, _rows(spec, batch_size, memory_budget) // k)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
-        values, deltas = _run(
-            spec,
-            target,
-            lambda x, t, extra, sl: dls.attribute(
-                pack(x),
-                baselines=pack(refs),
-                target=t,
-                additional_forward_args=extra or None,
-                return_convergence_delta=True,
-            ),
-            chunk,
-        )
+    call = _attribute(dls, baselines=pack(refs), return_convergence_delta=True)
+    with _quiet_hooks():
+        values, deltas = _run(spec, target, call, chunk)
     if deltas:  # one delta per (sample, reference): summarise per sample
         deltas = [torch.cat(deltas).reshape(-1, k).mean(dim=1)]
-    base = complete(
-        spec.forward,
-        target,
-        tuple(r.unsqueeze(0) for r in refs),
-        spec.additional_args,
-        device=_device(spec),
-    )
+    base = complete_spec(spec, target, shared_references(refs))
     return values, {"n_baselines": k, **_delta_meta(deltas), **base}
 
 
@@ -233,8 +221,7 @@ def deeplift_per_reference(
             pack(x), baselines=pack(b), target=t, additional_forward_args=extra or None, **options
         )
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # captum's notice about its hooks
+    with _quiet_hooks():
         return _run(
             spec,
             target,

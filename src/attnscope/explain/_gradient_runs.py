@@ -19,7 +19,7 @@ from torch import Tensor
 from attnscope._utils.random import check_random_state
 from attnscope.core import iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._core import rows_per_pass, slice_args, unpack
+from attnscope.explain._core import pack, rows_per_pass, slice_args, unpack
 from attnscope.explain._shuffle import (
     check_baselines_option,
     shuffle_references,
@@ -80,6 +80,13 @@ def _run(
             deltas.append(delta.detach().reshape(-1).cpu())
         parts.append(np.asarray(spec.to_features(unpack(out))))
     return np.concatenate(parts), deltas
+
+
+def _attribute(method: Any, **options: Any) -> Callable[..., Any]:
+    """A ``call`` for :func:`_run`: captum's ``method.attribute`` on the chunk with ``options``."""
+    return lambda x, t, extra, sl: method.attribute(
+        pack(x), target=t, additional_forward_args=extra or None, **options
+    )
 
 
 def _delta_meta(deltas: list[Tensor]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ chunked runner and the ``baselines`` options are :mod:`attnscope.explain._gradie
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any, cast
 
 import numpy as np
@@ -22,6 +23,7 @@ from attnscope.core import auto_batch_size, iter_batches
 from attnscope.errors import ConfigError
 from attnscope.explain._core import pack, register_method, unpack
 from attnscope.explain._gradient_runs import (
+    _attribute,
     _baselines,
     _delta_meta,
     _reference_rows,
@@ -30,7 +32,12 @@ from attnscope.explain._gradient_runs import (
     _shuffles,
 )
 from attnscope.explain._integrated import target_gradients
-from attnscope.explain._reference import _device, complete, single_references
+from attnscope.explain._reference import (
+    complete,
+    complete_spec,
+    shared_references,
+    single_references,
+)
 from attnscope.explain._shuffle import per_reference, shuffled_gradient_shap
 
 __all__ = [
@@ -43,6 +50,25 @@ __all__ = [
     "smoothgrad",
     "vargrad",
 ]
+
+
+def _plain(
+    spec: Any,
+    target: np.ndarray,
+    batch_size: int | None,
+    memory_budget: float | None,
+    each: Callable[[Tensor, Tensor], Tensor],
+) -> np.ndarray:
+    """Feature values of ``each(gradient, input)`` per input, one backward per chunk."""
+    values, _ = _run(
+        spec,
+        target,
+        lambda x, t, extra, sl: tuple(
+            each(g, xi) for g, xi in zip(target_gradients(spec.forward, x, t, extra), x)
+        ),
+        _rows(spec, batch_size, memory_budget),
+    )
+    return values
 
 
 @register_method("saliency")
@@ -58,13 +84,7 @@ def saliency(
 
     For a linear model ``w . x`` this is ``|w|`` for every sample.
     """
-    values, _ = _run(
-        spec,
-        target,
-        lambda x, t, extra, sl: tuple(g.abs() for g in target_gradients(spec.forward, x, t, extra)),
-        _rows(spec, batch_size, memory_budget),
-    )
-    return values, {}
+    return _plain(spec, target, batch_size, memory_budget, lambda g, x: g.abs()), {}
 
 
 @register_method("gradient_norm")
@@ -83,14 +103,7 @@ def gradient_norm(
     table. Non-negative; the raw gradient, unlike :func:`saliency`, is not summed in
     absolute value first.
     """
-    values, _ = _run(
-        spec,
-        target,
-        lambda x, t, extra, sl: tuple(
-            g.pow(2) for g in target_gradients(spec.forward, x, t, extra)
-        ),
-        _rows(spec, batch_size, memory_budget),
-    )
+    values = _plain(spec, target, batch_size, memory_budget, lambda g, x: g.pow(2))
     return np.sqrt(np.clip(values, 0.0, None)), {"norm": "L2 over each feature's input axis"}
 
 
@@ -104,15 +117,7 @@ def input_x_gradient(
     memory_budget: float | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Gradient x input (captum ``InputXGradient``'s values), summed to features by the spec."""
-    values, _ = _run(
-        spec,
-        target,
-        lambda x, t, extra, sl: tuple(
-            g * xi for g, xi in zip(target_gradients(spec.forward, x, t, extra), x)
-        ),
-        _rows(spec, batch_size, memory_budget),
-    )
-    return values, {}
+    return _plain(spec, target, batch_size, memory_budget, lambda g, x: g * x), {}
 
 
 @register_method("integrated_gradients", aliases=("ig",))
@@ -186,7 +191,7 @@ def integrated_gradients(
     refs: tuple[Tensor, ...] = (
         single_references(spec, base) if base is not None else (cast(Tensor, shuffles),)
     )
-    meta |= complete(spec.forward, target, refs, spec.additional_args, rows, device=_device(spec))
+    meta |= complete_spec(spec, target, refs, rows)
     return values, meta | ({"n_shuffles": k} if shuffles is not None else {})
 
 
@@ -281,30 +286,14 @@ def gradient_shap(
     if shuffles is not None:
         rows = _rows(spec, batch_size, memory_budget)
         values, meta = shuffled_gradient_shap(spec, target, shuffles, n_samples, stdevs, rows)
-        return values, meta | complete(
-            spec.forward, target, (shuffles,), spec.additional_args, rows, device=_device(spec)
-        )
+        return values, meta | complete_spec(spec, target, (shuffles,), rows)
     refs = _reference_rows(spec, baselines, n_baselines, random_state)
     gs = GradientShap(spec.forward)
     chunk = max(1, _rows(spec, batch_size, memory_budget) // max(1, n_samples))
-    values, _ = _run(
-        spec,
-        target,
-        lambda x, t, extra, sl: gs.attribute(
-            pack(x),
-            baselines=pack(refs),
-            target=t,
-            additional_forward_args=extra or None,
-            n_samples=n_samples,
-            stdevs=stdevs,
-        ),
-        chunk,
-    )
+    call = _attribute(gs, baselines=pack(refs), n_samples=n_samples, stdevs=stdevs)
+    values, _ = _run(spec, target, call, chunk)
     meta = {"n_samples": n_samples, "n_baselines": int(refs[0].shape[0])}
-    shared = tuple(r.unsqueeze(0) for r in refs)
-    return values, meta | complete(
-        spec.forward, target, shared, spec.additional_args, device=_device(spec)
-    )
+    return values, meta | complete_spec(spec, target, shared_references(refs))
 
 
 def _noise_tunnel(
@@ -322,20 +311,14 @@ def _noise_tunnel(
     stdevs = tuple(float(noise_level * (t.max() - t.min()).clamp_min(1e-12)) for t in spec.inputs)
     nt = NoiseTunnel(Saliency(spec.forward))
     chunk = max(1, _rows(spec, batch_size, memory_budget) // max(1, nt_samples))
-    values, _ = _run(
-        spec,
-        target,
-        lambda x, t, extra, sl: nt.attribute(
-            pack(x),
-            nt_type=nt_type,
-            nt_samples=nt_samples,
-            stdevs=stdevs if len(stdevs) > 1 else stdevs[0],
-            target=t,
-            additional_forward_args=extra or None,
-            abs=True,
-        ),
-        chunk,
+    call = _attribute(
+        nt,
+        nt_type=nt_type,
+        nt_samples=nt_samples,
+        stdevs=stdevs if len(stdevs) > 1 else stdevs[0],
+        abs=True,
     )
+    values, _ = _run(spec, target, call, chunk)
     return values, {"nt_samples": nt_samples, "stdevs": list(stdevs)}
 
 

@@ -24,8 +24,10 @@ from attnscope.explain._core import feature_shape
 
 __all__ = [
     "complete",
+    "complete_spec",
     "reference_outputs",
     "removed_outputs",
+    "shared_references",
     "single_references",
     "without_base_values",
 ]
@@ -136,6 +138,11 @@ def single_references(spec: Any, base: tuple[Tensor, ...]) -> tuple[Tensor, ...]
     )
 
 
+def shared_references(references: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """Rows of references (k, ...) that every sample shares, as (1, k, ...)."""
+    return tuple(r.unsqueeze(0) for r in references)
+
+
 def complete(
     forward: Callable[..., Tensor],
     target: np.ndarray,
@@ -153,6 +160,15 @@ def complete(
         forward, target, references, tuple(additional_args), rows=max(1, rows), device=device
     )
     return {"base_values": base, "completeness": True}
+
+
+def complete_spec(
+    spec: Any, target: np.ndarray, references: tuple[Tensor, ...], rows: int = 512
+) -> dict[str, Any]:
+    """:func:`complete` of ``spec.forward`` with the spec's extra arguments, on its device."""
+    return complete(
+        spec.forward, target, references, spec.additional_args, rows, device=_device(spec)
+    )
 
 
 def removed_outputs(spec: Any, target: np.ndarray, rows: int) -> np.ndarray:

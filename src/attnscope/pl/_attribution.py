@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.errors import DataError
+from attnscope.pl._common import label_runs
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -231,11 +232,9 @@ def attribution_heatmap(
         ax.set_xticks(ticks)
         ax.set_xticklabels(labels[ticks], fontsize=7)
     sorted_t = target[rows]
-    edges = np.flatnonzero(sorted_t[1:] != sorted_t[:-1]) + 0.5
+    edges, starts, ends = label_runs(sorted_t)
     for e in edges:
         ax.axhline(e, color="k", lw=0.8)
-    starts = np.concatenate([[0.0], edges + 0.5])
-    ends = np.concatenate([edges + 0.5, [float(rows.size)]])
     names = [str(c) for c in class_names] if class_names is not None else None
     ax.set_yticks((starts + ends - 1) / 2)
     ax.set_yticklabels(

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from attnscope.errors import DataError
-from attnscope.pl._common import axes_or_new
+from attnscope.pl._common import axes_or_new, label_runs
 
 __all__ = ["pathway_attention_heatmap", "prototype_view", "top_genes_per_class"]
 
@@ -59,11 +59,9 @@ def pathway_attention_heatmap(
     ax.set_xlabel("samples" + (" (grouped by class)" if lab is not None else ""))
     if lab is not None:
         sorted_lab = lab[order]
-        edges = np.flatnonzero(sorted_lab[1:] != sorted_lab[:-1]) + 0.5
+        edges, starts, ends = label_runs(sorted_lab)
         for e in edges:
             ax.axvline(e, color="white", lw=1)
-        starts = np.concatenate([[0], edges + 0.5])
-        ends = np.concatenate([edges + 0.5, [len(sorted_lab)]])
         ax.set_xticks((starts + ends - 1) / 2)
         ax.set_xticklabels([sorted_lab[int(s)] for s in starts])
     ax.figure.colorbar(im, ax=ax, label="pathway attention β")

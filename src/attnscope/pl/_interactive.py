@@ -281,19 +281,10 @@ def manhattan_figure(
     """
     import plotly.graph_objects as go
 
-    from attnscope.pl._manhattan import _chrom_order, _index_in
+    from attnscope.pl._manhattan import _genome_x, _snp_arrays
 
-    y = np.asarray(scores, dtype=np.float64)
-    chrom = np.asarray(chromosomes).astype(str)
-    pos = np.asarray(positions, dtype=np.float64)
-    if not y.shape == chrom.shape == pos.shape or y.ndim != 1:
-        raise DataError("scores, chromosomes and positions must be 1-D of one length.")
-    order = _chrom_order(chrom)
-    rank = _index_in(order, chrom)
-    span = np.zeros(order.size)
-    np.maximum.at(span, rank, pos)
-    offset = np.concatenate([[0.0], np.cumsum(span * 1.02)[:-1]])
-    x = offset[rank] + pos
+    y, chrom, pos = _snp_arrays(scores, chromosomes, positions)
+    order, rank, span, offset, x = _genome_x(chrom, pos)
     ids = np.asarray(labels).astype(str) if labels is not None else np.arange(y.size).astype(str)
 
     def _idx(sel: Any) -> np.ndarray:

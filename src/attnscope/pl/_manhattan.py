@@ -28,6 +28,34 @@ def _index_in(order: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.where(order[idx] == values, idx, -1)
 
 
+def _snp_arrays(
+    scores: Any, chromosomes: Any, positions: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scores (float), chromosome labels (str) and positions (float), checked 1-D of one length."""
+    y = np.asarray(scores, dtype=np.float64)
+    chrom = np.asarray(chromosomes).astype(str)
+    pos = np.asarray(positions, dtype=np.float64)
+    if not y.shape == chrom.shape == pos.shape or y.ndim != 1:
+        raise DataError(
+            f"scores, chromosomes and positions must be 1-D of one length; got {y.shape}, "
+            f"{chrom.shape}, {pos.shape}."
+        )
+    return y, chrom, pos
+
+
+def _genome_x(
+    chrom: np.ndarray, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Chromosomes side by side: their order, each SNP's chromosome rank, each chromosome's
+    span and start, and each SNP's x position."""
+    order = _chrom_order(chrom)
+    rank = _index_in(order, chrom)
+    span = np.zeros(order.size)
+    np.maximum.at(span, rank, pos)
+    offset = np.concatenate([[0.0], np.cumsum(span * 1.02)[:-1]])
+    return order, rank, span, offset, offset[rank] + pos
+
+
 def manhattan(
     scores: Any,
     chromosomes: Any,
@@ -66,22 +94,10 @@ def manhattan(
     """
     import matplotlib.pyplot as plt
 
-    y = np.asarray(scores, dtype=np.float64)
-    chrom = np.asarray(chromosomes).astype(str)
-    pos = np.asarray(positions, dtype=np.float64)
-    if not y.shape == chrom.shape == pos.shape or y.ndim != 1:
-        raise DataError(
-            f"scores, chromosomes and positions must be 1-D of one length; got {y.shape}, "
-            f"{chrom.shape}, {pos.shape}."
-        )
+    y, chrom, pos = _snp_arrays(scores, chromosomes, positions)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3))
-    order = _chrom_order(chrom)
-    rank = _index_in(order, chrom)
-    span = np.zeros(order.size)
-    np.maximum.at(span, rank, pos)
-    offset = np.concatenate([[0.0], np.cumsum(span * 1.02)[:-1]])
-    x = offset[rank] + pos
+    order, rank, span, offset, x = _genome_x(chrom, pos)
     ax.scatter(x, y, c=np.asarray(colors)[rank % 2], s=s, linewidths=0, rasterized=True)
     if highlight is not None:
         h = np.asarray(highlight)

@@ -42,10 +42,15 @@ def _check_scores(
     k = p.shape[1]
     if y.size and (y.min() < 0 or y.max() >= k):
         raise DataError(f"y_true codes must lie in [0, {k}); found {y.min()}..{y.max()}.")
+    return y, p, _class_names(class_names, k, f"{k} probability columns")
+
+
+def _class_names(class_names: Sequence[str] | None, k: int, what: str) -> list[str]:
+    """``class_names`` as k strings (default "0".."k-1"); ``what`` names the k things."""
     names = [str(c) for c in class_names] if class_names is not None else [str(c) for c in range(k)]
     if len(names) != k:
-        raise DataError(f"class_names has {len(names)} entries for {k} probability columns.")
-    return y, p, names
+        raise DataError(f"class_names has {len(names)} entries for {what}.")
+    return names
 
 
 def _curve_classes(y: np.ndarray, k: int) -> list[int]:
@@ -53,6 +58,17 @@ def _curve_classes(y: np.ndarray, k: int) -> list[int]:
     if k == 2:
         return [1] if 0 < (y == 1).sum() < y.size else []
     return [c for c in range(k) if 0 < (y == c).sum() < y.size]
+
+
+def _unit_square(ax: Axes, xlabel: str, ylabel: str, title: str, legend: Any) -> Axes:
+    """Finish a curve plot: both axes over [0, 1], labels, title and the legend at ``legend``."""
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc=legend, fontsize=8, frameon=False)
+    return ax
 
 
 def roc_curve(
@@ -92,13 +108,7 @@ def roc_curve(
         ax.plot(fpr, tpr, color=f"C{c}", lw=1.5, label=f"{names[c]} (AUC {auc:.3f})")
     if chance:
         ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", label="_chance")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
-    ax.set_xlabel("false positive rate")
-    ax.set_ylabel("true positive rate")
-    ax.set_title("ROC")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
-    return ax
+    return _unit_square(ax, "false positive rate", "true positive rate", "ROC", "lower right")
 
 
 def pr_curve(
@@ -145,13 +155,7 @@ def pr_curve(
     if chance:
         for c in classes:
             ax.axhline(float((y == c).mean()), color=f"C{c}", lw=0.8, ls=":", label="_chance")
-    ax.set_xlim(-0.01, 1.01)
-    ax.set_ylim(-0.01, 1.01)
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_title("precision-recall")
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    return ax
+    return _unit_square(ax, "recall", "precision", "precision-recall", "lower left")
 
 
 def confusion_heatmap(
@@ -184,9 +188,7 @@ def confusion_heatmap(
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
         raise DataError(f"the confusion matrix must be square, got shape {cm.shape}.")
     k = cm.shape[0]
-    names = [str(c) for c in class_names] if class_names is not None else [str(c) for c in range(k)]
-    if len(names) != k:
-        raise DataError(f"class_names has {len(names)} entries for a {k} x {k} matrix.")
+    names = _class_names(class_names, k, f"a {k} x {k} matrix")
     totals = cm.sum(axis=1, keepdims=True)
     share = np.divide(cm, totals, out=np.zeros_like(cm), where=totals > 0)
     shown = share if normalize else cm
