@@ -380,6 +380,14 @@ def test_errors_name_the_fix(linear):
             attribute(est, data, method=method, batch_size=0)
 
 
+@pytest.mark.parametrize(("make", "method"), [(ToyDNA, "ism"), (ToyTokens, "lig")])
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_ism_and_lig_refuse_a_batch_size_below_one(make, method, batch_size):
+    """They counted their rows by hand and ran with 0 or -1 rows per pass."""
+    with pytest.raises(ConfigError, match="batch_size must be a positive integer"):
+        attribute(make(), dna(), method=method, batch_size=batch_size)
+
+
 # -- memory-aware chunking -----------------------------------------------------------------
 def test_auto_batch_size_follows_the_budget(linear):
     est, data, _ = linear

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from attnscope.core import auto_batch_size, iter_batches
+from attnscope.core import iter_batches
 from attnscope.errors import ConfigError
-from attnscope.explain._core import pack, register_method, unpack
+from attnscope.explain._core import pack, register_method, rows_per_pass, unpack
 from attnscope.explain._gradient_runs import (
     _attribute,
     _baselines,
@@ -228,10 +228,7 @@ def layer_integrated_gradients(
         base = tuple(spec.layer_baselines)
     else:
         base = tuple(torch.zeros_like(t[:1]) for t in ids)
-    if batch_size is not None:
-        rows = int(batch_size)
-    else:
-        rows = auto_batch_size(spec.layer_forward, ids, memory_budget=memory_budget)
+    rows = rows_per_pass(batch_size, spec.layer_forward, ids, memory_budget=memory_budget)
     lig = LayerIntegratedGradients(spec.layer_forward, spec.layer)
     n = int(ids[0].shape[0])
     parts, deltas = [], []

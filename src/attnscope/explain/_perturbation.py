@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from attnscope._utils.random import check_random_state
-from attnscope.core import auto_batch_size
 from attnscope.errors import ConfigError
 from attnscope.explain._core import feature_shape, register_method, rows_per_pass
 from attnscope.explain._reference import removed_outputs
@@ -354,10 +353,8 @@ def ism(
             "ism needs a model on one-hot DNA (inputs of shape (n, 4, length)); "
             "use feature_ablation for other inputs."
         )
-    rows = (
-        int(batch_size)
-        if batch_size is not None
-        else auto_batch_size(spec.forward, spec.inputs, grad=False, memory_budget=memory_budget)
+    rows = rows_per_pass(
+        batch_size, spec.forward, spec.inputs, grad=False, memory_budget=memory_budget
     )
     from attnscope.explain._exhaustive import ism_values
 
