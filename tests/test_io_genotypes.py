@@ -337,3 +337,21 @@ def test_bglr_mice_albino_maps_to_chromosome_7():
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (yc @ x) / np.sqrt(var * (yc**2).mean()) / len(yc)
     assert data.chromosomes[np.nanargmax(np.abs(r))] == "7"
+
+
+def test_a_dosage_table_written_as_plink_reads_back(tmp_path):
+    """A .raw table names only the counted allele: the .bim's other allele is PLINK's
+    missing code 0, not an empty field that left every line one field short."""
+    from attnscope.io import read_dosage, read_plink, write_plink
+
+    cells = np.random.default_rng(5).integers(0, 3, size=(8, 3))
+    lines = ["FID IID PAT MAT SEX PHENOTYPE rs1_A rs2_G rs3_T"]
+    lines += [f"f{i} s{i} 0 0 0 {1 + i % 2} " + " ".join(map(str, r)) for i, r in enumerate(cells)]
+    raw = tmp_path / "c.raw"
+    raw.write_text("\n".join(lines) + "\n")
+    data = read_dosage(raw)
+    write_plink(tmp_path / "c", data)
+    back = read_plink(tmp_path / "c")
+    np.testing.assert_array_equal(back.genotypes, data.genotypes)
+    assert back.meta["alleles"][:, 0].tolist() == ["A", "G", "T"]
+    assert back.meta["alleles"][:, 1].tolist() == ["0", "0", "0"]

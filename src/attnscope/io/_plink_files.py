@@ -140,6 +140,9 @@ def write_plink(prefix: str | os.PathLike[str], data: GenotypeDataset) -> Path:
     allele_arr = np.asarray(alleles).astype(str) if alleles is not None else None
     if allele_arr is None or allele_arr.shape != (m, 2):
         allele_arr = np.tile(np.array(["A", "B"]), (m, 1))
+    # an unknown allele (a .raw table names only the counted one) is PLINK's missing code 0:
+    # an empty .bim field would leave the line one field short
+    allele_arr = np.where(np.char.strip(allele_arr) == "", "0", allele_arr)
     if data.labels is not None and data.n_classes == 2:
         pheno = (data.labels + 1).astype(str)
     else:
