@@ -278,3 +278,17 @@ def test_hain_defaults_are_the_values_its_figures_were_measured_with():
 def test_settings_are_read_only():
     with pytest.raises(TypeError):
         SETTINGS["hemera"]["gated"].params["epochs"] = 1  # type: ignore[index]
+
+
+def test_a_seed_study_takes_a_setting_and_records_it(tmp_path, capsys):
+    from attnscope.cli import run
+
+    sim = tmp_path / "sim"
+    assert run(["simulate", "expression", "--out", str(sim), "--n-samples", "60", "-q"]) == 0
+    study = tmp_path / "study"
+    argv = ["consistency", str(sim), "--model", "hain", "--setting", "long", "--seeds", "2"]
+    argv += ["--set", "epochs=1", "--set", "dim=8", "--set", "n_heads=2", "--methods", "saliency"]
+    assert run([*argv, "--out", str(study), "-q"]) == 0, capsys.readouterr().err
+    summary = json.loads((study / "consistency.json").read_text())
+    assert summary["setting"] == "long"
+    assert (summary["params"]["patience"], summary["params"]["epochs"]) == (200, 1)

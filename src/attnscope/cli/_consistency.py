@@ -9,6 +9,7 @@ import numpy as np
 import typer
 
 from attnscope.cli._options import FormatOpt, LabelColOpt, LabelsOpt
+from attnscope.cli._settings import SETTING_HELP
 
 __all__ = ["register", "write_consistency"]
 
@@ -107,6 +108,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="Model parameter key=value (repeatable), e.g. epochs=10."),
         ] = None,
+        setting: Annotated[str | None, typer.Option(help=SETTING_HELP)] = None,
         format_: FormatOpt = None,
         labels: LabelsOpt = None,
         label_col: LabelColOpt = None,
@@ -158,9 +160,12 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--address joins a Ray cluster; add --engine ray.")
         inputs = [data, labels]  # --force never replaces the data's own folder
         check_out_dir(out, force, inputs)  # a file, a non-empty folder, a read-only place
-        from attnscope.estimators import make_estimator
+        from attnscope.cli._settings import checked_setting
+        from attnscope.estimators import make_estimator, setting_params
 
-        params = parse_sets(set_)
+        setting = checked_setting(model, setting, {}, None)
+        # the variants train with the setting under --set (recorded in consistency.json)
+        params = {**(setting_params(model, setting) if setting else {}), **parse_sets(set_)}
         make_estimator(model, params)  # names, types, ranges and device, up front
         req = request([data], format=format_, labels=labels, label_col=label_col)
         req.options.update(parse_sets(read))
@@ -181,6 +186,7 @@ def register(app: typer.Typer) -> None:
             address=address,
             option_names=CLI_OPTIONS,
         )
+        result["setting"] = setting
         with atomic_dir(out, force=force, inputs=inputs) as building:  # whole, or not at all
             write_consistency(result, building)
         directory = out
