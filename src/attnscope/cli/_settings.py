@@ -77,7 +77,7 @@ def checked_setting(
     except ConfigError as exc:
         where = f"{path}: setting = {setting!r}" if given is None else f"--setting {setting}"
         raise ConfigError(f"{where}: {exc}") from exc
-    return setting
+    return None if setting == "defaults" else setting  # one record for the defaults
 
 
 def setting_source(
