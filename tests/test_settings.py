@@ -292,3 +292,12 @@ def test_a_seed_study_takes_a_setting_and_records_it(tmp_path, capsys):
     summary = json.loads((study / "consistency.json").read_text())
     assert summary["setting"] == "long"
     assert (summary["params"]["patience"], summary["params"]["epochs"]) == (200, 1)
+
+
+def test_the_raindrop_setting_is_the_benchmarks_final_choice():
+    results = _results("physionet_raindrop")
+    chosen = results["selection_rounds"][-1]["chosen"]
+    row = next(
+        r for r in results["rows"] if r["variant"] == f"attn_lstm ({chosen}, 3-seed ensemble)"
+    )
+    assert setting_params("attn_lstm", "raindrop") == {**row["params"], "n_members": 3}

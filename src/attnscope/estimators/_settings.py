@@ -72,6 +72,22 @@ _FUSION_COMMON: dict[str, Any] = {
 
 #: model name -> setting name -> :class:`Setting`.
 SETTINGS: dict[str, dict[str, Setting]] = {
+    "attn_lstm": {
+        "raindrop": Setting(
+            {
+                "epochs": 20,
+                "patience": 4,
+                "batch_size": 256,
+                "lr": 0.01,
+                "summary_branch": True,
+                "summary_hidden": 64,
+                "n_members": 3,
+            },
+            "a 3-seed ensemble with the summary branch, larger batches and learning rate",
+            "benchmarks/physionet_raindrop.py: the last selection round's choice (best mean "
+            "validation AUROC of its seed ensemble over the splits; test parts not read)",
+        ),
+    },
     "hain": {
         "long": Setting(
             {"epochs": 200, "patience": 200, "val_size": 0.0},
