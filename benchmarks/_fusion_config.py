@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from attnscope.estimators import setting_params
+
 PUBLISHED = {"accuracy": 0.815, "f1": 0.821, "auroc": 0.874}  # MOGONET on ROSMAP
 #: The reproduction setting's base. Its start and learning rate are chosen at run time
 #: among ``PAPER_GRID`` by inner 3-fold CV AUROC on the ROSMAP *given training split only*
@@ -15,19 +17,9 @@ PUBLISHED = {"accuracy": 0.815, "f1": 0.821, "auroc": 0.874}  # MOGONET on ROSMA
 #: regression much of its AUROC; hence every feature a token (``max_features`` 200 caps
 #: kidney only; ROSMAP has 200 per omic) and token embeddings that may start at an L2
 #: logistic regression (``init_C``) with a short, gentle fine-tuning.
-FUSION = dict(
-    dim=16,
-    n_heads=2,
-    max_features=200,
-    init_C=0.05,
-    lr=1e-4,
-    weight_decay=0.1,
-    dropout=0.3,
-    feature_dropout=0.1,
-    modality_dropout=0.2,
-    epochs=10,
-    val_size=0.0,
-)
+#: The library's named setting ``fusion`` ``paper`` (``attnscope fit --setting paper``), which
+#: is the last selection's choice (tests/test_settings.py compares it with the results).
+FUSION: dict[str, Any] = setting_params("fusion", "paper")
 #: Candidates for the reproduction setting, each laid over ``FUSION``.
 PAPER_GRID: dict[str, dict[str, Any]] = {
     "probe_lr1e-4_e10": {},

@@ -21,25 +21,8 @@ import numpy as np
 
 from _common import holm, paired, row
 from attnscope.data import MultiOmicsDataset
+from attnscope.estimators import setting_params
 
-#: The attention option (issue 18, part 4). With the logistic-regression start
-#: (``init_C``) the attention blocks are the identity and only the pools train
-#: (``finetune="attention"``), so self/cross-attention would compute exactly the same
-#: function; they are switched off here for cost (``n_layers=0``, ``use_cross=False``).
-FUSION_ATTN: dict[str, Any] = dict(
-    dim=16,
-    n_heads=2,
-    n_layers=0,
-    use_cross=False,
-    max_features=200,
-    init_C=0.05,
-    weight_decay=0.1,
-    dropout=0.3,
-    feature_dropout=0.1,
-    modality_dropout=0.2,
-    finetune="attention",
-    val_size=0.0,
-)
 #: Candidates, scored by mean inner validation AUROC on the given training split.
 #: Only the "probe" start is a candidate: from the uniform start alpha cannot leave 1/n
 #: (see ``FusionClassifier``'s ``alpha_init``: every token of the regression start points
@@ -49,6 +32,17 @@ FUSION_ATTN: dict[str, Any] = dict(
 GRID: dict[str, dict[str, Any]] = {
     "probe_alr0.01_e10": {"alpha_init": "probe", "attention_lr": 0.01, "epochs": 10},
     "probe_alr0.05_e10": {"alpha_init": "probe", "attention_lr": 0.05, "epochs": 10},
+}
+#: The attention option (issue 18, part 4). With the logistic-regression start
+#: (``init_C``) the attention blocks are the identity and only the pools train
+#: (``finetune="attention"``), so self/cross-attention would compute exactly the same
+#: function; they are switched off here for cost (``n_layers=0``, ``use_cross=False``).
+#: It is the library's named setting ``fusion`` ``attention`` less what ``GRID`` chooses
+#: (that setting is the last selection's choice; tests/test_settings.py checks it).
+FUSION_ATTN: dict[str, Any] = {
+    k: v
+    for k, v in setting_params("fusion", "attention").items()
+    if not any(k in extra for extra in GRID.values())
 }
 
 
