@@ -301,3 +301,15 @@ def test_the_raindrop_setting_is_the_benchmarks_final_choice():
         r for r in results["rows"] if r["variant"] == f"attn_lstm ({chosen}, 3-seed ensemble)"
     )
     assert setting_params("attn_lstm", "raindrop") == {**row["params"], "n_members": 3}
+
+
+def test_fit_help_shows_the_settings_and_the_defaults_written_in_brackets(capsys, monkeypatch):
+    """Square brackets in a help text are rich markup: '[params]' and '[default: 0.2, ...]'
+    vanished from fit --help until they were escaped."""
+    from attnscope.cli import run
+
+    monkeypatch.setenv("COLUMNS", "400")
+    run(["fit", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "attn_lstm: raindrop" in text and "--set and [params] values override it" in text
+    assert "[default: 0.2, or --config's]" in text and "[default: random, or --config's]" in text

@@ -185,21 +185,21 @@ def fit(
     pretrain_epochs: Annotated[int | None, typer.Option(help="MLM pre-training epochs.")] = None,
     test_size: Annotated[
         float | None,
-        typer.Option(help="Held-out test share (0 = none). [default: 0.2, or --config's]"),
+        typer.Option(help="Held-out test share (0 = none). \\[default: 0.2, or --config's]"),
     ] = None,
     test_split: Annotated[
         str | None,
         typer.Option(
             "--test-split",
             help="random, or homology (DNA: near-duplicate sequences kept on one side). "
-            "[default: random, or --config's]",
+            "\\[default: random, or --config's]",
         ),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
             help="Seed of the train/test split (the same for every model on the same data) "
-            "and, unless --set random_state=..., of the model. [default: 0, or --config's "
+            "and, unless --set random_state=..., of the model. \\[default: 0, or --config's "
             "split_seed]"
         ),
     ] = None,

@@ -28,7 +28,7 @@ __all__ = [
 SETTING_HELP = (
     "Named parameter set a benchmark ran ("
     + "; ".join(f"{model}: {', '.join(named)}" for model, named in SETTINGS.items())
-    + "); --set and \\[params] values override it. [default: the model's defaults, or "
+    + "); --set and \\[params] values override it. \\[default: the model's defaults, or "
     "--config's setting]"
 )
 
