@@ -51,9 +51,11 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
 
         missing = np.asarray(pd.isna(arr)).reshape(-1)
         if missing.any():
+            first = int(np.argmax(missing))
+            where = f"{first} ({str(X.index[first])!r})" if hasattr(X, "columns") else first
             raise DataError(
                 f"y holds {int(missing.sum())} missing label(s) (None or NaN), the first at "
-                f"sample {int(np.argmax(missing))}; drop those samples or give their labels."
+                f"sample {where}; drop those samples or give their labels."
             )
     if arr.dtype == object:
         text = np.fromiter((isinstance(v, str) for v in arr.reshape(-1)), bool, arr.size)
@@ -142,6 +144,8 @@ def table_from_arrays(
     ids = X.index if hasattr(X, "columns") else None  # a DataFrame's (a list has .index too)
     if y is not None and hasattr(X, "columns"):
         y = align_labels(y, ids)  # a Series indexed by sample ids pairs by id, not position
+    if y is not None:  # before scikit-learn's check, which fails on pandas' NA (a TypeError)
+        y = checked_labels(y, X)
     kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
     try:
         if reset:  # scikit-learn's "requires y to be passed" when y is None

@@ -1,0 +1,45 @@
+"""Hostile inputs, round 19: the scikit-learn API given what pandas and numpy users hold
+(nullable dtypes with NA, class_weight dicts, a bare string, missing sequences, imputed
+dosages) and files as spreadsheets export them.
+
+Library cases assert the DataError / ConfigError and its key phrase; CLI cases exit status
+2 with one ``error:`` line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attnscope.errors import DataError
+
+_RNG = np.random.default_rng(19)
+_X = _RNG.normal(size=(24, 4)).astype(np.float32)
+_Y = np.array([0, 1] * 12)
+
+
+def _mlp(**params):
+    from attnscope.estimators import MLPClassifier
+
+    return MLPClassifier(**{"epochs": 1, "hidden": [4], "val_size": 0, **params})
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        pd.Series(["a", "b"] * 11 + [pd.NA, "a"], dtype="string"),
+        pd.Series([0, 1] * 11 + [pd.NA, 1], dtype="Int64"),
+        pd.Series([True, False] * 11 + [pd.NA, True], dtype="boolean"),
+        pd.Categorical(["a", "b"] * 11 + [None, "a"]),
+    ],
+    ids=["string", "Int64", "boolean", "categorical"],
+)
+def test_pandas_nullable_labels_with_na_name_the_sample(y):
+    """pandas' NA in a "string" Series was a TypeError (boolean value of NA is ambiguous);
+    the other nullable dtypes said "Input y contains NaN" without naming the sample."""
+    frame = pd.DataFrame(_X, columns=list("abcd"), index=[f"p{i}" for i in range(24)])
+    with pytest.raises(DataError, match=r"1 missing label\(s\).*sample 22 \('p22'\)"):
+        _mlp().fit(frame, y)
+    with pytest.raises(DataError, match=r"1 missing label\(s\).*sample 22;"):
+        _mlp().fit(_X, y)
