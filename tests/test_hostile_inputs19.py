@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnscope.errors import DataError
+from attnscope.errors import ConfigError, DataError
 
 _RNG = np.random.default_rng(19)
 _X = _RNG.normal(size=(24, 4)).astype(np.float32)
@@ -43,3 +43,21 @@ def test_pandas_nullable_labels_with_na_name_the_sample(y):
         _mlp().fit(frame, y)
     with pytest.raises(DataError, match=r"1 missing label\(s\).*sample 22;"):
         _mlp().fit(_X, y)
+
+
+@pytest.mark.parametrize(
+    ("weights", "phrase"),
+    [
+        ({0: 1.0, 5: 2.0}, r"class_weight names \[5\], not classes of y"),
+        ({0: -1.0, 1: 1.0}, r"class_weight\[0\] = -1.0: a class weight must be a number >= 0"),
+        ({0: float("nan")}, r"class_weight\[0\] = nan"),
+        ({0: "2"}, r"class_weight\[0\] = '2'"),
+        ({0: 0, 1: 0.0}, "every class weight 0"),
+    ],
+)
+def test_class_weight_dicts_are_checked_as_config(weights, phrase):
+    """An unknown class was scikit-learn's ValueError; a negative weight trained to NaN and
+    failed inside roc_auc_score ('Input contains NaN')."""
+    with pytest.raises(ConfigError, match=phrase):
+        _mlp(class_weight=weights).fit(_X, _Y)
+    assert _mlp(class_weight={0: 2.0}).fit(_X, _Y).classes_.tolist() == [0, 1]

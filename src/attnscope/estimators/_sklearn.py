@@ -10,6 +10,7 @@ sample and class weights and the small-data validation rule defined here.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import warnings
 from typing import Any
@@ -254,10 +255,34 @@ def class_weight_vector(class_weight: Any, classes: np.ndarray, codes: np.ndarra
 
     if class_weight is None:
         return None
-    if isinstance(class_weight, dict) and classes.dtype.kind in "US":
-        class_weight = {str(k): v for k, v in class_weight.items()}
+    if isinstance(class_weight, dict):
+        if classes.dtype.kind in "US":
+            class_weight = {str(k): v for k, v in class_weight.items()}
+        _check_class_weight_dict(class_weight, classes)
     w = compute_class_weight(class_weight, classes=classes, y=classes[codes])
     return torch.tensor(np.asarray(w, dtype=np.float64), dtype=torch.float32)
+
+
+def _check_class_weight_dict(class_weight: dict[Any, Any], classes: np.ndarray) -> None:
+    """ConfigError for a key that is not a class (scikit-learn's ValueError) or a weight that
+    is not a number >= 0 (a negative one trained to NaN, then failed in roc_auc_score)."""
+    from attnscope.errors import ConfigError
+
+    known = set(classes.tolist())
+    unknown = [k for k in class_weight if k not in known]
+    if unknown:
+        raise ConfigError(
+            f"class_weight names {unknown[:5]}, not classes of y (classes_ "
+            f"{classes.tolist()}); key it by the labels as given."
+        )
+    for key, value in class_weight.items():
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok or not math.isfinite(float(value)) or float(value) < 0:
+            raise ConfigError(
+                f"class_weight[{key!r}] = {value!r}: a class weight must be a number >= 0."
+            )
+    if not any(float(class_weight.get(c, 1.0)) > 0 for c in known):
+        raise ConfigError("class_weight gives every class weight 0; the loss would be empty.")
 
 
 def validation_share_fits(codes: np.ndarray, val_size: float) -> bool:
