@@ -61,3 +61,17 @@ def test_class_weight_dicts_are_checked_as_config(weights, phrase):
     with pytest.raises(ConfigError, match=phrase):
         _mlp(class_weight=weights).fit(_X, _Y)
     assert _mlp(class_weight={0: 2.0}).fit(_X, _Y).classes_.tolist() == [0, 1]
+
+
+def test_sequence_estimators_refuse_a_bare_string_and_missing_sequences():
+    """``predict("ACGT...")`` predicted one sequence per character (with a padding warning),
+    and a NaN of a pandas column (an empty cell) was read as the DNA 'NAN'."""
+    from attnscope.estimators import CNNClassifier
+
+    seqs = ["".join(_RNG.choice(list("ACGT"), 20)) for _ in range(24)]
+    with pytest.raises(DataError, match=r"missing sequence.*sample 3"):
+        CNNClassifier(epochs=1, val_size=0).fit([*seqs[:3], np.nan, *seqs[4:]], _Y)
+    est = CNNClassifier(epochs=1, val_size=0).fit(pd.Series(seqs).to_frame(), _Y)
+    with pytest.raises(DataError, match=r"X is one string; .*\[seq\]"):
+        est.predict(seqs[0])
+    assert est.predict([seqs[0]]).shape == (1,)
