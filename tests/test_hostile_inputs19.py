@@ -75,3 +75,22 @@ def test_sequence_estimators_refuse_a_bare_string_and_missing_sequences():
     with pytest.raises(DataError, match=r"X is one string; .*\[seq\]"):
         est.predict(seqs[0])
     assert est.predict([seqs[0]]).shape == (1,)
+
+
+def test_imputed_dosages_are_refused_not_truncated():
+    """A float matrix of imputed dosages (0.37, 1.6) was cast to int8 and trained on as
+    0 and 1, a count of 258 as 2; NaN stays the missing code -1."""
+    from attnscope.estimators import HEMERAClassifier
+
+    g = _RNG.integers(0, 3, size=(24, 10)).astype(float)
+    imputed = g.copy()
+    imputed[5, 3] = 1.6
+    with pytest.raises(DataError, match=r"found 1.6 at sample 5, SNP column 3.*imputed dosage"):
+        HEMERAClassifier(epochs=1, val_size=0).fit(imputed, _Y)
+    wrapped = g.astype(np.int64)
+    wrapped[0, 0] = 258  # was cast to int8 as 2
+    with pytest.raises(DataError, match="found 258 at sample 0, SNP column 0"):
+        HEMERAClassifier(epochs=1, val_size=0).fit(wrapped, _Y)
+    g[5, 3] = np.nan
+    est = HEMERAClassifier(epochs=1, val_size=0)
+    assert est.as_dataset(g, _Y, reset=True).genotypes[5, 3] == -1

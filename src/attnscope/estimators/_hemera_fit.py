@@ -38,8 +38,6 @@ def dataset_from_arrays(
     arr = np.asarray(X)
     if arr.ndim != 2 or arr.dtype.kind not in "iuf":
         raise DataError("X must be a (samples, SNPs) matrix of dosages 0/1/2 (-1 missing).")
-    if arr.dtype.kind == "f":
-        arr = np.where(np.isnan(arr), -1, arr)
     m = arr.shape[1]
     spec = getattr(est, "spec_", None)
     if spec is not None and m == len(spec["snp_ids"]):
@@ -55,7 +53,7 @@ def dataset_from_arrays(
         class_names=names,
         truth=None,
         meta={},
-        genotypes=arr.astype(np.int8),
+        genotypes=arr,  # checked as counts (NaN as -1) and cast to int8 by the dataset
         snp_ids=np.asarray(ids),
         chromosomes=np.asarray(chrom),
         positions=np.asarray(pos),
