@@ -94,3 +94,22 @@ def test_imputed_dosages_are_refused_not_truncated():
     g[5, 3] = np.nan
     est = HEMERAClassifier(epochs=1, val_size=0)
     assert est.as_dataset(g, _Y, reset=True).genotypes[5, 3] == -1
+
+
+@pytest.mark.parametrize(
+    ("column", "phrase"),
+    [
+        (["M", "F"] * 12, r"not numbers: \['sex'\] \(could not convert string to float: 'M'\)"),
+        (pd.date_range("2020-01-01", periods=24), r"not numbers: \['sex'\]; convert them"),
+        (pd.Categorical(["x", "y"] * 12), r"not numbers: \['sex'\]"),
+    ],
+    ids=["text", "dates", "categorical"],
+)
+def test_dataframe_columns_that_are_not_numbers_are_named(column, phrase):
+    """A text column said only "could not convert string to float: 'M'"; a date column was
+    numpy's DTypePromotionError (a TypeError)."""
+    frame = pd.DataFrame(_X, columns=list("abcd")).assign(sex=column)
+    with pytest.raises(DataError, match=phrase):
+        _mlp().fit(frame, _Y)
+    with pytest.raises(DataError, match="only supported if all input features have string"):
+        _mlp().fit(pd.DataFrame(_X, columns=["a", 1, 2, 3]), _Y)

@@ -153,8 +153,10 @@ def table_from_arrays(
             arr, y = validate_data(est, X, y, **kwargs)
         else:
             arr = validate_data(est, X, **kwargs)
-    except ValueError as exc:  # scikit-learn's own words, as attnscope's DataError
-        raise _data_error(exc) from None
+    except (ValueError, TypeError) as exc:  # scikit-learn's own words, as a DataError
+        if isinstance(exc, TypeError) and not hasattr(X, "columns"):
+            raise  # scikit-learn's contract: an array holding a dict is a TypeError
+        raise _data_error(exc, X) from None
     names = getattr(est, "feature_names_in_", None)
     spec_names = getattr(est, "spec_", {}).get("feature_names")
     if names is not None:
@@ -200,18 +202,48 @@ def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
         raise DataError(f"sample_weight: {exc}") from None
 
 
-def _data_error(exc: ValueError) -> DataError:
+def _data_error(exc: Exception, X: Any = None) -> DataError:
     """scikit-learn's input error (a ValueError) as a DataError in its words; for NaN or inf
-    its first line and attnscope's fix (the rest recommends other estimators)."""
+    its first line and attnscope's fix (the rest recommends other estimators); for a
+    DataFrame whose columns are not all numbers (text, dates: "could not convert string to
+    float: 'M'"), the columns by name."""
     if isinstance(exc, DataError):
         return exc
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
+    if hasattr(X, "columns") and (bad := _non_numeric_columns(X)):
+        said = f" ({first})" if not isinstance(exc, TypeError) else ""  # not numpy's DTypes
+        return DataError(
+            f"X has columns that are not numbers: {bad[:5]}{' ...' if len(bad) > 5 else ''}"
+            f"{said}; convert them (pandas.to_numeric) or drop them (ids, labels and "
+            "dates are not features)."
+        )
     if "NaN" in first or "infinity" in first:
         return DataError(
             f"{first} Impute or drop those values first; attnscope's models take none."
         )
     return DataError(text)
+
+
+def _non_numeric_columns(X: Any) -> list[str]:
+    """Names of the columns of a DataFrame ``X`` that hold what is not a number (text that
+    pandas.to_numeric cannot read, dates, ...)."""
+    import pandas as pd
+
+    bad = []
+    for j, dtype in enumerate(X.dtypes):
+        if dtype.kind in "fiub":
+            continue
+        column = X.iloc[:, j]
+        try:
+            lost = dtype.kind in "mM" or bool(
+                (pd.to_numeric(column, errors="coerce").isna() & column.notna()).any()
+            )
+        except (TypeError, ValueError):
+            lost = True
+        if lost:
+            bad.append(str(X.columns[j]))
+    return bad
 
 
 def _from_anndata(
