@@ -113,3 +113,22 @@ def test_dataframe_columns_that_are_not_numbers_are_named(column, phrase):
         _mlp().fit(frame, _Y)
     with pytest.raises(DataError, match="only supported if all input features have string"):
         _mlp().fit(pd.DataFrame(_X, columns=["a", 1, 2, 3]), _Y)
+
+
+def test_a_spreadsheets_empty_rows_at_the_end_are_not_samples(tmp_path):
+    """Rows of separators only (',,,,', how Excel saves blank rows) ended a table: refused
+    as 'no sample id' / 'empty sequence'; in a labels file the second such row was reported
+    as 'the first column holds label values, not ids'."""
+    from attnscope.io import read_data, read_expression
+
+    rows = [f"p{i}," + ",".join(map(str, _X[i])) for i in range(24)]
+    table = tmp_path / "expr.csv"
+    table.write_text("\n".join(["sample,g1,g2,g3,g4", *rows, ",,,,", ",,,,"]) + "\n")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("id,label\n" + "".join(f"p{i},{'ab'[i % 2]}\n" for i in range(24)) + ",\n,\n")
+    data = read_expression(table, labels=labels)
+    assert len(data.sample_ids) == 24 and data.class_names == ["a", "b"]
+    seqs = tmp_path / "seqs.csv"
+    body = "".join(f"r{i},{'ACGT' * 5},{i % 2}\n" for i in range(24))
+    seqs.write_text("id,seq,label\n" + body + ",,\n")
+    assert len(read_data(seqs).sample_ids) == 24
