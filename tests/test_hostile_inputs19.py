@@ -132,3 +132,26 @@ def test_a_spreadsheets_empty_rows_at_the_end_are_not_samples(tmp_path):
     body = "".join(f"r{i},{'ACGT' * 5},{i % 2}\n" for i in range(24))
     seqs.write_text("id,seq,label\n" + body + ",,\n")
     assert len(read_data(seqs).sample_ids) == 24
+
+
+def test_fusion_pairs_dataframes_by_sample_id_and_feature_name():
+    """A dict of DataFrames was read by position: a table in another row order fused other
+    samples, in another column order other genes, a labels Series other labels, and tables
+    of different samples trained without a word."""
+    from attnscope.estimators import FusionClassifier
+
+    ids = [f"p{i}" for i in range(24)]
+    rna = pd.DataFrame(_X, index=ids, columns=["TP53", "ESR1", "GATA3", "FOXA1"])
+    meth = pd.DataFrame(_RNG.normal(size=(24, 3)), index=ids, columns=["c1", "c2", "c3"])
+    y = pd.Series(_Y, index=ids)
+    est = FusionClassifier(epochs=1, val_size=0).fit({"rna": rna, "meth": meth}, y)
+    base = est.predict_proba({"rna": rna, "meth": meth})
+    shuffled = {"rna": rna.iloc[::-1, ::-1], "meth": meth.sample(frac=1, random_state=0)}
+    np.testing.assert_allclose(est.predict_proba(shuffled)[::-1], base, atol=1e-6)
+    refit = FusionClassifier(epochs=1, val_size=0).fit({"rna": rna, "meth": meth}, y[::-1])
+    np.testing.assert_allclose(refit.predict_proba({"rna": rna, "meth": meth}), base, atol=1e-6)
+    with pytest.raises(DataError, match=r"missing 1 fitted feature\(s\) \['FOXA1'\]"):
+        est.predict({"rna": rna.drop(columns="FOXA1").assign(XBP1=1.0), "meth": meth})
+    other = meth.set_axis([f"q{i}" for i in range(24)])
+    with pytest.raises(DataError, match=r"'rna' and 'meth' hold other sample ids"):
+        FusionClassifier(epochs=1, val_size=0).fit({"rna": rna, "meth": other}, y)
