@@ -155,3 +155,24 @@ def test_fusion_pairs_dataframes_by_sample_id_and_feature_name():
     other = meth.set_axis([f"q{i}" for i in range(24)])
     with pytest.raises(DataError, match=r"'rna' and 'meth' hold other sample ids"):
         FusionClassifier(epochs=1, val_size=0).fit({"rna": rna, "meth": other}, y)
+
+
+def test_genotype_and_sequence_estimators_pair_pandas_inputs_by_id():
+    """HEMERA read a DataFrame's SNP columns by position (another column order: other SNPs)
+    and, like CNN, paired a labels Series with the samples by position, not by id."""
+    from attnscope.estimators import CNNClassifier, HEMERAClassifier
+
+    ids, snps = [f"p{i}" for i in range(24)], [f"rs{j}" for j in range(10)]
+    g = pd.DataFrame(_RNG.integers(0, 3, size=(24, 10)), index=ids, columns=snps)
+    y = pd.Series(_Y, index=ids)
+    est = HEMERAClassifier(epochs=2, val_size=0).fit(g, y)
+    base = est.predict_proba(g)
+    np.testing.assert_allclose(est.predict_proba(g[snps[::-1]]), base, atol=1e-6)
+    again = HEMERAClassifier(epochs=2, val_size=0).fit(g, y[::-1])
+    np.testing.assert_allclose(again.predict_proba(g), base, atol=1e-6)
+    with pytest.raises(DataError, match=r"SNPs are missing from the data \(e.g. \['rs3'\]\)"):
+        est.predict(g.drop(columns="rs3"))
+    seqs = pd.Series(["".join(_RNG.choice(list("ACGT"), 20)) for _ in range(24)], index=ids)
+    cnn = CNNClassifier(epochs=1, val_size=0).fit(seqs, y)
+    cnn_again = CNNClassifier(epochs=1, val_size=0).fit(seqs, y[::-1])
+    np.testing.assert_allclose(cnn_again.predict_proba(seqs), cnn.predict_proba(seqs), atol=1e-6)
