@@ -176,3 +176,24 @@ def test_genotype_and_sequence_estimators_pair_pandas_inputs_by_id():
     cnn = CNNClassifier(epochs=1, val_size=0).fit(seqs, y)
     cnn_again = CNNClassifier(epochs=1, val_size=0).fit(seqs, y[::-1])
     np.testing.assert_allclose(cnn_again.predict_proba(seqs), cnn.predict_proba(seqs), atol=1e-6)
+
+
+def test_new_stays_without_a_rare_variable_are_read_as_never_observing_it():
+    """New stays in which no one measured one of the model's variables were refused as
+    data lacking a column; they are the model's grid with that channel never observed."""
+    from attnscope.data import align_to_schema, input_schema
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.sim import simulate_timeseries
+
+    train = simulate_timeseries(n_samples=12, random_state=0)
+    names = list(train.variable_names)
+    kept = [v for v in names if v != names[1]]
+    new = train.subset(np.arange(4))
+    cut = new.variable_names != names[1]
+    new = type(new)(**{**vars(new), "values": new.values[:, :, cut], "mask": new.mask[:, :, cut],
+                       "variable_names": np.asarray(kept), "truth": None})  # fmt: skip
+    with pytest.warns(AttnscopeWarning, match=rf"measured in no stay.*\['{names[1]}'\]"):
+        got = align_to_schema(new, input_schema(train))
+    assert list(got.variable_names) == names
+    assert not got.mask[:, :, 1].any() and not got.values[:, :, 1].any()
+    np.testing.assert_array_equal(got.values[:, :, 0], train.values[:4, :, 0])
