@@ -159,7 +159,8 @@ def test_fusion_pairs_dataframes_by_sample_id_and_feature_name():
 
 def test_genotype_and_sequence_estimators_pair_pandas_inputs_by_id():
     """HEMERA read a DataFrame's SNP columns by position (another column order: other SNPs)
-    and, like CNN, paired a labels Series with the samples by position, not by id."""
+    and, like CNN, paired a labels Series with the samples by position, not by id, in fit,
+    evaluate and score."""
     from attnscope.estimators import CNNClassifier, HEMERAClassifier
 
     ids, snps = [f"p{i}" for i in range(24)], [f"rs{j}" for j in range(10)]
@@ -170,6 +171,7 @@ def test_genotype_and_sequence_estimators_pair_pandas_inputs_by_id():
     np.testing.assert_allclose(est.predict_proba(g[snps[::-1]]), base, atol=1e-6)
     again = HEMERAClassifier(epochs=2, val_size=0).fit(g, y[::-1])
     np.testing.assert_allclose(again.predict_proba(g), base, atol=1e-6)
+    np.testing.assert_array_equal(est.as_dataset(g, y[::-1]).y, _Y)  # as evaluate reads it
     with pytest.raises(DataError, match=r"SNPs are missing from the data \(e.g. \['rs3'\]\)"):
         est.predict(g.drop(columns="rs3"))
     seqs = pd.Series(["".join(_RNG.choice(list("ACGT"), 20)) for _ in range(24)], index=ids)

@@ -44,7 +44,7 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
     'str'), or NaN became a class of its own. A Series ``y`` indexed by the sample ids of a
     DataFrame ``X`` is put in ``X``'s order (:func:`attnscope.data._labels.align_labels`).
     """
-    if hasattr(X, "columns"):
+    if hasattr(X, "iloc"):  # a DataFrame, or a Series of sequences
         y = align_labels(y, X.index)
     arr = np.asarray(y)
     if arr.dtype.kind == "f" or arr.dtype == object:
@@ -53,7 +53,7 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
         missing = np.asarray(pd.isna(arr)).reshape(-1)
         if missing.any():
             first = int(np.argmax(missing))
-            where = f"{first} ({str(X.index[first])!r})" if hasattr(X, "columns") else first
+            where = f"{first} ({str(X.index[first])!r})" if hasattr(X, "iloc") else first
             raise DataError(
                 f"y holds {int(missing.sum())} missing label(s) (None or NaN), the first at "
                 f"sample {where}; drop those samples or give their labels."
