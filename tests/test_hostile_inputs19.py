@@ -199,3 +199,23 @@ def test_new_stays_without_a_rare_variable_are_read_as_never_observing_it():
     assert list(got.variable_names) == names
     assert not got.mask[:, :, 1].any() and not got.values[:, :, 1].any()
     np.testing.assert_array_equal(got.values[:, :, 0], train.values[:4, :, 0])
+
+
+def test_evaluate_refuses_an_empty_methods_option_before_scoring(tmp_path, capsys):
+    """``evaluate RUN --methods ""`` printed the metrics table, then failed in the trust
+    table: the option is checked before any work."""
+    from attnscope.cli import run
+
+    rows = [f"p{i},{'ab'[i % 2]}," + ",".join(map(str, _X[i])) for i in range(24)]
+    (tmp_path / "t.csv").write_text("\n".join(["sample,label,g1,g2,g3,g4", *rows]) + "\n")
+    out = tmp_path / "run"
+    argv = ["fit", str(tmp_path / "t.csv"), "--model", "mlp", "--label-col", "label", "--out",
+            str(out), "--set", "epochs=1", "--set", "val_size=0", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0
+    capsys.readouterr()
+    assert run(["evaluate", str(out), "--methods", " , "]) == 2
+    captured = capsys.readouterr()
+    assert "predictive metrics" not in captured.out
+    assert captured.err.strip().splitlines() == [
+        "error: --methods names no method; give some, or leave it out for all."
+    ]
