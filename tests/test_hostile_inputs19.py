@@ -219,3 +219,15 @@ def test_evaluate_refuses_an_empty_methods_option_before_scoring(tmp_path, capsy
     assert captured.err.strip().splitlines() == [
         "error: --methods names no method; give some, or leave it out for all."
     ]
+
+
+def test_one_hot_labels_are_named_by_every_estimator():
+    """One-hot labels given to a sequence model were a TypeError ('only 0-dimensional
+    arrays can be converted to Python scalars'); a one-column table is the labels."""
+    from attnscope.estimators import CNNClassifier
+
+    seqs = ["".join(_RNG.choice(list("ACGT"), 20)) for _ in range(24)]
+    with pytest.raises(DataError, match=r"one label per sample \(1-D\), got shape \(24, 2\)"):
+        CNNClassifier(epochs=1, val_size=0).fit(seqs, np.eye(2)[_Y])
+    est = CNNClassifier(epochs=1, val_size=0).fit(seqs, _Y.reshape(-1, 1))
+    assert est.classes_.tolist() == [0, 1]
