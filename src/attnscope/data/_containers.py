@@ -302,8 +302,10 @@ class GenotypeDataset(Dataset):
             g = np.asarray(self.genotypes)
             if g.ndim != 2:
                 raise DataError(f"genotypes must be 2-D (samples, SNPs), got shape {g.shape}.")
-            if g.size and (g.min() < -1 or g.max() > 2):
-                raise DataError("genotype dosages must be 0, 1, 2 or -1 for missing.")
+            if g.dtype.kind == "f":  # NaN is missing, as -1
+                g = np.where(np.isnan(g), -1.0, g)
+            if g.size and (g.min() < -1 or g.max() > 2 or (g.dtype.kind == "f" and (g % 1).any())):
+                _refuse_dosages(g, self.sample_ids)
             self.genotypes = g.astype(np.int8)
         _check_rows(self.genotypes, self.sample_ids, "genotypes")
         m = self.genotypes.shape[1]
@@ -346,6 +348,26 @@ class GenotypeDataset(Dataset):
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "n_snps": self.n_snps}
+
+
+def _refuse_dosages(g: np.ndarray, sample_ids: np.ndarray) -> None:
+    """DataError naming the first value of ``g`` that is not a count 0-2 or -1 (an imputed
+    dosage such as 0.37 was truncated to 0 by the int8 cast)."""
+    bad = (g < -1) | (g > 2) | (g % 1 != 0)
+    row, col = (int(i) for i in np.argwhere(bad)[0])
+    ids = np.asarray(sample_ids)
+    value = g[row, col].item()
+    hint = (
+        "it is an imputed dosage: round it to a hard call (plink2 --export A with "
+        "--hard-call-threshold, or np.rint)"
+        if 0 < value < 2
+        else "a count is 0, 1 or 2 copies of one allele"
+    )
+    raise DataError(
+        f"genotype dosages must be 0, 1, 2 or -1 for missing; found {value!r} at sample "
+        f"{ids[row] if row < ids.size else row!s}, SNP column {col} ({int(bad.sum())} such "
+        f"values): {hint}."
+    )
 
 
 def _check_rows(arr: np.ndarray, sample_ids: np.ndarray, name: str) -> None:

@@ -197,6 +197,13 @@ def encode_labels(
     class_names : list of str
     """
     arr = np.asarray(values)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]  # a one-column table of labels
+    if arr.ndim != 1:
+        raise DataError(
+            f"{source}: expected one label per sample (1-D), got shape {arr.shape}; give class "
+            "labels, not a one-hot or multi-column table (e.g. y.argmax(axis=1))."
+        )
     if arr.size == 0:
         raise DataError(f"{source}: no labels found.")
     if arr.dtype.kind == "f" and np.isnan(arr).any():

@@ -134,6 +134,7 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
                 f"the model was trained on a grid of {schema['n_times']} time steps, these "
                 f"series have {data.values.shape[1]}; {_grid_hint(schema)}"
             )
+        data = _unmeasured_variables(data, schema["variable_names"])
         v = _indexer(data.variable_names, schema["variable_names"], "time-series variable")
         s = _indexer(data.static_names, schema["static_names"], "static descriptor")
         changes: dict[str, Any] = {}
@@ -149,6 +150,34 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
     if isinstance(data, MultiOmicsDataset) and "modalities" in schema:
         return _align_omics(data, schema["modalities"])
     return data
+
+
+def _unmeasured_variables(data: TimeSeriesDataset, want: list[str]) -> TimeSeriesDataset:
+    """``data`` with the model's variables that no stay measured added as never observed
+    (value 0, mask False: how a training stay without them is gridded), with a warning.
+
+    New stays lacking a rare variable (a troponin no one ordered) were refused as data
+    missing a column. A name that differs only in case is left for :func:`_indexer` to name.
+    """
+    have = np.asarray(data.variable_names).astype(str)
+    folded = {h.casefold() for h in have.tolist()}
+    absent = [str(w) for w in want if str(w).casefold() not in folded]
+    if not absent or data.truth is not None:
+        return data
+    warnings.warn(
+        f"{len(absent)} of the model's {len(want)} time-series variables are measured in no "
+        f"stay of these data (e.g. {absent[:5]}); they are read as never observed.",
+        AttnscopeWarning,
+        stacklevel=5,
+    )
+    n, t, _ = data.values.shape
+    zeros = np.zeros((n, t, len(absent)), dtype=data.values.dtype)
+    return replace(
+        data,
+        values=np.concatenate([data.values, zeros], axis=2),
+        mask=np.concatenate([data.mask, np.zeros(zeros.shape, dtype=data.mask.dtype)], axis=2),
+        variable_names=np.concatenate([have, np.asarray(absent, dtype=str)]),
+    )
 
 
 #: Which column of ``meta["alleles"]`` (n_snps, 2) the dosages count, by ``counted_allele``.

@@ -215,6 +215,10 @@ class BaseClassifier(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ig
 
         given = {k: v for k, v in self.get_params().items() if not isinstance(v, dict)}  # as --set
         check_params(self.name, given, estimator=type(self).__name__)
+        if y is not None and not isinstance(y, str) and hasattr(X, "iloc"):
+            from attnscope.data import align_labels
+
+            y = align_labels(y, X.index)  # labels indexed by sample id meet pandas X by id
         # A refit forgets the previous fit whole (labels, network, widths), so that one that
         # fails leaves an unfitted estimator, not the old network under the new labels.
         for fitted in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:

@@ -96,4 +96,8 @@ def to_dataset(est: BaseClassifier, X: Any, y: Any | None, *, reset: bool = Fals
 
             X = replace(X, labels=codes, class_names=names)
         return X
+    if y is not None and not isinstance(y, str) and hasattr(X, "iloc"):
+        from attnscope.data import align_labels
+
+        y = align_labels(y, X.index)  # labels indexed by sample id meet pandas X by id
     return est._dataset_from_arrays(X, y, reset=reset)

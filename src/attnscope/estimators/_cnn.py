@@ -33,7 +33,7 @@ def sequence_dataset_from_arrays(
     """
     arr = np.asarray(X)
     if arr.dtype.kind in "US" or arr.dtype == object:
-        tokens = encode_sequences([str(s) for s in arr.tolist()], length=length)
+        tokens = encode_sequences(_sequence_strings(np.asarray(X, dtype=object)), length=length)
     elif arr.ndim == 2 and arr.dtype.kind in "iu":
         tokens = arr
     else:
@@ -49,6 +49,30 @@ def sequence_dataset_from_arrays(
         meta={},
         tokens=tokens,
     )
+
+
+def _sequence_strings(arr: np.ndarray) -> list[str]:
+    """The strings of ``arr`` (one per sample; a one-column table is read as its column).
+
+    A bare string was read as one sequence per character, and a missing entry (None, NaN:
+    an empty cell of a pandas column) as the DNA 'NONE' / 'NAN': both raise DataError.
+    """
+    import pandas as pd
+
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        what = "one string" if arr.ndim == 0 else f"an array of shape {arr.shape}"
+        raise DataError(
+            f"X is {what}; give one DNA string per sample (a list, e.g. [seq] for one)."
+        )
+    missing = np.asarray(pd.isna(arr), dtype=bool)
+    if missing.any():
+        raise DataError(
+            f"X holds {int(missing.sum())} missing sequence(s) (None or NaN), the first at "
+            f"sample {int(np.argmax(missing))}; drop those samples or give their sequences."
+        )
+    return [str(s) for s in arr.tolist()]
 
 
 class CNNClassifier(BaseClassifier):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from attnscope.data import MultiOmicsDataset, encode_labels
+from attnscope.data import MultiOmicsDataset, align_labels, encode_labels, id_strings
 from attnscope.errors import ConfigError, DataError
 from attnscope.models.fusion import AttentionPool, FeatureTokens, FusionNet
 
@@ -33,27 +33,73 @@ def dataset_from_arrays(
             "FusionClassifier takes a MultiOmicsDataset or a dict modality -> "
             "(n_samples, n_features) array."
         )
-    omics = {str(k): np.asarray(v, dtype=np.float32) for k, v in X.items()}
+    spec = getattr(est, "spec_", None)
+    X, ids = _frames_by_name(X, spec)
+    if y is not None and ids is not None:
+        y = align_labels(y, ids)  # a Series of labels pairs by sample id too
+    omics = {str(k): np.ascontiguousarray(v, dtype=np.float32) for k, v in X.items()}
     n = next(iter(omics.values())).shape[0]
     labels, class_names = (None, list(getattr(est, "classes_", [])))
-    if y is not None:
+    if y is not None and reset:  # classes_ from the aligned labels, not y by position
+        from attnscope.estimators._sklearn import fit_labels
+
+        est.classes_, labels = fit_labels(y)
+        class_names = [str(c) for c in est.classes_]
+    elif y is not None:
         labels, class_names = encode_labels(np.asarray(y))
-    spec = getattr(est, "spec_", None)
     names = {
         k: np.asarray(spec["feature_names"][k])
         if spec is not None and k in spec["feature_names"]
+        else id_strings(X[k].columns)
+        if hasattr(X[k], "columns")
         else np.array([f"{k}_{j}" for j in range(v.shape[1])])
         for k, v in omics.items()
     }
     return MultiOmicsDataset(
         labels=labels,
-        sample_ids=np.arange(n).astype(str),
+        sample_ids=np.arange(n).astype(str) if ids is None else ids,
         class_names=class_names,
         truth=None,
         meta={},
         omics=omics,
         feature_names=names,
     )
+
+
+def _frames_by_name(X: dict[Any, Any], spec: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
+    """``X`` with its DataFrames' rows in the first one's sample order and (once fitted)
+    their columns in the fitted order; and those sample ids (None without DataFrames).
+
+    By position, tables of the same samples in another row or column order were fused
+    sample with other sample, gene with other gene, silently; other samples are a
+    DataError.
+    """
+    import pandas as pd
+
+    from attnscope.estimators._sklearn import align_columns
+
+    out = {str(k): v for k, v in X.items()}
+    frames = [k for k, v in out.items() if hasattr(v, "columns") and hasattr(v, "index")]
+    if not frames:
+        return out, None
+    first = frames[0]
+    ids = id_strings(out[first].index)
+    for k in frames:
+        keys = id_strings(out[k].index)
+        if not (keys.size == ids.size and (keys == ids).all()):
+            same = out[k].index.is_unique and len(set(ids.tolist())) == ids.size
+            if not (same and keys.size == ids.size and set(keys.tolist()) == set(ids.tolist())):
+                raise DataError(
+                    f"the tables of modalities {first!r} and {k!r} hold other sample ids "
+                    f"(only in {k!r}: {sorted(set(keys.tolist()) - set(ids.tolist()))[:3]}; "
+                    f"only in {first!r}: {sorted(set(ids.tolist()) - set(keys.tolist()))[:3]}"
+                    "; or repeated ids); give every table the same samples as its index, or "
+                    "a MultiOmicsDataset with present=False where a modality lacks a sample."
+                )
+            out[k] = out[k].iloc[pd.Index(keys).get_indexer(ids)]
+        if spec is not None and k in spec["feature_names"]:
+            out[k] = align_columns(out[k], spec["feature_names"][k], what=f"modality {k!r}")
+    return out, ids
 
 
 def check_data(est: FusionClassifier, data: Any) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from attnscope.data import GenotypeDataset, encode_labels
+from attnscope.data import GenotypeDataset, encode_labels, id_strings
 from attnscope.errors import ConfigError, DataError
 from attnscope.models.hemera import GENOTYPE_OFFSET, MASK, MISSING, N_TOKENS
 from attnscope.train import cross_entropy_loss
@@ -38,14 +38,23 @@ def dataset_from_arrays(
     arr = np.asarray(X)
     if arr.ndim != 2 or arr.dtype.kind not in "iuf":
         raise DataError("X must be a (samples, SNPs) matrix of dosages 0/1/2 (-1 missing).")
-    if arr.dtype.kind == "f":
-        arr = np.where(np.isnan(arr), -1, arr)
     m = arr.shape[1]
     spec = getattr(est, "spec_", None)
-    if spec is not None and m == len(spec["snp_ids"]):
+    generic = [f"snp{j}" for j in range(m)]
+    named = hasattr(X, "columns") and (spec is None or list(spec["snp_ids"]) != generic)
+    ids: Any
+    chrom: Any
+    if named:  # a DataFrame's SNP ids: the model finds its SNPs by id, in any column order
+        import pandas as pd
+
+        ids, chrom, pos = id_strings(X.columns), ["1"] * m, np.arange(m)
+        if spec is not None and (known := pd.Index(spec["snp_ids"]).get_indexer(ids)).min() >= 0:
+            chrom = np.asarray(spec["chromosomes"])[known]  # the fitted SNPs' places
+            pos = np.asarray(spec["positions"])[known]
+    elif spec is not None and m == len(spec["snp_ids"]):
         ids, chrom, pos = spec["snp_ids"], spec["chromosomes"], spec["positions"]
     else:
-        ids, chrom, pos = [f"snp{j}" for j in range(m)], ["1"] * m, np.arange(m)
+        ids, chrom, pos = generic, ["1"] * m, np.arange(m)
     labels, names = None, list(getattr(est, "classes_", []))
     if y is not None:
         labels, names = encode_labels(np.asarray(y))
@@ -55,7 +64,7 @@ def dataset_from_arrays(
         class_names=names,
         truth=None,
         meta={},
-        genotypes=arr.astype(np.int8),
+        genotypes=arr,  # checked as counts (NaN as -1) and cast to int8 by the dataset
         snp_ids=np.asarray(ids),
         chromosomes=np.asarray(chrom),
         positions=np.asarray(pos),

@@ -10,6 +10,7 @@ sample and class weights and the small-data validation rule defined here.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import warnings
 from typing import Any
@@ -43,7 +44,7 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
     'str'), or NaN became a class of its own. A Series ``y`` indexed by the sample ids of a
     DataFrame ``X`` is put in ``X``'s order (:func:`attnscope.data._labels.align_labels`).
     """
-    if hasattr(X, "columns"):
+    if hasattr(X, "iloc"):  # a DataFrame, or a Series of sequences
         y = align_labels(y, X.index)
     arr = np.asarray(y)
     if arr.dtype.kind == "f" or arr.dtype == object:
@@ -51,9 +52,11 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
 
         missing = np.asarray(pd.isna(arr)).reshape(-1)
         if missing.any():
+            first = int(np.argmax(missing))
+            where = f"{first} ({str(X.index[first])!r})" if hasattr(X, "iloc") else first
             raise DataError(
                 f"y holds {int(missing.sum())} missing label(s) (None or NaN), the first at "
-                f"sample {int(np.argmax(missing))}; drop those samples or give their labels."
+                f"sample {where}; drop those samples or give their labels."
             )
     if arr.dtype == object:
         text = np.fromiter((isinstance(v, str) for v in arr.reshape(-1)), bool, arr.size)
@@ -142,14 +145,18 @@ def table_from_arrays(
     ids = X.index if hasattr(X, "columns") else None  # a DataFrame's (a list has .index too)
     if y is not None and hasattr(X, "columns"):
         y = align_labels(y, ids)  # a Series indexed by sample ids pairs by id, not position
+    if y is not None:  # before scikit-learn's check, which fails on pandas' NA (a TypeError)
+        y = checked_labels(y, X)
     kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
     try:
         if reset:  # scikit-learn's "requires y to be passed" when y is None
             arr, y = validate_data(est, X, y, **kwargs)
         else:
             arr = validate_data(est, X, **kwargs)
-    except ValueError as exc:  # scikit-learn's own words, as attnscope's DataError
-        raise _data_error(exc) from None
+    except (ValueError, TypeError) as exc:  # scikit-learn's own words, as a DataError
+        if isinstance(exc, TypeError) and not hasattr(X, "columns"):
+            raise  # scikit-learn's contract: an array holding a dict is a TypeError
+        raise _data_error(exc, X) from None
     names = getattr(est, "feature_names_in_", None)
     spec_names = getattr(est, "spec_", {}).get("feature_names")
     if names is not None:
@@ -195,18 +202,48 @@ def sample_weights(sample_weight: Any, n: int) -> np.ndarray:
         raise DataError(f"sample_weight: {exc}") from None
 
 
-def _data_error(exc: ValueError) -> DataError:
+def _data_error(exc: Exception, X: Any = None) -> DataError:
     """scikit-learn's input error (a ValueError) as a DataError in its words; for NaN or inf
-    its first line and attnscope's fix (the rest recommends other estimators)."""
+    its first line and attnscope's fix (the rest recommends other estimators); for a
+    DataFrame whose columns are not all numbers (text, dates: "could not convert string to
+    float: 'M'"), the columns by name."""
     if isinstance(exc, DataError):
         return exc
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
+    if hasattr(X, "columns") and (bad := _non_numeric_columns(X)):
+        said = f" ({first})" if not isinstance(exc, TypeError) else ""  # not numpy's DTypes
+        return DataError(
+            f"X has columns that are not numbers: {bad[:5]}{' ...' if len(bad) > 5 else ''}"
+            f"{said}; convert them (pandas.to_numeric) or drop them (ids, labels and "
+            "dates are not features)."
+        )
     if "NaN" in first or "infinity" in first:
         return DataError(
             f"{first} Impute or drop those values first; attnscope's models take none."
         )
     return DataError(text)
+
+
+def _non_numeric_columns(X: Any) -> list[str]:
+    """Names of the columns of a DataFrame ``X`` that hold what is not a number (text that
+    pandas.to_numeric cannot read, dates, ...)."""
+    import pandas as pd
+
+    bad = []
+    for j, dtype in enumerate(X.dtypes):
+        if dtype.kind in "fiub":
+            continue
+        column = X.iloc[:, j]
+        try:
+            lost = dtype.kind in "mM" or bool(
+                (pd.to_numeric(column, errors="coerce").isna() & column.notna()).any()
+            )
+        except (TypeError, ValueError):
+            lost = True
+        if lost:
+            bad.append(str(X.columns[j]))
+    return bad
 
 
 def _from_anndata(
@@ -250,10 +287,34 @@ def class_weight_vector(class_weight: Any, classes: np.ndarray, codes: np.ndarra
 
     if class_weight is None:
         return None
-    if isinstance(class_weight, dict) and classes.dtype.kind in "US":
-        class_weight = {str(k): v for k, v in class_weight.items()}
+    if isinstance(class_weight, dict):
+        if classes.dtype.kind in "US":
+            class_weight = {str(k): v for k, v in class_weight.items()}
+        _check_class_weight_dict(class_weight, classes)
     w = compute_class_weight(class_weight, classes=classes, y=classes[codes])
     return torch.tensor(np.asarray(w, dtype=np.float64), dtype=torch.float32)
+
+
+def _check_class_weight_dict(class_weight: dict[Any, Any], classes: np.ndarray) -> None:
+    """ConfigError for a key that is not a class (scikit-learn's ValueError) or a weight that
+    is not a number >= 0 (a negative one trained to NaN, then failed in roc_auc_score)."""
+    from attnscope.errors import ConfigError
+
+    known = set(classes.tolist())
+    unknown = [k for k in class_weight if k not in known]
+    if unknown:
+        raise ConfigError(
+            f"class_weight names {unknown[:5]}, not classes of y (classes_ "
+            f"{classes.tolist()}); key it by the labels as given."
+        )
+    for key, value in class_weight.items():
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not ok or not math.isfinite(float(value)) or float(value) < 0:
+            raise ConfigError(
+                f"class_weight[{key!r}] = {value!r}: a class weight must be a number >= 0."
+            )
+    if not any(float(class_weight.get(c, 1.0)) > 0 for c in known):
+        raise ConfigError("class_weight gives every class weight 0; the loss would be empty.")
 
 
 def validation_share_fits(codes: np.ndarray, val_size: float) -> bool:

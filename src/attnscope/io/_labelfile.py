@@ -43,6 +43,8 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
             if delim
             else line.split()
         )
+        if not any(parts):
+            continue  # a spreadsheet's blank row (',,'), as a blank line
         if len(parts) < 2:
             raise DataError(
                 f"{p}, line {lineno}: expected two columns (id, label), found {len(parts)}; "

@@ -271,9 +271,9 @@ def open_text(path: str | os.PathLike[str]) -> IO[str]:
 def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> Any:
     """``pandas.read_csv`` under the module's compression and encoding rules.
 
-    Damaged compression and non-UTF-8 text raise one :class:`DataError` naming the file (and
-    the line, for text); pandas' own ``ParserError`` / ``EmptyDataError`` pass through for
-    the caller to word.
+    Rows of empty fields at the end (``,,,,``) are dropped. Damaged compression and non-UTF-8
+    text raise one :class:`DataError` naming the file (and the line, for text); pandas' own
+    ``ParserError`` / ``EmptyDataError`` pass through for the caller to word.
     """
     import pandas as pd
 
@@ -285,7 +285,7 @@ def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> Any:
     kwargs.setdefault("encoding_errors", "strict")
     kwargs.setdefault("compression", _PANDAS_COMPRESSION.get(kind))
     try:
-        return pd.read_csv(p, **kwargs)
+        return _without_trailing_empty_rows(pd.read_csv(p, **kwargs))
     except UnicodeDecodeError:
         _locate_bad_text(p)
         raise DataError(f"{p}: the text is not {encoding.upper()}; save it as UTF-8.") from None
@@ -295,6 +295,21 @@ def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> Any:
         raise
     except IO_ERRORS as exc:
         raise _corrupt(p, kind, exc) from None
+
+
+def _without_trailing_empty_rows(frame: Any) -> Any:
+    """``frame`` without the rows at its end whose every field is empty (``,,,,``: a
+    spreadsheet's blank rows saved as CSV), which read as samples without an id or label.
+    Rows above are kept, so that row positions still give line numbers."""
+    import pandas as pd
+
+    end = len(frame)
+    while end > 0:  # only the last rows are looked at: usually none or one
+        values = frame.iloc[end - 1].to_numpy(dtype=object)
+        if not all(str(v).strip() == "" for v in values[~pd.isna(values)]):
+            break
+        end -= 1
+    return frame if end in (0, len(frame)) else frame.iloc[:end]
 
 
 def _locate_bad_text(path: Path) -> None:

@@ -108,6 +108,8 @@ def evaluate_run(
     est = load_model(run)
     if n_samples < 1:
         raise ConfigError(f"--n-samples (n_samples) must be positive, got {n_samples}.")
+    if trust and methods is not None and not methods:  # before the metrics are printed
+        raise ConfigError("--methods names no method; give some, or leave it out for all.")
     if methods:
         from attnscope.explain import canonical_method
 
