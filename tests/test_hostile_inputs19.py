@@ -231,3 +231,15 @@ def test_one_hot_labels_are_named_by_every_estimator():
         CNNClassifier(epochs=1, val_size=0).fit(seqs, np.eye(2)[_Y])
     est = CNNClassifier(epochs=1, val_size=0).fit(seqs, _Y.reshape(-1, 1))
     assert est.classes_.tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+def test_a_label_list_mixing_text_and_numbers_is_named(kind):
+    """numpy turned ["a", 0, 1] into the strings 'a', '0', '1': three classes, silently."""
+    from attnscope.estimators import CNNClassifier, MLPClassifier
+
+    X = ["ACGTACGTAC"] * 6 if kind == "cnn" else np.random.default_rng(0).random((6, 3))
+    make = CNNClassifier if kind == "cnn" else MLPClassifier
+    with pytest.raises(DataError, match="mixes text and numbers"):
+        make(epochs=1, val_size=0.0).fit(X, ["a", 0, 1, "a", 0, 1])
+    assert make(epochs=1, val_size=0.0).fit(X, [0, 1] * 3).classes_.dtype.kind == "i"

@@ -46,7 +46,8 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
     """
     if hasattr(X, "iloc"):  # a DataFrame, or a Series of sequences
         y = align_labels(y, X.index)
-    arr = np.asarray(y)
+    listed = isinstance(y, list | tuple)  # numpy would turn ["a", 0] into strings silently
+    arr = np.asarray(y, dtype=object) if listed else np.asarray(y)
     if arr.dtype.kind == "f" or arr.dtype == object:
         import pandas as pd
 
@@ -67,7 +68,7 @@ def checked_labels(y: Any, X: Any = None) -> np.ndarray:
                 f"{flat[np.argmin(text)]!r}); give every label the same type (e.g. "
                 "y.astype(str))."
             )
-    return arr
+    return np.asarray(arr.tolist()) if listed else arr
 
 
 def fit_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
