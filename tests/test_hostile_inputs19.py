@@ -243,3 +243,23 @@ def test_a_label_list_mixing_text_and_numbers_is_named(kind):
     with pytest.raises(DataError, match="mixes text and numbers"):
         make(epochs=1, val_size=0.0).fit(X, ["a", 0, 1, "a", 0, 1])
     assert make(epochs=1, val_size=0.0).fit(X, [0, 1] * 3).classes_.dtype.kind == "i"
+
+
+def test_cross_val_score_pairs_a_default_indexed_label_series_by_position():
+    """A fold of pd.Series(labels) keeps the rows' original integers as its index: it was
+    refused as 'not the data's sample ids', though fitting on every sample paired it by
+    position. Integers out of order still are refused (they may be ids)."""
+    from sklearn.model_selection import cross_val_score
+
+    from attnscope.data._labels import align_labels
+    from attnscope.estimators import MLPClassifier
+
+    ids = [f"p{i}" for i in range(30)]
+    X = pd.DataFrame(np.random.default_rng(1).random((30, 4)), index=ids, columns=list("abcd"))
+    y = pd.Series(np.arange(30) % 2)
+    est = MLPClassifier(epochs=1, val_size=0.0)
+    assert len(cross_val_score(est, X, y, cv=3, error_score="raise")) == 3
+    fold = y.iloc[[0, 2, 5]]
+    assert align_labels(fold, ["p0", "p2", "p5"]) is fold
+    with pytest.raises(DataError, match="does not hold the data's sample ids"):
+        align_labels(y.iloc[[5, 0, 2]], ["p0", "p2", "p5"])

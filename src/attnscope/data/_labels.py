@@ -25,9 +25,10 @@ def align_labels(y: Any, sample_ids: Any) -> Any:
     """``y`` in the order of ``sample_ids`` when it is a pandas Series (or one-column
     DataFrame) indexed by sample ids; anything else is returned as given (by position).
 
-    A default index (0, 1, ..., n - 1, as ``pd.Series(labels)`` gives) pairs by position.
-    The same ids in another order are reordered; other ids are a DataError: by position
-    they gave samples their neighbours' labels, silently.
+    A default index (0, 1, ..., n - 1, as ``pd.Series(labels)`` gives) pairs by position,
+    and so do rows selected from one in order (increasing integers sharing no id with the
+    data: a fold of ``cross_val_score``). The same ids in another order are reordered; other
+    ids are a DataError: by position they gave samples their neighbours' labels, silently.
 
     Parameters
     ----------
@@ -50,6 +51,14 @@ def align_labels(y: Any, sample_ids: Any) -> Any:
     ids = id_strings(sample_ids)
     keys = id_strings(index)
     if n == ids.size and (keys == ids).all():
+        return y
+    if (
+        n == ids.size
+        and pd.api.types.is_integer_dtype(index)
+        and index.is_monotonic_increasing
+        and index.is_unique
+        and not set(keys.tolist()) & set(ids.tolist())
+    ):  # rows of a default-indexed Series, as scikit-learn's CV folds select them
         return y
     if index.is_unique and n == ids.size and set(keys.tolist()) == set(ids.tolist()):
         return y.iloc[pd.Index(keys).get_indexer(ids)]
