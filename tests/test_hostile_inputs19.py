@@ -263,3 +263,15 @@ def test_cross_val_score_pairs_a_default_indexed_label_series_by_position():
     assert align_labels(fold, ["p0", "p2", "p5"]) is fold
     with pytest.raises(DataError, match="does not hold the data's sample ids"):
         align_labels(y.iloc[[5, 0, 2]], ["p0", "p2", "p5"])
+
+
+def test_a_modality_the_fusion_model_was_not_trained_on_is_ignored_with_a_warning():
+    from attnscope.errors import AttnscopeWarning
+    from attnscope.estimators import FusionClassifier
+
+    rng = np.random.default_rng(0)
+    X = {"a": rng.random((40, 5)), "b": rng.random((40, 4))}
+    est = FusionClassifier(epochs=1, val_size=0.0).fit(X, np.arange(40) % 2)
+    with pytest.warns(AttnscopeWarning, match=r"modalities \['x'\] the model was not trained on"):
+        proba = est.predict_proba({**X, "x": rng.random((40, 3))})
+    np.testing.assert_allclose(proba, est.predict_proba(X))

@@ -17,7 +17,8 @@ Rules
   otherwise the first longer sequence is named and refused.
 - time series: variables and static descriptors are reordered by name; a different
   number of grid steps is refused.
-- multi-omics: modalities and their features are reordered by name; missing ones refused.
+- multi-omics: modalities and their features are reordered by name; missing ones refused,
+  extra ones ignored with a warning.
 """
 
 from __future__ import annotations
@@ -291,6 +292,13 @@ def _align_omics(data: MultiOmicsDataset, want: dict[str, list[str]]) -> MultiOm
             f"{data.modality_names}); mark an absent modality with present = False instead."
         )
     order = list(want)
+    extra = [m for m in data.modality_names if m not in want]
+    if extra:  # as extra columns are: the model cannot use them, and says so
+        warnings.warn(
+            f"modalities {extra} the model was not trained on are ignored (it uses {order}).",
+            AttnscopeWarning,
+            stacklevel=4,
+        )
     omics, names = {}, {}
     for m in order:
         idx = _indexer(data.feature_names[m], want[m], f"{m} feature")
