@@ -29,6 +29,7 @@ COHORT_MODEL: dict[str, Any] = {
     "val_size": 0.1,
     "stream_workers": 1,
     "stream_chunk_mb": 256.0,
+    "proj_l1": 0.0,  # the default when hemera_scale.json was written (now 1e-4)
 }
 
 

@@ -313,3 +313,11 @@ def test_fit_help_shows_the_settings_and_the_defaults_written_in_brackets(capsys
     text = " ".join(capsys.readouterr().out.split())
     assert "attn_lstm: raindrop" in text and "--set and [params] values override it" in text
     assert "[default: 0.2, or --config's]" in text and "[default: random, or --config's]" in text
+
+
+def test_hemera_defaults_are_its_benchmarked_paper_setting():
+    """fit --model hemera trains what the genotype benchmarks call hemera_paper."""
+    params = make_estimator("hemera").get_params()
+    assert {k: params[k] for k in setting_params("hemera", "paper")} == setting_params(
+        "hemera", "paper"
+    )

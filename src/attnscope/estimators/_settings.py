@@ -101,7 +101,7 @@ SETTINGS: dict[str, dict[str, Setting]] = {
         "paper": Setting(
             _HEMERA_PAPER,
             "the paper's network as the benchmarks ran it: 1 MLM pre-training and 10 "
-            "fine-tuning epochs, projection L1 1e-4 (the defaults: 5 + 50 epochs, no L1)",
+            "fine-tuning epochs, projection L1 1e-4 (the defaults)",
             "benchmarks/genotype_protocol.py and benchmarks/hemera.py: hemera_paper",
         ),
         "gated": Setting(
