@@ -12,6 +12,7 @@ from attnscope import __version__
 from attnscope.cli._common import (
     console,
     parse_sets,
+    print_fit_summary,
     read_config,
     simulator_options,
 )
@@ -32,7 +33,6 @@ from attnscope.cli._settings import (
     SETTING_HELP,
     checked_setting,
     own_params,
-    print_fit_summary,
     setting_source,
 )
 from attnscope.cli._warnings import install as install_warning_lines

@@ -6,10 +6,12 @@ import json
 import sys
 from typing import Any
 
+from attnscope.cli._settings import settings_hint
 from attnscope.errors import ConfigError
 from attnscope.run import read_config
+from attnscope.run._config import NONE_WORDS
 
-__all__ = ["console", "parse_sets", "read_config", "simulator_options"]
+__all__ = ["console", "parse_sets", "print_fit_summary", "read_config", "simulator_options"]
 
 
 def console() -> Any:
@@ -41,7 +43,7 @@ def parse_value(text: str) -> Any:
     lowered = text.strip()
     if lowered.lower() in ("true", "false"):
         return lowered.lower() == "true"
-    if lowered.lower() in ("none", "null"):
+    if lowered.lower() in NONE_WORDS:  # as a run's config.toml writes None
         return None
     try:
         return json.loads(lowered)
@@ -91,3 +93,29 @@ def simulator_options(simulator: Any, modality: str, options: dict[str, Any]) ->
                 raise ConfigError(f"--set {key}={value!r}: {key} takes a whole number.")
             out[key] = int(value)
     return out
+
+
+def print_fit_summary(
+    name: str, setting: str | None, params: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    """What ``fit`` prints: time, held-out metrics, baselines, the verdict and, under a
+    losing verdict, the model's other named settings."""
+    con = console()
+    con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
+    if params.get("epochs") == 0:
+        con.print(
+            "  epochs=0: no training epoch ran; the saved model is its starting point "
+            "(initial weights, or the init_C regression where the model has one)"
+        )
+    for key, value in summary.get("test", {}).items():
+        if isinstance(value, float):
+            con.print(f"  test {key}: {value:.4f}")
+    for base, row in summary.get("baselines", {}).items():
+        con.print(
+            f"  baseline {base}: AUROC {row['auroc']:.4f}, AUPRC {row['auprc']:.4f}, "
+            f"accuracy {row['accuracy']:.4f} ({row['seconds']:.1f} s)"
+        )
+    if summary.get("verdict"):
+        con.print(f"verdict: {summary['verdict']}", markup=False)
+        for line in settings_hint(name, setting, summary):
+            con.print(line, markup=False)

@@ -20,7 +20,6 @@ __all__ = [
     "SETTING_HELP",
     "checked_setting",
     "own_params",
-    "print_fit_summary",
     "setting_source",
     "settings_hint",
 ]
@@ -104,31 +103,3 @@ def settings_hint(model: str, used: str | None, summary: dict[str, Any]) -> list
         return []
     lines = [f"  other settings of {model} (attnscope fit ... --setting NAME):"]
     return lines + [f"    {k}: {s.summary} ({s.source})" for k, s in others.items()]
-
-
-def print_fit_summary(
-    name: str, setting: str | None, params: dict[str, Any], summary: dict[str, Any]
-) -> None:
-    """What ``fit`` prints: time, held-out metrics, baselines, the verdict and, under a
-    losing verdict, the model's other named settings."""
-    from attnscope.cli._common import console
-
-    con = console()
-    con.print(f"trained {name} on {summary['n_train']} samples in {summary['seconds']:.1f} s")
-    if params.get("epochs") == 0:
-        con.print(
-            "  epochs=0: no training epoch ran; the saved model is its starting point "
-            "(initial weights, or the init_C regression where the model has one)"
-        )
-    for key, value in summary.get("test", {}).items():
-        if isinstance(value, float):
-            con.print(f"  test {key}: {value:.4f}")
-    for base, row in summary.get("baselines", {}).items():
-        con.print(
-            f"  baseline {base}: AUROC {row['auroc']:.4f}, AUPRC {row['auprc']:.4f}, "
-            f"accuracy {row['accuracy']:.4f} ({row['seconds']:.1f} s)"
-        )
-    if summary.get("verdict"):
-        con.print(f"verdict: {summary['verdict']}", markup=False)
-        for line in settings_hint(name, setting, summary):
-            con.print(line, markup=False)

@@ -33,6 +33,7 @@ def sequence_dataset_from_arrays(
     """
     arr = np.asarray(X)
     if arr.dtype.kind in "US" or arr.dtype == object:
+        # from X itself: np.asarray(["ACGT", nan]) has already turned nan into 'nan'
         tokens = encode_sequences(_sequence_strings(np.asarray(X, dtype=object)), length=length)
     elif arr.ndim == 2 and arr.dtype.kind in "iu":
         tokens = arr

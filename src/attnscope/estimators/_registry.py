@@ -52,7 +52,7 @@ def make_estimator(
     params = dict(params or {})
     valid = set(klass._get_param_names())
     unknown = sorted(set(params) - valid)
-    if unknown == ["setting"] or (unknown and unknown[0] == "setting"):
+    if "setting" in unknown:
         where = f"{source}: [params] setting" if source is not None else "setting"
         raise ConfigError(
             f"{where} is not a parameter of model {name!r}: a named setting is chosen with "

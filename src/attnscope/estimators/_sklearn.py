@@ -144,10 +144,8 @@ def table_from_arrays(
     if not reset and fitted is not None and hasattr(X, "columns"):
         X = align_columns(X, fitted)
     ids = X.index if hasattr(X, "columns") else None  # a DataFrame's (a list has .index too)
-    if y is not None and hasattr(X, "columns"):
-        y = align_labels(y, ids)  # a Series indexed by sample ids pairs by id, not position
-    if y is not None:  # before scikit-learn's check, which fails on pandas' NA (a TypeError)
-        y = checked_labels(y, X)
+    if y is not None:  # by sample id (a Series of labels), and before scikit-learn's check,
+        y = checked_labels(y, X)  # which fails on pandas' NA (a TypeError)
     kwargs: dict[str, Any] = {"dtype": np.float32, "reset": reset, "ensure_min_features": 1}
     try:
         if reset:  # scikit-learn's "requires y to be passed" when y is None

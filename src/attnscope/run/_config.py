@@ -39,9 +39,13 @@ def read_config(path: Path | None) -> dict[str, Any]:
     return config
 
 
+#: Words that stand for None where TOML (and ``--set``) have no null, in any case.
+NONE_WORDS = ("none", "null")
+
+
 def _none(value: Any) -> Any:
-    """None for the string ``"none"`` or ``"null"`` (any case), else ``value``."""
-    return None if isinstance(value, str) and value.strip().lower() in ("none", "null") else value
+    """None for a word of :data:`NONE_WORDS` (any case), else ``value``."""
+    return None if isinstance(value, str) and value.strip().lower() in NONE_WORDS else value
 
 
 #: Top-level keys: what a user writes, then what ``fit`` adds to a run's config.toml.
