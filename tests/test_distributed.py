@@ -11,7 +11,6 @@ decides early stopping, so both stop at the same epoch.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -184,14 +183,13 @@ def two_ranks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict
     out = tmp_path_factory.mktemp("ddp")
     _fit_run(out / "single_run")  # the one-process reference run (no process group here)
     _write_cohort(out / "cohort")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    # a file store, not a TCP port: a port found free here can be taken before gloo binds it
+    store = out / "rendezvous"
     env = {"OMP_NUM_THREADS": "1"}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        mp.spawn(_worker, args=(f"tcp://127.0.0.1:{port}", str(out)), nprocs=WORLD, join=True)
+        mp.spawn(_worker, args=(store.as_uri(), str(out)), nprocs=WORLD, join=True)
     finally:
         for k, v in old.items():
             if v is None:
