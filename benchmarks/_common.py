@@ -170,7 +170,12 @@ def provenance(device: str = "cpu") -> dict[str, Any]:
 
 
 def write_results(
-    name: str, rows: list[dict[str, Any]], *, device: str = "cpu", **extra: Any
+    name: str,
+    rows: list[dict[str, Any]],
+    *,
+    device: str = "cpu",
+    prov: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> Path:
     """Write ``benchmarks/results/<name>.json`` (DESIGN.md schema) atomically.
 
@@ -180,15 +185,16 @@ def write_results(
     :func:`load_results`) keep their own, and ``runs`` maps every run id still referenced to
     its full provenance (environment included). A ``--quick`` run writes
     ``<name>_quick.json`` instead, so ``make bench`` never overwrites the full results the
-    README is generated from.
+    README is generated from. ``prov``: this run's :func:`provenance`, when the benchmark
+    stamped a block of ``extra`` with it before writing (one run id for both).
     """
     from attnscope._utils.files import write_json
 
     if "--quick" in sys.argv[1:] and not name.endswith("_quick"):
         name = f"{name}_quick"
 
-    prov = provenance(device)
-    stamp = {k: prov[k] for k in ROW_PROVENANCE}
+    prov = prov or provenance(device)
+    stamp = stamp_of(prov)
     rows = [r if "run_id" in r else {**r, **stamp} for r in rows]
     runs = dict(extra.pop("runs", {}) or {})
     try:
@@ -196,7 +202,9 @@ def write_results(
     except (OSError, ValueError):
         pass
     runs[prov["run_id"]] = prov
-    used = {r["run_id"] for r in rows}
+    used = {r["run_id"] for r in rows} | {
+        v.get("run_id") for v in extra.values() if isinstance(v, dict)
+    }
     payload = {
         "benchmark": name,
         **prov,
@@ -207,6 +215,26 @@ def write_results(
     path = write_json(RESULTS / f"{name}.json", payload)
     print(f"wrote {path}")
     return path
+
+
+def stamp_of(prov: dict[str, Any]) -> dict[str, Any]:
+    """The :data:`ROW_PROVENANCE` keys of a :func:`provenance` (what a row or block carries)."""
+    return {k: prov[k] for k in ROW_PROVENANCE}
+
+
+#: What a ``benchmarks/consistency_tune.py`` line written before per-line provenance says.
+UNRECORDED_LINE = (
+    "a search line written before per-line provenance: commit and dirty flag were not "
+    "recorded; 'command' is rebuilt from the line's name, config, members and task"
+)
+
+
+def mark_lines(lines: list[dict[str, Any]], rebuild: Any) -> list[dict[str, Any]]:
+    """Lines of another command's log, each with its origin: its own stamp when it has one,
+    else ``commit``/``dirty``/``run_id`` None, ``command`` ``rebuild(line)`` and ``origin``
+    :data:`UNRECORDED_LINE` (nothing invented)."""
+    unknown = {"commit": None, "dirty": None, "run_id": None, "origin": UNRECORDED_LINE}
+    return [x if "run_id" in x else {**x, **unknown, "command": rebuild(x)} for x in lines]
 
 
 def mark_origin(results: dict[str, Any]) -> dict[str, Any]:

@@ -188,6 +188,13 @@ def markdown(results: dict) -> str:
                 f"{t['val_auroc_mean']:.3f} ± {t['val_auroc_std']:.3f} | "
                 f"{'' if ens is None else f'{ens:.3f}'} | {t['best_epochs']} |"
             )
+        unrecorded = sum(t.get("run_id") is None for t in tuning)
+        lines += [
+            "",
+            f"Origin: {unrecorded} of {len(tuning)} lines were written before per-line "
+            "provenance (their commit is not recorded; consistency.json holds the command "
+            "rebuilt from each line); the others carry their commit and command.",
+        ]
         if refs:
             lines += [
                 "",

@@ -54,7 +54,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import load_results, row, write_results
+from _common import load_results, mark_lines, row, write_results
 from _consistency_docs import markdown  # noqa: F401 (markdown: readme.py)
 from _consistency_rows import (
     bootstrap_auroc_difference,
@@ -62,6 +62,7 @@ from _consistency_rows import (
     record_earlier,
     study_rows,
 )
+from consistency_tune import rebuild_command
 
 
 def summary_features(data: Any) -> np.ndarray:
@@ -311,6 +312,8 @@ def main() -> None:
         extra["tuning"] = [json.loads(x) for x in lines if x.startswith("{")]
     elif previous.get("tuning"):
         extra["tuning"] = previous["tuning"]
+    if extra.get("tuning"):
+        extra["tuning"] = mark_lines(extra["tuning"], rebuild_command)
     if previous.get("earlier_runs"):
         extra["earlier_runs"] = previous["earlier_runs"]
     write_results("consistency", kept + rows, **extra)

@@ -12,8 +12,8 @@ appends to ``--log``) one JSON line: mean and std of the members' validation AUR
 best epoch (early stopping on that same validation share, as in the study), the AUROC of
 their averaged probabilities and the best epochs. ``--reference`` adds gradient boosting
 and logistic regression on summary features fitted on the training share and scored on the
-validation share. ``benchmarks/consistency.py --tuning-log FILE`` stores the lines in the
-results file.
+validation share. Each line carries its origin (commit, dirty flag, command, run id);
+``benchmarks/consistency.py --tuning-log FILE`` stores the lines in the results file.
 """
 
 from __future__ import annotations
@@ -125,6 +125,16 @@ def reference(train: Any, val: Any) -> dict[str, float]:
     }
 
 
+def rebuild_command(line: dict[str, Any]) -> str:
+    """The command that wrote a log ``line`` (for lines written without their own)."""
+    config = json.dumps({**line["config"]}, separators=(", ", ": "))
+    reference = " --reference" if line.get("reference_val_auroc") else ""
+    return (
+        f"python benchmarks/consistency_tune.py '{config}' {line['name']} "
+        f"--members {line['members']} --task {line['task']}{reference}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("config", help="JSON object of model and training options")
@@ -148,6 +158,9 @@ def main() -> None:
     if args.reference:
         out["reference_val_auroc"] = reference(train, val)
     out["config"] = config
+    from _common import provenance, stamp_of
+
+    out.update(stamp_of(provenance()))
     line = json.dumps(out)
     print(line, flush=True)
     if args.log:

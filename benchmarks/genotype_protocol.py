@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import row, write_results
+from _common import provenance, row, stamp_of, write_results
 from _genotype_config import GATED, GRID, LD_R2, LD_WINDOW, PAPER, TOP, VAL_SEEDS
 from _genotype_data import cohort, ld_neighbours, planted
 from _genotype_docs import markdown  # noqa: F401 (markdown: readme.py)
@@ -241,12 +241,18 @@ def main() -> None:
         earlier = load_results(name)
     except (OSError, ValueError):
         earlier = {}
-    t0 = time.perf_counter()
+    t0, prov = time.perf_counter(), provenance()
     data = {args.part: cohort(args.part, args.quick)}
     configs: dict[str, dict[str, Any]] = {"paper": dict(PAPER)}
     if args.part == "hapmap3":
         configs["gated"], grid = validate(data["hapmap3"], ld_neighbours(data["hapmap3"]), args)
-        validation = {"grid": grid, "seeds": list(VAL_SEEDS), "cohort": "hapmap3", "share": 0.25}
+        validation = {
+            "grid": grid,
+            "seeds": list(VAL_SEEDS),
+            "cohort": "hapmap3",
+            "share": 0.25,
+            **stamp_of(prov),  # the run that chose the gated setting
+        }
         keep = {"mice", "mice_albino"}
     else:
         if "validation" not in earlier:
@@ -276,6 +282,7 @@ def main() -> None:
         write_results(
             "genotype_protocol",
             rows + kept,
+            prov=prov,
             quick=args.quick,
             plink2=plink_version(),
             cohorts={

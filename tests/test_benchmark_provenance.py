@@ -40,6 +40,67 @@ def test_every_committed_row_carries_its_origin(path):
             assert run["commit"] == row["commit"] and run["environment"]
 
 
+@pytest.mark.parametrize("path", sorted(BENCH.glob("results/*.json")), ids=lambda p: p.name)
+def test_every_committed_block_and_search_line_carries_its_origin(path):
+    """Blocks stamped with a run (a chosen setting's validation grid) name a run the file
+    records; lines of another command's log (a settings search) carry theirs or say why not."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        from _common import ROW_PROVENANCE, UNRECORDED_LINE
+    finally:
+        sys.path.pop(0)
+    results = json.loads(path.read_text())
+    for key, block in results.items():
+        if isinstance(block, dict) and "run_id" in block and key != "runs":
+            assert set(ROW_PROVENANCE) <= set(block), key
+            assert results["runs"][block["run_id"]]["commit"] == block["commit"], key
+    for line in results.get("tuning", []):
+        assert set(ROW_PROVENANCE) <= set(line), line["name"]
+        assert line["run_id"] is not None or (
+            line["origin"] == UNRECORDED_LINE and line["commit"] is None
+        )
+        assert line["command"].startswith("python benchmarks/consistency_tune.py '")
+
+
+def test_genotype_validation_names_the_run_that_chose_the_gated_setting():
+    results = json.loads((BENCH / "results" / "genotype_protocol.json").read_text())
+    hapmap3 = {r["run_id"] for r in results["rows"] if r["dataset"] == "hapmap3"}
+    assert {results["validation"]["run_id"]} == hapmap3
+    assert "--part hapmap3" in results["validation"]["command"]
+
+
+def test_search_lines_keep_their_stamp_or_get_a_rebuilt_command(monkeypatch):
+    """A line without provenance gets a command that re-runs its configuration."""
+    import shlex
+
+    monkeypatch.syspath_prepend(str(BENCH))
+    import _common
+    from consistency_tune import rebuild_command
+
+    old = {"name": "h32", "task": "mortality", "members": 5, "config": {"hidden": 32, "lr": 0.003}}
+    stamped = {**old, "name": "new", "commit": "abc", "dirty": False, "command": "c", "run_id": "r"}
+    marked, kept = _common.mark_lines([old, stamped], rebuild_command)
+    assert kept == stamped
+    assert marked["run_id"] is None and marked["origin"] == _common.UNRECORDED_LINE
+    argv = shlex.split(marked["command"])
+    assert argv[:2] == ["python", "benchmarks/consistency_tune.py"]
+    assert json.loads(argv[2]) == old["config"] and argv[3] == "h32"
+    assert argv[4:] == ["--members", "5", "--task", "mortality"]
+
+
+def test_a_block_stamped_before_writing_shares_the_run_of_the_rows(common):
+    prov = common.provenance()
+    block = {"grid": [1, 2], **common.stamp_of(prov)}
+    common.write_results("x", [common.row("a", "m", "auroc", [0.5], 1.0)], prov=prov, chosen=block)
+    out = json.loads((common.RESULTS / "x.json").read_text())
+    assert out["run_id"] == out["rows"][0]["run_id"] == out["chosen"]["run_id"] == prov["run_id"]
+    # a later run that carries the block keeps its origin and the record of that run
+    common.write_results("x", [common.row("b", "m", "auroc", [0.6], 1.0)], chosen=out["chosen"])
+    later = json.loads((common.RESULTS / "x.json").read_text())
+    assert later["chosen"]["run_id"] == prov["run_id"] != later["run_id"]
+    assert set(later["runs"]) == {prov["run_id"], later["run_id"]}
+
+
 def test_write_results_stamps_new_rows_and_keeps_old_origins(common):
     old = {"dataset": "a", "metric": "auroc", "mean": 0.5}
     (common.RESULTS / "x.json").write_text(
