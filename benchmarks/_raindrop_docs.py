@@ -78,6 +78,8 @@ def markdown(results: dict[str, Any]) -> str:
         else:
             cands = ", ".join(f"{n} {100 * v['auroc']:.2f}" for n, v in rnd["validation"].items())
             how = f"`{rnd['command']}`, splits {rnd['splits']}"
+        if rnd.get("commit") is None:
+            how += "; its commit was not recorded"
         later = " (run after the earlier rounds' test figures were known)" if k > 1 else ""
         lines += [
             "",

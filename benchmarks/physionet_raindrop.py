@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import holm, paired, row, write_results
+from _common import holm, paired, provenance, row, stamp_of, write_results
 from _raindrop_docs import GB, markdown, parse_selection_log  # noqa: F401 (markdown: readme.py)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "timeseries"
@@ -246,7 +246,7 @@ def selection_record(results: list[dict[str, Any]], args: argparse.Namespace) ->
     return {
         "rule": "candidate with the best mean validation AUROC of its seed ensemble; test "
         "parts not read",
-        "command": "python " + " ".join([sys.argv[0], *sys.argv[1:]]),
+        **stamp_of(provenance()),
         "splits": args.splits,
         "members": args.members,
         "train": {**TRAIN, **args.train},

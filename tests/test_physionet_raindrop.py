@@ -73,6 +73,14 @@ def test_selection_uses_validation_only(bench, monkeypatch, good):
     assert record["chosen"] == good
     assert record["validation"][f"{good} (ensemble)"]["auroc"] == 1.0
     assert not any("boosting" in k for k in record["validation"])
+    # its origin: the commit and run id, and the docs say so only when one is missing
+    assert len(record["run_id"]) == 36 and record["command"].endswith("--select")
+    assert "commit" in record and "its commit was not recorded" not in bench.markdown(
+        {"rows": [], "selection_rounds": [{**record, "commit": "abc"}]}
+    )
+    unrecorded = {**record, "commit": None}
+    text = bench.markdown({"rows": [], "selection_rounds": [unrecorded]})
+    assert "its commit was not recorded" in text
 
 
 def test_markdown_labels_our_rows_a_plus_b_and_published_a_plus_b_plus_c(bench):
