@@ -102,6 +102,22 @@ def test_bare_command_prints_help_and_quiet_prints_nothing(sim, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_only_rank_zero_of_torchrun_prints_but_every_rank_reports_its_error(
+    sim, capsys, monkeypatch
+):
+    """Under torchrun every rank ran the CLI: rank 1 printed the same trust table and a
+    'wrote RUN/trust.json' line for a file only rank 0 writes."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    assert run(["datasets", "list"]) == 0
+    assert "physionet" in capsys.readouterr().out.lower()
+    monkeypatch.setenv("RANK", "1")
+    assert run(["datasets", "list"]) == 0
+    assert capsys.readouterr().out == ""
+    assert run(["evaluate", str(sim.parent / "no-such-run")]) == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
 def test_console_script_gives_one_line(tmp_path):
     script = Path(sys.executable).with_name("attnscope")
     if not script.is_file():

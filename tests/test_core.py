@@ -121,3 +121,53 @@ def test_spec_to_keeps_shared_tensors_shared() -> None:
     )
     moved = spec.to("cpu")
     assert moved.inputs[0] is moved.raw_inputs[0] and moved.n_samples == 4
+
+
+def test_spec_rows_keep_shared_tensors_shared_and_shared_baselines_whole() -> None:
+    x = torch.randn(4, 3)
+    spec = AttributionSpec(
+        inputs=(x,),
+        forward=lambda t: t,
+        baselines=(torch.zeros(1, 3),),
+        to_features=lambda a: a[0].numpy(),
+        raw_inputs=(x,),
+        raw_forward=lambda t: t,
+        remove=lambda raw, mask: raw,
+        additional_args=(torch.arange(4), 7),
+        layer_baselines=(torch.ones(4, 3),),  # one per sample: indexed with them
+    )
+    part = spec.rows(np.array([3, 1]))
+    assert part.inputs[0] is part.raw_inputs[0] and part.n_samples == 2
+    torch.testing.assert_close(part.inputs[0], x[[3, 1]])
+    assert part.baselines[0].shape == (1, 3)  # shared by the batch: kept
+    assert part.additional_args[0].tolist() == [3, 1] and part.additional_args[1] == 7
+    assert part.layer_baselines[0].shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("model", "methods"),
+    [
+        ("cnn", ["saliency", "occlusion"]),
+        ("attngen", ["layer_integrated_gradients", "attention"]),
+        ("attn_lstm", ["integrated_gradients"]),
+    ],
+)
+def test_attributing_spec_rows_equals_those_rows_of_the_whole(model, methods) -> None:
+    """What the sanity checks split by rank under torchrun: a block of a spec's rows is
+    attributed as in the whole spec (one-hot, token + padding-mask and series inputs)."""
+    from attnscope.estimators import make_estimator
+    from attnscope.explain import attribute_spec
+    from attnscope.sim import simulate_dna, simulate_timeseries
+
+    if model == "attn_lstm":
+        data = simulate_timeseries(40, n_times=6, n_variables=3, window=(2, 5), random_state=0)
+    else:
+        data = simulate_dna(40, length=30, random_state=0)
+    est = make_estimator(model, {"epochs": 1, "random_state": 0}).fit(data)
+    spec = est.attribution_spec(data)
+    idx = np.array([5, 0, 17, 39])
+    for method in methods:
+        whole = attribute_spec(est, spec, method=method, random_state=0)
+        part = attribute_spec(est, spec.rows(idx), method=method, random_state=0)
+        np.testing.assert_allclose(part.values, whole.values[idx], rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(part.target, whole.target[idx])

@@ -113,6 +113,16 @@ def _trust(run: Path) -> list[dict]:
     )
 
 
+def _spec_blocks(run: Path) -> tuple[int, np.ndarray]:
+    """Shards and values of a spec's attribution (what the sanity checks attribute)."""
+    from attnscope.estimators import BaseClassifier
+    from attnscope.trust._shard import spec_attribution
+
+    est = BaseClassifier.load(run)
+    att = spec_attribution(est, est.attribution_spec(_table()), method="integrated_gradients")
+    return att.meta.get("shards", 1), np.asarray(att.values)
+
+
 def _trust_blocks(run: Path) -> tuple[int, int]:
     """Shards of a trust-table attribution and samples this rank scored."""
     from attnscope.estimators import BaseClassifier
@@ -170,6 +180,7 @@ def _worker(rank: int, init: str, out: str) -> None:
         result["ig"] = _ig(Path(out) / "single_run")
         result["trust"] = _trust(Path(out) / "single_run")
         result["trust_blocks"] = _trust_blocks(Path(out) / "single_run")
+        result["spec_blocks"] = _spec_blocks(Path(out) / "single_run")
         result["hemera_stream"] = _hemera(Path(out) / "cohort", lazy=True)
         torch.save(result, Path(out) / f"rank{rank}.pt")
     finally:
@@ -266,6 +277,18 @@ def test_sharded_trust_table_equals_one_process(two_ranks):
                     continue
                 # label randomisation retrains under DDP: equal up to float summation order
                 np.testing.assert_allclose(got[key], value, rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_sanity_and_stability_attributions_are_split_by_rank(two_ranks):
+    """The randomised-model, permuted-label and noisy-copy attributions of the trust table
+    exist only as specs: their rows are split by rank too, and gathered equal."""
+    out, ranks = two_ranks
+    shards, want = _spec_blocks(out / "single_run")
+    assert shards == 1
+    for r in ranks:
+        got_shards, got = r["spec_blocks"]
+        assert got_shards == 2
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
 def test_streamed_hemera_under_two_ranks_equals_one_in_memory_process(two_ranks):

@@ -15,20 +15,20 @@ __all__ = ["console", "parse_sets", "print_fit_summary", "read_config", "simulat
 
 
 def console() -> Any:
-    """A rich console on stdout (plain text when piped, silent under ``--quiet``).
+    """A rich console on stdout (plain text when piped; quiet when ``_ui.silent``).
 
     Piped to a file or another program, tables take the width their cells need: rich's
     80-column default cut every column name of a trust table to four letters in a log.
     """
     from rich.console import Console
 
-    from attnscope.cli._ui import STATE
+    from attnscope.cli._ui import silent
 
     piped = not sys.stdout.isatty()
     return Console(
         highlight=False,
         soft_wrap=piped,
-        quiet=STATE["verbosity"] == 0,
+        quiet=silent(),
         width=PIPED_WIDTH if piped else None,
     )
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["STATE", "note", "progress_bar", "run_app", "spinner"]
+__all__ = ["STATE", "note", "progress_bar", "run_app", "silent", "spinner"]
 
 #: ``debug`` keeps tracebacks; ``verbosity`` is 0 (quiet), 1 (default) or 2 (verbose).
 STATE: dict[str, Any] = {"debug": False, "verbosity": 1, "checkpoint": None}
@@ -37,14 +37,23 @@ def strip_global_flags(argv: list[str]) -> list[str]:
     return rest
 
 
+def silent() -> bool:
+    """No output but errors: under ``--quiet``, and on every ``torchrun`` rank but 0 (rank 0
+    reports for all; the others printed the same tables and a 'wrote' line for files they
+    never wrote)."""
+    from attnscope.train import is_main_process
+
+    return STATE["verbosity"] == 0 or not is_main_process()
+
+
 def interactive() -> bool:
-    """Progress is drawn only on a terminal (stderr) and not under ``--quiet``."""
-    return STATE["verbosity"] > 0 and sys.stderr.isatty()
+    """Progress is drawn only on a terminal (stderr), and not when :func:`silent`."""
+    return sys.stderr.isatty() and not silent()
 
 
 def note(message: str) -> None:
     """A step message on stderr under ``--verbose`` (nothing otherwise)."""
-    if STATE["verbosity"] > 1:
+    if STATE["verbosity"] > 1 and not silent():
         print(message, file=sys.stderr, flush=True)
 
 

@@ -103,3 +103,35 @@ class AttributionSpec:
             layer_inputs=move_all(self.layer_inputs),
             layer_baselines=move_all(self.layer_baselines),
         )
+
+    def rows(self, index: np.ndarray) -> AttributionSpec:
+        """The spec of the samples at ``index`` (shape (k,)), the same spec otherwise.
+
+        Every tensor with the sample axis (inputs, raw and layer inputs, per-sample extra
+        arguments and baselines) is indexed; tensors shared by the batch (a (1, ...)
+        baseline, the model's weights in ``forward``) are kept. One tensor used in two
+        places stays one tensor, as in :meth:`to`.
+        """
+        n = self.n_samples
+        idx = torch.as_tensor(np.asarray(index, dtype=np.int64))
+        taken: dict[int, Tensor] = {}
+
+        def take(x: Any) -> Any:
+            if not (torch.is_tensor(x) and x.ndim and x.shape[0] == n and n > 1):
+                return x
+            if id(x) not in taken:
+                taken[id(x)] = x[idx.to(x.device)]
+            return taken[id(x)]
+
+        def take_all(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(take(x) for x in items)
+
+        return replace(
+            self,
+            inputs=take_all(self.inputs),
+            baselines=take_all(self.baselines),
+            raw_inputs=take_all(self.raw_inputs),
+            additional_args=take_all(self.additional_args),
+            layer_inputs=take_all(self.layer_inputs),
+            layer_baselines=take_all(self.layer_baselines),
+        )

@@ -155,14 +155,15 @@ def _restored(modules: list[nn.Module]) -> Iterator[None]:
 def _original(
     estimator: Any, spec: Any, method: str, attribution: Any, options: dict[str, Any]
 ) -> Any:
-    from attnscope.explain import attribute_spec, without_base_values
+    from attnscope.explain import without_base_values
+    from attnscope.trust._shard import spec_attribution
 
     if attribution is not None:
         if attribution.n_samples != int(spec.raw_inputs[0].shape[0]):
             raise DataError("the attribution must cover the same samples as the data.")
         return attribution
     with without_base_values():  # only compared, never added up
-        return attribute_spec(estimator, spec, method=method, **options)
+        return spec_attribution(estimator, spec, method=method, **options)
 
 
 def parameter_randomisation(
@@ -202,7 +203,8 @@ def parameter_randomisation(
     SanityResult
     """
     from attnscope.core import reused_probes
-    from attnscope.explain import attribute_spec, without_base_values
+    from attnscope.explain import without_base_values
+    from attnscope.trust._shard import spec_attribution
 
     data = estimator.as_dataset(data)
     spec = estimator.attribution_spec(data)
@@ -223,7 +225,7 @@ def parameter_randomisation(
             _reinit(modules[name], int(random_state) * 1000 + i)
             if not cascade and i < len(order) - 1:
                 continue
-            new = attribute_spec(
+            new = spec_attribution(  # under torchrun: one block of samples per rank
                 estimator,
                 # rebuilt: a token model's spec holds embeddings of the randomised network
                 estimator.attribution_spec(data),
@@ -268,7 +270,8 @@ def label_randomisation(
     dict of str -> SanityResult
         One per method, with the single step ``"labels"``.
     """
-    from attnscope.explain import attribute_spec, without_base_values
+    from attnscope.explain import without_base_values
+    from attnscope.trust._shard import spec_attribution
 
     data = estimator.as_dataset(data)
     methods = [method] if isinstance(method, str) else list(method)
@@ -281,7 +284,7 @@ def label_randomisation(
         given = attribution.get(m) if isinstance(attribution, dict) else attribution
         orig = _original(estimator, spec, m, given, {"random_state": random_state, **options})
         with without_base_values():
-            new = attribute_spec(
+            new = spec_attribution(
                 retrained, rspec, method=m, target=orig.target, random_state=random_state, **options
             )
         rho = _mean_rho(centred_ranks(np.abs(orig.values)), new.values)

@@ -17,7 +17,39 @@ import numpy as np
 
 from attnscope.errors import ConfigError, DataError
 
-__all__ = ["concat_attributions", "per_rank", "sharded_attribution", "sharded_masked_scores"]
+__all__ = [
+    "concat_attributions",
+    "per_rank",
+    "sharded_attribution",
+    "sharded_masked_scores",
+    "spec_attribution",
+]
+
+
+def _gathered(n: int, whole: Callable[[], Any], block: Callable[[np.ndarray], Any]) -> list[Any]:
+    """``[whole()]`` in one process (or with fewer than one sample per rank), else every
+    rank's ``block(idx)`` on its contiguous block ``idx`` of ``n`` samples, in rank order.
+
+    A ConfigError or DataError on any rank is raised on every rank (no rank waits for a
+    failed one).
+    """
+    from attnscope.train._distributed import distributed_context, shard_indices
+
+    ctx = distributed_context()
+    if ctx is None or n < ctx.world:
+        return [whole()]
+    import torch.distributed as dist
+
+    try:
+        out: tuple[bool, Any] = (True, block(shard_indices(n, ctx.rank, ctx.world)))
+    except (ConfigError, DataError) as exc:
+        out = (False, exc)
+    gathered: list[Any] = [None] * ctx.world
+    dist.all_gather_object(gathered, out)
+    for ok, value in gathered:
+        if not ok:
+            raise value
+    return [value for _, value in gathered]
 
 
 def per_rank(
@@ -30,29 +62,34 @@ def per_rank(
     """``fn(part, part_spec, idx)`` on this rank's samples; every rank's result, in order.
 
     Without a process group (or with fewer samples than ranks) it is ``[fn(data, spec,
-    all)]``. A ConfigError or DataError on any rank is raised on every rank (no rank
-    waits for a failed one).
+    all)]``; ``part_spec`` is built from ``part`` by the estimator.
     """
-    from attnscope.train._distributed import distributed_context, shard_indices
 
-    ctx = distributed_context()
-    n = len(data)
-    if ctx is None or n < ctx.world:
-        return [fn(data, spec, np.arange(n))]
-    import torch.distributed as dist
-
-    idx = shard_indices(n, ctx.rank, ctx.world)
-    try:
+    def block(idx: np.ndarray) -> Any:
         part = data.subset(idx)
-        out: tuple[bool, Any] = (True, fn(part, estimator.attribution_spec(part).to(device), idx))
-    except (ConfigError, DataError) as exc:
-        out = (False, exc)
-    gathered: list[Any] = [None] * ctx.world
-    dist.all_gather_object(gathered, out)
-    for ok, value in gathered:
-        if not ok:
-            raise value
-    return [value for _, value in gathered]
+        return fn(part, estimator.attribution_spec(part).to(device), idx)
+
+    return _gathered(len(data), lambda: fn(data, spec, np.arange(len(data))), block)
+
+
+def spec_attribution(
+    estimator: Any, spec: Any, *, method: str, target: np.ndarray | None = None, **options: Any
+) -> Any:
+    """``attribute_spec`` of ``spec``'s samples, one block of rows per rank, gathered.
+
+    What the sanity and stability checks attribute (a randomised model, noisy copies)
+    exists only as a spec, so its rows (:meth:`AttributionSpec.rows`) are split; every
+    rank returns the whole Attribution, equal to one process's for deterministic methods.
+    ``target`` has shape (spec.n_samples,) when given.
+    """
+    from attnscope.explain import attribute_spec
+
+    def run(part: Any, idx: np.ndarray | None) -> Any:
+        t = target if target is None or idx is None else np.asarray(target)[idx]
+        return attribute_spec(estimator, part, method=method, target=t, **options)
+
+    blocks = _gathered(spec.n_samples, lambda: run(spec, None), lambda i: run(spec.rows(i), i))
+    return concat_attributions(blocks)
 
 
 def concat_attributions(parts: Sequence[Any]) -> Any:

@@ -40,12 +40,8 @@ def max_sensitivity(
         entry names token ids, e.g. attention, occlusion or LIME on AttnGen or HEMERA):
         such a method's map would not change, and 0 would read as perfectly stable.
     """
-    from attnscope.explain import (
-        METHOD_READS,
-        attribute_spec,
-        canonical_method,
-        without_base_values,
-    )
+    from attnscope.explain import METHOD_READS, canonical_method, without_base_values
+    from attnscope.trust._shard import spec_attribution
 
     if n_perturb < 1 or radius <= 0:
         raise ConfigError("n_perturb must be >= 1 and radius > 0.")
@@ -59,7 +55,7 @@ def max_sensitivity(
         return np.full(n, np.nan)
     if attribution is None:
         with without_base_values():
-            attribution = attribute_spec(
+            attribution = spec_attribution(
                 estimator, spec, method=method, random_state=random_state, **options
             )
     gen = torch.Generator().manual_seed(int(random_state))
@@ -92,7 +88,7 @@ def max_sensitivity(
     )
     target = np.tile(attribution.target, n_perturb)
     with without_base_values():
-        pert = attribute_spec(
+        pert = spec_attribution(  # under torchrun: one block of noisy copies per rank
             estimator, big, method=method, target=target, random_state=random_state, **options
         )
     a0 = np.asarray(attribution.values, dtype=np.float64).reshape(n, -1)
