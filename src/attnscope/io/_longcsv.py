@@ -85,8 +85,13 @@ def read_long_timeseries(
         raise DataError(f"time-series file {path} not found; check the path.")
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; expected a header 'id,time,variable,value'.")
+    sep = _sep(path)
     try:
-        table = read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
+        # ids and variables as written ('001' is not stay '1'), in whatever case the header
+        # names the columns
+        head = read_csv(path, sep=sep, nrows=0).columns
+        text = {c: str for c in head if str(c).strip().lower() in ("id", "variable")}
+        table = read_csv(path, sep=sep, dtype=text)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path} is not a readable CSV/TSV table ({one_line(exc)}).") from exc
     lower = {str(c).strip().lower(): c for c in table.columns}
