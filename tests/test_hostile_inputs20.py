@@ -7,6 +7,11 @@ Library cases assert the DataError / ConfigError and its key phrase; CLI cases e
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
+from attnscope.errors import DataError
+
 
 def test_long_series_with_a_capitalised_header_keeps_zero_padded_ids(tmp_path):
     """``ID,Time,Variable,Value`` (any case is documented) lost the text dtype of the id
@@ -23,3 +28,33 @@ def test_long_series_with_a_capitalised_header_keeps_zero_padded_ids(tmp_path):
     ds = read_long_timeseries(data, labels=labels)
     assert ds.sample_ids.tolist() == ["001", "002", "003", "004"]
     assert ds.labels.tolist() == [0, 1, 0, 1]
+
+
+def _stays(path, n_stays, n_hours, *, label=True):
+    lines = ["id,time,variable,value" + (",outcome" if label else "")]
+    for k in range(n_stays):
+        tail = f",{k % 2}" if label else ""
+        lines += [f"s{k},{t},HR,{60 + 5 * (k % 2) + t}{tail}" for t in range(n_hours)]
+        lines.append(f"s{k},0.5,SBP,{100 + k}{tail}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_new_stays_ending_earlier_than_training_are_read_on_its_grid(tmp_path):
+    """Stays observed for fewer hours than the training stays were refused ('trained on a
+    grid of 4 time steps, these series have 2; ... reader options hours=4'), an option the
+    command line has no flag for, so `predict RUN early.csv` could never run. They are
+    now extended to the training grid exactly as the reader grids them with hours=4."""
+    from attnscope.data import align_to_schema, input_schema
+    from attnscope.io import read_long_timeseries
+
+    train = read_long_timeseries(_stays(tmp_path / "train.csv", 6, 4), label_col="outcome")
+    early = _stays(tmp_path / "early.csv", 3, 2, label=False)
+    aligned = align_to_schema(read_long_timeseries(early), input_schema(train))
+    expected = read_long_timeseries(early, hours=4)
+    np.testing.assert_array_equal(aligned.values, expected.values)
+    np.testing.assert_array_equal(aligned.mask, expected.mask)
+    np.testing.assert_array_equal(aligned.times, expected.times)
+    longer = read_long_timeseries(_stays(tmp_path / "late.csv", 3, 6, label=False))
+    with pytest.raises(DataError, match="trained on a grid of 4 time steps, these series have 6"):
+        align_to_schema(longer, input_schema(train))
