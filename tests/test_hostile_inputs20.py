@@ -58,3 +58,24 @@ def test_new_stays_ending_earlier_than_training_are_read_on_its_grid(tmp_path):
     longer = read_long_timeseries(_stays(tmp_path / "late.csv", 3, 6, label=False))
     with pytest.raises(DataError, match="trained on a grid of 4 time steps, these series have 6"):
         align_to_schema(longer, input_schema(train))
+
+
+def test_predict_on_early_stays_runs_and_says_each_warning_once(tmp_path, capsys):
+    """On the command line the grid refusal had no fix (no flag sets hours); and a new file
+    read again unlabelled (the run's label column is not in it) printed each of the
+    file's warnings twice."""
+    from attnscope.cli import run
+
+    out = tmp_path / "run"
+    train = _stays(tmp_path / "train.csv", 24, 4)
+    argv = ["fit", str(train), "--model", "attn_lstm", "--label-col", "outcome",
+            "--out", str(out), "--set", "epochs=1", "--no-baselines"]  # fmt: skip
+    assert run(argv) == 0, capsys.readouterr().err
+    early = _stays(tmp_path / "early.csv", 3, 2, label=False)
+    early.write_text(early.read_text() + "s0,-1,HR,70\n")  # one observation before the stay
+    capsys.readouterr()
+    preds = tmp_path / "preds.csv"
+    assert run(["predict", str(out), str(early), "--output", str(preds)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("observations at times before 0 h were dropped") == 1, err
+    assert len(preds.read_text().splitlines()) == 4
