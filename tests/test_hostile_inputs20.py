@@ -79,3 +79,19 @@ def test_predict_on_early_stays_runs_and_says_each_warning_once(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.count("observations at times before 0 h were dropped") == 1, err
     assert len(preds.read_text().splitlines()) == 4
+
+
+def test_a_label_field_among_pipe_fields_is_not_part_of_the_id(tmp_path):
+    """'>seq1|label=1' with --label-col label gave the id 'seq1|label=1' (the label inside
+    every sample id of predictions, split.json and the report); a label taken by position
+    ('--label-col 1') gave 'seq1'. Both give 'seq1', as the docstring says."""
+    from attnscope.io import read_fasta
+
+    fasta = tmp_path / "seqs.fa"
+    fasta.write_text(">seq1|label=1\nACGT\n>seq2|cell=K562|label=0\nACGA\n>seq3 x|label=1\nAC\n")
+    data = read_fasta(fasta, label_field="label")
+    assert data.sample_ids.tolist() == ["seq1", "seq2", "seq3"]
+    assert data.labels.tolist() == [1, 0, 1]
+    fasta.write_text(">|label=1\nACGT\n>seq2|label=0\nACGA\n")
+    with pytest.raises(DataError, match="line 1: header without an id"):
+        read_fasta(fasta, label_field="label")
