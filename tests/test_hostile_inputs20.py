@@ -95,3 +95,38 @@ def test_a_label_field_among_pipe_fields_is_not_part_of_the_id(tmp_path):
     fasta.write_text(">|label=1\nACGT\n>seq2|label=0\nACGA\n")
     with pytest.raises(DataError, match="line 1: header without an id"):
         read_fasta(fasta, label_field="label")
+
+
+def test_a_one_hot_module_takes_dna_strings_as_the_cnn_does(tmp_path):
+    """A user's one-hot CNN given DNA strings failed with 'X must have a sample axis and
+    features, got shape (3,)' (attnscope's own CNN takes strings); strings are one-hot
+    encoded alike (a Series keeps its ids), and text for a table module is named."""
+    import pandas as pd
+    import torch
+    from torch import nn
+
+    from attnscope.data import encode_sequences
+    from attnscope.explain import attribute, wrap_module
+    from attnscope.models import one_hot_dna
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.out = nn.Conv1d(4, 3, 3), nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.out(self.conv(x).amax(-1))
+
+    torch.manual_seed(0)
+    model = wrap_module(Net(), kind="onehot")
+    seqs = pd.Series(["ACGTACGTAC", "TTGACCA", "GGGCCCAAAT"], index=["s1", "s2", "s3"])
+    onehot = one_hot_dna(torch.as_tensor(encode_sequences(list(seqs)))).numpy()
+    attr = attribute(model, seqs, method="saliency")
+    np.testing.assert_allclose(attr.values, attribute(model, onehot, method="saliency").values)
+    assert attr.sample_ids.tolist() == ["s1", "s2", "s3"]
+    np.testing.assert_allclose(model.predict_proba(list(seqs)), model.predict_proba(onehot))
+    table = wrap_module(nn.Linear(4, 2), kind="table")
+    with pytest.raises(DataError, match=r"X holds text .* kind='table' takes float"):
+        attribute(table, list(seqs), method="saliency")
+    with pytest.raises(DataError, match=r"array of text \(DNA strings: kind='onehot'\)"):
+        attribute(Net(), list(seqs), method="saliency")

@@ -47,6 +47,7 @@ from attnscope.explain._adapter_labels import (
     label_codes,
     labels_of,
     probe_width,
+    text_as_sequences,
 )
 
 __all__ = ["INPUT_KINDS", "TorchModel", "as_model", "infer_kind", "wrap_module"]
@@ -73,7 +74,8 @@ def wrap_module(
         ``ModelOutput``. Any floating dtype (inputs are cast to it). A single output
         ending in a sigmoid (a probability) is a ConfigError: return the logit.
     kind : {"table", "onehot", "tokens", "timeseries"}
-        What ``module`` takes (see :data:`INPUT_KINDS`). A module of several table inputs,
+        What ``module`` takes (see :data:`INPUT_KINDS`; DNA strings for onehot or tokens are
+        encoded as for attnscope's CNN). A module of several table inputs,
         ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict of
         arrays (keys naming the forward's arguments are put in its order; other keys are
         taken in the dict's order), a tuple of arrays (captum's convention; a list is rows
@@ -204,6 +206,7 @@ class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore
         their values). ``y`` holds class indices in logit order or names in ``classes``.
         """
         self._check_kind()
+        X = text_as_sequences(X, self.kind)  # DNA strings, as the CNN takes them
         if type(X).__name__ == "AnnData":
             from attnscope.io import from_anndata
 

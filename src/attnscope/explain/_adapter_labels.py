@@ -1,8 +1,8 @@
 """Labels and option checks of a wrapped module (see :func:`attnscope.explain.wrap_module`).
 
 Labels are read as logit columns (indices or class names), the module's number of outputs
-is probed from one sample, and ``wrap_module``'s own options are checked before anything
-runs.
+is probed from one sample, ``wrap_module``'s own options are checked before anything
+runs, and DNA strings become the one-hot or token input a sequence module takes.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import torch
 from torch import Tensor, nn
 
 from attnscope._utils.numbers import is_finite_number
-from attnscope.data import Dataset
+from attnscope.data import Dataset, id_strings
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
-from attnscope.explain._adapter_inputs import as_array
+from attnscope.explain._adapter_inputs import INPUT_KINDS, as_array
 
-__all__ = ["check_wrap_options", "label_codes", "labels_of", "probe_width"]
+__all__ = ["check_wrap_options", "label_codes", "labels_of", "probe_width", "text_as_sequences"]
 
 
 def labels_of(X: Any, names: list[str]) -> np.ndarray | None:
@@ -203,3 +203,25 @@ def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[st
         raise ConfigError(f"pad_token must be a token id (an integer), got {pad_token!r}.")
     if classes is not None and len(set(map(str, classes))) < len(list(classes)):
         raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")
+
+
+def text_as_sequences(X: Any, kind: str) -> Any:
+    """DNA strings as a SequenceDataset for a module of one-hot DNA or tokens (as the CNN
+    takes them), else ``X``; text for a table or time-series module is a DataError."""
+    arr = X if isinstance(X, np.ndarray) else None
+    if isinstance(X, str | list) or type(X).__name__ == "Series":
+        arr = np.asarray(X, dtype=object)
+    if arr is None or not (arr.dtype.kind in "US" or (arr.size and isinstance(arr.flat[0], str))):
+        return X
+    if kind not in ("onehot", "tokens"):
+        raise DataError(
+            f"X holds text ({str(arr.flat[0])[:20]!r}, ...) but kind={kind!r} takes "
+            f"{INPUT_KINDS[kind]}; for DNA strings wrap the module with kind='onehot'."
+        )
+    from dataclasses import replace
+
+    from attnscope.estimators._cnn import sequence_dataset_from_arrays
+
+    data = sequence_dataset_from_arrays(X, None)
+    series = type(X).__name__ == "Series"  # its index holds the sample ids
+    return replace(data, sample_ids=id_strings(X.index)) if series else data
