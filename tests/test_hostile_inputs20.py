@@ -130,3 +130,26 @@ def test_a_one_hot_module_takes_dna_strings_as_the_cnn_does(tmp_path):
         attribute(table, list(seqs), method="saliency")
     with pytest.raises(DataError, match=r"array of text \(DNA strings: kind='onehot'\)"):
         attribute(Net(), list(seqs), method="saliency")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# exported 2026-01-01, by hand\ns1\ttumor\ns2\tnormal\n",
+        "\nsample,age,label\ns1,3,tumor\ns2,4,normal\n",
+        "# cohort sheet\nsample;age;label\ns1;3;tumor\ns2;4;normal\n",
+    ],
+    ids=["note-with-commas", "blank-line-then-header", "note-then-header"],
+)
+def test_a_labels_file_starting_with_a_note_or_blank_line_is_read(tmp_path, text):
+    """The labels reader skips '#' notes and blank lines, but took its delimiter and header
+    from line 1: a note with a comma made a tab file one field per line, and a header below
+    a note or blank line was read as data ('expected two columns ..., found 1')."""
+    from attnscope.io._labelfile import read_label_file
+
+    path = tmp_path / "labels.txt"
+    path.write_text(text)
+    assert read_label_file(path) == {"s1": "tumor", "s2": "normal"}
+    path.write_text("\n# sheet\nsample,age,sex\ns1,3,f\n")
+    with pytest.raises(DataError, match=r"line 3: the labels file has columns"):
+        read_label_file(path)
