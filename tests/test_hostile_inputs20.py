@@ -153,3 +153,22 @@ def test_a_labels_file_starting_with_a_note_or_blank_line_is_read(tmp_path, text
     path.write_text("\n# sheet\nsample,age,sex\ns1,3,f\n")
     with pytest.raises(DataError, match=r"line 3: the labels file has columns"):
         read_label_file(path)
+
+
+@pytest.mark.parametrize(
+    "header", ["#IID\tPHENO1", "patient\tcase_status"], ids=["plink2", "own-names"]
+)
+def test_a_phenotype_files_header_row_is_not_a_sample(tmp_path, header):
+    """plink2 writes '#IID PHENO1'; neither that nor 'patient case_status' was taken as a
+    header, so the row became a sample and its column name a class: classes ['1', '2',
+    'PHENO1'] instead of control / case, for a model of three outputs."""
+    from attnscope.io import read_phenotype
+
+    path = tmp_path / "pheno.txt"
+    path.write_text(f"{header}\ns1\t1\ns2\t2\ns3\t2\ns4\t-9\n")
+    codes, names = read_phenotype(path, sample_ids=np.array(["s1", "s2", "s3", "s4"]))
+    assert names == ["control", "case"]
+    assert codes.tolist() == [0, 1, 1, -1]
+    path.write_text("s1\tcase\ns2\tcontrol\ns3\tcase\n")  # text phenotypes: no header
+    codes, names = read_phenotype(path, sample_ids=np.array(["s1", "s2", "s3"]))
+    assert (names, codes.tolist()) == (["case", "control"], [0, 1, 0])

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _MISSING_TOKENS = MISSING_LABELS | {"-9", "."}
-_ID_HEADERS = {"fid", "#fid", "iid", "id", "sample", "sample_id", "sampleid", "subject"}
+_ID_HEADERS = {"fid", "#fid", "iid", "#iid", "id", "sample", "sample_id", "sampleid", "subject"}
 
 
 def allele_frequencies(genotypes: np.ndarray) -> np.ndarray:
@@ -295,6 +295,11 @@ def read_phenotype(
         id_pos, val_pos = (1, 2) if table.shape[1] >= 3 else (0, 1)
         ids = table.iloc[:, id_pos].str.strip().to_numpy()
         raw = table.iloc[:, val_pos].str.strip().to_numpy()
+        # 'patient pheno' above numbers (or missing codes) is a header, not a sample
+        number = pd.to_numeric(pd.Series(raw), errors="coerce").notna().to_numpy()
+        known = number | np.isin(np.char.lower(raw.astype(str)), list(_MISSING_TOKENS))
+        if len(raw) > 1 and not known[0] and number[1:].any() and known[1:].all():
+            ids, raw = ids[1:], raw[1:]
     uniq, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
         raise DataError(
