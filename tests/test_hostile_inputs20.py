@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnscope.errors import DataError
+from attnscope.errors import AttnscopeWarning, DataError
 
 
 def test_long_series_with_a_capitalised_header_keeps_zero_padded_ids(tmp_path):
@@ -172,3 +172,20 @@ def test_a_phenotype_files_header_row_is_not_a_sample(tmp_path, header):
     path.write_text("s1\tcase\ns2\tcontrol\ns3\tcase\n")  # text phenotypes: no header
     codes, names = read_phenotype(path, sample_ids=np.array(["s1", "s2", "s3"]))
     assert (names, codes.tolist()) == (["case", "control"], [0, 1, 0])
+
+
+def test_a_long_series_labels_file_is_read_as_every_labels_file(tmp_path):
+    """The long-CSV reader read its labels file with a reader of its own: a file without a
+    header lost its first stay (its row became the header, the stay 'was dropped without a
+    label'), and 'id,age,label' without --label-col took age as the label."""
+    from attnscope.io import read_long_timeseries
+
+    data = _stays(tmp_path / "series.csv", 4, 2, label=False)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("s0,0\ns1,1\ns2,0\ns3,1\n")
+    assert read_long_timeseries(data, labels=labels).labels.tolist() == [0, 1, 0, 1]
+    labels.write_text("id,age,label\ns0,71,died\ns1,45,lived\ns2,80,died\ns3,50,NA\n")
+    with pytest.warns(AttnscopeWarning, match="1 stays without a label were dropped"):
+        ds = read_long_timeseries(data, labels=labels)
+    assert ds.class_names == ["died", "lived"]
+    assert ds.labels.tolist() == [0, 1, 0]

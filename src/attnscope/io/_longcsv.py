@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
+from attnscope.data._encode import MISSING_LABELS
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
+from attnscope.io._labelfile import read_label_file
 from attnscope.io._textio import number_hint, one_line, open_text, read_csv
 from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
@@ -58,9 +60,9 @@ def read_long_timeseries(
     path : path-like
         CSV/TSV (optionally gzipped) with columns id, time, variable, value.
     labels : path-like, optional
-        Table of per-stay labels: an ``id`` column (else the first column) and
-        ``label_col`` (else the second column). Stays without a label are dropped with an
-        AttnscopeWarning.
+        Per-stay labels, read as every reader reads a labels file: stay ids in the first
+        column, a header row optional, ``label_col`` naming the label column of a file of
+        several. Stays without a label are dropped with an AttnscopeWarning.
     label_col : str, optional
         Label column of ``labels``; without ``labels``, a column of ``path`` itself whose
         value is constant within each stay.
@@ -316,30 +318,13 @@ def _stay_labels(
     lpath = Path(labels)
     if not lpath.is_file():
         raise DataError(f"labels file {lpath} not found; check the path.")
-    try:
-        lab = read_csv(lpath, sep=_sep(lpath), dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"labels file {lpath} is not a readable table ({one_line(exc)}).") from exc
-    if lab.shape[1] < 2:
-        raise DataError(f"labels file {lpath} needs an id column and a label column.")
-    cols = {str(c).strip().lower(): c for c in lab.columns}
-    id_col = cols.get("id", lab.columns[0])
-    col = label_col if label_col is not None else lab.columns[1 if lab.columns[0] == id_col else 0]
-    if col not in lab.columns:
-        raise DataError(
-            f"labels file {lpath}: column {col!r} not found; columns are {list(lab.columns)}."
-        )
-    keys = lab[id_col].astype(str).str.strip()
-    if keys.duplicated().any():
-        raise DataError(
-            f"labels file {lpath}: id {keys[keys.duplicated()].iloc[0]!r} appears twice; "
-            "keep one row per stay."
-        )
-    if not keys.isin(sample_ids).any():  # other data than the labels': a run reads it unlabelled
+    # the one labels-file reader (header optional, its column named by label_col)
+    series = pd.Series(read_label_file(lpath, label_col), dtype=object)
+    if not series.index.isin(sample_ids).any():  # other data: a run reads it unlabelled
         raise UnlabelledSamplesError(
-            f"labels file {lpath}: none of its ids (e.g. {keys.head(3).tolist()}) is a stay of "
-            f"{path} (e.g. {np.asarray(sample_ids)[:3].tolist()}); check that the labels belong "
-            "to these data (ids are compared as written: '001' is not '1')."
+            f"labels file {lpath}: none of its ids (e.g. {series.index[:3].tolist()}) is a "
+            f"stay of {path} (e.g. {np.asarray(sample_ids)[:3].tolist()}); check that the "
+            "labels belong to these data (ids are compared as written: '001' is not '1')."
         )
-    series = pd.Series(lab[col].to_numpy(), index=keys.to_numpy())
+    series = series.where(~series.str.lower().isin(MISSING_LABELS))  # 'NA': no label
     return series.reindex(sample_ids).to_numpy(dtype=object)
