@@ -189,3 +189,28 @@ def test_a_long_series_labels_file_is_read_as_every_labels_file(tmp_path):
         ds = read_long_timeseries(data, labels=labels)
     assert ds.class_names == ["died", "lived"]
     assert ds.labels.tolist() == [0, 1, 0]
+
+
+def test_a_wrapped_module_matches_dataframe_columns_by_name(tmp_path):
+    """A wrapped module took a DataFrame's columns by position: the same table read from
+    another file with its columns in another order was explained (and scored) as other
+    features, silently. Columns now follow the first named table the module was given,
+    and other columns are named."""
+    import pandas as pd
+    import torch
+    from torch import nn
+
+    from attnscope.explain import attribute, wrap_module
+
+    torch.manual_seed(0)
+    frame = pd.DataFrame(np.random.default_rng(20).normal(size=(6, 3)), columns=["a", "b", "c"])
+    model = wrap_module(nn.Linear(3, 2), kind="table")
+    first = attribute(model, frame, method="input_x_gradient")
+    again = attribute(model, frame[["c", "a", "b"]], method="input_x_gradient")
+    assert again.feature_names.tolist() == ["a", "b", "c"]
+    np.testing.assert_allclose(again.values, first.values)
+    np.testing.assert_allclose(
+        model.predict_proba(frame[["b", "c", "a"]]), model.predict_proba(frame)
+    )
+    with pytest.raises(DataError, match=r"missing \['c'\], new \['d'\]"):
+        attribute(model, frame.rename(columns={"c": "d"}), method="saliency")

@@ -2,7 +2,8 @@
 
 Labels are read as logit columns (indices or class names), the module's number of outputs
 is probed from one sample, ``wrap_module``'s own options are checked before anything
-runs, and DNA strings become the one-hot or token input a sequence module takes.
+runs; DNA strings become the one-hot or token input a sequence module takes, and named
+columns are put in the order the module was first given them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ import torch
 from torch import Tensor, nn
 
 from attnscope._utils.numbers import is_finite_number
-from attnscope.data import Dataset, id_strings
+from attnscope.data import ArrayDataset, Dataset, id_strings
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.explain._adapter_inputs import INPUT_KINDS, as_array
 
-__all__ = ["check_wrap_options", "label_codes", "labels_of", "probe_width", "text_as_sequences"]
+__all__ = [
+    "check_wrap_options",
+    "label_codes",
+    "labels_of",
+    "probe_width",
+    "same_columns",
+    "text_as_sequences",
+]
 
 
 def labels_of(X: Any, names: list[str]) -> np.ndarray | None:
@@ -225,3 +233,24 @@ def text_as_sequences(X: Any, kind: str) -> Any:
     data = sequence_dataset_from_arrays(X, None)
     series = type(X).__name__ == "Series"  # its index holds the sample ids
     return replace(data, sample_ids=id_strings(X.index)) if series else data
+
+
+def same_columns(data: ArrayDataset, first: list[str] | None) -> ArrayDataset:
+    """``data`` with its named columns in the order of the ``first`` named table the module
+    was given (a DataFrame's columns carry meaning; their order in a file does not)."""
+    names = data.meta.get("feature_names")
+    if first is None or names is None or data.X.ndim != 2 or list(names) == first:
+        return data
+    from dataclasses import replace
+
+    import pandas as pd
+
+    given = np.asarray(names).astype(str).tolist()
+    missing, extra = sorted(set(first) - set(given)), sorted(set(given) - set(first))
+    if missing or extra:
+        raise DataError(
+            f"X's columns are not those the module was first given: missing {missing[:5]}, "
+            f"new {extra[:5]}; give the same features (columns are matched by name)."
+        )
+    order = pd.Index(given).get_indexer(first)
+    return replace(data, X=data.X[:, order], meta={**data.meta, "feature_names": np.array(first)})
