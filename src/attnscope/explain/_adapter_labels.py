@@ -222,6 +222,8 @@ def text_as_sequences(X: Any, kind: str) -> Any:
     if arr is None or not (arr.dtype.kind in "US" or (arr.size and isinstance(arr.flat[0], str))):
         return X
     if kind not in ("onehot", "tokens"):
+        if isinstance(X, str):  # a path given for data: as_array names the reader
+            return X
         raise DataError(
             f"X holds text ({str(arr.flat[0])[:20]!r}, ...) but kind={kind!r} takes "
             f"{INPUT_KINDS[kind]}; for DNA strings wrap the module with kind='onehot'."
