@@ -214,3 +214,19 @@ def test_a_wrapped_module_matches_dataframe_columns_by_name(tmp_path):
     )
     with pytest.raises(DataError, match=r"missing \['c'\], new \['d'\]"):
         attribute(model, frame.rename(columns={"c": "d"}), method="saliency")
+
+
+def test_a_spreadsheets_sep_line_is_named_not_read_as_the_header(tmp_path, capsys):
+    """Excel's 'Save as CSV' may write 'sep=;' above the table; the expression reader took
+    it as the header ('the header has 2 fields but rows have 4; fix the header row')."""
+    from _hostile import one_error
+    from attnscope.cli import run
+
+    table = tmp_path / "expr.csv"
+    rows = [f"s{k};{k}.5;{k % 3};{'ab'[k % 2]}" for k in range(12)]
+    table.write_text("sep=;\nid;g1;g2;label\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    code = run(["fit", str(table), "--label-col", "label", "--model", "mlp", "--out", str(out)])
+    line = one_error(code, capsys.readouterr().err, out)
+    assert "the first line 'sep=;' is a spreadsheet's delimiter hint" in line
+    assert "delete that line" in line

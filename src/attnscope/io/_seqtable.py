@@ -64,6 +64,12 @@ def sniff_sep(path: PathLike) -> str:
     sample = "".join(head)
     if not sample.strip():
         raise DataError(f"{path}: the file is empty; give a table with a header row.")
+    hint = next((h.strip() for h in head if h.strip()), "")
+    if re.fullmatch(r"sep=.", hint, flags=re.IGNORECASE):
+        raise DataError(
+            f"{path}: the first line {hint!r} is a spreadsheet's delimiter hint, not part of "
+            "the table; delete that line (the delimiter is found without it)."
+        )
     counts = {sep: min(line.count(sep) for line in head if line.strip()) for sep in "\t,;"}
     best = max(counts, key=lambda s: counts[s])
     if counts[best] == 0:
