@@ -230,3 +230,21 @@ def test_a_spreadsheets_sep_line_is_named_not_read_as_the_header(tmp_path, capsy
     line = one_error(code, capsys.readouterr().err, out)
     assert "the first line 'sep=;' is a spreadsheet's delimiter hint" in line
     assert "delete that line" in line
+
+
+def test_a_number_that_may_group_thousands_is_not_called_a_decimal_comma(tmp_path):
+    """'"1,500"' in a comma-separated table is most often one thousand five hundred, but
+    the hint said 'It has a decimal comma: write 1.500': followed, it makes the value a
+    thousand times smaller without a word. Both readings are named."""
+    from attnscope.io import read_expression
+
+    table = tmp_path / "expr.csv"
+    table.write_text('id,g1,g2,label\ns1,"1,500",2,a\ns2,3,4,b\ns3,5,6,a\ns4,7,8,b\n')
+    with pytest.raises(DataError) as err:
+        read_expression(table, label_col="label")
+    assert "write '1500' if the comma groups thousands, or '1.500' if it is a decimal" in str(
+        err.value
+    )
+    table.write_text('id,g1,g2,label\ns1,"0,5",2,a\ns2,3,4,b\ns3,5,6,a\ns4,7,8,b\n')
+    with pytest.raises(DataError, match=r"It has a decimal comma: write '0\.5'"):
+        read_expression(table, label_col="label")

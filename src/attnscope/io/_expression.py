@@ -158,6 +158,7 @@ def read_expression(
             features,
             samples_are_rows=True,
             lines=range(above + 2, len(body) + above + 2),
+            sep=sep,
         )
     else:
         lab_row: int | None = None
@@ -180,6 +181,7 @@ def read_expression(
             features,
             samples_are_rows=False,
             lines=[i + above + 2 for i in rows],
+            sep=sep,
         )
     _unique(sample_ids, p, "sample ids")
     _unique(features, p, "feature names")

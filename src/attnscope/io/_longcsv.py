@@ -123,7 +123,7 @@ def read_long_timeseries(
             if cell == _MISSING
             else f"time {cell} is neither a number of hours nor HH:MM[:SS]"
         )
-        fix = number_hint(table[lower["time"]].iloc[bad]) or (
+        fix = number_hint(table[lower["time"]].iloc[bad], sep) or (
             "Dates are not read: write hours since the start of each stay."
             if re.search(r"\d-\d", cell)
             else "Fix or remove the line."
@@ -140,7 +140,7 @@ def read_long_timeseries(
             if _cell(cell) == _MISSING
             else f"value {_cell(cell)} is not a finite number within float32 range"
         )
-        fix = number_hint(cell) or "Fix or remove the line (missing observations need no row)."
+        fix = number_hint(cell, sep) or "Fix or remove the line (missing observations need no row)."
         raise DataError(f"{path}, line {bad + 2}: {what}. {fix}")
     if not (np.isfinite(step_hours) and step_hours > 0):
         raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")

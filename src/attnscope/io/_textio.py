@@ -319,14 +319,24 @@ def _locate_bad_text(path: Path) -> None:
             pass
 
 
-def number_hint(value: Any) -> str | None:
-    """The fix for a number written with a decimal comma or thousands separators, else None."""
+def number_hint(value: Any, sep: str | None = None) -> str | None:
+    """The fix for a number written with a decimal comma or thousands separators, else None.
+
+    In a comma-separated table (``sep=","``) a quoted ``"1,500"`` is as likely one thousand
+    five hundred as 1.5: both readings are named (elsewhere a comma is a decimal comma).
+    """
     text = str(value).strip()
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text) and (
         "." in text or text.count(",") > 1
     ):
         plain = text.replace(",", "")
         return f"It has thousands separators: write {plain!r} (export without digit grouping)."
+    if sep == "," and re.fullmatch(r"[+-]?[1-9]\d{0,2},\d{3}", text):  # 1500 or 1.5?
+        return (
+            f"It has a comma: write {text.replace(',', '')!r} if the comma groups thousands, "
+            f"or {text.replace(',', '.')!r} if it is a decimal comma (export numbers without "
+            "digit grouping, with '.' as the decimal separator)."
+        )
     if re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", text):
         point = text.replace(",", ".")
         return (
