@@ -248,3 +248,15 @@ def test_a_number_that_may_group_thousands_is_not_called_a_decimal_comma(tmp_pat
     table.write_text('id,g1,g2,label\ns1,"0,5",2,a\ns2,3,4,b\ns3,5,6,a\ns4,7,8,b\n')
     with pytest.raises(DataError, match=r"It has a decimal comma: write '0\.5'"):
         read_expression(table, label_col="label")
+
+
+def test_long_series_variables_differing_only_in_case_warn(tmp_path):
+    """'HR' and 'hr' (two sources merged) became two half-observed channels without a
+    word, where labels that differ only in case warn."""
+    from attnscope.io import read_long_timeseries
+
+    path = tmp_path / "series.csv"
+    path.write_text("id,time,variable,value\na,0,HR,70\na,1,hr,72\nb,0,HR,60\nb,1,SBP,110\n")
+    with pytest.warns(AttnscopeWarning, match="variables 'HR' / 'hr' differ only in case"):
+        data = read_long_timeseries(path)
+    assert data.variable_names.tolist() == ["HR", "SBP", "hr"]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
-from attnscope.data._encode import MISSING_LABELS
+from attnscope.data._encode import MISSING_LABELS, warn_case_variants
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._labelfile import read_label_file
 from attnscope.io._textio import number_hint, one_line, open_text, read_csv
@@ -147,6 +147,7 @@ def read_long_timeseries(
     sample_idx, sample_ids = pd.factorize(ids, sort=False)
     if variables is None:
         names = sorted(set(var.tolist()))
+        warn_case_variants(names, str(path), "variables", ("variable", "variables"))
     else:
         names = [str(v) for v in variables]
         absent = sorted(set(names) - set(var.tolist()))
