@@ -49,12 +49,13 @@ def test_new_stays_ending_earlier_than_training_are_read_on_its_grid(tmp_path):
     from attnscope.io import read_long_timeseries
 
     train = read_long_timeseries(_stays(tmp_path / "train.csv", 6, 4), label_col="outcome")
-    early = _stays(tmp_path / "early.csv", 3, 2, label=False)
-    aligned = align_to_schema(read_long_timeseries(early), input_schema(train))
-    expected = read_long_timeseries(early, hours=4)
-    np.testing.assert_array_equal(aligned.values, expected.values)
-    np.testing.assert_array_equal(aligned.mask, expected.mask)
-    np.testing.assert_array_equal(aligned.times, expected.times)
+    for hours in (2, 1):  # 2 steps of 4, and 1 (fewer steps than are added)
+        early = _stays(tmp_path / "early.csv", 3, hours, label=False)
+        aligned = align_to_schema(read_long_timeseries(early), input_schema(train))
+        expected = read_long_timeseries(early, hours=4)
+        np.testing.assert_array_equal(aligned.values, expected.values)
+        np.testing.assert_array_equal(aligned.mask, expected.mask)
+        np.testing.assert_array_equal(aligned.times, expected.times)
     longer = read_long_timeseries(_stays(tmp_path / "late.csv", 3, 6, label=False))
     with pytest.raises(DataError, match="trained on a grid of 4 time steps, these series have 6"):
         align_to_schema(longer, input_schema(train))

@@ -168,7 +168,8 @@ def _fit_grid(data: TimeSeriesDataset, schema: dict[str, Any]) -> TimeSeriesData
         )
     extra = n_times - have
     values = np.concatenate([data.values, np.repeat(data.values[:, -1:], extra, axis=1)], 1)
-    mask = np.concatenate([data.mask, np.zeros_like(data.mask[:, :extra])], axis=1)
+    n, _, v = data.mask.shape
+    mask = np.concatenate([data.mask, np.zeros((n, extra, v), dtype=data.mask.dtype)], axis=1)
     truth = data.truth
     if truth is not None and truth.ndim >= 2 and truth.shape[-2] == have:
         pad = np.zeros((*truth.shape[:-2], extra, truth.shape[-1]), dtype=truth.dtype)
