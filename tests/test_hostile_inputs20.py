@@ -261,3 +261,14 @@ def test_long_series_variables_differing_only_in_case_warn(tmp_path):
     with pytest.warns(AttnscopeWarning, match="variables 'HR' / 'hr' differ only in case"):
         data = read_long_timeseries(path)
     assert data.variable_names.tolist() == ["HR", "SBP", "hr"]
+
+
+def test_a_sequence_table_repeating_a_column_name_is_refused(tmp_path):
+    """'id,seq,seq,label' (a sheet holding the sequence and its reverse complement, both
+    called seq) read the first 'seq' silently: pandas renames the second 'seq.1'."""
+    from attnscope.io import read_data
+
+    table = tmp_path / "seqs.csv"
+    table.write_text("id,seq,seq,label\na,ACGT,TTTT,1\nb,ACGA,GGGG,0\nc,ACGT,TTTT,1\n")
+    with pytest.raises(DataError, match=r"the header names columns \['seq'\] more than once"):
+        read_data(table)

@@ -101,6 +101,15 @@ def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any
         raise DataError(f"{p}: the file is empty; give a table with a header row.") from exc
     if header:
         frame.columns = [str(c).strip() for c in frame.columns]
+        # pandas renames a repeated name ('seq', 'seq.1'): which one was meant is unknown
+        first = read_csv(p, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True)
+        names = first.iloc[0].fillna("").astype(str).str.strip()
+        repeated = sorted(set(names[names.duplicated() & (names != "")]))
+        if repeated:
+            raise DataError(
+                f"{p}: the header names columns {repeated[:5]} more than once; which one "
+                "is meant cannot be told: rename or drop the repeats."
+            )
     if frame.shape[0] == 0:
         raise DataError(f"{p}: the table has a header but no data rows.")
     return frame
