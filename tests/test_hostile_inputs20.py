@@ -265,10 +265,15 @@ def test_long_series_variables_differing_only_in_case_warn(tmp_path):
 
 def test_a_sequence_table_repeating_a_column_name_is_refused(tmp_path):
     """'id,seq,seq,label' (a sheet holding the sequence and its reverse complement, both
-    called seq) read the first 'seq' silently: pandas renames the second 'seq.1'."""
+    called seq) read the first 'seq' silently: pandas renames the second 'seq.1'; a long
+    time-series table repeating 'value' took the first alike."""
     from attnscope.io import read_data
 
     table = tmp_path / "seqs.csv"
     table.write_text("id,seq,seq,label\na,ACGT,TTTT,1\nb,ACGA,GGGG,0\nc,ACGT,TTTT,1\n")
     with pytest.raises(DataError, match=r"the header names columns \['seq'\] more than once"):
         read_data(table)
+    series = tmp_path / "series.csv"  # the long-CSV reader took the first 'value'
+    series.write_text("id,time,variable,value,value\na,0,HR,70,7.0\nb,0,HR,60,6.0\n")
+    with pytest.raises(DataError, match=r"the header names columns \['value'\] more than once"):
+        read_data(series)

@@ -23,7 +23,13 @@ from attnscope.data import TimeSeriesDataset, encode_labels
 from attnscope.data._encode import MISSING_LABELS, warn_case_variants
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._labelfile import read_label_file
-from attnscope.io._textio import number_hint, one_line, open_text, read_csv
+from attnscope.io._textio import (
+    check_header_unique,
+    number_hint,
+    one_line,
+    open_text,
+    read_csv,
+)
 from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
 if TYPE_CHECKING:
@@ -91,6 +97,7 @@ def read_long_timeseries(
     try:
         # ids and variables as written ('001' is not stay '1'), in whatever case the header
         # names the columns
+        check_header_unique(path, sep)
         head = read_csv(path, sep=sep, nrows=0).columns
         text = {c: str for c in head if str(c).strip().lower() in ("id", "variable")}
         table = read_csv(path, sep=sep, dtype=text)

@@ -17,7 +17,7 @@ import numpy as np
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import alphabet_fix, invalid_dna_chars
 from attnscope.errors import DataError
-from attnscope.io._textio import one_line, read_csv
+from attnscope.io._textio import check_header_unique, one_line, read_csv
 from attnscope.io._textio import open_text as _open_text
 
 __all__ = ["read_sequence_table"]
@@ -101,15 +101,7 @@ def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any
         raise DataError(f"{p}: the file is empty; give a table with a header row.") from exc
     if header:
         frame.columns = [str(c).strip() for c in frame.columns]
-        # pandas renames a repeated name ('seq', 'seq.1'): which one was meant is unknown
-        first = read_csv(p, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True)
-        names = first.iloc[0].fillna("").astype(str).str.strip()
-        repeated = sorted(set(names[names.duplicated() & (names != "")]))
-        if repeated:
-            raise DataError(
-                f"{p}: the header names columns {repeated[:5]} more than once; which one "
-                "is meant cannot be told: rename or drop the repeats."
-            )
+        check_header_unique(p, sep)
     if frame.shape[0] == 0:
         raise DataError(f"{p}: the table has a header but no data rows.")
     return frame

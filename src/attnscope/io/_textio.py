@@ -297,6 +297,19 @@ def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> Any:
         raise _corrupt(p, kind, exc) from None
 
 
+def check_header_unique(path: str | os.PathLike[str], sep: str) -> None:
+    """DataError naming the header's repeated column names (pandas would rename the repeats
+    'name.1', and a reader picking columns by name would take the first, silently)."""
+    first = read_csv(path, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True)
+    names = first.iloc[0].fillna("").astype(str).str.strip()
+    repeated = sorted(set(names[names.duplicated() & (names != "")]))
+    if repeated:
+        raise DataError(
+            f"{path}: the header names columns {repeated[:5]} more than once; which one is "
+            "meant cannot be told: rename or drop the repeats."
+        )
+
+
 def _without_trailing_empty_rows(frame: Any) -> Any:
     """``frame`` without the rows at its end whose every field is empty (``,,,,``: a
     spreadsheet's blank rows saved as CSV), which read as samples without an id or label.
