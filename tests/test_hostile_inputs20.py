@@ -131,6 +131,11 @@ def test_a_one_hot_module_takes_dna_strings_as_the_cnn_does(tmp_path):
         attribute(table, list(seqs), method="saliency")
     with pytest.raises(DataError, match=r"array of text \(DNA strings: kind='onehot'\)"):
         attribute(Net(), list(seqs), method="saliency")
+    embed = nn.Embedding(4, 2)  # the module's own vocabulary: attnscope's codes are no guess
+    tokens = wrap_module(nn.Sequential(embed, nn.Flatten(), nn.LazyLinear(2)), kind="tokens",
+                         embedding=embed)  # fmt: skip
+    with pytest.raises(DataError, match="encode the strings as the module was trained"):
+        attribute(tokens, list(seqs), method="saliency")
 
 
 @pytest.mark.parametrize(

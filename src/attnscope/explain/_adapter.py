@@ -76,8 +76,8 @@ def wrap_module(
         ``ModelOutput``. Any floating dtype (inputs are cast to it). A single output
         ending in a sigmoid (a probability) is a ConfigError: return the logit.
     kind : {"table", "onehot", "tokens", "timeseries"}
-        What ``module`` takes (see :data:`INPUT_KINDS`; DNA strings for onehot or tokens are
-        encoded as for attnscope's CNN). A module of several table inputs,
+        What ``module`` takes (see :data:`INPUT_KINDS`; DNA strings for onehot are
+        one-hot encoded as for attnscope's CNN). A module of several table inputs,
         ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict of
         arrays (keys naming the forward's arguments are put in its order; other keys are
         taken in the dict's order), a tuple of arrays (captum's convention; a list is rows

@@ -214,19 +214,25 @@ def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[st
 
 
 def text_as_sequences(X: Any, kind: str) -> Any:
-    """DNA strings as a SequenceDataset for a module of one-hot DNA or tokens (as the CNN
-    takes them), else ``X``; text for a table or time-series module is a DataError."""
+    """DNA strings as a SequenceDataset for a module of one-hot DNA (A, C, G, T channels, as
+    the CNN takes them), else ``X``; text for any other module is a DataError (token ids
+    are the module's own vocabulary: attnscope's codes would be a silent guess)."""
     arr = X if isinstance(X, np.ndarray) else None
     if isinstance(X, str | list) or type(X).__name__ == "Series":
         arr = np.asarray(X, dtype=object)
     if arr is None or not (arr.dtype.kind in "US" or (arr.size and isinstance(arr.flat[0], str))):
         return X
-    if kind not in ("onehot", "tokens"):
+    if kind != "onehot":
         if isinstance(X, str):  # a path given for data: as_array names the reader
             return X
+        fix = (
+            "encode the strings as the module was trained (its own token ids)"
+            if kind == "tokens"
+            else "for DNA strings wrap the module with kind='onehot'"
+        )
         raise DataError(
             f"X holds text ({str(arr.flat[0])[:20]!r}, ...) but kind={kind!r} takes "
-            f"{INPUT_KINDS[kind]}; for DNA strings wrap the module with kind='onehot'."
+            f"{INPUT_KINDS[kind]}; {fix}."
         )
     from dataclasses import replace
 
