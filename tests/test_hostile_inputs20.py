@@ -282,3 +282,17 @@ def test_a_sequence_table_repeating_a_column_name_is_refused(tmp_path):
     series.write_text("id,time,variable,value,value\na,0,HR,70,7.0\nb,0,HR,60,6.0\n")
     with pytest.raises(DataError, match=r"the header names columns \['value'\] more than once"):
         read_data(series)
+
+
+def test_a_phenotype_file_starting_with_a_note_is_read(tmp_path):
+    """A '#' note above 'FID IID pheno' was read as a row: its words became classes
+    (['1', '2', 'exported', 'pheno']); a plink2 '#FID' header is still the header."""
+    from attnscope.io import read_phenotype
+
+    ids = np.array(["s1", "s2", "s3"])
+    path = tmp_path / "pheno.txt"
+    path.write_text("# phenotypes exported 2026\nFID IID pheno\nf1 s1 1\nf2 s2 2\nf3 s3 2\n")
+    assert read_phenotype(path, sample_ids=ids)[1] == ["control", "case"]
+    path.write_text("#FID\tIID\tPHENO1\nf1\ts1\t1\nf2\ts2\t2\n# withdrawn: f3\nf3\ts3\t-9\n")
+    codes, names = read_phenotype(path, sample_ids=ids)
+    assert (codes.tolist(), names) == ([0, 1, -1], ["control", "case"])

@@ -19,7 +19,7 @@ import numpy as np
 
 from attnscope.data import GenotypeDataset
 from attnscope.errors import DataError
-from attnscope.io._genotype_qc import _MISSING_TOKENS, code_phenotype, sample_labels
+from attnscope.io._phenotype import _MISSING_TOKENS, code_phenotype, sample_labels
 from attnscope.io._seqtable import need_file, sniff_sep
 from attnscope.io._tabular import _unique
 from attnscope.io._textio import read_csv
