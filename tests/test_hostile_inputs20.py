@@ -296,3 +296,19 @@ def test_a_phenotype_file_starting_with_a_note_is_read(tmp_path):
     path.write_text("#FID\tIID\tPHENO1\nf1\ts1\t1\nf2\ts2\t2\n# withdrawn: f3\nf3\ts3\t-9\n")
     codes, names = read_phenotype(path, sample_ids=ids)
     assert (codes.tolist(), names) == ([0, 1, -1], ["control", "case"])
+
+
+def test_a_dosage_table_below_a_note_is_read_and_names_its_lines(tmp_path):
+    """A '#' note above a dosage table's header ('could not parse the table (Error
+    tokenizing data. C error: Expected 1 fields in line 2, saw 4)') is skipped, as the
+    expression reader skips featureCounts' note; errors name the file's own lines."""
+    from attnscope.io import read_data
+
+    table = tmp_path / "dosage.csv"
+    table.write_text("# dosages from my pipeline\nid,rs1,rs2\ns1,0,1\ns2,1,2\ns3,2,0\n")
+    data = read_data(table, format="dosage")
+    assert data.snp_ids.tolist() == ["rs1", "rs2"]
+    assert data.genotypes.tolist() == [[0, 1], [1, 2], [2, 0]]
+    table.write_text("# dosages\nid,rs1,rs2\ns1,0,1\ns2,1,x\n")
+    with pytest.raises(DataError, match="line 4, sample 's2', SNP 'rs2': 'x' is not an allele"):
+        read_data(table, format="dosage")

@@ -78,6 +78,20 @@ def sniff_sep(path: PathLike) -> str:
     return best
 
 
+def lines_above_header(path: PathLike, sep: str) -> int:
+    """The blank lines and '#' notes above a table's header (a tool's '# Program:...' line;
+    a '#' line holding the delimiter, '#gene<TAB>s1', is the header itself)."""
+    above = 0
+    with open_text(path) as fh:
+        for line in fh:
+            text = line.rstrip("\r\n")
+            note = text.lstrip().startswith("#") and sep != r"\s+" and sep not in text
+            if text.strip() and not note:
+                break
+            above += 1
+    return above
+
+
 def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any:
     """Read a delimited table with pandas (delimiter sniffed, gzip ok, spaces trimmed)."""
     import pandas as pd
