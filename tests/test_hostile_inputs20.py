@@ -312,3 +312,17 @@ def test_a_dosage_table_below_a_note_is_read_and_names_its_lines(tmp_path):
     table.write_text("# dosages\nid,rs1,rs2\ns1,0,1\ns2,1,x\n")
     with pytest.raises(DataError, match="line 4, sample 's2', SNP 'rs2': 'x' is not an allele"):
         read_data(table, format="dosage")
+
+
+def test_a_sequence_table_below_a_note_is_read_and_names_its_lines(tmp_path):
+    """The format was detected past a '#' note (seqtable), but the reader took the note
+    as the header: 'no sequence column found; columns are ['# sequences from the lab']'."""
+    from attnscope.io import read_data
+
+    table = tmp_path / "seqs.csv"
+    table.write_text("# sequences from the lab\nid,seq,label\na,ACGT,1\nb,ACGA,0\nc,ACGT,1\n")
+    data = read_data(table)
+    assert (data.sample_ids.tolist(), data.labels.tolist()) == (["a", "b", "c"], [1, 0, 1])
+    table.write_text("# sequences\nid,seq,label\na,ACGT,1\nb,AXGA,0\nc,ACGT,1\n")
+    with pytest.raises(DataError, match=r"line 4 \(id 'b'\): characters outside the DNA"):
+        read_data(table)

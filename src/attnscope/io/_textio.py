@@ -297,10 +297,13 @@ def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> Any:
         raise _corrupt(p, kind, exc) from None
 
 
-def check_header_unique(path: str | os.PathLike[str], sep: str) -> None:
+def check_header_unique(path: str | os.PathLike[str], sep: str, above: int = 0) -> None:
     """DataError naming the header's repeated column names (pandas would rename the repeats
-    'name.1', and a reader picking columns by name would take the first, silently)."""
-    first = read_csv(path, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True)
+    'name.1', and a reader picking columns by name would take the first, silently); the
+    header follows ``above`` lines of notes."""
+    first = read_csv(
+        path, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True, skiprows=above
+    )
     names = first.iloc[0].fillna("").astype(str).str.strip()
     repeated = sorted(set(names[names.duplicated() & (names != "")]))
     if repeated:
