@@ -24,6 +24,7 @@ __all__ = [
     "encode_sequences",
     "invalid_dna_chars",
     "labels_of_new_data",
+    "warn_case_variants",
 ]
 
 _IUPAC_AMBIGUOUS = "RYSWKMBDHVN"
@@ -222,7 +223,7 @@ def encode_labels(
         as_str = np.char.strip(arr.astype(str))
         _refuse_missing(as_str, source, ids)
         names = sorted(set(as_str.tolist()))
-        _warn_case_variants(names, source)
+        warn_case_variants(names, source)
     if class_names is not None:
         names = [str(c) for c in class_names]
         unknown = sorted(set(as_str.tolist()) - set(names))
@@ -272,8 +273,13 @@ def _refuse_missing(labels: np.ndarray, source: str, ids: Sequence[str] | None) 
         )
 
 
-def _warn_case_variants(names: list[str], source: str) -> None:
-    """Warn when class names differ only in case (likely one class)."""
+def warn_case_variants(
+    names: list[str],
+    source: str,
+    what: str = "labels",
+    unit: tuple[str, str] = ("class", "classes"),
+) -> None:
+    """Warn when class names (or other names: ``what``) differ only in case (likely one)."""
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(name.strip().lower(), []).append(name)
@@ -285,8 +291,8 @@ def _warn_case_variants(names: list[str], source: str) -> None:
 
         shown = "; ".join(" / ".join(repr(n) for n in g) for g in clashes[:3])
         warnings.warn(
-            f"{source}: labels {shown} differ only in case and are treated as "
-            "different classes; make them identical if they are one class.",
+            f"{source}: {what} {shown} differ only in case and are treated as "
+            f"different {unit[1]}; make them identical if they are one {unit[0]}.",
             AttnscopeWarning,
             stacklevel=3,
         )

@@ -15,8 +15,11 @@ Rules
 - sequences: a shorter padded length is right-padded to the training length (what the
   readers do); a longer one is truncated only where every extra position is padding,
   otherwise the first longer sequence is named and refused.
-- time series: variables and static descriptors are reordered by name; a different
-  number of grid steps is refused.
+- time series: variables and static descriptors are reordered by name; series on the
+  training step that end earlier (new stays observed for fewer hours: their reader's grid
+  ends at their latest observation) are extended to the training grid as the reader would
+  grid them (last value carried forward, nothing observed); a longer grid or another step
+  is refused.
 - multi-omics: modalities and their features are reordered by name; missing ones refused,
   extra ones ignored with a warning.
 """
@@ -130,11 +133,7 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
     if isinstance(data, SequenceDataset) and "length" in schema:
         return _fit_length(data, int(schema["length"]))
     if isinstance(data, TimeSeriesDataset) and "variable_names" in schema:
-        if int(schema["n_times"]) != data.values.shape[1]:
-            raise DataError(
-                f"the model was trained on a grid of {schema['n_times']} time steps, these "
-                f"series have {data.values.shape[1]}; {_grid_hint(schema)}"
-            )
+        data = _fit_grid(data, schema)
         data = _unmeasured_variables(data, schema["variable_names"])
         v = _indexer(data.variable_names, schema["variable_names"], "time-series variable")
         s = _indexer(data.static_names, schema["static_names"], "static descriptor")
@@ -151,6 +150,38 @@ def _align(data: Dataset, schema: dict[str, Any]) -> Dataset:
     if isinstance(data, MultiOmicsDataset) and "modalities" in schema:
         return _align_omics(data, schema["modalities"])
     return data
+
+
+def _fit_grid(data: TimeSeriesDataset, schema: dict[str, Any]) -> TimeSeriesDataset:
+    """``data`` on the training grid: series of the same step that end earlier are extended
+    as a reader given the training ``hours`` grids them (the last value carried forward,
+    nothing observed); other grids are refused."""
+    n_times, have = int(schema["n_times"]), data.values.shape[1]
+    step = schema.get("step_hours")
+    own = data.meta.get("step_hours") if isinstance(data.meta, dict) else None
+    if have == n_times:
+        return data
+    if have > n_times or step is None or own is None or float(own) != float(step):
+        raise DataError(
+            f"the model was trained on a grid of {n_times} time steps, these series have "
+            f"{have}; {_grid_hint(schema)}"
+        )
+    extra = n_times - have
+    values = np.concatenate([data.values, np.repeat(data.values[:, -1:], extra, axis=1)], 1)
+    n, _, v = data.mask.shape
+    mask = np.concatenate([data.mask, np.zeros((n, extra, v), dtype=data.mask.dtype)], axis=1)
+    truth = data.truth
+    if truth is not None and truth.ndim >= 2 and truth.shape[-2] == have:
+        pad = np.zeros((*truth.shape[:-2], extra, truth.shape[-1]), dtype=truth.dtype)
+        truth = np.concatenate([truth, pad], axis=-2)
+    return replace(
+        data,
+        values=values,
+        mask=mask,
+        truth=truth,
+        times=(np.arange(n_times) * float(step)).astype(np.float32),
+        meta={**data.meta, "hours": n_times * float(step)},
+    )
 
 
 def _unmeasured_variables(data: TimeSeriesDataset, want: list[str]) -> TimeSeriesDataset:

@@ -10,6 +10,7 @@ forward may return logits, a tuple whose first item is the logits, or a ``ModelO
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,6 +48,8 @@ from attnscope.explain._adapter_labels import (
     label_codes,
     labels_of,
     probe_width,
+    same_columns,
+    text_as_sequences,
 )
 
 __all__ = ["INPUT_KINDS", "TorchModel", "as_model", "infer_kind", "wrap_module"]
@@ -73,7 +76,8 @@ def wrap_module(
         ``ModelOutput``. Any floating dtype (inputs are cast to it). A single output
         ending in a sigmoid (a probability) is a ConfigError: return the logit.
     kind : {"table", "onehot", "tokens", "timeseries"}
-        What ``module`` takes (see :data:`INPUT_KINDS`). A module of several table inputs,
+        What ``module`` takes (see :data:`INPUT_KINDS`; DNA strings for onehot are
+        one-hot encoded as for attnscope's CNN). A module of several table inputs,
         ``module(rna, methylation)``, is ``"table"`` and is given its data as a dict of
         arrays (keys naming the forward's arguments are put in its order; other keys are
         taken in the dict's order), a tuple of arrays (captum's convention; a list is rows
@@ -201,9 +205,11 @@ class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore
 
         ``X`` is an array, an ArrayDataset, or an attnscope Dataset of the matching
         modality (sequences become one-hot or tokens, tables their matrix, time series
-        their values). ``y`` holds class indices in logit order or names in ``classes``.
+        their values; DataFrame columns in the order of the first named table it was given,
+        by name). ``y`` holds class indices in logit order or names in ``classes``.
         """
         self._check_kind()
+        X = text_as_sequences(X, self.kind)  # DNA strings, as the CNN takes them
         if type(X).__name__ == "AnnData":
             from attnscope.io import from_anndata
 
@@ -224,22 +230,21 @@ class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore
                 meta={"feature_names": table_feature_names(X, array)},
                 X=array,
             )
-        given = data.meta.get("inputs")
-        stored = getattr(self, "input_blocks_", None)
+        given, stored = data.meta.get("inputs"), getattr(self, "input_blocks_", None)
         check_same_blocks(stored, given)
+        data = same_columns(data, None if given else getattr(self, "feature_names_in_", None))
         width = self._probe(data)  # the layout is kept only once the module took it
         if given and (stored is None or stored != given):
             self.input_blocks_ = [(str(k), int(w)) for k, w in given]
+        if not given and data.meta.get("feature_names") is not None and data.X.ndim == 2:
+            self.feature_names_in_ = [str(n) for n in data.meta["feature_names"]]
         if not hasattr(self, "n_outputs_") and self.classes is None:
             self.n_outputs_ = width
         names = [str(c) for c in self.classes_]
         labels = align_labels(y, data.sample_ids) if y is not None else labels_of(X, names)
-        from dataclasses import replace
-
         if labels is None:
             return replace(data, class_names=names)
-        codes = label_codes(labels, names)
-        return replace(data, labels=codes, class_names=names)
+        return replace(data, labels=label_codes(labels, names), class_names=names)
 
     def _probe(self, data: Dataset) -> int:
         """The module's number of outputs, from one sample (see :func:`probe_width`)."""
@@ -371,7 +376,7 @@ class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore
         params = self.get_params(deep=False)
         params["module"] = copy.deepcopy(self.module)
         clone = type(self)(**params)
-        for fitted in ("n_outputs_", "input_blocks_"):
+        for fitted in ("n_outputs_", "input_blocks_", "feature_names_in_"):
             if hasattr(self, fitted):
                 setattr(clone, fitted, getattr(self, fitted))
         return clone

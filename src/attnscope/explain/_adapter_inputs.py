@@ -11,7 +11,7 @@ and the module receives its tensors split back in order.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -19,9 +19,6 @@ from torch import Tensor
 
 from attnscope.data import ArrayDataset, Dataset, MultiOmicsDataset, id_strings
 from attnscope.errors import ConfigError, DataError
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "INPUT_KINDS",
@@ -72,8 +69,9 @@ def infer_kind(X: Any) -> str:
         return "table"
     if arr.ndim == 3:
         return "onehot" if arr.shape[1] == 4 else "timeseries"
+    text = " of text (DNA strings: kind='onehot')" if arr.dtype.kind in "USO" else ""
     raise DataError(
-        f"cannot tell what a model takes from an array of shape {arr.shape}; wrap the model "
+        f"cannot tell what a model takes from an array{text} of shape {arr.shape}; wrap the model "
         f"with wrap_module(module, kind=...) with kind in {sorted(INPUT_KINDS)}."
     )
 

@@ -1,8 +1,9 @@
 """Labels and option checks of a wrapped module (see :func:`attnscope.explain.wrap_module`).
 
 Labels are read as logit columns (indices or class names), the module's number of outputs
-is probed from one sample, and ``wrap_module``'s own options are checked before anything
-runs.
+is probed from one sample, ``wrap_module``'s own options are checked before anything
+runs; DNA strings become the one-hot or token input a sequence module takes, and named
+columns are put in the order the module was first given them.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ import torch
 from torch import Tensor, nn
 
 from attnscope._utils.numbers import is_finite_number
-from attnscope.data import Dataset
+from attnscope.data import ArrayDataset, Dataset, id_strings
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError
-from attnscope.explain._adapter_inputs import as_array
+from attnscope.explain._adapter_inputs import INPUT_KINDS, as_array
 
-__all__ = ["check_wrap_options", "label_codes", "labels_of", "probe_width"]
+__all__ = [
+    "check_wrap_options",
+    "label_codes",
+    "labels_of",
+    "probe_width",
+    "same_columns",
+    "text_as_sequences",
+]
 
 
 def labels_of(X: Any, names: list[str]) -> np.ndarray | None:
@@ -203,3 +211,54 @@ def check_wrap_options(module: Any, classes: Any, pad_token: Any, train: dict[st
         raise ConfigError(f"pad_token must be a token id (an integer), got {pad_token!r}.")
     if classes is not None and len(set(map(str, classes))) < len(list(classes)):
         raise ConfigError(f"classes must be distinct names, one per logit; got {list(classes)}.")
+
+
+def text_as_sequences(X: Any, kind: str) -> Any:
+    """DNA strings as a SequenceDataset for a module of one-hot DNA (A, C, G, T channels, as
+    the CNN takes them), else ``X``; text for any other module is a DataError (token ids
+    are the module's own vocabulary: attnscope's codes would be a silent guess)."""
+    arr = X if isinstance(X, np.ndarray) else None
+    if isinstance(X, str | list) or type(X).__name__ == "Series":
+        arr = np.asarray(X, dtype=object)
+    if arr is None or not (arr.dtype.kind in "US" or (arr.size and isinstance(arr.flat[0], str))):
+        return X
+    if kind != "onehot":
+        if isinstance(X, str):  # a path given for data: as_array names the reader
+            return X
+        fix = (
+            "encode the strings as the module was trained (its own token ids)"
+            if kind == "tokens"
+            else "for DNA strings wrap the module with kind='onehot'"
+        )
+        raise DataError(
+            f"X holds text ({str(arr.flat[0])[:20]!r}, ...) but kind={kind!r} takes "
+            f"{INPUT_KINDS[kind]}; {fix}."
+        )
+    from dataclasses import replace
+
+    from attnscope.estimators._cnn import sequence_dataset_from_arrays
+
+    data = sequence_dataset_from_arrays(X, None)
+    series = type(X).__name__ == "Series"  # its index holds the sample ids
+    return replace(data, sample_ids=id_strings(X.index)) if series else data
+
+
+def same_columns(data: ArrayDataset, first: list[str] | None) -> ArrayDataset:
+    """``data`` with its named columns in the order of the ``first`` named table the module
+    was given (a DataFrame's columns carry meaning; their order in a file does not)."""
+    names = data.meta.get("feature_names")
+    if first is None or names is None or data.X.ndim != 2 or list(names) == first:
+        return data
+    from dataclasses import replace
+
+    import pandas as pd
+
+    given = np.asarray(names).astype(str).tolist()
+    missing, extra = sorted(set(first) - set(given)), sorted(set(given) - set(first))
+    if missing or extra:
+        raise DataError(
+            f"X's columns are not those the module was first given: missing {missing[:5]}, "
+            f"new {extra[:5]}; give the same features (columns are matched by name)."
+        )
+    order = pd.Index(given).get_indexer(first)
+    return replace(data, X=data.X[:, order], meta={**data.meta, "feature_names": np.array(first)})

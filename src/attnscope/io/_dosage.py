@@ -19,8 +19,8 @@ import numpy as np
 
 from attnscope.data import GenotypeDataset
 from attnscope.errors import DataError
-from attnscope.io._genotype_qc import _MISSING_TOKENS, code_phenotype, sample_labels
-from attnscope.io._seqtable import need_file, sniff_sep
+from attnscope.io._phenotype import _MISSING_TOKENS, code_phenotype, sample_labels
+from attnscope.io._seqtable import lines_above_header, need_file, sniff_sep
 from attnscope.io._tabular import _unique
 from attnscope.io._textio import read_csv
 
@@ -82,11 +82,13 @@ def read_dosage(
 
     p = need_file(path, "genotype table")
     sep = sniff_sep(p)
+    above = lines_above_header(p, sep)  # '#' notes above the header
     try:
         frame = read_csv(
             p,
             sep=sep,
             header=None,  # the header row as written: pandas renames repeated names (.1)
+            skiprows=above,
             dtype=str,
             keep_default_na=False,
             **({"engine": "python"} if sep == r"\s+" else {"engine": "c", "low_memory": False}),
@@ -107,10 +109,13 @@ def read_dosage(
     snp_ids = np.asarray(cols[first_snp:], dtype=str)
     blank = np.flatnonzero(samples == "")
     if blank.size:
-        raise DataError(f"{p}, line {int(blank[0]) + 2}: no sample id; give every row an id.")
+        raise DataError(
+            f"{p}, line {int(blank[0]) + above + 2}: no sample id; give every row an id."
+        )
     _unique(samples.tolist(), p, "sample ids")
     _unique(snp_ids.tolist(), p, "SNP ids")
-    genotypes = _counts(p, frame.iloc[:, first_snp:].to_numpy(dtype=str), samples, snp_ids)
+    cells = frame.iloc[:, first_snp:].to_numpy(dtype=str)
+    genotypes = _counts(p, cells, samples, snp_ids, above + 2)
     snp_ids, counted = _split_allele(snp_ids, any_suffix=plink)
     codes: np.ndarray | None = None
     class_names: list[str] = []
@@ -164,8 +169,11 @@ def _split_allele(names: np.ndarray, *, any_suffix: bool) -> tuple[np.ndarray, n
     return parts[0].to_numpy(dtype=str), parts[1].str.upper().to_numpy(dtype=str)
 
 
-def _counts(path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray) -> np.ndarray:
-    """Allele counts (n_samples, n_snps) int8, -1 missing, from the table's text cells."""
+def _counts(
+    path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray, first: int = 2
+) -> np.ndarray:
+    """Allele counts (n_samples, n_snps) int8, -1 missing, from the table's text cells
+    (the first row on line ``first``)."""
     import pandas as pd
 
     uniq, inverse = np.unique(np.char.strip(cells), return_inverse=True)
@@ -188,7 +196,7 @@ def _counts(path: Path, cells: np.ndarray, samples: np.ndarray, snps: np.ndarray
             else "counts must be 0, 1 or 2 copies of one allele (NA or empty when missing)"
         )
         raise DataError(
-            f"{path}, line {r + 2}, sample {str(samples[r])!r}, SNP {str(snps[c])!r}: "
+            f"{path}, line {r + first}, sample {str(samples[r])!r}, SNP {str(snps[c])!r}: "
             f"{cell!r} is not an allele count; {hint}."
         )
     return out

@@ -6,6 +6,7 @@ h5ad / AnnData, class-row tables and the shared table builder are :mod:`._tabula
 from __future__ import annotations
 
 import csv
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._labelfile import join_labels, read_label_file
 from attnscope.io._seqtable import (
     PathLike,
+    lines_above_header,
     need_file,
     open_text,
     sniff_sep,
@@ -158,6 +160,7 @@ def read_expression(
             features,
             samples_are_rows=True,
             lines=range(above + 2, len(body) + above + 2),
+            sep=sep,
         )
     else:
         lab_row: int | None = None
@@ -180,6 +183,7 @@ def read_expression(
             features,
             samples_are_rows=False,
             lines=[i + above + 2 for i in rows],
+            sep=sep,
         )
     _unique(sample_ids, p, "sample ids")
     _unique(features, p, "feature names")
@@ -279,16 +283,9 @@ def _header(path: Path, sep: str) -> tuple[list[str], int]:
     """The header row's fields and the number of lines above it: blank ones, and '#'
     comments without the delimiter (a tool's '# Program:...' line; '#gene<TAB>s1' is the
     header)."""
-    blank = 0
+    blank = lines_above_header(path, sep)
     with open_text(path) as fh:
-        for line in fh:
-            first = line.rstrip("\r\n")
-            comment = first.lstrip().startswith("#") and sep != r"\s+" and sep not in first
-            if first.strip() and not comment:
-                break
-            blank += 1
-        else:
-            first = ""
+        first = next(itertools.islice(fh, blank, None), "").rstrip("\r\n")
     if sep == r"\s+":
         return first.split(), blank
     return [c.strip() for c in next(csv.reader([first], delimiter=sep))], blank

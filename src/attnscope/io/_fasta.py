@@ -195,8 +195,10 @@ def _ids_and_labels(
     def first_word(h: str) -> str:
         return h.split()[0] if h.split() else ""
 
-    ids = [first_word(h) for h in headers]
     key = label_field.rstrip("=") + "=" if isinstance(label_field, str) else None
+    # A 'label=' field among '|' fields ('>a|label=1') leaves the id the first '|' field,
+    # as a label taken by position does: not 'a|label=1', the label inside the id.
+    ids = [first_word(h.split("|")[0] if key and "|" in h else h) for h in headers]
     for rid, line in zip(ids, head_lines):
         # '>' alone, or '> label=1' (the first word is the label field, not a name).
         if not rid or (key is not None and rid.startswith(key)):

@@ -33,7 +33,8 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
         rows = list(fh)
     if not any(r.strip() for r in rows):
         raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
-    delim = next((d for d in "\t,;" if d in rows[0]), None)
+    first = _first(rows)  # the header or first pair: blank lines and '#' notes above it
+    delim = next((d for d in "\t,;" if d in rows[first - 1]), None)
     label_at = 1
     for lineno, line in enumerate(rows, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
@@ -51,15 +52,15 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
                 "write one 'id<TAB>label' pair per line."
             )
         names = [x.lower() for x in parts]
-        if column is not None and not out and label_at == 1 and lineno == _first(rows):
-            label_at = _named_field(p, parts, column)
+        if column is not None and not out and label_at == 1 and lineno == first:
+            label_at = _named_field(p, parts, column, lineno)
             continue  # header row, named by --label-col
         if (
             not out
-            and lineno == 1
+            and lineno == first
             and (names[0] in _HEADER_IDS or set(names[1:]) & {*_LABEL_NAMES, "cancer", "group"})
         ):
-            label_at = _label_field(p, parts)
+            label_at = _label_field(p, parts, lineno)
             continue  # header row
         while len(parts) > 2 and not parts[-1]:
             parts.pop()  # trailing separators ('p1,tumor,')
@@ -95,10 +96,12 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
 
 def _first(rows: list[str]) -> int:
     """Line number of the first row that is neither blank nor a '#' comment."""
-    return next(k for k, r in enumerate(rows, 1) if r.strip() and not r.lstrip().startswith("#"))
+    return next(
+        (k for k, r in enumerate(rows, 1) if r.strip() and not r.lstrip().startswith("#")), 1
+    )
 
 
-def _named_field(path: Path, header: list[str], column: str) -> int:
+def _named_field(path: Path, header: list[str], column: str, line: int) -> int:
     """Index of ``column`` in a labels file's header (exact, else any case; not the ids)."""
     lower = [h.lower() for h in header]
     for k, hit in enumerate(header):
@@ -108,12 +111,12 @@ def _named_field(path: Path, header: list[str], column: str) -> int:
         if k and hit == column.lower():
             return k
     raise DataError(
-        f"{path}, line 1: no column {column!r} after the ids; the labels file has columns "
+        f"{path}, line {line}: no column {column!r} after the ids; the labels file has columns "
         f"{header[:8]}. Give --label-col one of them (label_col= in Python)."
     )
 
 
-def _label_field(path: Path, header: list[str]) -> int:
+def _label_field(path: Path, header: list[str], line: int) -> int:
     """Index of the label column of a labels file's header (the second of two)."""
     if len(header) == 2:
         return 1
@@ -122,8 +125,8 @@ def _label_field(path: Path, header: list[str]) -> int:
     ]
     if len(hits) != 1:
         raise DataError(
-            f"{path}, line 1: the labels file has columns {header[:8]}; which one is the label? "
-            "Name it with --label-col NAME, keep two columns (id, label), or name one "
+            f"{path}, line {line}: the labels file has columns {header[:8]}; which one is the "
+            "label? Name it with --label-col NAME, keep two columns (id, label), or name one "
             "column 'label'."
         )
     return hits[0]

@@ -87,7 +87,7 @@ def read_known_loci(path: PathLike) -> Any:
     chroms: list[str] = []
     positions: list[int] = []
     for k in keep:
-        line = int(k) + 2
+        line = int(k) + int(frame.attrs["first_line"])
         if locus_c is not None:
             m = _LOCUS.match(str(frame.at[k, locus_c]))
             if m is None:

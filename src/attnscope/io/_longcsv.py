@@ -20,8 +20,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attnscope.data import TimeSeriesDataset, encode_labels
+from attnscope.data._encode import MISSING_LABELS, warn_case_variants
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
-from attnscope.io._textio import number_hint, one_line, open_text, read_csv
+from attnscope.io._labelfile import read_label_file
+from attnscope.io._textio import (
+    check_header_unique,
+    number_hint,
+    one_line,
+    open_text,
+    read_csv,
+)
 from attnscope.io._timegrid import check_grid, grid_observations, parse_times
 
 if TYPE_CHECKING:
@@ -58,9 +66,9 @@ def read_long_timeseries(
     path : path-like
         CSV/TSV (optionally gzipped) with columns id, time, variable, value.
     labels : path-like, optional
-        Table of per-stay labels: an ``id`` column (else the first column) and
-        ``label_col`` (else the second column). Stays without a label are dropped with an
-        AttnscopeWarning.
+        Per-stay labels, read as every reader reads a labels file: stay ids in the first
+        column, a header row optional, ``label_col`` naming the label column of a file of
+        several. Stays without a label are dropped with an AttnscopeWarning.
     label_col : str, optional
         Label column of ``labels``; without ``labels``, a column of ``path`` itself whose
         value is constant within each stay.
@@ -85,8 +93,14 @@ def read_long_timeseries(
         raise DataError(f"time-series file {path} not found; check the path.")
     if path.stat().st_size == 0:
         raise DataError(f"{path} is empty; expected a header 'id,time,variable,value'.")
+    sep = _sep(path)
     try:
-        table = read_csv(path, sep=_sep(path), dtype={"id": str, "variable": str})
+        # ids and variables as written ('001' is not stay '1'), in whatever case the header
+        # names the columns
+        check_header_unique(path, sep)
+        head = read_csv(path, sep=sep, nrows=0).columns
+        text = {c: str for c in head if str(c).strip().lower() in ("id", "variable")}
+        table = read_csv(path, sep=sep, dtype=text)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path} is not a readable CSV/TSV table ({one_line(exc)}).") from exc
     lower = {str(c).strip().lower(): c for c in table.columns}
@@ -116,7 +130,7 @@ def read_long_timeseries(
             if cell == _MISSING
             else f"time {cell} is neither a number of hours nor HH:MM[:SS]"
         )
-        fix = number_hint(table[lower["time"]].iloc[bad]) or (
+        fix = number_hint(table[lower["time"]].iloc[bad], sep) or (
             "Dates are not read: write hours since the start of each stay."
             if re.search(r"\d-\d", cell)
             else "Fix or remove the line."
@@ -133,13 +147,14 @@ def read_long_timeseries(
             if _cell(cell) == _MISSING
             else f"value {_cell(cell)} is not a finite number within float32 range"
         )
-        fix = number_hint(cell) or "Fix or remove the line (missing observations need no row)."
+        fix = number_hint(cell, sep) or "Fix or remove the line (missing observations need no row)."
         raise DataError(f"{path}, line {bad + 2}: {what}. {fix}")
     if not (np.isfinite(step_hours) and step_hours > 0):
         raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")
     sample_idx, sample_ids = pd.factorize(ids, sort=False)
     if variables is None:
         names = sorted(set(var.tolist()))
+        warn_case_variants(names, str(path), "variables", ("variable", "variables"))
     else:
         names = [str(v) for v in variables]
         absent = sorted(set(names) - set(var.tolist()))
@@ -311,30 +326,13 @@ def _stay_labels(
     lpath = Path(labels)
     if not lpath.is_file():
         raise DataError(f"labels file {lpath} not found; check the path.")
-    try:
-        lab = read_csv(lpath, sep=_sep(lpath), dtype=str)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"labels file {lpath} is not a readable table ({one_line(exc)}).") from exc
-    if lab.shape[1] < 2:
-        raise DataError(f"labels file {lpath} needs an id column and a label column.")
-    cols = {str(c).strip().lower(): c for c in lab.columns}
-    id_col = cols.get("id", lab.columns[0])
-    col = label_col if label_col is not None else lab.columns[1 if lab.columns[0] == id_col else 0]
-    if col not in lab.columns:
-        raise DataError(
-            f"labels file {lpath}: column {col!r} not found; columns are {list(lab.columns)}."
-        )
-    keys = lab[id_col].astype(str).str.strip()
-    if keys.duplicated().any():
-        raise DataError(
-            f"labels file {lpath}: id {keys[keys.duplicated()].iloc[0]!r} appears twice; "
-            "keep one row per stay."
-        )
-    if not keys.isin(sample_ids).any():  # other data than the labels': a run reads it unlabelled
+    # the one labels-file reader (header optional, its column named by label_col)
+    series = pd.Series(read_label_file(lpath, label_col), dtype=object)
+    if not series.index.isin(sample_ids).any():  # other data: a run reads it unlabelled
         raise UnlabelledSamplesError(
-            f"labels file {lpath}: none of its ids (e.g. {keys.head(3).tolist()}) is a stay of "
-            f"{path} (e.g. {np.asarray(sample_ids)[:3].tolist()}); check that the labels belong "
-            "to these data (ids are compared as written: '001' is not '1')."
+            f"labels file {lpath}: none of its ids (e.g. {series.index[:3].tolist()}) is a "
+            f"stay of {path} (e.g. {np.asarray(sample_ids)[:3].tolist()}); check that the "
+            "labels belong to these data (ids are compared as written: '001' is not '1')."
         )
-    series = pd.Series(lab[col].to_numpy(), index=keys.to_numpy())
+    series = series.where(~series.str.lower().isin(MISSING_LABELS))  # 'NA': no label
     return series.reindex(sample_ids).to_numpy(dtype=object)

@@ -23,7 +23,7 @@ import numpy as np
 
 from attnscope.data import GenotypeDataset
 from attnscope.errors import AttnscopeWarning, ConfigError, DataError, UnlabelledSamplesError
-from attnscope.io._genotype_qc import code_phenotype, read_phenotype
+from attnscope.io._phenotype import code_phenotype, read_phenotype
 from attnscope.io._plink_files import (
     _BIM_COLS,
     _FAM_COLS,

@@ -17,7 +17,7 @@ import numpy as np
 from attnscope.data import SequenceDataset, encode_labels, encode_sequences
 from attnscope.data._encode import alphabet_fix, invalid_dna_chars
 from attnscope.errors import DataError
-from attnscope.io._textio import one_line, read_csv
+from attnscope.io._textio import check_header_unique, one_line, read_csv
 from attnscope.io._textio import open_text as _open_text
 
 __all__ = ["read_sequence_table"]
@@ -64,6 +64,12 @@ def sniff_sep(path: PathLike) -> str:
     sample = "".join(head)
     if not sample.strip():
         raise DataError(f"{path}: the file is empty; give a table with a header row.")
+    hint = next((h.strip() for h in head if h.strip()), "")
+    if re.fullmatch(r"sep=.", hint, flags=re.IGNORECASE):
+        raise DataError(
+            f"{path}: the first line {hint!r} is a spreadsheet's delimiter hint, not part of "
+            "the table; delete that line (the delimiter is found without it)."
+        )
     counts = {sep: min(line.count(sep) for line in head if line.strip()) for sep in "\t,;"}
     best = max(counts, key=lambda s: counts[s])
     if counts[best] == 0:
@@ -72,17 +78,34 @@ def sniff_sep(path: PathLike) -> str:
     return best
 
 
+def lines_above_header(path: PathLike, sep: str) -> int:
+    """The blank lines and '#' notes above a table's header (a tool's '# Program:...' line;
+    a '#' line holding the delimiter, '#gene<TAB>s1', is the header itself)."""
+    above = 0
+    with open_text(path) as fh:
+        for line in fh:
+            text = line.rstrip("\r\n")
+            note = text.lstrip().startswith("#") and sep != r"\s+" and sep not in text
+            if text.strip() and not note:
+                break
+            above += 1
+    return above
+
+
 def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any:
-    """Read a delimited table with pandas (delimiter sniffed, gzip ok, spaces trimmed)."""
+    """Read a delimited table with pandas (delimiter sniffed, gzip ok, spaces trimmed,
+    blank lines and '#' notes above the header skipped)."""
     import pandas as pd
 
     p = need_file(path)
     sep = sniff_sep(p)
+    above = lines_above_header(p, sep) if header else 0  # '#' notes above the header
     try:
         frame = read_csv(
             p,
             sep=sep,
             header=0 if header else None,
+            skiprows=above,
             dtype=dtype,
             skipinitialspace=True,
             engine="python" if sep == r"\s+" else "c",
@@ -95,8 +118,10 @@ def read_frame(path: PathLike, *, header: bool = True, dtype: Any = None) -> Any
         raise DataError(f"{p}: the file is empty; give a table with a header row.") from exc
     if header:
         frame.columns = [str(c).strip() for c in frame.columns]
+        check_header_unique(p, sep, above)
     if frame.shape[0] == 0:
         raise DataError(f"{p}: the table has a header but no data rows.")
+    frame.attrs["first_line"] = above + 2 if header else 1  # the file line of row 0
     return frame
 
 
@@ -171,6 +196,7 @@ def read_sequence_table(
     """
     p = Path(path)
     frame = read_frame(p, dtype=str)
+    first = int(frame.attrs["first_line"])
     columns = list(frame.columns)
     seq_c = sequence_col or only_column(
         p, columns, _SEQ_NAMES, "sequence", "drop the other one (sequence_col= names it in Python)."
@@ -203,7 +229,7 @@ def read_sequence_table(
     empty = np.flatnonzero((seqs == "").to_numpy())
     if empty.size:
         raise DataError(
-            f"{p}, line {int(empty[0]) + 2}: empty sequence ({empty.size} rows); "
+            f"{p}, line {int(empty[0]) + first}: empty sequence ({empty.size} rows); "
             "remove rows without a sequence."
         )
     if id_c is not None:
@@ -219,7 +245,7 @@ def read_sequence_table(
             bad = invalid_dna_chars(seq)
             if bad:
                 raise DataError(
-                    f"{p}, line {k + 2} (id {ids[k]!r}): characters outside the DNA alphabet "
+                    f"{p}, line {k + first} (id {ids[k]!r}): characters outside the DNA alphabet "
                     f"{bad} in column {seq_c!r}; {alphabet_fix(bad)}"
                 ) from None
         raise
@@ -230,7 +256,7 @@ def read_sequence_table(
         na = np.flatnonzero(raw.isna().to_numpy())
         if na.size:
             raise DataError(
-                f"{p}, line {int(na[0]) + 2}: label missing in column {lab_c!r} "
+                f"{p}, line {int(na[0]) + first}: label missing in column {lab_c!r} "
                 f"({na.size} rows); fill or drop those rows."
             )
         values = raw.astype(str).str.strip().to_numpy()

@@ -130,6 +130,7 @@ def read_class_row_table(path: PathLike, *, min_class_size: int = 2) -> TabularD
         features,
         samples_are_rows=False,
         lines=range(3, frame.shape[0] + 1),
+        sep=sep,
     )
     _unique(sample_ids, p, "sample ids")
     _unique(features, p, "feature names")
@@ -299,8 +300,10 @@ def _numeric(
     *,
     samples_are_rows: bool,
     lines: Sequence[int],
+    sep: str | None = None,
 ) -> np.ndarray:
-    """Numeric matrix (n_samples, n_features) from a data block; DataError on bad cells."""
+    """Numeric matrix (n_samples, n_features) from a data block; DataError on bad cells
+    (``sep``, the table's delimiter, words the fix of a number with a comma)."""
     import pandas as pd
 
     if not len(features):
@@ -323,7 +326,7 @@ def _numeric(
             f" The table has a {label_like[0]!r} row/column: pass --label-col {label_like[0]} "
             "(label_col=) to use it as the labels."
             if label_like
-            else " " + (number_hint(block.iat[r, c]) or "Fix or remove non-numeric entries.")
+            else " " + (number_hint(block.iat[r, c], sep) or "Fix or remove non-numeric entries.")
         )
         raise DataError(
             f"{path}, line {lines[r]}: value {block.iat[r, c]!r} is not a "

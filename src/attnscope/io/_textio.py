@@ -297,6 +297,22 @@ def read_csv(path: str | os.PathLike[str], **kwargs: Any) -> Any:
         raise _corrupt(p, kind, exc) from None
 
 
+def check_header_unique(path: str | os.PathLike[str], sep: str, above: int = 0) -> None:
+    """DataError naming the header's repeated column names (pandas would rename the repeats
+    'name.1', and a reader picking columns by name would take the first, silently); the
+    header follows ``above`` lines of notes."""
+    first = read_csv(
+        path, sep=sep, header=None, nrows=1, dtype=str, skipinitialspace=True, skiprows=above
+    )
+    names = first.iloc[0].fillna("").astype(str).str.strip()
+    repeated = sorted(set(names[names.duplicated() & (names != "")]))
+    if repeated:
+        raise DataError(
+            f"{path}: the header names columns {repeated[:5]} more than once; which one is "
+            "meant cannot be told: rename or drop the repeats."
+        )
+
+
 def _without_trailing_empty_rows(frame: Any) -> Any:
     """``frame`` without the rows at its end whose every field is empty (``,,,,``: a
     spreadsheet's blank rows saved as CSV), which read as samples without an id or label.
@@ -319,14 +335,24 @@ def _locate_bad_text(path: Path) -> None:
             pass
 
 
-def number_hint(value: Any) -> str | None:
-    """The fix for a number written with a decimal comma or thousands separators, else None."""
+def number_hint(value: Any, sep: str | None = None) -> str | None:
+    """The fix for a number written with a decimal comma or thousands separators, else None.
+
+    In a comma-separated table (``sep=","``) a quoted ``"1,500"`` is as likely one thousand
+    five hundred as 1.5: both readings are named (elsewhere a comma is a decimal comma).
+    """
     text = str(value).strip()
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?", text) and (
         "." in text or text.count(",") > 1
     ):
         plain = text.replace(",", "")
         return f"It has thousands separators: write {plain!r} (export without digit grouping)."
+    if sep == "," and re.fullmatch(r"[+-]?[1-9]\d{0,2},\d{3}", text):  # 1500 or 1.5?
+        return (
+            f"It has a comma: write {text.replace(',', '')!r} if the comma groups thousands, "
+            f"or {text.replace(',', '.')!r} if it is a decimal comma (export numbers without "
+            "digit grouping, with '.' as the decimal separator)."
+        )
     if re.fullmatch(r"[+-]?\d*,\d+([eE][+-]?\d+)?", text):
         point = text.replace(",", ".")
         return (

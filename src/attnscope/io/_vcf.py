@@ -23,7 +23,7 @@ import numpy as np
 
 from attnscope.data import GenotypeDataset
 from attnscope.errors import DataError
-from attnscope.io._genotype_qc import sample_labels
+from attnscope.io._phenotype import sample_labels
 
 __all__ = ["read_vcf"]
 

@@ -76,7 +76,14 @@ def read_with_stored_labels(
     """
     layout = {k: stored[k] for k in LAYOUT_OPTIONS if k in stored}
     try:
-        return read({k: v for k, v in stored.items() if k not in layout})
+        # The file's own warnings (dropped observations, ...) are held back until the
+        # read succeeds: an unlabelled re-read below says them again, and once is enough.
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            data = read({k: v for k, v in stored.items() if k not in layout})
+        for w in said:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+        return data
     except UnlabelledSamplesError as error:
         if not any(k in stored for k in LABEL_OPTIONS):
             raise
