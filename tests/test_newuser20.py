@@ -22,3 +22,30 @@ def test_python_dash_m_attnscope_runs_the_command_line():
     )
     assert done.returncode == 0, done.stderr
     assert "0." in done.stdout
+
+
+def test_labels_file_whose_first_label_is_a_header_word_keeps_its_first_sample(tmp_path):
+    """CTCF peaks labelled 'bound' / 'unbound': the first row is data, not a header."""
+    from attnscope.io import read_fasta
+
+    fasta = tmp_path / "peaks.fa"
+    fasta.write_text(
+        ">chr19:50982494-50982594\nACGTACGTAC\n"
+        ">chr10:113875682-113875782_shuf\nTTGACCAGTA\n"
+        ">chr13:27933481-27933581\nGGCACGTTAC\n"
+    )
+    labels = tmp_path / "labels.tsv"
+    labels.write_text(
+        "chr19:50982494-50982594\tbound\n"
+        "chr10:113875682-113875782_shuf\tunbound\n"
+        "chr13:27933481-27933581\tbound\n"
+    )
+    data = read_fasta(fasta, labels=labels)
+    assert str(data.sample_ids[0]) == "chr19:50982494-50982594"
+    assert [data.class_names[k] for k in data.y] == ["bound", "unbound", "bound"]
+    # a real header naming the label column is still a header
+    labels.write_text(
+        "sample\tlabel\nchr19:50982494-50982594\tbound\n"
+        "chr10:113875682-113875782_shuf\tunbound\nchr13:27933481-27933581\tbound\n"
+    )
+    assert len(read_fasta(fasta, labels=labels)) == 3
