@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from attnscope.errors import AttnscopeWarning
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,3 +53,33 @@ def test_labels_file_whose_first_label_is_a_header_word_keeps_its_first_sample(t
         "chr10:113875682-113875782_shuf\tunbound\nchr13:27933481-27933581\tbound\n"
     )
     assert len(read_fasta(fasta, labels=labels)) == 3
+
+
+def test_report_data_section_training_share_is_a_share_and_digests_are_not_a_split(tmp_path):
+    """The 'training share' column held the training count (188) and the split row listed
+    the internal 'train_digests' beside train and test."""
+    import json
+    import re
+
+    from attnscope.report import build_report
+
+    run = tmp_path / "run"
+    run.mkdir()
+    data = {
+        "modality": "tabular",
+        "n_samples": 1036,
+        "class_counts": {"Negative": 235, "Positive": 801},
+        "train_class_counts": {"Negative": 188, "Positive": 640},
+    }
+    test = {"accuracy": 0.9, "classes": ["Negative", "Positive"], "n_samples": 208}
+    (run / "metrics.json").write_text(json.dumps({"data": data, "test": test}))
+    ids = [f"s{i}" for i in range(1036)]
+    split = {"train": ids[:828], "test": ids[828:], "train_digests": ["0" * 16] * 828}
+    (run / "split.json").write_text(json.dumps(split))
+    with pytest.warns(AttnscopeWarning, match="test_predictions.npz is missing"):
+        html = build_report(run)
+    section = html[html.index('id="data"') : html.index('id="performance"')]
+    assert "train 828, test 208" in section and "digests" not in section
+    row = re.search(r"<tr><td>Negative</td>(.*?)</tr>", section).group(1)
+    cells = re.findall(r">([^<]+)</td>", row)
+    assert cells == ["235", "0.227", "188", "0.227"]

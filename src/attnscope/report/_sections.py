@@ -162,7 +162,11 @@ def data_section(ctx: RunContext) -> Section | None:
         rows.append(("features", n_features))
     if ctx.classes:
         rows.append(("classes", len(ctx.classes)))
-    split = {k: len(v) for k, v in ctx.split.items() if isinstance(v, list) and v}
+    split = {  # sample ids per part ('train_digests': the training samples' content digests)
+        k: len(v)
+        for k, v in ctx.split.items()
+        if isinstance(v, list) and v and not k.endswith("_digests")
+    }
     for key in ("n_train", "n_test"):
         value = ctx.metrics.get(key, ctx.summary.get(key))
         if value is not None and key[2:] not in split:
@@ -178,11 +182,14 @@ def data_section(ctx: RunContext) -> Section | None:
     if counts:
         total = sum(counts.values()) or 1
         trained = described.get("train_class_counts") or {}
-        head = ["class", "samples", "share"] + (["training share"] if trained else [])
+        n_trained = sum(trained.values()) or 1
+        head = ["class", "samples", "share"]
+        head += ["training samples", "training share"] if trained else []
         body += table_html(
             head,
             [
-                (c, int(n), n / total, *([int(trained.get(c, 0))] if trained else []))
+                (c, int(n), n / total)
+                + ((int(trained.get(c, 0)), trained.get(c, 0) / n_trained) if trained else ())
                 for c, n in counts.items()
             ],
             caption="samples per class (whole data set"
