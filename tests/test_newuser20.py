@@ -83,3 +83,35 @@ def test_report_data_section_training_share_is_a_share_and_digests_are_not_a_spl
     row = re.search(r"<tr><td>Negative</td>(.*?)</tr>", section).group(1)
     cells = re.findall(r">([^<]+)</td>", row)
     assert cells == ["235", "0.227", "188", "0.227"]
+
+
+def test_report_overview_says_which_samples_its_tiles_are_and_counts_scored_methods(tmp_path):
+    """ROSMAP: the tiles showed fit's 49-sample test AUROC (0.863) under the one scope line
+    'predictive metrics: all 106 given samples' (evaluate on *_te.csv: 0.872), and the trust
+    tile counted methods that do not apply to the model (18 for a table of 15 scored rows)."""
+    import json
+
+    from attnscope.report import build_report
+
+    run = tmp_path / "run"
+    run.mkdir()
+    metrics = {
+        "test": {"accuracy": 0.796, "auroc": 0.863, "classes": ["0", "1"], "n_samples": 49},
+        "evaluate": {
+            "accuracy": 0.792,
+            "auroc": 0.872,
+            "scope": "held-out: all 106 given samples (none was used in training)",
+        },
+    }
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    rows = [
+        {"method": "random", "status": "ok", "deletion_auc": 0.5, "sanity_pass": False},
+        {"method": "saliency", "status": "ok", "deletion_auc": 0.3, "sanity_pass": True},
+        {"method": "attention", "status": "not applicable: no attention"},
+    ]
+    (run / "trust.json").write_text(json.dumps({"rows": rows, "scope": "held-out: 106"}))
+    html = build_report(run)
+    start = html.index('<section id="overview"')
+    overview = html[start : html.index("</section>", start)]
+    assert "test figures above, baselines and verdict: the 49 samples fit held out" in overview
+    assert "<b>2</b><span>methods scored in the trust table" in overview

@@ -32,11 +32,13 @@ def _test_metrics(ctx: RunContext) -> dict[str, Any]:
 
 def overview_section(ctx: RunContext) -> Section:
     """Key figures as tiles and one sentence on what the run is."""
-    test = _test_metrics(ctx) or dict(ctx.metrics.get("evaluate") or {})
+    fitted = _test_metrics(ctx)
+    test = fitted or dict(ctx.metrics.get("evaluate") or {})
+    where = "test" if fitted else "evaluate"
     tiles = []
     for key in ("accuracy", "auroc", "auprc"):
         if isinstance(test.get(key), int | float):
-            tiles.append((fmt(float(test[key])), f"test {key}"))
+            tiles.append((fmt(float(test[key])), f"{where} {key}"))
     if ctx.summary.get("precision_at_k") is not None:
         tiles.append(
             (
@@ -46,8 +48,9 @@ def overview_section(ctx: RunContext) -> Section:
             )
         )
     tiles.append((str(len(ctx.attributions)), "attribution files"))
-    if ctx.trust.get("rows"):
-        tiles.append((str(len(ctx.trust["rows"])), "methods in the trust table"))
+    scored = [r for r in ctx.trust.get("rows") or [] if r.get("status", "ok") == "ok"]
+    if scored:  # the rows of methods that do not apply to the model score nothing
+        tiles.append((str(len(scored)), "methods scored in the trust table"))
     html = "".join(
         f'<div class="tile"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in tiles
     )
@@ -79,7 +82,12 @@ def _trust_first(ctx: RunContext) -> str:
             f'<p class="lead" id="recommendation"><b>Trust table:</b> {esc(rec.reason)}'
             f'{esc(use)} <a href="#trust">See the table.</a></p>'
         )
+    n_test = _test_metrics(ctx).get("n_samples")
     scopes = [
+        (
+            "test figures above, baselines and verdict",
+            f"the {n_test} samples fit held out" if isinstance(n_test, int) else None,
+        ),
         ("predictive metrics", (ctx.metrics.get("evaluate") or {}).get("scope")),
         ("trust table", ctx.trust.get("scope")),
         *(
