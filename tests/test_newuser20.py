@@ -115,3 +115,35 @@ def test_report_overview_says_which_samples_its_tiles_are_and_counts_scored_meth
     overview = html[start : html.index("</section>", start)]
     assert "test figures above, baselines and verdict: the 49 samples fit held out" in overview
     assert "<b>2</b><span>methods scored in the trust table" in overview
+
+
+def test_motifs_that_find_nothing_say_why_on_the_console_and_in_the_report(
+    tmp_path, capsys, monkeypatch
+):
+    """CTCF, a CNN after 3 epochs: 'attnscope motifs' printed an empty table and nothing
+    else, and the report left the motifs out without a word."""
+    pytest.importorskip("modiscolite")
+    import functools
+
+    import attnscope.explain
+    from attnscope.cli import run
+    from attnscope.explain import MotifResult
+
+    @functools.wraps(attnscope.explain.discover_motifs)  # the same signature
+    def nothing(attr, tokens, **kwargs):  # modisco-lite on diffuse contributions
+        return MotifResult(patterns=[], n_seqlets=0, seconds=0.1, options={})
+
+    sim = tmp_path / "sim"
+    assert run(["simulate", "dna", "--out", str(sim), "--n-samples", "200"]) == 0
+    out = str(tmp_path / "run")
+    fit = ["fit", str(sim), "--model", "cnn", "--out", out, "--no-baselines"]
+    assert run([*fit, "--set", "epochs=1", "--set", "n_filters=4"]) == 0
+    monkeypatch.setattr(attnscope.explain, "discover_motifs", nothing)
+    capsys.readouterr()
+    assert run(["motifs", out, "--n-leiden-runs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "found no pattern" in err and "--n-samples" in err
+    assert run(["report", out]) == 0
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert 'id="motif-none"' in html and "found no pattern" in html
+    assert 'id="motif-table"' not in html
