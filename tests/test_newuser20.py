@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from attnscope.errors import AttnscopeWarning
@@ -58,7 +60,6 @@ def test_labels_file_whose_first_label_is_a_header_word_keeps_its_first_sample(t
 def test_report_data_section_training_share_is_a_share_and_digests_are_not_a_split(tmp_path):
     """The 'training share' column held the training count (188) and the split row listed
     the internal 'train_digests' beside train and test."""
-    import json
     import re
 
     from attnscope.report import build_report
@@ -89,8 +90,6 @@ def test_report_overview_says_which_samples_its_tiles_are_and_counts_scored_meth
     """ROSMAP: the tiles showed fit's 49-sample test AUROC (0.863) under the one scope line
     'predictive metrics: all 106 given samples' (evaluate on *_te.csv: 0.872), and the trust
     tile counted methods that do not apply to the model (18 for a table of 15 scored rows)."""
-    import json
-
     from attnscope.report import build_report
 
     run = tmp_path / "run"
@@ -147,3 +146,34 @@ def test_motifs_that_find_nothing_say_why_on_the_console_and_in_the_report(
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert 'id="motif-none"' in html and "found no pattern" in html
     assert 'id="motif-table"' not in html
+
+
+def test_class_files_with_repeated_fasta_names_fit_with_numbered_records(tmp_path, capsys):
+    """Arabidopsis non-promoters: headers are descriptions ('>DNA excision repair ...'), so
+    'fit prom.fa nonprom.fa' refused a duplicate id, pointing to a Python-only option, and
+    '[data] id_from = "index"' in a --config was refused for class files."""
+    from attnscope.cli import run
+
+    rng = np.random.default_rng(0)
+
+    def fasta(path, header):
+        seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(20)]
+        path.write_text("".join(f">{header} {k}\n{s}\n" for k, s in enumerate(seqs)))
+        return str(path)
+
+    pos = fasta(tmp_path / "prom.fa", "FP000001")
+    neg = fasta(tmp_path / "nonprom.fa", "DNA")
+    out = str(tmp_path / "run")
+    fit = ["fit", pos, neg, "--model", "cnn", "--out", out, "--no-baselines"]
+    fit += ["--set", "epochs=1", "--set", "n_filters=4"]
+    assert run(fit) == 2
+    err = capsys.readouterr().err
+    assert "duplicate id" in err and 'id_from = "index" under [data]' in err
+    assert not (tmp_path / "run").exists()
+    config = tmp_path / "ids.toml"
+    config.write_text('[data]\nid_from = "index"\n')
+    assert run([*fit, "--config", str(config)]) == 0
+    split = json.loads((tmp_path / "run" / "split.json").read_text())
+    assert len(split["train"]) + len(split["test"]) == 40
+    assert "nonprom:1" in split["train"] + split["test"]
+    assert run(["evaluate", out, "--no-trust"]) == 0  # the run reads its data again
