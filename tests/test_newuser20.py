@@ -177,3 +177,14 @@ def test_class_files_with_repeated_fasta_names_fit_with_numbered_records(tmp_pat
     assert len(split["train"]) + len(split["test"]) == 40
     assert "nonprom:1" in split["train"] + split["test"]
     assert run(["evaluate", out, "--no-trust"]) == 0  # the run reads its data again
+
+
+def test_consistency_help_offers_no_config_it_does_not_take(capsys):
+    """'consistency --help' said --setting defaults to '--config's setting' and that
+    [params] values override it; consistency has no --config option."""
+    from attnscope.cli import run
+
+    assert run(["consistency", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--setting" in text and "config" not in text
+    assert run(["consistency", "x", "--out", "y", "--config", "c.toml"]) == 2  # not an option

@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from attnscope.cli._options import FormatOpt, LabelColOpt, LabelsOpt
-from attnscope.cli._settings import SETTING_HELP
+from attnscope.cli._settings import setting_help
 
 __all__ = ["register", "write_consistency"]
 
@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="Model parameter key=value (repeatable), e.g. epochs=10."),
         ] = None,
-        setting: Annotated[str | None, typer.Option(help=SETTING_HELP)] = None,
+        setting: Annotated[str | None, typer.Option(help=setting_help(config=False))] = None,
         format_: FormatOpt = None,
         labels: LabelsOpt = None,
         label_col: LabelColOpt = None,
