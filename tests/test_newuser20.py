@@ -188,3 +188,33 @@ def test_consistency_help_offers_no_config_it_does_not_take(capsys):
     text = capsys.readouterr().out
     assert "--setting" in text and "config" not in text
     assert run(["consistency", "x", "--out", "y", "--config", "c.toml"]) == 2  # not an option
+
+
+def test_consistency_with_the_raindrop_setting_and_its_place_in_the_run_report(tmp_path, capsys):
+    """'consistency --setting raindrop' (documented) failed: 'n_members=3: ... leave
+    n_members at 1', a value the user never set. And a study written into a run
+    (RUN/consistency) with other parameters than the run's model was shown in its report
+    as if it were about that model."""
+    from attnscope.cli import run
+
+    sim = tmp_path / "sim"
+    assert run(["simulate", "timeseries", "--out", str(sim), "--n-samples", "120"]) == 0
+    out = tmp_path / "run"
+    assert run(["fit", str(sim), "--model", "attn_lstm", "--setting", "raindrop", "--out",
+                str(out), "--set", "epochs=1", "--no-baselines"]) == 0  # fmt: skip
+    study = ["consistency", str(sim), "--model", "attn_lstm", "--seeds", "2", "--methods",
+             "attention", "--n-explain", "6", "--set", "epochs=1"]  # fmt: skip
+    assert run([*study, "--out", str(out / "consistency")]) == 0  # the defaults
+    assert run(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="consistency-other-model"' in html and "(this run: 256)" in html
+    capsys.readouterr()
+    again = [*study, "--setting", "raindrop", "--out", str(out / "consistency"), "--force"]
+    assert run(again) == 0
+    assert "n_members=1" in capsys.readouterr().err  # said, not silent
+    saved = json.loads((out / "consistency" / "consistency.json").read_text())
+    assert saved["setting"] == "raindrop" and saved["params"]["n_members"] == 1
+    assert saved["params"]["batch_size"] == 256
+    assert run(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="consistency-lead"' in html and 'id="consistency-other-model"' not in html
