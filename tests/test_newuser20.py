@@ -218,3 +218,15 @@ def test_consistency_with_the_raindrop_setting_and_its_place_in_the_run_report(t
     assert run(["report", str(out)]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     assert 'id="consistency-lead"' in html and 'id="consistency-other-model"' not in html
+
+
+def test_a_misspelt_attribution_method_names_the_closest_one():
+    """'--method integrated_gradient' listed 23 names and left the user to spot the typo
+    (a misspelt command or parameter already gets 'did you mean')."""
+    from attnscope.errors import ConfigError
+    from attnscope.explain import canonical_method
+
+    with pytest.raises(ConfigError, match="did you mean 'integrated_gradients'"):
+        canonical_method("integrated_gradient")
+    with pytest.raises(ConfigError, match="unknown attribution method 'zzz'; choose from"):
+        canonical_method("zzz")
