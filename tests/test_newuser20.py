@@ -230,3 +230,20 @@ def test_a_misspelt_attribution_method_names_the_closest_one():
         canonical_method("integrated_gradient")
     with pytest.raises(ConfigError, match="unknown attribution method 'zzz'; choose from"):
         canonical_method("zzz")
+
+
+def test_trust_row_of_per_base_contributions_says_why_it_is_not_scored(small_dna):
+    """The default trust table of a DNA model ends with 'hypothetical_contributions:
+    metrics not applicable: attributions have 404 features per sample, the model (101,).'"""
+    from attnscope.estimators import CNNClassifier
+    from attnscope.trust import trust_table
+
+    model = CNNClassifier(epochs=1, n_filters=4, random_state=0).fit(small_dna)
+    rows = trust_table(
+        model, small_dna.subset(np.arange(12)), methods=["hypothetical_contributions"],
+        n_samples=12, label_epochs=1,
+    )  # fmt: skip
+    status = rows[0]["status"]
+    assert status.startswith("metrics not applicable")
+    assert "240 values per sample" in status and "60 features" in status
+    assert "hypothetical contributions" in status
