@@ -268,3 +268,16 @@ def test_predict_marks_the_samples_the_run_trained_on(tmp_path, capsys):
     split = json.loads((out / "split.json").read_text())
     marked = {r.split("\t")[0] for r in table[1:] if r.split("\t")[-1] == "True"}
     assert marked == set(split["train"])
+
+
+def test_demo_report_shows_the_demo_s_own_figure(tmp_path):
+    """The demo checks the top-k attributed positions against the planted motifs, but wrote
+    its report before summary.json, so the report's precision@k tile was never drawn."""
+    from attnscope.cli._demo import run_demo
+
+    summary = run_demo(tmp_path / "demo", n_samples=200, length=60, epochs=1)
+    html = (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    start = html.index('<section id="overview"')
+    overview = html[start : html.index("</section>", start)]
+    assert f"precision@{summary['k']} of the explanation" in overview
+    assert summary["report"] == str(tmp_path / "demo" / "report.html")
