@@ -281,3 +281,21 @@ def test_demo_report_shows_the_demo_s_own_figure(tmp_path):
     overview = html[start : html.index("</section>", start)]
     assert f"precision@{summary['k']} of the explanation" in overview
     assert summary["report"] == str(tmp_path / "demo" / "report.html")
+
+
+def test_attribution_heat_map_keeps_every_sample_that_fits():
+    """200 explained CTCF sequences (102 / 98 by class) were drawn as '198 of 200 samples':
+    the per-class share of the 200-row limit dropped two although all of them fit."""
+    from attnscope.explain import Attribution
+    from attnscope.report._heat import attribution_heat
+
+    rng = np.random.default_rng(0)
+    attr = Attribution(
+        values=rng.normal(size=(200, 30)),
+        method="saliency",
+        target=np.r_[np.zeros(102, int), np.ones(98, int)],
+        sample_ids=np.array([f"s{i}" for i in range(200)]),
+        inputs={"tokens": rng.integers(1, 5, (200, 30))},
+    )
+    html = attribution_heat("saliency", attr, ["bound", "unbound"])
+    assert "(200 of 200 samples" in html
