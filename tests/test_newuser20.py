@@ -299,3 +299,27 @@ def test_attribution_heat_map_keeps_every_sample_that_fits():
     )
     html = attribution_heat("saliency", attr, ["bound", "unbound"])
     assert "(200 of 200 samples" in html
+
+
+def test_gene_sets_are_for_expression_tables_not_silently_ignored(tmp_path, capsys):
+    """A fusion run's report said 'No gene sets: ... explain RUN DATA --gene-sets FILE.gmt
+    adds it', but explain read --gene-sets and ignored it for multi-omics data."""
+    from attnscope.cli import run
+
+    sim = tmp_path / "sim"
+    assert run(["simulate", "multiomics", "--out", str(sim), "--n-samples", "80"]) == 0
+    out = tmp_path / "run"
+    fit = ["fit", str(sim), "--model", "fusion", "--out", str(out), "--no-baselines"]
+    assert run([*fit, "--set", "epochs=1"]) == 0
+    gmt = tmp_path / "sets.gmt"
+    gmt.write_text("SET_A\tna\tg1\tg2\tg3\n")
+    capsys.readouterr()
+    explain = ["explain", str(out), "--method", "saliency"]
+    assert run([*explain, "--gene-sets", str(gmt)]) == 2
+    err = capsys.readouterr().err
+    assert "expression tables" in err and "multiomics" in err
+    assert not (out / "attributions").exists()  # nothing written
+    assert run(explain) == 0
+    assert run(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="no-gene-sets"' not in html

@@ -204,7 +204,14 @@ def explain_run(
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     if n_samples is not None:
         dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
-    sets = resolve_gene_sets(gene_sets) if isinstance(dataset, TabularDataset) else None
+    tabular = isinstance(dataset, TabularDataset)
+    if not tabular and gene_sets is not None and str(gene_sets).strip().lower() != "none":
+        raise ConfigError(  # it would be read and ignored without a word
+            f"--gene-sets {gene_sets}: the gene-set enrichment of the top genes is computed "
+            f"for expression tables; {run} holds a model of {dataset.modality} data: leave "
+            "the option out."
+        )
+    sets = resolve_gene_sets(gene_sets) if tabular else None
     # under torchrun each rank attributes its block of samples; rank 0 writes
     attr = sharded(
         lambda part: attribute(est, part, method=name, device=device, **options), dataset
