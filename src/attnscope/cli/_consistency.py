@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ import numpy as np
 import typer
 
 from attnscope.cli._options import FormatOpt, LabelColOpt, LabelsOpt
-from attnscope.cli._settings import SETTING_HELP
+from attnscope.cli._settings import setting_help
 
 __all__ = ["register", "write_consistency"]
 
@@ -108,7 +109,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--set", help="Model parameter key=value (repeatable), e.g. epochs=10."),
         ] = None,
-        setting: Annotated[str | None, typer.Option(help=SETTING_HELP)] = None,
+        setting: Annotated[str | None, typer.Option(help=setting_help(config=False))] = None,
         format_: FormatOpt = None,
         labels: LabelsOpt = None,
         label_col: LabelColOpt = None,
@@ -160,13 +161,29 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("--address joins a Ray cluster; add --engine ray.")
         inputs = [data, labels]  # --force never replaces the data's own folder
         check_out_dir(out, force, inputs)  # a file, a non-empty folder, a read-only place
-        from attnscope.cli._settings import checked_setting
+        from attnscope.cli._settings import checked_setting, setting_source
+        from attnscope.errors import AttnscopeWarning
         from attnscope.estimators import make_estimator, setting_params
 
         setting = checked_setting(model, setting, {}, None)
         # the variants train with the setting under --set (recorded in consistency.json)
-        params = {**(setting_params(model, setting) if setting else {}), **parse_sets(set_)}
-        make_estimator(model, params)  # names, types, ranges and device, up front
+        sets = parse_sets(set_)
+        supplied = setting_params(model, setting) if setting else {}
+        params = {**supplied, **sets}
+        members = supplied.get("n_members", 1)
+        if members != 1 and "n_members" not in sets:  # raindrop: a 3-seed ensemble
+            warnings.warn(
+                f"--setting {setting} trains a {members}-seed ensemble (n_members={members}); "
+                "the variants of a seed study are single models, so each trains with "
+                "n_members=1 and the setting's other values.",
+                AttnscopeWarning,
+                stacklevel=2,
+            )
+            params["n_members"] = 1
+        try:
+            make_estimator(model, params)  # names, types, ranges and device, up front
+        except ConfigError as exc:  # a value the setting supplied: say so, and how to override
+            raise setting_source(exc, model, setting, sets) from exc
         req = request([data], format=format_, labels=labels, label_col=label_col)
         req.options.update(parse_sets(read))
         dataset = load_request(req)

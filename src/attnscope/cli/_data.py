@@ -265,8 +265,9 @@ def _read_class_files(req: DataRequest, *, one_class: bool = False) -> Any:
 
     from attnscope.data import SequenceDataset
 
-    if req.options:
-        flags = ", ".join(FLAGS.get(k, k) for k in req.options)
+    refused = [k for k in req.options if k != "id_from"]  # FASTA record names or numbers
+    if refused:
+        flags = ", ".join(FLAGS.get(k, k) for k in refused)
         raise ConfigError(f"{flags} does not apply to class files: each file is one class.")
     classes = dict(req.classes)
     for path in req.paths:
@@ -291,7 +292,7 @@ def _read_class_files(req: DataRequest, *, one_class: bool = False) -> Any:
         )
     parts = []
     for name, path in classes.items():
-        part = _read_unlabelled(path, req.format)
+        part = _read_unlabelled(path, req.format, req.options.get("id_from", "header"))
         if not isinstance(part, SequenceDataset):
             raise ConfigError(
                 f"{path}: one class per file works for DNA (FASTA or sequence tables); "
@@ -319,12 +320,14 @@ def _read_class_files(req: DataRequest, *, one_class: bool = False) -> Any:
     )
 
 
-def _read_unlabelled(path: str, fmt: str | None) -> Any:
+def _read_unlabelled(path: str, fmt: str | None, id_from: str = "header") -> Any:
     from attnscope.io import detect_format, read_data
 
     name = fmt or detect_format(path)
+    if name != "fasta" and id_from != "header":
+        raise ConfigError(f"{path}: id_from applies to FASTA files; this is {name} data.")
     if name == "seqtable":
         return read_data(path, format=name, labelled=False)
     if name == "fasta":
-        return read_data(path, format=name, id_from="header")
+        return read_data(path, format=name, id_from=id_from)
     return read_data(path, format=name)

@@ -53,12 +53,14 @@ def run_motifs(
         ``seconds_attribution``, ``seconds_discovery`` and ``patterns`` (the table rows).
     """
     import time
+    import warnings
 
     import numpy as np
 
     from attnscope._utils.files import atomic_dir
     from attnscope._utils.random import check_seed
     from attnscope.cli._options import request, run_data
+    from attnscope.cli._ui import spinner
     from attnscope.errors import ConfigError, DataError
     from attnscope.explain import attribute, default_motif_library, discover_motifs
     from attnscope.io import read_jaspar
@@ -110,9 +112,14 @@ def run_motifs(
     sub = dataset.subset(rows)
     options = {"base": base} if method in ("hypothetical_contributions", "hypothetical") else {}
     start = time.perf_counter()
-    attr = attribute(est, sub, method=method, target=idx, random_state=seed, **options)
+    with spinner(f"{method} of {len(sub)} sequences of class {classes[idx]}"):
+        attr = attribute(est, sub, method=method, target=idx, random_state=seed, **options)
     t_attr = time.perf_counter() - start
-    result = discover_motifs(attr, sub.tokens, motifs=library, n_leiden_runs=n_leiden_runs)
+    with spinner(f"TF-MoDISco and Tomtom on {len(sub)} sequences"):
+        result = discover_motifs(attr, sub.tokens, motifs=library, n_leiden_runs=n_leiden_runs)
+    if result.note:
+        target_name = classes[idx]
+        warnings.warn(f"{len(sub)} sequences of class {target_name!r}: {result.note}", stacklevel=2)
     result.options |= {
         "method": method,
         "target": classes[idx],
@@ -196,7 +203,7 @@ def register(app: typer.Typer) -> None:
         )
         how = "labelled" if summary["selected_by"] == "label" else "predicted"
         table = Table(
-            title=f"motifs of class {summary['target']} ({summary['n_sequences']} {how} seq)"
+            title=f"motifs of class {summary['target']} ({summary['n_sequences']} {how} sequences)"
         )
         for col in ("pattern", "n_seqlets", "consensus", "best_match", "q_value"):
             table.add_column(col)

@@ -20,16 +20,27 @@ __all__ = [
     "SETTING_HELP",
     "checked_setting",
     "own_params",
+    "setting_help",
     "setting_source",
     "settings_hint",
 ]
 
-SETTING_HELP = (
-    "Named parameter set a benchmark ran ("
-    + "; ".join(f"{model}: {', '.join(named)}" for model, named in SETTINGS.items())
-    + "); --set and \\[params] values override it. \\[default: the model's defaults, or "
-    "--config's setting]"
-)
+
+def setting_help(config: bool = True) -> str:
+    """``--setting``'s help; ``config``: the command also takes ``--config`` (fit does)."""
+    named = "; ".join(f"{model}: {', '.join(names)}" for model, names in SETTINGS.items())
+    if not config:  # consistency: no --config, so no [params] and no config's setting
+        return (
+            f"Named parameter set a benchmark ran ({named}); --set values override it. "
+            "\\[default: the model's defaults]"
+        )
+    return (
+        f"Named parameter set a benchmark ran ({named}); --set and \\[params] values override "
+        "it. \\[default: the model's defaults, or --config's setting]"
+    )
+
+
+SETTING_HELP = setting_help()
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -8,6 +8,7 @@ Methods that draw random numbers take a ``random_state`` keyword.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import time
@@ -72,7 +73,9 @@ def canonical_method(method: str, estimator: Any = None) -> str:
     name = ALIASES.get(method, method)
     if name not in METHODS and name not in extra:
         choices = sorted({*METHODS, *ALIASES, *extra})
-        raise ConfigError(f"unknown attribution method {method!r}; choose from {choices}.")
+        close = difflib.get_close_matches(str(method), choices, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(f"unknown attribution method {method!r}; {hint}choose from {choices}.")
     return name
 
 

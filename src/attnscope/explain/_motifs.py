@@ -78,6 +78,19 @@ class MotifResult:
     seconds: float
     options: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def note(self) -> str | None:
+        """Why the result holds no pattern, and what to try (None when it holds some)."""
+        if self.patterns:
+            return None
+        size = self.options.get("min_metacluster_size", 100)
+        return (
+            f"TF-MoDISco found no pattern: a pattern needs {size} or more seqlets "
+            "(windows of high contribution) of one sign, and a weakly trained model's "
+            "contributions are too diffuse to give them; explain more sequences "
+            "(--n-samples, more data) or a better-trained model (see its test AUROC)."
+        )
+
     def table(self) -> list[dict[str, Any]]:
         """One row per pattern: id, seqlets, consensus, best match, p and q value."""
         rows = []
@@ -102,6 +115,7 @@ class MotifResult:
             "n_seqlets": self.n_seqlets,
             "seconds": self.seconds,
             "options": self.options,
+            **({"note": self.note} if self.note else {}),
             "patterns": [
                 {
                     "pattern": p.pattern_id,

@@ -250,7 +250,9 @@ def _check_unique_ids(ids: list[str], head_lines: list[int], path: Path) -> None
         if rid in seen:
             raise DataError(
                 f"{path}, line {line}: duplicate id {rid!r} (first at line {seen[rid]}); "
-                "ids must be unique: rename the record (in Python, id_from='index' numbers them)."
+                "ids must be unique: rename the record, or number the records instead "
+                "(id_from='index' in Python; id_from = \"index\" under [data] of a --config "
+                "file on the command line)."
             )
         seen[rid] = line
 

@@ -58,7 +58,7 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
         if (
             not out
             and lineno == first
-            and (names[0] in _HEADER_IDS or set(names[1:]) & {*_LABEL_NAMES, "cancer", "group"})
+            and (names[0] in _HEADER_IDS or _label_names_not_values(names, rows[first:], delim))
         ):
             label_at = _label_field(p, parts, lineno)
             continue  # header row
@@ -92,6 +92,25 @@ def read_label_file(path: PathLike, column: str | None = None) -> dict[str, str]
     if not out:
         raise DataError(f"{p}: no labels found; write one 'id<TAB>label' pair per line.")
     return out
+
+
+def _label_names_not_values(names: list[str], rest: list[str], delim: str | None) -> bool:
+    """Whether a first row names a label column (``label``, ``class``, ``bound``, ...).
+
+    Such a word is a column name only if no later row holds it in the same column: in
+    ``chr1:100-200<TAB>bound`` / ``chr2:5-105<TAB>unbound`` the word ``bound`` is the first
+    sample's label (a class named like a header word), not a header.
+    """
+    hits = [k for k, n in enumerate(names) if k and n in {*_LABEL_NAMES, "cancer", "group"}]
+    if not hits:
+        return False
+    seen: set[tuple[int, str]] = set()
+    for line in rest:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = next(csv.reader([line], delimiter=delim)) if delim else line.split()
+        seen.update((k, parts[k].strip().lower()) for k in hits if k < len(parts))
+    return any((k, names[k]) not in seen for k in hits)
 
 
 def _first(rows: list[str]) -> int:

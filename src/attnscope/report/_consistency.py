@@ -85,6 +85,47 @@ def _summary_table(study: dict[str, Any]) -> str:
     )
 
 
+#: Parameters that do not change the model a study describes: the seed varies by design,
+#: and a study's variants are single models (an ensemble run's members are its variants).
+_NOT_THE_MODEL = ("random_state", "verbose", "device", "n_members")
+
+
+def _other_model(ctx: RunContext, study: dict[str, Any]) -> str:
+    """A sentence when the study's variants are not this run's model ('' when they are).
+
+    ``attnscope consistency`` trains its variants with its own ``--model``, ``--setting``
+    and ``--set``, not the run's: a study written into a run of the raindrop ensemble with
+    the defaults says nothing about that ensemble's explanations, and the page must say so.
+    """
+    run_model = ctx.model_meta.get("estimator") or ctx.config.get("model")
+    run_params = ctx.model_meta.get("params")
+    study_params = study.get("params")
+    if not run_model:
+        return ""  # a study folder on its own: nothing to compare with
+    if study.get("model") != run_model:
+        return (
+            f"These variants are {study.get('model')} models, not this run's "
+            f"{run_model}: the study does not describe this run's explanations."
+        )
+    if not isinstance(run_params, dict) or not isinstance(study_params, dict):
+        return ""
+    differ = [
+        f"{k} {study_params.get(k)!r} (this run: {run_params.get(k)!r})"
+        for k in sorted(set(run_params) | set(study_params))
+        if k not in _NOT_THE_MODEL and study_params.get(k) != run_params.get(k)
+    ]
+    if not differ:
+        return ""
+    more = f" and {len(differ) - 5} more" if len(differ) > 5 else ""
+    setting = study.get("setting") or "the defaults"
+    return (
+        f"The variants were trained with other parameters than this run's model "
+        f"(setting: {setting}; {', '.join(differ[:5])}{more}): their agreement describes "
+        "that configuration, not this run's model. attnscope consistency DATA --model "
+        f"{run_model} with the run's --setting / --set studies the run's configuration."
+    )
+
+
 def consistency_section(ctx: RunContext) -> Section | None:
     """Summary, per-sample violins, top-cell spreads and AUROC against agreement."""
     from attnscope.pl._consistency_interactive import (
@@ -113,7 +154,11 @@ def consistency_section(ctx: RunContext) -> Section | None:
             ensemble = pred["ensemble_auroc"]
             lead += f"; the variants' mean probability (a seed ensemble): {ensemble:.3f}"
         lead += "."
-    parts = [f'<p class="lead" id="consistency-lead">{esc(lead)}</p>', _summary_table(study)]
+    parts = [f'<p class="lead" id="consistency-lead">{esc(lead)}</p>']
+    other = _other_model(ctx, study)
+    if other:
+        parts.append(f'<p class="note" id="consistency-other-model">{esc(other)}</p>')
+    parts.append(_summary_table(study))
     per_tsv = folder / "per_sample.tsv"
     if per_tsv.is_file():
         from attnscope.errors import DataError

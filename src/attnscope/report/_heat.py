@@ -26,7 +26,9 @@ def is_tabular(attr: Any) -> bool:
 
 
 def _rows(target: np.ndarray, limit: int) -> np.ndarray:
-    """At most ``limit`` rows, balanced over classes, grouped by class."""
+    """At most ``limit`` rows, balanced over classes, grouped by class (all when they fit)."""
+    if target.size <= limit:
+        return np.argsort(target, kind="stable").astype(np.int64)
     classes = np.unique(target)
     per = max(1, limit // max(classes.size, 1))
     return np.concatenate([np.flatnonzero(target == c)[:per] for c in classes]).astype(np.int64)

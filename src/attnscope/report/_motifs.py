@@ -83,11 +83,29 @@ def _cell(value: Any) -> str:
     return esc(value if value is not None else "")
 
 
+def _no_pattern(ctx: RunContext) -> list[str]:
+    """The note of a motif search that found nothing (``attnscope motifs`` ran), or []."""
+    try:
+        data = json.loads((ctx.run / "motifs" / "patterns.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    note = data.get("note") if isinstance(data, dict) else None
+    if not isinstance(note, str) or data.get("patterns"):
+        return []
+    options = data.get("options") if isinstance(data.get("options"), dict) else {}
+    which = (
+        f" ({options['n']} sequences of class {options['target']})"
+        if "n" in options and "target" in options
+        else ""
+    )
+    return [f'<p class="note" id="motif-none">attnscope motifs{esc(which)}: {esc(note)}</p>']
+
+
 def motif_views(ctx: RunContext) -> list[str]:
     """One table row per discovered pattern: logo, seqlets, best JASPAR match, q-value."""
     patterns = read_patterns(ctx)
     if not patterns:
-        return []
+        return _no_pattern(ctx)
     rows = []
     for i, p in enumerate(patterns):
         png = _png(p)

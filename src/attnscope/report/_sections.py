@@ -32,11 +32,13 @@ def _test_metrics(ctx: RunContext) -> dict[str, Any]:
 
 def overview_section(ctx: RunContext) -> Section:
     """Key figures as tiles and one sentence on what the run is."""
-    test = _test_metrics(ctx) or dict(ctx.metrics.get("evaluate") or {})
+    fitted = _test_metrics(ctx)
+    test = fitted or dict(ctx.metrics.get("evaluate") or {})
+    where = "test" if fitted else "evaluate"
     tiles = []
     for key in ("accuracy", "auroc", "auprc"):
         if isinstance(test.get(key), int | float):
-            tiles.append((fmt(float(test[key])), f"test {key}"))
+            tiles.append((fmt(float(test[key])), f"{where} {key}"))
     if ctx.summary.get("precision_at_k") is not None:
         tiles.append(
             (
@@ -46,8 +48,9 @@ def overview_section(ctx: RunContext) -> Section:
             )
         )
     tiles.append((str(len(ctx.attributions)), "attribution files"))
-    if ctx.trust.get("rows"):
-        tiles.append((str(len(ctx.trust["rows"])), "methods in the trust table"))
+    scored = [r for r in ctx.trust.get("rows") or [] if r.get("status", "ok") == "ok"]
+    if scored:  # the rows of methods that do not apply to the model score nothing
+        tiles.append((str(len(scored)), "methods scored in the trust table"))
     html = "".join(
         f'<div class="tile"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for v, k in tiles
     )
@@ -79,7 +82,12 @@ def _trust_first(ctx: RunContext) -> str:
             f'<p class="lead" id="recommendation"><b>Trust table:</b> {esc(rec.reason)}'
             f'{esc(use)} <a href="#trust">See the table.</a></p>'
         )
+    n_test = _test_metrics(ctx).get("n_samples")
     scopes = [
+        (
+            "test figures above, baselines and verdict",
+            f"the {n_test} samples fit held out" if isinstance(n_test, int) else None,
+        ),
         ("predictive metrics", (ctx.metrics.get("evaluate") or {}).get("scope")),
         ("trust table", ctx.trust.get("scope")),
         *(
@@ -162,7 +170,11 @@ def data_section(ctx: RunContext) -> Section | None:
         rows.append(("features", n_features))
     if ctx.classes:
         rows.append(("classes", len(ctx.classes)))
-    split = {k: len(v) for k, v in ctx.split.items() if isinstance(v, list) and v}
+    split = {  # sample ids per part ('train_digests': the training samples' content digests)
+        k: len(v)
+        for k, v in ctx.split.items()
+        if isinstance(v, list) and v and not k.endswith("_digests")
+    }
     for key in ("n_train", "n_test"):
         value = ctx.metrics.get(key, ctx.summary.get(key))
         if value is not None and key[2:] not in split:
@@ -178,11 +190,14 @@ def data_section(ctx: RunContext) -> Section | None:
     if counts:
         total = sum(counts.values()) or 1
         trained = described.get("train_class_counts") or {}
-        head = ["class", "samples", "share"] + (["training share"] if trained else [])
+        n_trained = sum(trained.values()) or 1
+        head = ["class", "samples", "share"]
+        head += ["training samples", "training share"] if trained else []
         body += table_html(
             head,
             [
-                (c, int(n), n / total, *([int(trained.get(c, 0))] if trained else []))
+                (c, int(n), n / total)
+                + ((int(trained.get(c, 0)), trained.get(c, 0) / n_trained) if trained else ())
                 for c, n in counts.items()
             ],
             caption="samples per class (whole data set"

@@ -188,6 +188,8 @@ def expression_views(ctx: RunContext) -> list[str]:
     """Gene-set enrichment of each table attribution's top genes (``enrichment/*.json``)."""
     from attnscope.report._heat import is_tabular
 
+    if (ctx.metrics.get("data") or {}).get("modality", "tabular") != "tabular":
+        return []  # multi-omics: explain computes no enrichment (features are not genes)
     keys = ctx.view_attributions(
         [k for k, a in ctx.attributions.items() if a.method not in _NOT_FEATURES and is_tabular(a)]
     )

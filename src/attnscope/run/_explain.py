@@ -18,7 +18,7 @@ from attnscope.data._digest import row_digests
 from attnscope.errors import ConfigError, DataError
 from attnscope.run._biology import enrichment_output, genotype_inputs, resolve_gene_sets
 
-__all__ = ["explain_run", "held_out", "trust_run"]
+__all__ = ["explain_run", "held_out", "training_mask", "trust_run"]
 
 
 def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tuple[Dataset, str]:
@@ -45,6 +45,45 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     ------
     DataError
         Every given sample was used in training (and ``all_samples`` is False).
+    """
+    mask, n_copy = training_mask(run, data)
+    n_train = int(mask.sum())
+    also = f", {n_copy} of them under new ids (identical content)" if n_copy else ""
+    if all_samples:
+        if n_train:
+            return data, (
+                f"ALL samples: {len(data)}, of which {n_train} were used in training{also} "
+                "(--all-samples): these figures are optimistic"
+            )
+        return data, f"held-out: all {len(data)} given samples (none was used in training)"
+    if n_train == len(data):
+        raise DataError(
+            f"all {len(data)} given samples were used to train {run}{also}; give held-out "
+            "data, or pass --all-samples (all_samples=True) to score training samples knowingly."
+        )
+    if n_train == 0:
+        return data, f"held-out: all {len(data)} given samples (none was used in training)"
+    return data.subset(np.flatnonzero(~mask)), (
+        f"held-out: {len(data) - n_train} samples ({n_train} training samples of the given "
+        f"data excluded{also})"
+    )
+
+
+def training_mask(run: str | Path, data: Dataset) -> tuple[np.ndarray, int]:
+    """Which samples of ``data`` the run trained on, by id or by content.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (n_samples,)
+        True for a training sample (``split.json``'s ids, or a training sample's content
+        under an id the run does not know).
+    n_copies : int
+        How many of them were found by content under a new id.
+
+    Raises
+    ------
+    DataError
+        ``split.json`` is damaged.
     """
     import json
 
@@ -97,27 +136,7 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
         if content is not None:
             new = ~in_train & ~np.fromiter((s in known for s in ids), bool, ids.size)
             copies = new & np.fromiter((h in digests for h in content), bool, ids.size)
-    n_copy = int(copies.sum())
-    n_train = int(in_train.sum()) + n_copy
-    also = f", {n_copy} of them under new ids (identical content)" if n_copy else ""
-    if all_samples:
-        if n_train:
-            return data, (
-                f"ALL samples: {len(data)}, of which {n_train} were used in training{also} "
-                "(--all-samples): these figures are optimistic"
-            )
-        return data, f"held-out: all {len(data)} given samples (none was used in training)"
-    if n_train == len(data):
-        raise DataError(
-            f"all {len(data)} given samples were used to train {run}{also}; give held-out "
-            "data, or pass --all-samples (all_samples=True) to score training samples knowingly."
-        )
-    if n_train == 0:
-        return data, f"held-out: all {len(data)} given samples (none was used in training)"
-    return data.subset(np.flatnonzero(~(in_train | copies))), (
-        f"held-out: {len(data) - n_train} samples ({n_train} training samples of the given "
-        f"data excluded{also})"
-    )
+    return in_train | copies, int(copies.sum())
 
 
 def _explained_inputs(data: Dataset) -> dict[str, np.ndarray]:
@@ -185,7 +204,14 @@ def explain_run(
     dataset, scope = held_out(run, est.as_dataset(data), all_samples=all_samples)
     if n_samples is not None:
         dataset = dataset.subset(np.arange(min(n_samples, len(dataset))))
-    sets = resolve_gene_sets(gene_sets) if isinstance(dataset, TabularDataset) else None
+    tabular = isinstance(dataset, TabularDataset)
+    if not tabular and gene_sets is not None and str(gene_sets).strip().lower() != "none":
+        raise ConfigError(  # it would be read and ignored without a word
+            f"--gene-sets {gene_sets}: the gene-set enrichment of the top genes is computed "
+            f"for expression tables; {run} holds a model of {dataset.modality} data: leave "
+            "the option out."
+        )
+    sets = resolve_gene_sets(gene_sets) if tabular else None
     # under torchrun each rank attributes its block of samples; rank 0 writes
     attr = sharded(
         lambda part: attribute(est, part, method=name, device=device, **options), dataset

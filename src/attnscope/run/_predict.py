@@ -13,7 +13,7 @@ from typing import Any
 
 from attnscope._utils.files import write_json
 from attnscope.data import Dataset
-from attnscope.errors import ConfigError, DataError
+from attnscope.errors import AttnscopeWarning, ConfigError, DataError
 from attnscope.run._commands import load_data, load_model
 
 __all__ = ["PREDICTION_SUFFIXES", "evaluate_run", "predict_run", "prediction_target"]
@@ -59,11 +59,16 @@ def predict_run(
 ) -> tuple[Path, int]:
     """Write ``sample_id, predicted, proba_<class>...``; return (path, n).
 
-    Tab-separated, or comma-separated when ``output`` ends in ``.csv``.
+    Tab-separated, or comma-separated when ``output`` ends in ``.csv``. The last column,
+    ``in_training``, marks the samples the run trained on (by id or content, as
+    ``evaluate`` excludes them), with a warning when there are any.
     """
+    import warnings
+
     import pandas as pd
 
     from attnscope._utils.files import write_text
+    from attnscope.run._explain import training_mask
 
     given = [data_path] if isinstance(data_path, str | Path) else []
     target = prediction_target(run, output, force=force, inputs=given)
@@ -73,6 +78,16 @@ def predict_run(
     table = pd.DataFrame(proba, columns=[f"proba_{c}" for c in est.classes_])
     table.insert(0, "predicted", est.classes_[proba.argmax(axis=1)])
     table.insert(0, "sample_id", data.sample_ids)
+    trained, _ = training_mask(run, data)
+    table["in_training"] = trained
+    if trained.any():  # the run's own data: most of it trained the model
+        warnings.warn(
+            f"{int(trained.sum())} of the {len(table)} predicted samples were used to train "
+            f"{run} (column in_training): their predictions are not held-out; "
+            "'attnscope evaluate' scores the others.",
+            AttnscopeWarning,
+            stacklevel=2,
+        )
     sep = "," if target.name.lower().endswith(".csv") else "\t"
     write_text(target, table.to_csv(sep=sep, index=False, float_format="%.6g"))
     return target, len(table)

@@ -102,7 +102,10 @@ def masked_scores(
     fshape = tuple(spec.to_features(tuple(t[:1].detach() for t in spec.inputs)).shape[1:])
     if int(np.prod(fshape)) != ranks.shape[1]:
         raise DataError(
-            f"attributions have {ranks.shape[1]} features per sample, the model {fshape}."
+            f"the attribution holds {ranks.shape[1]} values per sample, but the model's input "
+            f"has {int(np.prod(fshape))} features {fshape}: a map over other axes (per-base "
+            "hypothetical contributions, attention at another level) cannot be deleted or "
+            "inserted feature by feature; score a per-feature method."
         )
     s = len(counts)
     rows = batch_size or auto_batch_size(spec.raw_forward, raw, grad=False)
