@@ -326,3 +326,75 @@ def test_a_sequence_table_below_a_note_is_read_and_names_its_lines(tmp_path):
     table.write_text("# sequences\nid,seq,label\na,ACGT,1\nb,AXGA,0\nc,ACGT,1\n")
     with pytest.raises(DataError, match=r"line 4 \(id 'b'\): characters outside the DNA"):
         read_data(table)
+
+
+def test_a_module_returning_its_logits_transposed_is_named():
+    """A forward returning (n_classes, batch) passed the one-sample probe, whose (1, 1)
+    output reads as log-odds, and failed later with 'target has 1 entries for 10 samples'."""
+    import torch
+    from torch import nn
+
+    from attnscope.errors import ConfigError
+    from attnscope.explain import attribute, wrap_module
+
+    class Transposed(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = nn.Linear(3, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.lin(x)[:, :1].T  # (1, batch)
+
+    X = np.random.default_rng(0).normal(size=(10, 3)).astype(np.float32)
+    model = wrap_module(Transposed(), kind="table")
+    with pytest.raises(ConfigError, match=r"shape \(1, 10\) for a batch of 10 samples"):
+        attribute(model, X, method="saliency")
+    with pytest.raises(ConfigError, match="axis 0 must be the samples"):
+        model.predict_proba(X)
+
+
+def test_new_data_is_read_with_the_runs_format_when_it_is_the_same_kind(tmp_path, capsys):
+    """A 0/1/2 table fitted with --format dosage: `predict RUN new.csv` detected the new
+    CSV as expression and the genotype model refused it, though config.toml says dosage."""
+    from attnscope.cli import run
+
+    rng = np.random.default_rng(4)
+    header = ",".join(["id", *[f"rs{j}" for j in range(6)]])
+
+    def table(path, n, first):
+        cells = rng.integers(0, 3, size=(n, 6)).astype(str)
+        lines = [",".join([f"A{first + i}", *cells[i]]) for i in range(n)]
+        path.write_text(header + "\n" + "\n".join(lines) + "\n")
+        return path
+
+    train, new = table(tmp_path / "train.csv", 24, 0), table(tmp_path / "new.csv", 6, 100)
+    labels = tmp_path / "labels.csv"
+    labels.write_text("".join(f"A{i},{'ab'[i % 2]}\n" for i in range(24)))
+    out = tmp_path / "run"
+    argv = ["fit", str(train), "--format", "dosage", "--labels", str(labels), "--model", "hemera"]
+    argv += ["--out", str(out), "--no-baselines", "-q"]
+    for pair in ["epochs=1", "pretrain_epochs=0", "dim=4", "k=4", "min_epochs=0"]:
+        argv += ["--set", pair]
+    assert run(argv) == 0
+    predictions = tmp_path / "p.tsv"
+    assert run(["predict", str(out), str(new), "--output", str(predictions), "-q"]) == 0
+    assert len(predictions.read_text().splitlines()) == 1 + 6
+    # a file of another kind than the run's is still detected, not forced to dosage
+    fasta = tmp_path / "x.fa"
+    fasta.write_text(">s1\nACGT\n")
+    assert run(["predict", str(out), str(fasta), "--output", str(tmp_path / "q.tsv")]) == 2
+    assert "genotype" in capsys.readouterr().err  # read as FASTA, refused by the model
+
+
+def test_a_long_series_below_a_note_is_read_and_names_its_lines(tmp_path):
+    """'# export' above 'id,time,variable,value' was read as the header ('columns [...]
+    not found'); notes are skipped as in every other table, and errors name file lines."""
+    from attnscope.io import read_long_timeseries
+
+    path = tmp_path / "long.csv"
+    path.write_text("# exported from the ICU\nid,time,variable,value\na,0,HR,70\nb,1,HR,80\n")
+    data = read_long_timeseries(path)
+    assert list(data.sample_ids) == ["a", "b"]
+    path.write_text("# export\n\nid,time,variable,value\na,0,HR,70\nb,x,HR,80\n")
+    with pytest.raises(DataError, match="line 5: time 'x'"):
+        read_long_timeseries(path)

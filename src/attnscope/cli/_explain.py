@@ -170,7 +170,7 @@ def register(app: typer.Typer) -> None:
         con = console()
         if top:
             con.print(table)
-        con.print(f"{attr.n_samples} samples ({attr.meta['scope']}) in {attr.seconds:.1f} s")
+        con.print(f"{attr.meta['scope']}; explained in {attr.seconds:.1f} s")
         for path in written:
             con.print(f"wrote {path}")
 

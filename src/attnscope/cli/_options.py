@@ -138,7 +138,27 @@ def run_data(run: Path, req: Any, *, labelled: bool = True) -> Any:
         with labels_of_new_data():
             return load_request(req.merged(stored), labelled=labelled)
     with labels_of_new_data():
-        return load_request(req, defaults=stored.options, labelled=labelled)
+        return load_request(
+            _with_run_format(req, stored), defaults=stored.options, labelled=labelled
+        )
+
+
+def _with_run_format(req: Any, stored: Any) -> Any:
+    """``req`` read with the run's ``--format`` when it names none and its file is of the
+    kind the run's file was (a 0/1/2 table fitted with ``--format dosage`` and a new CSV:
+    read as the detected 'expression' it was refused by the genotype model)."""
+    from dataclasses import replace
+
+    from attnscope.errors import DataError
+    from attnscope.io import detect_format
+
+    if req.format or not stored.format or len(req.paths) != 1 or len(stored.paths) != 1:
+        return req
+    try:
+        same_kind = detect_format(req.paths[0]) == detect_format(stored.paths[0])
+    except (OSError, DataError):  # the run's file is gone: nothing to compare with
+        return req
+    return replace(req, format=stored.format) if same_kind else req
 
 
 def _stored_request(run: Path) -> Any:

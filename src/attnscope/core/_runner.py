@@ -24,6 +24,7 @@ __all__ = [
     "autocast",
     "batched_forward",
     "check_finite_logits",
+    "check_sample_rows",
     "eval_mode",
     "frozen",
     "iter_batches",
@@ -361,5 +362,18 @@ def batched_forward(
             out = collect(module(*batch))
             if members is not None and out.dim() == 2:
                 out = out.unsqueeze(0)
+            check_sample_rows(out, sl.stop - sl.start, 0 if members is None else 1)
             parts.append(out.detach().float().cpu() if out.is_floating_point() else out.cpu())
     return torch.cat(parts, dim=0 if members is None else 1) if parts else torch.empty(0)
+
+
+def check_sample_rows(out: Tensor, rows: int, axis: int = 0) -> Tensor:
+    """ConfigError when a batch's output does not hold one row per sample (a forward that
+    returns ``(n_classes, batch)``, e.g. transposed, was read as other samples)."""
+    if out.dim() > axis and out.shape[axis] != rows:
+        raise ConfigError(
+            f"the model's forward returned shape {tuple(out.shape)} for a batch of {rows} "
+            f"samples: axis {axis} must be the samples. Return logits of shape (batch, "
+            "n_classes), or (batch,) for a binary model's log-odds (not transposed)."
+        )
+    return out

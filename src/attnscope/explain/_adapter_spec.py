@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from attnscope.core import AttributionSpec, logits_of, module_dtype
+from attnscope.core import AttributionSpec, check_sample_rows, logits_of, module_dtype
 from attnscope.errors import ConfigError
 from attnscope.explain._adapter_inputs import Blocks, split_inputs
 
@@ -49,7 +49,8 @@ def array_spec(
     dtype = module_dtype(module)
 
     def forward(*inp: Tensor) -> Tensor:  # float32 in and out, the module's dtype inside
-        return logits_of(module(*(t.to(dtype) for t in inp))).float()
+        out = logits_of(module(*(t.to(dtype) for t in inp))).float()
+        return check_sample_rows(out, int(inp[0].shape[0]))
 
     bases = split_inputs(baseline, blocks)
 
@@ -111,7 +112,7 @@ def token_spec(
         pad_embedded = embed(pad).detach().float()
 
     def raw_forward(ids: Tensor) -> Tensor:
-        return logits_of(module(ids)).float()
+        return check_sample_rows(logits_of(module(ids)).float(), int(ids.shape[0]))
 
     def forward(emb: Tensor, ids: Tensor) -> Tensor:
         # Replace the embedding layer's output by ``emb`` (what gradients flow into),

@@ -23,6 +23,7 @@ from attnscope.data import TimeSeriesDataset, encode_labels
 from attnscope.data._encode import MISSING_LABELS, warn_case_variants
 from attnscope.errors import AttnscopeWarning, DataError, UnlabelledSamplesError
 from attnscope.io._labelfile import read_label_file
+from attnscope.io._seqtable import lines_above_header
 from attnscope.io._textio import (
     check_header_unique,
     number_hint,
@@ -97,12 +98,14 @@ def read_long_timeseries(
     try:
         # ids and variables as written ('001' is not stay '1'), in whatever case the header
         # names the columns
-        check_header_unique(path, sep)
-        head = read_csv(path, sep=sep, nrows=0).columns
+        above = lines_above_header(path, sep)  # a tool's '#' notes above the header
+        check_header_unique(path, sep, above)
+        head = read_csv(path, sep=sep, nrows=0, skiprows=above).columns
         text = {c: str for c in head if str(c).strip().lower() in ("id", "variable")}
-        table = read_csv(path, sep=sep, dtype=text)
+        table = read_csv(path, sep=sep, dtype=text, skiprows=above)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path} is not a readable CSV/TSV table ({one_line(exc)}).") from exc
+    first = above + 2  # the file line of the table's first row
     lower = {str(c).strip().lower(): c for c in table.columns}
     missing = [c for c in _REQUIRED if c not in lower]
     if missing:
@@ -116,7 +119,7 @@ def read_long_timeseries(
         blank = table[lower[column]].isna().to_numpy()
         if blank.any():
             raise DataError(
-                f"{path}, line {int(np.argmax(blank)) + 2}: the {column} is {_MISSING} "
+                f"{path}, line {int(np.argmax(blank)) + first}: the {column} is {_MISSING} "
                 f"({int(blank.sum())} such lines); fix or remove the line."
             )
     ids = table[lower["id"]].astype(str).str.strip().to_numpy()
@@ -135,7 +138,7 @@ def read_long_timeseries(
             if re.search(r"\d-\d", cell)
             else "Fix or remove the line."
         )
-        raise DataError(f"{path}, line {bad + 2}: {what}. {fix}")
+        raise DataError(f"{path}, line {bad + first}: {what}. {fix}")
     value = pd.to_numeric(table[lower["value"]], errors="coerce").to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         fine = np.abs(value) <= np.finfo(np.float32).max  # False for NaN, inf, beyond float32
@@ -148,7 +151,7 @@ def read_long_timeseries(
             else f"value {_cell(cell)} is not a finite number within float32 range"
         )
         fix = number_hint(cell, sep) or "Fix or remove the line (missing observations need no row)."
-        raise DataError(f"{path}, line {bad + 2}: {what}. {fix}")
+        raise DataError(f"{path}, line {bad + first}: {what}. {fix}")
     if not (np.isfinite(step_hours) and step_hours > 0):
         raise DataError(f"step_hours must be a positive number of hours, got {step_hours!r}.")
     sample_idx, sample_ids = pd.factorize(ids, sort=False)
@@ -167,7 +170,7 @@ def read_long_timeseries(
     lookup = {v: k for k, v in enumerate(names)}
     var_idx = np.fromiter((lookup.get(v, -1) for v in var.tolist()), np.int64, len(var))
     use = var_idx >= 0
-    _warn_dropped(path, ids, var, t_hours, value, use)
+    _warn_dropped(path, ids, var, t_hours, value, use, first)
     if hours is None:
         # The bin holding the latest observation is the last bin.
         latest = float(t_hours[use].max()) if use.any() else 0.0
@@ -177,7 +180,7 @@ def read_long_timeseries(
             len(sample_ids),
             float(np.ceil(hours / step_hours - 1e-9)),
             len(names),
-            what=f"{path}, line {row + 2} (stay {ids[row]!r}): time {latest:.4g} h sets the "
+            what=f"{path}, line {row + first} (stay {ids[row]!r}): time {latest:.4g} h sets the "
             f"grid length; a grid of {len(sample_ids)} stays x {hours / step_hours:.4g} steps x "
             f"{len(names)} variables",
         )
@@ -248,8 +251,10 @@ def _warn_dropped(
     t_hours: np.ndarray,
     value: np.ndarray,
     use: np.ndarray,
+    first: int,
 ) -> None:
-    """Warn about observations the grid drops or merges without saying so.
+    """Warn about observations the grid drops or merges without saying so (``first``: the
+    file line of row 0).
 
     Times before 0 fall outside the grid; one (id, time, variable)
     written twice with different values is averaged into one bin.
@@ -261,7 +266,7 @@ def _warn_dropped(
         row = int(np.argmax(outside))
         warnings.warn(
             f"{path}: {int(outside.sum())} observations at times before 0 h were dropped (first: "
-            f"line {row + 2}, stay {ids[row]!r}, time {t_hours[row]:g} h); times are hours "
+            f"line {row + first}, stay {ids[row]!r}, time {t_hours[row]:g} h); times are hours "
             "from the start of each stay: shift them if the stays start before 0.",
             AttnscopeWarning,
             stacklevel=3,
@@ -277,7 +282,7 @@ def _warn_dropped(
         row = int(np.argmax(clash))
         warnings.warn(
             f"{path}: {int(clash.sum())} lines give one stay, time and variable different "
-            f"values (first: line {row + 2}, stay {ids[row]!r}, time {t_hours[row]:g} h, "
+            f"values (first: line {row + first}, stay {ids[row]!r}, time {t_hours[row]:g} h, "
             f"{var[row]!r}); they are averaged. Remove the duplicates if that is wrong.",
             AttnscopeWarning,
             stacklevel=3,
