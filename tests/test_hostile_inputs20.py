@@ -398,3 +398,39 @@ def test_a_long_series_below_a_note_is_read_and_names_its_lines(tmp_path):
     path.write_text("# export\n\nid,time,variable,value\na,0,HR,70\nb,x,HR,80\n")
     with pytest.raises(DataError, match="line 5: time 'x'"):
         read_long_timeseries(path)
+
+
+def test_a_wrapped_module_of_several_tables_matches_their_columns_by_name_across_calls():
+    """Several DataFrames (one per forward input) were matched by name within a call but
+    not across calls: the next call's RNA table with its genes in another order was
+    explained as other genes. Unnamed arrays first are not held against named tables."""
+    import pandas as pd
+    import torch
+    from torch import nn
+
+    from attnscope.explain import attribute, wrap_module
+
+    class TwoOmics(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rna, self.meth = nn.Linear(3, 2), nn.Linear(2, 2)
+
+        def forward(self, rna: torch.Tensor, meth: torch.Tensor) -> torch.Tensor:
+            return self.rna(rna) + self.meth(meth)
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(3)
+    rna = pd.DataFrame(rng.normal(size=(5, 3)), columns=["TP53", "MYC", "EGFR"])
+    meth = pd.DataFrame(rng.normal(size=(5, 2)), columns=["cg1", "cg2"])
+    model = wrap_module(TwoOmics(), kind="table")
+    model.predict_proba({"rna": rna.to_numpy(), "meth": meth.to_numpy()})  # arrays first
+    first = attribute(model, {"rna": rna, "meth": meth}, method="input_x_gradient")
+    shuffled = {"rna": rna[["EGFR", "TP53", "MYC"]], "meth": meth[["cg2", "cg1"]]}
+    again = attribute(model, shuffled, method="input_x_gradient")
+    assert again.feature_names.tolist() == first.feature_names.tolist()
+    np.testing.assert_allclose(again.values, first.values, rtol=1e-6)
+    np.testing.assert_allclose(
+        model.predict_proba(shuffled), model.predict_proba({"rna": rna, "meth": meth})
+    )
+    with pytest.raises(DataError, match="missing"):
+        model.predict_proba({"rna": rna.rename(columns={"MYC": "KRAS"}), "meth": meth})

@@ -232,11 +232,13 @@ class TorchModel(CheckedParams, ClassifierMixin, BaseEstimator):  # type: ignore
             )
         given, stored = data.meta.get("inputs"), getattr(self, "input_blocks_", None)
         check_same_blocks(stored, given)
-        data = same_columns(data, None if given else getattr(self, "feature_names_in_", None))
+        # named columns (DataFrames, also as several inputs) follow the first named table's
+        named = data.meta.get("columns_named", not given)
+        data = same_columns(data, getattr(self, "feature_names_in_", None) if named else None)
         width = self._probe(data)  # the layout is kept only once the module took it
         if given and (stored is None or stored != given):
             self.input_blocks_ = [(str(k), int(w)) for k, w in given]
-        if not given and data.meta.get("feature_names") is not None and data.X.ndim == 2:
+        if named and data.meta.get("feature_names") is not None and data.X.ndim == 2:
             self.feature_names_in_ = [str(n) for n in data.meta["feature_names"]]
         if not hasattr(self, "n_outputs_") and self.classes is None:
             self.n_outputs_ = width

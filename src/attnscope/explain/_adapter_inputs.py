@@ -167,7 +167,7 @@ def in_forward_order(X: Mapping[str, Any], module: Any) -> Mapping[str, Any]:
 
 def input_blocks(
     X: Any, like: Blocks | None = None, order: list[str] | None = None
-) -> tuple[np.ndarray, Blocks, np.ndarray]:
+) -> tuple[np.ndarray, Blocks, np.ndarray, bool]:
     """Several table inputs as one matrix with their layout.
 
     Parameters
@@ -187,6 +187,9 @@ def input_blocks(
         Each input's name and width.
     feature_names : ndarray of str, shape (sum of n_features_i,)
         ``"name:feature"`` (a multi-omics set's own feature names, else column indices).
+    named : bool
+        Every input's columns have names (DataFrames, a multi-omics set): they can be
+        matched by name with the tables the module was first given.
     """
     if isinstance(X, MultiOmicsDataset):
         parts = {m: X.omics[m] for m in (order or X.omics)}
@@ -224,7 +227,7 @@ def input_blocks(
     feature_names = np.concatenate(
         [[f"{k}:{f}" for f in names.get(k, np.arange(w).astype(str))] for k, w in blocks]
     ).astype(str)
-    return matrix, blocks, feature_names
+    return matrix, blocks, feature_names, all(k in names for k, _ in blocks)
 
 
 def _warn_absent(X: MultiOmicsDataset) -> None:
@@ -346,13 +349,13 @@ def several_inputs_dataset(X: Any, module: Any, stored: Blocks | None) -> ArrayD
         X = in_forward_order(X, module)
     elif isinstance(X, MultiOmicsDataset):
         order = list(in_forward_order(X.omics, module))
-    matrix, blocks, feature_names = input_blocks(X, stored, order)
+    matrix, blocks, feature_names, named = input_blocks(X, stored, order)
     return ArrayDataset(
         labels=None,
         sample_ids=sample_ids_of(X, len(matrix)),
         class_names=[],
         truth=None,
-        meta={"inputs": blocks, "feature_names": feature_names},
+        meta={"inputs": blocks, "feature_names": feature_names, "columns_named": named},
         X=matrix,
     )
 
