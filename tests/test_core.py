@@ -108,31 +108,31 @@ def test_bf16_autocast_attribution_is_close_to_float32() -> None:
             pass
 
 
-def test_spec_to_keeps_shared_tensors_shared() -> None:
-    x = torch.randn(4, 3)
-    spec = AttributionSpec(
+def _identity_spec(x: torch.Tensor, **fields) -> AttributionSpec:
+    """A spec whose input is also its raw input (one tensor in two places)."""
+    return AttributionSpec(
         inputs=(x,),
-        forward=lambda t: t,
-        baselines=(torch.zeros(1, 3),),
+        forward=lambda t, *_: t,
+        baselines=(torch.zeros(1, x.shape[1]),),
         to_features=lambda a: a[0].numpy(),
         raw_inputs=(x,),
         raw_forward=lambda t: t,
         remove=lambda raw, mask: raw,
+        **fields,
     )
+
+
+def test_spec_to_keeps_shared_tensors_shared() -> None:
+    x = torch.randn(4, 3)
+    spec = _identity_spec(x)
     moved = spec.to("cpu")
     assert moved.inputs[0] is moved.raw_inputs[0] and moved.n_samples == 4
 
 
 def test_spec_rows_keep_shared_tensors_shared_and_shared_baselines_whole() -> None:
     x = torch.randn(4, 3)
-    spec = AttributionSpec(
-        inputs=(x,),
-        forward=lambda t: t,
-        baselines=(torch.zeros(1, 3),),
-        to_features=lambda a: a[0].numpy(),
-        raw_inputs=(x,),
-        raw_forward=lambda t: t,
-        remove=lambda raw, mask: raw,
+    spec = _identity_spec(
+        x,
         additional_args=(torch.arange(4), 7),
         layer_baselines=(torch.ones(4, 3),),  # one per sample: indexed with them
     )
@@ -150,20 +150,32 @@ def test_spec_rows_keep_shared_tensors_shared_and_shared_baselines_whole() -> No
         ("cnn", ["saliency", "occlusion"]),
         ("attngen", ["layer_integrated_gradients", "attention"]),
         ("attn_lstm", ["integrated_gradients"]),
+        ("hemera", ["layer_integrated_gradients"]),
+        ("fusion", ["integrated_gradients", "attention"]),
+        ("hain", ["saliency", "attention"]),
     ],
 )
 def test_attributing_spec_rows_equals_those_rows_of_the_whole(model, methods) -> None:
     """What the sanity checks split by rank under torchrun: a block of a spec's rows is
     attributed as in the whole spec (one-hot, token + padding-mask and series inputs)."""
+    from attnscope import sim
     from attnscope.estimators import make_estimator
     from attnscope.explain import attribute_spec
-    from attnscope.sim import simulate_dna, simulate_timeseries
 
+    params: dict = {"epochs": 1, "random_state": 0}
     if model == "attn_lstm":
-        data = simulate_timeseries(40, n_times=6, n_variables=3, window=(2, 5), random_state=0)
+        data = sim.simulate_timeseries(40, n_times=6, n_variables=3, window=(2, 5), random_state=0)
+    elif model == "hemera":
+        data = sim.simulate_phenotype(sim.simulate_genotypes(40, n_snps=30, random_state=0))
+        params.update(dim=4, k=4, pretrain_epochs=0, min_epochs=0)
+    elif model == "fusion":
+        omics = {"rna": 12, "meth": 8}
+        data = sim.simulate_multiomics(40, modalities=omics, informative={"rna": 3, "meth": 2})
+    elif model == "hain":
+        data = sim.simulate_expression(40, n_genes=60, n_pathways=4, random_state=0)
     else:
-        data = simulate_dna(40, length=30, random_state=0)
-    est = make_estimator(model, {"epochs": 1, "random_state": 0}).fit(data)
+        data = sim.simulate_dna(40, length=30, random_state=0)
+    est = make_estimator(model, params).fit(data)
     spec = est.attribution_spec(data)
     idx = np.array([5, 0, 17, 39])
     for method in methods:

@@ -8,6 +8,7 @@ parsing error can still be shown with its traceback under ``--debug``.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,9 +42,13 @@ def silent() -> bool:
     """No output but errors: under ``--quiet``, and on every ``torchrun`` rank but 0 (rank 0
     reports for all; the others printed the same tables and a 'wrote' line for files they
     never wrote)."""
+    if STATE["verbosity"] == 0:
+        return True
+    if "torch" not in sys.modules and "RANK" not in os.environ:
+        return False  # no process group without torch: `--help`-fast commands stay light
     from attnscope.train import is_main_process
 
-    return STATE["verbosity"] == 0 or not is_main_process()
+    return not is_main_process()
 
 
 def interactive() -> bool:

@@ -82,27 +82,7 @@ class AttributionSpec:
         its raw input) stay one tensor, so perturbing one perturbs the other.
         """
         dev = torch.device(device)
-        moved: dict[int, Tensor] = {}
-
-        def move(x: Any) -> Any:
-            if not torch.is_tensor(x) or x.device == dev:
-                return x
-            if id(x) not in moved:
-                moved[id(x)] = x.to(dev)
-            return moved[id(x)]
-
-        def move_all(items: tuple[Any, ...]) -> tuple[Any, ...]:
-            return tuple(move(x) for x in items)
-
-        return replace(
-            self,
-            inputs=move_all(self.inputs),
-            baselines=move_all(self.baselines),
-            raw_inputs=move_all(self.raw_inputs),
-            additional_args=move_all(self.additional_args),
-            layer_inputs=move_all(self.layer_inputs),
-            layer_baselines=move_all(self.layer_baselines),
-        )
+        return self._map_tensors(lambda x: x.device != dev, lambda x: x.to(dev))
 
     def rows(self, index: np.ndarray) -> AttributionSpec:
         """The spec of the samples at ``index`` (shape (k,)), the same spec otherwise.
@@ -114,24 +94,33 @@ class AttributionSpec:
         """
         n = self.n_samples
         idx = torch.as_tensor(np.asarray(index, dtype=np.int64))
-        taken: dict[int, Tensor] = {}
+        return self._map_tensors(
+            lambda x: bool(x.ndim) and x.shape[0] == n and n > 1, lambda x: x[idx.to(x.device)]
+        )
 
-        def take(x: Any) -> Any:
-            if not (torch.is_tensor(x) and x.ndim and x.shape[0] == n and n > 1):
+    def _map_tensors(
+        self, applies: Callable[[Tensor], bool], fn: Callable[[Tensor], Tensor]
+    ) -> AttributionSpec:
+        """A copy with ``fn`` applied to every tensor of the spec's tensor fields for which
+        ``applies`` holds, once per tensor (one tensor in two places stays one)."""
+        done: dict[int, Tensor] = {}
+
+        def one(x: Any) -> Any:
+            if not (torch.is_tensor(x) and applies(x)):
                 return x
-            if id(x) not in taken:
-                taken[id(x)] = x[idx.to(x.device)]
-            return taken[id(x)]
+            if id(x) not in done:
+                done[id(x)] = fn(x)
+            return done[id(x)]
 
-        def take_all(items: tuple[Any, ...]) -> tuple[Any, ...]:
-            return tuple(take(x) for x in items)
+        def every(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(one(x) for x in items)
 
         return replace(
             self,
-            inputs=take_all(self.inputs),
-            baselines=take_all(self.baselines),
-            raw_inputs=take_all(self.raw_inputs),
-            additional_args=take_all(self.additional_args),
-            layer_inputs=take_all(self.layer_inputs),
-            layer_baselines=take_all(self.layer_baselines),
+            inputs=every(self.inputs),
+            baselines=every(self.baselines),
+            raw_inputs=every(self.raw_inputs),
+            additional_args=every(self.additional_args),
+            layer_inputs=every(self.layer_inputs),
+            layer_baselines=every(self.layer_baselines),
         )

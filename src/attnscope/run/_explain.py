@@ -49,20 +49,18 @@ def held_out(run: str | Path, data: Dataset, *, all_samples: bool = False) -> tu
     mask, n_copy = training_mask(run, data)
     n_train = int(mask.sum())
     also = f", {n_copy} of them under new ids (identical content)" if n_copy else ""
-    if all_samples:
-        if n_train:
-            return data, (
-                f"ALL samples: {len(data)}, of which {n_train} were used in training{also} "
-                "(--all-samples): these figures are optimistic"
-            )
+    if n_train == 0:
         return data, f"held-out: all {len(data)} given samples (none was used in training)"
+    if all_samples:
+        return data, (
+            f"ALL samples: {len(data)}, of which {n_train} were used in training{also} "
+            "(--all-samples): these figures are optimistic"
+        )
     if n_train == len(data):
         raise DataError(
             f"all {len(data)} given samples were used to train {run}{also}; give held-out "
             "data, or pass --all-samples (all_samples=True) to score training samples knowingly."
         )
-    if n_train == 0:
-        return data, f"held-out: all {len(data)} given samples (none was used in training)"
     return data.subset(np.flatnonzero(~mask)), (
         f"held-out: {len(data) - n_train} samples ({n_train} training samples of the given "
         f"data excluded{also})"
